@@ -1,0 +1,110 @@
+"""Epoch time of vae_core's trainer against the classic tutorial loop, in one process.
+
+Every loop trains the same 784-400-2 MLP VAE (Bernoulli decoder, analytic KL) at
+batch 128 from the same initial weights and image order, for the same number of
+epochs, and is scored by the same test -ELBO code. The baseline is the loop of the
+PyTorch VAE tutorials: a torchvision dataset with the ToTensor transform behind a
+shuffling DataLoader, sigmoid outputs and BCE on probabilities summed over the batch.
+
+Epochs of the loops are interleaved (baseline, ours, ours, baseline, ...), so a
+machine that speeds up or slows down during the run affects all of them alike.
+
+    python benchmarks/train_speed.py [--epochs 3] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, RandomSampler
+from torchvision import datasets, transforms
+
+from vae_core import ModelConfig, TrainConfig, build_model, load_dataset
+from vae_core.losses import kl_standard_normal_per_image
+from vae_core.paths import cache_dir
+from vae_core.train import Trainer, evaluate_terms, fast_bfloat16
+
+MODEL = ModelConfig(hidden_sizes=(400,), latent_dim=2)
+
+
+class TutorialLoop:
+    """The seed-style loop, one epoch per call."""
+
+    def __init__(self, batch_size: int, seed: int):
+        load_dataset("mnist", "train")  # decompresses the shipped files where torchvision reads them
+        train_set = datasets.MNIST(str(cache_dir() / "datasets"), train=True, transform=transforms.ToTensor())
+        # shuffle=True with the sampler spelled out, so every loop sees the same image order.
+        sampler = RandomSampler(train_set, generator=torch.Generator().manual_seed(seed))
+        self.loader = DataLoader(train_set, batch_size=batch_size, sampler=sampler)
+        torch.manual_seed(seed)
+        self.model = build_model(MODEL)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+
+    def epoch(self) -> float:
+        start = time.perf_counter()
+        self.model.train()
+        for x, _ in self.loader:
+            mu, logvar = self.model.encode(x)
+            x_hat = self.model.decode(self.model.reparameterize(mu, logvar))
+            bce = F.binary_cross_entropy(x_hat, x, reduction="sum")
+            loss = bce + kl_standard_normal_per_image(mu, logvar).sum()
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+        return time.perf_counter() - start
+
+
+class CoreLoop:
+    """vae_core's Trainer (in-memory batches), one epoch per call."""
+
+    def __init__(self, batch_size: int, seed: int, precision: str):
+        config = TrainConfig(epochs=1000, batch_size=batch_size, seed=seed, precision=precision)
+        self.trainer = Trainer(MODEL, config, device="cpu")
+        self.model = self.trainer.model
+
+    def epoch(self) -> float:
+        start = time.perf_counter()
+        self.trainer.train_epoch()
+        return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    test = load_dataset("mnist", "test")
+
+    loops = {
+        "tutorial (ToTensor + DataLoader), float32": TutorialLoop(args.batch_size, args.seed),
+        "vae_core Trainer, float32": CoreLoop(args.batch_size, args.seed, "float32"),
+        "vae_core Trainer, precision=auto": CoreLoop(args.batch_size, args.seed, "auto"),
+    }
+    times: dict[str, list[float]] = {name: [] for name in loops}
+    for epoch in range(args.epochs):
+        order = list(loops) if epoch % 2 == 0 else list(reversed(loops))
+        for name in order:
+            times[name].append(loops[name].epoch())
+
+    auto = "bfloat16 matrix products" if fast_bfloat16(torch.device("cpu")) else "float32 (no native bfloat16 here)"
+    print(f"threads {args.threads}, batch {args.batch_size}, {args.epochs} epochs, 784-400-2 MLP VAE; precision=auto means {auto}")
+    print(f"{'loop':<44} {'median epoch s':>14} {'speed-up':>9} {'test -ELBO':>11}")
+    base_name = next(iter(loops))
+    base = statistics.median(times[base_name])
+    base_elbo = evaluate_terms(loops[base_name].model, test.images, test.labels)["neg_elbo"]
+    for name, loop in loops.items():
+        median = statistics.median(times[name])
+        elbo = evaluate_terms(loop.model, test.images, test.labels)["neg_elbo"]
+        print(f"{name:<44} {median:>14.2f} {base / median:>8.1f}x {elbo:>11.2f}  ({elbo - base_elbo:+.2f})")
+    print("epoch seconds:", {name: [round(t, 2) for t in ts] for name, ts in times.items()})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Shared fixtures: small CPU configs and an isolated checkpoint store per test."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from vae_core import ModelConfig, TrainConfig
+
+torch.set_num_threads(2)
+
+TINY_TRAIN = TrainConfig(epochs=1, batch_size=64, train_subset=512, test_subset=256, seed=0)
+TINY_MODEL = ModelConfig(hidden_sizes=(32,))
+
+
+@pytest.fixture(autouse=True)
+def isolated_store(tmp_path_factory, monkeypatch):
+    """Run-time checkpoints go to a fresh folder; shipped ones stay readable."""
+    store = tmp_path_factory.mktemp("store")
+    monkeypatch.setenv("VAE_EXPLORER_STORE", str(store))
+    return store
+
+
+@pytest.fixture
+def tiny_model_config() -> ModelConfig:
+    return TINY_MODEL
+
+
+@pytest.fixture
+def tiny_train_config() -> TrainConfig:
+    return TINY_TRAIN
+
+
+@pytest.fixture(scope="session")
+def trained_tiny():
+    """One tiny VAE trained once per session (a few seconds)."""
+    from vae_core import train
+
+    return train(TINY_MODEL, TrainConfig(epochs=2, batch_size=64, train_subset=2048, test_subset=512))

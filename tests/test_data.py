@@ -1,0 +1,91 @@
+import gzip
+import shutil
+
+import pytest
+import torch
+
+from vae_core.data import DatasetError, load_dataset, normalize_name
+from vae_core.paths import PROJECT_ROOT
+
+
+@pytest.mark.parametrize("name,classes", [("mnist", "0"), ("fashion-mnist", "T-shirt/top")])
+def test_test_split_shapes_and_ranges(name, classes):
+    ds = load_dataset(name, split="test")
+    assert ds.images.shape == (10_000, 1, 28, 28)
+    assert ds.images.dtype == torch.float32
+    assert ds.images.min() >= 0 and ds.images.max() <= 1
+    assert ds.labels.dtype == torch.int64 and ds.labels.shape == (10_000,)
+    assert set(ds.labels.tolist()) == set(range(10))
+    assert ds.class_names[0] == classes and len(ds.class_names) == 10
+
+
+def test_mnist_train_matches_published_statistics():
+    ds = load_dataset("mnist", "train")
+    assert len(ds) == 60_000
+    assert ds.labels[:5].tolist() == [5, 0, 4, 1, 9]
+    assert abs(ds.images.mean().item() - 0.1307) < 1e-3
+    assert abs(ds.images.std().item() - 0.3081) < 1e-3
+
+
+def test_second_load_is_memoised():
+    assert load_dataset("mnist", "test") is load_dataset("MNIST", "test")
+
+
+def test_name_spellings_and_unknown_names():
+    assert normalize_name("Fashion_MNIST") == "fashion-mnist"
+    assert normalize_name("FashionMNIST") == "fashion-mnist"
+    with pytest.raises(DatasetError, match="unknown dataset 'cifar10'.*mnist, fashion-mnist"):
+        load_dataset("cifar10")
+    with pytest.raises(DatasetError, match="unknown split"):
+        load_dataset("mnist", split="validation")
+
+
+def _copy_shipped(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(PROJECT_ROOT / "data" / "MNIST", data / "MNIST")
+    return data
+
+
+def test_corrupt_shipped_file_names_the_file_and_the_fix(tmp_path, monkeypatch):
+    data = _copy_shipped(tmp_path)
+    target = data / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz"
+    target.write_bytes(target.read_bytes()[:100])  # truncated gzip stream
+    monkeypatch.setenv("VAE_EXPLORER_DATA", str(data))
+    monkeypatch.setenv("VAE_EXPLORER_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(DatasetError, match=r"t10k-labels-idx1-ubyte\.gz is corrupt.*git checkout"):
+        load_dataset("mnist", "test")
+    assert not list((tmp_path / "cache").rglob("*.tmp")), "a failed decompression must leave no partial file"
+
+
+def test_missing_shipped_file_names_the_file(tmp_path, monkeypatch):
+    data = _copy_shipped(tmp_path)
+    (data / "MNIST" / "raw" / "train-images-idx3-ubyte.gz").unlink()
+    monkeypatch.setenv("VAE_EXPLORER_DATA", str(data))
+    monkeypatch.setenv("VAE_EXPLORER_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(DatasetError, match=r"train-images-idx3-ubyte\.gz is missing"):
+        load_dataset("mnist", "test")
+
+
+def test_valid_gzip_with_wrong_content_is_reported(tmp_path, monkeypatch):
+    data = _copy_shipped(tmp_path)
+    with gzip.open(data / "MNIST" / "raw" / "t10k-images-idx3-ubyte.gz", "wb") as handle:
+        handle.write(b"not an idx file")
+    monkeypatch.setenv("VAE_EXPLORER_DATA", str(data))
+    monkeypatch.setenv("VAE_EXPLORER_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(DatasetError, match="unreadable"):
+        load_dataset("mnist", "test")
+
+
+def test_other_root_without_files_offline_says_what_to_do(tmp_path):
+    with pytest.raises(DatasetError, match="download=True"):
+        load_dataset("fashion-mnist", "test", root=tmp_path / "empty", download=False)
+
+
+def test_other_root_reads_torchvision_layout(tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for gz in (PROJECT_ROOT / "data" / "MNIST" / "raw").glob("*.gz"):
+        with gzip.open(gz) as src, open(raw / gz.stem, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+    ds = load_dataset("mnist", "test", root=tmp_path)
+    assert ds.images.shape == (10_000, 1, 28, 28)

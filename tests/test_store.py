@@ -1,0 +1,184 @@
+import dataclasses
+import errno
+import importlib
+import json
+import os
+import threading
+
+import pytest
+import torch
+
+from vae_core import CheckpointError, CheckpointWriteError, get_or_train, list_checkpoints, load_model, save_model
+from vae_core.store import checkpoint_name, read_checkpoint_info, resolve_checkpoint
+
+store_module = importlib.import_module("vae_core.store")
+
+
+@pytest.fixture
+def saved(trained_tiny, tmp_path):
+    history = [r.to_dict() for r in trained_tiny.history]
+    path = save_model(trained_tiny.model, trained_tiny.train_config, tmp_path, {"test": {"loss": 1.0}}, history)
+    return path
+
+
+def test_round_trip_is_exact(trained_tiny, saved):
+    loaded = load_model(saved)
+    assert loaded.config == trained_tiny.model.config
+    assert loaded.train_config == trained_tiny.train_config
+    assert not loaded.training
+    for (name, a), b in zip(trained_tiny.model.state_dict().items(), loaded.state_dict().values()):
+        assert torch.equal(a, b), name
+    z = torch.randn(4, 2)
+    assert torch.equal(trained_tiny.model.decode(z), loaded.decode(z))
+    assert sorted(p.name for p in saved.iterdir()) == ["config.json", "history.json", "metrics.json", "model.safetensors"]
+    assert saved.name == checkpoint_name(trained_tiny.model.config, trained_tiny.train_config)
+
+
+def test_half_precision_storage_is_close_and_smaller(trained_tiny, tmp_path):
+    full = save_model(trained_tiny.model, trained_tiny.train_config, tmp_path / "full")
+    half = save_model(trained_tiny.model, trained_tiny.train_config, tmp_path / "half", half=True)
+    assert (half / "model.safetensors").stat().st_size < 0.6 * (full / "model.safetensors").stat().st_size
+    z = torch.randn(8, 2)
+    assert torch.allclose(load_model(half).decode(z), trained_tiny.model.decode(z), atol=5e-3)
+
+
+def test_saving_again_replaces_atomically(trained_tiny, saved):
+    again = save_model(trained_tiny.model, trained_tiny.train_config, saved.parent, {"test": {"loss": 2.0}})
+    assert again == saved
+    assert json.loads((saved / "metrics.json").read_text())["test"]["loss"] == 2.0
+    assert [p.name for p in saved.parent.iterdir()] == [saved.name]
+
+
+def _edit_config(path, **changes):
+    header = json.loads((path / "config.json").read_text())
+    header.update(changes)
+    (path / "config.json").write_text(json.dumps(header))
+    return header
+
+
+@pytest.mark.parametrize(
+    "damage,message",
+    [
+        (lambda p: (p / "model.safetensors").write_bytes((p / "model.safetensors").read_bytes()[:1000]), "unreadable or truncated"),
+        (lambda p: (p / "model.safetensors").write_bytes(b""), "unreadable or truncated"),
+        (lambda p: (p / "model.safetensors").unlink(), "weights file model.safetensors is missing"),
+        (lambda p: (p / "config.json").unlink(), "config file config.json is missing"),
+        (lambda p: (p / "config.json").write_text("{not json"), "unreadable config"),
+        (lambda p: (p / "config.json").write_text("[1, 2]"), "not a VAE Latent Explorer checkpoint"),
+        (lambda p: _edit_config(p, format_version=99), "format version 99 is not supported"),
+        (lambda p: _edit_config(p, model={**json.loads((p / "config.json").read_text())["model"], "colour": 1}), "unknown ModelConfig keys: colour"),
+        (lambda p: _edit_config(p, model={**json.loads((p / "config.json").read_text())["model"], "latent_dim": -1}), "invalid config"),
+        (lambda p: _edit_config(p, model={**json.loads((p / "config.json").read_text())["model"], "hidden_sizes": [64]}), "does not match its key"),
+    ],
+    ids=["truncated", "empty", "no-weights", "no-config", "bad-json", "foreign-json", "version", "unknown-key", "invalid-value", "edited"],
+)
+def test_damaged_checkpoints_raise_a_clear_error(saved, damage, message):
+    damage(saved)
+    with pytest.raises(CheckpointError, match=message):
+        load_model(saved)
+
+
+def test_wrong_tensor_shapes_are_reported(saved):
+    from safetensors.torch import load_file, save_file
+
+    state = load_file(str(saved / "model.safetensors"))
+    name = next(iter(state))
+    state[name] = torch.zeros(3, 3)
+    save_file(state, str(saved / "model.safetensors"))
+    with pytest.raises(CheckpointError, match=f"tensor {name} has shape"):
+        load_model(saved)
+
+
+def test_not_a_checkpoint(tmp_path):
+    with pytest.raises(CheckpointError, match="not a checkpoint folder"):
+        load_model(tmp_path / "nothing-here")
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(CheckpointError, match="not a checkpoint folder"):
+        load_model(tmp_path / "file.txt")
+    with pytest.raises(CheckpointError, match="config file config.json is missing"):
+        load_model(tmp_path)
+
+
+def test_listing_skips_damaged_checkpoints_with_a_warning(trained_tiny, saved, caplog):
+    other = save_model(trained_tiny.model, dataclasses.replace(trained_tiny.train_config, seed=5), saved.parent)
+    (other / "config.json").write_text("garbage")
+    (saved.parent / ".tmp-half-written").mkdir()
+    infos = list_checkpoints([saved.parent])
+    assert [i.path for i in infos] == [saved]
+    assert any("skipping" in r.message for r in caplog.records)
+
+
+def test_resolve_refuses_path_traversal(saved):
+    roots = [saved.parent]
+    assert resolve_checkpoint(saved.name, roots) == saved
+    for name in ["../etc", "..", "/etc/passwd", "a/b", ".hidden", "", "x" * 300, "..%2f"]:
+        with pytest.raises(CheckpointError):
+            resolve_checkpoint(name, roots)
+
+
+def test_get_or_train_trains_once_then_reuses(tiny_model_config, tiny_train_config, isolated_store):
+    first = get_or_train(tiny_model_config, tiny_train_config)
+    assert first.trained and first.path.parent == isolated_store
+    assert read_checkpoint_info(first.path).metrics["training"]["epochs_completed"] == 1
+    second = get_or_train(tiny_model_config, tiny_train_config)
+    assert not second.trained and second.path == first.path
+    z = torch.randn(3, 2)
+    assert torch.equal(first.model.decode(z), second.model.decode(z))
+
+
+def test_two_identical_requests_train_once(monkeypatch, tiny_model_config, tiny_train_config):
+    train_module = importlib.import_module("vae_core.train")
+    real_train, calls = train_module.train, []
+
+    def counting_train(*args, **kwargs):
+        calls.append(1)
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(train_module, "train", counting_train)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(get_or_train(tiny_model_config, tiny_train_config))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
+    assert sorted(r.trained for r in results) == [False, True]
+    assert results[0].path == results[1].path
+
+
+def test_stopped_run_is_stored_under_the_epochs_it_completed(tiny_model_config, tiny_train_config):
+    stop = threading.Event()
+    config = dataclasses.replace(tiny_train_config, epochs=4)
+    stored = get_or_train(tiny_model_config, config, stop=stop, on_epoch=lambda r, m: stop.set())
+    assert stored.result.stop_reason == "stopped"
+    assert load_model(stored.path).train_config.epochs == 1
+
+
+def test_disk_full_keeps_the_model_in_memory_and_leaves_nothing(monkeypatch, tiny_model_config, tiny_train_config, isolated_store):
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store_module, "save_file", full_disk)
+    stored = get_or_train(tiny_model_config, tiny_train_config)
+    assert stored.path is None and "No space left on device" in stored.save_error
+    assert stored.model.decode(torch.zeros(1, 2)).shape == (1, 1, 28, 28)
+    assert [p.name for p in isolated_store.iterdir() if not p.name.startswith(".lock")] == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
+def test_read_only_store_raises_write_error(trained_tiny, tmp_path):
+    tmp_path.chmod(0o500)
+    try:
+        with pytest.raises(CheckpointWriteError):
+            save_model(trained_tiny.model, trained_tiny.train_config, tmp_path / "sub")
+    finally:
+        tmp_path.chmod(0o700)
+
+
+def test_read_only_store_via_failing_mkdir(monkeypatch, trained_tiny, tmp_path):
+    def read_only(self, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(store_module.Path, "mkdir", read_only)
+    with pytest.raises(CheckpointWriteError, match="Read-only file system"):
+        save_model(trained_tiny.model, trained_tiny.train_config, tmp_path / "store")

@@ -1,0 +1,272 @@
+"""Command line: ``python -m vae_core {train,evaluate,list} ...`` (also ``vae-explorer``).
+
+Exit codes: 0 success, 1 the work failed (diverged training, unreadable
+checkpoint, unwritable store), 2 bad arguments. Every failure prints one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from vae_core.config import ARCHITECTURES, DATASETS, KL_ESTIMATORS, LIKELIHOODS, LR_SCHEDULES, MMD_KERNELS, ModelConfig, TrainConfig
+
+PROG = "vae-explorer"
+MODEL_CHOICES = ("vae", "beta-vae", "mmd-vae", "ae", "cvae")
+
+
+class UsageError(Exception):
+    """Bad command-line input: exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not the whole usage block
+        raise UsageError(message)
+
+
+def _int_list(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, got {text!r}") from None
+    return values
+
+
+def _float_list(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+
+
+def _dataset_name(text: str) -> str:
+    from vae_core.data import DatasetError, normalize_name
+
+    try:
+        return normalize_name(text)
+    except DatasetError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags for every ModelConfig / TrainConfig field (shared by train and pretrain)."""
+    model = parser.add_argument_group("model")
+    model.add_argument("--model", choices=MODEL_CHOICES, default="vae", help="beta-vae is a vae with --beta (default 4)")
+    model.add_argument("--arch", choices=ARCHITECTURES, default="mlp", dest="architecture")
+    model.add_argument("--hidden", type=_int_list, default=(400,), help="dense layer widths, e.g. 512,256")
+    model.add_argument("--conv-channels", type=_int_list, default=(32, 64))
+    model.add_argument("--latent-dim", type=int, default=2)
+    model.add_argument("--likelihood", choices=LIKELIHOODS, default="bernoulli")
+    model.add_argument("--gaussian-std", type=float, default=0.1)
+    model.add_argument("--kl-estimator", choices=KL_ESTIMATORS, default="analytic")
+    model.add_argument("--beta", type=float, default=None, help="KL weight (default 1; 4 for beta-vae)")
+    model.add_argument("--mmd-weight", "--lambda", type=float, default=100.0, dest="mmd_weight")
+    model.add_argument("--kernel", choices=MMD_KERNELS, default="rbf", dest="mmd_kernel")
+    model.add_argument("--bandwidth", type=float, default=1.0, dest="kernel_bandwidth")
+    model.add_argument("--kernel-scales", type=_float_list, default=(1.0,))
+    model.add_argument("--stochastic-encoder", action="store_true", help="mmd-vae with a Gaussian q(z|x)")
+    training = parser.add_argument_group("training")
+    training.add_argument("--dataset", type=_dataset_name, default="mnist", help=" | ".join(DATASETS))
+    training.add_argument("--epochs", type=int, default=30)
+    training.add_argument("--batch-size", type=int, default=128)
+    training.add_argument("--lr", type=float, default=1e-3, dest="learning_rate")
+    training.add_argument("--lr-schedule", choices=LR_SCHEDULES, default="constant")
+    training.add_argument("--kl-warmup", type=int, default=0, dest="kl_warmup_epochs")
+    training.add_argument("--early-stopping", type=int, default=0, dest="early_stopping_patience", help="patience in epochs; 0 = off")
+    training.add_argument("--train-subset", type=int, default=0)
+    training.add_argument("--test-subset", type=int, default=0)
+    training.add_argument("--seed", type=int, default=0)
+
+
+def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
+    kind = args.model.replace("-", "_")
+    beta = args.beta
+    if kind == "beta_vae":
+        kind, beta = "vae", 4.0 if beta is None else beta
+    try:
+        model_config = ModelConfig(
+            model=kind,
+            architecture=args.architecture,
+            hidden_sizes=args.hidden,
+            conv_channels=args.conv_channels,
+            latent_dim=args.latent_dim,
+            likelihood=args.likelihood,
+            gaussian_std=args.gaussian_std,
+            kl_estimator=args.kl_estimator,
+            beta=1.0 if beta is None else beta,
+            mmd_weight=args.mmd_weight,
+            mmd_kernel=args.mmd_kernel,
+            kernel_bandwidth=args.kernel_bandwidth,
+            kernel_scales=args.kernel_scales,
+            stochastic_encoder=args.stochastic_encoder,
+        )
+        train_config = TrainConfig(
+            dataset=args.dataset,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            learning_rate=args.learning_rate,
+            lr_schedule=args.lr_schedule,
+            kl_warmup_epochs=args.kl_warmup_epochs,
+            early_stopping_patience=args.early_stopping_patience,
+            train_subset=args.train_subset,
+            test_subset=args.test_subset,
+            seed=args.seed,
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return model_config, train_config
+
+
+class ProgressBar:
+    """A one-line progress bar with ETA on stderr (redrawn in place on a terminal)."""
+
+    def __init__(self, stream=sys.stderr, width: int = 30):
+        self.stream, self.width, self.start = stream, width, time.perf_counter()
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self._last = 0.0
+
+    def update(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if not self.tty or (now - self._last < 0.1 and done < total):
+            return
+        self._last = now
+        elapsed = now - self.start
+        eta = elapsed / done * (total - done) if done else 0.0
+        filled = int(self.width * done / total)
+        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} batches, ETA {eta:5.0f} s")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.tty:
+            self.stream.write("\r" + " " * (self.width + 40) + "\r")
+            self.stream.flush()
+
+
+def _format_terms(terms: dict[str, float]) -> str:
+    order = ("loss", "neg_elbo", "recon", "kl", "mmd")
+    return " ".join(f"{k}={terms[k]:.2f}" if k != "mmd" else f"{k}={terms[k]:.4f}" for k in order if k in terms)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from vae_core.store import get_or_train
+
+    model_config, train_config = configs_from_args(args)
+    bar = ProgressBar()
+
+    def on_epoch(record, model) -> None:
+        bar.clear()
+        print(
+            f"epoch {record.epoch:3d}/{train_config.epochs}  train {_format_terms(record.train)}  "
+            f"test {_format_terms(record.test)}  ({record.seconds:.1f} s)",
+            flush=True,
+        )
+
+    stored = get_or_train(model_config, train_config, root=args.out, on_epoch=on_epoch, on_batch=bar.update, device=args.device)
+    bar.clear()
+    if not stored.trained:
+        print(f"already trained: {stored.path}")
+        return 0
+    if stored.save_error:
+        print(f"{PROG}: error: {stored.save_error}", file=sys.stderr)
+        return 1
+    print(f"checkpoint: {stored.path}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from vae_core.metrics import evaluate
+    from vae_core.store import load_model
+
+    model = load_model(args.path)
+    results = evaluate(model, args.dataset)
+    results["checkpoint"] = str(args.path)
+    if args.json:
+        print(json.dumps(results, indent=2, sort_keys=True))
+    else:
+        for key, value in sorted(results["test"].items()):
+            print(f"{key:>12}: {value:.4f}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from vae_core.store import default_roots, list_checkpoints
+
+    roots = args.root or default_roots()
+    infos = list_checkpoints(roots)
+    if args.json:
+        print(json.dumps([{"name": i.name, "path": str(i.path), "key": i.key, "dataset": i.train_config.dataset,
+                           "model": i.model_config.model, "latent_dim": i.model_config.latent_dim,
+                           "metrics": i.metrics} for i in infos], indent=2))
+        return 0
+    if not infos:
+        print(f"no checkpoints under {', '.join(str(r) for r in roots)}")
+        return 0
+    print(f"{'name':<40} {'dataset':<14} {'model':<22} {'d':>3} {'epochs':>6} {'test -ELBO':>10} {'recon':>8}")
+    for info in infos:
+        test = info.metrics.get("test", {})
+        elbo = test.get("neg_elbo")
+        recon = test.get("recon")
+        epochs = info.metrics.get("training", {}).get("epochs_completed", info.train_config.epochs)
+        print(
+            f"{info.name:<40} {info.train_config.dataset:<14} {info.model_config.label:<22} "
+            f"{info.model_config.latent_dim:>3} {epochs:>6} {'-' if elbo is None else f'{elbo:.2f}':>10} "
+            f"{'-' if recon is None else f'{recon:.2f}':>8}"
+        )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Train, evaluate and list 2-D latent VAEs and MMD-VAEs.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress messages")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = commands.add_parser("train", help="train a model (or reuse the stored one with the same config)")
+    add_config_arguments(train)
+    train.add_argument("--out", type=Path, default=None, help="store root (default: the user checkpoint store)")
+    train.add_argument("--device", default=None, help="cpu | cuda | mps (default: best available)")
+    train.set_defaults(run=cmd_train)
+
+    evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint on its test split")
+    evaluate.add_argument("path", type=Path)
+    evaluate.add_argument("--dataset", type=_dataset_name, default=None, help="evaluate on another dataset's test split")
+    evaluate.add_argument("--json", action="store_true", help="print the full result as JSON")
+    evaluate.set_defaults(run=cmd_evaluate)
+
+    listing = commands.add_parser("list", help="list stored checkpoints")
+    listing.add_argument("--root", type=Path, action="append", help="store root to list (repeatable)")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=cmd_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from vae_core.data import DatasetError
+    from vae_core.store import CheckpointError
+    from vae_core.train import TrainingDiverged
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.run(args)
+    except UsageError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    except (CheckpointError, DatasetError, TrainingDiverged, ValueError, OSError) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

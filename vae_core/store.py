@@ -1,0 +1,408 @@
+"""The checkpoint store: folders of safetensors weights plus JSON, written atomically.
+
+Layout of one checkpoint ``<root>/<dataset>-<model>-<d>d-<key>/``::
+
+    model.safetensors   weights (float32, or float16 when saved compactly)
+    config.json         {"format_version", "key", "model": {...}, "train": {...}, "storage_dtype"}
+    metrics.json        evaluation results and training facts
+    history.json        per-epoch loss terms, train and test
+
+A checkpoint is written into a hidden temporary folder beside its final place and
+renamed into place, so a crash never leaves a half-written checkpoint visible.
+Loading reads JSON and safetensors only: nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import errno
+import fcntl
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from vae_core.config import FORMAT_VERSION, ModelConfig, TrainConfig, config_from_dict, config_key, config_to_dict
+from vae_core.models import LatentModel, build_model
+from vae_core.paths import cache_dir, shipped_checkpoints_dir
+
+logger = logging.getLogger(__name__)
+
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.json"
+HISTORY_FILE = "history.json"
+_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint folder cannot be used; the message names the folder and the reason."""
+
+
+class CheckpointWriteError(CheckpointError, OSError):
+    """A checkpoint could not be written (disk full, read-only store, ...)."""
+
+
+@dataclass(frozen=True)
+class CheckpointInfo:
+    """What a listing knows about a checkpoint without loading its weights."""
+
+    path: Path
+    key: str
+    model_config: ModelConfig
+    train_config: TrainConfig
+    metrics: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def checkpoint_name(model_config: ModelConfig, train_config: TrainConfig) -> str:
+    """Folder name: readable facts, then the config key, e.g. ``mnist-vae-2d-1a2b3c4d5e6f``."""
+    model = model_config.model.replace("_", "-")
+    return f"{train_config.dataset}-{model}-{model_config.latent_dim}d-{config_key(model_config, train_config)}"
+
+
+def user_store_dir() -> Path:
+    """Run-time checkpoints: ``$VAE_EXPLORER_STORE`` or ``<cache>/checkpoints``.
+
+    Falls back to a folder in the system temp dir (with a warning) when the
+    preferred one cannot be created or written.
+    """
+    env = os.environ.get("VAE_EXPLORER_STORE")
+    preferred = Path(env).expanduser() if env else cache_dir() / "checkpoints"
+    if _writable(preferred):
+        return preferred
+    fallback = Path(tempfile.gettempdir()) / "vae-explorer-checkpoints"
+    logger.warning("checkpoint store %s is not writable; using %s instead", preferred, fallback)
+    fallback.mkdir(parents=True, exist_ok=True)
+    return fallback
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
+            pass
+        return True
+    except OSError:
+        return False
+
+
+def default_roots() -> list[Path]:
+    """Where listings and look-ups search: shipped checkpoints first, then the user store."""
+    roots = [shipped_checkpoints_dir(), user_store_dir()]
+    return list(dict.fromkeys(roots))
+
+
+def _write_json(path: Path, data: Any) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, sort_keys=True, allow_nan=True)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def save_model(
+    model: LatentModel,
+    train_config: TrainConfig,
+    root: str | os.PathLike | None = None,
+    metrics: dict[str, Any] | None = None,
+    history: list[dict] | None = None,
+    half: bool = False,
+) -> Path:
+    """Write a checkpoint under ``root`` (default: the user store) and return its folder.
+
+    An existing checkpoint with the same key is replaced only once the new one is
+    complete. ``half=True`` stores weights as float16 (they load back as float32).
+    Raises :class:`CheckpointWriteError` when the disk refuses; nothing half-written remains.
+    """
+    root_path = Path(root) if root is not None else user_store_dir()
+    name = checkpoint_name(model.config, train_config)
+    final = root_path / name
+    tmp = root_path / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
+    dtype = torch.float16 if half else torch.float32
+    state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in model.state_dict().items()}
+    header = {
+        "format_version": FORMAT_VERSION,
+        "key": config_key(model.config, train_config),
+        "model": config_to_dict(model.config),
+        "train": config_to_dict(train_config),
+        "storage_dtype": "float16" if half else "float32",
+    }
+    try:
+        root_path.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
+        save_file(state, str(tmp / WEIGHTS_FILE), metadata={"format": "pt", "key": header["key"]})
+        _write_json(tmp / CONFIG_FILE, header)
+        _write_json(tmp / METRICS_FILE, metrics or {})
+        _write_json(tmp / HISTORY_FILE, history or [])
+        if final.exists():
+            trash = root_path / f".old-{name}-{uuid.uuid4().hex[:8]}"
+            os.rename(final, trash)
+            os.rename(tmp, final)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            os.rename(tmp, final)
+    except (OSError, SafetensorError) as error:
+        shutil.rmtree(tmp, ignore_errors=True)
+        reason = os.strerror(error.errno) if isinstance(error, OSError) and error.errno else str(error)
+        raise CheckpointWriteError(f"could not write checkpoint {final}: {reason}") from error
+    logger.info("saved checkpoint %s", final)
+    return final
+
+
+def _read_json(path: Path, what: str) -> Any:
+    if not path.is_file():
+        raise CheckpointError(f"{path.parent}: {what} file {path.name} is missing")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CheckpointError(f"{path}: unreadable {what} ({error})") from error
+
+
+def read_checkpoint_info(path: str | os.PathLike) -> CheckpointInfo:
+    """Validate a checkpoint's JSON (not its weights) and describe it."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise CheckpointError(f"{folder} is not a checkpoint folder (it does not exist or is a file)")
+    header = _read_json(folder / CONFIG_FILE, "config")
+    if not isinstance(header, dict) or "format_version" not in header:
+        raise CheckpointError(f"{folder}: {CONFIG_FILE} is not a VAE Latent Explorer checkpoint config")
+    if header["format_version"] != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{folder}: checkpoint format version {header['format_version']!r} is not supported "
+            f"(this version reads {FORMAT_VERSION}); retrain it with `python -m vae_core train`"
+        )
+    try:
+        model_config = config_from_dict(ModelConfig, header.get("model"))
+        train_config = config_from_dict(TrainConfig, header.get("train"))
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"{folder}: invalid config ({error})") from error
+    key = config_key(model_config, train_config)
+    if header.get("key") != key:
+        raise CheckpointError(f"{folder}: config does not match its key (edited by hand?)")
+    metrics_path = folder / METRICS_FILE
+    metrics = _read_json(metrics_path, "metrics") if metrics_path.exists() else {}
+    return CheckpointInfo(folder, key, model_config, train_config, metrics if isinstance(metrics, dict) else {})
+
+
+def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> LatentModel:
+    """Rebuild a model from a checkpoint folder alone, in eval mode.
+
+    The model carries ``.config`` (ModelConfig), ``.train_config``, ``.checkpoint_key``
+    and ``.checkpoint_path``. Raises :class:`CheckpointError` for anything amiss:
+    missing or truncated files, wrong tensor names or shapes, foreign formats.
+    """
+    info = read_checkpoint_info(path)
+    weights_path = info.path / WEIGHTS_FILE
+    if not weights_path.is_file():
+        raise CheckpointError(f"{info.path}: weights file {WEIGHTS_FILE} is missing")
+    try:
+        state = load_file(str(weights_path), device="cpu")
+    except (SafetensorError, OSError, ValueError) as error:
+        raise CheckpointError(f"{weights_path}: unreadable or truncated weights ({error})") from error
+    model = build_model(info.model_config)
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(state))
+    extra = sorted(set(state) - set(expected))
+    if missing or extra:
+        raise CheckpointError(
+            f"{weights_path}: tensors do not match the config (missing: {missing[:3]}, unexpected: {extra[:3]})"
+        )
+    for name, tensor in state.items():
+        if tensor.shape != expected[name].shape:
+            raise CheckpointError(
+                f"{weights_path}: tensor {name} has shape {tuple(tensor.shape)}, "
+                f"the config needs {tuple(expected[name].shape)}"
+            )
+        if not torch.isfinite(tensor).all():
+            raise CheckpointError(f"{weights_path}: tensor {name} holds NaN or infinite values")
+    model.load_state_dict({k: v.to(torch.float32) for k, v in state.items()})
+    model.to(device).eval()
+    model.train_config = info.train_config
+    model.checkpoint_key = info.key
+    model.checkpoint_path = info.path
+    return model
+
+
+def read_history(path: str | os.PathLike) -> list[dict]:
+    """The per-epoch history stored beside a checkpoint ([] when absent or unreadable)."""
+    history_path = Path(path) / HISTORY_FILE
+    try:
+        data = json.loads(history_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return data if isinstance(data, list) else []
+
+
+def list_checkpoints(roots: list[str | os.PathLike] | None = None) -> list[CheckpointInfo]:
+    """Every valid checkpoint under the roots, sorted by name; invalid ones are skipped with a warning."""
+    found: dict[str, CheckpointInfo] = {}
+    for root in roots if roots is not None else default_roots():
+        root_path = Path(root)
+        if not root_path.is_dir():
+            continue
+        for folder in sorted(root_path.iterdir()):
+            if folder.name.startswith(".") or not folder.is_dir():
+                continue
+            try:
+                info = read_checkpoint_info(folder)
+            except CheckpointError as error:
+                logger.warning("skipping %s", error)
+                continue
+            found.setdefault(info.key, info)
+    return sorted(found.values(), key=lambda info: info.name)
+
+
+def resolve_checkpoint(name: str, roots: list[str | os.PathLike] | None = None) -> Path:
+    """Map a checkpoint name (from a picker or a URL) to its folder inside a store root.
+
+    Only plain folder names are accepted: separators, '..' and hidden names are
+    refused, so no name can reach outside the store.
+    """
+    if not isinstance(name, str) or not _NAME_PATTERN.match(name) or ".." in name:
+        raise CheckpointError(f"{name!r} is not a checkpoint name")
+    for root in roots if roots is not None else default_roots():
+        candidate = Path(root) / name
+        if candidate.is_dir():
+            return candidate
+    raise CheckpointError(f"no checkpoint named {name!r} in the store")
+
+
+def find_checkpoint(model_config: ModelConfig, train_config: TrainConfig, roots: list[str | os.PathLike] | None = None) -> Path | None:
+    """The folder holding a valid checkpoint for exactly these configs, if any."""
+    name = checkpoint_name(model_config, train_config)
+    for root in roots if roots is not None else default_roots():
+        candidate = Path(root) / name
+        if candidate.is_dir():
+            try:
+                read_checkpoint_info(candidate)
+                return candidate
+            except CheckpointError as error:
+                logger.warning("ignoring %s", error)
+    return None
+
+
+@dataclass
+class StoredModel:
+    """What :func:`get_or_train` hands back."""
+
+    model: LatentModel
+    path: Path | None  # None when the model could not be saved (see save_error)
+    trained: bool  # False: it came from the store
+    result: Any = None  # the TrainResult when trained now
+    save_error: str | None = None  # why saving failed; the model is still usable in memory
+
+
+_key_locks: dict[str, threading.Lock] = {}
+_key_locks_guard = threading.Lock()
+
+
+@contextlib.contextmanager
+def _training_lock(root: Path, key: str):
+    """Serialise work on one key across threads (a lock) and processes (flock)."""
+    with _key_locks_guard:
+        lock = _key_locks.setdefault(key, threading.Lock())
+    with lock:
+        handle = None
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            handle = open(root / f".lock-{key}", "w")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError as error:
+            if error.errno not in (errno.EROFS, errno.EACCES, errno.ENOSPC, errno.EPERM):
+                raise
+            handle = None  # read-only store: the thread lock alone still holds
+        try:
+            yield
+        finally:
+            if handle is not None:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                handle.close()
+
+
+def get_or_train(
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    root: str | os.PathLike | None = None,
+    roots: list[str | os.PathLike] | None = None,
+    evaluate: bool = False,
+    **train_kwargs,
+) -> StoredModel:
+    """Return the stored model for these configs, or train, store and return it.
+
+    Two callers asking for the same configs at once: one trains, the other waits
+    for it and loads the result. A run stopped early is stored under its config
+    with ``epochs`` set to the epochs it completed. ``evaluate=True`` runs
+    :func:`vae_core.metrics.evaluate` before saving (otherwise the final test-epoch
+    terms are stored as metrics).
+    """
+    from vae_core.train import train  # here, not at import: store users need no training code
+
+    write_root = Path(root) if root is not None else user_store_dir()
+    search = [Path(r) for r in (roots if roots is not None else default_roots())]
+    if write_root not in search:
+        search.append(write_root)
+    key = config_key(model_config, train_config)
+    with _training_lock(write_root, key):
+        found = find_checkpoint(model_config, train_config, search)
+        if found is not None:
+            return StoredModel(model=load_model(found), path=found, trained=False)
+        result = train(model_config, train_config, **train_kwargs)
+        model = result.model
+        model.train_config = train_config
+        if result.epochs_completed == 0:
+            return StoredModel(model=model, path=None, trained=True, result=result, save_error="no epoch finished, nothing to save")
+        saved_config = train_config
+        if result.stop_reason == "stopped":
+            saved_config = dataclasses.replace(train_config, epochs=result.epochs_completed)
+        metrics = training_facts(result)
+        if evaluate:
+            from vae_core.metrics import evaluate as run_evaluation
+
+            metrics.update(run_evaluation(model, saved_config.dataset))
+        try:
+            path = save_model(model, saved_config, write_root, metrics, [r.to_dict() for r in result.history])
+        except CheckpointWriteError as error:
+            logger.warning("%s; the model is kept in memory only", error)
+            return StoredModel(model=model, path=None, trained=True, result=result, save_error=str(error))
+        model.train_config = saved_config
+        model.checkpoint_key = config_key(model_config, saved_config)
+        model.checkpoint_path = path
+        return StoredModel(model=model, path=path, trained=True, result=result)
+
+
+def training_facts(result) -> dict[str, Any]:
+    """Metrics every stored run carries: final test terms and how training went."""
+    from vae_core.models import count_parameters
+
+    last = result.history[-1] if result.history else None
+    best = next((r for r in result.history if r.epoch == result.best_epoch), last)
+    return {
+        "test": dict(best.test) if best else {},
+        "training": {
+            "epochs_completed": result.epochs_completed,
+            "epochs_requested": result.train_config.epochs,
+            "best_epoch": result.best_epoch,
+            "stop_reason": result.stop_reason,
+            "wall_time_s": round(result.wall_time, 2),
+            "parameters": count_parameters(result.model),
+            "device": str(next(result.model.parameters()).device),
+            "torch_version": torch.__version__,
+        },
+    }
