@@ -94,7 +94,9 @@ def main() -> None:
             times[name].append(loops[name].epoch())
 
     auto = "bfloat16 matrix products" if fast_bfloat16(torch.device("cpu")) else "float32 (no native bfloat16 here)"
-    print(f"threads {args.threads}, batch {args.batch_size}, {args.epochs} epochs, 784-400-2 MLP VAE; precision=auto means {auto}")
+    print(
+        f"threads {args.threads}, batch {args.batch_size}, {args.epochs} epochs, 784-400-2 MLP VAE; precision=auto means {auto}"
+    )
     print(f"{'loop':<44} {'median epoch s':>14} {'speed-up':>9} {'test -ELBO':>11}")
     base_name = next(iter(loops))
     base = statistics.median(times[base_name])

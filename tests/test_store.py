@@ -59,18 +59,41 @@ def _edit_config(path, **changes):
 @pytest.mark.parametrize(
     "damage,message",
     [
-        (lambda p: (p / "model.safetensors").write_bytes((p / "model.safetensors").read_bytes()[:1000]), "unreadable or truncated"),
+        (
+            lambda p: (p / "model.safetensors").write_bytes((p / "model.safetensors").read_bytes()[:1000]),
+            "unreadable or truncated",
+        ),
         (lambda p: (p / "model.safetensors").write_bytes(b""), "unreadable or truncated"),
         (lambda p: (p / "model.safetensors").unlink(), "weights file model.safetensors is missing"),
         (lambda p: (p / "config.json").unlink(), "config file config.json is missing"),
         (lambda p: (p / "config.json").write_text("{not json"), "unreadable config"),
         (lambda p: (p / "config.json").write_text("[1, 2]"), "not a VAE Latent Explorer checkpoint"),
         (lambda p: _edit_config(p, format_version=99), "format version 99 is not supported"),
-        (lambda p: _edit_config(p, model={**json.loads((p / "config.json").read_text())["model"], "colour": 1}), "unknown ModelConfig keys: colour"),
-        (lambda p: _edit_config(p, model={**json.loads((p / "config.json").read_text())["model"], "latent_dim": -1}), "invalid config"),
-        (lambda p: _edit_config(p, model={**json.loads((p / "config.json").read_text())["model"], "hidden_sizes": [64]}), "does not match its key"),
+        (
+            lambda p: _edit_config(p, model={**json.loads((p / "config.json").read_text())["model"], "colour": 1}),
+            "unknown ModelConfig keys: colour",
+        ),
+        (
+            lambda p: _edit_config(p, model={**json.loads((p / "config.json").read_text())["model"], "latent_dim": -1}),
+            "invalid config",
+        ),
+        (
+            lambda p: _edit_config(p, model={**json.loads((p / "config.json").read_text())["model"], "hidden_sizes": [64]}),
+            "does not match its key",
+        ),
     ],
-    ids=["truncated", "empty", "no-weights", "no-config", "bad-json", "foreign-json", "version", "unknown-key", "invalid-value", "edited"],
+    ids=[
+        "truncated",
+        "empty",
+        "no-weights",
+        "no-config",
+        "bad-json",
+        "foreign-json",
+        "version",
+        "unknown-key",
+        "invalid-value",
+        "edited",
+    ],
 )
 def test_damaged_checkpoints_raise_a_clear_error(saved, damage, message):
     damage(saved)
@@ -136,7 +159,9 @@ def test_two_identical_requests_train_once(monkeypatch, tiny_model_config, tiny_
 
     monkeypatch.setattr(train_module, "train", counting_train)
     results = []
-    threads = [threading.Thread(target=lambda: results.append(get_or_train(tiny_model_config, tiny_train_config))) for _ in range(2)]
+    threads = [
+        threading.Thread(target=lambda: results.append(get_or_train(tiny_model_config, tiny_train_config))) for _ in range(2)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -154,7 +179,9 @@ def test_stopped_run_is_stored_under_the_epochs_it_completed(tiny_model_config, 
     assert load_model(stored.path).train_config.epochs == 1
 
 
-def test_disk_full_keeps_the_model_in_memory_and_leaves_nothing(monkeypatch, tiny_model_config, tiny_train_config, isolated_store):
+def test_disk_full_keeps_the_model_in_memory_and_leaves_nothing(
+    monkeypatch, tiny_model_config, tiny_train_config, isolated_store
+):
     def full_disk(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 

@@ -105,7 +105,11 @@ def test_early_stopping_restores_the_best_epoch(monkeypatch, tiny_model_config, 
     snapshots = {}
     monkeypatch.setattr(importlib.import_module("vae_core.train"), "evaluate_terms", fake_scores)
     config = dataclasses.replace(tiny_train_config, epochs=5, early_stopping_patience=2)
-    result = train(tiny_model_config, config, on_epoch=lambda r, m: snapshots.__setitem__(r.epoch, {k: v.clone() for k, v in m.state_dict().items()}))
+    result = train(
+        tiny_model_config,
+        config,
+        on_epoch=lambda r, m: snapshots.__setitem__(r.epoch, {k: v.clone() for k, v in m.state_dict().items()}),
+    )
     assert result.stop_reason == "early_stopping"
     assert result.epochs_completed == 4
     assert result.best_epoch == 2

@@ -13,7 +13,17 @@ import sys
 import time
 from pathlib import Path
 
-from vae_core.config import ARCHITECTURES, DATASETS, KL_ESTIMATORS, LIKELIHOODS, LR_SCHEDULES, MMD_KERNELS, ModelConfig, TrainConfig
+from vae_core.config import (
+    ARCHITECTURES,
+    DATASETS,
+    KL_ESTIMATORS,
+    LIKELIHOODS,
+    LR_SCHEDULES,
+    MMD_KERNELS,
+    PRECISIONS,
+    ModelConfig,
+    TrainConfig,
+)
 
 PROG = "vae-explorer"
 MODEL_CHOICES = ("vae", "beta-vae", "mmd-vae", "ae", "cvae")
@@ -76,10 +86,15 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     training.add_argument("--lr", type=float, default=1e-3, dest="learning_rate")
     training.add_argument("--lr-schedule", choices=LR_SCHEDULES, default="constant")
     training.add_argument("--kl-warmup", type=int, default=0, dest="kl_warmup_epochs")
-    training.add_argument("--early-stopping", type=int, default=0, dest="early_stopping_patience", help="patience in epochs; 0 = off")
+    training.add_argument(
+        "--early-stopping", type=int, default=0, dest="early_stopping_patience", help="patience in epochs; 0 = off"
+    )
     training.add_argument("--train-subset", type=int, default=0)
     training.add_argument("--test-subset", type=int, default=0)
     training.add_argument("--seed", type=int, default=0)
+    training.add_argument(
+        "--precision", choices=PRECISIONS, default="auto", help="auto: bfloat16 matrix products where the hardware has them"
+    )
 
 
 def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
@@ -115,6 +130,7 @@ def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfi
             train_subset=args.train_subset,
             test_subset=args.test_subset,
             seed=args.seed,
+            precision=args.precision,
         )
     except ValueError as error:
         raise UsageError(str(error)) from None
@@ -198,9 +214,23 @@ def cmd_list(args: argparse.Namespace) -> int:
     roots = args.root or default_roots()
     infos = list_checkpoints(roots)
     if args.json:
-        print(json.dumps([{"name": i.name, "path": str(i.path), "key": i.key, "dataset": i.train_config.dataset,
-                           "model": i.model_config.model, "latent_dim": i.model_config.latent_dim,
-                           "metrics": i.metrics} for i in infos], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "name": i.name,
+                        "path": str(i.path),
+                        "key": i.key,
+                        "dataset": i.train_config.dataset,
+                        "model": i.model_config.model,
+                        "latent_dim": i.model_config.latent_dim,
+                        "metrics": i.metrics,
+                    }
+                    for i in infos
+                ],
+                indent=2,
+            )
+        )
         return 0
     if not infos:
         print(f"no checkpoints under {', '.join(str(r) for r in roots)}")

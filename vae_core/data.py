@@ -106,9 +106,7 @@ def _decompress_shipped(name: str, target_root: Path) -> None:
             tmp.unlink(missing_ok=True)
             if isinstance(error, OSError) and not isinstance(error, gzip.BadGzipFile) and error.errno:
                 raise DatasetError(f"cannot write {out}: {error}") from error
-            raise DatasetError(
-                f"{gz} is corrupt ({error}): restore it with git checkout -- {gz.parent}"
-            ) from error
+            raise DatasetError(f"{gz} is corrupt ({error}): restore it with git checkout -- {gz.parent}") from error
 
 
 def _read_split(name: str, split: str, root: Path, download: bool):

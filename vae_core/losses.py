@@ -125,7 +125,9 @@ def mmd(x: torch.Tensor, y: torch.Tensor, kernel: str = "rbf", bandwidth: float 
     return xx + yy - 2.0 * k_xy.mean()
 
 
-def model_loss(config: ModelConfig, output, x: torch.Tensor, log_std: torch.Tensor | None = None, reg_scale: float = 1.0) -> dict[str, torch.Tensor]:
+def model_loss(
+    config: ModelConfig, output, x: torch.Tensor, log_std: torch.Tensor | None = None, reg_scale: float = 1.0
+) -> dict[str, torch.Tensor]:
     """All loss terms of one batch as batch means (nats per image).
 
     Keys: ``loss`` (what is minimised), ``recon``, and where defined ``kl``

@@ -15,7 +15,9 @@ logger = logging.getLogger(__name__)
 
 
 @torch.no_grad()
-def reconstruction_error(model: LatentModel, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000) -> dict[str, float]:
+def reconstruction_error(
+    model: LatentModel, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000
+) -> dict[str, float]:
     """Reconstruction through the mean code z = mu(x) (no sampling), per image.
 
     - ``recon_mse``: sum over pixels of (x - x_hat)^2, averaged over images

@@ -227,8 +227,7 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> L
     for name, tensor in state.items():
         if tensor.shape != expected[name].shape:
             raise CheckpointError(
-                f"{weights_path}: tensor {name} has shape {tuple(tensor.shape)}, "
-                f"the config needs {tuple(expected[name].shape)}"
+                f"{weights_path}: tensor {name} has shape {tuple(tensor.shape)}, the config needs {tuple(expected[name].shape)}"
             )
         if not torch.isfinite(tensor).all():
             raise CheckpointError(f"{weights_path}: tensor {name} holds NaN or infinite values")
@@ -284,7 +283,9 @@ def resolve_checkpoint(name: str, roots: list[str | os.PathLike] | None = None) 
     raise CheckpointError(f"no checkpoint named {name!r} in the store")
 
 
-def find_checkpoint(model_config: ModelConfig, train_config: TrainConfig, roots: list[str | os.PathLike] | None = None) -> Path | None:
+def find_checkpoint(
+    model_config: ModelConfig, train_config: TrainConfig, roots: list[str | os.PathLike] | None = None
+) -> Path | None:
     """The folder holding a valid checkpoint for exactly these configs, if any."""
     name = checkpoint_name(model_config, train_config)
     for root in roots if roots is not None else default_roots():
@@ -367,7 +368,9 @@ def get_or_train(
         model = result.model
         model.train_config = train_config
         if result.epochs_completed == 0:
-            return StoredModel(model=model, path=None, trained=True, result=result, save_error="no epoch finished, nothing to save")
+            return StoredModel(
+                model=model, path=None, trained=True, result=result, save_error="no epoch finished, nothing to save"
+            )
         saved_config = train_config
         if result.stop_reason == "stopped":
             saved_config = dataclasses.replace(train_config, epochs=result.epochs_completed)

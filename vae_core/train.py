@@ -7,8 +7,8 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 
@@ -107,7 +107,9 @@ def _subset(dataset: ImageDataset, limit: int) -> tuple[torch.Tensor, torch.Tens
 
 
 @torch.no_grad()
-def evaluate_terms(model: LatentModel, images: torch.Tensor, labels: torch.Tensor, batch_size: int = EVAL_BATCH, seed: int = 0) -> dict[str, float]:
+def evaluate_terms(
+    model: LatentModel, images: torch.Tensor, labels: torch.Tensor, batch_size: int = EVAL_BATCH, seed: int = 0
+) -> dict[str, float]:
     """Mean loss terms over a whole image set (images [N, 1, 28, 28], labels [N]).
 
     Sampling noise comes from a private seeded stream, so the same weights always
@@ -136,8 +138,7 @@ def evaluate_terms(model: LatentModel, images: torch.Tensor, labels: torch.Tenso
 def _check_batch_size(model_config: ModelConfig, train_config: TrainConfig, n_train: int) -> None:
     if train_config.batch_size > n_train:
         raise ValueError(
-            f"batch_size {train_config.batch_size} is larger than the {n_train} training images; "
-            f"choose at most {n_train}"
+            f"batch_size {train_config.batch_size} is larger than the {n_train} training images; choose at most {n_train}"
         )
     if model_config.model == "mmd_vae" and train_config.batch_size < 2:
         raise ValueError("the MMD-VAE compares batches of codes with the prior: batch_size must be >= 2")
@@ -190,7 +191,9 @@ class Trainer:
     def batches_per_epoch(self) -> int:
         return len(self.batch_starts)
 
-    def train_epoch(self, stop: threading.Event | None = None, on_batch: Callable[[int], None] | None = None) -> dict[str, float] | None:
+    def train_epoch(
+        self, stop: threading.Event | None = None, on_batch: Callable[[int], None] | None = None
+    ) -> dict[str, float] | None:
         """One pass over the training images; mean loss terms, or None when ``stop`` was set.
 
         Raises :class:`TrainingDiverged` (with ``result=None``; :func:`train` fills it in)
@@ -217,7 +220,9 @@ class Trainer:
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bfloat16):
                 output = model(x, y)
             if self.bfloat16:
-                output = ModelOutput(*(None if t is None else t.float() for t in (output.logits, output.z, output.mu, output.logvar)))
+                output = ModelOutput(
+                    *(None if t is None else t.float() for t in (output.logits, output.z, output.mu, output.logvar))
+                )
             terms = model_loss(self.model_config, output, x, model.log_std, reg_scale)
             loss_value = terms["loss"].item()
             if not math.isfinite(loss_value) or loss_value > LOSS_CEILING:
