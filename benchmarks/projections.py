@@ -1,0 +1,96 @@
+"""Cold and cached projection times for PCA, t-SNE and UMAP on 10,000 points.
+
+Inputs: the 10,000 MNIST test codes of a 10-D VAE (the shipped one when present,
+else a quick 10-D VAE trained into the user store), and the raw test pixels.
+Results go to a fresh temporary cache, so "cold" is a real computation and
+"cached" a real disk read. UMAP's one-time costs (import, numba compilation on a
+first small fit) are timed and printed separately.
+
+    python benchmarks/projections.py [--checkpoint checkpoints/<name>] [--baseline]
+
+--baseline also times scikit-learn's default t-SNE (1,000 iterations, angle 0.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+
+def ten_dim_codes(checkpoint: str | None) -> np.ndarray:
+    from vae_core import ModelConfig, TrainConfig, get_or_train, load_model
+    from vae_core.latent import encode_dataset
+    from vae_core.pretrain import shipped_model
+
+    if checkpoint:
+        model = load_model(checkpoint)
+    else:
+        entry = shipped_model("mnist", "vae", 10)
+        if entry is not None:
+            model = entry.load()
+        else:
+            model = get_or_train(ModelConfig(latent_dim=10, hidden_sizes=(512, 256)), TrainConfig(epochs=5)).model
+    return encode_dataset(model, "mnist", "test").mu
+
+
+def timed(label: str, function) -> float:
+    start = time.perf_counter()
+    function()
+    seconds = time.perf_counter() - start
+    print(f"  {label:<46} {seconds:7.2f} s", flush=True)
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkpoint", default=None)
+    parser.add_argument("--baseline", action="store_true", help="also time scikit-learn's default t-SNE")
+    args = parser.parse_args()
+    from vae_core import load_dataset
+
+    codes = ten_dim_codes(args.checkpoint)
+    pixels = load_dataset("mnist", "test").images.reshape(10_000, -1).numpy()
+    # The codes come from the normal cache; only projections go to a fresh one.
+    os.environ["VAE_EXPLORER_CACHE"] = tempfile.mkdtemp(prefix="projection-bench-")
+    from vae_core.projections import project
+
+    print(
+        f"inputs: {codes.shape[0]:,} codes of dimension {codes.shape[1]}, {pixels.shape[0]:,} images of {pixels.shape[1]} pixels"
+    )
+    print("one-time UMAP costs (per server process / per installation):")
+    import_time = timed("import umap", lambda: __import__("umap"))
+    jit_time = timed("first UMAP fit of 500 points (numba compile)", lambda: project(codes[:500], "umap", cache=False))
+    rows = []
+    for name, data in (("10-D codes", codes), ("raw pixels", pixels)):
+        print(f"{name}:")
+        for method in ("pca", "tsne", "umap"):
+            cold = timed(f"{method} cold", lambda m=method, x=data: project(x, m))
+            cached = timed(f"{method} cached", lambda m=method, x=data: project(x, m))
+            trust = project(data, method).trustworthiness
+            rows.append((name, method, cold, cached, trust))
+        if args.baseline:
+            from sklearn.manifold import TSNE
+
+            timed(
+                "scikit-learn TSNE defaults (baseline)",
+                lambda x=data: TSNE(2, init="pca", learning_rate="auto", random_state=0).fit_transform(
+                    x if x.shape[1] <= 50 else __import__("sklearn.decomposition", fromlist=["PCA"]).PCA(50).fit_transform(x)
+                ),
+            )
+    print()
+    print(f"{'input':<11} {'method':<6} {'cold s':>7} {'cached s':>9} {'trustworthiness':>16}")
+    for name, method, cold, cached, trust in rows:
+        print(f"{name:<11} {method:<6} {cold:>7.2f} {cached:>9.3f} {trust:>16.4f}")
+    print(f"(plus once per server: import umap {import_time:.1f} s, numba compile {jit_time:.1f} s)")
+    goal = all(cold < 20 for *_, cold, _, _ in rows) and all(cached < 0.5 for *_, cached, _ in rows)
+    print("goal (cold < 20 s, cached < 0.5 s):", "met" if goal else "NOT met")
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+import importlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from vae_core.projections import Projector, project, trustworthiness_score
+
+projections_module = importlib.import_module("vae_core.projections")
+
+
+@pytest.fixture(autouse=True)
+def cache_in_tmp(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAE_EXPLORER_CACHE", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def blobs():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(0, 8, (4, 6))
+    return np.concatenate([rng.normal(c, 1.0, (60, 6)) for c in centres]).astype(np.float32)
+
+
+@pytest.mark.parametrize("method", ["pca", "tsne"])
+def test_projection_shape_seed_and_trust(method, blobs):
+    a = Projector(method, perplexity=20, random_state=1).fit(blobs)
+    b = Projector(method, perplexity=20, random_state=1).fit(blobs)
+    assert a.embedding_.shape == (240, 2)
+    assert np.allclose(a.embedding_, b.embedding_)
+    assert 0.8 < a.trustworthiness_ <= 1.0
+
+
+def test_second_call_reads_the_cache(blobs, monkeypatch):
+    first = project(blobs, "tsne", perplexity=15)
+    assert not first.cached
+
+    def must_not_run(self, X, progress=None):
+        raise AssertionError("recomputed")
+
+    monkeypatch.setattr(projections_module.Projector, "fit", must_not_run)
+    second = project(blobs, "tsne", perplexity=15)
+    assert second.cached and np.array_equal(first.embedding, second.embedding)
+    assert second.trustworthiness == first.trustworthiness
+    with pytest.raises(AssertionError, match="recomputed"):
+        project(blobs, "tsne", perplexity=16)  # other parameters: another cache entry
+    with pytest.raises(AssertionError, match="recomputed"):
+        project(blobs + 1, "tsne", perplexity=15)  # other inputs: another cache entry
+
+
+def test_unwritable_cache_still_returns_the_result(blobs, tmp_path, monkeypatch):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("VAE_EXPLORER_CACHE", str(blocker))
+    result = project(blobs, "pca")
+    assert result.embedding.shape == (240, 2) and not result.cached
+
+
+def test_corrupt_cache_file_is_recomputed(blobs):
+    first = project(blobs, "pca")
+    (path,) = list(projections_module.projection_cache_dir().glob("pca-*.npz"))
+    path.write_bytes(b"garbage")
+    again = project(blobs, "pca")
+    assert not again.cached and np.allclose(again.embedding, first.embedding)
+
+
+def test_progress_is_reported(blobs):
+    seen = []
+    project(blobs, "tsne", cache=False, progress=lambda fraction, message: seen.append((fraction, message)))
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any("t-SNE" in m for _, m in seen)
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"method": "isomap"}, "unknown projection"),
+        ({"method": "tsne", "perplexity": 500}, "perplexity"),
+        ({"method": "umap", "n_neighbors": 1}, "n_neighbors"),
+        ({"method": "umap", "min_dist": 2.0}, "min_dist"),
+    ],
+)
+def test_invalid_parameters(kwargs, message, blobs):
+    with pytest.raises(ValueError, match=message):
+        Projector(**kwargs).fit(blobs)
+
+
+def test_nan_inputs_are_refused(blobs):
+    blobs[3, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        project(blobs, "pca")
+
+
+def test_trustworthiness_of_identity_is_one(blobs):
+    assert trustworthiness_score(blobs[:, :2], blobs[:, :2]) == pytest.approx(1.0)
+
+
+def test_umap_is_not_imported_with_the_package():
+    code = "import sys, vae_core, vae_core.projections, vae_core.latent, vae_core.metrics; print('umap' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+@pytest.mark.slow
+def test_umap_projection_is_seeded(blobs):
+    a = project(blobs, "umap", n_neighbors=10, random_state=3, cache=False)
+    b = project(blobs, "umap", n_neighbors=10, random_state=3, cache=False)
+    assert a.embedding.shape == (240, 2)
+    assert np.allclose(a.embedding, b.embedding)
+    assert a.trustworthiness > 0.8

@@ -1,0 +1,415 @@
+"""Latent-space operations: encode, decode, grids, interpolation, sampling, neighbours.
+
+Inputs and outputs are numpy arrays (float32 codes, float32 images in [0, 1],
+uint8 mosaics) so the app and the figure builders never touch torch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from vae_core.config import NUM_CLASSES
+from vae_core.data import ImageDataset, load_dataset
+from vae_core.models import LatentModel
+
+logger = logging.getLogger(__name__)
+
+ENCODE_BATCH = 2000  # images per encoder pass
+
+
+@dataclass(frozen=True)
+class EncodedSplit:
+    """Encoder outputs for a whole dataset split."""
+
+    mu: np.ndarray  # float32 [N, d] posterior means (the codes of a point encoder)
+    logvar: np.ndarray | None  # float32 [N, d] posterior log-variances, None for point encoders
+    labels: np.ndarray  # int64 [N]
+    dataset: str
+    split: str
+
+    @property
+    def sigma(self) -> np.ndarray | None:
+        """Posterior standard deviations [N, d], None for point encoders."""
+        return None if self.logvar is None else np.exp(0.5 * self.logvar)
+
+    def __len__(self) -> int:
+        return self.labels.shape[0]
+
+
+_encode_cache: OrderedDict[tuple, EncodedSplit] = OrderedDict()
+_encode_lock = threading.Lock()
+ENCODE_CACHE_SIZE = 16  # splits kept in memory (a 60,000 x 2 split is under 1 MB)
+
+
+def _as_tensor(array) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(array, dtype=np.float32))
+
+
+def _device(model: LatentModel) -> torch.device:
+    return next(model.parameters()).device
+
+
+@torch.no_grad()
+def encode_images(
+    model: LatentModel, images, labels=None, batch_size: int = ENCODE_BATCH
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Encode images [N, 1, 28, 28] (tensor or array) -> (mu [N, d], logvar [N, d] or None)."""
+    model.eval()
+    images = torch.as_tensor(images, dtype=torch.float32)
+    if images.ndim == 3:
+        images = images.unsqueeze(1)
+    labels_t = None if labels is None else torch.as_tensor(labels, dtype=torch.int64)
+    device = _device(model)
+    mus, logvars = [], []
+    for start in range(0, images.shape[0], batch_size):
+        x = images[start : start + batch_size].to(device)
+        y = None if labels_t is None or not model.config.is_conditional else labels_t[start : start + batch_size].to(device)
+        mu, logvar = model.encode(x, y)
+        mus.append(mu.float().cpu())
+        if logvar is not None:
+            logvars.append(logvar.float().cpu())
+    mu = torch.cat(mus).numpy() if mus else np.zeros((0, model.config.latent_dim), np.float32)
+    logvar = torch.cat(logvars).numpy() if logvars else None
+    return mu, logvar
+
+
+def encode_dataset(model: LatentModel, dataset: ImageDataset | str | None = None, split: str = "test") -> EncodedSplit:
+    """Encode a whole split in batches; memoised per (checkpoint key, dataset, split).
+
+    ``dataset`` defaults to the one the model was trained on. Models without a
+    checkpoint key (trained in memory, never saved) are encoded afresh each call.
+    """
+    if dataset is None:
+        dataset = model.train_config.dataset
+    data = load_dataset(dataset, split) if isinstance(dataset, str) else dataset
+    key = getattr(model, "checkpoint_key", None)
+    cache_key = (key, data.name, data.split) if key else None
+    if cache_key is not None:
+        with _encode_lock:
+            if cache_key in _encode_cache:
+                _encode_cache.move_to_end(cache_key)
+                return _encode_cache[cache_key]
+    mu, logvar = encode_images(model, data.images, data.labels)
+    encoded = EncodedSplit(mu, logvar, data.labels.numpy(), data.name, data.split)
+    if cache_key is not None:
+        with _encode_lock:
+            _encode_cache[cache_key] = encoded
+            while len(_encode_cache) > ENCODE_CACHE_SIZE:
+                _encode_cache.popitem(last=False)
+    return encoded
+
+
+def _labels_for(model: LatentModel, label, count: int) -> torch.Tensor | None:
+    if not model.config.is_conditional:
+        return None
+    if label is None:
+        raise ValueError("a conditional VAE decodes a chosen class: pass label=<0..9>")
+    labels = torch.as_tensor(label, dtype=torch.int64).reshape(-1)
+    return labels.expand(count) if labels.numel() == 1 else labels
+
+
+@torch.no_grad()
+def decode(model: LatentModel, z, label=None) -> np.ndarray:
+    """Decode codes z [B, d] (or one code [d]) -> images [B, 28, 28] (or [28, 28]) in [0, 1].
+
+    Non-finite coordinates are refused with ValueError, so a NaN from a URL or a
+    click never reaches the network. ``label`` (a class or one per code) is
+    required for a conditional VAE and ignored otherwise.
+    """
+    model.eval()
+    z_array = np.asarray(z, dtype=np.float32)
+    single = z_array.ndim == 1
+    z_array = np.atleast_2d(z_array)
+    if z_array.shape[1] != model.config.latent_dim:
+        raise ValueError(f"codes have {z_array.shape[1]} dimensions; this model's latent space has {model.config.latent_dim}")
+    if not np.isfinite(z_array).all():
+        raise ValueError("latent coordinates must be finite numbers")
+    y = _labels_for(model, label, z_array.shape[0])
+    images = model.decode(_as_tensor(z_array).to(_device(model)), y).float().cpu().numpy()[:, 0]
+    return images[0] if single else images
+
+
+def tile(images: np.ndarray, rows: int, cols: int, pad: int = 0) -> np.ndarray:
+    """Arrange images [rows*cols, H, W] (row-major) into one uint8 mosaic [rows*(H+pad)-pad, cols*(W+pad)-pad]."""
+    images = np.asarray(images)
+    count, height, width = images.shape
+    if count != rows * cols:
+        raise ValueError(f"{count} images do not fill a {rows}x{cols} grid")
+    mosaic = np.full((rows * (height + pad) - pad, cols * (width + pad) - pad), 255, dtype=np.uint8)
+    pixels = np.clip(np.rint(images * 255.0), 0, 255).astype(np.uint8)
+    for index in range(count):
+        r, c = divmod(index, cols)
+        top, left = r * (height + pad), c * (width + pad)
+        mosaic[top : top + height, left : left + width] = pixels[index]
+    return mosaic
+
+
+def data_extent(codes: np.ndarray, quantile: float = 0.005, margin: float = 0.05) -> tuple[float, float, float, float]:
+    """(x_min, x_max, y_min, y_max) of the region 2-D codes occupy, ignoring the outermost
+    ``quantile`` on each side, widened by ``margin`` of the span."""
+    codes = np.asarray(codes, dtype=np.float64)
+    if codes.ndim != 2 or codes.shape[1] < 2 or len(codes) == 0:
+        raise ValueError("need an [N, >=2] array of codes")
+    low = np.quantile(codes[:, :2], quantile, axis=0)
+    high = np.quantile(codes[:, :2], 1.0 - quantile, axis=0)
+    span = np.maximum(high - low, 1e-6)
+    low, high = low - margin * span, high + margin * span
+    return float(low[0]), float(high[0]), float(low[1]), float(high[1])
+
+
+@dataclass(frozen=True)
+class GridDecode:
+    """A decoded regular grid over a rectangle of a 2-D latent space.
+
+    Row 0 of ``images`` and of ``mosaic`` is the TOP of the plot (largest y), so
+    the mosaic can be drawn under a scatter whose y axis points up.
+    """
+
+    xs: np.ndarray  # float32 [n] cell-centre x coordinates, increasing
+    ys: np.ndarray  # float32 [n] cell-centre y coordinates, increasing
+    images: np.ndarray  # float32 [n, n, 28, 28]; images[r, c] decodes (xs[c], ys[n - 1 - r])
+    mosaic: np.ndarray  # uint8 [n * 28, n * 28]
+    extent: tuple[float, float, float, float]  # x_min, x_max, y_min, y_max of the whole mosaic
+
+
+def grid_points(extent: tuple[float, float, float, float], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cell centres of an n x n grid covering ``extent``: xs [n], ys [n], increasing."""
+    x_min, x_max, y_min, y_max = extent
+    if not (x_max > x_min and y_max > y_min) or not np.isfinite(extent).all():
+        raise ValueError(f"invalid extent {extent}")
+    if n < 1:
+        raise ValueError("a grid needs n >= 1")
+    step_x, step_y = (x_max - x_min) / n, (y_max - y_min) / n
+    xs = (x_min + step_x * (np.arange(n) + 0.5)).astype(np.float32)
+    ys = (y_min + step_y * (np.arange(n) + 0.5)).astype(np.float32)
+    return xs, ys
+
+
+def decode_grid(
+    model: LatentModel, extent: tuple[float, float, float, float], n: int = 20, label=None, base_z=None
+) -> GridDecode:
+    """Decode an n x n grid over ``extent`` of the first two latent dimensions.
+
+    For d > 2 the remaining coordinates come from ``base_z`` (default: zeros).
+    """
+    xs, ys = grid_points(extent, n)
+    d = model.config.latent_dim
+    if d < 2:
+        raise ValueError("a 2-D grid needs a latent space of at least two dimensions")
+    grid_x, grid_y = np.meshgrid(xs, ys[::-1])  # row 0 = largest y
+    z = np.tile(np.zeros(d, np.float32) if base_z is None else np.asarray(base_z, np.float32), (n * n, 1))
+    z[:, 0], z[:, 1] = grid_x.ravel(), grid_y.ravel()
+    images = decode(model, z, label)
+    return GridDecode(xs, ys, images.reshape(n, n, 28, 28), tile(images, n, n), tuple(float(v) for v in extent))
+
+
+def interpolate(z0, z1, steps: int, method: str = "linear") -> np.ndarray:
+    """Path of ``steps`` codes from z0 to z1 inclusive: [steps, d].
+
+    - linear: (1 - t) z0 + t z1
+    - slerp: the direction moves along the great circle between z0/|z0| and z1/|z1|
+      (Shoemake 1985; White, "Sampling Generative Networks", 2016) while the radius
+      goes linearly from |z0| to |z1|, so endpoints of equal norm keep that norm all
+      the way. Opposite directions turn through the first axis perpendicular to z0;
+      a zero endpoint falls back to linear.
+    """
+    if steps < 2:
+        raise ValueError("an interpolation needs steps >= 2")
+    a, b = np.asarray(z0, np.float64).ravel(), np.asarray(z1, np.float64).ravel()
+    if a.shape != b.shape:
+        raise ValueError("endpoints must have the same dimension")
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise ValueError("endpoints must be finite")
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    if method == "linear":
+        return ((1 - t) * a + t * b).astype(np.float32)
+    if method != "slerp":
+        raise ValueError(f"unknown interpolation method {method!r}: linear or slerp")
+    norm_a, norm_b = np.linalg.norm(a), np.linalg.norm(b)
+    if norm_a < 1e-8 or norm_b < 1e-8:
+        return ((1 - t) * a + t * b).astype(np.float32)
+    u, v = a / norm_a, b / norm_b
+    cos_omega = float(np.clip(u @ v, -1.0, 1.0))
+    if cos_omega > 1.0 - 1e-7:  # same direction: only the radius changes
+        directions = np.repeat(u[None], steps, axis=0)
+    else:
+        if cos_omega < -1.0 + 1e-7:  # opposite: go through a perpendicular direction
+            perpendicular = np.zeros_like(u)
+            perpendicular[np.argmin(np.abs(u))] = 1.0
+            perpendicular -= (perpendicular @ u) * u
+            v_mid = perpendicular / np.linalg.norm(perpendicular)
+            omega = np.pi
+            directions = np.cos(omega * t) * u + np.sin(omega * t) * v_mid
+        else:
+            omega = np.arccos(cos_omega)
+            directions = (np.sin((1 - t) * omega) * u + np.sin(t * omega) * v) / np.sin(omega)
+    radius = (1 - t) * norm_a + t * norm_b
+    path = directions * radius
+    path[0], path[-1] = a, b
+    return path.astype(np.float32)
+
+
+def interpolate_path(waypoints, steps_per_segment: int, method: str = "linear") -> np.ndarray:
+    """Path through K >= 2 waypoints [K, d]: each segment has ``steps_per_segment``
+    codes and shared joints appear once: [(K - 1) * (steps_per_segment - 1) + 1, d]."""
+    points = np.asarray(waypoints, np.float32)
+    if points.ndim != 2 or points.shape[0] < 2:
+        raise ValueError("a path needs at least two waypoints")
+    segments = [interpolate(points[i], points[i + 1], steps_per_segment, method) for i in range(len(points) - 1)]
+    return np.concatenate([segments[0]] + [segment[1:] for segment in segments[1:]])
+
+
+@dataclass(frozen=True)
+class Interpolation:
+    path: np.ndarray  # float32 [steps, d] latent codes
+    frames: np.ndarray  # float32 [steps, 28, 28] decoded images
+    alphas: np.ndarray  # float32 [steps] position along the path in [0, 1]
+
+    @property
+    def strip(self) -> np.ndarray:
+        """All frames side by side: uint8 [28, steps * 28]."""
+        return tile(self.frames, 1, len(self.frames))
+
+
+def decode_path(model: LatentModel, path: np.ndarray, label=None) -> Interpolation:
+    path = np.asarray(path, np.float32)
+    return Interpolation(path, decode(model, path, label), np.linspace(0, 1, len(path), dtype=np.float32))
+
+
+def interpolate_codes(model: LatentModel, z0, z1, steps: int = 10, method: str = "linear", label=None) -> Interpolation:
+    """Decode the path between two latent points."""
+    return decode_path(model, interpolate(z0, z1, steps, method), label)
+
+
+def interpolate_images(
+    model: LatentModel, image0, image1, steps: int = 10, method: str = "linear", labels=(None, None)
+) -> Interpolation:
+    """Encode two images [28, 28] (posterior means), interpolate between the codes, decode.
+
+    A conditional VAE encodes each image with its own label and decodes with the first.
+    """
+    images = np.stack([np.asarray(image0, np.float32), np.asarray(image1, np.float32)])[:, None]
+    encode_labels = None if labels[0] is None else np.asarray(labels, np.int64)
+    mu, _ = encode_images(model, images, encode_labels)
+    return interpolate_codes(model, mu[0], mu[1], steps, method, labels[0])
+
+
+def sample_prior(model: LatentModel, n: int, seed: int = 0, label=None) -> tuple[np.ndarray, np.ndarray]:
+    """n codes from N(0, I) and their decoded images: (z [n, d], images [n, 28, 28])."""
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, model.config.latent_dim)).astype(np.float32)
+    return z, decode(model, z, label)
+
+
+class LatentDensity:
+    """A density fitted to encoded codes, to sample where the data actually lives.
+
+    ``method="gmm"`` fits a Gaussian mixture (full covariances) and ``"kde"`` a
+    Gaussian kernel density (Scott's bandwidth unless given), both scikit-learn
+    estimators. Sampling from it instead of N(0, I) avoids the prior's "holes"
+    wherever the aggregate posterior does not match the prior.
+    """
+
+    def __init__(self, method: str = "gmm", n_components: int = 10, bandwidth: float | str = "scott", random_state: int = 0):
+        self.method = method
+        self.n_components = n_components
+        self.bandwidth = bandwidth
+        self.random_state = random_state
+
+    def fit(self, codes: np.ndarray) -> LatentDensity:
+        codes = np.asarray(codes, np.float64)
+        if self.method == "gmm":
+            from sklearn.mixture import GaussianMixture
+
+            self.estimator_ = GaussianMixture(self.n_components, covariance_type="full", random_state=self.random_state).fit(
+                codes
+            )
+        elif self.method == "kde":
+            from sklearn.neighbors import KernelDensity
+
+            self.estimator_ = KernelDensity(kernel="gaussian", bandwidth=self.bandwidth).fit(codes)
+        else:
+            raise ValueError(f"unknown density method {self.method!r}: gmm or kde")
+        self.n_features_in_ = codes.shape[1]
+        return self
+
+    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
+        """n codes [n, d] drawn from the fitted density."""
+        if self.method == "gmm":
+            if seed is not None:
+                self.estimator_.random_state = seed
+            z, _ = self.estimator_.sample(n)
+            rng = np.random.default_rng(seed)
+            z = z[rng.permutation(n)]  # GaussianMixture.sample returns codes grouped by component
+        else:
+            z = self.estimator_.sample(n, random_state=self.random_state if seed is None else seed)
+        return np.asarray(z, np.float32)
+
+    def score_samples(self, z: np.ndarray) -> np.ndarray:
+        """Log density at each code [n]."""
+        return self.estimator_.score_samples(np.asarray(z, np.float64))
+
+
+def nearest_codes(codes: np.ndarray, z, k: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Indices [k] and distances [k] of the k codes nearest to z [d], closest first."""
+    codes = np.asarray(codes, np.float32)
+    z = np.asarray(z, np.float32).ravel()
+    if z.shape[0] != codes.shape[1] or not np.isfinite(z).all():
+        raise ValueError("query must be a finite code of the same dimension")
+    k = min(k, len(codes))
+    distances = np.linalg.norm(codes - z, axis=1)
+    index = np.argpartition(distances, k - 1)[:k] if k < len(codes) else np.arange(len(codes))
+    index = index[np.argsort(distances[index])]
+    return index, distances[index]
+
+
+def nearest_images(
+    encoded: EncodedSplit, dataset: ImageDataset, z, k: int = 8
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The k real images whose codes are nearest to z: (images [k, 28, 28], labels [k], indices [k], distances [k])."""
+    index, distances = nearest_codes(encoded.mu, z, k)
+    return dataset.images[index, 0].numpy(), encoded.labels[index], index, distances
+
+
+def decode_all_classes(model: LatentModel, z) -> np.ndarray:
+    """A conditional VAE's decoding of one code z [d] as every class: [10, 28, 28]."""
+    if not model.config.is_conditional:
+        raise ValueError("only a conditional VAE decodes a chosen class")
+    z = np.asarray(z, np.float32).ravel()
+    return decode(model, np.repeat(z[None], NUM_CLASSES, axis=0), np.arange(NUM_CLASSES))
+
+
+def class_style_grid(model: LatentModel, styles, classes=range(NUM_CLASSES)) -> np.ndarray:
+    """Rows = classes, columns = style codes [S, d]: the same z drawn as each class.
+    Returns images [len(classes), S, 28, 28]."""
+    styles = np.atleast_2d(np.asarray(styles, np.float32))
+    classes = list(classes)
+    z = np.tile(styles, (len(classes), 1))
+    labels = np.repeat(np.asarray(classes, np.int64), len(styles))
+    return decode(model, z, labels).reshape(len(classes), len(styles), 28, 28)
+
+
+def traverse(model: LatentModel, base_z, dim: int, values, label=None) -> np.ndarray:
+    """Vary latent dimension ``dim`` over ``values`` with the other coordinates fixed at base_z.
+    Returns images [len(values), 28, 28]."""
+    base = np.asarray(base_z, np.float32).ravel()
+    if not 0 <= dim < base.shape[0]:
+        raise ValueError(f"dimension {dim} is outside 0..{base.shape[0] - 1}")
+    values = np.asarray(values, np.float32)
+    z = np.repeat(base[None], len(values), axis=0)
+    z[:, dim] = values
+    return decode(model, z, label)
+
+
+def traversal_grid(model: LatentModel, base_z=None, span: float = 3.0, steps: int = 9, label=None) -> np.ndarray:
+    """Every dimension traversed from -span to +span: images [d, steps, 28, 28]."""
+    d = model.config.latent_dim
+    base = np.zeros(d, np.float32) if base_z is None else np.asarray(base_z, np.float32)
+    values = np.linspace(-span, span, steps)
+    return np.stack([traverse(model, base, dim, values, label) for dim in range(d)])

@@ -1,0 +1,248 @@
+"""2-D projections (PCA, t-SNE, UMAP) of latent codes or raw pixels, cached on disk.
+
+``umap`` is imported only when a UMAP projection is computed (the import alone
+takes ~12 s and its first fit compiles with numba); results are cached under
+``<cache>/projections`` keyed by (hash of the inputs, method, parameters), so a
+repeat is a file read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vae_core.paths import cache_dir
+
+logger = logging.getLogger(__name__)
+
+METHODS = ("pca", "tsne", "umap")
+Progress = Callable[[float, str], None]  # (fraction done in [0, 1], what is happening)
+TRUST_SAMPLE = 2000  # points scored for trustworthiness (the exact score is O(N^2) memory)
+
+
+def _noop(fraction: float, message: str) -> None:
+    pass
+
+
+class Projector:
+    """A scikit-learn-style 2-D projector: ``Projector("tsne").fit(X).embedding_``.
+
+    - pca: scikit-learn PCA.
+    - tsne: scikit-learn Barnes-Hut t-SNE with PCA initialisation and the automatic
+      learning rate. ``max_iter=500`` and ``angle=0.7`` (defaults 1000 and 0.5) cut
+      the time for 10,000 points from about 36 s to 13 s on two cores while the
+      trustworthiness stays within 0.001 (benchmarks/projections.py).
+    - umap: umap-learn, seeded (which makes it single-threaded).
+
+    Inputs wider than ``pca_dims`` (raw pixels) are first reduced to ``pca_dims``
+    principal components for t-SNE and UMAP, as van der Maaten & Hinton (2008) do.
+    """
+
+    def __init__(
+        self,
+        method: str = "tsne",
+        perplexity: float = 30.0,
+        n_neighbors: int = 15,
+        min_dist: float = 0.1,
+        random_state: int = 0,
+        max_iter: int = 500,
+        angle: float = 0.7,
+        pca_dims: int = 50,
+    ):
+        self.method = method
+        self.perplexity = perplexity
+        self.n_neighbors = n_neighbors
+        self.min_dist = min_dist
+        self.random_state = random_state
+        self.max_iter = max_iter
+        self.angle = angle
+        self.pca_dims = pca_dims
+
+    def get_params(self) -> dict:
+        """The parameters that change this method's result (the cache key uses them)."""
+        common = {"method": self.method, "random_state": self.random_state}
+        if self.method == "tsne":
+            return {
+                **common,
+                "perplexity": float(self.perplexity),
+                "max_iter": int(self.max_iter),
+                "angle": float(self.angle),
+                "pca_dims": int(self.pca_dims),
+            }
+        if self.method == "umap":
+            return {
+                **common,
+                "n_neighbors": int(self.n_neighbors),
+                "min_dist": float(self.min_dist),
+                "pca_dims": int(self.pca_dims),
+            }
+        return common
+
+    def _validate(self, n_points: int) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"unknown projection {self.method!r}: choose one of {', '.join(METHODS)}")
+        if n_points < 3:
+            raise ValueError("a projection needs at least 3 points")
+        if self.method == "tsne" and not 1.0 <= self.perplexity < n_points:
+            raise ValueError(f"perplexity must be between 1 and the number of points ({n_points}); got {self.perplexity}")
+        if self.method == "umap":
+            if not 2 <= self.n_neighbors < n_points:
+                raise ValueError(f"n_neighbors must be between 2 and {n_points - 1}; got {self.n_neighbors}")
+            if not 0.0 <= self.min_dist <= 1.0:
+                raise ValueError(f"min_dist must be between 0 and 1; got {self.min_dist}")
+
+    def fit(self, X, progress: Progress | None = None) -> Projector:
+        progress = progress or _noop
+        X = np.asarray(X, np.float32).reshape(len(X), -1)
+        if not np.isfinite(X).all():
+            raise ValueError("inputs contain NaN or infinite values")
+        self._validate(len(X))
+        start = time.perf_counter()
+        if self.method == "pca":
+            from sklearn.decomposition import PCA
+
+            progress(0.1, "PCA")
+            embedding = PCA(2, random_state=self.random_state).fit_transform(X)
+        else:
+            reduced = X
+            if X.shape[1] > self.pca_dims:
+                from sklearn.decomposition import PCA
+
+                progress(0.05, f"reducing {X.shape[1]} dimensions to {self.pca_dims} with PCA")
+                reduced = PCA(self.pca_dims, random_state=self.random_state).fit_transform(X)
+            if self.method == "tsne":
+                from sklearn.manifold import TSNE
+
+                progress(0.1, f"t-SNE of {len(X):,} points (about 13 s for 10,000 on two cores)")
+                embedding = TSNE(
+                    2,
+                    perplexity=self.perplexity,
+                    init="pca",
+                    learning_rate="auto",
+                    max_iter=self.max_iter,
+                    angle=self.angle,
+                    random_state=self.random_state,
+                ).fit_transform(reduced)
+            else:
+                if "umap" not in sys.modules:
+                    progress(0.05, "loading UMAP (first time in this server: about 15 s)")
+                import umap
+
+                progress(0.2, f"UMAP of {len(X):,} points (the first run also compiles numba code)")
+                embedding = umap.UMAP(
+                    n_neighbors=self.n_neighbors, min_dist=self.min_dist, random_state=self.random_state
+                ).fit_transform(reduced)
+        self.embedding_ = np.asarray(embedding, np.float32)
+        self.seconds_ = time.perf_counter() - start
+        progress(0.9, "measuring trustworthiness")
+        self.trustworthiness_ = trustworthiness_score(X, self.embedding_, random_state=self.random_state)
+        progress(1.0, "done")
+        return self
+
+    def fit_transform(self, X, progress: Progress | None = None) -> np.ndarray:
+        return self.fit(X, progress).embedding_
+
+
+def trustworthiness_score(X, embedding, n_neighbors: int = 5, sample_size: int = TRUST_SAMPLE, random_state: int = 0) -> float:
+    """How well the projection keeps neighbourhoods (Venna & Kaski 2001; scikit-learn's
+    ``trustworthiness``): 1 = every 2-D neighbour was a neighbour in the input space.
+    Scored on a random sample of ``sample_size`` points."""
+    from sklearn.manifold import trustworthiness
+
+    X = np.asarray(X, np.float32).reshape(len(X), -1)
+    embedding = np.asarray(embedding, np.float32)
+    if len(X) > sample_size:
+        index = np.random.default_rng(random_state).choice(len(X), sample_size, replace=False)
+        X, embedding = X[index], embedding[index]
+    k = min(n_neighbors, len(X) // 2 - 1)
+    return float(trustworthiness(X, embedding, n_neighbors=max(k, 1)))
+
+
+@dataclass(frozen=True)
+class Projection:
+    embedding: np.ndarray  # float32 [N, 2]
+    trustworthiness: float
+    seconds: float  # compute time when it was first made
+    cached: bool  # True when read from the disk cache
+    params: dict
+
+
+def inputs_hash(X) -> str:
+    """Content hash of an array (shape, dtype and bytes)."""
+    X = np.ascontiguousarray(X)
+    digest = hashlib.sha256(f"{X.shape}|{X.dtype}".encode())
+    digest.update(X.tobytes())
+    return digest.hexdigest()[:20]
+
+
+def projection_cache_dir() -> Path:
+    return cache_dir() / "projections"
+
+
+def _cache_path(X: np.ndarray, projector: Projector) -> Path:
+    key = hashlib.sha256((inputs_hash(X) + json.dumps(projector.get_params(), sort_keys=True)).encode()).hexdigest()[:24]
+    return projection_cache_dir() / f"{projector.method}-{key}.npz"
+
+
+def _read_cached(path: Path, n_points: int, params: dict) -> Projection | None:
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            embedding = stored["embedding"]
+            trust, seconds = float(stored["trustworthiness"]), float(stored["seconds"])
+    except (OSError, ValueError, KeyError) as error:
+        logger.warning("ignoring unreadable projection cache %s (%s)", path, error)
+        return None
+    if embedding.shape != (n_points, 2):
+        return None
+    return Projection(embedding, trust, seconds, True, params)
+
+
+def lookup(X, method: str = "tsne", **params) -> Projection | None:
+    """The cached projection for these inputs and parameters, or None (never computes)."""
+    X = np.asarray(X, np.float32).reshape(len(X), -1)
+    projector = Projector(method, **params)
+    return _read_cached(_cache_path(X, projector), len(X), projector.get_params())
+
+
+def project(X, method: str = "tsne", cache: bool = True, progress: Progress | None = None, **params) -> Projection:
+    """Project X [N, D] to 2-D, reading and writing the on-disk cache.
+
+    ``params`` are :class:`Projector` arguments. A failed cache write (read-only or
+    full disk) is logged and the fresh result is still returned.
+    """
+    progress = progress or _noop
+    X = np.asarray(X, np.float32).reshape(len(X), -1)
+    projector = Projector(method, **params)
+    key_params = projector.get_params()
+    path = _cache_path(X, projector)
+    if cache:
+        stored = _read_cached(path, len(X), key_params)
+        if stored is not None:
+            progress(1.0, "loaded from cache")
+            return stored
+    projector.fit(X, progress)
+    result = Projection(projector.embedding_, projector.trustworthiness_, projector.seconds_, False, key_params)
+    if cache:
+        tmp = path.with_name(f".{path.stem}-{uuid.uuid4().hex[:8]}.npz")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(tmp, embedding=result.embedding, trustworthiness=result.trustworthiness, seconds=result.seconds)
+            os.replace(tmp, path)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            logger.warning("could not cache projection at %s: %s", path, error)
+    return result
