@@ -249,6 +249,32 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pretrain(args: argparse.Namespace) -> int:
+    from vae_core.pretrain import pretrain
+
+    def on_epoch(record, model) -> None:
+        print(f"      epoch {record.epoch:3d}  test {_format_terms(record.test)}", flush=True)
+
+    pretrain(
+        args.dataset or None,
+        args.role or None,
+        root=args.out,
+        iwae_k=args.iwae_k,
+        on_epoch=on_epoch if args.verbose else None,
+        on_message=lambda message: print(message, flush=True),
+    )
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from vae_core.pretrain import sweep
+
+    rows = sweep(args.dataset, epochs=args.epochs, on_message=lambda message: print(message, flush=True))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Train, evaluate and list 2-D latent VAEs and MMD-VAEs.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress messages")
@@ -270,6 +296,21 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--root", type=Path, action="append", help="store root to list (repeatable)")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(run=cmd_list)
+
+    from vae_core.pretrain import ROLES
+
+    pretrain = commands.add_parser("pretrain", help="rebuild the shipped checkpoints from scratch (seeded) and their metrics")
+    pretrain.add_argument("--dataset", type=_dataset_name, action="append", help="only this dataset (repeatable)")
+    pretrain.add_argument("--role", choices=list(ROLES), action="append", help="only this model role (repeatable)")
+    pretrain.add_argument("--out", type=Path, default=None, help="store root (default: the repository's checkpoints/)")
+    pretrain.add_argument("--iwae-k", type=int, default=64, help="importance samples for the IWAE estimate (0 skips it)")
+    pretrain.set_defaults(run=cmd_pretrain)
+
+    sweep = commands.add_parser("sweep", help="the MMD-VAE lambda / kernel / bandwidth sweep behind the shipped MMD-VAEs")
+    sweep.add_argument("--dataset", type=_dataset_name, default="mnist")
+    sweep.add_argument("--epochs", type=int, default=20)
+    sweep.add_argument("--json", action="store_true")
+    sweep.set_defaults(run=cmd_sweep)
     return parser
 
 

@@ -1,0 +1,106 @@
+"""Latent map: the test set in latent space; click anywhere to decode that point."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from vae_core import app_support as app
+from vae_core.latent import decode, nearest_codes
+from vae_core.viz import clicked_point, latent_map, upscale
+
+app.ensure_frame()
+st.title("Latent map")
+entry = app.require_model(app.current_entry(), min_dim=2)
+model = app.get_model(entry.name)
+names = app.class_names(entry.dataset)
+state = st.session_state
+
+st.caption(
+    "Each dot is a test image placed at its encoder mean, coloured by class (click a class in the "
+    "legend to hide it). Click **anywhere** — on a dot or on empty space — to decode that point."
+)
+
+with st.expander("Display options", expanded=False):
+    c1, c2, c3 = st.columns(3)
+    show_mosaic = c1.toggle("Decoded manifold underneath", value=True, key="map_show_mosaic")
+    grid_n = c1.slider("Manifold grid size", 8, 30, 20, key="map_grid_n")
+    shade_empty = c2.toggle("Shade regions far from any training code", value=False, key="map_shade")
+    prior_circles = c2.toggle("Prior 1σ / 2σ circles", value=False, key="map_circles")
+    n_points = c3.slider("Test points shown", 500, 10_000, 5_000, step=500, key="map_points")
+    hover_images = c3.toggle("Images in hover labels", value=True, key="map_hover", help="Shown for up to 5,000 points.")
+
+label = None
+if model.config.is_conditional:
+    label = st.radio(
+        "Class to generate (conditional VAE)", range(10), format_func=lambda i: names[i], horizontal=True, key="map_class"
+    )
+
+codes = app.encoded(entry.name)
+extent = app.map_extent(entry.name)
+mosaic = app.grid_mosaic(entry.name, extent, grid_n, label) if show_mosaic else None
+empty = app.empty_cells(entry.name, extent, grid_n) if shade_empty else None
+thumbs = app.thumbnails(entry.dataset, n_points) if hover_images and n_points <= 5000 else None
+
+if state.get("map_model") != entry.name:  # a new model: forget the old point
+    state["map_model"], state["map_z"], state["map_source"], state["map_last_click"] = entry.name, None, None, None
+
+buttons = st.columns([1, 1, 4])
+if buttons[0].button("Random prior sample", icon=":material/casino:", key="map_random"):
+    rng = np.random.default_rng()
+    state["map_z"], state["map_source"] = rng.standard_normal(2).astype(float).tolist(), "a sample from the prior N(0, I)"
+if buttons[1].button("Reset", key="map_reset"):
+    state["map_z"], state["map_source"] = None, None
+
+
+@st.fragment
+def map_and_decoder() -> None:
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        star = state["map_z"] if state.get("map_source") not in (None, "click") else None
+        figure = latent_map(
+            codes["mu"][:n_points, :2],
+            codes["labels"][:n_points],
+            names,
+            extent,
+            mosaic=mosaic,
+            empty_cells=empty,
+            prior_circles=prior_circles,
+            thumbnails=thumbs,
+            selected=None if star is None else tuple(star),
+        )
+        event = st.plotly_chart(figure, key="map_chart", on_select="rerun", selection_mode="points", config={"scrollZoom": True})
+        click = clicked_point(event)
+        if click is not None and click != state.get("map_last_click"):
+            state["map_last_click"] = click
+            state["map_z"], state["map_source"] = list(click), "click"
+    with right, st.container(key="map_decoded"):
+        z = state.get("map_z")
+        if z is None:
+            st.info("Click anywhere on the map to decode that point.")
+            return
+        full_z = np.zeros(entry.latent_dim, np.float32)
+        full_z[:2] = z
+        try:
+            image = decode(model, full_z, label)
+        except ValueError as error:
+            st.error(f"Cannot decode this point: {error}")
+            return
+        st.image(upscale(image, 280), caption="decoded image", width=280)
+        origin = "clicked point" if state.get("map_source") == "click" else state.get("map_source")
+        st.markdown(f"**z = ({z[0]:.3f}, {z[1]:.3f})** — {origin}")
+        if entry.latent_dim > 2:
+            st.caption(f"The other {entry.latent_dim - 2} latent coordinates are held at 0.")
+        radius = float(np.hypot(*z))
+        st.caption(f"Distance from the origin: {radius:.2f} prior standard deviations.")
+        index, distances = nearest_codes(codes["mu"][:, :2], z, k=8)
+        test = app.get_dataset(entry.dataset, "test")
+        st.markdown("**Nearest real test images** (by latent distance)")
+        st.image(
+            [upscale(test.images[i, 0].numpy(), 84) for i in index],
+            caption=[f"{names[codes['labels'][i]]} · {d:.2f}" for i, d in zip(index, distances)],
+            width=84,
+        )
+
+
+map_and_decoder()

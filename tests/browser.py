@@ -1,0 +1,111 @@
+"""Drive the real app in a real browser: a ``streamlit run`` server on a free port and
+Debian's chromium through Playwright (no browser download). Shared by the browser
+tests and the latency / load benchmarks."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("VAE_EXPLORER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_available() -> bool:
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        return False
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def app_server(env: dict | None = None, timeout: float = 60.0):
+    """Start ``streamlit run explorer_app.py`` and yield (url, seconds until healthy)."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "explorer_app.py"),
+        "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    log = open(os.devnull, "w")
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {process.returncode}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.perf_counter() - start > timeout:
+                raise TimeoutError("streamlit did not become healthy")
+            time.sleep(0.2)
+        yield url, time.perf_counter() - start
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@contextlib.contextmanager
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+PLOT_AREA = ".js-plotly-plot .nsewdrag"
+
+
+def plot_area(page, index: int = 0, timeout: float = 60_000):
+    """The bounding box of the index-th Plotly chart's drawing area once it is visible."""
+    locator = page.locator(PLOT_AREA).nth(index)
+    locator.wait_for(state="visible", timeout=timeout)
+    return locator.bounding_box()
+
+
+def wait_for_text_change(page, selector: str, previous: str | None, timeout: float = 30_000) -> str:
+    """Wait until the first element matching ``selector`` shows text different from ``previous``."""
+    page.wait_for_function(
+        "([selector, previous]) => { const e = document.querySelector(selector); return e && e.innerText !== previous; }",
+        arg=[selector, previous or ""],
+        timeout=timeout,
+    )
+    return page.locator(selector).first.inner_text()

@@ -1,0 +1,244 @@
+"""Streamlit glue for the explorer: cache wrappers, shared session state, small widgets.
+
+The only ``vae_core`` module that imports Streamlit. Heavy objects (models,
+datasets, the training pool) go through ``st.cache_resource``; arrays and
+figures through ``st.cache_data``. Pages call these and ``vae_core``'s pure
+functions, and never import torch.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from vae_core.config import MODEL_LABELS
+from vae_core.data import CLASS_NAMES, load_dataset
+from vae_core.jobs import JobManager
+from vae_core.latent import data_extent, decode_grid, encode_dataset
+from vae_core.metrics import coverage_map
+from vae_core.store import CheckpointError, list_checkpoints, load_model, resolve_checkpoint
+from vae_core.viz import text_thumbnail
+
+logger = logging.getLogger(__name__)
+
+DATASET_LABELS = {"mnist": "MNIST digits", "fashion-mnist": "Fashion-MNIST clothes"}
+STATE_DATASET = "dataset"
+STATE_MODEL = "model_name"
+TOUR = (
+    ("pages/1_Train_live.py", "Train a model and watch its latent space organise itself"),
+    ("pages/2_Latent_map.py", "Click anywhere in the latent plane to decode it"),
+    ("pages/3_Interpolate.py", "Walk between two images through latent space"),
+    ("pages/4_ELBO_vs_MMD.py", "Compare how the two objectives lay out the same data"),
+    ("pages/5_Projections.py", "t-SNE / UMAP / PCA views of wider latent spaces and pixels"),
+)
+
+
+def ensure_frame() -> None:
+    """Make sure a page runs inside explorer_app.py's navigation frame.
+
+    Until ``st.navigation`` has run once in a server process, Streamlit treats the
+    ``pages/`` folder as a legacy multipage app: the first visit straight to a page
+    URL (a shared link after a restart) runs that page alone, without the sidebar
+    picker. Each page calls this first; it switches the server to the navigation
+    frame and reruns, which lands on the same page through explorer_app.py.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the legacy mode
+        return
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One stored checkpoint as the pickers show it."""
+
+    name: str
+    dataset: str
+    model: str
+    label: str
+    latent_dim: int
+    shipped: bool
+    metrics: dict
+
+    @property
+    def title(self) -> str:
+        origin = "shipped" if self.shipped else "trained here"
+        return f"{self.label} · {self.latent_dim}-D · {origin}"
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def model_entries() -> list[ModelEntry]:
+    """Every valid checkpoint (shipped first); refreshed every few seconds so that
+    a finished training shows up in every page's picker."""
+    from vae_core.paths import shipped_checkpoints_dir
+
+    shipped_root = shipped_checkpoints_dir().resolve()
+    entries = []
+    for info in list_checkpoints():
+        entries.append(
+            ModelEntry(
+                name=info.name,
+                dataset=info.train_config.dataset,
+                model=info.model_config.model,
+                label=info.model_config.label,
+                latent_dim=info.model_config.latent_dim,
+                shipped=info.path.resolve().parent == shipped_root,
+                metrics=info.metrics,
+            )
+        )
+    return sorted(entries, key=lambda e: (not e.shipped, e.dataset, list(MODEL_LABELS).index(e.model), e.latent_dim, e.name))
+
+
+def find_entry(name: str | None) -> ModelEntry | None:
+    return next((e for e in model_entries() if e.name == name), None)
+
+
+def entries_for(dataset: str, model: str | None = None, latent_dim: int | None = None) -> list[ModelEntry]:
+    return [
+        e
+        for e in model_entries()
+        if e.dataset == dataset and (model is None or e.model == model) and (latent_dim is None or e.latent_dim == latent_dim)
+    ]
+
+
+def default_entry(dataset: str, model: str = "vae", latent_dim: int = 2) -> ModelEntry | None:
+    """The shipped model of that kind if present, else any stored one of that kind."""
+    candidates = entries_for(dataset, model, latent_dim)
+    return candidates[0] if candidates else None
+
+
+@st.cache_resource(max_entries=24, show_spinner="Loading model…")
+def get_model(name: str):
+    """A loaded model, shared read-only by every session."""
+    return load_model(resolve_checkpoint(name))
+
+
+@st.cache_resource(show_spinner="Loading dataset…")
+def get_dataset(name: str, split: str):
+    return load_dataset(name, split)
+
+
+@st.cache_data(max_entries=24, show_spinner="Encoding the dataset…")
+def encoded(name: str, split: str = "test") -> dict:
+    """Means, log-variances (or None) and labels of a split, for a checkpoint."""
+    model = get_model(name)
+    result = encode_dataset(model, get_dataset(model.train_config.dataset, split))
+    return {"mu": result.mu, "logvar": result.logvar, "labels": result.labels}
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def map_extent(name: str) -> tuple[float, float, float, float]:
+    """The plotted rectangle: where the test codes lie, made square so that circles
+    look round, and never smaller than the prior's 2-sigma disc."""
+    x_min, x_max, y_min, y_max = data_extent(encoded(name)["mu"])
+    cx, cy = (x_min + x_max) / 2, (y_min + y_max) / 2
+    half = max(x_max - x_min, y_max - y_min, 4.4) / 2
+    return (cx - half, cx + half, cy - half, cy + half)
+
+
+@st.cache_data(max_entries=48, show_spinner="Decoding the latent grid…")
+def grid_mosaic(name: str, extent: tuple[float, float, float, float], n: int, label: int | None = None) -> np.ndarray:
+    return decode_grid(get_model(name), extent, n, label).mosaic
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def empty_cells(name: str, extent: tuple[float, float, float, float], n: int) -> np.ndarray:
+    return coverage_map(encoded(name, "train")["mu"], extent, n)["empty"]
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def thumbnails(dataset: str, count: int) -> list[str]:
+    """Hover-label drawings of the first ``count`` test images."""
+    images = get_dataset(dataset, "test").images[:count, 0].numpy()
+    return [text_thumbnail(image) for image in images]
+
+
+def class_names(dataset: str) -> tuple[str, ...]:
+    return CLASS_NAMES[dataset]
+
+
+@st.cache_resource
+def job_manager() -> JobManager:
+    """The one training pool of this server, shared by every session."""
+    return JobManager()
+
+
+def select_model(widget_key: str = "sidebar_model") -> ModelEntry | None:
+    """The sidebar's dataset and model pickers (kept in session state, shared by all pages)."""
+    entries = model_entries()
+    datasets = [d for d in DATASET_LABELS if any(e.dataset == d for e in entries)] or list(DATASET_LABELS)
+    state = st.session_state
+    if state.get(STATE_DATASET) not in datasets:
+        state[STATE_DATASET] = datasets[0]
+    dataset = st.sidebar.selectbox(
+        "Dataset",
+        datasets,
+        index=datasets.index(state[STATE_DATASET]),
+        format_func=DATASET_LABELS.get,
+        key=f"{widget_key}_dataset",
+    )
+    if dataset != state[STATE_DATASET]:
+        state[STATE_DATASET] = dataset
+        state.pop(STATE_MODEL, None)
+    choices = entries_for(dataset)
+    if not choices:
+        st.sidebar.info("No model for this dataset yet: train one on the **Train live** page.")
+        return None
+    names = [e.name for e in choices]
+    if state.get(STATE_MODEL) not in names:
+        fallback = default_entry(dataset)
+        state[STATE_MODEL] = fallback.name if fallback else names[0]
+    by_name = {e.name: e for e in choices}
+    name = st.sidebar.selectbox(
+        "Model",
+        names,
+        index=names.index(state[STATE_MODEL]),
+        format_func=lambda n: by_name[n].title,
+        key=f"{widget_key}_name",
+        help="Shipped models and every model trained on this server.",
+    )
+    state[STATE_MODEL] = name
+    return by_name[name]
+
+
+def current_entry() -> ModelEntry | None:
+    """The model chosen in the sidebar, or None."""
+    return find_entry(st.session_state.get(STATE_MODEL))
+
+
+def require_model(entry: ModelEntry | None, min_dim: int = 1) -> ModelEntry:
+    """Stop the page with a helpful message when there is no usable model."""
+    if entry is None:
+        st.info("Pick a model in the sidebar, or train one on the **Train live** page.")
+        st.stop()
+    if entry.latent_dim < min_dim:
+        st.info(f"This page needs a latent space of at least {min_dim} dimensions; {entry.title} has {entry.latent_dim}.")
+        st.stop()
+    try:
+        get_model(entry.name)
+    except CheckpointError as error:
+        st.error(f"This model cannot be opened: {error}")
+        st.stop()
+    return entry
+
+
+def metric_row(entry: ModelEntry) -> dict:
+    """Headline numbers of a checkpoint from its stored metrics (no recomputation)."""
+    test = entry.metrics.get("test", {})
+    latent = entry.metrics.get("latent", {})
+    return {
+        "model": entry.label,
+        "latent dim": entry.latent_dim,
+        "test -ELBO (nats)": test.get("neg_elbo"),
+        "recon error (MSE)": test.get("recon_mse"),
+        "5-NN accuracy": latent.get("knn5_accuracy"),
+        "NMI": latent.get("nmi_kmeans10"),
+        "MMD to prior": latent.get("mmd_to_prior"),
+        "prior holes": latent.get("prior_holes"),
+    }

@@ -1,0 +1,274 @@
+"""Background training for the app: a bounded pool, a visible queue, live snapshots.
+
+The app submits configurations; a :class:`JobManager` runs at most
+``max_running`` of them at once (others wait in a queue with a position) and
+each :class:`TrainingJob` exposes a thread-safe :meth:`TrainingJob.snapshot`
+that the page polls about once a second: progress, ETA, loss history, the codes
+of a fixed test subset after every epoch, and a few reconstructions.
+Identical configurations share one job, and stored ones finish at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from vae_core.config import ModelConfig, TrainConfig, config_key
+from vae_core.data import load_dataset
+from vae_core.store import find_checkpoint, get_or_train, read_history
+from vae_core.train import TrainingDiverged
+
+logger = logging.getLogger(__name__)
+
+LIVE_SUBSET = 2000  # fixed test images whose codes are recorded after every epoch
+RECON_COUNT = 8  # test images reconstructed after every epoch
+QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped", "failed"
+FINISHED = (DONE, STOPPED, FAILED)
+
+
+def default_max_running() -> int:
+    """Trainings run at once: $VAE_EXPLORER_MAX_TRAININGS, else one per two cores
+    (each training already uses every core through torch's threads)."""
+    value = os.environ.get("VAE_EXPLORER_MAX_TRAININGS")
+    if value:
+        try:
+            return max(1, int(value))
+        except ValueError:
+            logger.warning("ignoring VAE_EXPLORER_MAX_TRAININGS=%r (not a whole number)", value)
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
+@dataclass
+class JobSnapshot:
+    """A consistent copy of a job's state for display."""
+
+    job_id: str
+    key: str
+    status: str
+    queue_position: int  # 1-based while queued, 0 otherwise
+    epochs: int
+    epochs_done: int
+    batches_done: int
+    batches_total: int
+    elapsed: float  # seconds since it started running
+    eta: float | None  # seconds left, once measurable
+    history: list[dict]
+    live_codes: list[np.ndarray]  # per epoch: codes [LIVE_SUBSET, 2 or d] of the fixed test subset
+    live_labels: np.ndarray
+    reconstructions: np.ndarray | None  # float32 [2, RECON_COUNT, 28, 28]: originals, reconstructions
+    checkpoint_name: str | None
+    message: str  # the error, or what happened on completion
+
+    @property
+    def fraction(self) -> float:
+        return 1.0 if self.status == DONE else (self.batches_done / self.batches_total if self.batches_total else 0.0)
+
+
+@dataclass
+class TrainingJob:
+    model_config: ModelConfig
+    train_config: TrainConfig
+    job_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
+    status: str = QUEUED
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    epochs_done: int = 0
+    batches_done: int = 0
+    batches_total: int = 0
+    history: list[dict] = field(default_factory=list)
+    live_codes: list[np.ndarray] = field(default_factory=list)
+    live_labels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    reconstructions: np.ndarray | None = None
+    checkpoint_name: str | None = None
+    message: str = ""
+    manager: JobManager | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def key(self) -> str:
+        return config_key(self.model_config, self.train_config)
+
+    def stop(self) -> None:
+        """Ask the run to stop; it keeps its last completed epoch."""
+        self.stop_event.set()
+        if self.status == QUEUED and self.manager is not None:
+            self.manager._cancel(self)
+
+    def snapshot(self) -> JobSnapshot:
+        with self._lock:
+            elapsed = (self.finished or time.time()) - self.started if self.started else 0.0
+            eta = None
+            if self.status == RUNNING and self.batches_done and self.batches_total:
+                eta = elapsed / self.batches_done * (self.batches_total - self.batches_done)
+            position = self.manager.queue_position(self) if self.manager is not None and self.status == QUEUED else 0
+            return JobSnapshot(
+                job_id=self.job_id,
+                key=self.key,
+                status=self.status,
+                queue_position=position,
+                epochs=self.train_config.epochs,
+                epochs_done=self.epochs_done,
+                batches_done=self.batches_done,
+                batches_total=self.batches_total,
+                elapsed=elapsed,
+                eta=eta,
+                history=list(self.history),
+                live_codes=list(self.live_codes),
+                live_labels=self.live_labels,
+                reconstructions=self.reconstructions,
+                checkpoint_name=self.checkpoint_name,
+                message=self.message,
+            )
+
+    # --- run in the worker thread -------------------------------------------------
+
+    def _record_epoch(self, record, model) -> None:
+        """Encode the fixed test subset and reconstruct a few images after an epoch."""
+        test = load_dataset(self.train_config.dataset, "test")
+        images, labels = test.images[:LIVE_SUBSET], test.labels[:LIVE_SUBSET]
+        with torch.no_grad():
+            was_training = model.training
+            model.eval()
+            device = next(model.parameters()).device
+            y = labels.to(device) if model.config.is_conditional else None
+            mu, _ = model.encode(images.to(device), y)
+            shown = images[:RECON_COUNT].to(device)
+            recon = model.decode(mu[:RECON_COUNT], None if y is None else y[:RECON_COUNT])
+            model.train(was_training)
+        with self._lock:
+            self.epochs_done = record.epoch
+            self.history.append(record.to_dict())
+            self.live_codes.append(mu.float().cpu().numpy())
+            self.live_labels = labels.numpy()
+            self.reconstructions = np.stack([shown.cpu().numpy()[:, 0], recon.float().cpu().numpy()[:, 0]])
+
+    def _progress(self, done: int, total: int) -> None:
+        with self._lock:
+            self.batches_done, self.batches_total = done, total
+
+    def _run(self) -> None:
+        with self._lock:
+            self.status, self.started = RUNNING, time.time()
+        try:
+            stored = get_or_train(
+                self.model_config,
+                self.train_config,
+                on_epoch=self._record_epoch,
+                on_batch=self._progress,
+                stop=self.stop_event,
+            )
+        except TrainingDiverged as error:
+            self._finish(FAILED, f"Training diverged: {error}. Lower the learning rate and try again.")
+            return
+        except (ValueError, OSError, RuntimeError) as error:
+            logger.exception("training job %s failed", self.job_id)
+            self._finish(FAILED, f"Training failed: {error}")
+            return
+        name = stored.path.name if stored.path is not None else None
+        with self._lock:
+            self.checkpoint_name = name
+            if not stored.trained:
+                self.history = read_history(stored.path)
+                self.epochs_done = len(self.history)
+        if stored.save_error:
+            self._finish(
+                DONE if stored.result and stored.result.stop_reason != "stopped" else STOPPED,
+                f"Trained, but {stored.save_error}. The model could not be stored.",
+            )
+        elif stored.result is not None and stored.result.stop_reason == "stopped":
+            if name is None:
+                self._finish(STOPPED, "Stopped before the first epoch finished: nothing was stored.")
+            else:
+                self._finish(STOPPED, f"Stopped after {stored.result.epochs_completed} epochs; stored as {name}.")
+        elif not stored.trained:
+            self._finish(DONE, f"Already trained: opened the stored model {name}.")
+        else:
+            self._finish(DONE, f"Finished in {stored.result.wall_time:.0f} s; stored as {name}.")
+
+    def _finish(self, status: str, message: str) -> None:
+        with self._lock:
+            self.status, self.message, self.finished = status, message, time.time()
+
+
+class JobManager:
+    """Runs training jobs on background threads, at most ``max_running`` at once."""
+
+    def __init__(self, max_running: int | None = None):
+        self.max_running = max_running or default_max_running()
+        self._lock = threading.Lock()
+        self._jobs: dict[str, TrainingJob] = {}
+        self._queue: list[TrainingJob] = []
+        self._running: list[TrainingJob] = []
+
+    def submit(self, model_config: ModelConfig, train_config: TrainConfig) -> TrainingJob:
+        """Start (or queue) a training; an identical configuration already queued or
+        running is shared rather than started twice."""
+        key = config_key(model_config, train_config)
+        with self._lock:
+            for job in self._queue + self._running:
+                if job.key == key:
+                    return job
+            job = TrainingJob(model_config, train_config, manager=self)
+            self._jobs[job.job_id] = job
+            if find_checkpoint(model_config, train_config) is not None:
+                # Stored already: "train" it at once (get_or_train loads it) without queueing.
+                self._running.append(job)
+                threading.Thread(target=self._work, args=(job,), daemon=True, name=f"train-{job.job_id}").start()
+                return job
+            self._queue.append(job)
+        self._dispatch()
+        return job
+
+    def get(self, job_id: str) -> TrainingJob | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def queue_position(self, job: TrainingJob) -> int:
+        with self._lock:
+            return self._queue.index(job) + 1 if job in self._queue else 0
+
+    def active(self) -> list[TrainingJob]:
+        with self._lock:
+            return list(self._running) + list(self._queue)
+
+    def _cancel(self, job: TrainingJob) -> None:
+        with self._lock:
+            if job in self._queue:
+                self._queue.remove(job)
+                job._finish(STOPPED, "Removed from the queue before it started: nothing was trained.")
+
+    def _dispatch(self) -> None:
+        with self._lock:
+            trainers = [job for job in self._running if job.status != DONE]
+            while self._queue and len(trainers) < self.max_running:
+                job = self._queue.pop(0)
+                self._running.append(job)
+                trainers.append(job)
+                threading.Thread(target=self._work, args=(job,), daemon=True, name=f"train-{job.job_id}").start()
+
+    def _work(self, job: TrainingJob) -> None:
+        try:
+            job._run()
+        finally:
+            with self._lock:
+                if job in self._running:
+                    self._running.remove(job)
+            self._dispatch()
+
+    def wait(self, job: TrainingJob, timeout: float | None = None) -> JobSnapshot:
+        """Block until the job finishes (tests and scripts; the app polls instead)."""
+        deadline = None if timeout is None else time.time() + timeout
+        while job.status not in FINISHED:
+            if deadline is not None and time.time() > deadline:
+                raise TimeoutError(f"training job {job.job_id} still {job.status}")
+            time.sleep(0.05)
+        return job.snapshot()
