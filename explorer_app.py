@@ -12,8 +12,6 @@ import streamlit as st
 from vae_core import app_support as app
 from vae_core.viz import vae_diagram
 
-st.set_page_config(page_title="VAE Latent Explorer", page_icon=":material/explore:", layout="wide")
-
 
 def home() -> None:
     st.title("VAE Latent Explorer")
@@ -60,6 +58,5 @@ pages = [
     st.Page("pages/5_Projections.py", title="Projections", icon=":material/scatter_plot:"),
 ]
 navigation = st.navigation(pages)
-st.sidebar.markdown("### What to explore")
-app.select_model()
+app.frame()
 navigation.run()

@@ -110,13 +110,15 @@ alpha_index = st.slider("α (position along the path, A → B)", 0, steps - 1, 0
 alpha = alpha_index / (steps - 1)
 
 left, right = st.columns([1, 2])
-with left:
+with left, st.container(key="interp_frame"):
     if animate:
-        st.image(gif_bytes(result.frames, size=224), caption="A → B → A", width=224)
+        st.image(gif_bytes(result.frames, size=224), width=224)
+        st.markdown("**A → B → A**, looping")
     else:
-        st.image(upscale(result.frames[alpha_index], 224), caption=f"α = {alpha:.2f}", width=224)
+        st.image(upscale(result.frames[alpha_index], 224), width=224)
         z = result.path[alpha_index]
-        st.markdown("z = (" + ", ".join(f"{v:.2f}" for v in z[:4]) + (", …" if len(z) > 4 else "") + ")")
+        coordinates = ", ".join(f"{v:.2f}" for v in z[:4]) + (", …" if len(z) > 4 else "")
+        st.markdown(f"**α = {alpha:.2f}** · z = ({coordinates})")
 with right:
     if extent is not None:
         figure = latent_map(

@@ -36,14 +36,21 @@ TOUR = (
 )
 
 
+def frame() -> None:
+    """What every page shares: page settings and the sidebar's dataset/model picker."""
+    st.set_page_config(page_title="VAE Latent Explorer", page_icon=":material/explore:", layout="wide")
+    st.sidebar.markdown("### What to explore")
+    select_model()
+
+
 def ensure_frame() -> None:
-    """Make sure a page runs inside explorer_app.py's navigation frame.
+    """Make sure a page runs with the shared frame, whichever way it was reached.
 
     Until ``st.navigation`` has run once in a server process, Streamlit treats the
-    ``pages/`` folder as a legacy multipage app: the first visit straight to a page
-    URL (a shared link after a restart) runs that page alone, without the sidebar
-    picker. Each page calls this first; it switches the server to the navigation
-    frame and reruns, which lands on the same page through explorer_app.py.
+    ``pages/`` folder as a legacy multipage app: a first visit straight to a page
+    URL (a shared link after a restart) runs that page without explorer_app.py.
+    Each page calls this first: in that case it draws the frame itself and switches
+    the server to explorer_app.py's navigation for every later run.
     """
     try:
         from streamlit.runtime.pages_manager import PagesManager
@@ -51,7 +58,7 @@ def ensure_frame() -> None:
         return
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        frame()
 
 
 @dataclass(frozen=True)
@@ -176,16 +183,21 @@ def select_model(widget_key: str = "sidebar_model") -> ModelEntry | None:
     state = st.session_state
     if state.get(STATE_DATASET) not in datasets:
         state[STATE_DATASET] = datasets[0]
-    dataset = st.sidebar.selectbox(
-        "Dataset",
-        datasets,
-        index=datasets.index(state[STATE_DATASET]),
-        format_func=DATASET_LABELS.get,
-        key=f"{widget_key}_dataset",
-    )
-    if dataset != state[STATE_DATASET]:
-        state[STATE_DATASET] = dataset
+    # The widgets mirror the shared state, so a page (or a link) that changes the
+    # model moves the pickers too.
+    dataset_key, model_key = f"{widget_key}_dataset", f"{widget_key}_name"
+
+    def dataset_changed() -> None:
+        state[STATE_DATASET] = state[dataset_key]
         state.pop(STATE_MODEL, None)
+
+    def model_changed() -> None:
+        state[STATE_MODEL] = state[model_key]
+
+    state[dataset_key] = state[STATE_DATASET]
+    dataset = st.sidebar.selectbox(
+        "Dataset", datasets, format_func=DATASET_LABELS.get, key=dataset_key, on_change=dataset_changed
+    )
     choices = entries_for(dataset)
     if not choices:
         st.sidebar.info("No model for this dataset yet: train one on the **Train live** page.")
@@ -195,12 +207,13 @@ def select_model(widget_key: str = "sidebar_model") -> ModelEntry | None:
         fallback = default_entry(dataset)
         state[STATE_MODEL] = fallback.name if fallback else names[0]
     by_name = {e.name: e for e in choices}
+    state[model_key] = state[STATE_MODEL]
     name = st.sidebar.selectbox(
         "Model",
         names,
-        index=names.index(state[STATE_MODEL]),
         format_func=lambda n: by_name[n].title,
-        key=f"{widget_key}_name",
+        key=model_key,
+        on_change=model_changed,
         help="Shipped models and every model trained on this server.",
     )
     state[STATE_MODEL] = name

@@ -269,7 +269,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from vae_core.pretrain import sweep
 
-    rows = sweep(args.dataset, epochs=args.epochs, on_message=lambda message: print(message, flush=True))
+    stream = sys.stderr if args.json else sys.stdout
+    rows = sweep(args.dataset, epochs=args.epochs, on_message=lambda message: print(message, file=stream, flush=True))
     if args.json:
         print(json.dumps(rows, indent=2))
     return 0

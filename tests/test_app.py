@@ -1,0 +1,145 @@
+"""Every page under Streamlit's AppTest, on the shipped checkpoints."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.browser import ROOT
+
+APP = str(ROOT / "explorer_app.py")
+PAGES = [
+    "pages/1_Train_live.py",
+    "pages/2_Latent_map.py",
+    "pages/3_Interpolate.py",
+    "pages/4_ELBO_vs_MMD.py",
+    "pages/5_Projections.py",
+]
+
+
+def open_page(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info])
+
+
+def test_home_lists_models_and_the_tour():
+    at = open_page()
+    assert at.title[0].value == "VAE Latent Explorer"
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) >= 5
+    assert at.sidebar.selectbox(key="sidebar_model_dataset").value == "mnist"
+    assert "VAE (ELBO)" in at.sidebar.selectbox(key="sidebar_model_name").options[0]
+
+
+def test_dataset_picker_switches_the_model_list():
+    at = open_page()
+    at.sidebar.selectbox(key="sidebar_model_dataset").set_value("fashion-mnist").run()
+    assert not at.exception
+    model = at.sidebar.selectbox(key="sidebar_model_name").value
+    assert model.startswith("fashion-mnist-vae-2d-")
+    at.switch_page("pages/2_Latent_map.py").run()
+    assert not at.exception
+    assert at.session_state["model_name"] == model
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_without_errors(page):
+    at = open_page(page)
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value
+
+
+def test_latent_map_prior_sample_reset_and_options():
+    at = open_page("pages/2_Latent_map.py")
+    assert "Click anywhere on the map" in texts(at)
+    at.button(key="map_random").click().run()
+    assert not at.exception
+    assert "a sample from the prior" in texts(at)
+    assert len(at.get("image")) == 2  # the decoded image and the strip of nearest neighbours
+    for key in ("map_shade", "map_circles"):
+        at.toggle(key=key).set_value(True).run()
+        assert not at.exception
+    at.toggle(key="map_show_mosaic").set_value(False).run()
+    at.slider(key="map_points").set_value(1000).run()
+    assert not at.exception
+    at.button(key="map_reset").click().run()
+    assert "Click anywhere on the map" in texts(at)
+
+
+def test_latent_map_for_a_conditional_vae_offers_classes():
+    at = open_page()
+    cvae = next(o for o in at.sidebar.selectbox(key="sidebar_model_name").options if o.startswith("Conditional VAE"))
+    at.sidebar.selectbox(key="sidebar_model_name").select(cvae).run()
+    at.switch_page("pages/2_Latent_map.py").run()
+    assert not at.exception
+    at.radio(key="map_class").set_value(7).run()
+    at.button(key="map_random").click().run()
+    assert not at.exception and "a sample from the prior" in texts(at)
+
+
+def test_interpolation_controls():
+    at = open_page("pages/3_Interpolate.py")
+    assert "**α = 0.00**" in texts(at)
+    at.slider(key="interp_alpha").set_value(11).run()
+    assert not at.exception and "**α = 1.00**" in texts(at)
+    at.radio(key="interp_method").set_value("slerp").run()
+    at.slider(key="interp_steps").set_value(8).run()
+    at.selectbox(key="interp_B_class").set_value(7).run()
+    at.toggle(key="interp_play").set_value(True).run()
+    assert not at.exception
+    at.radio(key="interp_source").set_value("Two clicks on the latent map").run()
+    assert "Click two points on the map" in texts(at)
+
+
+def test_elbo_vs_mmd_shows_both_models_and_the_metrics():
+    at = open_page("pages/4_ELBO_vs_MMD.py")
+    table = at.dataframe[0].value
+    assert "what it means" in table.columns
+    assert "5-NN accuracy" in table.index and "MMD to prior" in table.index
+    at.toggle(key="cmp_mosaic").set_value(True).run()
+    assert not at.exception
+
+
+def test_projections_pca_of_pixels():
+    at = open_page("pages/5_Projections.py")
+    at.radio(key="proj_method").set_value("pca").run()
+    at.select_slider(key="proj_points").set_value(2000).run()
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert "Trustworthiness (5 neighbours)" in labels
+
+
+def test_train_form_rejects_bad_widths():
+    at = open_page("pages/1_Train_live.py")
+    at.text_input(key="train_hidden").set_value("big, bigger")
+    at.button[0].click().run()  # the form's submit button
+    assert not at.exception
+    assert any("hidden layer widths" in e.value for e in at.error)
+
+
+def test_train_a_tiny_model_and_see_it_finish():
+    from vae_core import app_support
+
+    at = open_page("pages/1_Train_live.py")
+    at.text_input(key="train_hidden").set_value("32")
+    at.slider(key="train_epochs").set_value(1)
+    at.selectbox(key="train_subset").set_value("5,000 (fast demo)")
+    at.button[0].click().run()
+    assert not at.exception
+    job = app_support.job_manager().get(at.session_state["train_job"])
+    snapshot = app_support.job_manager().wait(job, timeout=300)
+    assert snapshot.status == "done", snapshot.message
+    time.sleep(0.1)
+    at.run()
+    assert not at.exception
+    assert any("stored as" in s.value for s in at.success)
+    assert snapshot.checkpoint_name in [e.name for e in app_support.model_entries.__wrapped__()]

@@ -1,0 +1,129 @@
+"""The app in a real browser: what only a browser can do (chart clicks, sliders, live training)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import app_server, browser, chromium_available, plot_area, wait_for_text_change
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium (apt-get install chromium) and playwright"),
+]
+
+PAGES = {"Home": "", "Train live": "Train_live", "Latent map": "Latent_map", "Interpolate": "Interpolate",
+         "ELBO vs MMD": "ELBO_vs_MMD", "Projections": "Projections"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    store = tmp_path_factory.mktemp("browser-store")
+    cache = tmp_path_factory.mktemp("browser-cache")
+    with app_server(env={"VAE_EXPLORER_STORE": str(store), "VAE_EXPLORER_PROJECTIONS_CACHE": str(cache)}) as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with browser() as instance:
+        yield instance
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def wait_ready(page, timeout=60_000):
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+
+
+def test_a_direct_link_gets_the_shared_sidebar(server, page):
+    page.goto(f"{server}/Latent_map")
+    plot_area(page)
+    assert page.get_by_text("What to explore").is_visible()
+    assert page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').count() == 2
+
+
+@pytest.mark.parametrize("title,path", PAGES.items())
+def test_every_page_loads_without_errors(server, page, title, path):
+    page.goto(f"{server}/{path}")
+    page.get_by_role("heading", name=title if title != "Home" else "VAE Latent Explorer").first.wait_for(timeout=60_000)
+    wait_ready(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+
+
+def test_clicking_empty_space_on_the_map_decodes_it(server, page):
+    page.goto(f"{server}/Latent_map")
+    box = plot_area(page)
+    decoded = page.locator(".st-key-map_decoded")
+    decoded.wait_for()
+    before = decoded.inner_text()
+    assert "Click anywhere" in before
+    # Far corners of the plotted square hold no data points: empty space.
+    page.mouse.click(box["x"] + box["width"] * 0.04, box["y"] + box["height"] * 0.04)
+    first = wait_for_text_change(page, ".st-key-map_decoded", before)
+    assert "clicked point" in first and "z = (" in first
+    decoded.locator("img").nth(8).wait_for()  # the decoded image and 8 nearest neighbours
+    assert decoded.locator("img").count() == 9
+    x1, y1 = decoded_z(first)
+    page.mouse.click(box["x"] + box["width"] * 0.93, box["y"] + box["height"] * 0.92)
+    page.wait_for_function(
+        "previous => { const e = document.querySelector('.st-key-map_decoded'); const m = e && e.innerText.match(/z = \\(([^)]*)\\)/); return m && m[1] !== previous; }",
+        arg=first.split("z = (")[1].split(")")[0],
+    )
+    x2, y2 = decoded_z(decoded.inner_text())
+    assert x2 > x1 and y2 < y1, "the second click was right of and below the first"
+
+
+def decoded_z(text: str) -> tuple[float, float]:
+    x, y = text.split("z = (")[1].split(")")[0].split(",")
+    return float(x), float(y)
+
+
+def test_moving_the_interpolation_slider_changes_the_frame(server, page):
+    page.goto(f"{server}/Interpolate")
+    frame = page.locator(".st-key-interp_frame")
+    frame.locator("img").wait_for(timeout=60_000)
+    before_text, before_src = frame.inner_text(), frame.locator("img").get_attribute("src")
+    assert "α = 0.00" in before_text
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="position along the path").get_by_role("slider")
+    slider.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    after_text = wait_for_text_change(page, ".st-key-interp_frame", before_text)
+    assert "α = 0.45" in after_text
+    assert frame.locator("img").get_attribute("src") != before_src
+
+
+def test_a_one_epoch_training_finishes_and_is_stored(server, page):
+    page.goto(f"{server}/Train_live")
+    page.get_by_role("heading", name="Train live").wait_for(timeout=60_000)
+    hidden = page.get_by_label("Hidden layer widths")
+    hidden.fill("32")
+    epochs = page.locator('[data-testid="stSlider"]').filter(has_text="Epochs").get_by_role("slider")
+    epochs.focus()
+    page.keyboard.press("Home")
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Training images").click()
+    page.get_by_role("option", name="5,000 (fast demo)").click()
+    page.get_by_role("button", name="Train").click()
+    page.get_by_text("stored as", exact=False).wait_for(timeout=180_000)
+    page.get_by_role("button", name="Explore this model").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Explore this model").click()
+    page.wait_for_function("() => location.pathname.endsWith('/Latent_map')", timeout=60_000)
+    plot_area(page)
+    page.wait_for_function(
+        """() => { const bar = document.querySelector('[data-testid="stSidebar"]');
+                   return bar.textContent.includes('trained here')
+                       || [...bar.querySelectorAll('input')].some(i => (i.value || '').includes('trained here')); }""",
+        timeout=30_000,
+    )
