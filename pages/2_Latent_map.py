@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 from vae_core import app_support as app
-from vae_core.latent import decode, nearest_codes
+from vae_core.latent import decode, encode_images, nearest_codes
+from vae_core.uploads import UploadError, prepare_image
 from vae_core.viz import clicked_point, latent_map, upscale
 
 app.ensure_frame()
@@ -45,6 +46,33 @@ thumbs = app.thumbnails(entry.dataset, n_points) if hover_images and n_points <=
 if state.get("map_model") != entry.name:  # a new model: forget the old point
     state["map_model"], state["map_z"], state["map_source"], state["map_last_click"] = entry.name, None, None, None
 
+with st.expander("Your own image: upload a drawing or photo of a digit / garment", expanded=False):
+    upload = st.file_uploader(
+        "Image (PNG, JPEG, GIF, BMP or WebP, up to 5 MB)", type=["png", "jpg", "jpeg", "gif", "bmp", "webp"], key="map_upload"
+    )
+    if upload is not None:
+        try:
+            prepared = prepare_image(upload.getvalue())
+        except UploadError as error:
+            st.error(str(error))
+        else:
+            upload_label = None if label is None else [label]
+            mu, logvar = encode_images(model, prepared[None, None], upload_label)
+            if state.get("map_upload_id") != upload.file_id:
+                state["map_upload_id"] = upload.file_id
+                state["map_z"], state["map_source"] = mu[0, :2].astype(float).tolist(), "your image's posterior mean"
+            sigma = None if logvar is None else np.exp(0.5 * logvar[0, :2])
+            state["map_ellipse"] = None if sigma is None else (float(mu[0, 0]), float(mu[0, 1]), float(sigma[0]), float(sigma[1]))
+            u1, u2, u3 = st.columns(3)
+            u1.image(upscale(prepared, 112), caption="prepared like the data (28x28)", width=112)
+            u2.image(upscale(decode(model, mu[0], label), 112), caption="its reconstruction", width=112)
+            if sigma is not None:
+                u3.markdown(
+                    f"Posterior: mean ({mu[0, 0]:.2f}, {mu[0, 1]:.2f}), σ ({sigma[0]:.2f}, {sigma[1]:.2f}) — drawn as red 1σ/2σ ellipses."
+                )
+    else:
+        state["map_ellipse"] = None
+
 buttons = st.columns([1, 1, 4])
 if buttons[0].button("Random prior sample", icon=":material/casino:", key="map_random"):
     rng = np.random.default_rng()
@@ -68,6 +96,7 @@ def map_and_decoder() -> None:
             prior_circles=prior_circles,
             thumbnails=thumbs,
             selected=None if star is None else tuple(star),
+            ellipses=[state["map_ellipse"]] if state.get("map_ellipse") else None,
         )
         event = st.plotly_chart(figure, key="map_chart", on_select="rerun", selection_mode="points", config={"scrollZoom": True})
         click = clicked_point(event)

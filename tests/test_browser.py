@@ -127,3 +127,28 @@ def test_a_one_epoch_training_finishes_and_is_stored(server, page):
                        || [...bar.querySelectorAll('input')].some(i => (i.value || '').includes('trained here')); }""",
         timeout=30_000,
     )
+
+
+def test_uploading_a_digit_encodes_it_and_garbage_is_refused(server, page, tmp_path):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from vae_core import load_dataset
+
+    digit = (load_dataset("mnist", "test").images[3, 0].numpy() * 255).astype(np.uint8)
+    png = tmp_path / "digit.png"
+    buffer = io.BytesIO()
+    Image.fromarray(255 - digit).save(buffer, format="PNG")  # dark ink on white paper, as people draw
+    png.write_bytes(buffer.getvalue())
+    page.goto(f"{server}/Latent_map")
+    plot_area(page)
+    page.get_by_text("Your own image", exact=False).click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(png))
+    page.get_by_text("its reconstruction").wait_for(timeout=60_000)
+    page.locator(".st-key-map_decoded").get_by_text("your image's posterior mean").wait_for(timeout=30_000)
+    garbage = tmp_path / "notes.png"
+    garbage.write_bytes(b"this is not a picture")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(garbage))
+    page.get_by_text("not an image this app can read").wait_for(timeout=30_000)

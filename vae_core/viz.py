@@ -96,6 +96,7 @@ def latent_map(
     empty_cells: np.ndarray | None = None,
     thumbnails: list[str] | None = None,
     highlight: np.ndarray | None = None,
+    ellipses: list[tuple[float, float, float, float]] | None = None,
     point_size: float = 5.0,
     title: str | None = None,
     height: int = MAP_HEIGHT,
@@ -112,6 +113,7 @@ def latent_map(
     - ``empty_cells``: boolean [n, n] (rows top to bottom) shading cells far from data.
     - ``thumbnails``: per-point hover text (see :func:`text_thumbnail`).
     - ``highlight``: boolean [N]; unhighlighted points are faded (linked selections).
+    - ``ellipses``: posteriors (mu_x, mu_y, sigma_x, sigma_y) drawn at 1 and 2 sigma.
     Point traces carry the point's row index as ``customdata``.
     """
     codes = np.asarray(codes, np.float32)
@@ -170,6 +172,15 @@ def latent_map(
                     "layer": "above",
                 }
             )
+    for mx, my, sx, sy in ellipses or []:
+        for k, dash in ((1.0, "solid"), (2.0, "dot")):
+            shapes.append(
+                {
+                    "type": "circle", "xref": "x", "yref": "y",
+                    "x0": mx - k * sx, "x1": mx + k * sx, "y0": my - k * sy, "y1": my + k * sy,
+                    "line": {"color": "#D62728", "width": 2, "dash": dash}, "layer": "above",
+                }
+            )  # fmt: skip
     if empty_cells is not None:
         n_rows, n_cols = empty_cells.shape
         width, height_cell = (x_max - x_min) / n_cols, (y_max - y_min) / n_rows
