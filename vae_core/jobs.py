@@ -22,7 +22,7 @@ import torch
 
 from vae_core.config import ModelConfig, TrainConfig, config_key
 from vae_core.data import load_dataset
-from vae_core.store import find_checkpoint, get_or_train, read_history
+from vae_core.store import find_checkpoint, get_or_train, read_history, remove_partials, user_store_dir
 from vae_core.train import TrainingDiverged
 
 logger = logging.getLogger(__name__)
@@ -204,6 +204,7 @@ class JobManager:
 
     def __init__(self, max_running: int | None = None):
         self.max_running = max_running or default_max_running()
+        remove_partials(user_store_dir())  # debris of a server that died mid-save
         self._lock = threading.Lock()
         self._jobs: dict[str, TrainingJob] = {}
         self._queue: list[TrainingJob] = []

@@ -165,6 +165,27 @@ def save_model(
     return final
 
 
+def remove_partials(root: str | os.PathLike, older_than: float = 3600.0) -> list[Path]:
+    """Delete temporary folders left by writers that died mid-save (older than
+    ``older_than`` seconds, so a save in progress elsewhere is left alone)."""
+    import time
+
+    removed = []
+    root_path = Path(root)
+    if not root_path.is_dir():
+        return removed
+    now = time.time()
+    for folder in root_path.iterdir():
+        if folder.name.startswith((".tmp-", ".old-")) and folder.is_dir():
+            try:
+                if now - folder.stat().st_mtime >= older_than:
+                    shutil.rmtree(folder)
+                    removed.append(folder)
+            except OSError as error:
+                logger.warning("could not remove %s: %s", folder, error)
+    return removed
+
+
 def _read_json(path: Path, what: str) -> Any:
     if not path.is_file():
         raise CheckpointError(f"{path.parent}: {what} file {path.name} is missing")
