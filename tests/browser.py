@@ -44,15 +44,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def app_server(env: dict | None = None, timeout: float = 60.0):
-    """Start ``streamlit run explorer_app.py`` and yield (url, seconds until healthy)."""
+def app_server(env: dict | None = None, timeout: float = 60.0, with_process: bool = False):
+    """Start ``streamlit run explorer_app.py`` and yield (url, seconds until healthy)
+    (plus the server's Popen when ``with_process``)."""
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "explorer_app.py"),
         "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    log = open(os.devnull, "w")
+    log = open(os.environ.get("VAE_EXPLORER_SERVER_LOG", os.devnull), "w")
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -69,7 +70,7 @@ def app_server(env: dict | None = None, timeout: float = 60.0):
             if time.perf_counter() - start > timeout:
                 raise TimeoutError("streamlit did not become healthy")
             time.sleep(0.2)
-        yield url, time.perf_counter() - start
+        yield (url, time.perf_counter() - start, process) if with_process else (url, time.perf_counter() - start)
     finally:
         process.terminate()
         try:
@@ -99,6 +100,25 @@ def plot_area(page, index: int = 0, timeout: float = 60_000):
     locator = page.locator(PLOT_AREA).nth(index)
     locator.wait_for(state="visible", timeout=timeout)
     return locator.bounding_box()
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process and its children (Linux /proc)."""
+    total = 0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return total
 
 
 def wait_for_text_change(page, selector: str, previous: str | None, timeout: float = 30_000) -> str:

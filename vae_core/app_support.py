@@ -49,16 +49,23 @@ def ensure_frame() -> None:
     Until ``st.navigation`` has run once in a server process, Streamlit treats the
     ``pages/`` folder as a legacy multipage app: a first visit straight to a page
     URL (a shared link after a restart) runs that page without explorer_app.py.
-    Each page calls this first: in that case it draws the frame itself and switches
-    the server to explorer_app.py's navigation for every later run.
+    Each page calls this first; when the frame's picker is missing from this very
+    run, it draws the frame itself and switches the server to explorer_app.py's
+    navigation for every later run.
     """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    keys = getattr(getattr(ctx, "shared", None), "widget_user_keys_this_run", None)
+    if keys is not None and FRAME_WIDGET_KEY in keys:
+        return
     try:
         from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # a Streamlit without the legacy mode
-        return
-    if PagesManager.uses_pages_directory:
+
         PagesManager.uses_pages_directory = False
-        frame()
+    except ImportError:  # a Streamlit without the legacy mode
+        pass
+    frame()
 
 
 @dataclass(frozen=True)
@@ -174,6 +181,9 @@ def class_names(dataset: str) -> tuple[str, ...]:
 def job_manager() -> JobManager:
     """The one training pool of this server, shared by every session."""
     return JobManager()
+
+
+FRAME_WIDGET_KEY = "sidebar_model_dataset"  # present in every run that drew the frame
 
 
 def select_model(widget_key: str = "sidebar_model") -> ModelEntry | None:

@@ -11,7 +11,8 @@ import io
 import math
 
 import numpy as np
-import plotly.graph_objects as go
+import pandas  # noqa: F401  plotly imports pandas lazily on first use; importing it here, once, keeps
+import plotly.graph_objects as go  # two server threads drawing their first figures from seeing it half-imported
 from PIL import Image
 from plotly.subplots import make_subplots
 
