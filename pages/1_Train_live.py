@@ -9,6 +9,7 @@ from vae_core import app_support as app
 from vae_core.config import ModelConfig, TrainConfig
 from vae_core.jobs import DONE, FAILED, FINISHED, QUEUED, RUNNING, STOPPED
 from vae_core.latent import data_extent
+from vae_core.store import resolve_checkpoint, zip_checkpoint
 from vae_core.viz import latent_map, loss_curves, upscale
 
 app.ensure_frame()
@@ -148,6 +149,16 @@ def show(snapshot) -> None:
                 st.image([upscale(i, 56) for i in originals], width=56)
                 st.image([upscale(i, 56) for i in recon], width=56)
     if status in (DONE, STOPPED) and snapshot.checkpoint_name:
+        name = snapshot.checkpoint_name
+        st.download_button(
+            "Download the checkpoint (zip)",
+            data=lambda: zip_checkpoint(resolve_checkpoint(name)),
+            file_name=f"{name}.zip",
+            mime="application/zip",
+            on_click="ignore",
+            key="train_download",
+            icon=":material/download:",
+        )
         if st.button("Explore this model", type="primary", key="train_open"):
             entry = app.find_entry(snapshot.checkpoint_name)
             if entry is not None:

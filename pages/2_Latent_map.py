@@ -6,9 +6,9 @@ import numpy as np
 import streamlit as st
 
 from vae_core import app_support as app
-from vae_core.latent import decode, encode_images, nearest_codes
+from vae_core.latent import decode, decode_all_classes, encode_images, nearest_codes, tile
 from vae_core.uploads import UploadError, prepare_image
-from vae_core.viz import clicked_point, latent_map, upscale
+from vae_core.viz import clicked_point, latent_map, png_bytes, upscale
 
 app.ensure_frame()
 st.title("Latent map")
@@ -28,8 +28,19 @@ with st.expander("Display options", expanded=False):
     grid_n = c1.slider("Manifold grid size", 8, 30, 20, key="map_grid_n")
     shade_empty = c2.toggle("Shade regions far from any training code", value=False, key="map_shade")
     prior_circles = c2.toggle("Prior 1σ / 2σ circles", value=False, key="map_circles")
-    n_points = c3.slider("Test points shown", 500, 10_000, 5_000, step=500, key="map_points")
+    n_points = c3.slider("Test points shown", 500, 10_000, 3_000, step=500, key="map_points")
     hover_images = c3.toggle("Images in hover labels", value=True, key="map_hover", help="Shown for up to 5,000 points.")
+    density = c2.toggle("Density contours of the codes (aggregate posterior)", value=False, key="map_density")
+    n_ellipses = c1.slider(
+        "Posterior σ-ellipses for test points",
+        0,
+        100,
+        0,
+        step=10,
+        key="map_ellipses",
+        disabled=not model.config.has_stochastic_encoder,
+        help="Each test image's q(z|x) at 1σ (solid) and 2σ (dotted); needs a stochastic encoder.",
+    )
 
 label = None
 if model.config.is_conditional:
@@ -81,6 +92,12 @@ if buttons[1].button("Reset", key="map_reset"):
     state["map_z"], state["map_source"] = None, None
 
 
+test_ellipses = []
+if n_ellipses and codes["logvar"] is not None:
+    sigma = np.exp(0.5 * codes["logvar"][:n_ellipses, :2])
+    test_ellipses = [(float(m[0]), float(m[1]), float(s[0]), float(s[1])) for m, s in zip(codes["mu"][:n_ellipses], sigma)]
+
+
 @st.fragment
 def map_and_decoder() -> None:
     left, right = st.columns([3, 2], gap="medium")
@@ -96,7 +113,8 @@ def map_and_decoder() -> None:
             prior_circles=prior_circles,
             thumbnails=thumbs,
             selected=None if star is None else tuple(star),
-            ellipses=[state["map_ellipse"]] if state.get("map_ellipse") else None,
+            ellipses=test_ellipses + ([state["map_ellipse"]] if state.get("map_ellipse") else []),
+            density=density,
         )
         event = st.plotly_chart(figure, key="map_chart", on_select="rerun", selection_mode="points", config={"scrollZoom": True})
         click = clicked_point(event)
@@ -106,6 +124,7 @@ def map_and_decoder() -> None:
     with right, st.container(key="map_decoded"):
         z = state.get("map_z")
         if z is None:
+            st.query_params.pop("z", None)
             st.info("Click anywhere on the map to decode that point.")
             return
         full_z = np.zeros(entry.latent_dim, np.float32)
@@ -122,14 +141,36 @@ def map_and_decoder() -> None:
             st.caption(f"The other {entry.latent_dim - 2} latent coordinates are held at 0.")
         radius = float(np.hypot(*z))
         st.caption(f"Distance from the origin: {radius:.2f} prior standard deviations.")
+        if model.config.is_conditional:
+            st.markdown("**The same z drawn as every class** (the code holds the style, the label the class)")
+            st.image(upscale(tile(decode_all_classes(model, full_z), 1, 10, pad=2), 3 * 298))
+        d1, d2, d3 = st.columns(3)
+        d1.download_button(
+            "Image",
+            data=png_bytes(upscale(image, 280)),
+            file_name=f"decoded_{z[0]:.2f}_{z[1]:.2f}.png",
+            mime="image/png",
+            on_click="ignore",
+            key="map_download_png",
+            icon=":material/download:",
+        )
+        d2.download_button(
+            "Map",
+            data=lambda: figure.to_html(include_plotlyjs=True),
+            file_name="latent_map.html",
+            mime="text/html",
+            on_click="ignore",
+            key="map_download_html",
+            icon=":material/download:",
+            help="The interactive figure as a standalone web page (works offline).",
+        )
+        app.share_control(d3, z=app.format_point(z))
         index, distances = nearest_codes(codes["mu"][:, :2], z, k=8)
         test = app.get_dataset(entry.dataset, "test")
         st.markdown("**Nearest real test images** (by latent distance)")
-        st.image(
-            [upscale(test.images[i, 0].numpy(), 84) for i in index],
-            caption=[f"{names[codes['labels'][i]]} · {d:.2f}" for i, d in zip(index, distances)],
-            width=84,
-        )
+        neighbours = tile(test.images[index, 0].numpy(), 2, 4, pad=2)
+        st.image(upscale(neighbours, 3 * neighbours.shape[1]))
+        st.caption(" · ".join(f"{names[codes['labels'][i]]} ({d:.2f})" for i, d in zip(index, distances)))
 
 
 map_and_decoder()

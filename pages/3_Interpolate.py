@@ -7,7 +7,7 @@ import streamlit as st
 
 from vae_core import app_support as app
 from vae_core.latent import decode_path, encode_images, interpolate
-from vae_core.viz import clicked_point, gif_bytes, latent_map, upscale
+from vae_core.viz import clicked_point, gif_bytes, latent_map, png_bytes, upscale
 
 app.ensure_frame()
 st.title("Interpolate")
@@ -137,3 +137,26 @@ with right:
 
 st.markdown("**The whole path**")
 st.image(upscale(result.strip, 3 * result.strip.shape[1]), width="stretch")
+d1, d2, d3 = st.columns([1, 1, 4])
+d1.download_button(
+    "Strip (PNG)",
+    data=png_bytes(upscale(result.strip, 3 * result.strip.shape[1])),
+    file_name="interpolation.png",
+    mime="image/png",
+    on_click="ignore",
+    key="interp_download_png",
+    icon=":material/download:",
+)
+d2.download_button(
+    "Animation (GIF)",
+    data=lambda: gif_bytes(result.frames, size=168),
+    file_name="interpolation.gif",
+    mime="image/gif",
+    on_click="ignore",
+    key="interp_download_gif",
+    icon=":material/download:",
+)
+if source != "Two test images" and len(state.get("interp_points", [])) == 2:
+    app.share_control(d3, a=app.format_point(state["interp_points"][0]), b=app.format_point(state["interp_points"][1]))
+else:
+    app.share_control(d3)

@@ -38,8 +38,11 @@ show_mosaic = st.toggle("Decoded manifold underneath", value=False, key="cmp_mos
 
 extents = [app.map_extent(e.name) for e in entries]
 extent = (min(e[0] for e in extents), max(e[1] for e in extents), min(e[2] for e in extents), max(e[3] for e in extents))
-if state.get("cmp_pair") != (left_name, right_name):
-    state["cmp_pair"], state["cmp_z"], state["cmp_last"] = (left_name, right_name), None, {}
+if state.get("cmp_pair") not in (None, (left_name, right_name)):
+    state["cmp_z"] = None  # another pair of models: forget the old point
+state["cmp_pair"] = (left_name, right_name)
+state.setdefault("cmp_z", None)
+state.setdefault("cmp_last", {})
 
 columns = st.columns(2)
 for column, entry, key in zip(columns, entries, ("cmp_left_map", "cmp_right_map")):
@@ -65,6 +68,7 @@ for column, entry, key in zip(columns, entries, ("cmp_left_map", "cmp_right_map"
             st.rerun()
 
 z = state.get("cmp_z")
+app.share_control(**({"z": app.format_point(z)} if z is not None else {}))
 if z is None:
     st.info("Click a point on either map to decode it with both models.")
 else:

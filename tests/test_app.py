@@ -65,9 +65,11 @@ def test_latent_map_prior_sample_reset_and_options():
     assert not at.exception
     assert "a sample from the prior" in texts(at)
     assert len(at.get("image")) == 2  # the decoded image and the strip of nearest neighbours
-    for key in ("map_shade", "map_circles"):
+    for key in ("map_shade", "map_circles", "map_density"):
         at.toggle(key=key).set_value(True).run()
         assert not at.exception
+    at.slider(key="map_ellipses").set_value(20).run()
+    assert not at.exception
     at.toggle(key="map_show_mosaic").set_value(False).run()
     at.slider(key="map_points").set_value(1000).run()
     assert not at.exception
@@ -143,3 +145,30 @@ def test_train_a_tiny_model_and_see_it_finish():
     assert not at.exception
     assert any("stored as" in s.value for s in at.success)
     assert snapshot.checkpoint_name in [e.name for e in app_support.model_entries.__wrapped__()]
+
+
+def test_a_shared_link_restores_model_and_point():
+    from vae_core import app_support
+
+    entry = app_support.default_entry("mnist", "mmd_vae")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"model": entry.name, "z": "0.5,-1.25"})
+    at.run()
+    at.switch_page("pages/2_Latent_map.py").run()
+    assert not at.exception
+    assert at.session_state["model_name"] == entry.name
+    assert "**z = (0.500, -1.250)** — the shared link's point" in texts(at)
+    assert at.query_params["z"] in ("0.5,-1.25", ["0.5,-1.25"])
+    assert at.query_params["model"] in (entry.name, [entry.name])
+
+
+@pytest.mark.parametrize("query", [{"model": "../../etc/passwd"}, {"z": "nan,1"}, {"z": "1e9,0"}, {"z": "abc"}, {"a": "1,2"}])
+def test_bad_links_fall_back_with_a_warning(query):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception
+    assert any("Shared link" in w.value for w in at.sidebar.warning)
+    at.switch_page("pages/2_Latent_map.py").run()
+    assert not at.exception
+    assert "Click anywhere on the map" in texts(at)

@@ -209,3 +209,16 @@ def test_read_only_store_via_failing_mkdir(monkeypatch, trained_tiny, tmp_path):
     monkeypatch.setattr(store_module.Path, "mkdir", read_only)
     with pytest.raises(CheckpointWriteError, match="Read-only file system"):
         save_model(trained_tiny.model, trained_tiny.train_config, tmp_path / "store")
+
+
+def test_zip_download_unpacks_to_a_loadable_checkpoint(saved, tmp_path):
+    import io
+    import zipfile
+
+    from vae_core.store import zip_checkpoint
+
+    data = zip_checkpoint(saved)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        archive.extractall(tmp_path / "unzipped")
+    loaded = load_model(tmp_path / "unzipped" / saved.name)
+    assert loaded.config == load_model(saved).config

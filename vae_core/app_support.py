@@ -9,6 +9,7 @@ functions, and never import torch.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,10 +38,83 @@ TOUR = (
 
 
 def frame() -> None:
-    """What every page shares: page settings and the sidebar's dataset/model picker."""
+    """What every page shares: page settings, a shared link's state, the sidebar picker."""
     st.set_page_config(page_title="VAE Latent Explorer", page_icon=":material/explore:", layout="wide")
+    apply_link()
     st.sidebar.markdown("### What to explore")
-    select_model()
+    entry = select_model()
+    st.query_params.from_dict({"model": entry.name} if entry else {})
+    if st.session_state.get("link_warning"):
+        st.sidebar.warning(st.session_state.pop("link_warning"))
+
+
+# --- shared links ------------------------------------------------------------------
+
+POINT_LIMIT = 50.0  # |coordinate| accepted from a link; the prior puts almost nothing beyond 5
+
+
+def parse_point(text: str | None) -> list[float] | None:
+    """'x,y' from a URL -> [x, y], or None when absent or not two finite numbers in range."""
+    if not text:
+        return None
+    parts = str(text).split(",")
+    if len(parts) != 2:
+        return None
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        return None
+    if not all(math.isfinite(v) and abs(v) <= POINT_LIMIT for v in values):
+        return None
+    return values
+
+
+def format_point(point) -> str:
+    return ",".join(f"{float(v):.4g}" for v in point[:2])
+
+
+def apply_link() -> None:
+    """On a session's first run, restore dataset, model, clicked point and interpolation
+    endpoints from the URL (?model=<name>&z=x,y&a=x,y&b=x,y). Anything unusable is
+    ignored with a warning in the sidebar, never an error."""
+    state = st.session_state
+    if state.get("link_applied"):
+        return
+    state["link_applied"] = True
+    params = st.query_params
+    problems = []
+    name = params.get("model")
+    entry = find_entry(name) if name else None
+    if name and entry is None:
+        problems.append("the link's model is not on this server")
+    if entry is not None:
+        state[STATE_DATASET], state[STATE_MODEL] = entry.dataset, entry.name
+        state["map_model"] = state["interp_model"] = entry.name
+    z = parse_point(params.get("z"))
+    if params.get("z") and z is None:
+        problems.append("the link's point is not two numbers between -50 and 50")
+    if z is not None:
+        state["map_z"], state["map_source"] = z, "the shared link's point"
+        state["cmp_z"] = z
+    a, b = parse_point(params.get("a")), parse_point(params.get("b"))
+    if a is not None and b is not None:
+        state["interp_points"], state["interp_source"] = [a, b], "Two clicks on the latent map"
+    elif params.get("a") or params.get("b"):
+        problems.append("the link's interpolation endpoints are not usable")
+    if problems:
+        state["link_warning"] = "Shared link: " + "; ".join(problems) + ". Showing the defaults instead."
+
+
+def share_control(container=None, **extra: str) -> None:
+    """Put page-specific values into the URL and show the link with a copy button."""
+    for key, value in extra.items():
+        st.query_params[key] = value
+    url = st.context.url or ""
+    query = "&".join(f"{k}={v}" for k, v in st.query_params.to_dict().items())
+    target = container if container is not None else st.sidebar
+    with target.popover("Share this view", icon=":material/link:"):
+        st.caption("Anyone who opens this link sees this page, model and point:")
+        st.code(f"{url}?{query}" if query else url, language=None)
 
 
 def ensure_frame() -> None:

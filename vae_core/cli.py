@@ -273,6 +273,20 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     rows = sweep(args.dataset, epochs=args.epochs, on_message=lambda message: print(message, file=stream, flush=True))
     if args.json:
         print(json.dumps(rows, indent=2))
+    if args.save:
+        from vae_core.report import DOCS
+
+        path = DOCS / f"sweep-{args.dataset}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(rows, indent=2) + "\n")
+        print(f"saved {path}", file=stream)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from vae_core.report import DOCS, generate
+
+    generate(args.out or DOCS, on_message=lambda message: print(message, flush=True))
     return 0
 
 
@@ -311,7 +325,12 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--dataset", type=_dataset_name, default="mnist")
     sweep.add_argument("--epochs", type=int, default=20)
     sweep.add_argument("--json", action="store_true")
+    sweep.add_argument("--save", action="store_true", help="write docs/sweep-<dataset>.json for the report")
     sweep.set_defaults(run=cmd_sweep)
+
+    report = commands.add_parser("report", help="regenerate docs/RESULTS.md and its figures from the shipped checkpoints")
+    report.add_argument("--out", type=Path, default=None, help="folder for RESULTS.md and figures/ (default: docs/)")
+    report.set_defaults(run=cmd_report)
     return parser
 
 

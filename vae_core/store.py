@@ -260,6 +260,21 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> L
     return model
 
 
+def zip_checkpoint(path: str | os.PathLike) -> bytes:
+    """A checkpoint folder as zip bytes (for download); validated first."""
+    import io
+    import zipfile
+
+    info = read_checkpoint_info(path)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in (WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE):
+            file = info.path / name
+            if file.is_file():
+                archive.write(file, arcname=f"{info.name}/{name}")
+    return buffer.getvalue()
+
+
 def read_history(path: str | os.PathLike) -> list[dict]:
     """The per-epoch history stored beside a checkpoint ([] when absent or unreadable)."""
     history_path = Path(path) / HISTORY_FILE

@@ -98,6 +98,7 @@ def latent_map(
     thumbnails: list[str] | None = None,
     highlight: np.ndarray | None = None,
     ellipses: list[tuple[float, float, float, float]] | None = None,
+    density: bool = False,
     point_size: float = 5.0,
     title: str | None = None,
     height: int = MAP_HEIGHT,
@@ -115,6 +116,8 @@ def latent_map(
     - ``thumbnails``: per-point hover text (see :func:`text_thumbnail`).
     - ``highlight``: boolean [N]; unhighlighted points are faded (linked selections).
     - ``ellipses``: posteriors (mu_x, mu_y, sigma_x, sigma_y) drawn at 1 and 2 sigma.
+    - ``density``: contour lines of the codes' density (the aggregate posterior), to set
+      against the prior's circles.
     Point traces carry the point's row index as ``customdata``.
     """
     codes = np.asarray(codes, np.float32)
@@ -134,6 +137,14 @@ def latent_map(
                 showlegend=False,
             )
         )
+    if density and len(codes) > 10:
+        figure.add_trace(
+            go.Histogram2dContour(
+                x=codes[:, 0], y=codes[:, 1], ncontours=8, contours={"coloring": "lines"},
+                line={"width": 1.5}, colorscale=[[0, "#444444"], [1, "#444444"]], showscale=False,
+                hoverinfo="skip", name="density of the codes", histnorm="probability density",
+            )
+        )  # fmt: skip
     faded = None if highlight is None else ~np.asarray(highlight, bool)
     for label in np.unique(labels):
         rows = np.flatnonzero(labels == label)

@@ -1,0 +1,111 @@
+import io
+
+import numpy as np
+from PIL import Image
+
+from vae_core.viz import (
+    GRID_TRACE_NAME,
+    clicked_point,
+    gif_bytes,
+    latent_map,
+    loss_curves,
+    png_bytes,
+    projection_scatter,
+    selected_indices,
+    text_thumbnail,
+    upscale,
+    vae_diagram,
+)
+
+NAMES = [str(i) for i in range(10)]
+
+
+def _codes(n=200):
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((n, 2)).astype(np.float32), rng.integers(0, 10, n)
+
+
+def test_latent_map_has_an_invisible_click_grid_and_a_trace_per_class():
+    codes, labels = _codes()
+    figure = latent_map(codes, labels, NAMES, (-3, 3, -3, 3), click_grid=40)
+    grid = figure.data[0]
+    assert grid.name == GRID_TRACE_NAME and len(grid.x) == 1600 and grid.marker.opacity == 0
+    assert min(grid.x) > -3 and max(grid.x) < 3
+    classes = [t for t in figure.data[1:]]
+    assert sorted(t.name for t in classes) == sorted(NAMES[i] for i in np.unique(labels))
+    for trace in classes:
+        assert np.all(labels[np.asarray(trace.customdata)] == int(trace.name))
+    assert tuple(figure.layout.xaxis.range) == (-3, 3)
+    assert figure.layout.yaxis.scaleanchor == "x"
+
+
+def test_latent_map_layers():
+    codes, labels = _codes()
+    mosaic = np.zeros((56, 56), np.uint8)
+    empty = np.zeros((2, 2), bool)
+    empty[0, 1] = True
+    figure = latent_map(
+        codes,
+        labels,
+        NAMES,
+        (-2, 2, -2, 2),
+        mosaic=mosaic,
+        prior_circles=True,
+        empty_cells=empty,
+        ellipses=[(0.0, 0.0, 0.5, 0.2)],
+        selected=(1.0, 1.0),
+        path=np.array([[0, 0], [1, 1]]),
+        density=True,
+        thumbnails=[text_thumbnail(np.zeros((28, 28)))] * len(codes),
+        click_grid=0,
+    )
+    shapes = figure.layout.shapes
+    assert sum(s.type == "circle" and s.x0 == -2.0 for s in shapes) == 1  # the prior's 2-sigma circle
+    assert sum(s.type == "rect" for s in shapes) == 1 and shapes[[s.type for s in shapes].index("rect")].x0 == 0.0
+    assert sum(s.type == "circle" and s.line.color == "#D62728" for s in shapes) == 2  # one ellipse at 1 and 2 sigma
+    assert len(figure.layout.images) == 1 and figure.layout.images[0].layer == "below"
+    names = [t.name for t in figure.data]
+    assert "decoded point" in names and "path" in names and "density of the codes" in names
+
+
+def test_highlight_fades_the_rest():
+    codes, labels = _codes(20)
+    highlight = np.zeros(20, bool)
+    highlight[:5] = True
+    figure = latent_map(codes, labels, NAMES, (-3, 3, -3, 3), highlight=highlight, click_grid=0)
+    opacities = np.concatenate([np.atleast_1d(t.marker.opacity) for t in figure.data])
+    assert sorted(set(np.round(opacities, 2))) == [0.08, 0.95]
+
+
+def test_reading_selections():
+    assert clicked_point(None) is None
+    assert clicked_point({"selection": {"points": []}}) is None
+    assert clicked_point({"selection": {"points": [{"x": 0.5, "y": -1.0}]}}) == (0.5, -1.0)
+    assert clicked_point({"selection": {"points": [{"x": float("nan"), "y": 1.0}]}}) is None
+    selection = {"selection": {"points": [{"customdata": 7}, {"customdata": [3]}, {"x": 1, "y": 2}, {"customdata": 7}]}}
+    assert selected_indices(selection).tolist() == [3, 7]
+
+
+def test_thumbnails_and_images():
+    image = np.zeros((28, 28))
+    image[:, 14:] = 1.0
+    lines = text_thumbnail(image).split("<br>")
+    assert len(lines) == 14 and all(line == " " * 7 + "█" * 7 for line in lines)
+    assert upscale(image, 112).shape == (112, 112)
+    decoded = Image.open(io.BytesIO(png_bytes(image)))
+    assert decoded.size == (28, 28) and decoded.mode == "L"
+    gif = Image.open(io.BytesIO(gif_bytes(np.stack([image, 1 - image, image]), size=56)))
+    assert gif.n_frames == 4  # forwards and back: 0 1 2 1
+
+
+def test_other_figures():
+    history = [
+        {"epoch": e, "train": {"loss": 10 - e, "recon": 9 - e, "kl": 1.0}, "test": {"loss": 11 - e, "recon": 10 - e, "kl": 1.0}}
+        for e in (1, 2, 3)
+    ]
+    curves = loss_curves(history)
+    assert len(curves.data) == 6  # three terms, train and test
+    embedding, labels = _codes()
+    scatter = projection_scatter(embedding, labels, NAMES, selected_index=4)
+    assert scatter.data[-1].name == "decoded point" and scatter.data[-1].x[0] == embedding[4, 0]
+    assert len(vae_diagram("mmd_vae").layout.shapes) == 5
