@@ -9,8 +9,8 @@ import torch
 
 from vae_core.config import config_from_dict, config_to_dict
 from vae_core.metrics import evaluate
-from vae_core.pretrain import CATALOG
 from vae_core.paths import shipped_checkpoints_dir
+from vae_core.pretrain import CATALOG
 
 ENTRIES = {f"{e.dataset}-{e.role}": e for e in CATALOG}
 
