@@ -8,7 +8,7 @@ import streamlit as st
 
 from vae_core import app_support as app
 from vae_core.latent import decode
-from vae_core.viz import clicked_point, latent_map, upscale
+from vae_core.viz import clicked_point, latent_map, paired_map, selected_indices, upscale
 
 app.ensure_frame()
 st.title("ELBO vs MMD")
@@ -44,28 +44,64 @@ state["cmp_pair"] = (left_name, right_name)
 state.setdefault("cmp_z", None)
 state.setdefault("cmp_last", {})
 
-columns = st.columns(2)
-for column, entry, key in zip(columns, entries, ("cmp_left_map", "cmp_right_map")):
-    codes = app.encoded(entry.name)
-    with column:
-        figure = latent_map(
-            codes["mu"][:4000],
-            codes["labels"][:4000],
-            names,
-            extent,
-            mosaic=app.grid_mosaic(entry.name, extent, 16) if show_mosaic else None,
-            prior_circles=True,
-            selected=None if state["cmp_z"] is None else tuple(state["cmp_z"]),
-            title=entry.label,
-            height=480,
-            show_legend=False,
-        )
-        event = st.plotly_chart(figure, key=key, on_select="rerun", selection_mode="points")
-        click = clicked_point(event)
-        if click is not None and click != state["cmp_last"].get(key):
-            state["cmp_last"][key] = click
-            state["cmp_z"] = list(click)
+SHOWN = 4000  # test images on each map; the same images on both
+view = st.radio("View", ["Side by side", "One map, each image joined to its two places"], horizontal=True, key="cmp_view")
+highlight = state.get("cmp_highlight")
+st.caption(
+    "Drag a box or lasso (toolbar) on either map to select images: the same images light up on the other map. "
+    "Double-click a map to clear the selection."
+)
+
+if view == "Side by side":
+    columns = st.columns(2)
+    for column, entry, key in zip(columns, entries, ("cmp_left_map", "cmp_right_map")):
+        codes = app.encoded(entry.name)
+        with column:
+            figure = latent_map(
+                codes["mu"][:SHOWN],
+                codes["labels"][:SHOWN],
+                names,
+                extent,
+                mosaic=app.grid_mosaic(entry.name, extent, 16) if show_mosaic else None,
+                prior_circles=True,
+                selected=None if state["cmp_z"] is None else tuple(state["cmp_z"]),
+                highlight=highlight,
+                title=entry.label,
+                height=480,
+                show_legend=False,
+            )
+            event = st.plotly_chart(figure, key=key, on_select="rerun", selection_mode=("points", "box", "lasso"))
+            rows = selected_indices(event)
+            if len(rows) > 1 and state["cmp_last"].get(key) != tuple(rows[:50]):
+                state["cmp_last"][key] = tuple(rows[:50])
+                mask = np.zeros(SHOWN, bool)
+                mask[rows[rows < SHOWN]] = True
+                state["cmp_highlight"] = mask
+                st.rerun()
+            click = clicked_point(event) if len(rows) <= 1 else None
+            if click is not None and click != state["cmp_last"].get(key):
+                state["cmp_last"][key] = click
+                state["cmp_z"] = list(click)
+                st.rerun()
+    if highlight is not None:
+        st.caption(f"{int(highlight.sum())} images selected.")
+        if st.button("Clear the selection", key="cmp_clear"):
+            state["cmp_highlight"] = None
             st.rerun()
+else:
+    first, second = (app.encoded(e.name) for e in entries)
+    rows = np.flatnonzero(highlight) if highlight is not None else np.random.default_rng(0).choice(SHOWN, 300, replace=False)
+    rows = rows[:600]
+    st.plotly_chart(
+        paired_map(
+            first["mu"][rows], second["mu"][rows], first["labels"][rows], names, extent, entries[0].label, entries[1].label
+        ),
+        key="cmp_paired",
+    )
+    st.caption(
+        f"{len(rows)} {'selected' if highlight is not None else 'random'} test images: a circle where the ELBO VAE puts each, "
+        "a cross where the MMD-VAE puts it, and a grey line between the two."
+    )
 
 z = state.get("cmp_z")
 app.share_control(**({"z": app.format_point(z)} if z is not None else {}))

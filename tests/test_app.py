@@ -172,3 +172,10 @@ def test_bad_links_fall_back_with_a_warning(query):
     at.switch_page("pages/2_Latent_map.py").run()
     assert not at.exception
     assert "Click anywhere on the map" in texts(at)
+
+
+def test_elbo_vs_mmd_joined_view():
+    at = open_page("pages/4_ELBO_vs_MMD.py")
+    at.radio(key="cmp_view").set_value("One map, each image joined to its two places").run()
+    assert not at.exception
+    assert any("300 random test images" in c.value for c in at.caption)

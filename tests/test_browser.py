@@ -168,3 +168,20 @@ def test_a_shared_link_restores_the_view_and_clicks_update_the_link(server, page
         "() => !location.search.includes('z=0.5%2C-1.25') && !location.search.includes('z=0.5,-1.25') && location.search.includes('z=')"
     )
     assert f"model={mmd.name}" in page.url
+
+
+def test_a_box_selection_on_one_map_highlights_the_other(server, page):
+    page.goto(f"{server}/ELBO_vs_MMD")
+    box = plot_area(page, 0)
+    plot_area(page, 1)
+    chart = page.locator(".js-plotly-plot").first
+    chart.hover()
+    chart.locator('[data-title="Box Select"]').click()
+    start = (box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.6, steps=8)
+    page.mouse.up()
+    page.get_by_text("images selected").wait_for(timeout=60_000)
+    count = int(page.get_by_text("images selected").inner_text().split()[0])
+    assert count > 10

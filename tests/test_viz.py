@@ -109,3 +109,15 @@ def test_other_figures():
     scatter = projection_scatter(embedding, labels, NAMES, selected_index=4)
     assert scatter.data[-1].name == "decoded point" and scatter.data[-1].x[0] == embedding[4, 0]
     assert len(vae_diagram("mmd_vae").layout.shapes) == 5
+
+
+def test_paired_map_joins_each_image():
+    from vae_core.viz import paired_map
+
+    a, labels = _codes(5)
+    b = a + 1.0
+    figure = paired_map(a, b, labels, NAMES, (-3, 3, -3, 3), "ELBO", "MMD")
+    lines = figure.data[0]
+    assert len(lines.x) == 15 and np.isnan(lines.x[2])  # pairs separated by gaps
+    assert lines.x[0] == a[0, 0] and lines.x[1] == b[0, 0]
+    assert [t.name for t in figure.data[1:]] == ["ELBO", "MMD"]

@@ -327,6 +327,36 @@ def selected_indices(selection, curve_names: dict[int, str] | None = None) -> np
     return np.asarray(sorted(set(rows)), np.int64)
 
 
+def paired_map(codes_a, codes_b, labels, class_names, extent, name_a: str, name_b: str, height: int = MAP_HEIGHT) -> go.Figure:
+    """Each image at its code under two models (circle and cross), joined by a line:
+    codes_a, codes_b [N, 2] of the same N images, labels [N]."""
+    codes_a, codes_b = np.asarray(codes_a, np.float32), np.asarray(codes_b, np.float32)
+    xs = np.column_stack([codes_a[:, 0], codes_b[:, 0], np.full(len(codes_a), np.nan)]).ravel()
+    ys = np.column_stack([codes_a[:, 1], codes_b[:, 1], np.full(len(codes_a), np.nan)]).ravel()
+    figure = go.Figure(
+        go.Scattergl(
+            x=xs, y=ys, mode="lines", line={"color": "rgba(90, 90, 90, 0.35)", "width": 1}, hoverinfo="skip", name="same image"
+        )
+    )
+    colours = [class_colour(int(label)) for label in labels]
+    for codes, symbol, name in ((codes_a, "circle", name_a), (codes_b, "x", name_b)):
+        figure.add_trace(
+            go.Scattergl(
+                x=codes[:, 0], y=codes[:, 1], mode="markers", name=name,
+                marker={"symbol": symbol, "size": 7, "color": colours, "line": {"width": 0}},
+                customdata=[class_names[int(label)] for label in labels],
+                hovertemplate=f"{name}<br>%{{customdata}}<extra></extra>",
+            )
+        )  # fmt: skip
+    x_min, x_max, y_min, y_max = extent
+    figure.update_layout(
+        height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, plot_bgcolor="#FFFFFF", legend={"orientation": "h", "y": 1.05}
+    )
+    figure.update_xaxes(range=[x_min, x_max], title="z₁", gridcolor="#EEEEEE")
+    figure.update_yaxes(range=[y_min, y_max], title="z₂", gridcolor="#EEEEEE", scaleanchor="x", scaleratio=1)
+    return figure
+
+
 TERM_TITLES = {
     "loss": "objective",
     "neg_elbo": "-ELBO (nats)",
