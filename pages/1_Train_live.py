@@ -10,7 +10,7 @@ from vae_core.config import ModelConfig, TrainConfig
 from vae_core.jobs import DONE, FAILED, FINISHED, QUEUED, RUNNING, STOPPED
 from vae_core.latent import data_extent
 from vae_core.store import resolve_checkpoint, zip_checkpoint
-from vae_core.viz import latent_map, loss_curves, upscale
+from vae_core.viz import latent_map, loss_curves, replay_figure, upscale
 
 app.ensure_frame()
 st.title("Train live")
@@ -124,24 +124,31 @@ def show(snapshot) -> None:
     if snapshot.live_codes:
         left, right = st.columns([3, 2])
         codes = snapshot.live_codes[-1]
+        names = app.class_names(dataset_of(snapshot))
         with left:
-            st.markdown(f"**Latent means of {len(codes):,} test images after epoch {len(snapshot.live_codes)}**")
-            if codes.shape[1] >= 2:
+            if codes.shape[1] >= 2 and len(snapshot.live_codes) > 1 and status in (DONE, STOPPED):
+                st.markdown(
+                    f"**Replay: the latent means of {len(codes):,} test images after each of the {len(snapshot.live_codes)} epochs**"
+                )
+                st.plotly_chart(replay_figure(np.stack(snapshot.live_codes), snapshot.live_labels, names), key="train_replay")
+            elif codes.shape[1] >= 2:
+                st.markdown(f"**Latent means of {len(codes):,} test images after epoch {len(snapshot.live_codes)}**")
                 x_min, x_max, y_min, y_max = data_extent(codes)
                 half = max(x_max - x_min, y_max - y_min) / 2
                 cx, cy = (x_min + x_max) / 2, (y_min + y_max) / 2
                 figure = latent_map(
                     codes[:, :2],
                     snapshot.live_labels,
-                    app.class_names(dataset_of(snapshot)),
+                    names,
                     (cx - half, cx + half, cy - half, cy + half),
                     click_grid=0,
                     height=460,
                 )
                 st.plotly_chart(figure, key="train_scatter")
             else:
-                st.caption("A one-dimensional latent space: see the histogram of codes per class below.")
-                st.bar_chart({"code": np.sort(codes[:, 0])})
+                st.markdown("**A one-dimensional latent space: how many test codes fall at each position**")
+                counts, edges = np.histogram(codes[:, 0], bins=40)
+                st.bar_chart({"test images": counts}, x_label="z", y_label="count")
         with right:
             if snapshot.reconstructions is not None:
                 st.markdown("**Test images (top) and their reconstructions (bottom)**")

@@ -8,7 +8,7 @@ import streamlit as st
 from vae_core import app_support as app
 from vae_core.latent import decode, decode_all_classes, encode_images, nearest_codes, tile
 from vae_core.uploads import UploadError, prepare_image
-from vae_core.viz import clicked_point, latent_map, png_bytes, upscale
+from vae_core.viz import clicked_point, latent_map, png_bytes, replay_figure, upscale
 
 app.ensure_frame()
 st.title("Latent map")
@@ -174,3 +174,10 @@ def map_and_decoder() -> None:
 
 
 map_and_decoder()
+
+replay = app.replay_codes(entry.name)
+if replay is not None and len(replay) > 1 and replay.shape[2] >= 2:
+    with st.expander(f"Replay: how this latent space organised itself over {len(replay)} epochs of training", expanded=False):
+        labels = app.get_dataset(entry.dataset, "test").labels[: replay.shape[1]].numpy()
+        st.plotly_chart(replay_figure(replay, labels, names), key="map_replay")
+        st.caption(f"The codes of the first {replay.shape[1]:,} test images after every epoch; drag the slider or press play.")

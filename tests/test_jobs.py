@@ -70,3 +70,15 @@ def test_a_run_stopped_in_its_first_epoch_stores_nothing():
 def test_max_running_comes_from_the_environment(monkeypatch, value, expected):
     monkeypatch.setenv("VAE_EXPLORER_MAX_TRAININGS", value)
     assert default_max_running() == expected
+
+
+def test_a_finished_job_stores_its_replay():
+    from vae_core.replay import read_replay
+    from vae_core.store import resolve_checkpoint
+
+    manager = JobManager(max_running=1)
+    job = manager.submit(MODEL, dataclasses.replace(TRAIN, seed=7))
+    snapshot = manager.wait(job, timeout=120)
+    replay = read_replay(resolve_checkpoint(snapshot.checkpoint_name))
+    assert replay.shape == (2, 2000, 2)
+    assert abs(replay[-1] - snapshot.live_codes[-1]).max() < 0.05  # float16 storage

@@ -222,3 +222,16 @@ def test_zip_download_unpacks_to_a_loadable_checkpoint(saved, tmp_path):
         archive.extractall(tmp_path / "unzipped")
     loaded = load_model(tmp_path / "unzipped" / saved.name)
     assert loaded.config == load_model(saved).config
+
+
+def test_replay_round_trip_and_damage(trained_tiny, tmp_path):
+    import numpy as np
+
+    from vae_core.replay import REPLAY_FILE, read_replay
+
+    codes = np.random.default_rng(0).standard_normal((3, 100, 2)).astype(np.float32)
+    path = save_model(trained_tiny.model, trained_tiny.train_config, tmp_path, replay=codes)
+    assert np.allclose(read_replay(path), codes, atol=2e-3)
+    (path / REPLAY_FILE).write_bytes(b"not numpy")
+    assert read_replay(path) is None
+    assert load_model(path).config == trained_tiny.model.config  # a bad replay never blocks loading

@@ -240,6 +240,14 @@ def empty_cells(name: str, extent: tuple[float, float, float, float], n: int) ->
     return coverage_map(encoded(name, "train")["mu"], extent, n)["empty"]
 
 
+@st.cache_data(max_entries=24, show_spinner=False)
+def replay_codes(name: str) -> np.ndarray | None:
+    """The per-epoch codes stored with a checkpoint ([epochs, n, d]), if it has them."""
+    from vae_core.replay import read_replay
+
+    return read_replay(resolve_checkpoint(name))
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
 def thumbnails(dataset: str, count: int) -> list[str]:
     """Hover-label drawings of the first ``count`` test images."""

@@ -22,6 +22,7 @@ import torch
 
 from vae_core.config import ModelConfig, TrainConfig, config_key
 from vae_core.data import load_dataset
+from vae_core.replay import ReplayRecorder, read_replay
 from vae_core.store import find_checkpoint, get_or_train, read_history, remove_partials, user_store_dir
 from vae_core.train import TrainingDiverged
 
@@ -132,23 +133,23 @@ class TrainingJob:
     # --- run in the worker thread -------------------------------------------------
 
     def _record_epoch(self, record, model) -> None:
-        """Encode the fixed test subset and reconstruct a few images after an epoch."""
+        """Record the fixed test subset's codes (the replay) and a few reconstructions."""
+        self._recorder(record, model)
         test = load_dataset(self.train_config.dataset, "test")
-        images, labels = test.images[:LIVE_SUBSET], test.labels[:LIVE_SUBSET]
         with torch.no_grad():
             was_training = model.training
             model.eval()
             device = next(model.parameters()).device
-            y = labels.to(device) if model.config.is_conditional else None
-            mu, _ = model.encode(images.to(device), y)
-            shown = images[:RECON_COUNT].to(device)
-            recon = model.decode(mu[:RECON_COUNT], None if y is None else y[:RECON_COUNT])
+            shown = test.images[:RECON_COUNT].to(device)
+            y = test.labels[:RECON_COUNT].to(device) if model.config.is_conditional else None
+            mu, _ = model.encode(shown, y)
+            recon = model.decode(mu, y)
             model.train(was_training)
         with self._lock:
             self.epochs_done = record.epoch
             self.history.append(record.to_dict())
-            self.live_codes.append(mu.float().cpu().numpy())
-            self.live_labels = labels.numpy()
+            self.live_codes.append(self._recorder.frames[-1])
+            self.live_labels = self._recorder.labels.numpy()
             self.reconstructions = np.stack([shown.cpu().numpy()[:, 0], recon.float().cpu().numpy()[:, 0]])
 
     def _progress(self, done: int, total: int) -> None:
@@ -158,10 +159,12 @@ class TrainingJob:
     def _run(self) -> None:
         with self._lock:
             self.status, self.started = RUNNING, time.time()
+        self._recorder = ReplayRecorder(self.train_config.dataset, LIVE_SUBSET)
         try:
             stored = get_or_train(
                 self.model_config,
                 self.train_config,
+                replay=self._recorder,
                 on_epoch=self._record_epoch,
                 on_batch=self._progress,
                 stop=self.stop_event,
@@ -179,6 +182,10 @@ class TrainingJob:
             if not stored.trained:
                 self.history = read_history(stored.path)
                 self.epochs_done = len(self.history)
+                replay = read_replay(stored.path)
+                if replay is not None:
+                    self.live_codes = list(replay)
+                    self.live_labels = load_dataset(self.train_config.dataset, "test").labels[: replay.shape[1]].numpy()
         if stored.save_error:
             self._finish(
                 DONE if stored.result and stored.result.stop_reason != "stopped" else STOPPED,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from vae_core.config import ModelConfig, TrainConfig
 from vae_core.paths import shipped_checkpoints_dir
+from vae_core.replay import ReplayRecorder
 from vae_core.store import checkpoint_name, load_model, read_history, save_model, training_facts
 
 logger = logging.getLogger(__name__)
@@ -107,14 +108,21 @@ def pretrain(
     written = []
     for index, entry in enumerate(selected, 1):
         on_message(f"[{index}/{len(selected)}] {entry.dataset} {ROLES[entry.role]}: training {entry.train_config.epochs} epochs")
-        result = train(entry.model_config, entry.train_config, on_epoch=on_epoch)
+        recorder = ReplayRecorder(entry.dataset)
+
+        def record(epoch_record, model, recorder=recorder) -> None:
+            recorder(epoch_record, model)
+            if on_epoch is not None:
+                on_epoch(epoch_record, model)
+
+        result = train(entry.model_config, entry.train_config, on_epoch=record)
         start = time.perf_counter()
         metrics = training_facts(result)
         metrics.update(evaluate(result.model, entry.dataset, iwae_k=iwae_k))
         metrics["evaluation_seconds"] = round(time.perf_counter() - start, 1)
         metrics["role"] = entry.role
         history = [record.to_dict() for record in result.history]
-        path = save_model(result.model, entry.train_config, root, metrics, history, half=True)
+        path = save_model(result.model, entry.train_config, root, metrics, history, half=True, replay=recorder.codes)
         written.append(path)
         on_message(f"    -> {path} ({result.wall_time:.0f} s)")
     if not datasets and not roles:

@@ -123,11 +123,13 @@ def save_model(
     metrics: dict[str, Any] | None = None,
     history: list[dict] | None = None,
     half: bool = False,
+    replay=None,
 ) -> Path:
     """Write a checkpoint under ``root`` (default: the user store) and return its folder.
 
     An existing checkpoint with the same key is replaced only once the new one is
     complete. ``half=True`` stores weights as float16 (they load back as float32).
+    ``replay`` (codes [epochs, n, d], see :mod:`vae_core.replay`) is stored beside them.
     Raises :class:`CheckpointWriteError` when the disk refuses; nothing half-written remains.
     """
     root_path = Path(root) if root is not None else user_store_dir()
@@ -150,6 +152,10 @@ def save_model(
         _write_json(tmp / CONFIG_FILE, header)
         _write_json(tmp / METRICS_FILE, metrics or {})
         _write_json(tmp / HISTORY_FILE, history or [])
+        if replay is not None and len(replay):
+            from vae_core.replay import write_replay
+
+            write_replay(tmp, replay)
         if final.exists():
             trash = root_path / f".old-{name}-{uuid.uuid4().hex[:8]}"
             os.rename(final, trash)
@@ -268,7 +274,7 @@ def zip_checkpoint(path: str | os.PathLike) -> bytes:
     info = read_checkpoint_info(path)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name in (WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE):
+        for name in (WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, "replay.npz"):
             file = info.path / name
             if file.is_file():
                 archive.write(file, arcname=f"{info.name}/{name}")
@@ -379,6 +385,7 @@ def get_or_train(
     root: str | os.PathLike | None = None,
     roots: list[str | os.PathLike] | None = None,
     evaluate: bool = False,
+    replay=None,
     **train_kwargs,
 ) -> StoredModel:
     """Return the stored model for these configs, or train, store and return it.
@@ -387,7 +394,8 @@ def get_or_train(
     for it and loads the result. A run stopped early is stored under its config
     with ``epochs`` set to the epochs it completed. ``evaluate=True`` runs
     :func:`vae_core.metrics.evaluate` before saving (otherwise the final test-epoch
-    terms are stored as metrics).
+    terms are stored as metrics). ``replay``: a :class:`vae_core.replay.ReplayRecorder`
+    that the caller's ``on_epoch`` feeds; its codes are stored with the checkpoint.
     """
     from vae_core.train import train  # here, not at import: store users need no training code
 
@@ -416,7 +424,8 @@ def get_or_train(
 
             metrics.update(run_evaluation(model, saved_config.dataset))
         try:
-            path = save_model(model, saved_config, write_root, metrics, [r.to_dict() for r in result.history])
+            codes = None if replay is None else replay.codes[: result.epochs_completed]
+            path = save_model(model, saved_config, write_root, metrics, [r.to_dict() for r in result.history], replay=codes)
         except CheckpointWriteError as error:
             logger.warning("%s; the model is kept in memory only", error)
             return StoredModel(model=model, path=None, trained=True, result=result, save_error=str(error))

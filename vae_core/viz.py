@@ -357,6 +357,48 @@ def paired_map(codes_a, codes_b, labels, class_names, extent, name_a: str, name_
     return figure
 
 
+def replay_figure(codes: np.ndarray, labels: np.ndarray, class_names, height: int = 560) -> go.Figure:
+    """An animation of 2-D codes [epochs, N, 2] over training: a slider scrubs through the
+    epochs and a play button runs them in the browser. Axes fit every epoch."""
+    codes = np.asarray(codes, np.float32)[..., :2]
+    labels = np.asarray(labels)
+    low = np.nanquantile(codes.reshape(-1, 2), 0.005, axis=0)
+    high = np.nanquantile(codes.reshape(-1, 2), 0.995, axis=0)
+    half = float(max(high - low) / 2 * 1.1) or 1.0
+    centre = (low + high) / 2
+    colours = [class_colour(int(label)) for label in labels]
+    hover = [str(class_names[int(label)]) for label in labels]
+
+    def trace(epoch: int) -> go.Scattergl:
+        return go.Scattergl(
+            x=codes[epoch, :, 0],
+            y=codes[epoch, :, 1],
+            mode="markers",
+            customdata=hover,
+            marker={"size": 5, "color": colours, "opacity": 0.8},
+            hovertemplate="%{customdata}<extra></extra>",
+        )
+
+    frames = [go.Frame(data=[trace(e)], name=str(e + 1)) for e in range(len(codes))]
+    figure = go.Figure(data=[trace(len(codes) - 1)], frames=frames)
+    steps = [{"label": str(e + 1), "method": "animate",
+              "args": [[str(e + 1)], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}]}
+             for e in range(len(codes))]  # fmt: skip
+    figure.update_layout(
+        height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="#FFFFFF", showlegend=False,
+        sliders=[{"active": len(codes) - 1, "steps": steps, "currentvalue": {"prefix": "after epoch "}, "pad": {"t": 40}}],
+        updatemenus=[{"type": "buttons", "showactive": False, "x": 0.0, "y": -0.02, "xanchor": "right", "yanchor": "top",
+                      "buttons": [{"label": "▶ play", "method": "animate",
+                                   "args": [None, {"frame": {"duration": 350, "redraw": True}, "fromcurrent": False, "transition": {"duration": 0}}]},
+                                  {"label": "❚❚", "method": "animate", "args": [[None], {"mode": "immediate", "frame": {"duration": 0}}]}]}],
+    )  # fmt: skip
+    figure.update_xaxes(range=[centre[0] - half, centre[0] + half], title="z₁", gridcolor="#EEEEEE")
+    figure.update_yaxes(
+        range=[centre[1] - half, centre[1] + half], title="z₂", gridcolor="#EEEEEE", scaleanchor="x", scaleratio=1
+    )
+    return figure
+
+
 TERM_TITLES = {
     "loss": "objective",
     "neg_elbo": "-ELBO (nats)",
