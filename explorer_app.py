@@ -44,7 +44,7 @@ def home() -> None:
     else:
         st.info("No stored models yet: train one on the **Train live** page.")
 
-    st.subheader("A tour in five steps")
+    st.subheader("A tour in six steps")
     for step, (page, blurb) in enumerate(app.TOUR, 1):
         st.page_link(page, label=f"{step}. {blurb}")
 
@@ -56,6 +56,7 @@ pages = [
     st.Page("pages/3_Interpolate.py", title="Interpolate", icon=":material/timeline:"),
     st.Page("pages/4_ELBO_vs_MMD.py", title="ELBO vs MMD", icon=":material/compare:"),
     st.Page("pages/5_Projections.py", title="Projections", icon=":material/scatter_plot:"),
+    st.Page("pages/6_Beta_lambda.py", title="β / λ sweep", icon=":material/tune:"),
 ]
 navigation = st.navigation(pages)
 app.frame()

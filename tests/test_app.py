@@ -16,6 +16,7 @@ PAGES = [
     "pages/3_Interpolate.py",
     "pages/4_ELBO_vs_MMD.py",
     "pages/5_Projections.py",
+    "pages/6_Beta_lambda.py",
 ]
 
 
@@ -179,3 +180,21 @@ def test_elbo_vs_mmd_joined_view():
     at.radio(key="cmp_view").set_value("One map, each image joined to its two places").run()
     assert not at.exception
     assert any("300 random test images" in c.value for c in at.caption)
+
+
+@pytest.mark.slow
+def test_beta_family_member_trains_on_demand():
+    from vae_core import app_support
+
+    at = open_page("pages/6_Beta_lambda.py")
+    at.select_slider(key="sweep_beta_value").set_value(2.0).run()
+    assert any("not trained yet" in i.value for i in at.info)
+    at.button(key="sweep_train_one").click().run()
+    assert not at.exception
+    job = app_support.job_manager().get(at.session_state["sweep_jobs"][2.0])
+    assert app_support.job_manager().wait(job, timeout=600).status == "done"
+    app_support.model_entries.clear()
+    at.run()
+    assert not at.exception
+    assert not any("not trained yet" in i.value for i in at.info)
+    assert len(at.dataframe) == 1 and 2.0 in at.dataframe[0].value.index

@@ -12,7 +12,7 @@ pytestmark = [
 ]
 
 PAGES = {"Home": "", "Train live": "Train_live", "Latent map": "Latent_map", "Interpolate": "Interpolate",
-         "ELBO vs MMD": "ELBO_vs_MMD", "Projections": "Projections"}  # fmt: skip
+         "ELBO vs MMD": "ELBO_vs_MMD", "Projections": "Projections", "β / λ sweep": "Beta_lambda"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -34,6 +34,7 @@ TOUR = (
     ("pages/3_Interpolate.py", "Walk between two images through latent space"),
     ("pages/4_ELBO_vs_MMD.py", "Compare how the two objectives lay out the same data"),
     ("pages/5_Projections.py", "t-SNE / UMAP / PCA views of wider latent spaces and pixels"),
+    ("pages/6_Beta_lambda.py", "Slide β or λ and watch the trade-off between reconstruction and prior"),
 )
 
 

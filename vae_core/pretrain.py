@@ -69,7 +69,7 @@ def _entries(dataset: str) -> list[ShippedModel]:
         ShippedModel(
             dataset,
             "mmd_vae",
-            ModelConfig(model="mmd_vae", hidden_sizes=_MLP, mmd_weight=1000.0, mmd_kernel="imq"),
+            ModelConfig(model="mmd_vae", hidden_sizes=_MLP, mmd_weight=300.0, mmd_kernel="imq"),
             _train(dataset, 60),
         ),
         ShippedModel(dataset, "ae", ModelConfig(model="ae", hidden_sizes=_MLP), _train(dataset, 30)),
