@@ -129,3 +129,15 @@ def wait_for_text_change(page, selector: str, previous: str | None, timeout: flo
         timeout=timeout,
     )
     return page.locator(selector).first.inner_text()
+
+
+def box_select(page, chart_index: int, start: tuple[float, float], end: tuple[float, float]) -> None:
+    """Drag a box selection on a Plotly chart, corners given as fractions of its plot area."""
+    box = plot_area(page, chart_index)
+    chart = page.locator(".js-plotly-plot").nth(chart_index)
+    chart.hover()
+    chart.locator('[data-title="Box Select"]').click()
+    page.mouse.move(box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1])
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * end[0], box["y"] + box["height"] * end[1], steps=8)
+    page.mouse.up()

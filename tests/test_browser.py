@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import app_server, browser, chromium_available, plot_area, wait_for_text_change
+from tests.browser import app_server, box_select, browser, chromium_available, plot_area, wait_for_text_change
 
 pytestmark = [
     pytest.mark.browser,
@@ -172,16 +172,8 @@ def test_a_shared_link_restores_the_view_and_clicks_update_the_link(server, page
 
 def test_a_box_selection_on_one_map_highlights_the_other(server, page):
     page.goto(f"{server}/ELBO_vs_MMD")
-    box = plot_area(page, 0)
     plot_area(page, 1)
-    chart = page.locator(".js-plotly-plot").first
-    chart.hover()
-    chart.locator('[data-title="Box Select"]').click()
-    start = (box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
-    page.mouse.move(*start)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.6, steps=8)
-    page.mouse.up()
+    box_select(page, 0, (0.3, 0.3), (0.6, 0.6))
     page.get_by_text("images selected").wait_for(timeout=60_000)
     count = int(page.get_by_text("images selected").inner_text().split()[0])
     assert count > 10

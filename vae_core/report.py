@@ -199,15 +199,7 @@ def interpolation_figure(dataset: str, models: dict, path: Path) -> None:
         label = 0 if model.config.is_conditional else None
         strip = interpolate_codes(model, encoded.mu[first_a], encoded.mu[first_b], steps=12, method="linear", label=label).strip
         rows.append((ROLES[role], strip))
-    plt = _plt()
-    fig, axes = plt.subplots(len(rows), 1, figsize=(10, 1.15 * len(rows)))
-    for ax, (title, strip) in zip(np.atleast_1d(axes), rows):
-        ax.imshow(strip, cmap="gray", interpolation="nearest")
-        ax.set_title(title, fontsize=9, loc="left")
-        ax.axis("off")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _image_figure(rows, path, stacked=True)
 
 
 def prior_samples_figure(models: dict, path: Path) -> None:
