@@ -31,6 +31,8 @@ def main() -> None:
     vae = next(e for e in CATALOG if e.dataset == "mnist" and e.role == "vae")
     with app_server(env={"VAE_EXPLORER_STORE": tempfile.mkdtemp()}) as (url, _), browser() as chromium:
         page = chromium.new_page(viewport={"width": 1500, "height": 1000})
+        page.goto(url)  # the home page first: later direct links then use the app's navigation
+        page.get_by_text("Models ready to explore").wait_for(timeout=120_000)
 
         page.goto(f"{url}/Latent_map?model={vae.name}&z=-0.6,1.1")
         plot_area(page)

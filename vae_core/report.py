@@ -167,14 +167,20 @@ def latent_figure(dataset: str, models: dict, path: Path, shared_axes: bool = Tr
     plt.close(fig)
 
 
-def _image_figure(images: list[tuple[str, np.ndarray]], path: Path, width: float = 5.0) -> None:
+def _image_figure(images: list[tuple[str, np.ndarray]], path: Path, width: float = 5.0, stacked: bool = False) -> None:
+    """Greyscale images with titles, side by side (or one above the other when ``stacked``)."""
     plt = _plt()
-    fig, axes = plt.subplots(
-        1, len(images), figsize=(width * len(images), width * images[0][1].shape[0] / images[0][1].shape[1] + 0.5)
-    )
+    if stacked:
+        fig, axes = plt.subplots(len(images), 1, figsize=(10, 1.15 * len(images)))
+    else:
+        ratio = images[0][1].shape[0] / images[0][1].shape[1]
+        fig, axes = plt.subplots(1, len(images), figsize=(width * len(images), width * ratio + 0.5))
     for ax, (title, image) in zip(np.atleast_1d(axes), images):
         ax.imshow(image, cmap="gray", interpolation="nearest")
-        ax.set_title(title)
+        if stacked:
+            ax.set_title(title, fontsize=9, loc="left")
+        else:
+            ax.set_title(title)
         ax.axis("off")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -306,6 +312,14 @@ def generate(out: Path = DOCS, on_message=print) -> Path:
                 "centred (every |mean| ≤ 0.1) with standard deviations in [0.9, 1.1] and MMD ≤ 0.03.",
                 "",
                 sweep_table(rows),
+                "",
+            ]
+        elif any(e.role == "mmd_vae" for e in entries):
+            chosen = next(e.model_config for e in entries if e.role == "mmd_vae")
+            sections += [
+                f"The {title} MMD-VAE uses the setting the MNIST sweep chose ({chosen.mmd_kernel} kernel, "
+                f"λ = {chosen.mmd_weight:g}); `python -m vae_core sweep --dataset {dataset} --save` runs the same sweep on {title} "
+                "and adds its table here.",
                 "",
             ]
     report = out / "RESULTS.md"

@@ -385,9 +385,9 @@ def replay_figure(codes: np.ndarray, labels: np.ndarray, class_names, height: in
               "args": [[str(e + 1)], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}]}
              for e in range(len(codes))]  # fmt: skip
     figure.update_layout(
-        height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="#FFFFFF", showlegend=False,
+        height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10}, plot_bgcolor="#FFFFFF", showlegend=False,
         sliders=[{"active": len(codes) - 1, "steps": steps, "currentvalue": {"prefix": "after epoch "}, "pad": {"t": 40}}],
-        updatemenus=[{"type": "buttons", "showactive": False, "x": 0.0, "y": -0.02, "xanchor": "right", "yanchor": "top",
+        updatemenus=[{"type": "buttons", "showactive": False, "x": 0.0, "y": 1.0, "xanchor": "left", "yanchor": "bottom", "direction": "left",
                       "buttons": [{"label": "▶ play", "method": "animate",
                                    "args": [None, {"frame": {"duration": 350, "redraw": True}, "fromcurrent": False, "transition": {"duration": 0}}]},
                                   {"label": "❚❚", "method": "animate", "args": [[None], {"mode": "immediate", "frame": {"duration": 0}}]}]}],
