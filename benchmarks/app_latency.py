@@ -43,24 +43,29 @@ def main() -> None:
         first_map = time.perf_counter() - launch
         page.wait_for_timeout(1000)
         text = page.locator(DECODED).first.inner_text()
-        latencies = []
+        latencies, misses = [], 0
         for _ in range(args.clicks):
             x = box["x"] + box["width"] * rng.uniform(0.08, 0.92)
             y = box["y"] + box["height"] * rng.uniform(0.08, 0.92)
             start = time.perf_counter()
             page.mouse.click(x, y)
-            text = wait_for_text_change(page, DECODED, text)
-            page.wait_for_function(
-                "sel => { const imgs = document.querySelectorAll(sel + ' img'); return imgs.length > 0 && [...imgs].every(i => i.complete); }",
-                arg=DECODED,
-            )
+            try:
+                text = wait_for_text_change(page, DECODED, text, timeout=10_000)
+                page.wait_for_function(
+                    "sel => { const imgs = document.querySelectorAll(sel + ' img'); return imgs.length > 1 && [...imgs].every(i => i.complete && i.naturalWidth > 0); }",
+                    arg=DECODED,
+                    timeout=10_000,
+                )
+            except Exception:  # the click did not reach a marker (e.g. the same one twice)
+                misses += 1
+                continue
             latencies.append(time.perf_counter() - start)
-            page.wait_for_timeout(150)
+            page.wait_for_timeout(300)
     print(f"server healthy after {healthy_after:.2f} s; first latent map visible {first_map:.2f} s after launch (goal < 8 s)")
     ms = [1000 * v for v in latencies]
     print(
         f"click to decoded image, {len(ms)} clicks: median {statistics.median(ms):.0f} ms, p95 {percentile(ms, 95):.0f} ms, "
-        f"min {min(ms):.0f} ms, max {max(ms):.0f} ms (goal: median < 300 ms)"
+        f"min {min(ms):.0f} ms, max {max(ms):.0f} ms (goal: median < 300 ms); clicks without an update: {misses}"
     )
 
 

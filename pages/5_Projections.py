@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae_core import app_support as app
-from vae_core.projections import lookup, project
+from vae_core.projections import lookup, project, warm_up_umap
 from vae_core.viz import projection_scatter, selected_indices, upscale
 
 app.ensure_frame()
@@ -62,11 +62,13 @@ else:
     inputs = app.encoded(entry.name)["mu"][:n_points]
 
 result = lookup(inputs, method, **params)
+if result is None and method == "umap":
+    warm_up_umap()  # compile in the background while the user reads the page
 if result is None:
     expected = {
         "pca": "under a second",
-        "tsne": "about 13 s for 10,000 points",
-        "umap": "about 10 s, plus 15–25 s the first time UMAP loads",
+        "tsne": "about 15 s for 10,000 points",
+        "umap": "about 9 s, plus up to 30 s once per server",
     }
     if method == "pca" or st.button(f"Compute ({expected[method]})", type="primary", key="proj_compute"):
         bar = st.progress(0.0, text="starting…")

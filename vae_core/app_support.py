@@ -21,7 +21,7 @@ from vae_core.jobs import JobManager
 from vae_core.latent import data_extent, decode_grid, encode_dataset
 from vae_core.metrics import coverage_map
 from vae_core.store import CheckpointError, list_checkpoints, load_model, resolve_checkpoint
-from vae_core.viz import text_thumbnail
+from vae_core.viz import mosaic_source, text_thumbnail
 
 logger = logging.getLogger(__name__)
 
@@ -232,8 +232,9 @@ def map_extent(name: str) -> tuple[float, float, float, float]:
 
 
 @st.cache_data(max_entries=48, show_spinner="Decoding the latent grid…")
-def grid_mosaic(name: str, extent: tuple[float, float, float, float], n: int, label: int | None = None) -> np.ndarray:
-    return decode_grid(get_model(name), extent, n, label).mosaic
+def grid_mosaic(name: str, extent: tuple[float, float, float, float], n: int, label: int | None = None) -> str:
+    """The decoded manifold under a map, ready to draw (a PNG data URI)."""
+    return mosaic_source(decode_grid(get_model(name), extent, n, label).mosaic)
 
 
 @st.cache_data(max_entries=24, show_spinner=False)

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -135,8 +136,11 @@ class Projector:
                     random_state=self.random_state,
                 ).fit_transform(reduced)
             else:
-                if "umap" not in sys.modules:
-                    progress(0.05, "loading UMAP (first time in this server: about 15 s)")
+                warming = _warm_up_thread is not None and _warm_up_thread.is_alive()
+                if "umap" not in sys.modules or warming:
+                    progress(0.05, "loading and compiling UMAP (once per server: up to 30 s)")
+                if warming:
+                    _warm_up_thread.join()
                 import umap
 
                 progress(0.2, f"UMAP of {len(X):,} points (the first run also compiles numba code)")
@@ -152,6 +156,29 @@ class Projector:
 
     def fit_transform(self, X, progress: Progress | None = None) -> np.ndarray:
         return self.fit(X, progress).embedding_
+
+
+_warm_up_lock = threading.Lock()
+_warm_up_thread: threading.Thread | None = None
+
+
+def warm_up_umap() -> threading.Thread:
+    """Import umap and compile its numba code on a background thread, once per process
+    (about 30 s on two cores), so the first real UMAP a user asks for starts warm."""
+    global _warm_up_thread
+    with _warm_up_lock:
+        if _warm_up_thread is None:
+
+            def run() -> None:
+                import umap
+
+                data = np.random.default_rng(0).standard_normal((5000, 10)).astype(np.float32)
+                umap.UMAP(n_neighbors=15, random_state=0, n_epochs=10).fit(data)
+                logger.info("UMAP is compiled and ready")
+
+            _warm_up_thread = threading.Thread(target=run, daemon=True, name="umap-warm-up")
+            _warm_up_thread.start()
+        return _warm_up_thread
 
 
 def trustworthiness_score(X, embedding, n_neighbors: int = 5, sample_size: int = TRUST_SAMPLE, random_state: int = 0) -> float:

@@ -68,12 +68,16 @@ def gif_bytes(frames: np.ndarray, size: int = 112, frame_ms: int = 120) -> bytes
     return buffer.getvalue()
 
 
-def _mosaic_image(mosaic: np.ndarray) -> Image.Image:
-    """Decoded images drawn as dark ink on white, so coloured points stay readable on top."""
-    return Image.fromarray(255 - np.asarray(mosaic, np.uint8), mode="L")
+def mosaic_source(mosaic: np.ndarray) -> str:
+    """A decoded mosaic as a PNG data URI for a layout image, drawn as dark ink on white so
+    coloured points stay readable on top. Callers may cache it: it is the slow part of a map."""
+    import base64
+
+    encoded = base64.b64encode(png_bytes(255 - np.asarray(mosaic, np.uint8))).decode("ascii")
+    return f"data:image/png;base64,{encoded}"
 
 
-def click_grid_points(extent: tuple[float, float, float, float], n: int = 80) -> tuple[np.ndarray, np.ndarray]:
+def click_grid_points(extent: tuple[float, float, float, float], n: int = 60) -> tuple[np.ndarray, np.ndarray]:
     """x and y of an n x n lattice covering ``extent`` (cell centres), flattened."""
     x_min, x_max, y_min, y_max = extent
     xs = x_min + (np.arange(n) + 0.5) * (x_max - x_min) / n
@@ -88,9 +92,9 @@ def latent_map(
     class_names,
     extent: tuple[float, float, float, float],
     *,
-    mosaic: np.ndarray | None = None,
+    mosaic: np.ndarray | str | None = None,
     mosaic_opacity: float = 0.6,
-    click_grid: int = 80,
+    click_grid: int = 60,
     selected: tuple[float, float] | None = None,
     path: np.ndarray | None = None,
     prior_circles: bool = False,
@@ -106,7 +110,8 @@ def latent_map(
 ) -> go.Figure:
     """The latent scatter of 2-D codes [N, 2] coloured by class.
 
-    - ``mosaic``: a decoded grid (uint8 image) drawn under the points over ``extent``.
+    - ``mosaic``: a decoded grid (uint8 image, or its :func:`mosaic_source`) drawn under the
+      points over ``extent``.
     - ``click_grid``: an invisible n x n marker lattice over ``extent`` so that a click
       on empty space still reports a position (0 turns it off).
     - ``selected``: the clicked/decoded point, drawn as a star.
@@ -251,7 +256,7 @@ def latent_map(
     if mosaic is not None:
         images.append(
             {
-                "source": _mosaic_image(mosaic),
+                "source": mosaic if isinstance(mosaic, str) else mosaic_source(mosaic),
                 "xref": "x",
                 "yref": "y",
                 "x": x_min,
