@@ -131,3 +131,12 @@ def test_replay_figure_has_a_frame_per_epoch():
     assert [frame.name for frame in figure.frames] == ["1", "2", "3", "4"]
     assert len(figure.layout.sliders[0].steps) == 4 and figure.layout.sliders[0].active == 3
     assert np.allclose(figure.frames[2].data[0].x, codes[2, :, 0])
+
+
+def test_a_clicked_lattice_point_becomes_visible_and_nothing_fades():
+    codes, labels = _codes()
+    figure = latent_map(codes, labels, NAMES, (-3, 3, -3, 3))
+    grid = figure.data[0]
+    assert grid.selected.marker.opacity == 1.0 and grid.unselected.marker.opacity == 0.0
+    for trace in figure.data[1:]:
+        assert trace.unselected.marker.opacity == trace.marker.opacity

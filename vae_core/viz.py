@@ -140,6 +140,9 @@ def latent_map(
                 name=GRID_TRACE_NAME,
                 hovertemplate="z = (%{x:.2f}, %{y:.2f})<br>click to decode<extra></extra>",
                 showlegend=False,
+                # The clicked lattice point becomes the visible marker of the decoded position.
+                selected={"marker": {"opacity": 1.0, "size": 16, "color": "#FFD400"}},
+                unselected={"marker": {"opacity": 0.0}},
             )
         )
     if density and len(codes) > 10:
@@ -169,6 +172,9 @@ def latent_map(
             "customdata": rows,
             "legendgroup": name,
         }
+        if faded is None:  # a click selects one point; the others must not fade
+            trace["unselected"] = {"marker": {"opacity": opacity}}
+            trace["selected"] = {"marker": {"opacity": 1.0, "size": point_size * 2.5}}
         if thumbnails is not None:
             trace["hovertext"] = [thumbnails[i] for i in rows]
             hover += "<br><span style='font-family:monospace;line-height:0.9'>%{hovertext}</span>"
