@@ -124,7 +124,7 @@ def show(snapshot) -> None:
     if snapshot.live_codes:
         left, right = st.columns([3, 2])
         codes = snapshot.live_codes[-1]
-        names = app.class_names(dataset_of(snapshot))
+        names = app.class_names(job.train_config.dataset)
         with left:
             if codes.shape[1] >= 2 and len(snapshot.live_codes) > 1 and status in (DONE, STOPPED):
                 st.markdown(
@@ -171,10 +171,6 @@ def show(snapshot) -> None:
             if entry is not None:
                 state[app.STATE_DATASET], state[app.STATE_MODEL] = entry.dataset, entry.name
             st.switch_page("pages/2_Latent_map.py")
-
-
-def dataset_of(snapshot) -> str:
-    return job.train_config.dataset
 
 
 @st.fragment(run_every=1.0)

@@ -384,7 +384,6 @@ def get_or_train(
     train_config: TrainConfig,
     root: str | os.PathLike | None = None,
     roots: list[str | os.PathLike] | None = None,
-    evaluate: bool = False,
     replay=None,
     **train_kwargs,
 ) -> StoredModel:
@@ -392,9 +391,8 @@ def get_or_train(
 
     Two callers asking for the same configs at once: one trains, the other waits
     for it and loads the result. A run stopped early is stored under its config
-    with ``epochs`` set to the epochs it completed. ``evaluate=True`` runs
-    :func:`vae_core.metrics.evaluate` before saving (otherwise the final test-epoch
-    terms are stored as metrics). ``replay``: a :class:`vae_core.replay.ReplayRecorder`
+    with ``epochs`` set to the epochs it completed. Its metrics are the test terms
+    of its best epoch and the training facts. ``replay``: a :class:`vae_core.replay.ReplayRecorder`
     that the caller's ``on_epoch`` feeds; its codes are stored with the checkpoint.
     """
     from vae_core.train import train  # here, not at import: store users need no training code
@@ -419,10 +417,6 @@ def get_or_train(
         if result.stop_reason == "stopped":
             saved_config = dataclasses.replace(train_config, epochs=result.epochs_completed)
         metrics = training_facts(result)
-        if evaluate:
-            from vae_core.metrics import evaluate as run_evaluation
-
-            metrics.update(run_evaluation(model, saved_config.dataset))
         try:
             codes = None if replay is None else replay.codes[: result.epochs_completed]
             path = save_model(model, saved_config, write_root, metrics, [r.to_dict() for r in result.history], replay=codes)
