@@ -66,6 +66,7 @@ def test_latent_map_prior_sample_reset_and_options():
     assert not at.exception
     assert "a sample from the prior" in texts(at)
     assert len(at.get("image")) == 2  # the decoded image and the strip of nearest neighbours
+    assert len(at.get("download_button")) == 2  # the decoded image (PNG) and the map (HTML)
     for key in ("map_shade", "map_circles", "map_density"):
         at.toggle(key=key).set_value(True).run()
         assert not at.exception
@@ -87,6 +88,8 @@ def test_latent_map_for_a_conditional_vae_offers_classes():
     at.radio(key="map_class").set_value(7).run()
     at.button(key="map_random").click().run()
     assert not at.exception and "a sample from the prior" in texts(at)
+    assert "**The same z drawn as every class**" in texts(at)
+    assert len(at.get("image")) == 3  # decoded, the row of every class, the neighbours
 
 
 def test_interpolation_controls():
@@ -99,6 +102,7 @@ def test_interpolation_controls():
     at.selectbox(key="interp_B_class").set_value(7).run()
     at.toggle(key="interp_play").set_value(True).run()
     assert not at.exception
+    assert len(at.get("download_button")) == 2  # the strip (PNG) and the animation (GIF)
     at.radio(key="interp_source").set_value("Two clicks on the latent map").run()
     assert "Click two points on the map" in texts(at)
 
@@ -198,3 +202,9 @@ def test_beta_family_member_trains_on_demand():
     assert not at.exception
     assert not any("not trained yet" in i.value for i in at.info)
     assert len(at.dataframe) == 1 and 2.0 in at.dataframe[0].value.index
+
+
+def test_shipped_models_replay_their_training():
+    at = open_page("pages/2_Latent_map.py")
+    labels = [e.label for e in at.expander]
+    assert any(label.startswith("Replay: how this latent space organised itself over 40 epochs") for label in labels), labels

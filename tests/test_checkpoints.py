@@ -76,3 +76,13 @@ def test_stored_metrics_match_a_fresh_evaluation(key):
     for name, tolerance in (("knn5_accuracy", 0.01), ("nmi_kmeans10", 0.03), ("mmd_to_prior", 0.005), ("prior_holes", 0.02)):
         assert fresh["latent"][name] == pytest.approx(stored["latent"][name], abs=tolerance), name
     assert fresh["latent"]["aggregate_mean"] == pytest.approx(stored["latent"]["aggregate_mean"], abs=0.02)
+
+
+@pytest.mark.parametrize("key", ENTRIES)
+def test_every_shipped_model_carries_its_replay(key):
+    from vae_core.replay import REPLAY_SIZE, read_replay
+
+    entry = ENTRIES[key]
+    replay = read_replay(entry.path)
+    assert replay is not None, f"{entry.name} has no replay.npz: rebuild it with python -m vae_core pretrain"
+    assert replay.shape == (entry.train_config.epochs, REPLAY_SIZE, entry.model_config.latent_dim)
