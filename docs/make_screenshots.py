@@ -55,7 +55,7 @@ def main() -> None:
         page.goto(f"{url}/Latent_map?model={mmd.name}")
         plot_area(page)
         settle(page)
-        page.get_by_text("Replay: how this latent space organised itself").click()
+        page.get_by_text("Replay: how this latent space organised itself").click()  # the toggle
         replay = page.locator(".js-plotly-plot").nth(1)
         replay.wait_for(timeout=60_000)
         replay.scroll_into_view_if_needed()

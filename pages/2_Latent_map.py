@@ -177,7 +177,9 @@ map_and_decoder()
 
 replay = app.replay_codes(entry.name)
 if replay is not None and len(replay) > 1 and replay.shape[2] >= 2:
-    with st.expander(f"Replay: how this latent space organised itself over {len(replay)} epochs of training", expanded=False):
+    # A toggle rather than an expander: the animation (one frame per epoch) is built and sent
+    # only when asked for, so it never slows the page's first view.
+    if st.toggle(f"Replay: how this latent space organised itself over {len(replay)} epochs of training", key="map_replay_on"):
         labels = app.get_dataset(entry.dataset, "test").labels[: replay.shape[1]].numpy()
         st.plotly_chart(replay_figure(replay, labels, names), key="map_replay")
         st.caption(f"The codes of the first {replay.shape[1]:,} test images after every epoch; drag the slider or press play.")

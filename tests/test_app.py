@@ -206,5 +206,9 @@ def test_beta_family_member_trains_on_demand():
 
 def test_shipped_models_replay_their_training():
     at = open_page("pages/2_Latent_map.py")
-    labels = [e.label for e in at.expander]
-    assert any(label.startswith("Replay: how this latent space organised itself over 40 epochs") for label in labels), labels
+    toggle = at.toggle(key="map_replay_on")
+    assert toggle.label.startswith("Replay: how this latent space organised itself over 40 epochs")
+    charts = len(at.get("plotly_chart"))
+    toggle.set_value(True).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == charts + 1
