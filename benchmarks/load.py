@@ -1,13 +1,20 @@
-"""A classroom's worth of load on one server: N browser sessions clicking the latent map
-while three trainings are requested at once.
+"""A classroom's worth of load on one server: N sessions clicking the latent map while
+three trainings are requested at once.
 
-Each session is a real headless-chromium tab (its own browser context) that opens the
-Latent map and clicks random positions for --seconds; three more sessions ask the Train
-live page for three different small trainings at the same moment. Prints clicks served,
-errors, click-to-image median and p95, the server's peak resident memory, and how the
-trainings were queued and finished.
+Each session is a Streamlit websocket client (``st_client.py``): it opens the Latent
+map the way a browser tab does, then clicks random positions of the map's click grid
+for --seconds, waiting 0.3-1.2 s between clicks like a person looking at the result. A
+click counts as served when the fragment rerun reports the decoded point's coordinates
+and the decoded image has been fetched over HTTP; its latency runs from sending the
+click to that image's last byte. Three more sessions submit three different trainings
+(the default MLP VAE, 10 epochs on 20,000 images) on the Train live page at the same moment and follow their progress as the
+page's one-second timer does. The load generator runs in this process, so on a small
+machine it shares the cores with the server (as a class's laptops would not).
 
-    python benchmarks/load.py [--sessions 20] [--seconds 60]
+Prints clicks served, errors, click-to-image median and p95, the server's peak resident
+memory, and how the trainings were queued and finished.
+
+    python benchmarks/load.py [--sessions 20] [--seconds 60] [--trainings 3]
 """
 
 from __future__ import annotations
@@ -23,110 +30,127 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, PLOT_AREA, app_server, rss_bytes  # noqa: E402
+from st_client import StreamlitSession, WidgetState, plotly_click, plotly_values  # noqa: E402
 
-DECODED = ".st-key-map_decoded"
-READY: list[int] = []  # sessions whose page has loaded
+from tests.browser import app_server, rss_bytes  # noqa: E402
+
+CLICK_TIMEOUT = 20.0  # seconds; a click not answered by then is an error
+TRAINING_TIMEOUT = 900.0
 
 
-async def clicker(browser, url: str, seconds: float, seed: int, latencies: list, errors: list, start_barrier: asyncio.Event):
+class Clock:
+    """Holds every session until all have loaded their page, then starts them together."""
+
+    def __init__(self, expected: int):
+        self.expected, self.ready, self.started = expected, 0, asyncio.Event()
+
+    def arrive(self) -> None:
+        self.ready += 1
+
+
+async def clicker(url: str, seconds: float, seed: int, latencies: list, errors: list, clock: Clock) -> None:
     rng = np.random.default_rng(seed)
-    context = await browser.new_context(viewport={"width": 1300, "height": 950})
-    page = await context.new_page()
-    page.on("pageerror", lambda error: errors.append(f"session {seed}: page error {error}"))
+    session = StreamlitSession(url)
     try:
-        await page.goto(f"{url}/Latent_map", timeout=180_000)
-        area = page.locator(PLOT_AREA).first
-        await area.wait_for(state="visible", timeout=180_000)
-        box = await area.bounding_box()
-        READY.append(seed)
-        await start_barrier.wait()
+        await session.connect()
+        run = await session.run_page("Latent_map")
+        if run.exceptions() or run.chart("map_chart") is None:
+            errors.append(f"session {seed}: the latent map did not load {run.exceptions()}")
+            return
+        widget_id, fragment_id, spec = run.chart("map_chart")
+        grid = spec["data"][0]
+        grid_size = len(plotly_values(grid["x"]))
+        clock.arrive()
+        await clock.started.wait()
         deadline = time.perf_counter() + seconds
         while time.perf_counter() < deadline:
-            previous = await page.locator(DECODED).first.inner_text()
+            index = int(rng.integers(grid_size))
+            x, y = float(plotly_values(grid["x"])[index]), float(plotly_values(grid["y"])[index])
             begin = time.perf_counter()
-            await page.mouse.click(
-                box["x"] + box["width"] * rng.uniform(0.08, 0.92), box["y"] + box["height"] * rng.uniform(0.08, 0.92)
-            )
             try:
-                await page.wait_for_function(
-                    "([sel, prev]) => { const e = document.querySelector(sel); return e && e.innerText !== prev && e.querySelectorAll('img').length > 0; }",
-                    arg=[DECODED, previous],
-                    timeout=20_000,
-                )
-                latencies.append(time.perf_counter() - begin)
-            except Exception as error:  # a timeout is an error the benchmark reports
-                errors.append(f"session {seed}: no decoded image within 20 s ({type(error).__name__})")
-            if await page.locator('[data-testid="stException"]').count():
-                shown = await page.locator('[data-testid="stException"]').first.inner_text()
-                errors.append(f"session {seed}: exception shown on the page: {shown[:300]}")
-                break
-            await page.wait_for_timeout(int(rng.uniform(300, 1200)))  # a person looks before clicking again
-    except Exception as error:
+                run = await session.set_widget(widget_id, plotly_click(grid, index), fragment_id, timeout=CLICK_TIMEOUT)
+                images = run.image_urls()
+                if images:
+                    await session.fetch(images[0])  # the decoded image, as the <img> tag loads it
+            except (TimeoutError, asyncio.TimeoutError):
+                errors.append(f"session {seed}: no answer to a click within {CLICK_TIMEOUT:.0f} s")
+                return  # the session's stream is out of step now; a person would reload
+            elapsed = time.perf_counter() - begin
+            expected = f"**z = ({x:.3f}, {y:.3f})**"
+            if run.exceptions():
+                errors.append(f"session {seed}: exception shown on the page: {run.exceptions()[0][:300]}")
+            elif not images or not any(text.startswith(expected) for text in run.markdown()):
+                errors.append(f"session {seed}: the click at ({x:.3f}, {y:.3f}) did not show its decoded image")
+            else:
+                latencies.append(elapsed)
+            chart = run.chart("map_chart")
+            if chart is not None:
+                widget_id, fragment_id, _ = chart
+            await asyncio.sleep(rng.uniform(0.3, 1.2))  # a person looks before clicking again
+    except Exception as error:  # anything else is an error the benchmark reports
         errors.append(f"session {seed}: {type(error).__name__}: {error}")
     finally:
-        await context.close()
+        await session.close()
 
 
-async def trainer(browser, url: str, seed: int, results: dict, errors: list, start_barrier: asyncio.Event):
-    context = await browser.new_context(viewport={"width": 1300, "height": 950})
-    page = await context.new_page()
+async def trainer(url: str, seed: int, epochs: int, images: str, results: dict, errors: list, clock: Clock) -> None:
+    """Ask for the default MLP VAE and follow its training to the end."""
+    session = StreamlitSession(url)
     try:
-        await page.goto(f"{url}/Train_live", timeout=180_000)
-        await page.get_by_role("heading", name="Train live").wait_for(timeout=180_000)
-        await page.get_by_label("Hidden layer widths").fill("64")
-        await page.get_by_label("Seed").fill(str(seed))
-        await page.locator('[data-testid="stSelectbox"]').filter(has_text="Training images").click()
-        await page.get_by_role("option", name="5,000 (fast demo)").click()
-        epochs = page.locator('[data-testid="stSlider"]').filter(has_text="Epochs").get_by_role("slider")
-        await epochs.focus()
-        await page.keyboard.press("Home")
-        for _ in range(2):
-            await page.keyboard.press("ArrowRight")
-        READY.append(seed)
-        await start_barrier.wait()
+        await session.connect()
+        form = await session.run_page("Train_live")
+        widgets = [
+            WidgetState(id=form.widget_id("Seed"), double_value=seed),
+            WidgetState(id=form.widget_id("Training images"), string_value=images),
+            WidgetState(id=form.widget_id("Epochs"), double_array_value={"data": [epochs]}),
+            WidgetState(id=form.widget_id("Train"), trigger_value=True),
+        ]
+        clock.arrive()
+        await clock.started.wait()
         requested = time.perf_counter()
-        await page.get_by_role("button", name="Train").click()
-        queued_seen = False
+        run = await session.set_widgets(widgets, timeout=120)
+        queued = False
+        timer = None  # (interval, fragment id) of the page's progress timer, which the frontend keeps running
         while True:
-            text = await page.locator('[data-testid="stMain"]').inner_text()
-            queued_seen |= "position" in text and "queue" in text
-            if "stored as" in text:
-                results[seed] = {"seconds": time.perf_counter() - requested, "queued": queued_seen}
-                break
-            if "Training failed" in text or "diverged" in text:
-                errors.append(f"training {seed} failed")
-                break
-            if time.perf_counter() - requested > 900:
-                errors.append(f"training {seed} did not finish in 15 minutes")
-                break
-            await asyncio.sleep(0.5)
+            alerts = run.alerts()
+            queued |= any("in the queue" in text for text in alerts)
+            if any("stored as" in text for text in alerts):
+                results[seed] = {"seconds": time.perf_counter() - requested, "queued": queued}
+                return
+            if run.exceptions() or any(word in text for text in alerts for word in ("failed", "diverged", "Cannot train")):
+                errors.append(f"training {seed}: {(run.exceptions() or alerts)[0][:300]}")
+                return
+            timer = run.auto_reruns[-1] if run.auto_reruns else timer
+            if timer is None or timer[1] in run.stopped_reruns:
+                errors.append(f"training {seed}: the page stopped following the training before it finished")
+                return
+            if time.perf_counter() - requested > TRAINING_TIMEOUT:
+                errors.append(f"training {seed} did not finish in {TRAINING_TIMEOUT / 60:.0f} minutes")
+                return
+            await asyncio.sleep(timer[0])
+            run = await session.auto_rerun(timer[1], timeout=120)
     except Exception as error:
         errors.append(f"training {seed}: {type(error).__name__}: {error}")
     finally:
-        await context.close()
+        await session.close()
 
 
-async def run(url: str, sessions: int, seconds: float, trainings: int):
-    from playwright.async_api import async_playwright
-
+async def run(url: str, sessions: int, seconds: float, trainings: int, epochs: int, images: str):
     latencies: list[float] = []
     errors: list[str] = []
     results: dict = {}
-    start = asyncio.Event()
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        tasks = [asyncio.create_task(clicker(browser, url, seconds, i, latencies, errors, start)) for i in range(sessions)]
-        tasks += [asyncio.create_task(trainer(browser, url, 100 + i, results, errors, start)) for i in range(trainings)]
-        # The clock starts once every session has loaded its page (or after 5 minutes).
-        deadline = time.perf_counter() + 300
-        while len(READY) < len(tasks) and time.perf_counter() < deadline and not all(t.done() for t in tasks):
-            await asyncio.sleep(0.5)
-        print(f"{len(READY)}/{len(tasks)} sessions loaded; starting the clock", flush=True)
-        start.set()
-        await asyncio.gather(*tasks)
-        await browser.close()
+    clock = Clock(sessions + trainings)
+    tasks = [asyncio.create_task(clicker(url, seconds, i, latencies, errors, clock)) for i in range(sessions)]
+    tasks += [asyncio.create_task(trainer(url, 100 + i, epochs, images, results, errors, clock)) for i in range(trainings)]
+    # The clock starts once every session has loaded its page (or after 5 minutes).
+    load_deadline = time.perf_counter() + 300
+    while clock.ready < clock.expected and time.perf_counter() < load_deadline and not all(t.done() for t in tasks):
+        await asyncio.sleep(0.2)
+    print(f"{clock.ready}/{clock.expected} sessions loaded their page; starting the clock", flush=True)
+    clock.started.set()
+    await asyncio.gather(*tasks)
     return latencies, errors, results
 
 
@@ -135,40 +159,48 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--trainings", type=int, default=3)
+    parser.add_argument("--training-epochs", type=int, default=10, help="epochs of each requested training")
+    parser.add_argument(
+        "--training-images", default="20,000", choices=["5,000 (fast demo)", "20,000", "all 60,000"],
+        help="the Train live page's training-set choice",
+    )  # fmt: skip
     args = parser.parse_args()
     store = tempfile.mkdtemp(prefix="load-store-")
     peak = [0]
     with app_server(env={"VAE_EXPLORER_STORE": store}, with_process=True) as (url, _, process):
         stop = threading.Event()
 
-        def watch():
+        def watch() -> None:
             while not stop.is_set():
                 peak[0] = max(peak[0], rss_bytes(process.pid))
                 time.sleep(0.25)
 
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
+        threading.Thread(target=watch, daemon=True).start()
         began = time.perf_counter()
-        latencies, errors, results = asyncio.run(run(url, args.sessions, args.seconds, args.trainings))
+        latencies, errors, results = asyncio.run(
+            run(url, args.sessions, args.seconds, args.trainings, args.training_epochs, args.training_images)
+        )
         stop.set()
         elapsed = time.perf_counter() - began
     ms = sorted(1000 * v for v in latencies)
     print(
-        f"{args.sessions} sessions clicking for {args.seconds:.0f} s, {args.trainings} trainings requested at once ({elapsed:.0f} s in all)"
+        f"{args.sessions} sessions clicking for {args.seconds:.0f} s, "
+        f"{args.trainings} trainings ({args.training_epochs} epochs on {args.training_images} images) requested at once ({elapsed:.0f} s in all)"
     )
     print(f"clicks served: {len(ms)}; errors: {len(errors)}")
     if ms:
         print(
-            f"click to decoded image: median {statistics.median(ms):.0f} ms, p95 {np.percentile(ms, 95):.0f} ms, max {ms[-1]:.0f} ms"
+            f"click to decoded image: median {statistics.median(ms):.0f} ms, "
+            f"p95 {np.percentile(ms, 95):.0f} ms, max {ms[-1]:.0f} ms"
         )
     print(f"server peak RSS: {peak[0] / 2**30:.2f} GiB")
     for seed, result in sorted(results.items()):
-        print(
-            f"training seed {seed}: finished {result['seconds']:.0f} s after the request{' (waited in the queue)' if result['queued'] else ''}"
-        )
+        queued = " (waited in the queue)" if result["queued"] else ""
+        print(f"training seed {seed}: finished {result['seconds']:.0f} s after the request{queued}")
     print(f"trainings completed: {len(results)}/{args.trainings}")
     for error in errors[:20]:
         print("error:", error)
+    sys.exit(1 if errors or len(results) < args.trainings else 0)
 
 
 if __name__ == "__main__":

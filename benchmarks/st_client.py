@@ -1,0 +1,164 @@
+"""A light Streamlit session for load tests: speaks the app's websocket protocol the way
+a browser tab does, without rendering anything.
+
+It opens ``/_stcore/stream``, asks for a page (``BackMsg.rerun_script``), keeps the
+messages of each run, answers the server's cached-message references from its own cache
+(as the browser does), and fetches the media files (decoded images) that a run refers
+to. A click on a Plotly chart is sent the way the frontend sends it: the chart's widget
+state (a selection JSON) in a rerun of the fragment that holds the chart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import urllib.request
+from dataclasses import dataclass, field
+
+import numpy as np
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ClientState_pb2 import ClientState
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
+
+__all__ = ["Run", "StreamlitSession", "WidgetState", "plotly_click", "plotly_values"]
+
+ScriptFinished = ForwardMsg.ScriptFinishedStatus
+
+
+@dataclass
+class Run:
+    """What one script (or fragment) run sent: its elements in arrival order."""
+
+    elements: list = field(default_factory=list)  # [(delta path, fragment id, Element)]
+    auto_reruns: list = field(default_factory=list)  # [(interval s, fragment id)] asked for by st.fragment(run_every=...)
+    stopped_reruns: list = field(default_factory=list)  # fragment ids whose timers the server stopped
+    status: int | None = None
+
+    def of_type(self, kind: str) -> list:
+        return [element for _, _, element in self.elements if element.WhichOneof("type") == kind]
+
+    def markdown(self) -> list[str]:
+        return [element.markdown.body for element in self.of_type("markdown")]
+
+    def exceptions(self) -> list[str]:
+        return [f"{e.exception.type}: {e.exception.message}" for e in self.of_type("exception")]
+
+    def alerts(self) -> list[str]:
+        return [element.alert.body for element in self.of_type("alert")]
+
+    def widget_id(self, label: str) -> str:
+        """The id of the widget shown with ``label``."""
+        for _, _, element in self.elements:
+            widget = getattr(element, element.WhichOneof("type"))
+            if getattr(widget, "label", None) == label and getattr(widget, "id", ""):
+                return widget.id
+        raise KeyError(f"no widget labelled {label!r} in this run")
+
+    def image_urls(self) -> list[str]:
+        return [image.url for element in self.of_type("imgs") for image in element.imgs.imgs]
+
+    def chart(self, key: str):
+        """(widget id, fragment id, Plotly spec dict) of the chart whose id carries ``key``."""
+        for _, fragment_id, element in self.elements:
+            if element.WhichOneof("type") == "plotly_chart" and element.plotly_chart.id.endswith(key):
+                return element.plotly_chart.id, fragment_id, json.loads(element.plotly_chart.spec)
+        return None
+
+
+class StreamlitSession:
+    """One websocket session with a running app at ``base_url`` (http://host:port)."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url.rstrip("/")
+        self.page_script_hash = ""
+        self.cache: dict[str, ForwardMsg] = {}
+        self.socket = None
+
+    async def connect(self) -> None:
+        url = self.base_url.replace("http", "ws", 1) + "/_stcore/stream"
+        self.socket = await websockets.connect(
+            url, subprotocols=["streamlit"], origin=self.base_url, max_size=None, open_timeout=60
+        )
+
+    async def close(self) -> None:
+        if self.socket is not None:
+            await self.socket.close()
+
+    async def run_page(self, page_name: str, timeout: float = 300) -> Run:
+        """A full run of the page ``page_name`` (the URL path, e.g. "Latent_map")."""
+        return await self._rerun(ClientState(page_name=page_name, page_script_hash=self.page_script_hash), timeout)
+
+    async def set_widget(self, widget_id: str, string_value: str, fragment_id: str = "", timeout: float = 60) -> Run:
+        """Send one widget's new value (as the frontend does after an interaction) and
+        return the rerun it causes -- of ``fragment_id`` only, if given."""
+        return await self.set_widgets([WidgetState(id=widget_id, string_value=string_value)], fragment_id, timeout)
+
+    async def set_widgets(self, widgets: list[WidgetState], fragment_id: str = "", timeout: float = 60) -> Run:
+        state = ClientState(
+            page_script_hash=self.page_script_hash, fragment_id=fragment_id, widget_states=WidgetStates(widgets=widgets)
+        )
+        return await self._rerun(state, timeout)
+
+    async def auto_rerun(self, fragment_id: str, timeout: float = 60) -> Run:
+        """The rerun the frontend sends on a ``run_every`` fragment's timer."""
+        state = ClientState(page_script_hash=self.page_script_hash, fragment_id=fragment_id, is_auto_rerun=True)
+        return await self._rerun(state, timeout)
+
+    async def fetch(self, path: str) -> bytes:
+        """GET a media file the way the browser's <img> does."""
+        url = path if path.startswith("http") else self.base_url + path
+        return await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=60).read())
+
+    async def _rerun(self, state: ClientState, timeout: float) -> Run:
+        state.cached_message_hashes.extend(self.cache)
+        await self.socket.send(BackMsg(rerun_script=state).SerializeToString())
+        return await asyncio.wait_for(self._collect(), timeout)
+
+    async def _collect(self) -> Run:
+        run = Run()
+        while True:
+            message = ForwardMsg()
+            message.ParseFromString(await self.socket.recv())
+            if message.WhichOneof("type") == "ref_hash":
+                cached = self.cache.get(message.ref_hash)
+                if cached is None:
+                    raise RuntimeError(f"server referred to a message this session never received ({message.ref_hash})")
+                path = list(message.metadata.delta_path)
+                message = ForwardMsg()
+                message.CopyFrom(cached)
+                message.metadata.ClearField("delta_path")
+                message.metadata.delta_path.extend(path)
+            elif message.metadata.cacheable:
+                self.cache[message.hash] = message
+            kind = message.WhichOneof("type")
+            if kind == "navigation":  # st.navigation names the page that runs
+                self.page_script_hash = message.navigation.page_script_hash
+            elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+                run.elements.append((tuple(message.metadata.delta_path), message.delta.fragment_id, message.delta.new_element))
+            elif kind == "auto_rerun":
+                run.auto_reruns.append((message.auto_rerun.interval, message.auto_rerun.fragment_id))
+            elif kind == "stop_auto_rerun":
+                run.stopped_reruns.extend(message.stop_auto_rerun.fragment_ids)
+            elif kind == "script_finished":
+                run.status = message.script_finished
+                if run.status != ScriptFinished.FINISHED_EARLY_FOR_RERUN:
+                    return run
+
+
+def plotly_click(trace: dict, index: int, curve_number: int = 0) -> str:
+    """The selection JSON the frontend sends when marker ``index`` of ``trace`` is clicked."""
+    x, y = float(plotly_values(trace["x"])[index]), float(plotly_values(trace["y"])[index])
+    point = {"curve_number": curve_number, "point_number": index, "point_index": index, "x": x, "y": y}
+    return json.dumps({"selection": {"points": [point], "point_indices": [index], "box": [], "lasso": []}})
+
+
+def plotly_values(values):
+    """A trace's data array as numpy: plain JSON lists, or Plotly's typed-array form
+    ``{"dtype": "f4", "bdata": <base64>}``."""
+    if isinstance(values, dict) and "bdata" in values:
+        array = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
+        return array.reshape(values["shape"]) if "shape" in values and isinstance(values["shape"], list) else array
+    return np.asarray(values)
