@@ -8,7 +8,7 @@ import streamlit as st
 from vae_core import app_support as app
 from vae_core.latent import decode, decode_all_classes, encode_images, nearest_codes, tile
 from vae_core.uploads import UploadError, prepare_image
-from vae_core.viz import clicked_point, latent_map, png_bytes, replay_figure, upscale
+from vae_core.viz import clicked_point, png_bytes, replay_figure, upscale
 
 app.ensure_frame()
 st.title("Latent map")
@@ -29,7 +29,9 @@ with st.expander("Display options", expanded=False):
     shade_empty = c2.toggle("Shade regions far from any training code", value=False, key="map_shade")
     prior_circles = c2.toggle("Prior 1σ / 2σ circles", value=False, key="map_circles")
     n_points = c3.slider("Test points shown", 500, 10_000, 3_000, step=500, key="map_points")
-    hover_images = c3.toggle("Images in hover labels", value=True, key="map_hover", help="Shown for up to 5,000 points.")
+    hover_images = c3.toggle(
+        "Images in hover labels", value=True, key="map_hover", help=f"Shown for up to {app.HOVER_IMAGE_LIMIT:,} points."
+    )
     density = c2.toggle("Density contours of the codes (aggregate posterior)", value=False, key="map_density")
     n_ellipses = c1.slider(
         "Posterior σ-ellipses for test points",
@@ -49,10 +51,6 @@ if model.config.is_conditional:
     )
 
 codes = app.encoded(entry.name)
-extent = app.map_extent(entry.name)
-mosaic = app.grid_mosaic(entry.name, extent, grid_n, label) if show_mosaic else None
-empty = app.empty_cells(entry.name, extent, grid_n) if shade_empty else None
-thumbs = app.thumbnails(entry.dataset, n_points) if hover_images and n_points <= 5000 else None
 
 if state.get("map_model") != entry.name:  # a new model: forget the old point
     state["map_model"], state["map_z"], state["map_source"], state["map_last_click"] = entry.name, None, None, None
@@ -103,18 +101,18 @@ def map_and_decoder() -> None:
     left, right = st.columns([3, 2], gap="medium")
     with left:
         star = state["map_z"] if state.get("map_source") not in (None, "click") else None
-        figure = latent_map(
-            codes["mu"][:n_points, :2],
-            codes["labels"][:n_points],
-            names,
-            extent,
-            mosaic=mosaic,
-            empty_cells=empty,
+        figure = app.map_figure(
+            entry.name,
+            n_points,
+            grid_n,
+            mosaic=show_mosaic,
+            label=label,
+            shade_empty=shade_empty,
             prior_circles=prior_circles,
-            thumbnails=thumbs,
-            selected=None if star is None else tuple(star),
-            ellipses=test_ellipses + ([state["map_ellipse"]] if state.get("map_ellipse") else []),
+            hover_images=hover_images,
             density=density,
+            ellipses=tuple(test_ellipses + ([state["map_ellipse"]] if state.get("map_ellipse") else [])),
+            selected=None if star is None else tuple(star),
         )
         event = st.plotly_chart(figure, key="map_chart", on_select="rerun", selection_mode="points", config={"scrollZoom": True})
         click = clicked_point(event)

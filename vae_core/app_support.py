@@ -21,11 +21,12 @@ from vae_core.jobs import JobManager
 from vae_core.latent import data_extent, decode_grid, encode_dataset
 from vae_core.metrics import coverage_map
 from vae_core.store import CheckpointError, list_checkpoints, load_model, resolve_checkpoint
-from vae_core.viz import mosaic_source, text_thumbnail
+from vae_core.viz import latent_map, mosaic_source, text_thumbnail
 
 logger = logging.getLogger(__name__)
 
 DATASET_LABELS = {"mnist": "MNIST digits", "fashion-mnist": "Fashion-MNIST clothes"}
+HOVER_IMAGE_LIMIT = 5000  # points beyond which hover drawings would make the map too heavy to send
 STATE_DATASET = "dataset"
 STATE_MODEL = "model_name"
 TOUR = (
@@ -255,6 +256,44 @@ def thumbnails(dataset: str, count: int) -> list[str]:
     """Hover-label drawings of the first ``count`` test images."""
     images = get_dataset(dataset, "test").images[:count, 0].numpy()
     return [text_thumbnail(image) for image in images]
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def map_figure(
+    name: str,
+    n_points: int,
+    grid_n: int,
+    *,
+    mosaic: bool = True,
+    label: int | None = None,
+    shade_empty: bool = False,
+    prior_circles: bool = False,
+    hover_images: bool = True,
+    density: bool = False,
+    ellipses: tuple[tuple[float, float, float, float], ...] = (),
+    selected: tuple[float, float] | None = None,
+):
+    """The Latent map page's figure for a model and its display options.
+
+    Built once and shared by every session: a click reruns the page's fragment, and
+    rebuilding this figure (thousands of points with hover drawings) was most of a
+    click's server time. Callers must not modify it; ``st.plotly_chart`` copies it."""
+    codes = encoded(name)
+    dataset = get_model(name).train_config.dataset
+    extent = map_extent(name)
+    return latent_map(
+        codes["mu"][:n_points, :2],
+        codes["labels"][:n_points],
+        class_names(dataset),
+        extent,
+        mosaic=grid_mosaic(name, extent, grid_n, label) if mosaic else None,
+        empty_cells=empty_cells(name, extent, grid_n) if shade_empty else None,
+        prior_circles=prior_circles,
+        thumbnails=thumbnails(dataset, n_points) if hover_images and n_points <= HOVER_IMAGE_LIMIT else None,
+        selected=selected,
+        ellipses=list(ellipses),
+        density=density,
+    )
 
 
 def class_names(dataset: str) -> tuple[str, ...]:

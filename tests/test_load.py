@@ -1,0 +1,48 @@
+"""The classroom load path: the shared latent-map figure, the server settings the load
+figures depend on, and a short run of benchmarks/load.py (its websocket sessions click
+the map and follow a training, so the benchmark cannot rot unnoticed)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vae_core import app_support as app
+from vae_core.viz import GRID_TRACE_NAME
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_VAE = "mnist-vae-2d-ff56de535987"
+
+
+def test_map_figure_is_built_once_and_shared():
+    first = app.map_figure(SHIPPED_VAE, 500, 8, hover_images=False)
+    assert app.map_figure(SHIPPED_VAE, 500, 8, hover_images=False) is first
+    assert first.data[0].name == GRID_TRACE_NAME
+    assert sum(len(trace.x) for trace in first.data[1:] if trace.customdata is not None) == 500
+    # Other options or a marked point give another figure, not a changed shared one.
+    starred = app.map_figure(SHIPPED_VAE, 500, 8, hover_images=False, selected=(0.5, -0.5))
+    assert starred is not first
+    assert len(starred.data) == len(first.data) + 1
+
+
+def test_server_skips_the_forced_collection_after_every_run():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    settings = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert settings["runner"]["postScriptGC"] is False
+
+
+@pytest.mark.slow
+def test_load_benchmark_serves_clicks_and_a_training():
+    command = [
+        sys.executable, "benchmarks/load.py", "--sessions", "2", "--seconds", "6", "--trainings", "1",
+        "--training-epochs", "1", "--training-images", "5,000 (fast demo)",
+    ]  # fmt: skip
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    served = int(re.search(r"clicks served: (\d+); errors: 0", result.stdout).group(1))
+    assert served >= 4
+    assert "trainings completed: 1/1" in result.stdout
