@@ -12,9 +12,11 @@ page's one-second timer does. The load generator runs in this process, so on a s
 machine it shares the cores with the server (as a class's laptops would not).
 
 Prints clicks served, errors, click-to-image median and p95, the server's peak resident
-memory, and how the trainings were queued and finished.
+memory, and how the trainings were queued and finished; with --baseline, first the same
+figures for a server on Streamlit's default runner setting (a forced full garbage
+collection after every run), which the app's config turns off. Exits 1 on any error.
 
-    python benchmarks/load.py [--sessions 20] [--seconds 60] [--trainings 3]
+    python benchmarks/load.py [--sessions 20] [--seconds 60] [--trainings 3] [--baseline]
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from tests.browser import app_server, rss_bytes  # noqa: E402
 
 CLICK_TIMEOUT = 20.0  # seconds; a click not answered by then is an error
 TRAINING_TIMEOUT = 900.0
+BASELINE_FLAGS = ("--runner.postScriptGC", "true")
 
 
 class Clock:
@@ -154,20 +157,11 @@ async def run(url: str, sessions: int, seconds: float, trainings: int, epochs: i
     return latencies, errors, results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--trainings", type=int, default=3)
-    parser.add_argument("--training-epochs", type=int, default=10, help="epochs of each requested training")
-    parser.add_argument(
-        "--training-images", default="20,000", choices=["5,000 (fast demo)", "20,000", "all 60,000"],
-        help="the Train live page's training-set choice",
-    )  # fmt: skip
-    args = parser.parse_args()
+def measure(args, flags: tuple[str, ...] = ()) -> dict:
+    """One load run against a fresh server (started with extra ``flags``) and its figures."""
     store = tempfile.mkdtemp(prefix="load-store-")
     peak = [0]
-    with app_server(env={"VAE_EXPLORER_STORE": store}, with_process=True) as (url, _, process):
+    with app_server(env={"VAE_EXPLORER_STORE": store}, with_process=True, flags=flags) as (url, _, process):
         stop = threading.Event()
 
         def watch() -> None:
@@ -181,26 +175,54 @@ def main() -> None:
             run(url, args.sessions, args.seconds, args.trainings, args.training_epochs, args.training_images)
         )
         stop.set()
-        elapsed = time.perf_counter() - began
-    ms = sorted(1000 * v for v in latencies)
-    print(
-        f"{args.sessions} sessions clicking for {args.seconds:.0f} s, "
-        f"{args.trainings} trainings ({args.training_epochs} epochs on {args.training_images} images) requested at once ({elapsed:.0f} s in all)"
-    )
-    print(f"clicks served: {len(ms)}; errors: {len(errors)}")
+    return {"ms": sorted(1000 * v for v in latencies), "errors": errors, "trainings": results, "peak": peak[0],
+            "elapsed": time.perf_counter() - began}  # fmt: skip
+
+
+def report(title: str, figures: dict, trainings: int) -> None:
+    ms = figures["ms"]
+    print(f"{title}:")
+    print(f"  clicks served: {len(ms)}; errors: {len(figures['errors'])}")
     if ms:
         print(
-            f"click to decoded image: median {statistics.median(ms):.0f} ms, "
+            f"  click to decoded image: median {statistics.median(ms):.0f} ms, "
             f"p95 {np.percentile(ms, 95):.0f} ms, max {ms[-1]:.0f} ms"
         )
-    print(f"server peak RSS: {peak[0] / 2**30:.2f} GiB")
-    for seed, result in sorted(results.items()):
+    print(f"  server peak RSS: {figures['peak'] / 2**30:.2f} GiB")
+    for seed, result in sorted(figures["trainings"].items()):
         queued = " (waited in the queue)" if result["queued"] else ""
-        print(f"training seed {seed}: finished {result['seconds']:.0f} s after the request{queued}")
-    print(f"trainings completed: {len(results)}/{args.trainings}")
-    for error in errors[:20]:
-        print("error:", error)
-    sys.exit(1 if errors or len(results) < args.trainings else 0)
+        print(f"  training seed {seed}: finished {result['seconds']:.0f} s after the request{queued}")
+    print(f"  trainings completed: {len(figures['trainings'])}/{trainings} ({figures['elapsed']:.0f} s in all)")
+    for error in figures["errors"][:20]:
+        print("  error:", error)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--trainings", type=int, default=3)
+    parser.add_argument("--training-epochs", type=int, default=10, help="epochs of each requested training")
+    parser.add_argument(
+        "--training-images", default="20,000", choices=["5,000 (fast demo)", "20,000", "all 60,000"],
+        help="the Train live page's training-set choice",
+    )  # fmt: skip
+    parser.add_argument(
+        "--baseline", action="store_true",
+        help="first run the same load against a server with Streamlit's default runner setting "
+        "(a full garbage collection after every run), for comparison",
+    )  # fmt: skip
+    args = parser.parse_args()
+    print(
+        f"{args.sessions} sessions clicking the latent map for {args.seconds:.0f} s; {args.trainings} trainings "
+        f"({args.training_epochs} epochs on {args.training_images} images) requested at once",
+        flush=True,
+    )
+    if args.baseline:
+        report("Streamlit's default runner (runner.postScriptGC = true)", measure(args, BASELINE_FLAGS), args.trainings)
+    figures = measure(args)
+    report("the app as configured (.streamlit/config.toml)", figures, args.trainings)
+    sys.exit(1 if figures["errors"] or len(figures["trainings"]) < args.trainings else 0)
 
 
 if __name__ == "__main__":
