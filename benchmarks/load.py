@@ -11,10 +11,11 @@ click to that image's last byte. Three more sessions submit three different trai
 page's one-second timer does. The load generator runs in this process, so on a small
 machine it shares the cores with the server (as a class's laptops would not).
 
-Prints clicks served, errors, click-to-image median and p95, the server's peak resident
-memory, and how the trainings were queued and finished; with --baseline, first the same
-figures for a server on Streamlit's default runner setting (a forced full garbage
-collection after every run), which the app's config turns off. Exits 1 on any error.
+Prints how long the sessions' first view of the map took, clicks served, errors,
+click-to-image median and p95, the server's peak resident memory, and how the trainings
+were queued and finished; with --baseline, first the same figures for a server on
+Streamlit's default runner setting (a forced full garbage collection after every run),
+which the app's config turns off. Exits 1 on any error.
 
     python benchmarks/load.py [--sessions 20] [--seconds 60] [--trainings 3] [--baseline]
 """
@@ -53,12 +54,14 @@ class Clock:
         self.ready += 1
 
 
-async def clicker(url: str, seconds: float, seed: int, latencies: list, errors: list, clock: Clock) -> None:
+async def clicker(url: str, seconds: float, seed: int, latencies: list, loads: list, errors: list, clock: Clock) -> None:
     rng = np.random.default_rng(seed)
     session = StreamlitSession(url)
     try:
         await session.connect()
+        opened = time.perf_counter()
         run = await session.run_page("Latent_map")
+        loads.append(time.perf_counter() - opened)
         if run.exceptions() or run.chart("map_chart") is None:
             errors.append(f"session {seed}: the latent map did not load {run.exceptions()}")
             return
@@ -142,10 +145,11 @@ async def trainer(url: str, seed: int, epochs: int, images: str, results: dict, 
 
 async def run(url: str, sessions: int, seconds: float, trainings: int, epochs: int, images: str):
     latencies: list[float] = []
+    loads: list[float] = []  # seconds for each session's first view of the map, all opened at once
     errors: list[str] = []
     results: dict = {}
     clock = Clock(sessions + trainings)
-    tasks = [asyncio.create_task(clicker(url, seconds, i, latencies, errors, clock)) for i in range(sessions)]
+    tasks = [asyncio.create_task(clicker(url, seconds, i, latencies, loads, errors, clock)) for i in range(sessions)]
     tasks += [asyncio.create_task(trainer(url, 100 + i, epochs, images, results, errors, clock)) for i in range(trainings)]
     # The clock starts once every session has loaded its page (or after 5 minutes).
     load_deadline = time.perf_counter() + 300
@@ -154,7 +158,7 @@ async def run(url: str, sessions: int, seconds: float, trainings: int, epochs: i
     print(f"{clock.ready}/{clock.expected} sessions loaded their page; starting the clock", flush=True)
     clock.started.set()
     await asyncio.gather(*tasks)
-    return latencies, errors, results
+    return latencies, loads, errors, results
 
 
 def measure(args, flags: tuple[str, ...] = ()) -> dict:
@@ -171,17 +175,22 @@ def measure(args, flags: tuple[str, ...] = ()) -> dict:
 
         threading.Thread(target=watch, daemon=True).start()
         began = time.perf_counter()
-        latencies, errors, results = asyncio.run(
+        latencies, loads, errors, results = asyncio.run(
             run(url, args.sessions, args.seconds, args.trainings, args.training_epochs, args.training_images)
         )
         stop.set()
-    return {"ms": sorted(1000 * v for v in latencies), "errors": errors, "trainings": results, "peak": peak[0],
+    return {"ms": sorted(1000 * v for v in latencies), "loads": sorted(loads), "errors": errors, "trainings": results, "peak": peak[0],
             "elapsed": time.perf_counter() - began}  # fmt: skip
 
 
 def report(title: str, figures: dict, trainings: int) -> None:
     ms = figures["ms"]
     print(f"{title}:")
+    if figures["loads"]:
+        loads = figures["loads"]
+        print(
+            f"  first view of the map, {len(loads)} sessions opened at once: median {statistics.median(loads):.1f} s, max {loads[-1]:.1f} s"
+        )
     print(f"  clicks served: {len(ms)}; errors: {len(figures['errors'])}")
     if ms:
         print(
