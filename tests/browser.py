@@ -131,6 +131,25 @@ def wait_for_text_change(page, selector: str, previous: str | None, timeout: flo
     return page.locator(selector).first.inner_text()
 
 
+def click_plot_until(
+    page, fx: float, fy: float, condition: str, arg=None, index: int = 0, attempts: int = 3, timeout: float = 5_000
+):
+    """Click the index-th Plotly chart at fractions (fx, fy) of its drawing area until the
+    JavaScript ``condition`` (a function of ``arg``) holds, at most ``attempts`` times. The
+    drawing area is measured again before every click: when an answer makes the page
+    taller, Plotly redraws the chart a few hundred ms later, and a click in that window or
+    at coordinates measured before it can miss, as a person's sometimes does."""
+    for attempt in range(attempts):
+        box = plot_area(page, index)
+        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        try:
+            page.wait_for_function(condition, arg=arg, timeout=timeout)
+            return
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+
+
 def box_select(page, chart_index: int, start: tuple[float, float], end: tuple[float, float]) -> None:
     """Drag a box selection on a Plotly chart, corners given as fractions of its plot area."""
     box = plot_area(page, chart_index)

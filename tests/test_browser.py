@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import app_server, box_select, browser, chromium_available, plot_area, wait_for_text_change
+from tests.browser import (
+    app_server,
+    box_select,
+    browser,
+    chromium_available,
+    click_plot_until,
+    plot_area,
+    wait_for_text_change,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -76,10 +84,12 @@ def test_clicking_empty_space_on_the_map_decodes_it(server, page):
     decoded.locator("img").nth(1).wait_for()  # the decoded image and the 8 nearest neighbours
     assert decoded.locator("img").count() == 2
     x1, y1 = decoded_z(first)
-    page.mouse.click(box["x"] + box["width"] * 0.93, box["y"] + box["height"] * 0.92)
-    page.wait_for_function(
+    click_plot_until(
+        page,
+        0.85,
+        0.85,
         "previous => { const e = document.querySelector('.st-key-map_decoded'); const m = e && e.innerText.match(/z = \\(([^)]*)\\)/); return m && m[1] !== previous; }",
-        arg=first.split("z = (")[1].split(")")[0],
+        first.split("z = (")[1].split(")")[0],
     )
     x2, y2 = decoded_z(decoded.inner_text())
     assert x2 > x1 and y2 < y1, "the second click was right of and below the first"
