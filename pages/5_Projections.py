@@ -4,76 +4,50 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae_core import app_support as app
-from vae_core.projections import lookup, project, warm_up_umap
-from vae_core.viz import projection_scatter, selected_indices, upscale
+from explorer import cache, frame, projections, services
+from vae_core.viz import projection_scatter, selected_indices
 
-app.ensure_frame()
+frame.ensure_frame()
 st.title("Projections")
 state = st.session_state
-dataset = state.get(app.STATE_DATASET, "mnist")
-names = app.class_names(dataset)
+dataset = frame.current_dataset()
+names = cache.class_names(dataset)
 st.caption(
     "A latent space wider than two dimensions cannot be drawn directly. t-SNE and UMAP place points so "
     "that neighbours stay neighbours; PCA keeps the two directions of largest spread. Trustworthiness "
     "(1 = perfect) says how faithfully each keeps neighbourhoods. Click a point to see its image."
 )
 
-wide = [e for e in app.entries_for(dataset) if e.latent_dim > 2]
-sources = ["Raw pixels (784 dimensions)"] + [f"Latent codes: {e.title}" for e in wide]
-current = app.current_entry()
-default = next((i + 1 for i, e in enumerate(wide) if current is not None and e.name == current.name), 1 if wide else 0)
-source = st.selectbox("What to project", sources, index=default, key="proj_source")
+wide = [e for e in cache.catalog().select(dataset) if e.latent_dim > 2]
+sources = {None: "Raw pixels (784 dimensions)"} | {e.name: f"Latent codes: {e.title}" for e in wide}
+current = frame.current_entry()
+default = current.name if current is not None and current.name in sources else (wide[0].name if wide else None)
+source = st.selectbox("What to project", list(sources), index=list(sources).index(default), format_func=sources.get,
+                      key="proj_source")  # fmt: skip
 if not wide:
     st.caption(
         "No model with more than two latent dimensions for this dataset yet: train one (latent dimension > 2) on **Train live**."
     )
 
 c1, c2, c3 = st.columns(3)
-method = c1.radio(
-    "Method",
-    ["tsne", "umap", "pca"],
-    horizontal=True,
-    key="proj_method",
-    format_func={"tsne": "t-SNE", "umap": "UMAP", "pca": "PCA"}.get,
-)
+method = c1.radio("Method", list(projections.METHODS), horizontal=True, key="proj_method", format_func=projections.METHODS.get)
 n_points = c1.select_slider("Test images", [2000, 5000, 10000], value=5000, key="proj_points")
 params = {}
 if method == "tsne":
     params["perplexity"] = float(
-        c2.slider(
-            "Perplexity", 5, 100, 30, key="proj_perplexity", help="Roughly how many neighbours each point pays attention to."
-        )
+        c2.slider("Perplexity", 5, 100, 30, key="proj_perplexity", help="Roughly how many neighbours each point pays attention to.")
     )
 elif method == "umap":
-    params["n_neighbors"] = c2.slider(
-        "n_neighbors", 5, 100, 15, key="proj_neighbors", help="Larger values favour global structure."
-    )
-    params["min_dist"] = c3.slider(
-        "min_dist", 0.0, 0.99, 0.1, step=0.01, key="proj_min_dist", help="How tightly points may pack."
-    )
+    params["n_neighbors"] = c2.slider("n_neighbors", 5, 100, 15, key="proj_neighbors", help="Larger values favour global structure.")
+    params["min_dist"] = c3.slider("min_dist", 0.0, 0.99, 0.1, step=0.01, key="proj_min_dist", help="How tightly points may pack.")
 
-test = app.get_dataset(dataset, "test")
-labels = test.labels[:n_points].numpy()
-if source == sources[0]:
-    inputs = test.images[:n_points].reshape(n_points, -1).numpy()
-else:
-    entry = wide[sources.index(source) - 1]
-    inputs = app.encoded(entry.name)["mu"][:n_points]
-
-result = lookup(inputs, method, **params)
-if result is None and method == "umap":
-    warm_up_umap()  # compile in the background while the user reads the page
+inputs, labels = services.projection_inputs(dataset, source, n_points)
+result = projections.cached(inputs, method, **params)
 if result is None:
-    expected = {
-        "pca": "under a second",
-        "tsne": "about 15 s for 10,000 points",
-        "umap": "about 9 s, plus up to 30 s once per server",
-    }
-    if method == "pca" or st.button(f"Compute ({expected[method]})", type="primary", key="proj_compute"):
+    if method == "pca" or st.button(f"Compute ({projections.expected_time(method)})", type="primary", key="proj_compute"):
         bar = st.progress(0.0, text="starting…")
         try:
-            result = project(inputs, method, progress=lambda fraction, message: bar.progress(fraction, text=message), **params)
+            result = projections.compute(inputs, method, progress=lambda fraction, message: bar.progress(fraction, text=message), **params)
         except ValueError as error:
             st.error(f"Cannot compute this projection: {error}")
             st.stop()
@@ -93,14 +67,10 @@ with left:
     if selected is not None and selected >= n_points:
         selected = None
     figure = projection_scatter(
-        result.embedding,
-        labels,
-        names,
-        thumbnails=app.thumbnails(dataset, n_points) if n_points <= 5000 else None,
-        selected_index=selected,
-    )
-    event = st.plotly_chart(figure, key="proj_chart", on_select="rerun", selection_mode="points")
-    rows = selected_indices(event)
+        result.embedding, labels, names, selected_index=selected,
+        thumbnails=cache.thumbnails(dataset, n_points) if n_points <= cache.HOVER_IMAGE_LIMIT else None,
+    )  # fmt: skip
+    rows = selected_indices(st.plotly_chart(figure, key="proj_chart", on_select="rerun", selection_mode="points"))
     if len(rows) and int(rows[0]) != state.get("proj_last_click"):
         state["proj_last_click"] = state["proj_selected"] = int(rows[0])
         st.rerun()
@@ -109,4 +79,4 @@ with right:
     if index is None or index >= n_points:
         st.info("Click a point to see its image.")
     else:
-        st.image(upscale(test.images[index, 0].numpy(), 168), caption=f"test image #{index}: {names[labels[index]]}", width=168)
+        st.image(services.test_image(dataset, index, 168), caption=f"test image #{index}: {names[labels[index]]}", width=168)

@@ -134,7 +134,7 @@ def test_train_form_rejects_bad_widths():
 
 
 def test_train_a_tiny_model_and_see_it_finish():
-    from vae_core import app_support
+    from explorer import cache
 
     at = open_page("pages/1_Train_live.py")
     at.text_input(key="train_hidden").set_value("32")
@@ -142,20 +142,20 @@ def test_train_a_tiny_model_and_see_it_finish():
     at.selectbox(key="train_subset").set_value("5,000 (fast demo)")
     at.button[0].click().run()
     assert not at.exception
-    job = app_support.job_manager().get(at.session_state["train_job"])
-    snapshot = app_support.job_manager().wait(job, timeout=300)
+    job = cache.job_manager().get(at.session_state["train_job"])
+    snapshot = cache.job_manager().wait(job, timeout=300)
     assert snapshot.status == "done", snapshot.message
     time.sleep(0.1)
     at.run()
     assert not at.exception
     assert any("stored as" in s.value for s in at.success)
-    assert snapshot.checkpoint_name in [e.name for e in app_support.model_entries.__wrapped__()]
+    assert snapshot.checkpoint_name in [e.name for e in cache.catalog.__wrapped__().entries]
 
 
 def test_a_shared_link_restores_model_and_point():
-    from vae_core import app_support
+    from explorer.catalog import Catalog
 
-    entry = app_support.default_entry("mnist", "mmd_vae")
+    entry = Catalog.from_store().default("mnist", "mmd_vae")
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params.update({"model": entry.name, "z": "0.5,-1.25"})
     at.run()
@@ -188,16 +188,16 @@ def test_elbo_vs_mmd_joined_view():
 
 @pytest.mark.slow
 def test_beta_family_member_trains_on_demand():
-    from vae_core import app_support
+    from explorer import cache
 
     at = open_page("pages/6_Beta_lambda.py")
     at.select_slider(key="sweep_beta_value").set_value(2.0).run()
     assert any("not trained yet" in i.value for i in at.info)
     at.button(key="sweep_train_one").click().run()
     assert not at.exception
-    job = app_support.job_manager().get(at.session_state["sweep_jobs"][2.0])
-    assert app_support.job_manager().wait(job, timeout=600).status == "done"
-    app_support.model_entries.clear()
+    job = cache.job_manager().get(at.session_state["sweep_jobs"][2.0])
+    assert cache.job_manager().wait(job, timeout=600).status == "done"
+    cache.catalog.clear()
     at.run()
     assert not at.exception
     assert not any("not trained yet" in i.value for i in at.info)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from vae_core import app_support as app
+from explorer import cache
 from vae_core.viz import GRID_TRACE_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,12 +19,12 @@ SHIPPED_VAE = "mnist-vae-2d-ff56de535987"
 
 
 def test_map_figure_is_built_once_and_shared():
-    first = app.map_figure(SHIPPED_VAE, 500, 8, hover_images=False)
-    assert app.map_figure(SHIPPED_VAE, 500, 8, hover_images=False) is first
+    first = cache.map_figure(SHIPPED_VAE, 500, 8, hover_images=False)
+    assert cache.map_figure(SHIPPED_VAE, 500, 8, hover_images=False) is first
     assert first.data[0].name == GRID_TRACE_NAME
     assert sum(len(trace.x) for trace in first.data[1:] if trace.customdata is not None) == 500
     # Other options or a marked point give another figure, not a changed shared one.
-    starred = app.map_figure(SHIPPED_VAE, 500, 8, hover_images=False, selected=(0.5, -0.5))
+    starred = cache.map_figure(SHIPPED_VAE, 500, 8, hover_images=False, selected=(0.5, -0.5))
     assert starred is not first
     assert len(starred.data) == len(first.data) + 1
 

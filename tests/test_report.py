@@ -39,5 +39,5 @@ def test_the_report_regenerates_from_the_shipped_checkpoints(tmp_path):
             path = tmp_path / "figures" / f"{dataset}-{figure}.png"
             assert path.is_file() and path.stat().st_size > 5000, path
             assert f"figures/{dataset}-{figure}.png" in text
-    assert text.count("| ELBO VAE, 2-D |") == 2 and "### MMD-VAE sweep (MNIST)" in text
+    assert text.count("| VAE (ELBO), 2-D |") == 2 and "### MMD-VAE sweep (MNIST)" in text
     assert "On MNIST, the MMD-VAE's 5-NN accuracy" in text

@@ -24,16 +24,38 @@ def test_no_unpickling_anywhere(path: Path):
     assert not re.search(r"np\.load\((?![^)]*allow_pickle=False)", source), "np.load without allow_pickle=False"
 
 
-def test_saved_numpy_caches_refuse_pickled_objects(tmp_path):
-    path = tmp_path / "evil.npz"
-    np.savez(path, embedding=np.array([object()], dtype=object))
-    with pytest.raises(ValueError):
-        np.load(path, allow_pickle=False)["embedding"]
+def _pickled_npz(path: Path, key: str) -> None:
+    """An .npz whose array holds Python objects: reading it back needs unpickling."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, **{key: np.array([{"payload": 1}], dtype=object)})
+
+
+def test_replay_reader_refuses_pickled_objects(tmp_path):
+    from vae_core.replay import REPLAY_FILE, read_replay
+
+    _pickled_npz(tmp_path / REPLAY_FILE, "codes")
+    assert read_replay(tmp_path) is None
+
+
+def test_projection_cache_refuses_pickled_objects(tmp_path, monkeypatch):
+    from vae_core import projections
+
+    monkeypatch.setenv("VAE_EXPLORER_CACHE", str(tmp_path))
+    inputs = np.random.default_rng(0).standard_normal((20, 3)).astype(np.float32)
+    path = projections._cache_path(inputs, projections.Projector("pca"))
+    _pickled_npz(path, "embedding")
+    assert projections.lookup(inputs, "pca") is None  # ignored, never unpickled
+    assert projections.project(inputs, "pca").embedding.shape == (20, 2)  # and recomputed
 
 
 @pytest.mark.parametrize(
-    "name", ["../../etc/passwd", "..", "a/../../b", "/abs/path", "C:\\\\windows", "name\x00.txt", ".hidden", "x" * 200, "%2e%2e"]
+    "name",
+    ["../outside", "../../etc/passwd", "..", "a/b", "a/../../outside", "/abs/path", "C:\\\\windows", "name\x00.txt",
+     ".hidden", "", "x" * 200, "%2e%2e", "..%2f"],
 )
 def test_checkpoint_names_from_urls_cannot_escape(tmp_path, name):
+    store = tmp_path / "store"
+    for folder in (store / "a" / "b", store / ".hidden", tmp_path / "outside"):
+        folder.mkdir(parents=True)  # each would be found if the name were joined unchecked
     with pytest.raises(CheckpointError):
-        resolve_checkpoint(name, [tmp_path])
+        resolve_checkpoint(name, [store])

@@ -5,21 +5,22 @@ import threading
 import pytest
 import torch
 
-from vae_core import ModelConfig, TrainConfig, TrainingDiverged, build_model, train
-from vae_core.losses import model_loss
-from vae_core.train import learning_rate_at
+from vae_core import ModelConfig, TrainConfig, TrainingDiverged, train
+from vae_core.train import Trainer, learning_rate_at
 
 
-def test_one_step_changes_every_trained_weight():
-    torch.manual_seed(0)
-    config = ModelConfig(hidden_sizes=(32,))
-    model = build_model(config)
-    before = {k: v.clone() for k, v in model.state_dict().items()}
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.rand(16, 1, 28, 28)
-    model_loss(config, model(x), x)["loss"].backward()
-    optimizer.step()
-    for name, value in model.state_dict().items():
+@pytest.mark.parametrize("model", ["vae", "mmd_vae", "cvae"])
+def test_one_step_changes_every_trained_weight(model):
+    """A Trainer epoch over exactly one batch moves every weight (no frozen or detached layer)."""
+    trainer = Trainer(
+        ModelConfig(model=model, hidden_sizes=(32,), likelihood="gaussian_learned"),
+        TrainConfig(epochs=1, batch_size=64, train_subset=64, test_subset=64, seed=0),
+    )
+    assert trainer.batches_per_epoch == 1
+    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    terms = trainer.train_epoch()
+    assert terms is not None and terms["loss"] > 0
+    for name, value in trainer.model.state_dict().items():
         assert not torch.equal(before[name], value), name
 
 

@@ -1,19 +1,24 @@
-import io
-
 import numpy as np
-from PIL import Image
 
+from vae_core.images import text_thumbnail
 from vae_core.viz import (
     GRID_TRACE_NAME,
+    add_click_lattice,
+    add_density,
+    add_ellipses,
+    add_empty_cells,
+    add_mosaic,
+    add_path,
+    add_points,
+    add_prior_circles,
+    add_selected,
+    base_map,
     clicked_point,
-    gif_bytes,
+    latent_histogram,
     latent_map,
     loss_curves,
-    png_bytes,
     projection_scatter,
     selected_indices,
-    text_thumbnail,
-    upscale,
     vae_diagram,
 )
 
@@ -70,11 +75,11 @@ def test_latent_map_layers():
 
 def test_highlight_fades_the_rest():
     codes, labels = _codes(20)
-    highlight = np.zeros(20, bool)
-    highlight[:5] = True
-    figure = latent_map(codes, labels, NAMES, (-3, 3, -3, 3), highlight=highlight, click_grid=0)
+    figure = latent_map(codes, labels, NAMES, (-3, 3, -3, 3), highlight=range(5), click_grid=0)
     opacities = np.concatenate([np.atleast_1d(t.marker.opacity) for t in figure.data])
     assert sorted(set(np.round(opacities, 2))) == [0.08, 0.95]
+    bright = [row for t in figure.data for row, o in zip(t.customdata, np.atleast_1d(t.marker.opacity)) if o > 0.5]
+    assert sorted(bright) == [0, 1, 2, 3, 4]
 
 
 def test_reading_selections():
@@ -84,18 +89,6 @@ def test_reading_selections():
     assert clicked_point({"selection": {"points": [{"x": float("nan"), "y": 1.0}]}}) is None
     selection = {"selection": {"points": [{"customdata": 7}, {"customdata": [3]}, {"x": 1, "y": 2}, {"customdata": 7}]}}
     assert selected_indices(selection).tolist() == [3, 7]
-
-
-def test_thumbnails_and_images():
-    image = np.zeros((28, 28))
-    image[:, 14:] = 1.0
-    lines = text_thumbnail(image).split("<br>")
-    assert len(lines) == 14 and all(line == " " * 7 + "█" * 7 for line in lines)
-    assert upscale(image, 112).shape == (112, 112)
-    decoded = Image.open(io.BytesIO(png_bytes(image)))
-    assert decoded.size == (28, 28) and decoded.mode == "L"
-    gif = Image.open(io.BytesIO(gif_bytes(np.stack([image, 1 - image, image]), size=56)))
-    assert gif.n_frames == 4  # forwards and back: 0 1 2 1
 
 
 def test_other_figures():
@@ -140,3 +133,44 @@ def test_a_clicked_lattice_point_becomes_visible_and_nothing_fades():
     assert grid.selected.marker.opacity == 1.0 and grid.unselected.marker.opacity == 0.0
     for trace in figure.data[1:]:
         assert trace.unselected.marker.opacity == trace.marker.opacity
+
+
+EXTENT = (-2.0, 2.0, -1.0, 3.0)
+
+
+def test_base_map_is_square_with_its_extent_and_no_data():
+    figure = base_map(EXTENT, title="t", height=300)
+    assert len(figure.data) == 0 and figure.layout.height == 300 and figure.layout.title.text == "t"
+    assert tuple(figure.layout.xaxis.range) == (-2.0, 2.0) and tuple(figure.layout.yaxis.range) == (-1.0, 3.0)
+    assert figure.layout.yaxis.scaleanchor == "x" and figure.layout.yaxis.scaleratio == 1
+
+
+def test_each_layer_alone():
+    codes, labels = _codes(50)
+    lattice = add_click_lattice(base_map(EXTENT), EXTENT, 10).data[0]
+    assert lattice.name == GRID_TRACE_NAME and len(lattice.x) == 100 and min(lattice.x) > -2 and max(lattice.y) < 3
+    assert add_density(base_map(EXTENT), codes).data[0].type == "histogram2dcontour"
+    assert len(add_density(base_map(EXTENT), codes[:5]).data) == 0  # too few codes for a density
+    points = add_points(base_map(EXTENT), codes, labels, NAMES).data
+    assert sum(len(t.x) for t in points) == 50 and {t.name for t in points} == {NAMES[i] for i in np.unique(labels)}
+    circles = add_prior_circles(base_map(EXTENT)).layout.shapes
+    assert [(c.x0, c.x1) for c in circles] == [(-1.0, 1.0), (-2.0, 2.0)]
+    ellipse = add_ellipses(base_map(EXTENT), [(1.0, 0.5, 0.2, 0.1)]).layout.shapes
+    assert [(e.x0, e.x1, e.y0, e.y1) for e in ellipse] == [(0.8, 1.2, 0.4, 0.6), (0.6, 1.4, 0.3, 0.7)]
+    empty = np.zeros((4, 4), bool)
+    empty[0, 3] = True  # top-right cell
+    rect = add_empty_cells(base_map(EXTENT), empty, EXTENT).layout.shapes[0]
+    assert (rect.x0, rect.x1, rect.y0, rect.y1) == (1.0, 2.0, 2.0, 3.0)
+    path = add_path(base_map(EXTENT), np.array([[0, 0], [0.5, 0.5], [1, 1]])).data
+    assert [t.name for t in path] == ["path", "endpoints"] and list(path[1].text) == ["A", "B"]
+    star = add_selected(base_map(EXTENT), (0.25, -0.5)).data[0]
+    assert (star.x[0], star.y[0], star.marker.symbol) == (0.25, -0.5, "star")
+    image = add_mosaic(base_map(EXTENT), np.zeros((28, 28), np.uint8), EXTENT).layout.images[0]
+    assert (image.x, image.y, image.sizex, image.sizey) == (-2.0, 3.0, 4.0, 4.0) and image.source.startswith("data:image/png")
+
+
+def test_one_dimensional_codes_get_a_histogram_over_z():
+    codes = np.concatenate([np.full(30, -1.0), np.full(20, 2.0)]).astype(np.float32)
+    figure = latent_histogram(codes[:, None], np.repeat([0, 1], [30, 20]), NAMES)
+    assert [t.name for t in figure.data] == ["0", "1"] and figure.layout.xaxis.title.text == "z"
+    assert sum(len(t.x) for t in figure.data) == 50

@@ -1,4 +1,4 @@
-"""Command line: ``python -m vae_core {train,evaluate,list} ...`` (also ``vae-explorer``).
+"""Command line: ``python -m vae_core {app,train,evaluate,list,...} ...`` (also ``vae-explorer``).
 
 Exit codes: 0 success, 1 the work failed (diverged training, unreadable
 checkpoint, unwritable store), 2 bad arguments. Every failure prints one line.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,9 +25,9 @@ from vae_core.config import (
     ModelConfig,
     TrainConfig,
 )
+from vae_core.kinds import KINDS, get_kind
 
 PROG = "vae-explorer"
-MODEL_CHOICES = ("vae", "beta-vae", "mmd-vae", "ae", "cvae")
 
 
 class UsageError(Exception):
@@ -65,7 +66,9 @@ def _dataset_name(text: str) -> str:
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags for every ModelConfig / TrainConfig field (shared by train and pretrain)."""
     model = parser.add_argument_group("model")
-    model.add_argument("--model", choices=MODEL_CHOICES, default="vae", help="beta-vae is a vae with --beta (default 4)")
+    model.add_argument(
+        "--model", choices=list(KINDS), default="vae", help="; ".join(f"{k.name}: {k.label}" for k in KINDS.values())
+    )
     model.add_argument("--arch", choices=ARCHITECTURES, default="mlp", dest="architecture")
     model.add_argument("--hidden", type=_int_list, default=(400,), help="dense layer widths, e.g. 512,256")
     model.add_argument("--conv-channels", type=_int_list, default=(32, 64))
@@ -98,13 +101,11 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
-    kind = args.model.replace("-", "_")
-    beta = args.beta
-    if kind == "beta_vae":
-        kind, beta = "vae", 4.0 if beta is None else beta
+    kind = get_kind(args.model)
+    fields = {} if args.beta is None else {"beta": args.beta}
     try:
         model_config = ModelConfig(
-            model=kind,
+            **kind.config_fields(**fields),
             architecture=args.architecture,
             hidden_sizes=args.hidden,
             conv_channels=args.conv_channels,
@@ -112,7 +113,6 @@ def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfi
             likelihood=args.likelihood,
             gaussian_std=args.gaussian_std,
             kl_estimator=args.kl_estimator,
-            beta=1.0 if beta is None else beta,
             mmd_weight=args.mmd_weight,
             mmd_kernel=args.mmd_kernel,
             kernel_bandwidth=args.kernel_bandwidth,
@@ -168,7 +168,7 @@ def _format_terms(terms: dict[str, float]) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from vae_core.store import get_or_train
+    from vae_core.pipeline import get_or_train
 
     model_config, train_config = configs_from_args(args)
     bar = ProgressBar()
@@ -295,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress messages")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
+    commands.add_parser("app", help="start the explorer in the browser (options go to `streamlit run`)")
     train = commands.add_parser("train", help="train a model (or reuse the stored one with the same config)")
     add_config_arguments(train)
     train.add_argument("--out", type=Path, default=None, help="store root (default: the user checkpoint store)")
@@ -334,11 +335,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def app_command(streamlit_args: list[str]) -> list[str]:
+    """The command that starts the explorer: ``streamlit run explorer_app.py`` with the
+    given Streamlit options (``--server.port 8600``, ...) passed through."""
+    from vae_core.paths import PROJECT_ROOT
+
+    return [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "explorer_app.py"), *streamlit_args]
+
+
+def run_app(streamlit_args: list[str]) -> int:
+    """Replace this process with the Streamlit server, started in the project folder so that
+    its ``.streamlit/config.toml`` applies."""
+    from vae_core.paths import PROJECT_ROOT
+
+    if not (PROJECT_ROOT / "explorer_app.py").is_file():
+        print(f"{PROG}: error: the app is not beside this package ({PROJECT_ROOT}); install it with pip install -e .", file=sys.stderr)
+        return 1
+    if any(arg in ("-h", "--help") for arg in streamlit_args):
+        print(f"usage: {PROG} app [streamlit run options]\n\nStart the explorer in the browser. Options go to "
+              "`streamlit run` unchanged, e.g. --server.port 8600 --server.headless true.")  # fmt: skip
+        return 0
+    os.chdir(PROJECT_ROOT)
+    command = app_command(streamlit_args)
+    os.execv(command[0], command)
+    return 0  # not reached: execv does not return
+
+
 def main(argv: list[str] | None = None) -> int:
     from vae_core.data import DatasetError
     from vae_core.store import CheckpointError
     from vae_core.train import TrainingDiverged
 
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["app"]:  # everything after "app" belongs to Streamlit
+        return run_app(argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

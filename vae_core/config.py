@@ -13,15 +13,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from vae_core.kinds import OBJECTIVES, describe
+
 FORMAT_VERSION = 1  # bump when the checkpoint layout or the meaning of a field changes
 
-MODEL_KINDS = ("vae", "mmd_vae", "ae", "cvae")
-MODEL_LABELS = {
-    "vae": "VAE (ELBO)",
-    "mmd_vae": "MMD-VAE (InfoVAE)",
-    "ae": "Autoencoder",
-    "cvae": "Conditional VAE",
-}
 ARCHITECTURES = ("mlp", "conv")
 LIKELIHOODS = ("bernoulli", "gaussian", "gaussian_learned", "mse", "l1")
 KL_ESTIMATORS = ("analytic", "monte_carlo")
@@ -49,7 +44,7 @@ def _check_positive(name: str, value: float, allow_zero: bool = False) -> None:
 class ModelConfig:
     """What network to build and which objective it optimises."""
 
-    model: str = "vae"  # vae | mmd_vae | ae | cvae (a beta-VAE is a vae with beta != 1)
+    model: str = "vae"  # objective: vae | mmd_vae | ae | cvae (kinds.py: a beta-VAE is a vae with beta != 1)
     architecture: str = "mlp"  # mlp | conv (conv: two strided convolutions, as in the MMD-VAE article)
     hidden_sizes: tuple[int, ...] = (400,)  # widths of the dense hidden layers, encoder order
     conv_channels: tuple[int, ...] = (32, 64)  # channels of the strided convolutions (conv only)
@@ -65,7 +60,7 @@ class ModelConfig:
     stochastic_encoder: bool = False  # mmd_vae only: Gaussian q(z|x) instead of a point code
 
     def __post_init__(self) -> None:
-        _check_choice("model", self.model, MODEL_KINDS)
+        _check_choice("model", self.model, OBJECTIVES)
         _check_choice("architecture", self.architecture, ARCHITECTURES)
         _check_choice("likelihood", self.likelihood, LIKELIHOODS)
         _check_choice("kl_estimator", self.kl_estimator, KL_ESTIMATORS)
@@ -109,12 +104,8 @@ class ModelConfig:
 
     @property
     def label(self) -> str:
-        """Short human-readable name, e.g. 'β-VAE (β=4)' or 'MMD-VAE (InfoVAE)'."""
-        if self.model == "vae" and self.beta != 1.0:
-            return f"β-VAE (β={self.beta:g})"
-        if self.model == "mmd_vae":
-            return f"MMD-VAE (λ={self.mmd_weight:g})"
-        return MODEL_LABELS[self.model]
+        """Short human-readable name, e.g. 'β-VAE (β=4)' or 'MMD-VAE (λ=300)' (see vae_core.kinds)."""
+        return describe(self)
 
 
 @dataclass(frozen=True)

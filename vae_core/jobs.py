@@ -22,8 +22,9 @@ import torch
 
 from vae_core.config import ModelConfig, TrainConfig, config_key
 from vae_core.data import load_dataset
+from vae_core.pipeline import get_or_train
 from vae_core.replay import ReplayRecorder, read_replay
-from vae_core.store import find_checkpoint, get_or_train, read_history, remove_partials, user_store_dir
+from vae_core.store import find_checkpoint, read_history, remove_partials, user_store_dir
 from vae_core.train import TrainingDiverged
 
 logger = logging.getLogger(__name__)

@@ -16,6 +16,8 @@ import torch
 
 from vae_core.config import NUM_CLASSES
 from vae_core.data import ImageDataset, load_dataset
+from vae_core.geometry import grid_points, posterior_ellipse
+from vae_core.images import tile
 from vae_core.models import LatentModel
 
 logger = logging.getLogger(__name__)
@@ -37,6 +39,14 @@ class EncodedSplit:
     def sigma(self) -> np.ndarray | None:
         """Posterior standard deviations [N, d], None for point encoders."""
         return None if self.logvar is None else np.exp(0.5 * self.logvar)
+
+    def ellipses(self, count: int) -> list[tuple[float, float, float, float]]:
+        """(mu_x, mu_y, sigma_x, sigma_y) of the first ``count`` posteriors in the first two
+        dimensions ([] for point encoders), as the latent map draws them."""
+        sigma = self.sigma
+        if sigma is None or count <= 0:
+            return []
+        return [posterior_ellipse(mu, s) for mu, s in zip(self.mu[:count], sigma[:count])]
 
     def __len__(self) -> int:
         return self.labels.shape[0]
@@ -135,34 +145,6 @@ def decode(model: LatentModel, z, label=None) -> np.ndarray:
     return images[0] if single else images
 
 
-def tile(images: np.ndarray, rows: int, cols: int, pad: int = 0) -> np.ndarray:
-    """Arrange images [rows*cols, H, W] (row-major) into one uint8 mosaic [rows*(H+pad)-pad, cols*(W+pad)-pad]."""
-    images = np.asarray(images)
-    count, height, width = images.shape
-    if count != rows * cols:
-        raise ValueError(f"{count} images do not fill a {rows}x{cols} grid")
-    mosaic = np.full((rows * (height + pad) - pad, cols * (width + pad) - pad), 255, dtype=np.uint8)
-    pixels = np.clip(np.rint(images * 255.0), 0, 255).astype(np.uint8)
-    for index in range(count):
-        r, c = divmod(index, cols)
-        top, left = r * (height + pad), c * (width + pad)
-        mosaic[top : top + height, left : left + width] = pixels[index]
-    return mosaic
-
-
-def data_extent(codes: np.ndarray, quantile: float = 0.005, margin: float = 0.05) -> tuple[float, float, float, float]:
-    """(x_min, x_max, y_min, y_max) of the region 2-D codes occupy, ignoring the outermost
-    ``quantile`` on each side, widened by ``margin`` of the span."""
-    codes = np.asarray(codes, dtype=np.float64)
-    if codes.ndim != 2 or codes.shape[1] < 2 or len(codes) == 0:
-        raise ValueError("need an [N, >=2] array of codes")
-    low = np.quantile(codes[:, :2], quantile, axis=0)
-    high = np.quantile(codes[:, :2], 1.0 - quantile, axis=0)
-    span = np.maximum(high - low, 1e-6)
-    low, high = low - margin * span, high + margin * span
-    return float(low[0]), float(high[0]), float(low[1]), float(high[1])
-
-
 @dataclass(frozen=True)
 class GridDecode:
     """A decoded regular grid over a rectangle of a 2-D latent space.
@@ -176,19 +158,6 @@ class GridDecode:
     images: np.ndarray  # float32 [n, n, 28, 28]; images[r, c] decodes (xs[c], ys[n - 1 - r])
     mosaic: np.ndarray  # uint8 [n * 28, n * 28]
     extent: tuple[float, float, float, float]  # x_min, x_max, y_min, y_max of the whole mosaic
-
-
-def grid_points(extent: tuple[float, float, float, float], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cell centres of an n x n grid covering ``extent``: xs [n], ys [n], increasing."""
-    x_min, x_max, y_min, y_max = extent
-    if not (x_max > x_min and y_max > y_min) or not np.isfinite(extent).all():
-        raise ValueError(f"invalid extent {extent}")
-    if n < 1:
-        raise ValueError("a grid needs n >= 1")
-    step_x, step_y = (x_max - x_min) / n, (y_max - y_min) / n
-    xs = (x_min + step_x * (np.arange(n) + 0.5)).astype(np.float32)
-    ys = (y_min + step_y * (np.arange(n) + 0.5)).astype(np.float32)
-    return xs, ys
 
 
 def decode_grid(

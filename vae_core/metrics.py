@@ -14,7 +14,8 @@ import numpy as np
 import torch
 
 from vae_core.data import ImageDataset, load_dataset
-from vae_core.latent import EncodedSplit, encode_dataset, grid_points
+from vae_core.geometry import grid_points
+from vae_core.latent import EncodedSplit, encode_dataset
 from vae_core.losses import gaussian_log_density, mmd, reconstruction_per_image, standard_normal_log_density
 from vae_core.models import LatentModel
 from vae_core.train import evaluate_terms

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vae_core.config import IMAGE_SHAPE, NUM_CLASSES, ModelConfig
+from vae_core.config import IMAGE_SHAPE, NUM_CLASSES, ModelConfig, TrainConfig, config_key
 
 IMAGE_PIXELS = math.prod(IMAGE_SHAPE)  # 784
 
@@ -84,13 +85,17 @@ class ConvImage(nn.Module):
 class LatentModel(nn.Module):
     """Encoder q(z|x) (or a point code), decoder p(x|z), optional class conditioning.
 
-    Attributes: ``config`` (the ModelConfig it was built from) and, for
-    ``likelihood='gaussian_learned'``, a learned scalar ``log_std``.
+    Attributes: ``config`` (the ModelConfig it was built from), for
+    ``likelihood='gaussian_learned'`` a learned scalar ``log_std``, and where its
+    weights come from once that is known (see :meth:`set_origin`).
     """
 
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
+        self.train_config: TrainConfig | None = None  # how the weights were trained, once known
+        self.checkpoint_key: str | None = None  # config_key of the checkpoint holding these weights
+        self.checkpoint_path: Path | None = None  # that checkpoint's folder
         d = config.latent_dim
         n_cond = NUM_CLASSES if config.is_conditional else 0
         stats = 2 * d if config.has_stochastic_encoder else d
@@ -115,6 +120,12 @@ class LatentModel(nn.Module):
             self.log_std = nn.Parameter(torch.tensor(math.log(0.1)))
         else:
             self.log_std = None
+
+    def set_origin(self, train_config: TrainConfig, checkpoint_path: Path | None = None) -> None:
+        """Record how the weights were trained and, when stored, the checkpoint that holds them."""
+        self.train_config = train_config
+        self.checkpoint_path = checkpoint_path
+        self.checkpoint_key = config_key(self.config, train_config) if checkpoint_path is not None else None
 
     def _one_hot(self, y: torch.Tensor | None, batch: int, device) -> torch.Tensor | None:
         if not self.config.is_conditional:

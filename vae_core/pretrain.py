@@ -16,27 +16,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vae_core.config import ModelConfig, TrainConfig
+from vae_core.kinds import kind_of
 from vae_core.paths import shipped_checkpoints_dir
+from vae_core.pipeline import training_facts
 from vae_core.replay import ReplayRecorder
-from vae_core.store import checkpoint_name, load_model, read_history, save_model, training_facts
+from vae_core.store import checkpoint_name, load_model, read_history, save_model
 
 logger = logging.getLogger(__name__)
-
-ROLES = {
-    "vae": "ELBO VAE, 2-D",
-    "mmd_vae": "MMD-VAE, 2-D",
-    "ae": "plain autoencoder, 2-D",
-    "cvae": "conditional VAE, 2-D",
-    "vae_10d": "ELBO VAE, 10-D (projections page)",
-}
-
 
 @dataclass(frozen=True)
 class ShippedModel:
     dataset: str
-    role: str  # a key of ROLES
+    role: str  # its place in the catalogue: vae | mmd_vae | ae | cvae | vae_10d (one per dataset)
     model_config: ModelConfig
     train_config: TrainConfig
+
+    @property
+    def title(self) -> str:
+        """e.g. 'VAE (ELBO), 2-D' (the kind's label from vae_core.kinds)."""
+        return f"{kind_of(self.model_config).label}, {self.model_config.latent_dim}-D"
 
     @property
     def name(self) -> str:
@@ -79,6 +77,7 @@ def _entries(dataset: str) -> list[ShippedModel]:
 
 
 CATALOG: tuple[ShippedModel, ...] = tuple(_entries("mnist") + _entries("fashion-mnist"))
+ROLES = {entry.role: entry.title for entry in CATALOG}  # role -> title, in catalogue order
 
 
 def shipped_model(dataset: str, role: str, latent_dim: int | None = None) -> ShippedModel | None:
@@ -107,7 +106,7 @@ def pretrain(
     selected = [e for e in CATALOG if (not datasets or e.dataset in datasets) and (not roles or e.role in roles)]
     written = []
     for index, entry in enumerate(selected, 1):
-        on_message(f"[{index}/{len(selected)}] {entry.dataset} {ROLES[entry.role]}: training {entry.train_config.epochs} epochs")
+        on_message(f"[{index}/{len(selected)}] {entry.dataset} {entry.title}: training {entry.train_config.epochs} epochs")
         recorder = ReplayRecorder(entry.dataset)
 
         def record(epoch_record, model, recorder=recorder) -> None:

@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from vae_core.data import CLASS_NAMES, load_dataset
-from vae_core.latent import data_extent, decode_grid, encode_dataset, interpolate_codes, sample_prior, tile
+from vae_core.geometry import square_extent
+from vae_core.images import tile
+from vae_core.latent import decode_grid, encode_dataset, interpolate_codes, sample_prior
 from vae_core.paths import PROJECT_ROOT
 from vae_core.pretrain import CATALOG, ROLES, ShippedModel, shipped_history
 from vae_core.viz import CLASS_COLOURS
@@ -144,21 +146,15 @@ def _scatter(ax, codes, labels, names, title, extent):
     ax.set_ylabel("z₂")
 
 
-def _square_extent(codes: list[np.ndarray]) -> tuple[float, float, float, float]:
-    extents = [data_extent(c) for c in codes]
-    half = max(max(abs(e[0]), abs(e[1]), abs(e[2]), abs(e[3])) for e in extents) + 0.2
-    return (-half, half, -half, half)
-
-
 def latent_figure(dataset: str, models: dict, path: Path, shared_axes: bool = True) -> None:
     """Test-set latent means per model, side by side; the same axes for all when ``shared_axes``."""
     plt = _plt()
     names = CLASS_NAMES[dataset]
     codes = {role: encode_dataset(model, dataset, "test") for role, model in models.items()}
-    common = _square_extent([c.mu for c in codes.values()])
+    common = square_extent(*[c.mu for c in codes.values()])
     fig, axes = plt.subplots(1, len(models), figsize=(5.2 * len(models), 5.2))
     for ax, (role, encoded) in zip(np.atleast_1d(axes), codes.items()):
-        extent = common if shared_axes else _square_extent([encoded.mu])
+        extent = common if shared_axes else square_extent(encoded.mu)
         _scatter(ax, encoded.mu, encoded.labels, names, ROLES[role], extent)
     handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=10, markerscale=5, frameon=False)

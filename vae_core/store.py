@@ -14,17 +14,12 @@ Loading reads JSON and safetensors only: nothing is ever unpickled.
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import errno
-import fcntl
 import json
 import logging
 import os
 import re
 import shutil
 import tempfile
-import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,8 +226,8 @@ def read_checkpoint_info(path: str | os.PathLike) -> CheckpointInfo:
 def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> LatentModel:
     """Rebuild a model from a checkpoint folder alone, in eval mode.
 
-    The model carries ``.config`` (ModelConfig), ``.train_config``, ``.checkpoint_key``
-    and ``.checkpoint_path``. Raises :class:`CheckpointError` for anything amiss:
+    The model carries ``.config`` (ModelConfig) and its origin (``.train_config``,
+    ``.checkpoint_key``, ``.checkpoint_path``). Raises :class:`CheckpointError` for anything amiss:
     missing or truncated files, wrong tensor names or shapes, foreign formats.
     """
     info = read_checkpoint_info(path)
@@ -260,9 +255,7 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> L
             raise CheckpointError(f"{weights_path}: tensor {name} holds NaN or infinite values")
     model.load_state_dict({k: v.to(torch.float32) for k, v in state.items()})
     model.to(device).eval()
-    model.train_config = info.train_config
-    model.checkpoint_key = info.key
-    model.checkpoint_path = info.path
+    model.set_origin(info.train_config, info.path)
     return model
 
 
@@ -339,112 +332,3 @@ def find_checkpoint(
             except CheckpointError as error:
                 logger.warning("ignoring %s", error)
     return None
-
-
-@dataclass
-class StoredModel:
-    """What :func:`get_or_train` hands back."""
-
-    model: LatentModel
-    path: Path | None  # None when the model could not be saved (see save_error)
-    trained: bool  # False: it came from the store
-    result: Any = None  # the TrainResult when trained now
-    save_error: str | None = None  # why saving failed; the model is still usable in memory
-
-
-_key_locks: dict[str, threading.Lock] = {}
-_key_locks_guard = threading.Lock()
-
-
-@contextlib.contextmanager
-def _training_lock(root: Path, key: str):
-    """Serialise work on one key across threads (a lock) and processes (flock)."""
-    with _key_locks_guard:
-        lock = _key_locks.setdefault(key, threading.Lock())
-    with lock:
-        handle = None
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-            handle = open(root / f".lock-{key}", "w")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        except OSError as error:
-            if error.errno not in (errno.EROFS, errno.EACCES, errno.ENOSPC, errno.EPERM):
-                raise
-            handle = None  # read-only store: the thread lock alone still holds
-        try:
-            yield
-        finally:
-            if handle is not None:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-                handle.close()
-
-
-def get_or_train(
-    model_config: ModelConfig,
-    train_config: TrainConfig,
-    root: str | os.PathLike | None = None,
-    roots: list[str | os.PathLike] | None = None,
-    replay=None,
-    **train_kwargs,
-) -> StoredModel:
-    """Return the stored model for these configs, or train, store and return it.
-
-    Two callers asking for the same configs at once: one trains, the other waits
-    for it and loads the result. A run stopped early is stored under its config
-    with ``epochs`` set to the epochs it completed. Its metrics are the test terms
-    of its best epoch and the training facts. ``replay``: a :class:`vae_core.replay.ReplayRecorder`
-    that the caller's ``on_epoch`` feeds; its codes are stored with the checkpoint.
-    """
-    from vae_core.train import train  # here, not at import: store users need no training code
-
-    write_root = Path(root) if root is not None else user_store_dir()
-    search = [Path(r) for r in (roots if roots is not None else default_roots())]
-    if write_root not in search:
-        search.append(write_root)
-    key = config_key(model_config, train_config)
-    with _training_lock(write_root, key):
-        found = find_checkpoint(model_config, train_config, search)
-        if found is not None:
-            return StoredModel(model=load_model(found), path=found, trained=False)
-        result = train(model_config, train_config, **train_kwargs)
-        model = result.model
-        model.train_config = train_config
-        if result.epochs_completed == 0:
-            return StoredModel(
-                model=model, path=None, trained=True, result=result, save_error="no epoch finished, nothing to save"
-            )
-        saved_config = train_config
-        if result.stop_reason == "stopped":
-            saved_config = dataclasses.replace(train_config, epochs=result.epochs_completed)
-        metrics = training_facts(result)
-        try:
-            codes = None if replay is None else replay.codes[: result.epochs_completed]
-            path = save_model(model, saved_config, write_root, metrics, [r.to_dict() for r in result.history], replay=codes)
-        except CheckpointWriteError as error:
-            logger.warning("%s; the model is kept in memory only", error)
-            return StoredModel(model=model, path=None, trained=True, result=result, save_error=str(error))
-        model.train_config = saved_config
-        model.checkpoint_key = config_key(model_config, saved_config)
-        model.checkpoint_path = path
-        return StoredModel(model=model, path=path, trained=True, result=result)
-
-
-def training_facts(result) -> dict[str, Any]:
-    """Metrics every stored run carries: final test terms and how training went."""
-    from vae_core.models import count_parameters
-
-    last = result.history[-1] if result.history else None
-    best = next((r for r in result.history if r.epoch == result.best_epoch), last)
-    return {
-        "test": dict(best.test) if best else {},
-        "training": {
-            "epochs_completed": result.epochs_completed,
-            "epochs_requested": result.train_config.epochs,
-            "best_epoch": result.best_epoch,
-            "stop_reason": result.stop_reason,
-            "wall_time_s": round(result.wall_time, 2),
-            "parameters": count_parameters(result.model),
-            "device": str(next(result.model.parameters()).device),
-            "torch_version": torch.__version__,
-        },
-    }

@@ -321,5 +321,6 @@ def train(
         model.load_state_dict(best_state)
         result.best_epoch = min(result.history, key=lambda r: r.test["loss"]).epoch
     model.eval()
+    model.set_origin(train_config)
     result.wall_time = time.perf_counter() - start_time
     return result

@@ -1,0 +1,141 @@
+"""The frame every page runs in: navigation, page settings, the sidebar's dataset and
+model pickers (shared by all pages through session state), and the page guards."""
+
+from __future__ import annotations
+
+import contextvars
+
+import streamlit as st
+
+from explorer import cache, links, session
+from explorer.catalog import DATASET_LABELS, ModelEntry
+from vae_core.store import CheckpointError
+
+PAGES = (  # script, title, icon, what the tour says of it
+    ("pages/1_Train_live.py", "Train live", ":material/model_training:", "Train a model and watch its latent space organise itself"),
+    ("pages/2_Latent_map.py", "Latent map", ":material/map:", "Click anywhere in the latent plane to decode it"),
+    ("pages/3_Interpolate.py", "Interpolate", ":material/timeline:", "Walk between two images through latent space"),
+    ("pages/4_ELBO_vs_MMD.py", "ELBO vs MMD", ":material/compare:", "Compare how the two objectives lay out the same data"),
+    ("pages/5_Projections.py", "Projections", ":material/scatter_plot:", "t-SNE / UMAP / PCA views of wider latent spaces and pixels"),
+    ("pages/6_Beta_lambda.py", "β / λ sweep", ":material/tune:", "Slide β or λ and watch the trade-off between reconstruction and prior"),
+)  # fmt: skip
+
+_frame_drawn = contextvars.ContextVar("explorer_frame_drawn", default=False)
+
+
+def navigation(home):
+    """``st.navigation`` over the Home page (a function) and the scripts in ``pages/``."""
+    pages = [st.Page(home, title="Home", icon=":material/home:", default=True)]
+    pages += [st.Page(script, title=title, icon=icon) for script, title, icon, _ in PAGES]
+    return st.navigation(pages)
+
+
+def run(home) -> None:
+    """explorer_app.py's whole body: navigation, the frame, then the chosen page."""
+    page = navigation(home)
+    frame()
+    token = _frame_drawn.set(True)
+    try:
+        page.run()
+    finally:
+        _frame_drawn.reset(token)
+
+
+def ensure_frame() -> None:
+    """Each page calls this first, so it has the frame however it was reached.
+
+    Until ``st.navigation`` has run once in a server process, Streamlit treats the
+    ``pages/`` folder as an old-style multipage app: the first visit straight to a page
+    URL (a shared link after a restart) runs that page without explorer_app.py. The page
+    then makes the run explorer_app.py would have made (navigation, which ends that mode
+    for this server, the frame, and this page again) and stops its own first pass."""
+    if _frame_drawn.get():
+        return
+    from explorer.home import home
+
+    run(home)
+    st.stop()
+
+
+def frame() -> None:
+    """What every page shares: page settings, a shared link's state, the sidebar picker."""
+    st.set_page_config(page_title="VAE Latent Explorer", page_icon=":material/explore:", layout="wide")
+    links.apply_link(cache.catalog())
+    st.sidebar.markdown("### What to explore")
+    entry = select_model()
+    st.query_params.from_dict({"model": entry.name} if entry else {})
+    if st.session_state.get(session.LINK_WARNING):
+        st.sidebar.warning(st.session_state.pop(session.LINK_WARNING))
+
+
+def select_model(widget_key: str = "sidebar_model") -> ModelEntry | None:
+    """The sidebar's dataset and model pickers (kept in session state, shared by all pages)."""
+    catalog = cache.catalog()
+    datasets = catalog.datasets()
+    state = st.session_state
+    if state.get(session.DATASET) not in datasets:
+        state[session.DATASET] = datasets[0]
+    # The widgets mirror the shared state, so a page (or a link) that changes the
+    # model moves the pickers too.
+    dataset_key, model_key = f"{widget_key}_dataset", f"{widget_key}_name"
+
+    def dataset_changed() -> None:
+        state[session.DATASET] = state[dataset_key]
+        state.pop(session.MODEL, None)
+
+    def model_changed() -> None:
+        state[session.MODEL] = state[model_key]
+
+    state[dataset_key] = state[session.DATASET]
+    dataset = st.sidebar.selectbox(
+        "Dataset", datasets, format_func=DATASET_LABELS.get, key=dataset_key, on_change=dataset_changed
+    )
+    choices = catalog.select(dataset)
+    if not choices:
+        st.sidebar.info("No model for this dataset yet: train one on the **Train live** page.")
+        return None
+    by_name = {e.name: e for e in choices}
+    if state.get(session.MODEL) not in by_name:
+        fallback = catalog.default(dataset)
+        state[session.MODEL] = fallback.name if fallback else choices[0].name
+    state[model_key] = state[session.MODEL]
+    name = st.sidebar.selectbox(
+        "Model",
+        list(by_name),
+        format_func=lambda n: by_name[n].title,
+        key=model_key,
+        on_change=model_changed,
+        help="Shipped models and every model trained on this server.",
+    )
+    state[session.MODEL] = name
+    return by_name[name]
+
+
+def open_model(entry: ModelEntry) -> None:
+    """Make ``entry`` the sidebar's choice (for the pages that switch models)."""
+    st.session_state[session.DATASET], st.session_state[session.MODEL] = entry.dataset, entry.name
+
+
+def current_dataset() -> str:
+    return st.session_state.get(session.DATASET, "mnist")
+
+
+def current_entry() -> ModelEntry | None:
+    """The model chosen in the sidebar, or None."""
+    return cache.catalog().find(st.session_state.get(session.MODEL))
+
+
+def require_model(entry: ModelEntry | None, min_dim: int = 1) -> ModelEntry:
+    """Stop the page with a helpful message when there is no usable model."""
+    if entry is None:
+        st.info("Pick a model in the sidebar, or train one on the **Train live** page.")
+        st.stop()
+    if entry.latent_dim < min_dim:
+        st.info(f"This page needs a latent space of at least {min_dim} dimensions; {entry.title} has {entry.latent_dim}.")
+        st.stop()
+    try:
+        cache.get_model(entry.name)
+    except CheckpointError as error:
+        st.error(f"This model cannot be opened: {error}")
+        st.stop()
+    return entry

@@ -1,0 +1,47 @@
+"""The Home page: what a VAE and an MMD-VAE are, the models on this server, the tour."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer import cache
+from explorer.catalog import DATASET_LABELS, metric_row
+from vae_core.viz import vae_diagram
+
+
+def home() -> None:
+    from explorer.frame import PAGES
+
+    st.title("VAE Latent Explorer")
+    st.markdown(
+        "A **variational autoencoder (VAE)** squeezes each image through a tiny code *z*: an "
+        "encoder maps the image to a small Gaussian cloud in latent space, a decoder turns any "
+        "point of that space back into an image. Training balances two wishes: reconstruct the "
+        "image well, and keep every image's cloud close to a standard normal prior, so that the "
+        "whole plane decodes to something sensible. With a **two-dimensional** latent space you "
+        "can look at all of it at once."
+    )
+    st.plotly_chart(vae_diagram("vae"), key="home_diagram_vae", config={"displayModeBar": False})
+    st.markdown(
+        "The **MMD-VAE** (InfoVAE) keeps the encoder and decoder but changes the second wish: "
+        "instead of pulling *each* image's code towards the prior, it asks only that the cloud of "
+        "*all* codes looks like the prior, measured by the maximum mean discrepancy. Codes may then "
+        "be sharp and far apart, and the layout changes — the **ELBO vs MMD** page shows how."
+    )
+    st.plotly_chart(vae_diagram("mmd_vae"), key="home_diagram_mmd", config={"displayModeBar": False})
+
+    st.subheader("Models ready to explore")
+    entries = cache.catalog().entries
+    if entries:
+        rows = [
+            {"dataset": DATASET_LABELS[e.dataset], **metric_row(e), "origin": "shipped" if e.shipped else "trained here"}
+            for e in entries
+        ]
+        st.dataframe(rows, hide_index=True, width="stretch")
+        st.caption("Numbers on each model's test split; − where a number does not apply (a plain autoencoder has no ELBO).")
+    else:
+        st.info("No stored models yet: train one on the **Train live** page.")
+
+    st.subheader(f"A tour in {len(PAGES)} steps")
+    for step, (script, _, _, blurb) in enumerate(PAGES, 1):
+        st.page_link(script, label=f"{step}. {blurb}")

@@ -1,0 +1,192 @@
+"""Plain results for the pages: decoded points, neighbours, uploads, walks, grids, codes.
+
+Each function takes what widgets give (checkpoint names, coordinates, indices), does the
+model work through :mod:`vae_core`, and hands back uint8 images ready to show (enlarged
+with crisp pixels), bytes to download, or small dataclasses of numbers, so that pages
+never hold a torch object or do array maths.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from explorer import cache
+from vae_core.config import NUM_CLASSES
+from vae_core.geometry import Extent, pad_code, posterior_ellipse
+from vae_core.images import gif_bytes, png_bytes, tile, upscale
+from vae_core.latent import decode, decode_all_classes, decode_grid, decode_path, encode_images, interpolate, nearest_codes
+from vae_core.store import resolve_checkpoint, zip_checkpoint
+from vae_core.uploads import UploadError, prepare_image
+
+__all__ = ["UploadError"]  # plus the functions and results below
+
+
+@dataclass(frozen=True)
+class DecodedPoint:
+    """A map position decoded by one model."""
+
+    point: tuple[float, float]  # the position on the map (the first two latent coordinates)
+    image: np.ndarray  # uint8 [size, size]
+    radius: float  # distance from the origin, in prior standard deviations
+    held_at_zero: int  # latent coordinates beyond the map's two, held at 0
+    every_class: np.ndarray | None  # conditional VAE: the same code drawn as each class, one uint8 strip
+
+    @property
+    def png(self) -> bytes:
+        return png_bytes(self.image)
+
+
+def decode_point(name: str, point, label: int | None = None, size: int = 280) -> DecodedPoint:
+    """Decode a map position. ValueError for coordinates that are not finite numbers."""
+    model = cache.get_model(name)
+    code = pad_code(point, model.config.latent_dim)
+    image = decode(model, code, label)
+    strip = None
+    if model.config.is_conditional:
+        strip = upscale(tile(decode_all_classes(model, code), 1, NUM_CLASSES, pad=2), 3 * 298)
+    x, y = (float(v) for v in code[:2])
+    return DecodedPoint((x, y), upscale(image, size), math.hypot(x, y), model.config.latent_dim - 2, strip)
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """The real test images whose codes lie nearest to a position."""
+
+    mosaic: np.ndarray  # uint8, two rows of images, enlarged
+    captions: list[str]  # "class (distance)" per image, nearest first
+
+
+def neighbours(name: str, point, rows: int = 2, columns: int = 4) -> Neighbours:
+    """The rows x columns test images nearest to ``point`` in the map's two dimensions."""
+    codes = cache.encoded(name)
+    index, distances = nearest_codes(codes.mu[:, :2], np.asarray(point, np.float32)[:2], k=rows * columns)
+    images = cache.get_dataset(codes.dataset, "test").images[index, 0].numpy()
+    names = cache.class_names(codes.dataset)
+    mosaic = tile(images, rows, columns, pad=2)
+    captions = [f"{names[codes.labels[i]]} ({d:.2f})" for i, d in zip(index, distances)]
+    return Neighbours(upscale(mosaic, 3 * mosaic.shape[1]), captions)
+
+
+@dataclass(frozen=True)
+class PlacedUpload:
+    """A user's image prepared like the data and placed in a model's latent space."""
+
+    prepared: np.ndarray  # uint8, the 28x28 image the encoder saw, enlarged
+    reconstruction: np.ndarray  # uint8, decoded from its posterior mean, enlarged
+    mean: tuple[float, float]  # posterior mean in the map's two dimensions
+    ellipse: tuple[float, float, float, float] | None  # (mu_x, mu_y, sigma_x, sigma_y); None for point encoders
+
+
+def place_upload(name: str, data: bytes, label: int | None = None, size: int = 112) -> PlacedUpload:
+    """Prepare, encode and reconstruct an uploaded picture; UploadError says why one is refused."""
+    model = cache.get_model(name)
+    prepared = prepare_image(data)
+    mu, logvar = encode_images(model, prepared[None, None], None if label is None else [label])
+    reconstruction = decode(model, mu[0], label)
+    ellipse = None if logvar is None else posterior_ellipse(mu[0], np.exp(0.5 * logvar[0]))
+    return PlacedUpload(upscale(prepared, size), upscale(reconstruction, size), (float(mu[0, 0]), float(mu[0, 1])), ellipse)
+
+
+def prior_point(seed: int | None = None) -> list[float]:
+    """A position drawn from the prior N(0, I) in the map's two dimensions."""
+    return np.random.default_rng(seed).standard_normal(2).astype(float).tolist()
+
+
+def test_ellipses(name: str, count: int) -> list[tuple[float, float, float, float]]:
+    """Posterior ellipses of the first ``count`` test images ([] for point encoders)."""
+    return cache.encoded(name).ellipses(count)
+
+
+def test_image(dataset: str, index: int, size: int = 84) -> np.ndarray:
+    return upscale(cache.get_dataset(dataset, "test").images[index, 0].numpy(), size)
+
+
+def class_members(dataset: str, label: int) -> list[int]:
+    """Test-set indices of one class, in order."""
+    return np.flatnonzero(cache.get_dataset(dataset, "test").labels.numpy() == label).tolist()
+
+
+def test_codes(name: str, indices: list[int]) -> list[np.ndarray]:
+    """Posterior means of some test images (the codes a walk between them starts from)."""
+    return list(cache.encoded(name).mu[indices])
+
+
+@dataclass(frozen=True)
+class Walk:
+    """A path through latent space and its decoded frames."""
+
+    path: np.ndarray  # float32 [steps, d]
+    frames: np.ndarray  # float32 [steps, 28, 28] in [0, 1]
+
+    @property
+    def steps(self) -> int:
+        return len(self.path)
+
+    def frame(self, index: int, size: int = 224) -> np.ndarray:
+        return upscale(self.frames[index], size)
+
+    def point(self, index: int) -> list[float]:
+        return self.path[index].astype(float).tolist()
+
+    def strip(self, scale: int = 3) -> np.ndarray:
+        strip = tile(self.frames, 1, self.steps)
+        return upscale(strip, scale * strip.shape[1])
+
+    def strip_png(self) -> bytes:
+        return png_bytes(self.strip())
+
+    def gif(self, size: int = 168) -> bytes:
+        return gif_bytes(self.frames, size=size)
+
+    @property
+    def map_path(self) -> np.ndarray:
+        return self.path[:, :2]
+
+
+def walk(name: str, start, end, steps: int, method: str = "linear", label: int | None = None) -> Walk:
+    """Interpolate (linear or slerp) between two codes or map positions and decode the frames."""
+    dim = cache.get_model(name).config.latent_dim
+    path = interpolate(pad_code(start, dim), pad_code(end, dim), steps, method)
+    result = decode_path(cache.get_model(name), path, label)
+    return Walk(result.path, result.frames)
+
+
+def decoded_grid(name: str, extent: Extent, n: int = 12, size: int = 336) -> np.ndarray:
+    """An n x n grid of decodings over ``extent``, enlarged."""
+    return upscale(decode_grid(cache.get_model(name), extent, n).mosaic, size)
+
+
+def replay(name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The stored per-epoch codes of a checkpoint and their labels, when it has a 2-D replay."""
+    codes = cache.replay_codes(name)
+    if codes is None or len(codes) < 2 or codes.shape[2] < 2:
+        return None
+    return codes, cache.encoded(name).labels[: codes.shape[1]]
+
+
+def paired_codes(first: str, second: str, rows=None, count: int = 300, limit: int = 600):
+    """The same test images under two models: (codes_a [n, 2], codes_b [n, 2], labels [n]) for
+    ``rows`` (a selection; at most ``limit``) or ``count`` random ones."""
+    a, b = cache.encoded(first), cache.encoded(second)
+    if rows is None:
+        rows = np.random.default_rng(0).choice(len(a), count, replace=False)
+    rows = np.asarray(rows, np.int64)[:limit]
+    return a.mu[rows, :2], b.mu[rows, :2], a.labels[rows]
+
+
+def projection_inputs(dataset: str, name: str | None, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """What the Projections page projects: the first ``count`` test images' pixels
+    (``name`` None) or their codes under a model, with their labels."""
+    test = cache.get_dataset(dataset, "test")
+    labels = test.labels[:count].numpy()
+    if name is None:
+        return test.images[:count].reshape(count, -1).numpy(), labels
+    return cache.encoded(name).mu[:count], labels
+
+
+def checkpoint_zip(name: str) -> bytes:
+    """A checkpoint folder as a zip for download."""
+    return zip_checkpoint(resolve_checkpoint(name))

@@ -1,0 +1,157 @@
+"""Training from the app: the Train live form, the server's job pool, the β / λ families.
+
+The form's values become configurations here (with the form's own checks); jobs run in
+the shared :class:`vae_core.jobs.JobManager`; what a running job shows (codes after each
+epoch, reconstructions) comes back as arrays ready for the figure builders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from explorer import cache
+from vae_core.config import ModelConfig, TrainConfig
+from vae_core.families import FAMILIES, FAMILY_EPOCHS, Family
+from vae_core.geometry import Extent, square_extent
+from vae_core.images import upscale
+from vae_core.jobs import DONE, FAILED, FINISHED, QUEUED, RUNNING, STOPPED, JobSnapshot, TrainingJob
+from vae_core.kinds import KINDS, get_kind
+
+__all__ = ["DONE", "FAILED", "FAMILIES", "FAMILY_EPOCHS", "FINISHED", "QUEUED", "RUNNING", "STOPPED"]
+
+KIND_LABELS = {kind.name: kind.label for kind in KINDS.values()}  # the form's model choices
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
+BATCH_SIZES = (32, 64, 128, 256, 512)
+SUBSETS = {"all 60,000": 0, "20,000": 20_000, "5,000 (fast demo)": 5_000}
+KERNELS = {"imq": "inverse multiquadric", "rbf": "Gaussian (RBF)"}
+
+
+@dataclass(frozen=True)
+class TrainForm:
+    """The Train live form's values, as its widgets give them."""
+
+    dataset: str
+    kind: str  # a vae_core.kinds name
+    architecture: str
+    hidden: str  # widths as typed, e.g. "512,256"
+    latent_dim: int
+    beta: float
+    mmd_weight: float
+    kernel: str
+    epochs: int
+    learning_rate: float
+    batch_size: int
+    subset: str  # a key of SUBSETS
+    seed: int
+
+
+def parse_widths(text: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise ValueError("hidden layer widths must be positive whole numbers separated by commas, e.g. 512,256")
+    return tuple(int(p) for p in parts)
+
+
+def configs(form: TrainForm) -> tuple[ModelConfig, TrainConfig]:
+    """The configurations the form asks for; ValueError with a sentence for the user."""
+    kind = get_kind(form.kind)
+    fields = {"beta": float(form.beta)} if "beta" in kind.settings else {}
+    model_config = ModelConfig(
+        **kind.config_fields(**fields),
+        architecture=form.architecture,
+        hidden_sizes=parse_widths(form.hidden),
+        latent_dim=int(form.latent_dim),
+        mmd_weight=float(form.mmd_weight),
+        mmd_kernel=form.kernel,
+    )
+    subset = SUBSETS[form.subset]
+    train_config = TrainConfig(
+        dataset=form.dataset,
+        epochs=int(form.epochs),
+        batch_size=int(form.batch_size),
+        learning_rate=float(form.learning_rate),
+        train_subset=subset,
+        seed=int(form.seed),
+        lr_schedule="cosine",
+    )
+    if subset and form.batch_size > subset:
+        raise ValueError(f"batch size {form.batch_size} is larger than the {subset} training images")
+    return model_config, train_config
+
+
+def submit(model_config: ModelConfig, train_config: TrainConfig) -> str:
+    """Start (or queue, or share) a training; its job id."""
+    return cache.job_manager().submit(model_config, train_config).job_id
+
+
+def job(job_id: str | None) -> TrainingJob | None:
+    return cache.job_manager().get(job_id) if job_id else None
+
+
+@dataclass(frozen=True)
+class LiveCodes:
+    """The fixed test subset's codes as a job recorded them, epoch by epoch."""
+
+    frames: np.ndarray  # float32 [epochs, n, d]
+    labels: np.ndarray  # int64 [n]
+
+    @property
+    def latest(self) -> np.ndarray:
+        return self.frames[-1]
+
+    @property
+    def epochs(self) -> int:
+        return len(self.frames)
+
+    @property
+    def dims(self) -> int:
+        return self.frames.shape[2]
+
+    @property
+    def extent(self) -> Extent:
+        return square_extent(self.latest)
+
+
+def live_codes(snapshot: JobSnapshot) -> LiveCodes | None:
+    if not snapshot.live_codes:
+        return None
+    return LiveCodes(np.stack(snapshot.live_codes), np.asarray(snapshot.live_labels))
+
+
+def reconstructions(snapshot: JobSnapshot, size: int = 56) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
+    """The job's few test images and their latest reconstructions, enlarged."""
+    if snapshot.reconstructions is None:
+        return None
+    originals, recon = snapshot.reconstructions
+    return [upscale(i, size) for i in originals], [upscale(i, size) for i in recon]
+
+
+# --- β / λ families ---------------------------------------------------------------
+
+
+def family_members(family: Family, dataset: str) -> dict[float, str | None]:
+    """Each value of the family -> its stored checkpoint name, or None while untrained."""
+    return {value: family.stored_name(dataset, value) for value in family.values}
+
+
+def submit_member(family: Family, dataset: str, value: float) -> str:
+    return submit(*family.configs(dataset, value))
+
+
+def family_terms(family: Family, members: dict[float, str | None]) -> pd.DataFrame | None:
+    """Test loss terms of the trained members, indexed by the family's weight (None while none is trained)."""
+    catalog = cache.catalog()
+    rows = []
+    for value, name in members.items():
+        entry = catalog.find(name) if name else None
+        if entry is None:
+            continue
+        test = entry.metrics.get("test", {})
+        rows.append({family.symbol: value, "reconstruction (nats)": test.get("recon"), "KL (nats)": test.get("kl"),
+                     "MMD": test.get("mmd")})  # fmt: skip
+    if not rows:
+        return None
+    return pd.DataFrame(rows).set_index(family.symbol).dropna(axis=1, how="all")

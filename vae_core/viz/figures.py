@@ -1,0 +1,199 @@
+"""Plotly figures other than the latent map: paired maps, replays, training curves,
+projections, histograms and the model diagram. Pure functions of numpy arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas  # noqa: F401  plotly imports pandas lazily on first use; importing it here, once, keeps
+import plotly.graph_objects as go  # two server threads drawing their first figures from seeing it half-imported
+from plotly.subplots import make_subplots
+
+from vae_core.geometry import Extent, square_extent
+from vae_core.viz.latent_map import MAP_HEIGHT, base_map, class_colour, class_name, latent_map
+
+
+def paired_map(
+    codes_a, codes_b, labels, class_names, extent: Extent, name_a: str, name_b: str, height: int = MAP_HEIGHT
+) -> go.Figure:
+    """Each image at its code under two models (circle and cross), joined by a line:
+    codes_a, codes_b [N, 2] of the same N images, labels [N]."""
+    codes_a, codes_b = np.asarray(codes_a, np.float32), np.asarray(codes_b, np.float32)
+    xs = np.column_stack([codes_a[:, 0], codes_b[:, 0], np.full(len(codes_a), np.nan)]).ravel()
+    ys = np.column_stack([codes_a[:, 1], codes_b[:, 1], np.full(len(codes_a), np.nan)]).ravel()
+    figure = base_map(extent, height=height)
+    figure.update_layout(legend={"title": {"text": ""}})
+    figure.add_trace(
+        go.Scattergl(x=xs, y=ys, mode="lines", line={"color": "rgba(90, 90, 90, 0.35)", "width": 1}, hoverinfo="skip",
+                     name="same image")
+    )  # fmt: skip
+    colours = [class_colour(int(label)) for label in labels]
+    for codes, symbol, name in ((codes_a, "circle", name_a), (codes_b, "x", name_b)):
+        figure.add_trace(
+            go.Scattergl(
+                x=codes[:, 0], y=codes[:, 1], mode="markers", name=name,
+                marker={"symbol": symbol, "size": 7, "color": colours, "line": {"width": 0}},
+                customdata=[class_names[int(label)] for label in labels],
+                hovertemplate=f"{name}<br>%{{customdata}}<extra></extra>",
+            )
+        )  # fmt: skip
+    return figure
+
+
+def replay_figure(codes: np.ndarray, labels: np.ndarray, class_names, height: int = 560) -> go.Figure:
+    """An animation of 2-D codes [epochs, N, 2] over training: a slider scrubs through the
+    epochs and a play button runs them in the browser. Axes fit every epoch."""
+    codes = np.asarray(codes, np.float32)[..., :2]
+    labels = np.asarray(labels)
+    colours = [class_colour(int(label)) for label in labels]
+    hover = [str(class_names[int(label)]) for label in labels]
+
+    def trace(epoch: int) -> go.Scattergl:
+        return go.Scattergl(x=codes[epoch, :, 0], y=codes[epoch, :, 1], mode="markers", customdata=hover,
+                            marker={"size": 5, "color": colours, "opacity": 0.8}, hovertemplate="%{customdata}<extra></extra>")  # fmt: skip
+
+    figure = base_map(square_extent(codes), height=height, show_legend=False)
+    figure.add_trace(trace(len(codes) - 1))
+    figure.frames = [go.Frame(data=[trace(e)], name=str(e + 1)) for e in range(len(codes))]
+    steps = [{"label": str(e + 1), "method": "animate",
+              "args": [[str(e + 1)], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}]}
+             for e in range(len(codes))]  # fmt: skip
+    figure.update_layout(
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        sliders=[{"active": len(codes) - 1, "steps": steps, "currentvalue": {"prefix": "after epoch "}, "pad": {"t": 40}}],
+        updatemenus=[{"type": "buttons", "showactive": False, "x": 0.0, "y": 1.0, "xanchor": "left", "yanchor": "bottom", "direction": "left",
+                      "buttons": [{"label": "▶ play", "method": "animate",
+                                   "args": [None, {"frame": {"duration": 350, "redraw": True}, "fromcurrent": False, "transition": {"duration": 0}}]},
+                                  {"label": "❚❚", "method": "animate", "args": [[None], {"mode": "immediate", "frame": {"duration": 0}}]}]}],
+    )  # fmt: skip
+    return figure
+
+
+TERM_TITLES = {
+    "loss": "objective",
+    "neg_elbo": "-ELBO (nats)",
+    "recon": "reconstruction (nats)",
+    "kl": "KL(q(z|x) || p(z))",
+    "mmd": "MMD(q(z), p(z))",
+}
+
+
+def loss_curves(history: list[dict], height: int = 320) -> go.Figure:
+    """Per-epoch loss terms, train (solid) and test (dashed), one panel per term."""
+    terms = [t for t in TERM_TITLES if history and t in history[0].get("train", {})]
+    if not terms:
+        terms = ["loss"]
+    figure = make_subplots(rows=1, cols=len(terms), subplot_titles=[TERM_TITLES[t] for t in terms])
+    epochs = [record["epoch"] for record in history]
+    for col, term in enumerate(terms, 1):
+        for split, dash, colour in (("train", "solid", "#4E79A7"), ("test", "dash", "#E15759")):
+            values = [record.get(split, {}).get(term) for record in history]
+            figure.add_trace(
+                go.Scatter(
+                    x=epochs,
+                    y=values,
+                    mode="lines+markers",
+                    line={"dash": dash, "color": colour},
+                    marker={"size": 4},
+                    name=split,
+                    legendgroup=split,
+                    showlegend=col == 1,
+                ),
+                row=1,
+                col=col,
+            )
+        figure.update_xaxes(title_text="epoch", row=1, col=col)
+    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h", "y": -0.25})
+    return figure
+
+
+def projection_scatter(
+    embedding: np.ndarray,
+    labels: np.ndarray,
+    class_names,
+    thumbnails=None,
+    selected_index: int | None = None,
+    height: int = MAP_HEIGHT,
+) -> go.Figure:
+    """A 2-D projection coloured by class; points carry their row index as customdata."""
+    embedding = np.asarray(embedding, np.float32)
+    low, high = embedding.min(axis=0), embedding.max(axis=0)
+    pad = 0.04 * (high - low + 1e-6)
+    extent = (float(low[0] - pad[0]), float(high[0] + pad[0]), float(low[1] - pad[1]), float(high[1] + pad[1]))
+    selected = None if selected_index is None else tuple(float(v) for v in embedding[selected_index])
+    figure = latent_map(
+        embedding, labels, class_names, extent, click_grid=0, selected=selected, thumbnails=thumbnails, height=height
+    )
+    figure.update_xaxes(title="projection 1")
+    figure.update_yaxes(title="projection 2")
+    return figure
+
+
+def latent_histogram(codes: np.ndarray, labels: np.ndarray, class_names, bins: int = 40, height: int = 420) -> go.Figure:
+    """A one-dimensional latent space: how many codes [N] (or [N, 1]) fall at each z, stacked by class."""
+    codes = np.asarray(codes, np.float32).reshape(len(codes), -1)[:, 0]
+    labels = np.asarray(labels)
+    low, high = (float(v) for v in np.quantile(codes, [0.001, 0.999])) if len(codes) else (-1.0, 1.0)
+    size = (high - low) / bins or 1.0
+    figure = go.Figure()
+    for label in np.unique(labels):
+        figure.add_trace(
+            go.Histogram(x=codes[labels == label], name=class_name(class_names, label), marker_color=class_colour(int(label)),
+                         xbins={"start": low, "end": high, "size": size})
+        )  # fmt: skip
+    figure.update_layout(
+        barmode="stack", height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, plot_bgcolor="#FFFFFF",
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "title": {"text": "class:"}},
+    )  # fmt: skip
+    figure.update_xaxes(title="z", gridcolor="#EEEEEE")
+    figure.update_yaxes(title="test images", gridcolor="#EEEEEE")
+    return figure
+
+
+def vae_diagram(model: str = "vae") -> go.Figure:
+    """Block diagram of an encoder-decoder with the regulariser of ``model`` (vae | mmd_vae)."""
+    boxes = [
+        (0.02, "image x", "#EEEEEE"),
+        (0.2, "encoder", "#C9DAF8"),
+        (0.42, "μ(x), σ(x)" if model == "vae" else "code z(x)", "#FFF2CC"),
+        (0.62, "z = μ + σ·ε" if model == "vae" else "z", "#FCE5CD"),
+        (0.8, "decoder", "#C9DAF8"),
+    ]
+    figure = go.Figure()
+    shapes, annotations = [], []
+    for x0, text, colour in boxes:
+        shapes.append(
+            {"type": "rect", "x0": x0, "x1": x0 + 0.15, "y0": 0.55, "y1": 0.85, "fillcolor": colour, "line": {"color": "#555555"}}
+        )
+        annotations.append({"x": x0 + 0.075, "y": 0.7, "text": text, "showarrow": False, "font": {"size": 14}})
+    for (x0, _, _), (x1, _, _) in zip(boxes, boxes[1:]):
+        annotations.append(
+            {
+                "x": x1,
+                "y": 0.7,
+                "ax": x0 + 0.15,
+                "ay": 0.7,
+                "xref": "x",
+                "yref": "y",
+                "axref": "x",
+                "ayref": "y",
+                "showarrow": True,
+                "arrowhead": 3,
+                "text": "",
+            }
+        )
+    annotations.append({"x": 0.99, "y": 0.7, "text": "x̂", "showarrow": False, "font": {"size": 18}})
+    if model == "vae":
+        note = "loss = reconstruction + β · KL( q(z|x) ‖ N(0, I) )  — every code is pulled towards the prior"
+    else:
+        note = "loss = reconstruction + λ · MMD( q(z), N(0, I) )  — only the cloud of all codes must match the prior"
+    annotations.append({"x": 0.5, "y": 0.25, "text": note, "showarrow": False, "font": {"size": 13}})
+    figure.update_layout(
+        shapes=shapes,
+        annotations=annotations,
+        height=190,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        xaxis={"visible": False, "range": [0, 1.02]},
+        yaxis={"visible": False, "range": [0, 1]},
+        plot_bgcolor="#FFFFFF",
+    )
+    return figure
