@@ -7,7 +7,7 @@
 - :mod:`explorer.services`: plain results for pages (decoded images, neighbours, uploads,
   interpolation strips, grids)
 - :mod:`explorer.training`: the Train live form, jobs and the β / λ families
-- :mod:`explorer.home`: the Home page
+- :mod:`explorer.home`: the Home page; :mod:`explorer.sitemap`: the list of pages
 
 Pages in ``pages/`` import this package and :mod:`vae_core.viz` only.
 """

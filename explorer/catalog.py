@@ -112,4 +112,3 @@ def comparison_table(entries: list[ModelEntry]) -> dict[str, dict]:
     table = {entry.label: {title: metric_row(entry)[title] for title in METRICS} for entry in entries}
     table["what it means"] = {title: meaning for title, (_, _, meaning) in METRICS.items()}
     return table
-

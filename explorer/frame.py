@@ -9,30 +9,23 @@ import streamlit as st
 
 from explorer import cache, links, session
 from explorer.catalog import DATASET_LABELS, ModelEntry
+from explorer.home import home
+from explorer.sitemap import PAGES
 from vae_core.store import CheckpointError
-
-PAGES = (  # script, title, icon, what the tour says of it
-    ("pages/1_Train_live.py", "Train live", ":material/model_training:", "Train a model and watch its latent space organise itself"),
-    ("pages/2_Latent_map.py", "Latent map", ":material/map:", "Click anywhere in the latent plane to decode it"),
-    ("pages/3_Interpolate.py", "Interpolate", ":material/timeline:", "Walk between two images through latent space"),
-    ("pages/4_ELBO_vs_MMD.py", "ELBO vs MMD", ":material/compare:", "Compare how the two objectives lay out the same data"),
-    ("pages/5_Projections.py", "Projections", ":material/scatter_plot:", "t-SNE / UMAP / PCA views of wider latent spaces and pixels"),
-    ("pages/6_Beta_lambda.py", "β / λ sweep", ":material/tune:", "Slide β or λ and watch the trade-off between reconstruction and prior"),
-)  # fmt: skip
 
 _frame_drawn = contextvars.ContextVar("explorer_frame_drawn", default=False)
 
 
-def navigation(home):
+def navigation():
     """``st.navigation`` over the Home page (a function) and the scripts in ``pages/``."""
     pages = [st.Page(home, title="Home", icon=":material/home:", default=True)]
     pages += [st.Page(script, title=title, icon=icon) for script, title, icon, _ in PAGES]
     return st.navigation(pages)
 
 
-def run(home) -> None:
+def run() -> None:
     """explorer_app.py's whole body: navigation, the frame, then the chosen page."""
-    page = navigation(home)
+    page = navigation()
     frame()
     token = _frame_drawn.set(True)
     try:
@@ -51,9 +44,7 @@ def ensure_frame() -> None:
     for this server, the frame, and this page again) and stops its own first pass."""
     if _frame_drawn.get():
         return
-    from explorer.home import home
-
-    run(home)
+    run()
     st.stop()
 
 

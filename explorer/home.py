@@ -6,12 +6,11 @@ import streamlit as st
 
 from explorer import cache
 from explorer.catalog import DATASET_LABELS, metric_row
+from explorer.sitemap import PAGES
 from vae_core.viz import vae_diagram
 
 
 def home() -> None:
-    from explorer.frame import PAGES
-
     st.title("VAE Latent Explorer")
     st.markdown(
         "A **variational autoencoder (VAE)** squeezes each image through a tiny code *z*: an "

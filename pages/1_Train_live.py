@@ -29,7 +29,11 @@ with st.form("train_form"):
         ),
         kind=c1.selectbox("Model", list(training.KIND_LABELS), format_func=training.KIND_LABELS.get, key="train_kind"),
         architecture=c1.radio(
-            "Architecture", ["mlp", "conv"], horizontal=True, key="train_arch", format_func={"mlp": "MLP", "conv": "Convolutional"}.get
+            "Architecture",
+            ["mlp", "conv"],
+            horizontal=True,
+            key="train_arch",
+            format_func={"mlp": "MLP", "conv": "Convolutional"}.get,
         ),
         hidden=c2.text_input("Hidden layer widths", "512,256", key="train_hidden"),
         latent_dim=c2.number_input("Latent dimension", 1, 32, 2, key="train_latent_dim"),

@@ -35,11 +35,17 @@ n_points = c1.select_slider("Test images", [2000, 5000, 10000], value=5000, key=
 params = {}
 if method == "tsne":
     params["perplexity"] = float(
-        c2.slider("Perplexity", 5, 100, 30, key="proj_perplexity", help="Roughly how many neighbours each point pays attention to.")
+        c2.slider(
+            "Perplexity", 5, 100, 30, key="proj_perplexity", help="Roughly how many neighbours each point pays attention to."
+        )
     )
 elif method == "umap":
-    params["n_neighbors"] = c2.slider("n_neighbors", 5, 100, 15, key="proj_neighbors", help="Larger values favour global structure.")
-    params["min_dist"] = c3.slider("min_dist", 0.0, 0.99, 0.1, step=0.01, key="proj_min_dist", help="How tightly points may pack.")
+    params["n_neighbors"] = c2.slider(
+        "n_neighbors", 5, 100, 15, key="proj_neighbors", help="Larger values favour global structure."
+    )
+    params["min_dist"] = c3.slider(
+        "min_dist", 0.0, 0.99, 0.1, step=0.01, key="proj_min_dist", help="How tightly points may pack."
+    )
 
 inputs, labels = services.projection_inputs(dataset, source, n_points)
 result = projections.cached(inputs, method, **params)
@@ -47,7 +53,9 @@ if result is None:
     if method == "pca" or st.button(f"Compute ({projections.expected_time(method)})", type="primary", key="proj_compute"):
         bar = st.progress(0.0, text="starting…")
         try:
-            result = projections.compute(inputs, method, progress=lambda fraction, message: bar.progress(fraction, text=message), **params)
+            result = projections.compute(
+                inputs, method, progress=lambda fraction, message: bar.progress(fraction, text=message), **params
+            )
         except ValueError as error:
             st.error(f"Cannot compute this projection: {error}")
             st.stop()

@@ -21,7 +21,9 @@ st.caption(
 )
 
 family = training.FAMILIES[
-    st.radio("Family", list(training.FAMILIES), format_func=lambda k: training.FAMILIES[k].title, horizontal=True, key="sweep_family")
+    st.radio(
+        "Family", list(training.FAMILIES), format_func=lambda k: training.FAMILIES[k].title, horizontal=True, key="sweep_family"
+    )
 ]
 value = st.select_slider(f"{family.symbol}", family.values, value=family.values[2], key=f"sweep_{family.key}_value")
 
@@ -44,7 +46,11 @@ if missing and c2.button(f"Train every missing member ({len(missing)})", key="sw
 
 @st.fragment(run_every=2.0 if running else None)
 def progress() -> None:
-    pending = {v: s for v, job_id in jobs.items() if (job := training.job(job_id)) and (s := job.snapshot()).status not in training.FINISHED}
+    pending = {
+        v: s
+        for v, job_id in jobs.items()
+        if (job := training.job(job_id)) and (s := job.snapshot()).status not in training.FINISHED
+    }
     for v, snapshot in sorted(pending.items()):
         where = (
             f"queued, position {snapshot.queue_position}"

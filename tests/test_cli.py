@@ -66,3 +66,40 @@ def test_module_entry_point_runs():
     completed = subprocess.run([sys.executable, "-m", "vae_core", "train", "--latent-dim", "-1"], capture_output=True, text=True)
     assert completed.returncode == 2
     assert "latent_dim" in completed.stderr
+
+
+def test_app_command_runs_the_explorer_with_streamlit_options():
+    from vae_core.cli import app_command
+    from vae_core.paths import PROJECT_ROOT
+
+    command = app_command(["--server.port", "8600"])
+    assert command[1:4] == ["-m", "streamlit", "run"]
+    assert command[4] == str(PROJECT_ROOT / "explorer_app.py") and command[5:] == ["--server.port", "8600"]
+
+
+def test_the_app_starts_from_any_folder(tmp_path):
+    import time
+    import urllib.request
+
+    from tests.browser import free_port
+
+    port = free_port()
+    command = [sys.executable, "-m", "vae_core", "app", "--server.port", str(port), "--server.headless", "true",
+               "--server.address", "127.0.0.1"]  # fmt: skip
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while True:
+            assert process.poll() is None, "the app exited"
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert time.time() < deadline, "the app did not answer within 60 s"
+                time.sleep(0.3)
+    finally:
+        process.terminate()
+        process.wait(10)
+    help_text = subprocess.run([sys.executable, "-m", "vae_core", "app", "--help"], capture_output=True, text=True, timeout=60)
+    assert help_text.returncode == 0 and "streamlit run" in help_text.stdout

@@ -8,6 +8,7 @@ import threading
 import torch
 
 from vae_core import get_or_train, load_model
+from vae_core.pipeline import training_facts
 from vae_core.store import read_checkpoint_info
 
 store_module = importlib.import_module("vae_core.store")
@@ -64,3 +65,25 @@ def test_disk_full_keeps_the_model_in_memory_and_leaves_nothing(
     assert stored.path is None and "No space left on device" in stored.save_error
     assert stored.model.decode(torch.zeros(1, 2)).shape == (1, 1, 28, 28)
     assert [p.name for p in isolated_store.iterdir() if not p.name.startswith(".lock")] == []
+
+
+def test_a_stored_run_carries_its_training_facts(trained_tiny):
+    facts = training_facts(trained_tiny)
+    training = facts["training"]
+    assert training["epochs_completed"] == training["epochs_requested"] == 2
+    assert training["stop_reason"] == "completed" and training["best_epoch"] == 2
+    assert training["parameters"] == sum(p.numel() for p in trained_tiny.model.parameters())
+    assert facts["test"] == trained_tiny.history[-1].test
+
+
+def test_a_trained_model_knows_its_origin(tiny_model_config, tiny_train_config):
+    stored = get_or_train(tiny_model_config, tiny_train_config)
+    model = stored.model
+    assert model.train_config == tiny_train_config and model.checkpoint_path == stored.path
+    assert model.checkpoint_key == read_checkpoint_info(stored.path).key
+    again = get_or_train(tiny_model_config, tiny_train_config).model
+    assert (again.train_config, again.checkpoint_key, again.checkpoint_path) == (
+        model.train_config,
+        model.checkpoint_key,
+        model.checkpoint_path,
+    )

@@ -7,6 +7,7 @@ checkpoint, unwritable store), 2 bad arguments. Every failure prints one line.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -70,7 +71,7 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
         "--model", choices=list(KINDS), default="vae", help="; ".join(f"{k.name}: {k.label}" for k in KINDS.values())
     )
     model.add_argument("--arch", choices=ARCHITECTURES, default="mlp", dest="architecture")
-    model.add_argument("--hidden", type=_int_list, default=(400,), help="dense layer widths, e.g. 512,256")
+    model.add_argument("--hidden", type=_int_list, default=(400,), dest="hidden_sizes", help="dense layer widths, e.g. 512,256")
     model.add_argument("--conv-channels", type=_int_list, default=(32, 64))
     model.add_argument("--latent-dim", type=int, default=2)
     model.add_argument("--likelihood", choices=LIKELIHOODS, default="bernoulli")
@@ -100,38 +101,17 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _config_fields(cls, args: argparse.Namespace, skip: tuple[str, ...] = ()) -> dict:
+    """The parsed values of a config's fields (every flag's dest is the field's name)."""
+    return {f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if f.name not in skip and hasattr(args, f.name)}
+
+
 def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
-    kind = get_kind(args.model)
-    fields = {} if args.beta is None else {"beta": args.beta}
+    kind = get_kind(args.model)  # --model names a kind; it sets ModelConfig.model and, for beta-vae, beta
+    chosen = {} if args.beta is None else {"beta": args.beta}
     try:
-        model_config = ModelConfig(
-            **kind.config_fields(**fields),
-            architecture=args.architecture,
-            hidden_sizes=args.hidden,
-            conv_channels=args.conv_channels,
-            latent_dim=args.latent_dim,
-            likelihood=args.likelihood,
-            gaussian_std=args.gaussian_std,
-            kl_estimator=args.kl_estimator,
-            mmd_weight=args.mmd_weight,
-            mmd_kernel=args.mmd_kernel,
-            kernel_bandwidth=args.kernel_bandwidth,
-            kernel_scales=args.kernel_scales,
-            stochastic_encoder=args.stochastic_encoder,
-        )
-        train_config = TrainConfig(
-            dataset=args.dataset,
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            learning_rate=args.learning_rate,
-            lr_schedule=args.lr_schedule,
-            kl_warmup_epochs=args.kl_warmup_epochs,
-            early_stopping_patience=args.early_stopping_patience,
-            train_subset=args.train_subset,
-            test_subset=args.test_subset,
-            seed=args.seed,
-            precision=args.precision,
-        )
+        model_config = ModelConfig(**kind.config_fields(**chosen), **_config_fields(ModelConfig, args, skip=("model", "beta")))
+        train_config = TrainConfig(**_config_fields(TrainConfig, args))
     except ValueError as error:
         raise UsageError(str(error)) from None
     return model_config, train_config

@@ -29,9 +29,7 @@ class ModelKind:
 KINDS: dict[str, ModelKind] = {
     kind.name: kind
     for kind in (
-        ModelKind(
-            "vae", "vae", "VAE (ELBO)", "Maximises the evidence lower bound: reconstruction plus KL(q(z|x) ‖ N(0, I))."
-        ),
+        ModelKind("vae", "vae", "VAE (ELBO)", "Maximises the evidence lower bound: reconstruction plus KL(q(z|x) ‖ N(0, I))."),
         ModelKind(
             "beta-vae",
             "vae",
@@ -48,9 +46,7 @@ KINDS: dict[str, ModelKind] = {
             settings=("mmd_weight", "mmd_kernel"),
         ),
         ModelKind("ae", "ae", "Autoencoder", "No prior at all: reconstruction only, codes wherever they fall."),
-        ModelKind(
-            "cvae", "cvae", "Conditional VAE", "A VAE told the class: the code is free to hold style instead of identity."
-        ),
+        ModelKind("cvae", "cvae", "Conditional VAE", "A VAE told the class: the code is free to hold style instead of identity."),
     )
 }
 OBJECTIVES = tuple(dict.fromkeys(kind.objective for kind in KINDS.values()))  # vae, mmd_vae, ae, cvae

@@ -251,6 +251,39 @@ class Trainer:
     def test_terms(self) -> dict[str, float]:
         return evaluate_terms(self.model, self.test_images, self.test_labels, seed=self.train_config.seed)
 
+    def run_epoch(self, stop: threading.Event | None = None, on_batch: Callable[[int], None] | None = None) -> EpochRecord | None:
+        """Train one epoch and score the test images: its record, or None when ``stop`` was set."""
+        start = time.perf_counter()
+        epoch = self.epochs_done
+        train_terms = self.train_epoch(stop, on_batch)
+        if train_terms is None:
+            return None
+        train_seconds = time.perf_counter() - start
+        return EpochRecord(
+            epoch=epoch + 1,
+            train=train_terms,
+            test=self.test_terms(),
+            learning_rate=learning_rate_at(self.train_config, epoch),
+            seconds=time.perf_counter() - start,
+            train_seconds=train_seconds,
+        )
+
+
+class _EarlyStopping:
+    """Keeps the weights of the best test loss; says stop after ``patience`` epochs without a better one (0 = never)."""
+
+    def __init__(self, patience: int):
+        self.patience, self.best_loss, self.best_state, self.epochs_without_gain = patience, math.inf, None, 0
+
+    def should_stop(self, test_loss: float, state: dict) -> bool:
+        if not self.patience:
+            return False
+        if test_loss < self.best_loss:
+            self.best_loss, self.best_state, self.epochs_without_gain = test_loss, state, 0
+            return False
+        self.epochs_without_gain += 1
+        return self.epochs_without_gain >= self.patience
+
 
 def train(
     model_config: ModelConfig,
@@ -273,52 +306,36 @@ def train(
     trainer = Trainer(model_config, train_config, device)
     model = trainer.model
     result = TrainResult(model=model, model_config=model_config, train_config=train_config)
-    best_loss, best_state, last_state = math.inf, None, copy.deepcopy(model.state_dict())
-    epochs_without_gain = 0
+    last_state = copy.deepcopy(model.state_dict())
+    early = _EarlyStopping(train_config.early_stopping_patience)
     per_epoch = trainer.batches_per_epoch
     total_batches = per_epoch * train_config.epochs
 
     for epoch in range(train_config.epochs):
-        epoch_start = time.perf_counter()
         report = None if on_batch is None else (lambda done, base=epoch * per_epoch: on_batch(base + done, total_batches))
         try:
-            train_terms = trainer.train_epoch(stop, report)
+            record = trainer.run_epoch(stop, report)
         except TrainingDiverged as error:
             model.load_state_dict(last_state)
             model.eval()
             result.wall_time = time.perf_counter() - start_time
             raise TrainingDiverged(str(error), result) from None
-        if train_terms is None:
+        if record is None:
             model.load_state_dict(last_state)
             result.stop_reason = "stopped"
             break
-        train_seconds = time.perf_counter() - epoch_start
-        test_terms = trainer.test_terms()
-        record = EpochRecord(
-            epoch=epoch + 1,
-            train=train_terms,
-            test=test_terms,
-            learning_rate=learning_rate_at(train_config, epoch),
-            seconds=time.perf_counter() - epoch_start,
-            train_seconds=train_seconds,
-        )
         result.history.append(record)
         last_state = copy.deepcopy(model.state_dict())
         result.best_epoch = record.epoch
-        logger.info("epoch %d: train loss %.3f, test loss %.3f", record.epoch, record.train["loss"], test_terms["loss"])
+        logger.info("epoch %d: train loss %.3f, test loss %.3f", record.epoch, record.train["loss"], record.test["loss"])
         if on_epoch is not None:
             on_epoch(record, model)
-        if train_config.early_stopping_patience:
-            if test_terms["loss"] < best_loss:
-                best_loss, best_state, epochs_without_gain = test_terms["loss"], last_state, 0
-            else:
-                epochs_without_gain += 1
-                if epochs_without_gain >= train_config.early_stopping_patience:
-                    result.stop_reason = "early_stopping"
-                    break
+        if early.should_stop(record.test["loss"], last_state):
+            result.stop_reason = "early_stopping"
+            break
 
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    if early.best_state is not None:
+        model.load_state_dict(early.best_state)
         result.best_epoch = min(result.history, key=lambda r: r.test["loss"]).epoch
     model.eval()
     model.set_origin(train_config)

@@ -146,7 +146,9 @@ def _circle(cx: float, cy: float, rx: float, ry: float, line: dict, layer: str =
 
 def add_prior_circles(figure: go.Figure) -> go.Figure:
     """The prior N(0, I)'s 1σ (dotted) and 2σ (dashed) circles."""
-    shapes = [_circle(0.0, 0.0, r, r, {"color": "#222222", "width": 1.5, "dash": dash}) for r, dash in ((1.0, "dot"), (2.0, "dash"))]
+    shapes = [
+        _circle(0.0, 0.0, r, r, {"color": "#222222", "width": 1.5, "dash": dash}) for r, dash in ((1.0, "dot"), (2.0, "dash"))
+    ]
     return _add_shapes(figure, shapes)
 
 
