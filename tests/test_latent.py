@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from vae_core import ModelConfig, build_model, load_dataset
+from vae_core.geometry import interpolate, interpolate_path, nearest_codes
 from vae_core.latent import (
     LatentDensity,
     class_style_grid,
@@ -10,11 +11,8 @@ from vae_core.latent import (
     decode_all_classes,
     decode_grid,
     encode_dataset,
-    interpolate,
     interpolate_codes,
     interpolate_images,
-    interpolate_path,
-    nearest_codes,
     nearest_images,
     sample_prior,
     traversal_grid,

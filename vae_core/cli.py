@@ -188,6 +188,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_encode(args: argparse.Namespace) -> int:
+    from vae_core.codes import read_codes, write_codes
+    from vae_core.latent import encode_dataset
+    from vae_core.store import load_model
+
+    for path in args.paths:
+        if read_codes(path) is not None and not args.force:
+            print(f"{path}: has its codes")
+            continue
+        model = load_model(path)
+        written = write_codes(path, encode_dataset(model, model.train_config.dataset, "test"))
+        print(f"{path}: wrote {written.name}")
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from vae_core.store import default_roots, list_checkpoints
 
@@ -287,6 +302,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--dataset", type=_dataset_name, default=None, help="evaluate on another dataset's test split")
     evaluate.add_argument("--json", action="store_true", help="print the full result as JSON")
     evaluate.set_defaults(run=cmd_evaluate)
+
+    encode = commands.add_parser("encode", help="store the test split's codes beside checkpoints (apps then open them faster)")
+    encode.add_argument("paths", type=Path, nargs="+", help="checkpoint folders")
+    encode.add_argument("--force", action="store_true", help="encode again even where codes are stored")
+    encode.set_defaults(run=cmd_encode)
 
     listing = commands.add_parser("list", help="list stored checkpoints")
     listing.add_argument("--root", type=Path, action="append", help="store root to list (repeatable)")

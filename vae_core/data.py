@@ -1,9 +1,9 @@
-"""MNIST and Fashion-MNIST as whole in-memory tensors.
+"""MNIST and Fashion-MNIST as whole in-memory arrays.
 
-The repository ships both datasets as gzip IDX files under ``data/``. They are
-decompressed once into a cache folder laid out as torchvision expects
-(``<root>/MNIST/raw/...``), and torchvision's own dataset classes parse them.
-Any other root goes through torchvision's normal download path.
+The repository ships both datasets as gzip IDX files under ``data/`` (torchvision's raw
+layout). :func:`load_arrays` reads a split straight from them with numpy (no torch: the
+app's first view needs none); :func:`load_dataset` hands the same split to training as
+float tensors. Any other root goes through torchvision, which can download into it.
 """
 
 from __future__ import annotations
@@ -11,16 +11,19 @@ from __future__ import annotations
 import gzip
 import logging
 import os
-import shutil
 import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
+import numpy as np
 
 from vae_core.config import DATASETS
-from vae_core.paths import cache_dir, shipped_data_dir
+from vae_core.paths import shipped_data_dir
+
+if TYPE_CHECKING:
+    import torch
 
 logger = logging.getLogger(__name__)
 
@@ -76,43 +79,62 @@ def normalize_name(name: str) -> str:
     return key
 
 
-def _torchvision_class(name: str):
+def _read_idx(path: Path, dimensions: int) -> np.ndarray:
+    """One gzip IDX file (LeCun's format: magic 0x00 0x00 0x08 <ndim>, big-endian sizes, bytes)."""
+    if not path.is_file():
+        raise DatasetError(
+            f"{path} is missing: restore the repository's data/ folder (git checkout -- data) "
+            "or pass root=<folder> with download=True to fetch the dataset"
+        )
+    try:
+        with gzip.open(path, "rb") as handle:
+            data = handle.read()
+    except (OSError, EOFError, zlib.error) as error:
+        raise DatasetError(f"{path} is corrupt ({error}): restore it with git checkout -- {path.parent}") from error
+    if len(data) < 4 + 4 * dimensions or data[:3] != b"\x00\x00\x08" or data[3] != dimensions:
+        raise DatasetError(f"{path} is unreadable: not an IDX file of unsigned bytes with {dimensions} dimensions")
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dimensions))
+    body = np.frombuffer(data, np.uint8, offset=4 + 4 * dimensions)
+    if body.size != int(np.prod(shape)):
+        raise DatasetError(f"{path} is unreadable: it holds {body.size} bytes where its header promises {shape}")
+    return body.reshape(shape)
+
+
+_arrays: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
+_arrays_lock = threading.Lock()
+
+
+def load_arrays(name: str, split: str = "test") -> tuple[np.ndarray, np.ndarray]:
+    """A shipped split as numpy: images uint8 [N, 28, 28] and labels int64 [N] (read-only, memoised)."""
+    name, split = normalize_name(name), _check_split(split)
+    key = (name, split, str(shipped_data_dir()))
+    with _arrays_lock:
+        if key not in _arrays:
+            raw = shipped_data_dir() / _FOLDERS[name] / "raw"
+            image_file, label_file = RAW_FILES[split]
+            images, labels = _read_idx(raw / f"{image_file}.gz", 3), _read_idx(raw / f"{label_file}.gz", 1)
+            if images.shape != (_SPLIT_SIZES[split], 28, 28) or labels.shape != (_SPLIT_SIZES[split],):
+                raise DatasetError(f"{name} {split}: expected {_SPLIT_SIZES[split]} images of 28x28 and as many labels, "
+                                   f"found {images.shape} and {labels.shape}")  # fmt: skip
+            if labels.max() >= len(CLASS_NAMES[name]):
+                raise DatasetError(f"{raw / label_file}.gz: labels beyond the {len(CLASS_NAMES[name])} classes")
+            _arrays[key] = (images, labels.astype(np.int64))
+        return _arrays[key]
+
+
+def _check_split(split: str) -> str:
+    if split not in SPLITS:
+        raise DatasetError(f"unknown split {split!r}: choose one of {', '.join(SPLITS)}")
+    return split
+
+
+def _torchvision_split(name: str, split: str, root: Path, download: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A split from another root, through torchvision (which downloads into it when asked)."""
     from torchvision import datasets
 
-    return datasets.MNIST if name == "mnist" else datasets.FashionMNIST
-
-
-def _decompress_shipped(name: str, target_root: Path) -> None:
-    """Gunzip the shipped files into ``target_root/<Folder>/raw`` (torchvision wants both splits there)."""
-    source = shipped_data_dir() / _FOLDERS[name] / "raw"
-    raw = target_root / _FOLDERS[name] / "raw"
-    raw.mkdir(parents=True, exist_ok=True)
-    for stem in (*RAW_FILES["train"], *RAW_FILES["test"]):
-        out = raw / stem
-        if out.exists():
-            continue
-        gz = source / f"{stem}.gz"
-        if not gz.exists():
-            raise DatasetError(
-                f"{gz} is missing: restore the repository's data/ folder (git checkout -- data) "
-                "or pass root=<folder> with download=True to fetch the dataset"
-            )
-        tmp = out.with_name(f".{stem}.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            with gzip.open(gz, "rb") as src, open(tmp, "wb") as dst:
-                shutil.copyfileobj(src, dst)
-            os.replace(tmp, out)
-        except (OSError, EOFError, zlib.error) as error:
-            tmp.unlink(missing_ok=True)
-            if isinstance(error, OSError) and not isinstance(error, gzip.BadGzipFile) and error.errno:
-                raise DatasetError(f"cannot write {out}: {error}") from error
-            raise DatasetError(f"{gz} is corrupt ({error}): restore it with git checkout -- {gz.parent}") from error
-
-
-def _read_split(name: str, split: str, root: Path, download: bool):
-    cls = _torchvision_class(name)
+    cls = datasets.MNIST if name == "mnist" else datasets.FashionMNIST
     try:
-        return cls(root=str(root), train=(split == "train"), download=download)
+        dataset = cls(root=str(root), train=(split == "train"), download=download)
     except RuntimeError as error:  # torchvision: "Dataset not found. You can use download=True ..."
         raise DatasetError(
             f"{name} {split} split not found under {root / _FOLDERS[name] / 'raw'}; "
@@ -123,6 +145,7 @@ def _read_split(name: str, split: str, root: Path, download: bool):
             f"{name} {split} files under {root / _FOLDERS[name] / 'raw'} are unreadable ({error}); "
             "delete that folder so it is rebuilt"
         ) from error
+    return dataset.data.numpy(), dataset.targets.numpy().astype(np.int64)
 
 
 _cache: dict[tuple[str, str, str], ImageDataset] = {}
@@ -130,32 +153,24 @@ _cache_lock = threading.Lock()
 
 
 def load_dataset(name: str, split: str = "train", root: str | os.PathLike | None = None, download: bool = False) -> ImageDataset:
-    """Load a whole split as tensors.
+    """Load a whole split as float tensors.
 
-    ``root=None`` reads the copy shipped in ``data/`` (decompressed into the user
-    cache). Any other root is handed to torchvision, which downloads into it when
-    ``download=True``. Results are memoised per process: a second call is free.
+    ``root=None`` reads the copy shipped in ``data/``. Any other root is handed to
+    torchvision, which downloads into it when ``download=True``. Results are memoised
+    per process: a second call is free.
     """
-    name = normalize_name(name)
-    if split not in SPLITS:
-        raise DatasetError(f"unknown split {split!r}: choose one of {', '.join(SPLITS)}")
+    import torch
+
+    name, split = normalize_name(name), _check_split(split)
     cache_key = (name, split, str(root) if root is not None else f"shipped:{shipped_data_dir()}")
     with _cache_lock:
         if cache_key in _cache:
             return _cache[cache_key]
-        if root is None:
-            read_root = cache_dir() / "datasets"
-            _decompress_shipped(name, read_root)
-            tv_dataset = _read_split(name, split, read_root, download=False)
-        else:
-            tv_dataset = _read_split(name, split, Path(root), download=download)
-        data, targets = tv_dataset.data, tv_dataset.targets
-        if data.shape[1:] != (28, 28) or data.shape[0] != targets.shape[0]:
-            raise DatasetError(f"{name} {split}: unexpected shapes {tuple(data.shape)} / {tuple(targets.shape)}")
-        if root is None and data.shape[0] != _SPLIT_SIZES[split]:
-            raise DatasetError(f"{name} {split}: expected {_SPLIT_SIZES[split]} images, found {data.shape[0]}")
-        images = data.to(torch.float32).div_(255.0).unsqueeze(1).contiguous()  # [N, 1, 28, 28]
-        dataset = ImageDataset(name, split, images, targets.to(torch.int64), CLASS_NAMES[name])
+        images, labels = load_arrays(name, split) if root is None else _torchvision_split(name, split, Path(root), download)
+        if images.shape[1:] != (28, 28) or images.shape[0] != labels.shape[0]:
+            raise DatasetError(f"{name} {split}: unexpected shapes {images.shape} / {labels.shape}")
+        tensor = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1).contiguous()  # [N, 1, 28, 28]
+        dataset = ImageDataset(name, split, tensor, torch.from_numpy(labels.copy()), CLASS_NAMES[name])
         _cache[cache_key] = dataset
         logger.info("loaded %s %s: %d images", name, split, len(dataset))
         return dataset

@@ -21,6 +21,7 @@ import torch
 from filelock import FileLock
 
 from vae_core.config import ModelConfig, TrainConfig, config_key
+from vae_core.latent import encode_dataset
 from vae_core.models import LatentModel, count_parameters
 from vae_core.store import CheckpointWriteError, default_roots, find_checkpoint, load_model, save_model, user_store_dir
 
@@ -104,11 +105,13 @@ def _store(result, write_root: Path, replay) -> StoredModel:
     saved_config = result.train_config
     if result.stop_reason == "stopped":
         saved_config = dataclasses.replace(saved_config, epochs=result.epochs_completed)
-    codes = None if replay is None else replay.codes[: result.epochs_completed]
+    replay_codes = None if replay is None else replay.codes[: result.epochs_completed]
+    test_codes = encode_dataset(model, saved_config.dataset, "test")
     try:
         path = save_model(
-            model, saved_config, write_root, training_facts(result), [r.to_dict() for r in result.history], replay=codes
-        )
+            model, saved_config, write_root, training_facts(result), [r.to_dict() for r in result.history],
+            replay=replay_codes, codes=test_codes,
+        )  # fmt: skip
     except CheckpointWriteError as error:
         logger.warning("%s; the model is kept in memory only", error)
         return StoredModel(model=model, path=None, trained=True, result=result, save_error=str(error))

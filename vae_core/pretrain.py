@@ -99,6 +99,7 @@ def pretrain(
     on_epoch=None,
 ) -> list[Path]:
     """Train, evaluate and store the selected catalogue entries (all by default)."""
+    from vae_core.latent import encode_dataset
     from vae_core.metrics import evaluate
     from vae_core.train import train
 
@@ -121,7 +122,8 @@ def pretrain(
         metrics["evaluation_seconds"] = round(time.perf_counter() - start, 1)
         metrics["role"] = entry.role
         history = [record.to_dict() for record in result.history]
-        path = save_model(result.model, entry.train_config, root, metrics, history, half=True, replay=recorder.codes)
+        codes = encode_dataset(result.model, entry.dataset, "test")
+        path = save_model(result.model, entry.train_config, root, metrics, history, half=True, replay=recorder.codes, codes=codes)
         written.append(path)
         on_message(f"    -> {path} ({result.wall_time:.0f} s)")
     if not datasets and not roles:

@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from vae_core.data import load_dataset
 
@@ -27,13 +26,15 @@ class ReplayRecorder:
         self.images, self.labels = test.images[:size], test.labels[:size]
         self.frames: list[np.ndarray] = []
 
-    @torch.no_grad()
     def __call__(self, record, model) -> None:
+        import torch
+
         was_training = model.training
         model.eval()
         device = next(model.parameters()).device
         y = self.labels.to(device) if model.config.is_conditional else None
-        mu, _ = model.encode(self.images.to(device), y)
+        with torch.no_grad():
+            mu, _ = model.encode(self.images.to(device), y)
         model.train(was_training)
         self.frames.append(mu.float().cpu().numpy())
 

@@ -23,15 +23,17 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+import numpy as np
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.numpy import load_file, save_file
 
 from vae_core.config import FORMAT_VERSION, ModelConfig, TrainConfig, config_from_dict, config_key, config_to_dict
-from vae_core.models import LatentModel, build_model
 from vae_core.paths import cache_dir, shipped_checkpoints_dir
+
+if TYPE_CHECKING:
+    from vae_core.models import LatentModel
 
 logger = logging.getLogger(__name__)
 
@@ -119,20 +121,22 @@ def save_model(
     history: list[dict] | None = None,
     half: bool = False,
     replay=None,
+    codes=None,
 ) -> Path:
     """Write a checkpoint under ``root`` (default: the user store) and return its folder.
 
     An existing checkpoint with the same key is replaced only once the new one is
     complete. ``half=True`` stores weights as float16 (they load back as float32).
-    ``replay`` (codes [epochs, n, d], see :mod:`vae_core.replay`) is stored beside them.
+    ``replay`` (codes [epochs, n, d], see :mod:`vae_core.replay`) and ``codes`` (the test
+    split's :class:`vae_core.codes.EncodedSplit`) are stored beside them.
     Raises :class:`CheckpointWriteError` when the disk refuses; nothing half-written remains.
     """
     root_path = Path(root) if root is not None else user_store_dir()
     name = checkpoint_name(model.config, train_config)
     final = root_path / name
     tmp = root_path / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
-    dtype = torch.float16 if half else torch.float32
-    state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in model.state_dict().items()}
+    dtype = np.float16 if half else np.float32
+    state = {k: np.ascontiguousarray(v.detach().float().cpu().numpy().astype(dtype)) for k, v in model.state_dict().items()}
     header = {
         "format_version": FORMAT_VERSION,
         "key": config_key(model.config, train_config),
@@ -151,6 +155,10 @@ def save_model(
             from vae_core.replay import write_replay
 
             write_replay(tmp, replay)
+        if codes is not None:
+            from vae_core.codes import write_codes
+
+            write_codes(tmp, codes)
         if final.exists():
             trash = root_path / f".old-{name}-{uuid.uuid4().hex[:8]}"
             os.rename(final, trash)
@@ -223,7 +231,7 @@ def read_checkpoint_info(path: str | os.PathLike) -> CheckpointInfo:
     return CheckpointInfo(folder, key, model_config, train_config, metrics if isinstance(metrics, dict) else {})
 
 
-def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> LatentModel:
+def load_model(path: str | os.PathLike, device="cpu") -> LatentModel:
     """Rebuild a model from a checkpoint folder alone, in eval mode.
 
     The model carries ``.config`` (ModelConfig) and its origin (``.train_config``,
@@ -235,9 +243,13 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> L
     if not weights_path.is_file():
         raise CheckpointError(f"{info.path}: weights file {WEIGHTS_FILE} is missing")
     try:
-        state = load_file(str(weights_path), device="cpu")
+        state = load_file(str(weights_path))
     except (SafetensorError, OSError, ValueError) as error:
         raise CheckpointError(f"{weights_path}: unreadable or truncated weights ({error})") from error
+    import torch
+
+    from vae_core.models import build_model
+
     model = build_model(info.model_config)
     expected = model.state_dict()
     missing = sorted(set(expected) - set(state))
@@ -251,9 +263,9 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> L
             raise CheckpointError(
                 f"{weights_path}: tensor {name} has shape {tuple(tensor.shape)}, the config needs {tuple(expected[name].shape)}"
             )
-        if not torch.isfinite(tensor).all():
+        if not np.isfinite(tensor).all():
             raise CheckpointError(f"{weights_path}: tensor {name} holds NaN or infinite values")
-    model.load_state_dict({k: v.to(torch.float32) for k, v in state.items()})
+    model.load_state_dict({k: torch.from_numpy(v.astype(np.float32)) for k, v in state.items()})
     model.to(device).eval()
     model.set_origin(info.train_config, info.path)
     return model
@@ -267,7 +279,7 @@ def zip_checkpoint(path: str | os.PathLike) -> bytes:
     info = read_checkpoint_info(path)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name in (WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, "replay.npz"):
+        for name in (WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, "replay.npz", "codes.npz"):
             file = info.path / name
             if file.is_file():
                 archive.write(file, arcname=f"{info.name}/{name}")

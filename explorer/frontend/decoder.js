@@ -1,0 +1,223 @@
+// Runs an exported model (vae_core/export.py) in JavaScript: the decoder maps a code to
+// an image, the encoder an image to its posterior. Pure functions, no DOM: the browser and
+// the node tests (tests/js) import the same file.
+
+/** float16 bits -> float32 value. */
+function halfToFloat(bits) {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 31) return fraction ? NaN : sign * Infinity;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+const HALF_TABLE = new Float32Array(65536);
+for (let bits = 0; bits < 65536; bits += 1) HALF_TABLE[bits] = halfToFloat(bits);
+
+const DTYPES = { F16: 2, F32: 4 };
+
+/**
+ * Reads a safetensors file: an 8-byte little-endian header length, a JSON header naming
+ * each tensor's dtype, shape and byte range, then the data. Returns the exported spec (from
+ * the header's metadata) and float32 tensors.
+ */
+export function parseModel(buffer) {
+  const bytes = new Uint8Array(buffer);
+  if (bytes.length < 8) throw new Error("the model file is empty or cut short");
+  const view = new DataView(buffer instanceof ArrayBuffer ? buffer : bytes.buffer, bytes.byteOffset);
+  const headerLength = Number(view.getBigUint64(0, true));
+  if (headerLength <= 0 || 8 + headerLength > bytes.length) throw new Error("the model file's header is damaged");
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+  const spec = JSON.parse((header.__metadata__ || {}).spec || "null");
+  if (!spec || spec.format !== 1) throw new Error("the model file was made for another version of the explorer");
+  const tensors = {};
+  const dataStart = 8 + headerLength;
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === "__metadata__") continue;
+    const size = DTYPES[entry.dtype];
+    if (!size) throw new Error(`tensor ${name} has an unsupported type ${entry.dtype}`);
+    const [start, end] = entry.data_offsets;
+    const count = entry.shape.reduce((a, b) => a * b, 1);
+    if (end - start !== count * size || dataStart + end > bytes.length) throw new Error(`tensor ${name} is damaged`);
+    const values = new Float32Array(count);
+    const data = new DataView(bytes.buffer, bytes.byteOffset + dataStart + start, end - start);
+    if (size === 2) for (let i = 0; i < count; i += 1) values[i] = HALF_TABLE[data.getUint16(2 * i, true)];
+    else for (let i = 0; i < count; i += 1) values[i] = data.getFloat32(4 * i, true);
+    tensors[name] = { shape: entry.shape, values };
+  }
+  return { spec, tensors };
+}
+
+// --- the operations (shapes and meanings as in vae_core/export.py) ------------------
+
+function linear(x, weight, bias, relu) {
+  const [outputs, inputs] = weight.shape;
+  if (x.length !== inputs) throw new Error(`a layer expected ${inputs} inputs and got ${x.length}`);
+  const w = weight.values;
+  const b = bias.values;
+  const y = new Float32Array(outputs);
+  for (let o = 0; o < outputs; o += 1) {
+    let sum = b[o];
+    const row = o * inputs;
+    for (let i = 0; i < inputs; i += 1) sum += w[row + i] * x[i];
+    y[o] = relu && sum < 0 ? 0 : sum;
+  }
+  return y;
+}
+
+function conv2d(x, shape, weight, bias, stride, padding, relu) {
+  const [cOut, cIn, k] = weight.shape;
+  const [, height, width] = shape;
+  const outH = Math.floor((height + 2 * padding - k) / stride) + 1;
+  const outW = Math.floor((width + 2 * padding - k) / stride) + 1;
+  const w = weight.values;
+  const y = new Float32Array(cOut * outH * outW);
+  for (let o = 0; o < cOut; o += 1) {
+    for (let oy = 0; oy < outH; oy += 1) {
+      for (let ox = 0; ox < outW; ox += 1) {
+        let sum = bias.values[o];
+        for (let c = 0; c < cIn; c += 1) {
+          for (let ky = 0; ky < k; ky += 1) {
+            const iy = oy * stride - padding + ky;
+            if (iy < 0 || iy >= height) continue;
+            for (let kx = 0; kx < k; kx += 1) {
+              const ix = ox * stride - padding + kx;
+              if (ix < 0 || ix >= width) continue;
+              sum += x[(c * height + iy) * width + ix] * w[((o * cIn + c) * k + ky) * k + kx];
+            }
+          }
+        }
+        y[(o * outH + oy) * outW + ox] = relu && sum < 0 ? 0 : sum;
+      }
+    }
+  }
+  return { values: y, shape: [cOut, outH, outW] };
+}
+
+function convTranspose2d(x, shape, weight, bias, stride, padding, outputPadding, relu) {
+  const [cIn, cOut, k] = weight.shape;
+  const [, height, width] = shape;
+  const outH = (height - 1) * stride - 2 * padding + k + outputPadding;
+  const outW = (width - 1) * stride - 2 * padding + k + outputPadding;
+  const w = weight.values;
+  const y = new Float32Array(cOut * outH * outW);
+  for (let o = 0; o < cOut; o += 1) y.fill(bias.values[o], o * outH * outW, (o + 1) * outH * outW);
+  // Each input pixel scatters its k x k footprint into every output channel.
+  for (let c = 0; c < cIn; c += 1) {
+    for (let iy = 0; iy < height; iy += 1) {
+      for (let ix = 0; ix < width; ix += 1) {
+        const value = x[(c * height + iy) * width + ix];
+        if (value === 0) continue;
+        for (let o = 0; o < cOut; o += 1) {
+          const kernel = (c * cOut + o) * k * k;
+          const plane = o * outH * outW;
+          for (let ky = 0; ky < k; ky += 1) {
+            const oy = iy * stride - padding + ky;
+            if (oy < 0 || oy >= outH) continue;
+            for (let kx = 0; kx < k; kx += 1) {
+              const ox = ix * stride - padding + kx;
+              if (ox < 0 || ox >= outW) continue;
+              y[plane + oy * outW + ox] += value * w[kernel + ky * k + kx];
+            }
+          }
+        }
+      }
+    }
+  }
+  if (relu) for (let i = 0; i < y.length; i += 1) if (y[i] < 0) y[i] = 0;
+  return { values: y, shape: [cOut, outH, outW] };
+}
+
+/** Runs a program on one input (a Float32Array); `label` is the class for conditional models. */
+export function runProgram(program, tensors, input, label = null) {
+  let values = Float32Array.from(input);
+  let shape = [values.length];
+  for (const op of program) {
+    switch (op.op) {
+      case "linear":
+        values = linear(values, tensors[op.weight], tensors[op.bias], op.relu);
+        shape = [values.length];
+        break;
+      case "conv2d":
+        ({ values, shape } = conv2d(values, shape, tensors[op.weight], tensors[op.bias], op.stride, op.padding, op.relu));
+        break;
+      case "conv_transpose2d":
+        ({ values, shape } = convTranspose2d(
+          values, shape, tensors[op.weight], tensors[op.bias], op.stride, op.padding, op.output_padding, op.relu,
+        ));
+        break;
+      case "reshape":
+        if (op.shape.reduce((a, b) => a * b, 1) !== values.length) throw new Error("a reshape does not fit its input");
+        shape = op.shape;
+        break;
+      case "flatten":
+        shape = [values.length];
+        break;
+      case "concat_label": {
+        if (label === null || label === undefined || label < 0 || label >= op.classes) {
+          throw new Error(`this model needs a class label in 0..${op.classes - 1}`);
+        }
+        const joined = new Float32Array(values.length + op.classes);
+        joined.set(values);
+        joined[values.length + label] = 1;
+        values = joined;
+        shape = [values.length];
+        break;
+      }
+      case "sigmoid":
+        for (let i = 0; i < values.length; i += 1) values[i] = 1 / (1 + Math.exp(-values[i]));
+        break;
+      default:
+        throw new Error(`unknown operation ${op.op}`);
+    }
+  }
+  return values;
+}
+
+/** A loaded model: decode codes to images and encode images to posteriors. */
+export class Network {
+  constructor(buffer) {
+    const { spec, tensors } = parseModel(buffer);
+    this.spec = spec;
+    this.tensors = tensors;
+    this.latentDim = spec.latent_dim;
+    this.conditional = spec.conditional;
+    for (const program of [spec.decoder, spec.encoder]) {
+      for (const op of program) {
+        for (const key of ["weight", "bias"]) {
+          if (op[key] && !tensors[op[key]]) throw new Error(`the model file lacks ${op[key]}`);
+        }
+      }
+    }
+  }
+
+  /** z: the map's coordinates (more latent dimensions are held at 0) -> 784 values in [0, 1]. */
+  decode(point, label = null) {
+    const code = new Float32Array(this.latentDim);
+    for (let i = 0; i < Math.min(point.length, this.latentDim); i += 1) code[i] = point[i];
+    return runProgram(this.spec.decoder, this.tensors, code, this.conditional ? label ?? 0 : null);
+  }
+
+  /** pixels: 784 values in [0, 1] -> { mu, logvar } (logvar null for a point encoder). */
+  encode(pixels, label = null) {
+    const stats = runProgram(this.spec.encoder, this.tensors, pixels, this.conditional ? label ?? 0 : null);
+    const d = this.latentDim;
+    if (!this.spec.stochastic) return { mu: Array.from(stats.subarray(0, d)), logvar: null };
+    const [low, high] = this.spec.logvar_range;
+    const logvar = Array.from(stats.subarray(d, 2 * d), (v) => Math.min(high, Math.max(low, v)));
+    return { mu: Array.from(stats.subarray(0, d)), logvar };
+  }
+}
+
+/** Float image values in [0, 1] -> uint8 as Python's to_uint8 rounds them (half to even). */
+export function toBytes(values) {
+  const bytes = new Uint8ClampedArray(values.length);
+  for (let i = 0; i < values.length; i += 1) {
+    const scaled = Math.min(255, Math.max(0, values[i] * 255));
+    const floor = Math.floor(scaled);
+    const rest = scaled - floor;
+    bytes[i] = rest > 0.5 || (rest === 0.5 && floor % 2 === 1) ? floor + 1 : floor;
+  }
+  return bytes;
+}

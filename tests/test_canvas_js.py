@@ -1,0 +1,104 @@
+"""The browser's side of the latent canvas, run in node against the Python side: every
+shipped model and freshly trained MLP, convolutional and conditional models decode as
+torch does (within 2/255 per pixel after rounding), encoders agree, and paths and the
+drawing pad's preparation match vae_core.geometry and vae_core.uploads."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+import torch
+
+from tests.browser import ROOT
+from vae_core.config import ModelConfig, TrainConfig
+from vae_core.export import checkpoint_state, export_weights, model_state
+from vae_core.geometry import interpolate
+from vae_core.images import png_bytes, to_uint8
+from vae_core.latent import decode, encode_images
+from vae_core.pretrain import CATALOG
+from vae_core.store import load_model
+from vae_core.train import train
+from vae_core.uploads import prepare_image
+
+NODE = shutil.which("node")
+pytestmark = pytest.mark.skipif(NODE is None, reason="needs node (Node.js 20)")
+FRESH = {
+    "fresh-mlp-vae": ModelConfig(hidden_sizes=(64, 32)),
+    "fresh-conv-vae": ModelConfig(architecture="conv", hidden_sizes=(32,), conv_channels=(8, 16)),
+    "fresh-mlp-cvae": ModelConfig(model="cvae", hidden_sizes=(48,)),
+    "fresh-conv-mmd-vae-3d": ModelConfig(model="mmd_vae", architecture="conv", hidden_sizes=(), conv_channels=(6,), latent_dim=3),
+}
+
+
+def write_model(folder, model, state) -> None:
+    folder.mkdir(parents=True)
+    (folder / "model.safetensors").write_bytes(export_weights(state, model.config))
+    rng = np.random.default_rng(0)
+    d, conditional = model.config.latent_dim, model.config.is_conditional
+    decode_cases = []
+    for index in range(12):
+        z = rng.normal(0, 2, d).astype(np.float32)
+        label = index % 10 if conditional else None
+        decode_cases.append({"z": z.tolist(), "label": label, "image": to_uint8(decode(model, z, label)).ravel().tolist()})
+    encode_cases = []
+    pixels = rng.uniform(0, 1, (4, 1, 28, 28)).astype(np.float32)
+    for index, image in enumerate(pixels):
+        label = index if conditional else None
+        mu, logvar = encode_images(model, image[None], None if label is None else [label])
+        encode_cases.append({"pixels": image.ravel().tolist(), "label": label, "mu": mu[0].tolist(),
+                             "logvar": None if logvar is None else logvar[0].tolist()})  # fmt: skip
+    (folder / "cases.json").write_text(json.dumps({"decode": decode_cases, "encode": encode_cases}))
+
+
+def path_fixtures() -> dict:
+    rng = np.random.default_rng(1)
+    pairs = [([1.0, 0.0], [-1.0, 0.0]), ([0.0, 0.0], [1.0, 2.0]), ([1.0, 1.0], [2.0, 2.0])]
+    pairs += [(rng.normal(size=d).tolist(), rng.normal(size=d).tolist()) for d in (2, 3, 10)]
+    interpolations = [
+        {"z0": a, "z1": b, "steps": 9, "method": method, "path": interpolate(a, b, 9, method).tolist()}
+        for a, b in pairs
+        for method in ("linear", "slerp")
+    ]
+    drawings = []
+    for shape in ("stroke", "ring", "tall"):
+        ink = np.zeros((280, 280), np.float32)
+        yy, xx = np.mgrid[:280, :280]
+        if shape == "stroke":
+            ink[(np.abs(yy - xx - 20) < 12) & (yy > 40) & (yy < 240)] = 1.0
+        elif shape == "ring":
+            ink[np.abs(np.hypot(yy - 150, xx - 120) - 70) < 11] = 1.0
+        else:
+            ink[40:250, 130:152] = 1.0
+        prepared = prepare_image(png_bytes(ink), invert=False)
+        drawings.append({"ink": ink.ravel().tolist(), "height": 280, "width": 280, "prepared": prepared.ravel().tolist()})
+    return {"interpolations": interpolations, "drawings": drawings}
+
+
+@pytest.fixture(scope="module")
+def fixtures(tmp_path_factory):
+    root = tmp_path_factory.mktemp("canvas-fixtures")
+    for entry in CATALOG:
+        model = load_model(entry.path)
+        write_model(root / "models" / entry.name, model, checkpoint_state(entry.path))
+    for name, config in FRESH.items():
+        torch.manual_seed(0)
+        model = train(config, TrainConfig(epochs=1, batch_size=64, train_subset=1024, test_subset=256)).model
+        write_model(root / "models" / name, model, model_state(model))
+    (root / "paths.json").write_text(json.dumps(path_fixtures()))
+    return root
+
+
+@pytest.mark.slow
+def test_javascript_runs_the_models_and_paths_like_python(fixtures):
+    tests = sorted(str(p) for p in (ROOT / "tests" / "js").glob("*.test.mjs"))
+    result = subprocess.run(
+        [NODE, "--test", *tests], cwd=ROOT, env={**os.environ, "CANVAS_FIXTURES": str(fixtures)},
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert f"# pass {len(CATALOG) + len(FRESH) + 4}" in result.stdout
