@@ -2,11 +2,12 @@
 three trainings are requested at once.
 
 Each session is a Streamlit websocket client (``st_client.py``): it opens the Latent
-map the way a browser tab does, then clicks random positions of the map's click grid
-for --seconds, waiting 0.3-1.2 s between clicks like a person looking at the result. A
-click counts as served when the fragment rerun reports the decoded point's coordinates
-and the decoded image has been fetched over HTTP; its latency runs from sending the
-click to that image's last byte. Three more sessions submit three different trainings
+map the way a browser tab does, then clicks random positions of the map (the canvas's
+pin event) for --seconds, waiting 0.3-1.2 s between clicks like a person looking at the
+result. A click counts as served when the fragment rerun reports the pinned point's
+coordinates and the server's images (the pinned point and its nearest test images) have
+been fetched over HTTP; its latency runs from sending the click to the last byte. (The
+browser shows the decoded image itself at once; this measures what only the server adds.) Three more sessions submit three different trainings
 (the default MLP VAE, 10 epochs on 20,000 images) on the Train live page at the same moment and follow their progress as the
 page's one-second timer does. The load generator runs in this process, so on a small
 machine it shares the cores with the server (as a class's laptops would not).
@@ -35,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from st_client import StreamlitSession, WidgetState, plotly_click, plotly_values  # noqa: E402
+from st_client import StreamlitSession, WidgetState, canvas_pin  # noqa: E402
 
 from tests.browser import app_server, rss_bytes  # noqa: E402
 
@@ -62,24 +63,25 @@ async def clicker(url: str, seconds: float, seed: int, latencies: list, loads: l
         opened = time.perf_counter()
         run = await session.run_page("Latent_map")
         loads.append(time.perf_counter() - opened)
-        if run.exceptions() or run.chart("map_chart") is None:
+        if run.exceptions() or run.component("map_canvas") is None:
             errors.append(f"session {seed}: the latent map did not load {run.exceptions()}")
             return
-        widget_id, fragment_id, spec = run.chart("map_chart")
-        grid = spec["data"][0]
-        grid_size = len(plotly_values(grid["x"]))
+        widget_id, fragment_id, args = run.component("map_canvas")
+        x_min, x_max, y_min, y_max = args["maps"][0]["extent"]
         clock.arrive()
         await clock.started.wait()
         deadline = time.perf_counter() + seconds
+        clicks = 0
         while time.perf_counter() < deadline:
-            index = int(rng.integers(grid_size))
-            x, y = float(plotly_values(grid["x"])[index]), float(plotly_values(grid["y"])[index])
+            clicks += 1
+            x, y = float(rng.uniform(x_min, x_max)), float(rng.uniform(y_min, y_max))
             begin = time.perf_counter()
             try:
-                run = await session.set_widget(widget_id, plotly_click(grid, index), fragment_id, timeout=CLICK_TIMEOUT)
+                event = WidgetState(id=widget_id, json_value=canvas_pin(f"load-{seed}-{clicks}", x, y))
+                run = await session.set_widgets([event], fragment_id, timeout=CLICK_TIMEOUT)
                 images = run.image_urls()
-                if images:
-                    await session.fetch(images[0])  # the decoded image, as the <img> tag loads it
+                for image in images:
+                    await session.fetch(image)  # as the <img> tags load them
             except (TimeoutError, asyncio.TimeoutError):
                 errors.append(f"session {seed}: no answer to a click within {CLICK_TIMEOUT:.0f} s")
                 return  # the session's stream is out of step now; a person would reload
@@ -91,9 +93,9 @@ async def clicker(url: str, seconds: float, seed: int, latencies: list, loads: l
                 errors.append(f"session {seed}: the click at ({x:.3f}, {y:.3f}) did not show its decoded image")
             else:
                 latencies.append(elapsed)
-            chart = run.chart("map_chart")
-            if chart is not None:
-                widget_id, fragment_id, _ = chart
+            component = run.component("map_canvas")
+            if component is not None:
+                widget_id, fragment_id, _ = component
             await asyncio.sleep(rng.uniform(0.3, 1.2))  # a person looks before clicking again
     except Exception as error:  # anything else is an error the benchmark reports
         errors.append(f"session {seed}: {type(error).__name__}: {error}")

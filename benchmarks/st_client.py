@@ -4,8 +4,9 @@ a browser tab does, without rendering anything.
 It opens ``/_stcore/stream``, asks for a page (``BackMsg.rerun_script``), keeps the
 messages of each run, answers the server's cached-message references from its own cache
 (as the browser does), and fetches the media files (decoded images) that a run refers
-to. A click on a Plotly chart is sent the way the frontend sends it: the chart's widget
-state (a selection JSON) in a rerun of the fragment that holds the chart.
+to. A click on the latent canvas is sent the way its iframe sends it: the component's
+value (a JSON event, see explorer/frontend/README.md) in a rerun of the fragment that
+holds it; a click on a Plotly chart as the chart's selection JSON.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 
-__all__ = ["Run", "StreamlitSession", "WidgetState", "plotly_click", "plotly_values"]
+__all__ = ["Run", "StreamlitSession", "WidgetState", "canvas_pin", "plotly_click", "plotly_values"]
 
 ScriptFinished = ForwardMsg.ScriptFinishedStatus
 
@@ -59,6 +60,13 @@ class Run:
 
     def image_urls(self) -> list[str]:
         return [image.url for element in self.of_type("imgs") for image in element.imgs.imgs]
+
+    def component(self, key: str):
+        """(widget id, fragment id, arguments dict) of the custom component whose id carries ``key``."""
+        for _, fragment_id, element in self.elements:
+            if element.WhichOneof("type") == "component_instance" and element.component_instance.id.endswith(key):
+                return element.component_instance.id, fragment_id, json.loads(element.component_instance.json_args)
+        return None
 
     def chart(self, key: str):
         """(widget id, fragment id, Plotly spec dict) of the chart whose id carries ``key``."""
@@ -146,6 +154,11 @@ class StreamlitSession:
                 run.status = message.script_finished
                 if run.status != ScriptFinished.FINISHED_EARLY_FOR_RERUN:
                     return run
+
+
+def canvas_pin(event_id: str, x: float, y: float) -> str:
+    """The event the latent canvas sends when a position is clicked."""
+    return json.dumps({"kind": "pin", "id": event_id, "map": 0, "z": [x, y]})
 
 
 def plotly_click(trace: dict, index: int, curve_number: int = 0) -> str:

@@ -1,28 +1,32 @@
 """What every session shares, computed once per server: Streamlit caches around the library.
 
-Heavy objects (models, datasets, the training pool, finished figures) are
-``st.cache_resource`` and must be treated as read-only; plain results (codes, extents,
-mosaics) are ``st.cache_data``, copied to each caller.
+Heavy objects (models, the training pool, finished figures) are ``st.cache_resource`` and
+must be treated as read-only; plain results (codes, extents, mosaics, file URLs) are
+``st.cache_data``, copied to each caller. The first view of a map needs no torch: codes
+come from the checkpoint's codes.npz and the browser runs the model, so functions that
+need a network import the modules that load torch when they are first called.
 """
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+
 import numpy as np
 import streamlit as st
 
+from explorer.canvas import publish, publish_figure
 from explorer.catalog import Catalog
-from vae_core.data import CLASS_NAMES, load_dataset
+from vae_core.codes import EncodedSplit, read_codes
+from vae_core.data import CLASS_NAMES, load_arrays
 from vae_core.geometry import Extent, square_extent
 from vae_core.images import text_thumbnail
-from vae_core.jobs import JobManager
-from vae_core.latent import EncodedSplit, decode_grid, encode_dataset
-from vae_core.metrics import coverage_map
-from vae_core.replay import read_replay
-from vae_core.store import load_model, resolve_checkpoint
+from vae_core.store import WEIGHTS_FILE, CheckpointError, read_checkpoint_info, resolve_checkpoint
 from vae_core.viz import latent_map, mosaic_source
 
-HOVER_IMAGE_LIMIT = 5000  # points beyond which hover drawings would make the map too heavy to send
+HOVER_IMAGE_LIMIT = 5000  # points beyond which hover drawings would make a figure too heavy to send
 MIN_MAP_SPAN = 4.4  # a map is never narrower than the prior's 2-sigma disc
+BROWSER_LIMIT_MB = float(os.environ.get("VAE_EXPLORER_BROWSER_MB", "16"))  # larger models are decoded on the server
 
 
 @st.cache_data(ttl=5, show_spinner=False)
@@ -35,23 +39,38 @@ def catalog() -> Catalog:
 @st.cache_resource(max_entries=24, show_spinner="Loading model…")
 def get_model(name: str):
     """A loaded model, shared read-only by every session."""
+    from vae_core.store import load_model
+
     return load_model(resolve_checkpoint(name))
-
-
-@st.cache_resource(show_spinner="Loading dataset…")
-def get_dataset(name: str, split: str):
-    return load_dataset(name, split)
 
 
 def class_names(dataset: str) -> tuple[str, ...]:
     return CLASS_NAMES[dataset]
 
 
+def test_images(dataset: str) -> np.ndarray:
+    """The test split's images, uint8 [N, 28, 28] (read once per process, no torch)."""
+    return load_arrays(dataset, "test")[0]
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def thumbnails(dataset: str, count: int) -> list[str]:
+    """Hover-label drawings of the first ``count`` test images."""
+    return [text_thumbnail(image / 255.0) for image in test_images(dataset)[:count]]
+
+
 @st.cache_data(max_entries=24, show_spinner="Encoding the dataset…")
 def encoded(name: str, split: str = "test") -> EncodedSplit:
-    """Posterior means, log-variances (or None) and labels of a split, for a checkpoint."""
+    """Posterior means, log-variances (or None) and labels of a split, for a checkpoint:
+    the stored test codes when the checkpoint has them, otherwise encoded now."""
+    folder = resolve_checkpoint(name)
+    stored = read_codes(folder) if split == "test" else None
+    if stored is not None:
+        return stored
+    from vae_core.latent import encode_dataset
+
     model = get_model(name)
-    return encode_dataset(model, get_dataset(model.train_config.dataset, split))
+    return encode_dataset(model, model.train_config.dataset, split)
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
@@ -63,67 +82,97 @@ def map_extent(*names: str) -> Extent:
 
 @st.cache_data(max_entries=48, show_spinner="Decoding the latent grid…")
 def grid_mosaic(name: str, extent: Extent, n: int, label: int | None = None) -> str:
-    """The decoded manifold under a map, ready to draw (a PNG data URI)."""
+    """The decoded manifold under a map, decoded on the server (a PNG data URI)."""
+    from vae_core.latent import decode_grid
+
     return mosaic_source(decode_grid(get_model(name), extent, n, label).mosaic)
 
 
-@st.cache_data(max_entries=24, show_spinner=False)
+@st.cache_data(max_entries=24, show_spinner="Finding the regions far from any training code…")
 def empty_cells(name: str, extent: Extent, n: int) -> np.ndarray:
+    from vae_core.metrics import coverage_map
+
     return coverage_map(encoded(name, "train").mu, extent, n)["empty"]
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
 def replay_codes(name: str) -> np.ndarray | None:
     """The per-epoch codes stored with a checkpoint ([epochs, n, d]), if it has them."""
+    from vae_core.replay import read_replay
+
     return read_replay(resolve_checkpoint(name))
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def thumbnails(dataset: str, count: int) -> list[str]:
-    """Hover-label drawings of the first ``count`` test images."""
-    images = get_dataset(dataset, "test").images[:count, 0].numpy()
-    return [text_thumbnail(image) for image in images]
+@dataclass(frozen=True)
+class BrowserModel:
+    """A checkpoint as the browser gets it: the URL of its exported model, or why not."""
+
+    url: str | None  # the decoder (what hovering needs)
+    encoder_url: str | None  # the encoder (what the drawing pad needs), fetched only then
+    size: int  # bytes of the decoder
+    reason: str | None = None
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _browser_model(name: str, stamp: tuple) -> BrowserModel:
+    from vae_core.export import browser_spec, checkpoint_state, export_weights, run_program
+
+    folder = resolve_checkpoint(name)
+    config = read_checkpoint_info(folder).model_config
+    try:
+        state = checkpoint_state(folder)
+        decoder = export_weights(state, config, parts=("decoder",))
+        encoder = export_weights(state, config, parts=("encoder",))
+        spec = browser_spec(config)
+        run_program(spec["decoder"], state, np.zeros(config.latent_dim), 0)  # both networks fit their tensors
+        run_program(spec["encoder"], state, np.zeros(784), 0)
+    except (KeyError, ValueError, OSError) as error:
+        raise CheckpointError(f"{folder}: its weights do not fit its configuration ({error})") from error
+    if len(decoder) > BROWSER_LIMIT_MB * 1e6:
+        size = f"{len(decoder) / 1e6:.1f} MB"
+        return BrowserModel(None, None, len(decoder), f"its decoder's {size} of weights are more than a browser should "
+                            f"load (limit {BROWSER_LIMIT_MB:g} MB)")  # fmt: skip
+    return BrowserModel(publish(decoder, "models", ".safetensors"), publish(encoder, "models", ".safetensors"), len(decoder))
+
+
+def browser_model(name: str) -> BrowserModel:
+    """The exported model for the canvas (once per checkpoint version). CheckpointError
+    when its weights are missing, damaged or do not fit its configuration."""
+    weights = resolve_checkpoint(name) / WEIGHTS_FILE
+    try:
+        stat = weights.stat()
+    except OSError as error:
+        raise CheckpointError(f"{weights} cannot be read ({error.strerror})") from error
+    return _browser_model(name, (stat.st_mtime_ns, stat.st_size))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def map_figure(
-    name: str,
-    n_points: int,
-    grid_n: int,
-    *,
-    mosaic: bool = True,
-    label: int | None = None,
-    shade_empty: bool = False,
-    prior_circles: bool = False,
-    hover_images: bool = True,
-    density: bool = False,
-    ellipses: tuple[tuple[float, float, float, float], ...] = (),
-    selected: tuple[float, float] | None = None,
-):
-    """The Latent map page's figure for a model and its display options.
-
-    Built once and shared by every session: a click reruns the page's fragment, and
-    rebuilding this figure (thousands of points with hover drawings) was most of a
-    click's server time. Callers must not modify it; ``st.plotly_chart`` copies it."""
+def map_figure(name: str, n_points: int, *, extent: Extent | None = None, mosaic_n: int = 0, label: int | None = None,
+               shade_n: int = 0, prior_circles: bool = False, density: bool = False, ellipses=(), highlight=None,
+               title=None):  # fmt: skip
+    """A latent map of a model's test codes and display options, built once for every
+    session (callers must not modify it). ``extent`` defaults to the model's own square;
+    ``mosaic_n`` decodes an n x n grid under it on the server (the canvas decodes its own
+    when the browser runs the model)."""
     codes = encoded(name)
-    dataset = codes.dataset
-    extent = map_extent(name)
+    extent = extent or map_extent(name)
     return latent_map(
-        codes.mu[:n_points, :2],
-        codes.labels[:n_points],
-        class_names(dataset),
-        extent,
-        mosaic=grid_mosaic(name, extent, grid_n, label) if mosaic else None,
-        empty_cells=empty_cells(name, extent, grid_n) if shade_empty else None,
-        prior_circles=prior_circles,
-        thumbnails=thumbnails(dataset, n_points) if hover_images and n_points <= HOVER_IMAGE_LIMIT else None,
-        selected=selected,
-        ellipses=list(ellipses),
-        density=density,
-    )
+        codes.mu[:n_points, :2], codes.labels[:n_points], class_names(codes.dataset), extent, click_grid=0,
+        mosaic=grid_mosaic(name, extent, mosaic_n, label) if mosaic_n else None,
+        empty_cells=empty_cells(name, extent, shade_n) if shade_n else None,
+        prior_circles=prior_circles, ellipses=list(ellipses), density=density, highlight=highlight, title=title,
+    )  # fmt: skip
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def map_figure_url(name: str, n_points: int, **options) -> str:
+    """:func:`map_figure` published for the canvas (written once, fetched once per browser)."""
+    return publish_figure(map_figure(name, n_points, **options))
 
 
 @st.cache_resource
-def job_manager() -> JobManager:
+def job_manager():
     """The one training pool of this server, shared by every session."""
+    from vae_core.jobs import JobManager
+
     return JobManager()

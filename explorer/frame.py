@@ -50,7 +50,7 @@ def ensure_frame() -> None:
 
 def frame() -> None:
     """What every page shares: page settings, a shared link's state, the sidebar picker."""
-    st.set_page_config(page_title="VAE Latent Explorer", page_icon=":material/explore:", layout="wide")
+    st.set_page_config(page_title="VAE Latent Explorer", page_icon="🧭", layout="wide")
     links.apply_link(cache.catalog())
     st.sidebar.markdown("### What to explore")
     entry = select_model()
@@ -125,7 +125,7 @@ def require_model(entry: ModelEntry | None, min_dim: int = 1) -> ModelEntry:
         st.info(f"This page needs a latent space of at least {min_dim} dimensions; {entry.title} has {entry.latent_dim}.")
         st.stop()
     try:
-        cache.get_model(entry.name)
+        cache.browser_model(entry.name)  # reads and checks the weights without building the network
     except CheckpointError as error:
         st.error(f"This model cannot be opened: {error}")
         st.stop()

@@ -3,25 +3,40 @@
 Each function takes what widgets give (checkpoint names, coordinates, indices), does the
 model work through :mod:`vae_core`, and hands back uint8 images ready to show (enlarged
 with crisp pixels), bytes to download, or small dataclasses of numbers, so that pages
-never hold a torch object or do array maths.
+never hold a torch object or do array maths. Functions that run a network import
+:mod:`vae_core.latent` (and so torch) when first called: a map's first view needs none.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from explorer import cache
+from explorer.canvas import MapView
 from vae_core.config import NUM_CLASSES
-from vae_core.geometry import Extent, pad_code, posterior_ellipse
-from vae_core.images import gif_bytes, png_bytes, tile, upscale
-from vae_core.latent import decode, decode_all_classes, decode_grid, decode_path, encode_images, interpolate, nearest_codes
+from vae_core.data import load_arrays
+from vae_core.geometry import Extent, interpolate, nearest_codes, pad_code, posterior_ellipse
+from vae_core.images import gif_bytes, png_bytes, png_data_uri, tile, upscale
 from vae_core.store import resolve_checkpoint, zip_checkpoint
 from vae_core.uploads import UploadError, prepare_image
 
 __all__ = ["UploadError"]  # plus the functions and results below
+
+
+def map_view(name: str, label: str, n_points: int = 3000, *, extent: Extent | None = None, mosaic_n: int = 0,
+             class_label: int | None = None, **figure_options) -> MapView:  # fmt: skip
+    """A map for the canvas: the model's test codes with ``figure_options`` (see
+    cache.map_figure) and, under them, an n x n decoded grid, decoded in the browser when
+    it runs the model and on the server otherwise."""
+    model = cache.browser_model(name)
+    extent = extent or cache.map_extent(name)
+    server_mosaic = mosaic_n if model.url is None else 0
+    url = cache.map_figure_url(name, n_points, extent=extent, mosaic_n=server_mosaic, label=class_label, **figure_options)
+    return MapView(url, extent, model.url, model.encoder_url, label, model.reason, mosaic_n if model.url else 0)
 
 
 @dataclass(frozen=True)
@@ -41,6 +56,8 @@ class DecodedPoint:
 
 def decode_point(name: str, point, label: int | None = None, size: int = 280) -> DecodedPoint:
     """Decode a map position. ValueError for coordinates that are not finite numbers."""
+    from vae_core.latent import decode, decode_all_classes
+
     model = cache.get_model(name)
     code = pad_code(point, model.config.latent_dim)
     image = decode(model, code, label)
@@ -63,7 +80,7 @@ def neighbours(name: str, point, rows: int = 2, columns: int = 4) -> Neighbours:
     """The rows x columns test images nearest to ``point`` in the map's two dimensions."""
     codes = cache.encoded(name)
     index, distances = nearest_codes(codes.mu[:, :2], np.asarray(point, np.float32)[:2], k=rows * columns)
-    images = cache.get_dataset(codes.dataset, "test").images[index, 0].numpy()
+    images = cache.test_images(codes.dataset)[index]
     names = cache.class_names(codes.dataset)
     mosaic = tile(images, rows, columns, pad=2)
     captions = [f"{names[codes.labels[i]]} ({d:.2f})" for i, d in zip(index, distances)]
@@ -82,8 +99,20 @@ class PlacedUpload:
 
 def place_upload(name: str, data: bytes, label: int | None = None, size: int = 112) -> PlacedUpload:
     """Prepare, encode and reconstruct an uploaded picture; UploadError says why one is refused."""
+    return place_image(name, prepare_image(data), label, size)
+
+
+def place_drawing(name: str, pixels: bytes, label: int | None = None, size: int = 112) -> PlacedUpload:
+    """A drawing from the canvas (784 uint8, already prepared like the data) placed in latent space."""
+    return place_image(name, np.frombuffer(pixels, np.uint8).reshape(28, 28) / 255.0, label, size)
+
+
+def place_image(name: str, prepared: np.ndarray, label: int | None = None, size: int = 112) -> PlacedUpload:
+    """An image [28, 28] in [0, 1], white ink on black: its posterior and reconstruction."""
+    from vae_core.latent import decode, encode_images
+
     model = cache.get_model(name)
-    prepared = prepare_image(data)
+    prepared = np.asarray(prepared, np.float32)
     mu, logvar = encode_images(model, prepared[None, None], None if label is None else [label])
     reconstruction = decode(model, mu[0], label)
     ellipse = None if logvar is None else posterior_ellipse(mu[0], np.exp(0.5 * logvar[0]))
@@ -101,12 +130,12 @@ def test_ellipses(name: str, count: int) -> list[tuple[float, float, float, floa
 
 
 def test_image(dataset: str, index: int, size: int = 84) -> np.ndarray:
-    return upscale(cache.get_dataset(dataset, "test").images[index, 0].numpy(), size)
+    return upscale(cache.test_images(dataset)[index], size)
 
 
 def class_members(dataset: str, label: int) -> list[int]:
     """Test-set indices of one class, in order."""
-    return np.flatnonzero(cache.get_dataset(dataset, "test").labels.numpy() == label).tolist()
+    return np.flatnonzero(load_arrays(dataset, "test")[1] == label).tolist()
 
 
 def test_codes(name: str, indices: list[int]) -> list[np.ndarray]:
@@ -148,6 +177,8 @@ class Walk:
 
 def walk(name: str, start, end, steps: int, method: str = "linear", label: int | None = None) -> Walk:
     """Interpolate (linear or slerp) between two codes or map positions and decode the frames."""
+    from vae_core.latent import decode_path
+
     dim = cache.get_model(name).config.latent_dim
     path = interpolate(pad_code(start, dim), pad_code(end, dim), steps, method)
     result = decode_path(cache.get_model(name), path, label)
@@ -156,6 +187,8 @@ def walk(name: str, start, end, steps: int, method: str = "linear", label: int |
 
 def decoded_grid(name: str, extent: Extent, n: int = 12, size: int = 336) -> np.ndarray:
     """An n x n grid of decodings over ``extent``, enlarged."""
+    from vae_core.latent import decode_grid
+
     return upscale(decode_grid(cache.get_model(name), extent, n).mosaic, size)
 
 
@@ -180,11 +213,37 @@ def paired_codes(first: str, second: str, rows=None, count: int = 300, limit: in
 def projection_inputs(dataset: str, name: str | None, count: int) -> tuple[np.ndarray, np.ndarray]:
     """What the Projections page projects: the first ``count`` test images' pixels
     (``name`` None) or their codes under a model, with their labels."""
-    test = cache.get_dataset(dataset, "test")
-    labels = test.labels[:count].numpy()
+    images, labels = load_arrays(dataset, "test")
     if name is None:
-        return test.images[:count].reshape(count, -1).numpy(), labels
-    return cache.encoded(name).mu[:count], labels
+        return images[:count].reshape(count, -1).astype(np.float32) / 255.0, labels[:count]
+    return cache.encoded(name).mu[:count], labels[:count]
+
+
+SAMPLERS = {"prior": "the prior N(0, I)", "gmm": "a Gaussian mixture fitted to the codes", "kde": "a kernel density of the codes"}
+
+
+def sample_points(name: str, sampler: str, count: int = 64, seed: int = 0) -> list[tuple[float, float]]:
+    """``count`` positions on the map drawn from the prior or from a density fitted to the
+    test codes (the aggregate posterior), in the map's two dimensions."""
+    if sampler == "prior":
+        points = np.random.default_rng(seed).standard_normal((count, 2))
+    else:
+        points = _density(name, sampler).sample(count, seed=seed)
+    return [(float(x), float(y)) for x, y in points[:, :2]]
+
+
+@functools.lru_cache(maxsize=16)
+def _density(name: str, method: str):
+    from vae_core.latent import LatentDensity
+
+    return LatentDensity(method=method, n_components=10).fit(cache.encoded(name).mu[:, :2])
+
+
+def server_image(name: str, point, label: int | None = None) -> str:
+    """A map position decoded on the server, as a PNG data URI (for models the browser does not run)."""
+    from vae_core.latent import decode
+
+    return png_data_uri(decode(cache.get_model(name), pad_code(point, cache.get_model(name).config.latent_dim), label))
 
 
 def checkpoint_zip(name: str) -> bytes:

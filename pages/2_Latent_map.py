@@ -1,11 +1,11 @@
-"""Latent map: the test set in latent space; click anywhere to decode that point."""
+"""Latent map: the test set in latent space; hover to decode any position, click to pin it."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from explorer import cache, frame, links, services, session
-from vae_core.viz import clicked_point, replay_figure
+from explorer import cache, canvas, frame, links, services, session
+from vae_core.viz import replay_figure
 
 frame.ensure_frame()
 st.title("Latent map")
@@ -14,8 +14,9 @@ names = cache.class_names(entry.dataset)
 state = st.session_state
 
 st.caption(
-    "Each dot is a test image placed at its encoder mean, coloured by class (click a class in the "
-    "legend to hide it). Click **anywhere** — on a dot or on empty space — to decode that point."
+    "Each dot is a test image placed at its encoder mean, coloured by class (click a class in the legend to hide it). "
+    "Move over the map: the image at that position is decoded as you go. Click **anywhere** to pin a point (drag the "
+    "star to move it); the nearest real test images appear below."
 )
 
 with st.expander("Display options", expanded=False):
@@ -24,21 +25,12 @@ with st.expander("Display options", expanded=False):
     grid_n = c1.slider("Manifold grid size", 8, 30, 20, key="map_grid_n")
     shade_empty = c2.toggle("Shade regions far from any training code", value=False, key="map_shade")
     prior_circles = c2.toggle("Prior 1σ / 2σ circles", value=False, key="map_circles")
-    n_points = c3.slider("Test points shown", 500, 10_000, 3_000, step=500, key="map_points")
-    hover_images = c3.toggle(
-        "Images in hover labels", value=True, key="map_hover", help=f"Shown for up to {cache.HOVER_IMAGE_LIMIT:,} points."
-    )
     density = c2.toggle("Density contours of the codes (aggregate posterior)", value=False, key="map_density")
+    n_points = c3.slider("Test points shown", 500, 10_000, 3_000, step=500, key="map_points")
     n_ellipses = c1.slider(
-        "Posterior σ-ellipses for test points",
-        0,
-        100,
-        0,
-        step=10,
-        key="map_ellipses",
-        disabled=not entry.stochastic_encoder,
+        "Posterior σ-ellipses for test points", 0, 100, 0, step=10, key="map_ellipses", disabled=not entry.stochastic_encoder,
         help="Each test image's q(z|x) at 1σ (solid) and 2σ (dotted); needs a stochastic encoder.",
-    )
+    )  # fmt: skip
 
 label = None
 if entry.conditional:
@@ -48,95 +40,141 @@ if entry.conditional:
 
 
 def set_point(point, source: str | None) -> None:
+    """The server's own choice of point (a link, a button, an upload): the canvas shows it."""
     state[session.MAP_POINT], state[session.MAP_SOURCE] = point, source
+    state["map_pin_token"] = state.get("map_pin_token", 0) + 1
 
 
-if state.get(session.MAP_MODEL) != entry.name:  # a new model: forget the old point
-    state[session.MAP_MODEL], state["map_last_click"] = entry.name, None
+if state.get(session.MAP_MODEL) != entry.name:  # a new model: forget the old point and samples
+    state[session.MAP_MODEL], state["map_samples"] = entry.name, None
     set_point(None, None)
 
 with st.expander("Your own image: upload a drawing or photo of a digit / garment", expanded=False):
     upload = st.file_uploader(
         "Image (PNG, JPEG, GIF, BMP or WebP, up to 5 MB)", type=["png", "jpg", "jpeg", "gif", "bmp", "webp"], key="map_upload"
     )
-    state["map_ellipse"] = None
-    if upload is not None:
+    if upload is not None and state.get("map_upload_id") != upload.file_id:
+        state["map_upload_id"] = upload.file_id
         try:
-            placed = services.place_upload(entry.name, upload.getvalue(), label)
+            state["map_placed"] = services.place_upload(entry.name, upload.getvalue(), label)
         except services.UploadError as error:
-            st.error(str(error))
+            state["map_placed"], state["map_upload_error"] = None, str(error)
+            if state.get(session.MAP_SOURCE) == "your image's posterior mean":  # the old image's point goes too
+                set_point(None, None)
         else:
-            if state.get("map_upload_id") != upload.file_id:
-                state["map_upload_id"] = upload.file_id
-                set_point(list(placed.mean), "your image's posterior mean")
-            state["map_ellipse"] = placed.ellipse
-            u1, u2, u3 = st.columns(3)
-            u1.image(placed.prepared, caption="prepared like the data (28x28)", width=112)
-            u2.image(placed.reconstruction, caption="its reconstruction", width=112)
-            if placed.ellipse is not None:
-                mx, my, sx, sy = placed.ellipse
-                u3.markdown(f"Posterior: mean ({mx:.2f}, {my:.2f}), σ ({sx:.2f}, {sy:.2f}) — drawn as red 1σ/2σ ellipses.")
+            state["map_upload_error"] = None
+            set_point(list(state["map_placed"].mean), "your image's posterior mean")
+    if upload is None:
+        state["map_placed"] = state["map_upload_error"] = state["map_upload_id"] = None
+    if state.get("map_upload_error"):
+        st.error(state["map_upload_error"])
+    placed = state.get("map_placed")
+    if placed is not None:
+        u1, u2, u3 = st.columns(3)
+        u1.image(placed.prepared, caption="prepared like the data (28x28)", width=112)
+        u2.image(placed.reconstruction, caption="its reconstruction", width=112)
+        if placed.ellipse is not None:
+            mx, my, sx, sy = placed.ellipse
+            u3.markdown(f"Posterior: mean ({mx:.2f}, {my:.2f}), σ ({sx:.2f}, {sy:.2f}) — drawn as red 1σ/2σ ellipses.")
 
-buttons = st.columns([1, 1, 4])
+buttons = st.columns([1.3, 0.7, 1.6, 1.2, 1.4])
 if buttons[0].button("Random prior sample", icon=":material/casino:", key="map_random"):
     set_point(services.prior_point(), "a sample from the prior N(0, I)")
 if buttons[1].button("Reset", key="map_reset"):
     set_point(None, None)
+    state["map_samples"] = None
+sampler = buttons[2].selectbox("Sample a sheet from", list(services.SAMPLERS), format_func=services.SAMPLERS.get,
+                               key="map_sampler", label_visibility="collapsed")  # fmt: skip
+if buttons[3].button("Sample a sheet", icon=":material/grid_view:", key="map_sample"):
+    state["map_samples"] = (services.SAMPLERS[sampler], services.sample_points(entry.name, sampler, 64, state.get("map_seed", 0)))
+    state["map_seed"] = state.get("map_seed", 0) + 1
+draw = buttons[4].toggle("Draw your own", key="map_draw", help="A drawing pad beside the map, encoded as you draw.")
 
-ellipses = services.test_ellipses(entry.name, n_ellipses) + ([state["map_ellipse"]] if state.get("map_ellipse") else [])
+
+def answer(event) -> None:
+    """What the canvas reported: a pinned point, a finished drawing, a model it could not run."""
+    if event.kind == "pin":
+        state[session.MAP_POINT], state[session.MAP_SOURCE] = list(event.point), "click"
+    elif event.kind == "drawing":
+        placed = services.place_drawing(entry.name, event.pixels, label)
+        state["map_placed"] = placed
+        set_point(list(placed.mean), "your drawing's posterior mean")
+    elif event.kind == "fallback":
+        state["map_browser_failed"] = event.reason
 
 
-def show_decoded(point, figure) -> None:
+def show_pinned(point) -> None:
     try:
-        decoded = services.decode_point(entry.name, point, label)
+        decoded = services.decode_point(entry.name, point, label, size=168)
     except ValueError as error:
         st.error(f"Cannot decode this point: {error}")
         return
     x, y = decoded.point
-    st.image(decoded.image, caption="decoded image", width=280)
-    origin = "clicked point" if state.get(session.MAP_SOURCE) == "click" else state.get(session.MAP_SOURCE)
-    st.markdown(f"**z = ({x:.3f}, {y:.3f})** — {origin}")
-    if decoded.held_at_zero:
-        st.caption(f"The other {decoded.held_at_zero} latent coordinates are held at 0.")
-    st.caption(f"Distance from the origin: {decoded.radius:.2f} prior standard deviations.")
-    if decoded.every_class is not None:
-        st.markdown("**The same z drawn as every class** (the code holds the style, the label the class)")
-        st.image(decoded.every_class)
-    d1, d2, d3 = st.columns(3)
-    d1.download_button("Image", data=decoded.png, file_name=f"decoded_{x:.2f}_{y:.2f}.png", mime="image/png",
-                       on_click="ignore", key="map_download_png", icon=":material/download:")  # fmt: skip
-    d2.download_button("Map", data=lambda: figure.to_html(include_plotlyjs=True), file_name="latent_map.html",
-                       mime="text/html", on_click="ignore", key="map_download_html", icon=":material/download:",
-                       help="The interactive figure as a standalone web page (works offline).")  # fmt: skip
-    links.share_control(d3, z=links.format_point(point))
-    nearest = services.neighbours(entry.name, point)
-    st.markdown("**Nearest real test images** (by latent distance)")
-    st.image(nearest.mosaic)
-    st.caption(" · ".join(nearest.captions))
+    left, right = st.columns([1, 2])
+    with left:
+        st.image(decoded.image, caption="decoded image", width=168)
+        origin = "clicked point" if state.get(session.MAP_SOURCE) == "click" else state.get(session.MAP_SOURCE)
+        st.markdown(f"**z = ({x:.3f}, {y:.3f})** — {origin}")
+        if decoded.held_at_zero:
+            st.caption(f"The other {decoded.held_at_zero} latent coordinates are held at 0.")
+        st.caption(f"Distance from the origin: {decoded.radius:.2f} prior standard deviations.")
+        d1, d2, d3 = st.columns(3)
+        d1.download_button("Image", data=decoded.png, file_name=f"decoded_{x:.2f}_{y:.2f}.png", mime="image/png",
+                           on_click="ignore", key="map_download_png", icon=":material/download:")  # fmt: skip
+        d2.download_button("Map", data=lambda: map_html(), file_name="latent_map.html", mime="text/html", on_click="ignore",
+                           key="map_download_html", icon=":material/download:",
+                           help="The interactive figure as a standalone web page (works offline).")  # fmt: skip
+        links.share_control(d3, z=links.format_point(point))
+    with right:
+        if decoded.every_class is not None:
+            st.markdown("**The same z drawn as every class** (the code holds the style, the label the class)")
+            st.image(decoded.every_class)
+        nearest = services.neighbours(entry.name, point)
+        st.markdown("**Nearest real test images** (by latent distance)")
+        st.image(nearest.mosaic)
+        st.caption(" · ".join(nearest.captions))
+
+
+def figure_options() -> dict:
+    """The map's display options as cache.map_figure takes them."""
+    return {"shade_n": grid_n if shade_empty else 0, "prior_circles": prior_circles, "density": density,
+            "ellipses": tuple(services.test_ellipses(entry.name, n_ellipses))}  # fmt: skip
+
+
+def map_html() -> str:
+    figure = cache.map_figure(entry.name, n_points, mosaic_n=grid_n if show_mosaic else 0, label=label, **figure_options())
+    return figure.to_html(include_plotlyjs=True)
 
 
 @st.fragment
 def map_and_decoder() -> None:
-    left, right = st.columns([3, 2], gap="medium")
-    with left:
-        star = state[session.MAP_POINT] if state.get(session.MAP_SOURCE) not in (None, "click") else None
-        figure = cache.map_figure(
-            entry.name, n_points, grid_n, mosaic=show_mosaic, label=label, shade_empty=shade_empty,
-            prior_circles=prior_circles, hover_images=hover_images, density=density, ellipses=tuple(ellipses),
-            selected=None if star is None else tuple(star),
-        )  # fmt: skip
-        event = st.plotly_chart(figure, key="map_chart", on_select="rerun", selection_mode="points", config={"scrollZoom": True})
-        click = clicked_point(event)
-        if click is not None and click != state.get("map_last_click"):
-            state["map_last_click"] = click
-            set_point(list(click), "click")
-    with right, st.container(key="map_decoded"):
-        point = state.get(session.MAP_POINT)
+    try:
+        event = canvas.take_event("map_canvas")
+    except canvas.CanvasInputError as error:
+        st.warning(f"Ignored a message from the map: {error}.")
+        event = None
+    if event is not None:
+        answer(event)
+    point = state.get(session.MAP_POINT)
+    view = services.map_view(entry.name, entry.label, n_points, mosaic_n=grid_n if show_mosaic else 0, class_label=label,
+                             **figure_options())  # fmt: skip
+    placed = state.get("map_placed")
+    samples = state.get("map_samples")
+    overlay = canvas.Overlay(
+        pinned=None if point is None else tuple(point), pinned_by=f"server-{state.get('map_pin_token', 0)}",
+        pinned_images=[services.server_image(entry.name, point, label)] if point is not None and view.model_url is None else None,
+        ellipses=[placed.ellipse] if placed is not None and placed.ellipse else [],
+        samples=samples[1] if samples else [], samples_title=f"64 samples from {samples[0]}" if samples else "",
+    )  # fmt: skip
+    if view.model_url is None or state.get("map_browser_failed"):
+        st.info(f"Decoded on the server after each click: {view.server_reason or state.get('map_browser_failed')}.")
+    canvas.latent_canvas([view], key="map_canvas", overlay=overlay, label=label, draw=draw)
+    with st.container(key="map_decoded"):
         if point is None:
             st.query_params.pop("z", None)
             st.info("Click anywhere on the map to decode that point.")
         else:
-            show_decoded(point, figure)
+            show_pinned(point)
 
 
 map_and_decoder()

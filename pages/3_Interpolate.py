@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import cache, frame, links, services, session
-from vae_core.viz import clicked_point, latent_map
+from explorer import cache, canvas, frame, links, services, session
 
 frame.ensure_frame()
 st.title("Interpolate")
 entry = frame.require_model(frame.current_entry(), min_dim=1)
 names = cache.class_names(entry.dataset)
-codes = cache.encoded(entry.name)
 state = st.session_state
+CLICKS = "Two clicks on the latent map"
 
 st.caption(
     "Choose two endpoints, A and B. The path between their codes is decoded frame by frame: a smooth, "
     "plausible morph means the latent space is well organised along the way."
 )
+
+try:
+    event = canvas.take_event("interp_canvas")
+except canvas.CanvasInputError as error:
+    st.warning(f"Ignored a message from the map: {error}.")
+    event = None
+if event is not None and event.kind == "ends":  # set or dragged on the map: they become the endpoints
+    state[session.INTERP_MODEL], state[session.INTERP_POINTS] = entry.name, [list(end) for end in event.ends]
+    state["interp_source"] = CLICKS
 
 label = None
 if entry.conditional:
@@ -26,12 +34,7 @@ if entry.conditional:
     )
 
 source = st.radio(
-    "Endpoints",
-    ["Two test images", "Two clicks on the latent map"],
-    horizontal=True,
-    key="interp_source",
-    disabled=entry.latent_dim < 2,
-    index=0,
+    "Endpoints", ["Two test images", CLICKS], horizontal=True, key="interp_source", disabled=entry.latent_dim < 2, index=0
 )
 
 
@@ -47,6 +50,22 @@ def pick_image(column, tag: str, default_class: int) -> int:
         return index
 
 
+def clicked_endpoints():
+    """The two points set on the map (clicks or drags), or None until both are set."""
+    if state.get(session.INTERP_MODEL) != entry.name:
+        state[session.INTERP_MODEL], state[session.INTERP_POINTS] = entry.name, []
+    points = state[session.INTERP_POINTS]
+    return points if len(points) == 2 else None
+
+
+if source == "Two test images":
+    col_a, col_b = st.columns(2)
+    index_a = pick_image(col_a, "A", 0)
+    index_b = pick_image(col_b, "B", 1 if entry.dataset == "mnist" else 7)
+    endpoints = services.test_codes(entry.name, [index_a, index_b])
+else:
+    endpoints = clicked_endpoints()
+
 c1, c2, c3 = st.columns(3)
 method = c1.radio(
     "Path",
@@ -57,44 +76,26 @@ method = c1.radio(
 )
 steps = c2.slider("Frames", 5, 30, 12, key="interp_steps")
 animate = c3.toggle("Play as animation", value=False, key="interp_play")
-extent = cache.map_extent(entry.name) if entry.latent_dim >= 2 else None
-shown = min(3000, len(codes.labels))
-
-
-def clicked_endpoints():
-    """Two clicks on a map set A and B (a third starts again at A); None until both are set."""
-    if state.get(session.INTERP_MODEL) != entry.name:
-        state[session.INTERP_MODEL], state[session.INTERP_POINTS], state["interp_last_click"] = entry.name, [], None
-    points = state[session.INTERP_POINTS]
-    st.caption("Click the map to set A, then B; a third click starts again at A.")
-    figure = latent_map(
-        codes.mu[:shown, :2], codes.labels[:shown], names, extent, height=480,
-        path=points if len(points) == 2 else None, selected=tuple(points[0]) if len(points) == 1 else None,
-    )  # fmt: skip
-    click = clicked_point(st.plotly_chart(figure, key="interp_map", on_select="rerun", selection_mode="points"))
-    if click is not None and click != state.get("interp_last_click"):
-        state["interp_last_click"] = click
-        state[session.INTERP_POINTS] = [list(click)] if len(points) != 1 else [points[0], list(click)]
-        st.rerun()
-    if len(points) < 2:
-        st.info("Click two points on the map: A, then B.")
-        st.stop()
-    return points
-
-
-if source == "Two test images":
-    col_a, col_b = st.columns(2)
-    index_a = pick_image(col_a, "A", 0)
-    index_b = pick_image(col_b, "B", 1 if entry.dataset == "mnist" else 7)
-    start, end = services.test_codes(entry.name, [index_a, index_b])
-else:
-    start, end = clicked_endpoints()
-
-walk = services.walk(entry.name, start, end, steps, method, label)
 alpha_index = st.slider("α (position along the path, A → B)", 0, steps - 1, 0, key="interp_alpha", format="%d")
+walk = None if endpoints is None else services.walk(entry.name, *endpoints, steps, method, label)
 
-left, right = st.columns([1, 2])
-with left, st.container(key="interp_frame"):
+if entry.latent_dim >= 2:
+    ends = None if endpoints is None else tuple(tuple(float(v) for v in end[:2]) for end in endpoints)
+    at_alpha = None if walk is None else tuple(walk.point(alpha_index)[:2])
+    overlay = canvas.Overlay(ends=ends, method=method, steps=steps, pinned=at_alpha, pinned_by=f"alpha-{at_alpha}")
+    st.caption(
+        "Click the map to set A, then B (a third click starts again at A), or drag A and B: the path and its frames "
+        "are decoded in your browser as they move. The star marks the frame at α."
+    )
+    view = services.map_view(entry.name, entry.label, 3000, class_label=label)
+    canvas.latent_canvas([view], key="interp_canvas", mode="interpolate", overlay=overlay, label=label, height=520)
+else:
+    st.caption("A one-dimensional latent space: the path is a segment of the line.")
+if walk is None:
+    st.info("Click two points on the map: A, then B.")
+    st.stop()
+
+with st.container(key="interp_frame"):
     if animate:
         st.image(walk.gif(224), width=224)
         st.markdown("**A → B → A**, looping")
@@ -103,15 +104,6 @@ with left, st.container(key="interp_frame"):
         z = walk.point(alpha_index)
         coordinates = ", ".join(f"{v:.2f}" for v in z[:4]) + (", …" if len(z) > 4 else "")
         st.markdown(f"**α = {alpha_index / (steps - 1):.2f}** · z = ({coordinates})")
-with right:
-    if extent is not None:
-        figure = latent_map(
-            codes.mu[:shown, :2], codes.labels[:shown], names, extent, path=walk.map_path, height=420, click_grid=0,
-            selected=tuple(walk.point(alpha_index)[:2]),
-        )  # fmt: skip
-        st.plotly_chart(figure, key="interp_path_map")
-    else:
-        st.caption("A one-dimensional latent space: the path is a segment of the line.")
 
 st.markdown("**The whole path**")
 st.image(walk.strip(), width="stretch")
@@ -121,7 +113,7 @@ d1.download_button("Strip (PNG)", data=walk.strip_png(), file_name="interpolatio
 d2.download_button("Animation (GIF)", data=walk.gif, file_name="interpolation.gif", mime="image/gif", on_click="ignore",
                    key="interp_download_gif", icon=":material/download:")  # fmt: skip
 points = state.get(session.INTERP_POINTS, [])
-if source != "Two test images" and len(points) == 2:
+if source == CLICKS and len(points) == 2:
     links.share_control(d3, a=links.format_point(points[0]), b=links.format_point(points[1]))
 else:
     links.share_control(d3)

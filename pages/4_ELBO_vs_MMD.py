@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import cache, frame, links, services, session
+from explorer import cache, canvas, frame, links, services, session
 from explorer.catalog import DATASET_LABELS, comparison_table
-from vae_core.viz import clicked_point, latent_map, paired_map, selected_indices
+from vae_core.viz import paired_map
 
 frame.ensure_frame()
 st.title("ELBO vs MMD")
@@ -16,7 +16,7 @@ names = cache.class_names(dataset)
 st.caption(
     "Left: a VAE trained on the ELBO, whose KL term pulls every image's code towards N(0, I). Right: an "
     "MMD-VAE, which only asks that the cloud of all codes matches N(0, I). Dotted and dashed circles mark "
-    "the prior's 1σ and 2σ. Click either map: the same z is decoded by both models."
+    "the prior's 1σ and 2σ. Move over either map: the same z is decoded by both models as you go; click to pin it."
 )
 
 catalog = cache.catalog()
@@ -37,9 +37,17 @@ if state.get("cmp_pair") not in (None, (left_name, right_name)):
     state[session.COMPARE_POINT] = None  # another pair of models: forget the old point
 state["cmp_pair"] = (left_name, right_name)
 state.setdefault(session.COMPARE_POINT, None)
-state.setdefault("cmp_last", {})
 
 SHOWN = 4000  # test images on each map; the same images on both
+try:
+    event = canvas.take_event("cmp_canvas")
+except canvas.CanvasInputError as error:
+    st.warning(f"Ignored a message from the maps: {error}.")
+    event = None
+if event is not None and event.kind == "pin":
+    state[session.COMPARE_POINT] = list(event.point)
+elif event is not None and event.kind == "select":
+    state["cmp_highlight"] = tuple(r for r in event.rows if r < SHOWN) or None
 view = st.radio("View", ["Side by side", "One map, each image joined to its two places"], horizontal=True, key="cmp_view")
 highlight = state.get("cmp_highlight")
 st.caption(
@@ -50,25 +58,20 @@ st.caption(
 
 def side_by_side() -> None:
     point = state[session.COMPARE_POINT]
-    for column, entry, key in zip(st.columns(2), entries, ("cmp_left_map", "cmp_right_map")):
-        codes = cache.encoded(entry.name)
-        figure = latent_map(
-            codes.mu[:SHOWN], codes.labels[:SHOWN], names, extent, prior_circles=True, highlight=highlight,
-            mosaic=cache.grid_mosaic(entry.name, extent, 16) if show_mosaic else None, title=entry.label, height=480,
-            selected=None if point is None else tuple(point), show_legend=False,
+    maps = [
+        services.map_view(
+            entry.name,
+            entry.label,
+            SHOWN,
+            extent=extent,
+            mosaic_n=16 if show_mosaic else 0,
+            prior_circles=True,
+            highlight=highlight,
         )  # fmt: skip
-        with column:
-            event = st.plotly_chart(figure, key=key, on_select="rerun", selection_mode=("points", "box", "lasso"))
-        rows = selected_indices(event)
-        if len(rows) > 1 and state["cmp_last"].get(key) != tuple(rows[:50]):
-            state["cmp_last"][key] = tuple(rows[:50])
-            state["cmp_highlight"] = tuple(int(r) for r in rows if r < SHOWN)
-            st.rerun()
-        click = clicked_point(event) if len(rows) <= 1 else None
-        if click is not None and click != state["cmp_last"].get(key):
-            state["cmp_last"][key] = click
-            state[session.COMPARE_POINT] = list(click)
-            st.rerun()
+        for entry in entries
+    ]
+    overlay = canvas.Overlay(pinned=None if point is None else tuple(point), pinned_by=f"server-{point}")
+    canvas.latent_canvas(maps, key="cmp_canvas", mode="compare", overlay=overlay, height=480)
     if highlight is not None:
         st.caption(f"{len(highlight)} images selected.")
         if st.button("Clear the selection", key="cmp_clear"):
@@ -85,7 +88,10 @@ def joined() -> None:
     )
 
 
-side_by_side() if view == "Side by side" else joined()
+if view == "Side by side":
+    side_by_side()
+else:
+    joined()
 
 point = state.get(session.COMPARE_POINT)
 links.share_control(**({"z": links.format_point(point)} if point is not None else {}))

@@ -93,13 +93,38 @@ def browser():
 
 
 PLOT_AREA = ".js-plotly-plot .nsewdrag"
+CANVAS = 'iframe[title="explorer.canvas.latent_canvas"]'
 
 
 def plot_area(page, index: int = 0, timeout: float = 60_000):
-    """The bounding box of the index-th Plotly chart's drawing area once it is visible."""
+    """The bounding box of the index-th Plotly chart's drawing area once it is visible
+    (``page`` may also be a canvas, see :func:`canvas`)."""
     locator = page.locator(PLOT_AREA).nth(index)
     locator.wait_for(state="visible", timeout=timeout)
     return locator.bounding_box()
+
+
+def canvas(page, state: str | None = "ready", timeout: float = 60_000):
+    """The latent canvas's frame, once its root reports ``state`` (None: once it exists)."""
+    frame = page.frame_locator(CANVAS).first
+    selector = '[data-testid="latent-canvas"]' + (f'[data-state="{state}"]' if state else "")
+    frame.locator(selector).wait_for(state="attached", timeout=timeout)
+    return frame
+
+
+def canvas_frame(page):
+    """The canvas's Frame (to evaluate JavaScript in it)."""
+    return next(f for f in page.frames if "latent_canvas" in f.url)
+
+
+def canvas_attribute_changes(page, selector: str, attribute: str, previous: str | None, timeout: float = 30_000) -> str:
+    """Wait until an element in the canvas shows ``attribute`` with a value other than ``previous``."""
+    handle = canvas_frame(page).wait_for_function(
+        "([s, a, p]) => { const e = document.querySelector(s); const v = e && e.getAttribute(a); return v && v !== p ? v : null; }",
+        arg=[selector, attribute, previous or ""],
+        timeout=timeout,
+    )
+    return handle.json_value()
 
 
 def rss_bytes(pid: int) -> int:
@@ -131,29 +156,12 @@ def wait_for_text_change(page, selector: str, previous: str | None, timeout: flo
     return page.locator(selector).first.inner_text()
 
 
-def click_plot_until(
-    page, fx: float, fy: float, condition: str, arg=None, index: int = 0, attempts: int = 3, timeout: float = 5_000
-):
-    """Click the index-th Plotly chart at fractions (fx, fy) of its drawing area until the
-    JavaScript ``condition`` (a function of ``arg``) holds, at most ``attempts`` times. The
-    drawing area is measured again before every click: when an answer makes the page
-    taller, Plotly redraws the chart a few hundred ms later, and a click in that window or
-    at coordinates measured before it can miss, as a person's sometimes does."""
-    for attempt in range(attempts):
-        box = plot_area(page, index)
-        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-        try:
-            page.wait_for_function(condition, arg=arg, timeout=timeout)
-            return
-        except Exception:
-            if attempt == attempts - 1:
-                raise
-
-
-def box_select(page, chart_index: int, start: tuple[float, float], end: tuple[float, float]) -> None:
-    """Drag a box selection on a Plotly chart, corners given as fractions of its plot area."""
-    box = plot_area(page, chart_index)
-    chart = page.locator(".js-plotly-plot").nth(chart_index)
+def box_select(page, chart_index: int, start: tuple[float, float], end: tuple[float, float], within=None) -> None:
+    """Drag a box selection on a Plotly chart, corners given as fractions of its plot area
+    (``within``: the canvas frame holding the chart, if not the page itself)."""
+    holder = within if within is not None else page
+    box = plot_area(holder, chart_index)
+    chart = holder.locator(".js-plotly-plot").nth(chart_index)
     chart.hover()
     chart.locator('[data-title="Box Select"]').click()
     page.mouse.move(box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1])

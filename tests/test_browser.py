@@ -8,8 +8,8 @@ from tests.browser import (
     app_server,
     box_select,
     browser,
+    canvas,
     chromium_available,
-    click_plot_until,
     plot_area,
     wait_for_text_change,
 )
@@ -56,7 +56,7 @@ def wait_ready(page, timeout=60_000):
 
 def test_a_direct_link_gets_the_shared_sidebar(server, page):
     page.goto(f"{server}/Latent_map")
-    plot_area(page)
+    plot_area(canvas(page))
     assert page.get_by_text("What to explore").is_visible()
     assert page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').count() == 2
 
@@ -72,7 +72,7 @@ def test_every_page_loads_without_errors(server, page, title, path):
 
 def test_clicking_empty_space_on_the_map_decodes_it(server, page):
     page.goto(f"{server}/Latent_map")
-    box = plot_area(page)
+    box = plot_area(canvas(page))
     decoded = page.locator(".st-key-map_decoded")
     decoded.wait_for()
     before = decoded.inner_text()
@@ -84,12 +84,12 @@ def test_clicking_empty_space_on_the_map_decodes_it(server, page):
     decoded.locator("img").nth(1).wait_for()  # the decoded image and the 8 nearest neighbours
     assert decoded.locator("img").count() == 2
     x1, y1 = decoded_z(first)
-    click_plot_until(
-        page,
-        0.85,
-        0.85,
+    pinned = canvas(page).locator('[data-testid="latent-canvas"]').get_attribute("data-pinned")
+    assert [round(float(v), 3) for v in pinned.split(",")] == [round(x1, 3), round(y1, 3)]
+    page.mouse.click(box["x"] + box["width"] * 0.85, box["y"] + box["height"] * 0.85)
+    page.wait_for_function(
         "previous => { const e = document.querySelector('.st-key-map_decoded'); const m = e && e.innerText.match(/z = \\(([^)]*)\\)/); return m && m[1] !== previous; }",
-        first.split("z = (")[1].split(")")[0],
+        arg=first.split("z = (")[1].split(")")[0],
     )
     x2, y2 = decoded_z(decoded.inner_text())
     assert x2 > x1 and y2 < y1, "the second click was right of and below the first"
@@ -130,7 +130,7 @@ def test_a_one_epoch_training_finishes_and_is_stored(server, page):
     page.get_by_role("button", name="Explore this model").wait_for(timeout=30_000)
     page.get_by_role("button", name="Explore this model").click()
     page.wait_for_function("() => location.pathname.endsWith('/Latent_map')", timeout=60_000)
-    plot_area(page)
+    plot_area(canvas(page))
     page.wait_for_function(
         """() => { const bar = document.querySelector('[data-testid="stSidebar"]');
                    return bar.textContent.includes('trained here')
@@ -153,7 +153,7 @@ def test_uploading_a_digit_encodes_it_and_garbage_is_refused(server, page, tmp_p
     Image.fromarray(255 - digit).save(buffer, format="PNG")  # dark ink on white paper, as people draw
     png.write_bytes(buffer.getvalue())
     page.goto(f"{server}/Latent_map")
-    plot_area(page)
+    plot_area(canvas(page))
     page.get_by_text("Your own image", exact=False).click()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(png))
     page.get_by_text("its reconstruction").wait_for(timeout=60_000)
@@ -169,7 +169,9 @@ def test_a_shared_link_restores_the_view_and_clicks_update_the_link(server, page
 
     mmd = next(e for e in CATALOG if e.dataset == "mnist" and e.role == "mmd_vae")
     page.goto(f"{server}/Latent_map?model={mmd.name}&z=0.5,-1.25")
-    box = plot_area(page)
+    frame = canvas(page)
+    box = plot_area(frame)
+    assert frame.locator('[data-testid="latent-canvas"]').get_attribute("data-pinned") == "0.5,-1.25"
     decoded = page.locator(".st-key-map_decoded")
     decoded.get_by_text("z = (0.500, -1.250)").wait_for(timeout=60_000)
     assert "MMD-VAE" in page.locator('[data-testid="stSidebar"]').inner_html()
@@ -182,8 +184,9 @@ def test_a_shared_link_restores_the_view_and_clicks_update_the_link(server, page
 
 def test_a_box_selection_on_one_map_highlights_the_other(server, page):
     page.goto(f"{server}/ELBO_vs_MMD")
-    plot_area(page, 1)
-    box_select(page, 0, (0.3, 0.3), (0.6, 0.6))
+    frame = canvas(page)
+    plot_area(frame, 1)
+    box_select(page, 0, (0.3, 0.3), (0.6, 0.6), within=frame)
     page.get_by_text("images selected").wait_for(timeout=60_000)
     count = int(page.get_by_text("images selected").inner_text().split()[0])
     assert count > 10

@@ -1,6 +1,6 @@
 """The classroom load path: the shared latent-map figure, the server settings the load
-figures depend on, and a short run of benchmarks/load.py (its websocket sessions click
-the map and follow a training, so the benchmark cannot rot unnoticed)."""
+figures depend on, and a short run of benchmarks/load.py (its websocket sessions pin
+points on the canvas and follow a training, so the benchmark cannot rot unnoticed)."""
 
 from __future__ import annotations
 
@@ -12,21 +12,22 @@ from pathlib import Path
 import pytest
 
 from explorer import cache
-from vae_core.viz import GRID_TRACE_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_VAE = "mnist-vae-2d-ff56de535987"
 
 
 def test_map_figure_is_built_once_and_shared():
-    first = cache.map_figure(SHIPPED_VAE, 500, 8, hover_images=False)
-    assert cache.map_figure(SHIPPED_VAE, 500, 8, hover_images=False) is first
-    assert first.data[0].name == GRID_TRACE_NAME
-    assert sum(len(trace.x) for trace in first.data[1:] if trace.customdata is not None) == 500
-    # Other options or a marked point give another figure, not a changed shared one.
-    starred = cache.map_figure(SHIPPED_VAE, 500, 8, hover_images=False, selected=(0.5, -0.5))
-    assert starred is not first
-    assert len(starred.data) == len(first.data) + 1
+    first = cache.map_figure(SHIPPED_VAE, 500)
+    assert cache.map_figure(SHIPPED_VAE, 500) is first
+    assert sum(len(trace.x) for trace in first.data if trace.customdata is not None) == 500
+    # Other options give another figure, not a changed shared one.
+    circled = cache.map_figure(SHIPPED_VAE, 500, prior_circles=True)
+    assert circled is not first and len(circled.layout.shapes) == len(first.layout.shapes) + 2
+    # The canvas fetches it as a file named by its content, written once.
+    assert cache.map_figure_url(SHIPPED_VAE, 500) == cache.map_figure_url(SHIPPED_VAE, 500) != cache.map_figure_url(
+        SHIPPED_VAE, 500, prior_circles=True
+    )
 
 
 def test_server_skips_the_forced_collection_after_every_run():

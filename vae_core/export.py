@@ -119,13 +119,14 @@ def browser_spec(config: ModelConfig) -> dict[str, Any]:
     }
 
 
-def export_weights(state: dict[str, np.ndarray], config: ModelConfig) -> bytes:
-    """The program's tensors as float16 safetensors bytes, the spec in the file's metadata.
-    KeyError/ValueError when ``state`` lacks a tensor or holds one of another shape."""
+def export_weights(state: dict[str, np.ndarray], config: ModelConfig, parts=("decoder", "encoder")) -> bytes:
+    """The tensors of the programs named in ``parts`` as float16 safetensors bytes, the spec
+    in the file's metadata (a browser loads the decoder first, the encoder when it needs
+    one). KeyError when ``state`` lacks a tensor."""
     from safetensors.numpy import save
 
-    spec = browser_spec(config)
-    names = program_tensors(spec["decoder"]) + program_tensors(spec["encoder"])
+    spec = browser_spec(config) | {"parts": list(parts)}
+    names = [name for part in parts for name in program_tensors(spec[part])]
     tensors = {name: np.ascontiguousarray(np.asarray(state[name], np.float16)) for name in names}
     return save(tensors, metadata={"spec": json.dumps(spec, separators=(",", ":"))})
 

@@ -175,7 +175,15 @@ export function runProgram(program, tensors, input, label = null) {
   return values;
 }
 
-/** A loaded model: decode codes to images and encode images to posteriors. */
+function checkTensors(program, tensors) {
+  for (const op of program) {
+    for (const key of ["weight", "bias"]) {
+      if (op[key] && !tensors[op[key]]) throw new Error(`the model file lacks ${op[key]}`);
+    }
+  }
+}
+
+/** A loaded model: decode codes to images and, once its encoder is added, encode images. */
 export class Network {
   constructor(buffer) {
     const { spec, tensors } = parseModel(buffer);
@@ -183,13 +191,17 @@ export class Network {
     this.tensors = tensors;
     this.latentDim = spec.latent_dim;
     this.conditional = spec.conditional;
-    for (const program of [spec.decoder, spec.encoder]) {
-      for (const op of program) {
-        for (const key of ["weight", "bias"]) {
-          if (op[key] && !tensors[op[key]]) throw new Error(`the model file lacks ${op[key]}`);
-        }
-      }
-    }
+    const parts = spec.parts || ["decoder", "encoder"];
+    parts.forEach((part) => checkTensors(spec[part], tensors));
+    this.hasEncoder = parts.includes("encoder");
+  }
+
+  /** Adds the tensors of a file exported with the encoder's part. */
+  addEncoder(buffer) {
+    const { spec, tensors } = parseModel(buffer);
+    checkTensors(spec.encoder, tensors);
+    Object.assign(this.tensors, tensors);
+    this.hasEncoder = true;
   }
 
   /** z: the map's coordinates (more latent dimensions are held at 0) -> 784 values in [0, 1]. */
@@ -201,6 +213,7 @@ export class Network {
 
   /** pixels: 784 values in [0, 1] -> { mu, logvar } (logvar null for a point encoder). */
   encode(pixels, label = null) {
+    if (!this.hasEncoder) throw new Error("this model's encoder is not loaded");
     const stats = runProgram(this.spec.encoder, this.tensors, pixels, this.conditional ? label ?? 0 : null);
     const d = this.latentDim;
     if (!this.spec.stochastic) return { mu: Array.from(stats.subarray(0, d)), logvar: null };

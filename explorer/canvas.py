@@ -1,0 +1,188 @@
+"""The latent canvas: a custom Streamlit component that draws latent maps with plotly.js
+and runs the models in the browser (hover to decode, click to pin, drag, draw, samples).
+
+Three static folders are declared as components so that Streamlit serves their files:
+the frontend (``explorer/frontend``), plotly.js from the ``plotly`` package, and a cache
+folder of content-addressed files written here (exported models and map figures), which
+the browser fetches once and keeps. ``explorer/frontend/README.md`` is the message
+contract. Everything the browser sends back is checked by :func:`read_event` before use.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import plotly
+import streamlit as st
+import streamlit.components.v1 as components
+
+from vae_core.paths import cache_dir
+
+FRONTEND = Path(__file__).resolve().parent / "frontend"
+SERVED = cache_dir() / "browser"  # exported models and figures, named by their content
+POINT_LIMIT = 50.0  # |coordinate| accepted from the browser (the prior puts almost nothing beyond 5)
+MAX_ROWS = 10_000  # test images a selection may name
+MAX_EVENT_CHARS = 80_000  # a larger message from the browser is refused unread (10,000 rows fit)
+DRAWING_PIXELS = 28 * 28
+
+for folder in ("models", "figures"):
+    (SERVED / folder).mkdir(parents=True, exist_ok=True)
+_component = components.declare_component("latent_canvas", path=str(FRONTEND))
+components.declare_component("plotly_js", path=str(Path(plotly.__file__).parent / "package_data"))
+components.declare_component("files", path=str(SERVED))
+FILES_URL = "../explorer.canvas.files"  # relative to the component's page
+
+
+class CanvasInputError(ValueError):
+    """Something the browser sent that cannot be used; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class MapView:
+    """One map on the canvas and the model behind it."""
+
+    figure_url: str  # a map figure written by publish_figure
+    extent: tuple[float, float, float, float]
+    model_url: str | None  # the exported decoder (None: decoded on the server)
+    encoder_url: str | None  # the exported encoder, fetched when the drawing pad needs it
+    model_label: str
+    server_reason: str | None = None  # why the browser does not run this model
+    mosaic: int = 0  # n for an n x n decoded grid under the points (0: none)
+
+    def args(self) -> dict:
+        return {"figure": self.figure_url, "extent": list(self.extent), "model": self.model_url, "encoder": self.encoder_url,
+                "label": self.model_label, "server_reason": self.server_reason, "mosaic": self.mosaic}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CanvasEvent:
+    """One thing the user did on the canvas, checked."""
+
+    kind: str  # pin | ends | drawing | select | fallback
+    id: str  # unique per event (a page load's session and a counter)
+    point: tuple[float, float] | None = None  # pin
+    ends: tuple[tuple[float, float], tuple[float, float]] | None = None  # ends: A and B
+    pixels: bytes | None = None  # drawing: 784 uint8, row-major, ink white on black
+    rows: tuple[int, ...] = ()  # select: test-image rows
+    map_index: int = 0
+    reason: str = ""  # fallback: why the browser could not run the model
+
+
+def publish(data: bytes, folder: str, suffix: str) -> str:
+    """Write ``data`` under its content hash (once) and return its URL for the canvas."""
+    name = f"{hashlib.sha256(data).hexdigest()[:20]}{suffix}"
+    path = SERVED / folder / name
+    if not path.is_file():
+        tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    return f"{FILES_URL}/{folder}/{name}"
+
+
+def publish_figure(figure) -> str:
+    """A Plotly figure as a JSON file the canvas fetches (and the browser caches)."""
+    return publish(figure.to_json(engine="orjson").encode(), "figures", ".json")
+
+
+def _point(value, what: str) -> tuple[float, float]:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise CanvasInputError(f"{what} must be two numbers")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        raise CanvasInputError(f"{what} must be two numbers")
+    x, y = (float(v) for v in value)
+    if not (math.isfinite(x) and math.isfinite(y)) or max(abs(x), abs(y)) > POINT_LIMIT:
+        raise CanvasInputError(f"{what} must be finite and within ±{POINT_LIMIT:g}; got ({x:g}, {y:g})")
+    return x, y
+
+
+def _pixels(value) -> bytes:
+    if not isinstance(value, str) or len(value) > 4 * DRAWING_PIXELS:
+        raise CanvasInputError("a drawing must be a 28x28 image")
+    try:
+        data = base64.b64decode(value, validate=True)
+    except ValueError:
+        raise CanvasInputError("a drawing must be a 28x28 image") from None
+    if len(data) != DRAWING_PIXELS:
+        raise CanvasInputError(f"a drawing must be 28x28 = {DRAWING_PIXELS} pixels; got {len(data)}")
+    return data
+
+
+def _rows(value) -> tuple[int, ...]:
+    if not isinstance(value, list) or len(value) > MAX_ROWS:
+        raise CanvasInputError(f"a selection names at most {MAX_ROWS:,} images")
+    if not all(isinstance(r, int) and not isinstance(r, bool) and 0 <= r < MAX_ROWS for r in value):
+        raise CanvasInputError("a selection must name test images by their row numbers")
+    return tuple(sorted(set(value)))
+
+
+def read_event(value) -> CanvasEvent | None:
+    """Check what the browser sent. None for no event; CanvasInputError for anything unusable."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or len(json.dumps(value, default=str)) > MAX_EVENT_CHARS:
+        raise CanvasInputError("the canvas sent something this page cannot read")
+    kind, event_id = value.get("kind"), value.get("id")
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= 64:
+        raise CanvasInputError("the canvas sent an event without an identity")
+    map_index = value.get("map", 0)
+    if not isinstance(map_index, int) or isinstance(map_index, bool) or not 0 <= map_index < 2:
+        raise CanvasInputError("the canvas named a map that is not there")
+    if kind == "pin":
+        return CanvasEvent(kind, event_id, point=_point(value.get("z"), "a clicked point"), map_index=map_index)
+    if kind == "ends":
+        return CanvasEvent(kind, event_id, ends=(_point(value.get("a"), "point A"), _point(value.get("b"), "point B")))
+    if kind == "drawing":
+        return CanvasEvent(kind, event_id, pixels=_pixels(value.get("pixels")))
+    if kind == "select":
+        return CanvasEvent(kind, event_id, rows=_rows(value.get("rows")), map_index=map_index)
+    if kind == "fallback":
+        return CanvasEvent(kind, event_id, reason=str(value.get("reason", ""))[:200], map_index=map_index)
+    raise CanvasInputError(f"the canvas sent an event of an unknown kind ({str(kind)[:20]!r})")
+
+
+@dataclass
+class Overlay:
+    """What the canvas draws over the maps, set by the server."""
+
+    pinned: tuple[float, float] | None = None
+    pinned_by: str = ""  # which server action set it: the canvas applies each once
+    pinned_images: list[str] | None = None  # per map, PNG data URIs, for models decoded on the server
+    ellipses: list[tuple[float, float, float, float]] = field(default_factory=list)
+    samples: list[tuple[float, float]] = field(default_factory=list)
+    samples_title: str = ""
+    ends: tuple[tuple[float, float], tuple[float, float]] | None = None
+    method: str = "linear"
+    steps: int = 12
+
+
+def take_event(key: str) -> CanvasEvent | None:
+    """The canvas's newest event, once, checked: read at the start of a run (before the
+    canvas is drawn) so that the run can answer it. CanvasInputError for unusable input."""
+    value = st.session_state.get(key)
+    seen_key = f"{key}_seen_event"
+    event_id = value.get("id") if isinstance(value, dict) else None
+    if value is None or (event_id is not None and event_id == st.session_state.get(seen_key)):
+        return None
+    st.session_state[seen_key] = event_id if isinstance(event_id, str) else repr(value)[:64]
+    return read_event(value)
+
+
+def latent_canvas(maps: list[MapView], *, key: str, mode: str = "explore", overlay: Overlay | None = None,
+                  label: int | None = None, draw: bool = False, height: int = 620) -> None:  # fmt: skip
+    """Show the canvas. ``mode``: explore (hover, pin, drag, draw, samples), interpolate
+    (draggable ends A and B with the decoded path), compare (two maps hovered together).
+    What the user does arrives through :func:`take_event` on the next run."""
+    overlay = overlay or Overlay()
+    _component(
+        mode=mode, maps=[m.args() for m in maps], label=label, draw=draw, height=height,
+        overlay={"pinned": overlay.pinned, "pinned_by": overlay.pinned_by, "pinned_images": overlay.pinned_images,
+                 "ellipses": overlay.ellipses, "samples": overlay.samples, "samples_title": overlay.samples_title,
+                 "ends": overlay.ends, "method": overlay.method, "steps": overlay.steps},
+        key=key, default=None,
+    )  # fmt: skip

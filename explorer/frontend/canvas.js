@@ -1,0 +1,712 @@
+// The latent canvas: Streamlit component (v1 protocol, no build step). Draws the maps the
+// server publishes with plotly.js, runs the models in the browser (decoder.js) and sends
+// back what the user does. Message contract: README.md beside this file.
+
+import { Network, toBytes } from "./decoder.js";
+import { interpolate, prepareDrawing } from "./paths.js";
+
+const Plotly = window.Plotly;
+const root = document.getElementById("root");
+const session = Math.random().toString(36).slice(2, 10);
+let counter = 0;
+const stats = (window.__latentCanvas = { hover: [], pin: [], decode: [], renders: 0, firstMap: null, modelBytes: {},
+  figureBytes: {} });
+
+// --- Streamlit messages -----------------------------------------------------------
+
+function post(type, data = {}) {
+  window.parent.postMessage({ isStreamlitMessage: true, type, ...data }, "*");
+}
+
+function emit(event) {
+  counter += 1;
+  post("streamlit:setComponentValue", { value: { ...event, id: `${session}-${counter}` }, dataType: "json" });
+}
+
+let lastHeight = 0;
+function fitHeight() {
+  const height = Math.ceil(root.getBoundingClientRect().height) + 8;
+  if (height !== lastHeight) {
+    lastHeight = height;
+    post("streamlit:setFrameHeight", { height });
+  }
+}
+
+// --- fetched once per URL (names carry their content hash; the HTTP cache keeps them) --
+
+const networks = new Map();
+const figures = new Map();
+
+function fetchOnce(cache, url, read) {
+  if (!cache.has(url)) {
+    cache.set(url, fetch(url).then(async (response) => {
+      if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+      return read(await response.arrayBuffer());
+    }));
+  }
+  return cache.get(url);
+}
+
+const loadNetwork = (url) => fetchOnce(networks, url, (buffer) => {
+  stats.modelBytes[url] = buffer.byteLength;
+  return new Network(buffer);
+});
+const loadFigure = (url) => fetchOnce(figures, url, (buffer) => {
+  stats.figureBytes[url] = buffer.byteLength;
+  return JSON.parse(new TextDecoder().decode(buffer));
+});
+
+// --- small helpers ------------------------------------------------------------------
+
+const SVG = "http://www.w3.org/2000/svg";
+function element(tag, attributes = {}, parent = null, namespace = null) {
+  const node = namespace ? document.createElementNS(namespace, tag) : document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value);
+  }
+  if (parent) parent.appendChild(node);
+  return node;
+}
+const fmt = (v) => (Math.round(v * 10000) / 10000).toString();
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+function drawImage(canvas, values) {
+  const bytes = toBytes(values);
+  const image = new ImageData(28, 28);
+  for (let i = 0; i < 784; i += 1) {
+    image.data[4 * i] = image.data[4 * i + 1] = image.data[4 * i + 2] = bytes[i];
+    image.data[4 * i + 3] = 255;
+  }
+  canvas.getContext("2d").putImageData(image, 0, 0);
+}
+
+function drawTiles(canvas, images, columns) {
+  const rows = Math.ceil(images.length / columns);
+  canvas.width = columns * 28;
+  canvas.height = rows * 28;
+  const context = canvas.getContext("2d");
+  context.fillStyle = "#fff";
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  images.forEach((values, index) => {
+    const tile = document.createElement("canvas");
+    tile.width = tile.height = 28;
+    drawImage(tile, values);
+    context.drawImage(tile, (index % columns) * 28, Math.floor(index / columns) * 28);
+  });
+}
+
+// --- state --------------------------------------------------------------------------
+
+const state = {
+  args: null,
+  mode: null,
+  label: 0,
+  pinned: null, // [x, y]
+  appliedPin: null, // the server's pinned_by last applied
+  ends: null, // [[ax, ay], [bx, by] | null]
+  drawn: null, // { mu, sigma } of the drawing
+  hover: null,
+};
+let panels = [];
+let side = null;
+let generation = 0;
+
+// --- one map ------------------------------------------------------------------------
+
+class MapPanel {
+  constructor(index, parent) {
+    this.index = index;
+    this.box = element("div", { class: "map", "data-map": index }, parent);
+    this.title = element("div", { class: "map-title" }, this.box);
+    const stage = element("div", { class: "stage" }, this.box); // the plot and, over it, the overlay
+    this.plot = element("div", { class: "plot" }, stage);
+    this.svg = element("svg", { class: "overlay" }, stage, SVG);
+    this.clip = element("clipPath", { id: `clip-${index}` }, element("defs", {}, this.svg, SVG), SVG);
+    this.clipRect = element("rect", {}, this.clip, SVG);
+    this.shapes = element("g", { "clip-path": `url(#clip-${index})` }, this.svg, SVG);
+    this.cursor = element("g", { "clip-path": `url(#clip-${index})`, visibility: "hidden" }, this.svg, SVG);
+    element("circle", { r: 6, fill: "none", stroke: "#111", "stroke-width": 1.5 }, this.cursor, SVG);
+    element("circle", { r: 1.5, fill: "#111" }, this.cursor, SVG);
+    this.handles = element("g", {}, this.svg, SVG);
+    this.network = null;
+    this.spec = null;
+    this.figureUrl = null;
+    this.mosaicKey = null;
+    this.listen();
+  }
+
+  axes() {
+    const layout = this.plot._fullLayout;
+    return layout && layout.xaxis && layout.yaxis ? [layout.xaxis, layout.yaxis] : null;
+  }
+
+  toData(clientX, clientY) {
+    const axes = this.axes();
+    if (!axes) return null;
+    const [xa, ya] = axes;
+    const rect = this.plot.getBoundingClientRect();
+    const px = clientX - rect.left - xa._offset;
+    const py = clientY - rect.top - ya._offset;
+    if (px < 0 || py < 0 || px > xa._length || py > ya._length) return null;
+    return [xa.p2d(px), ya.p2d(py)];
+  }
+
+  toPixel([x, y]) {
+    const [xa, ya] = this.axes();
+    return [xa._offset + xa.d2p(x), ya._offset + ya.d2p(y)];
+  }
+
+  async show(spec, token) {
+    this.spec = spec;
+    this.title.textContent = state.mode === "compare" ? spec.label : "";
+    if (spec.figure !== this.figureUrl) {
+      const figure = await loadFigure(spec.figure);
+      if (token !== generation) return;
+      const size = this.size();
+      // Clicks pin points here, so plotly.js must not also select the point under them.
+      const layout = { ...figure.layout, width: size, height: size, clickmode: "none",
+        images: this.currentImages(figure.layout.images) };
+      if (state.mode === "compare") {
+        layout.legend = { ...layout.legend, title: { text: "" }, font: { size: 12 } };
+        layout.margin = { ...layout.margin, t: 56 };
+      }
+      await Plotly.react(this.plot, figure.data, layout, { displaylogo: false, scrollZoom: true, responsive: false });
+      this.figureUrl = spec.figure;
+      this.serverImages = figure.layout.images || [];
+      if (stats.firstMap === null) stats.firstMap = performance.now();
+    }
+    if (spec.model) {
+      try {
+        this.network = await loadNetwork(spec.model);
+        if (state.args.draw && spec.encoder && !this.network.hasEncoder) {
+          const response = await fetch(spec.encoder);
+          if (!response.ok) throw new Error(`${spec.encoder} answered ${response.status}`);
+          const buffer = await response.arrayBuffer();
+          stats.modelBytes[spec.encoder] = buffer.byteLength;
+          this.network.addEncoder(buffer);
+        }
+      } catch (error) {
+        this.network = null;
+        this.failure = String(error.message || error);
+        emit({ kind: "fallback", map: this.index, reason: this.failure.slice(0, 180) });
+      }
+    } else {
+      this.network = null;
+    }
+    if (token !== generation) return;
+    this.drawMosaic(token);
+    this.redraw();
+  }
+
+  size() {
+    const width = this.box.getBoundingClientRect().width || 560;
+    return Math.max(280, Math.min(width, state.args.height));
+  }
+
+  resize() {
+    if (!this.figureUrl) return;
+    const size = this.size();
+    if (Math.abs(size - (this.plot._fullLayout.width || 0)) > 2) Plotly.relayout(this.plot, { width: size, height: size });
+  }
+
+  currentImages(fromServer) {
+    return this.mosaicImage ? [this.mosaicImage] : fromServer || [];
+  }
+
+  async drawMosaic(token) {
+    const n = this.spec.mosaic;
+    const key = JSON.stringify([this.spec.model, this.spec.extent, n, state.label]);
+    if (!this.network || !n || key === this.mosaicKey) {
+      if (!n && this.mosaicImage) {
+        this.mosaicImage = null;
+        this.mosaicKey = null;
+        Plotly.relayout(this.plot, { images: this.serverImages });
+      }
+      return;
+    }
+    this.mosaicKey = key;
+    const [x0, x1, y0, y1] = this.spec.extent;
+    const images = [];
+    for (let row = 0; row < n; row += 1) {
+      const y = y1 - ((row + 0.5) * (y1 - y0)) / n;
+      for (let column = 0; column < n; column += 1) {
+        const values = this.network.decode([x0 + ((column + 0.5) * (x1 - x0)) / n, y], state.label);
+        images.push(values.map((v) => 1 - v)); // dark ink on white keeps the coloured points readable
+      }
+      await new Promise((resolve) => setTimeout(resolve, 0)); // stay responsive while the grid fills
+      if (token !== generation || key !== this.mosaicKey) return;
+    }
+    const canvas = document.createElement("canvas");
+    drawTiles(canvas, images, n);
+    this.mosaicImage = { source: canvas.toDataURL(), xref: "x", yref: "y", x: x0, y: y1, sizex: x1 - x0, sizey: y1 - y0,
+      sizing: "stretch", layer: "below", opacity: 0.6 };
+    root.dataset.mosaic = String(n);
+    await Plotly.relayout(this.plot, { images: [this.mosaicImage] });
+  }
+
+  listen() {
+    // pointerrawupdate (secure contexts) arrives as the mouse moves rather than at the next
+    // frame; pointermove catches the rest. onHover decodes at most once per frame.
+    if ("onpointerrawupdate" in window) this.box.addEventListener("pointerrawupdate", (event) => onHover(this, event));
+    this.box.addEventListener("pointermove", (event) => onHover(this, event));
+    this.box.addEventListener("pointerleave", () => onLeave());
+    // A click is a press and release within 5 px: plotly.js pans on drags. It covers the
+    // page while a button is down, so the release is heard on the window.
+    this.box.addEventListener("pointerdown", (event) => {
+      pressed = { panel: this, x: event.clientX, y: event.clientY, time: event.timeStamp };
+    }, true);
+  }
+
+  attachPlotlyEvents() {
+    if (this.attached || !this.plot.on) return;
+    this.attached = true;
+    this.plot.on("plotly_relayout", () => this.redraw());
+    this.plot.on("plotly_afterplot", () => this.redraw());
+    this.plot.on("plotly_selected", (event) => {
+      if (!event || !event.points) return;
+      const rows = [...new Set(event.points.map((p) => p.customdata).filter((r) => Number.isInteger(r)))];
+      if (rows.length > 1) emit({ kind: "select", map: this.index, rows });
+    });
+    this.plot.on("plotly_deselect", () => emit({ kind: "select", map: this.index, rows: [] }));
+  }
+
+  /** Everything drawn over the figure, in pixels of the current zoom. */
+  redraw() {
+    if (!this.axes()) return;
+    this.attachPlotlyEvents();
+    const [xa, ya] = this.axes();
+    this.svg.setAttribute("width", this.plot.clientWidth);
+    this.svg.setAttribute("height", this.plot.clientHeight);
+    Object.entries({ x: xa._offset, y: ya._offset, width: xa._length, height: ya._length })
+      .forEach(([k, v]) => this.clipRect.setAttribute(k, v));
+    this.shapes.replaceChildren();
+    this.handles.replaceChildren();
+    const overlay = state.args.overlay;
+    const ellipse = (m, s, dash, colour) => {
+      const [cx, cy] = this.toPixel(m);
+      const [ex, ey] = this.toPixel([m[0] + s[0], m[1] + s[1]]);
+      element("ellipse", { cx, cy, rx: Math.abs(ex - cx), ry: Math.abs(ey - cy), fill: "none", stroke: colour,
+        "stroke-width": 2, "stroke-dasharray": dash }, this.shapes, SVG);
+    };
+    for (const [mx, my, sx, sy] of overlay.ellipses || []) {
+      ellipse([mx, my], [sx, sy], "", "#D62728");
+      ellipse([mx, my], [2 * sx, 2 * sy], "3 3", "#D62728");
+    }
+    for (const point of overlay.samples || []) {
+      const [px, py] = this.toPixel(point);
+      element("circle", { cx: px, cy: py, r: 4, fill: "#fff", stroke: "#111", "stroke-width": 1.5 }, this.shapes, SVG);
+    }
+    if (state.drawn) {
+      ellipse(state.drawn.mu, state.drawn.sigma, "", "#6f2dbd");
+      ellipse(state.drawn.mu, state.drawn.sigma.map((v) => 2 * v), "3 3", "#6f2dbd");
+      const [px, py] = this.toPixel(state.drawn.mu);
+      element("path", { d: `M${px} ${py - 9}L${px + 9} ${py}L${px} ${py + 9}L${px - 9} ${py}Z`, fill: "#6f2dbd",
+        stroke: "#fff", "stroke-width": 1.5 }, this.shapes, SVG);
+    }
+    if (state.mode === "interpolate") this.drawPath();
+    if (state.pinned) this.drawPin(state.mode !== "interpolate");
+    this.moveCursor();
+  }
+
+  drawPin(draggable) {
+    const [px, py] = this.toPixel(state.pinned);
+    const star = [];
+    for (let i = 0; i < 10; i += 1) {
+      const r = i % 2 ? 5 : 12;
+      const a = -Math.PI / 2 + (i * Math.PI) / 5;
+      star.push(`${px + r * Math.cos(a)},${py + r * Math.sin(a)}`);
+    }
+    const handle = element("polygon", { points: star.join(" "), fill: "#FFD400", stroke: "#000", "stroke-width": 2,
+      class: draggable ? "handle" : "", "data-testid": "pinned-point" }, draggable ? this.handles : this.shapes, SVG);
+    if (draggable) handle.addEventListener("pointerdown", (event) => startDrag(this, event, "pin"));
+  }
+
+  drawPath() {
+    const ends = state.ends;
+    if (!ends || !ends[0]) return;
+    const path = pathPoints();
+    if (path) {
+      const points = path.map((p) => this.toPixel(p).join(",")).join(" ");
+      element("polyline", { points, fill: "none", stroke: "#111", "stroke-width": 2 }, this.shapes, SVG);
+      for (const p of path) {
+        const [px, py] = this.toPixel(p);
+        element("circle", { cx: px, cy: py, r: 3, fill: "#111" }, this.shapes, SVG);
+      }
+    }
+    ends.forEach((end, which) => {
+      if (!end) return;
+      const [px, py] = this.toPixel(end);
+      const group = element("g", { class: "handle", "data-testid": `end-${which ? "b" : "a"}` }, this.handles, SVG);
+      element("circle", { cx: px, cy: py, r: 11, fill: "#fff", stroke: "#111", "stroke-width": 2.5 }, group, SVG);
+      element("text", { x: px, y: py + 5, "text-anchor": "middle", "font-size": 13, "font-weight": 700, text: which ? "B" : "A" },
+        group, SVG);
+      group.addEventListener("pointerdown", (event) => startDrag(this, event, which ? "b" : "a"));
+    });
+  }
+
+  moveCursor() {
+    if (!state.hover) {
+      this.cursor.setAttribute("visibility", "hidden");
+      return;
+    }
+    const [px, py] = this.toPixel(state.hover);
+    this.cursor.setAttribute("transform", `translate(${px},${py})`);
+    this.cursor.setAttribute("visibility", "visible");
+  }
+}
+
+let pressed = null;
+window.addEventListener("pointerup", (event) => {
+  const down = pressed;
+  pressed = null;
+  if (!down || dragging || Math.hypot(event.clientX - down.x, event.clientY - down.y) > 5 || event.timeStamp - down.time > 800) return;
+  const point = down.panel.toData(event.clientX, event.clientY);
+  if (point) onClick(down.panel, point, event);
+}, true);
+
+// --- decoding to the side panel ------------------------------------------------------
+
+function showDecoded(point, source, started = null) {
+  panels.forEach((panel, index) => {
+    const canvas = side.images[index];
+    if (!canvas) return;
+    if (panel.network) {
+      const begin = performance.now();
+      const values = panel.network.decode(point, state.label);
+      stats.decode.push(performance.now() - begin);
+      drawImage(canvas, values);
+      canvas.dataset.z = `${fmt(point[0])},${fmt(point[1])}`;
+    }
+  });
+  side.coords.innerHTML = `<b>z = (${point[0].toFixed(3)}, ${point[1].toFixed(3)})</b> · ${source}`;
+  if (started !== null) stats[source === "hover" ? "hover" : "pin"].push(performance.now() - started);
+}
+
+function showPinnedImages() {
+  const images = state.args.overlay.pinned_images || [];
+  images.forEach((uri, index) => {
+    const canvas = side.images[index];
+    if (!uri || !canvas || panels[index].network) return;
+    const picture = new Image();
+    picture.onload = () => {
+      canvas.getContext("2d").drawImage(picture, 0, 0, 28, 28);
+      canvas.dataset.z = `${fmt(state.pinned[0])},${fmt(state.pinned[1])}`;
+    };
+    picture.src = uri;
+  });
+}
+
+let decodedThisFrame = false;
+let latestHover = null;
+
+function onHover(panel, event) {
+  if (dragging) return;
+  const point = panel.toData(event.clientX, event.clientY);
+  if (!point) return onLeave();
+  if (decodedThisFrame) {
+    latestHover = { point, time: event.timeStamp }; // drawn at the next frame unless newer input comes
+    return;
+  }
+  decodedThisFrame = true;
+  requestAnimationFrame(() => {
+    decodedThisFrame = false;
+    if (latestHover) {
+      const { point: last, time } = latestHover;
+      latestHover = null;
+      hoverAt(last, time);
+    }
+  });
+  hoverAt(point, event.timeStamp);
+}
+
+function hoverAt(point, time) {
+  if (same(point, state.hover)) return;
+  state.hover = point;
+  panels.forEach((p) => p.moveCursor());
+  showDecoded(point, "hover", time);
+}
+
+function onLeave() {
+  if (dragging) return;
+  state.hover = null;
+  panels.forEach((p) => p.moveCursor());
+  const rest = restingPoint();
+  if (rest) showDecoded(...rest);
+}
+
+/** What the side panel shows when the mouse is not over a map: [point, words] or null. */
+function restingPoint() {
+  if (state.pinned) return [state.pinned, state.mode === "interpolate" ? "the frame at α" : "pinned"];
+  if (state.mode === "interpolate" && state.ends && state.ends[0]) return [state.ends[0], "point A"];
+  return null;
+}
+
+function onClick(panel, point, event) {
+  if (state.mode === "interpolate") {
+    state.ends = !state.ends || state.ends[1] ? [point, null] : [state.ends[0], point];
+    redrawAll();
+    if (state.ends[1]) emit({ kind: "ends", a: state.ends[0], b: state.ends[1] });
+    return;
+  }
+  state.pinned = point;
+  showDecoded(point, "pinned", event.timeStamp);
+  root.dataset.pinned = `${fmt(point[0])},${fmt(point[1])}`;
+  redrawAll();
+  emit({ kind: "pin", map: panel.index, z: point });
+}
+
+// --- dragging the pinned point or an end of the path ----------------------------------
+
+let dragging = null;
+
+function startDrag(panel, event, what) {
+  event.preventDefault();
+  event.stopPropagation();
+  dragging = { panel, what };
+  const move = (e) => {
+    const point = panel.toData(e.clientX, e.clientY);
+    if (!point) return;
+    if (what === "pin") state.pinned = point;
+    else state.ends[what === "a" ? 0 : 1] = point;
+    showDecoded(point, what === "pin" ? "pinned" : `point ${what.toUpperCase()}`, e.timeStamp);
+    redrawAll();
+  };
+  const end = () => {
+    window.removeEventListener("pointermove", move, true);
+    window.removeEventListener("pointerup", end, true);
+    dragging = null;
+    state.hover = null;
+    panels.forEach((p) => p.moveCursor());
+    if (what === "pin") {
+      root.dataset.pinned = `${fmt(state.pinned[0])},${fmt(state.pinned[1])}`;
+      emit({ kind: "pin", map: panel.index, z: state.pinned });
+    } else if (state.ends[0] && state.ends[1]) {
+      emit({ kind: "ends", a: state.ends[0], b: state.ends[1] });
+    }
+  };
+  window.addEventListener("pointermove", move, true);
+  window.addEventListener("pointerup", end, true);
+}
+
+// --- the interpolation path ----------------------------------------------------------
+
+function pathPoints() {
+  const ends = state.ends;
+  if (!ends || !ends[0] || !ends[1]) return null;
+  const overlay = state.args.overlay;
+  return interpolate(ends[0], ends[1], overlay.steps || 12, overlay.method || "linear");
+}
+
+function drawStrip() {
+  if (!side.strip) return;
+  const path = pathPoints();
+  const network = panels[0] && panels[0].network;
+  if (!path || !network) return;
+  drawTiles(side.strip, path.map((p) => network.decode(p, state.label)), path.length);
+  side.strip.dataset.steps = String(path.length);
+  side.strip.dataset.ends = state.ends.map((e) => `${fmt(e[0])},${fmt(e[1])}`).join(";");
+}
+
+function redrawAll() {
+  panels.forEach((p) => p.redraw());
+  if (state.mode === "interpolate") drawStrip();
+}
+
+// --- draw your own ---------------------------------------------------------------------
+
+function buildPad(parent) {
+  const panel = element("div", { class: "panel" }, parent);
+  element("h4", { text: "Draw your own" }, panel);
+  element("div", { class: "hint", text: "Draw a digit or garment: its posterior moves on the map as you draw." }, panel);
+  const pad = element("canvas", { class: "pad", width: 280, height: 280, "data-testid": "draw-pad" }, panel);
+  const context = pad.getContext("2d");
+  const clear = () => {
+    context.fillStyle = "#fff";
+    context.fillRect(0, 0, 280, 280);
+    state.drawn = null;
+    delete root.dataset.drawn;
+    redrawAll();
+  };
+  clear();
+  const buttons = element("div", { class: "row" }, panel);
+  element("button", { type: "button", text: "Clear" }, buttons).addEventListener("click", clear);
+  let last = null;
+  let pending = false;
+  const at = (event) => {
+    const rect = pad.getBoundingClientRect();
+    return [((event.clientX - rect.left) * 280) / rect.width, ((event.clientY - rect.top) * 280) / rect.height];
+  };
+  const stroke = (to) => {
+    context.strokeStyle = "#000";
+    context.lineWidth = 22;
+    context.lineCap = context.lineJoin = "round";
+    context.beginPath();
+    context.moveTo(...(last || to));
+    context.lineTo(...to);
+    context.stroke();
+    last = to;
+    if (!pending) {
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        placeDrawing(pad, false);
+      });
+    }
+  };
+  pad.addEventListener("pointerdown", (event) => {
+    pad.setPointerCapture(event.pointerId);
+    last = null;
+    stroke(at(event));
+  });
+  pad.addEventListener("pointermove", (event) => {
+    if (event.buttons) stroke(at(event));
+  });
+  pad.addEventListener("pointerup", () => {
+    last = null;
+    placeDrawing(pad, true);
+  });
+}
+
+function placeDrawing(pad, send) {
+  const pixels = pad.getContext("2d").getImageData(0, 0, 280, 280).data;
+  const ink = new Float32Array(280 * 280);
+  for (let i = 0; i < ink.length; i += 1) ink[i] = 1 - pixels[4 * i] / 255;
+  const prepared = prepareDrawing(ink, 280, 280);
+  if (!prepared) return;
+  const network = panels[0].network;
+  if (network && network.hasEncoder) {
+    const { mu, logvar } = network.encode(prepared, state.label);
+    const sigma = logvar ? logvar.map((v) => Math.exp(0.5 * v)) : [0, 0];
+    state.drawn = { mu: mu.slice(0, 2), sigma: sigma.slice(0, 2) };
+    root.dataset.drawn = `${fmt(mu[0])},${fmt(mu[1])}`;
+    showDecoded(state.drawn.mu, "your drawing's posterior mean");
+    redrawAll();
+  }
+  if (send) {
+    const bytes = toBytes(prepared);
+    emit({ kind: "drawing", pixels: btoa(String.fromCharCode(...bytes)) });
+  }
+}
+
+// --- samples -------------------------------------------------------------------------
+
+function drawSamples() {
+  const overlay = state.args.overlay;
+  const points = overlay.samples || [];
+  side.samples.hidden = points.length === 0;
+  if (!points.length) return;
+  side.samplesTitle.textContent = overlay.samples_title || "Samples";
+  const network = panels[0].network;
+  if (!network) {
+    side.sheet.hidden = true;
+    return;
+  }
+  side.sheet.hidden = false;
+  drawTiles(side.sheet, points.map((p) => network.decode(p, state.label)), Math.min(8, points.length));
+  side.sheet.dataset.count = String(points.length);
+}
+
+// --- layout and the render message -----------------------------------------------------
+
+function buildLayout(args) {
+  root.replaceChildren();
+  root.className = args.mode;
+  const maps = element("div", { class: "maps" }, root);
+  panels = args.maps.map((_, index) => new MapPanel(index, maps));
+  const column = element("div", { class: "side" }, root);
+  const decoded = element("div", { class: "decoded" }, column);
+  side = { images: [], captions: [] };
+  args.maps.forEach((map, index) => {
+    const figure = element("figure", {}, decoded);
+    side.images.push(element("canvas", { width: 28, height: 28, "data-testid": "decoded-image", "data-map": index, "data-z": "" },
+      figure));
+    side.captions.push(element("figcaption", { text: map.label }, figure));
+  });
+  side.coords = element("div", { class: "coords", text: "Move over the map to decode any point." }, column);
+  side.status = element("div", { class: "status" }, column);
+  if (args.mode === "interpolate") {
+    const panel = element("div", { class: "panel" }, column);
+    element("h4", { text: "The path, decoded" }, panel);
+    side.strip = element("canvas", { class: "strip", "data-testid": "path-strip" }, panel);
+    element("div", { class: "hint", text: "Click twice to set A and B, or drag them." }, panel);
+  }
+  side.samples = element("div", { class: "panel", hidden: "" }, column);
+  side.samplesTitle = element("h4", {}, side.samples);
+  side.sheet = element("canvas", { class: "sheet", "data-testid": "sample-sheet" }, side.samples);
+  if (args.draw) buildPad(column);
+  new ResizeObserver(() => {
+    panels.forEach((p) => p.resize());
+    fitHeight();
+  }).observe(root);
+}
+
+function applyOverlay(overlay) {
+  if (overlay.pinned && overlay.pinned_by && overlay.pinned_by !== state.appliedPin) {
+    state.appliedPin = overlay.pinned_by;
+    state.pinned = overlay.pinned;
+    root.dataset.pinned = `${fmt(overlay.pinned[0])},${fmt(overlay.pinned[1])}`;
+  } else if (!overlay.pinned && overlay.pinned_by !== state.appliedPin) {
+    state.appliedPin = overlay.pinned_by;
+    state.pinned = null;
+    delete root.dataset.pinned;
+  }
+  if (state.mode === "interpolate" && overlay.ends && !dragging && !same(overlay.ends, state.serverEnds)) {
+    state.serverEnds = overlay.ends;
+    state.ends = overlay.ends.map((e) => [...e]);
+  }
+}
+
+function statusText() {
+  const server = panels.filter((p) => !p.network);
+  side.status.className = `status${server.length ? " server" : ""}`;
+  if (!server.length) {
+    const kb = panels.map((p) => stats.modelBytes[p.spec.model] || 0).reduce((a, b) => a + b, 0) / 1024;
+    return `Decoded in your browser as you move (${Math.round(kb)} KB of weights, loaded once).`;
+  }
+  const reasons = server.map((p) => p.failure || p.spec.server_reason).filter(Boolean);
+  return `Decoded on the server after each click: ${reasons.join("; ") || "this model does not run in the browser"}.`;
+}
+
+async function render(args) {
+  stats.renders += 1;
+  generation += 1;
+  const token = generation;
+  const layoutKey = JSON.stringify([args.mode, args.maps.length, args.draw]);
+  const fresh = layoutKey !== state.layoutKey;
+  state.args = args;
+  state.mode = args.mode;
+  state.label = args.label ?? 0;
+  if (fresh) {
+    state.layoutKey = layoutKey;
+    buildLayout(args);
+  }
+  side.captions.forEach((caption, index) => (caption.textContent = args.maps[index].label));
+  applyOverlay(args.overlay);
+  root.dataset.state = "loading";
+  fitHeight();
+  await Promise.all(panels.map((panel, index) => panel.show(args.maps[index], token)));
+  if (token !== generation) return;
+  side.status.textContent = statusText();
+  root.dataset.state = panels.every((p) => p.network) ? "ready" : "server";
+  drawSamples();
+  redrawAll();
+  showPinnedImages();
+  const rest = state.hover ? [state.hover, "hover"] : restingPoint();
+  if (rest) showDecoded(...rest);
+  fitHeight();
+}
+
+window.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "streamlit:render") {
+    render(event.data.args).catch((error) => {
+      if (side) {
+        side.status.className = "status error";
+        side.status.textContent = `The canvas could not draw this map: ${error.message || error}`;
+      }
+      root.dataset.state = "error";
+      fitHeight();
+    });
+  }
+});
+post("streamlit:componentReady", { apiVersion: 1 });
