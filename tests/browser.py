@@ -44,12 +44,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def app_server(env: dict | None = None, timeout: float = 60.0, with_process: bool = False, flags: tuple[str, ...] = ()):
-    """Start ``streamlit run explorer_app.py`` (with extra command-line ``flags``) and
-    yield (url, seconds until healthy) (plus the server's Popen when ``with_process``)."""
+def app_server(env: dict | None = None, timeout: float = 60.0, with_process: bool = False, flags: tuple[str, ...] = (),
+               script: Path = ROOT / "explorer_app.py"):  # fmt: skip
+    """Start ``streamlit run explorer_app.py`` (or another ``script``, with extra command-line
+    ``flags``) and yield (url, seconds until healthy) (plus the server's Popen when ``with_process``)."""
     port = free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "explorer_app.py"),
+        sys.executable, "-m", "streamlit", "run", str(script),
         "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *flags,
     ]  # fmt: skip

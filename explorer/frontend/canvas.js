@@ -5,12 +5,19 @@
 import { Network, toBytes } from "./decoder.js";
 import { interpolate, prepareDrawing } from "./paths.js";
 
-const Plotly = window.Plotly;
 const root = document.getElementById("root");
+// plotly.js loads in parallel (index.html): the figure and the model are fetched meanwhile.
+const plotlyReady = new Promise((resolve, reject) => {
+  if (window.Plotly) return resolve(window.Plotly);
+  const script = document.querySelector('script[src*="plotly.min.js"]');
+  script.addEventListener("load", () => resolve(window.Plotly));
+  script.addEventListener("error", () => reject(new Error("plotly.js could not be loaded")));
+});
+let Plotly = window.Plotly;
 const session = Math.random().toString(36).slice(2, 10);
 let counter = 0;
-const stats = (window.__latentCanvas = { hover: [], pin: [], decode: [], renders: 0, firstMap: null, modelBytes: {},
-  figureBytes: {} });
+const stats = (window.__latentCanvas = { hover: [], pin: [], decode: [], renders: 0, firstMap: null, interactive: null,
+  modelBytes: {}, figureBytes: {} });
 
 // --- Streamlit messages -----------------------------------------------------------
 
@@ -69,6 +76,14 @@ function element(tag, attributes = {}, parent = null, namespace = null) {
   return node;
 }
 const fmt = (v) => (Math.round(v * 10000) / 10000).toString();
+
+const TYPED = { f4: Float32Array, f8: Float64Array, i4: Int32Array, i2: Int16Array, i1: Int8Array, u1: Uint8Array };
+/** A trace's numbers: a plain array, or plotly's typed array {dtype, bdata: base64}. */
+function numbers(values) {
+  if (!values || Array.isArray(values) || ArrayBuffer.isView(values)) return values || [];
+  const bytes = Uint8Array.from(atob(values.bdata), (c) => c.charCodeAt(0));
+  return new TYPED[values.dtype](bytes.buffer);
+}
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 function drawImage(canvas, values) {
@@ -161,7 +176,10 @@ class MapPanel {
     this.spec = spec;
     this.title.textContent = state.mode === "compare" ? spec.label : "";
     if (spec.figure !== this.figureUrl) {
+      if (spec.model) loadNetwork(spec.model).catch(() => {}); // start fetching the weights too
       const figure = await loadFigure(spec.figure);
+      if (!window.Plotly && token === generation) this.sketch(figure, spec.extent);
+      Plotly = await plotlyReady;
       if (token !== generation) return;
       const size = this.size();
       // Clicks pin points here, so plotly.js must not also select the point under them.
@@ -174,7 +192,10 @@ class MapPanel {
       await Plotly.react(this.plot, figure.data, layout, { displaylogo: false, scrollZoom: true, responsive: false });
       this.figureUrl = spec.figure;
       this.serverImages = figure.layout.images || [];
-      if (stats.firstMap === null) stats.firstMap = performance.now();
+      if (this.sketchCanvas) this.sketchCanvas.remove();
+      this.sketchCanvas = null;
+      if (stats.interactive === null) stats.interactive = performance.now();
+      if (stats.firstMap === null) stats.firstMap = stats.interactive;
     }
     if (spec.model) {
       try {
@@ -197,6 +218,42 @@ class MapPanel {
     if (token !== generation) return;
     this.drawMosaic(token);
     this.redraw();
+  }
+
+  /** The figure's points drawn on a plain canvas while plotly.js compiles (most of a
+   * second on a slow machine): the map is on screen at once and becomes interactive when
+   * plotly.js replaces it. */
+  sketch(figure, [x0, x1, y0, y1]) {
+    const size = this.size();
+    const margin = { left: 50, right: 14, top: 64, bottom: 44 };
+    const canvas = element("canvas", { class: "sketch", width: size, height: size, "data-testid": "map-sketch" });
+    this.plot.replaceChildren(canvas);
+    this.sketchCanvas = canvas;
+    const context = canvas.getContext("2d");
+    const width = size - margin.left - margin.right;
+    const height = size - margin.top - margin.bottom;
+    const side = Math.min(width, height);
+    const left = margin.left + (width - side) / 2;
+    const top = margin.top + (height - side) / 2;
+    context.strokeStyle = "#eeeeee";
+    context.strokeRect(left, top, side, side);
+    for (const trace of figure.data) {
+      if (!trace.customdata || !trace.marker) continue;
+      const xs = numbers(trace.x);
+      const ys = numbers(trace.y);
+      context.fillStyle = trace.marker.color || "#888";
+      context.globalAlpha = 0.85;
+      for (let i = 0; i < xs.length; i += 1) {
+        const px = left + ((xs[i] - x0) / (x1 - x0)) * side;
+        const py = top + ((y1 - ys[i]) / (y1 - y0)) * side;
+        if (px < left || px > left + side || py < top || py > top + side) continue;
+        context.beginPath();
+        context.arc(px, py, 2.5, 0, 2 * Math.PI);
+        context.fill();
+      }
+    }
+    if (stats.firstMap === null) stats.firstMap = performance.now();
+    fitHeight();
   }
 
   size() {
@@ -464,20 +521,28 @@ function startDrag(panel, event, what) {
   event.preventDefault();
   event.stopPropagation();
   dragging = { panel, what };
+  const start = { x: event.clientX, y: event.clientY };
+  let moved = false;
   const move = (e) => {
+    moved = moved || Math.hypot(e.clientX - start.x, e.clientY - start.y) > 3;
     const point = panel.toData(e.clientX, e.clientY);
-    if (!point) return;
+    if (!moved || !point) return;
     if (what === "pin") state.pinned = point;
     else state.ends[what === "a" ? 0 : 1] = point;
     showDecoded(point, what === "pin" ? "pinned" : `point ${what.toUpperCase()}`, e.timeStamp);
     redrawAll();
   };
-  const end = () => {
+  const end = (e) => {
     window.removeEventListener("pointermove", move, true);
     window.removeEventListener("pointerup", end, true);
     dragging = null;
     state.hover = null;
     panels.forEach((p) => p.moveCursor());
+    if (!moved) {  // a click on the star pins where it lands; a click on A or B changes nothing
+      const point = what === "pin" && panel.toData(e.clientX, e.clientY);
+      if (point) onClick(panel, point, e);
+      return;
+    }
     if (what === "pin") {
       root.dataset.pinned = `${fmt(state.pinned[0])},${fmt(state.pinned[1])}`;
       emit({ kind: "pin", map: panel.index, z: state.pinned });
@@ -694,6 +759,7 @@ async function render(args) {
   showPinnedImages();
   const rest = state.hover ? [state.hover, "hover"] : restingPoint();
   if (rest) showDecoded(...rest);
+  else if (panels.some((p) => p.network) && !side.images[0].dataset.z) showDecoded([0, 0], "the prior's centre: move over the map");
   fitHeight();
 }
 

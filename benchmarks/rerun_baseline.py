@@ -1,0 +1,58 @@
+"""The latent map as it worked before the canvas, kept as the baseline of app_latency.py:
+a Plotly chart with hover drawings of 3,000 test images and an invisible 60 x 60 lattice of
+markers, so that a click (on a marker) reruns the fragment, which decodes the point on the
+server and shows it with its eight nearest test images.
+
+    streamlit run benchmarks/rerun_baseline.py   (app_latency.py starts it itself)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from explorer import cache, services  # noqa: E402
+from vae_core.images import text_thumbnail  # noqa: E402
+from vae_core.pretrain import CATALOG  # noqa: E402
+from vae_core.viz import clicked_point, latent_map  # noqa: E402
+
+NAME = next(e.name for e in CATALOG if e.dataset == "mnist" and e.role == "vae")
+POINTS, GRID = 3000, 20
+
+
+@st.cache_resource
+def figure():
+    codes = cache.encoded(NAME)
+    extent = cache.map_extent(NAME)
+    thumbnails = [text_thumbnail(image / 255.0) for image in cache.test_images("mnist")[:POINTS]]
+    return latent_map(codes.mu[:POINTS], codes.labels[:POINTS], cache.class_names("mnist"), extent,
+                      mosaic=cache.grid_mosaic(NAME, extent, GRID), thumbnails=thumbnails)  # fmt: skip
+
+
+st.set_page_config(page_title="Latent map (rerun baseline)", layout="wide")
+st.title("Latent map")
+
+
+@st.fragment
+def map_and_decoder() -> None:
+    left, right = st.columns([3, 2])
+    with left:
+        event = st.plotly_chart(figure(), key="map_chart", on_select="rerun", selection_mode="points")
+        click = clicked_point(event)
+        if click is not None and click != st.session_state.get("last_click"):
+            st.session_state["last_click"] = st.session_state["point"] = list(click)
+    with right, st.container(key="map_decoded"):
+        point = st.session_state.get("point")
+        if point is None:
+            st.info("Click anywhere on the map to decode that point.")
+            return
+        decoded = services.decode_point(NAME, point, size=280)
+        st.image(decoded.image, width=280)
+        st.markdown(f"**z = ({decoded.point[0]:.3f}, {decoded.point[1]:.3f})** — clicked point")
+        st.image(services.neighbours(NAME, point).mosaic)
+
+
+map_and_decoder()
