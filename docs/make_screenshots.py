@@ -2,9 +2,10 @@
 
     python docs/make_screenshots.py
 
-Writes docs/screenshots/*.png: the latent map with a decoded point, posterior ellipses
-with density contours, the latent replay of a shipped model, and the linked ELBO vs MMD
-maps with a box selection.
+Writes docs/screenshots/*.png: the latent canvas with a hovered and a pinned point, a
+drawing placed on the map with a sheet of samples, posterior ellipses with density
+contours, the interpolation path on the map, the latent replay of a shipped model, and
+the linked ELBO vs MMD maps with a box selection. Each waits for the state it shows.
 """
 
 from __future__ import annotations
@@ -14,15 +15,96 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.browser import app_server, box_select, browser, plot_area  # noqa: E402
+from tests.browser import app_server, box_select, browser, canvas, plot_area  # noqa: E402
 from vae_core.pretrain import CATALOG  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "screenshots"
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 
 
-def settle(page, ms: int = 2500) -> None:
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
-    page.wait_for_timeout(ms)
+def at(box, fx: float, fy: float) -> tuple[float, float]:
+    return box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
+
+
+def latent_map(page, url: str, model: str) -> None:
+    page.goto(f"{url}/Latent_map?model={model}&z=-0.6,1.1")
+    frame = canvas(page)
+    frame.locator('[data-testid="latent-canvas"][data-mosaic]').wait_for(timeout=60_000)
+    page.locator(".st-key-map_decoded img").nth(1).wait_for(timeout=60_000)
+    page.mouse.move(*at(plot_area(frame), 0.62, 0.35))
+    frame.locator(".coords").get_by_text("hover").wait_for()
+    page.wait_for_function(IDLE)
+    page.screenshot(path=str(OUT / "latent-map.png"))
+
+
+def drawing(page, url: str, model: str) -> None:
+    page.goto(f"{url}/Latent_map?model={model}")
+    frame = canvas(page)
+    page.get_by_role("button", name="Sample a sheet").click()
+    frame.locator('[data-testid="sample-sheet"][data-count="64"]').wait_for(timeout=60_000)
+    page.get_by_text("Draw your own").click()
+    pad = frame.locator('[data-testid="draw-pad"]')
+    pad.wait_for(timeout=60_000)
+    canvas(page)
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    page.mouse.move(*at(box, 0.32, 0.25))
+    page.mouse.down()
+    for step in range(1, 25):  # a 7: across, then down and to the left
+        fx, fy = (0.32 + 0.4 * step / 8, 0.25) if step <= 8 else (0.72 - 0.25 * (step - 8) / 16, 0.25 + 0.55 * (step - 8) / 16)
+        page.mouse.move(*at(box, fx, fy))
+    page.mouse.up()
+    page.locator(".st-key-map_decoded").get_by_text("your drawing's posterior mean").wait_for(timeout=60_000)
+    page.wait_for_function(IDLE)
+    page.screenshot(path=str(OUT / "draw-and-sample.png"))
+
+
+def ellipses(page, url: str, model: str) -> None:
+    page.goto(f"{url}/Latent_map?model={model}")
+    canvas(page)
+    page.get_by_text("Display options").click()
+    page.get_by_text("Density contours of the codes").click()
+    page.wait_for_function(IDLE)
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Posterior σ-ellipses").get_by_role("slider")
+    slider.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(IDLE)
+    page.get_by_text("Display options").click()
+    slider.wait_for(state="hidden")
+    canvas(page).locator(".shapelayer path").nth(59).wait_for(state="attached", timeout=60_000)  # 30 ellipses at 1σ and 2σ
+    page.screenshot(path=str(OUT / "posterior-ellipses.png"))
+
+
+def interpolation(page, url: str) -> None:
+    page.goto(f"{url}/Interpolate?a=-1.9,0.6&b=1.7,-0.4")
+    frame = canvas(page)
+    frame.locator('[data-testid="path-strip"][data-steps="12"]').wait_for(timeout=60_000)
+    page.get_by_text("slerp").click()
+    page.wait_for_function(IDLE)
+    frame.locator('[data-testid="path-strip"][data-steps="12"]').wait_for(timeout=60_000)
+    page.screenshot(path=str(OUT / "interpolate.png"))
+
+
+def replay(page, url: str, model: str) -> None:
+    page.goto(f"{url}/Latent_map?model={model}")
+    canvas(page)
+    page.get_by_text("Replay: how this latent space organised itself").click()  # the toggle
+    chart = page.locator(".js-plotly-plot").first
+    chart.wait_for(timeout=60_000)
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function(IDLE)
+    chart.screenshot(path=str(OUT / "latent-replay.png"))
+
+
+def linked_maps(page, url: str) -> None:
+    page.goto(f"{url}/ELBO_vs_MMD")
+    frame = canvas(page)
+    plot_area(frame, 1)
+    box_select(page, 0, (0.55, 0.2), (0.85, 0.5), within=frame)
+    page.get_by_text("images selected").wait_for(timeout=60_000)
+    page.wait_for_function(IDLE)
+    page.screenshot(path=str(OUT / "linked-maps.png"))
 
 
 def main() -> None:
@@ -30,44 +112,13 @@ def main() -> None:
     mmd = next(e for e in CATALOG if e.dataset == "mnist" and e.role == "mmd_vae")
     vae = next(e for e in CATALOG if e.dataset == "mnist" and e.role == "vae")
     with app_server(env={"VAE_EXPLORER_STORE": tempfile.mkdtemp()}) as (url, _), browser() as chromium:
-        page = chromium.new_page(viewport={"width": 1500, "height": 1000})
-        page.goto(url)  # the home page first: later direct links then use the app's navigation
-        page.get_by_text("Models ready to explore").wait_for(timeout=120_000)
-
-        page.goto(f"{url}/Latent_map?model={vae.name}&z=-0.6,1.1")
-        plot_area(page)
-        page.locator(".st-key-map_decoded img").nth(1).wait_for(timeout=60_000)
-        settle(page)
-        page.screenshot(path=str(OUT / "latent-map.png"))
-
-        page.get_by_text("Display options").click()
-        page.get_by_text("Density contours of the codes").click()
-        settle(page, 1000)
-        slider = page.locator('[data-testid="stSlider"]').filter(has_text="Posterior σ-ellipses").get_by_role("slider")
-        slider.focus()
-        for _ in range(3):
-            page.keyboard.press("ArrowRight")
-        settle(page)
-        page.get_by_text("Display options").click()
-        settle(page, 1500)
-        page.screenshot(path=str(OUT / "posterior-ellipses.png"))
-
-        page.goto(f"{url}/Latent_map?model={mmd.name}")
-        plot_area(page)
-        settle(page)
-        page.get_by_text("Replay: how this latent space organised itself").click()  # the toggle
-        replay = page.locator(".js-plotly-plot").nth(1)
-        replay.wait_for(timeout=60_000)
-        replay.scroll_into_view_if_needed()
-        settle(page, 1500)
-        replay.screenshot(path=str(OUT / "latent-replay.png"))
-
-        page.goto(f"{url}/ELBO_vs_MMD")
-        plot_area(page, 1)
-        box_select(page, 0, (0.55, 0.2), (0.85, 0.5))
-        page.get_by_text("images selected").wait_for(timeout=60_000)
-        settle(page)
-        page.screenshot(path=str(OUT / "linked-maps.png"))
+        page = chromium.new_page(viewport={"width": 1500, "height": 1400})
+        latent_map(page, url, vae.name)
+        drawing(page, url, vae.name)
+        ellipses(page, url, vae.name)
+        interpolation(page, url)
+        replay(page, url, mmd.name)
+        linked_maps(page, url)
     print("wrote", ", ".join(sorted(p.name for p in OUT.glob("*.png"))))
 
 

@@ -45,9 +45,10 @@ def set_point(point, source: str | None) -> None:
     state["map_pin_token"] = state.get("map_pin_token", 0) + 1
 
 
-if state.get(session.MAP_MODEL) != entry.name:  # a new model: forget the old point and samples
-    state[session.MAP_MODEL], state["map_samples"] = entry.name, None
+if state.get(session.MAP_MODEL) not in (None, entry.name):  # another model: forget the old point and samples
+    state["map_samples"] = None
     set_point(None, None)
+state[session.MAP_MODEL] = entry.name
 
 with st.expander("Your own image: upload a drawing or photo of a digit / garment", expanded=False):
     upload = st.file_uploader(
@@ -168,7 +169,7 @@ def map_and_decoder() -> None:
     )  # fmt: skip
     if view.model_url is None or state.get("map_browser_failed"):
         st.info(f"Decoded on the server after each click: {view.server_reason or state.get('map_browser_failed')}.")
-    canvas.latent_canvas([view], key="map_canvas", overlay=overlay, label=label, draw=draw)
+    canvas.latent_canvas([view], key="map_canvas", overlay=overlay, label=label, draw=draw, height=680)
     with st.container(key="map_decoded"):
         if point is None:
             st.query_params.pop("z", None)

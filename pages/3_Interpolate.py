@@ -52,9 +52,10 @@ def pick_image(column, tag: str, default_class: int) -> int:
 
 def clicked_endpoints():
     """The two points set on the map (clicks or drags), or None until both are set."""
-    if state.get(session.INTERP_MODEL) != entry.name:
-        state[session.INTERP_MODEL], state[session.INTERP_POINTS] = entry.name, []
-    points = state[session.INTERP_POINTS]
+    if state.get(session.INTERP_MODEL) not in (None, entry.name):  # another model: its own points
+        state[session.INTERP_POINTS] = []
+    state[session.INTERP_MODEL] = entry.name
+    points = state.get(session.INTERP_POINTS, [])
     return points if len(points) == 2 else None
 
 

@@ -184,7 +184,7 @@ class MapPanel {
       const size = this.size();
       // Clicks pin points here, so plotly.js must not also select the point under them.
       const layout = { ...figure.layout, width: size, height: size, clickmode: "none",
-        images: this.currentImages(figure.layout.images) };
+        margin: { ...figure.layout.margin, l: 56, b: 48 }, images: this.currentImages(figure.layout.images) };
       if (state.mode === "compare") {
         layout.legend = { ...layout.legend, title: { text: "" }, font: { size: 12 } };
         layout.margin = { ...layout.margin, t: 56 };
@@ -216,7 +216,7 @@ class MapPanel {
       this.network = null;
     }
     if (token !== generation) return;
-    this.drawMosaic(token);
+    this.drawMosaic();
     this.redraw();
   }
 
@@ -271,18 +271,18 @@ class MapPanel {
     return this.mosaicImage ? [this.mosaicImage] : fromServer || [];
   }
 
-  async drawMosaic(token) {
+  async drawMosaic() {
     const n = this.spec.mosaic;
-    const key = JSON.stringify([this.spec.model, this.spec.extent, n, state.label]);
-    if (!this.network || !n || key === this.mosaicKey) {
-      if (!n && this.mosaicImage) {
-        this.mosaicImage = null;
-        this.mosaicKey = null;
+    if (!this.network || !n) {
+      if (this.mosaicImage) {
+        this.mosaicImage = this.mosaicKey = this.mosaicPending = null;
         Plotly.relayout(this.plot, { images: this.serverImages });
       }
       return;
     }
-    this.mosaicKey = key;
+    const key = JSON.stringify([this.spec.model, this.spec.extent, n, state.label]);
+    if (key === this.mosaicKey || key === this.mosaicPending) return;
+    this.mosaicPending = key;
     const [x0, x1, y0, y1] = this.spec.extent;
     const images = [];
     for (let row = 0; row < n; row += 1) {
@@ -292,12 +292,14 @@ class MapPanel {
         images.push(values.map((v) => 1 - v)); // dark ink on white keeps the coloured points readable
       }
       await new Promise((resolve) => setTimeout(resolve, 0)); // stay responsive while the grid fills
-      if (token !== generation || key !== this.mosaicKey) return;
+      if (this.mosaicPending !== key) return; // another grid was asked for meanwhile
     }
     const canvas = document.createElement("canvas");
     drawTiles(canvas, images, n);
     this.mosaicImage = { source: canvas.toDataURL(), xref: "x", yref: "y", x: x0, y: y1, sizex: x1 - x0, sizey: y1 - y0,
       sizing: "stretch", layer: "below", opacity: 0.6 };
+    this.mosaicPending = null;
+    this.mosaicKey = key;
     root.dataset.mosaic = String(n);
     await Plotly.relayout(this.plot, { images: [this.mosaicImage] });
   }
@@ -631,6 +633,7 @@ function buildPad(parent) {
     last = null;
     placeDrawing(pad, true);
   });
+  return panel;
 }
 
 function placeDrawing(pad, send) {
@@ -699,7 +702,7 @@ function buildLayout(args) {
   side.samples = element("div", { class: "panel", hidden: "" }, column);
   side.samplesTitle = element("h4", {}, side.samples);
   side.sheet = element("canvas", { class: "sheet", "data-testid": "sample-sheet" }, side.samples);
-  if (args.draw) buildPad(column);
+  side.column = column;
   new ResizeObserver(() => {
     panels.forEach((p) => p.resize());
     fitHeight();
@@ -737,7 +740,7 @@ async function render(args) {
   stats.renders += 1;
   generation += 1;
   const token = generation;
-  const layoutKey = JSON.stringify([args.mode, args.maps.length, args.draw]);
+  const layoutKey = JSON.stringify([args.mode, args.maps.length]);
   const fresh = layoutKey !== state.layoutKey;
   state.args = args;
   state.mode = args.mode;
@@ -747,6 +750,12 @@ async function render(args) {
     buildLayout(args);
   }
   side.captions.forEach((caption, index) => (caption.textContent = args.maps[index].label));
+  if (args.draw && !side.pad) side.pad = buildPad(side.column);
+  if (side.pad) side.pad.hidden = !args.draw;
+  if (!args.draw && state.drawn) {
+    state.drawn = null;
+    delete root.dataset.drawn;
+  }
   applyOverlay(args.overlay);
   root.dataset.state = "loading";
   fitHeight();
