@@ -6,12 +6,14 @@ Built from the checkpoint store's listing (JSON only, no weights are read). Plai
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from vae_core.kinds import OBJECTIVES
 from vae_core.paths import shipped_checkpoints_dir
-from vae_core.store import CheckpointInfo, list_checkpoints
+from vae_core.pretrain import MAIN_ROLES
+from vae_core.store import CheckpointInfo, list_checkpoints, read_name
 
 DATASET_LABELS = {"mnist": "MNIST digits", "fashion-mnist": "Fashion-MNIST clothes"}
 KIND_ORDER = {objective: index for index, objective in enumerate(OBJECTIVES)}  # vae, mmd_vae, ae, cvae
@@ -30,11 +32,23 @@ class ModelEntry:
     stochastic_encoder: bool  # has a Gaussian q(z|x), so posterior ellipses exist
     conditional: bool  # decodes a chosen class
     metrics: dict
+    details: tuple[str, ...] = ()  # what can tell it from a model of the same kind: network, epochs, images, lr, ...
+    given_name: str | None = None  # the name a user gave it
+    title: str = ""  # what pickers show; the Catalog fills in what tells it from its neighbours
 
     @property
-    def title(self) -> str:
-        origin = "shipped" if self.shipped else "trained here"
-        return f"{self.label} · {self.latent_dim}-D · {origin}"
+    def role(self) -> str | None:
+        """Its place in the shipped catalogue (vae, mmd_vae, beta-4, ...), None when trained here."""
+        return self.metrics.get("role") if self.shipped else None
+
+
+def _details(info: CheckpointInfo) -> tuple[str, ...]:
+    model, train = info.model_config, info.train_config
+    widths = "-".join(str(h) for h in model.hidden_sizes) or "no hidden layer"
+    network = f"{widths} MLP" if model.architecture == "mlp" else f"conv {'-'.join(map(str, model.conv_channels))}, {widths}"
+    trained = datetime.fromtimestamp(info.path.stat().st_mtime).strftime("trained %d %b %H:%M")
+    return (network, f"{train.epochs} epochs", f"{train.train_subset or 60_000:,} images", f"lr {train.learning_rate:g}",
+            f"batch {train.batch_size}", f"seed {train.seed}", trained)  # fmt: skip
 
 
 def entry_from_info(info: CheckpointInfo, shipped_root: Path) -> ModelEntry:
@@ -49,16 +63,40 @@ def entry_from_info(info: CheckpointInfo, shipped_root: Path) -> ModelEntry:
         stochastic_encoder=config.has_stochastic_encoder,
         conditional=config.is_conditional,
         metrics=info.metrics,
+        details=_details(info),
+        given_name=read_name(info.path),
     )
 
 
+def titled(entries: list[ModelEntry]) -> list[ModelEntry]:
+    """Each entry with its picker title: the user's name, the kind, the latent size, where it
+    comes from and, among entries that would otherwise read the same, the details that differ."""
+    groups: dict[tuple, list[ModelEntry]] = {}
+    for entry in entries:
+        groups.setdefault((entry.dataset, entry.label, entry.latent_dim, entry.shipped), []).append(entry)
+    result = []
+    for entry in entries:
+        group = groups[(entry.dataset, entry.label, entry.latent_dim, entry.shipped)]
+        differing = [i for i in range(len(entry.details)) if len({e.details[i] for e in group}) > 1]
+        differing = [i for i in differing if i < len(entry.details) - 1] or differing  # the time only when nothing else differs
+        parts = [entry.given_name] if entry.given_name else []
+        parts += [entry.label, f"{entry.latent_dim}-D", *(entry.details[i] for i in differing)]
+        parts.append("shipped" if entry.shipped else "trained here")
+        result.append(replace(entry, title=" · ".join(parts)))
+    return result
+
+
 class Catalog:
-    """Every valid checkpoint: shipped ones first, then by dataset, kind and latent size."""
+    """Every valid checkpoint: the main shipped models first, then the shipped families,
+    then those trained here; by dataset, kind and latent size."""
 
     def __init__(self, entries: list[ModelEntry]):
-        self.entries = sorted(
-            entries, key=lambda e: (not e.shipped, e.dataset, KIND_ORDER.get(e.model, 99), e.latent_dim, e.name)
-        )
+        def order(e: ModelEntry):
+            main = e.shipped and e.role in MAIN_ROLES
+            dataset = list(DATASET_LABELS).index(e.dataset) if e.dataset in DATASET_LABELS else 99
+            return (not e.shipped, not main, dataset, KIND_ORDER.get(e.model, 99), e.latent_dim, e.label, e.name)
+
+        self.entries = sorted(titled(entries), key=order)
 
     @classmethod
     def from_store(cls) -> Catalog:
@@ -85,30 +123,62 @@ class Catalog:
         return candidates[0] if candidates else None
 
 
-METRICS = {  # title -> (section of metrics.json, key, what it means)
-    "test -ELBO (nats)": ("test", "neg_elbo",
-                          "Lower is better: a bound on how many nats it costs to describe a test image (only for models with an ELBO)."),
-    "recon error (MSE)": ("test", "recon_mse", "Squared pixel error of decoding each test image's own code; lower is sharper."),
-    "5-NN accuracy": ("latent", "knn5_accuracy",
-                      "Share of test codes whose 5 nearest training codes have their class: how well classes separate."),
-    "NMI": ("latent", "nmi_kmeans10", "Agreement between 10 k-means clusters of the codes and the true classes (0 = none, 1 = perfect)."),
-    "MMD to prior": ("latent", "mmd_to_prior",
-                     "How different the cloud of codes is from N(0, I); near 0 means no big holes for the prior to fall into."),
-    "prior holes": ("latent", "prior_holes",
-                    "Share of samples from N(0, I) that land far from every training code, where the decoder was never trained."),
+@dataclass(frozen=True)
+class Metric:
+    section: str  # of metrics.json
+    key: str
+    digits: int  # decimals shown
+    meaning: str  # one sentence for the tables
+    two_d_only: bool = False  # meaningless in wider latent spaces
+
+
+METRICS = {
+    "test -ELBO (nats)": Metric("test", "neg_elbo", 2, "Lower is better: a bound on how many nats it costs to describe a "
+                                "test image (only for models with an ELBO)."),
+    "recon error (MSE)": Metric("test", "recon_mse", 2, "Squared pixel error of decoding each test image's own code; lower "
+                                "is sharper."),
+    "5-NN accuracy": Metric("latent", "knn5_accuracy", 3, "Share of test codes whose 5 nearest training codes have their "
+                            "class: how well classes separate."),
+    "NMI": Metric("latent", "nmi_kmeans10", 3, "Agreement between 10 k-means clusters of the codes and the true classes "
+                  "(0 = none, 1 = perfect)."),
+    "MMD to prior": Metric("latent", "mmd_to_prior", 4, "How different the cloud of codes is from N(0, I); near 0 means no "
+                           "big holes for the prior to fall into."),
+    "prior holes": Metric("latent", "prior_holes", 3, "Share of samples from N(0, I) that land far from every training code, "
+                          "where the decoder was never trained (2-D models only).", two_d_only=True),
 }  # fmt: skip
+MISSING = "−"  # what tables show where a number does not apply
+
+
+def metric_value(entry: ModelEntry, title: str) -> float | None:
+    metric = METRICS[title]
+    if metric.two_d_only and entry.latent_dim != 2:
+        return None  # in 10-D almost every prior sample is far from every code: the number would say nothing
+    value = entry.metrics.get(metric.section, {}).get(metric.key)
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def metric_text(entry: ModelEntry, title: str) -> str:
+    value = metric_value(entry, title)
+    return MISSING if value is None else f"{value:.{METRICS[title].digits}f}"
 
 
 def metric_row(entry: ModelEntry) -> dict:
-    """Headline numbers of a checkpoint from its stored metrics (no recomputation)."""
-    row = {"model": entry.label, "latent dim": entry.latent_dim}
-    for title, (section, key, _) in METRICS.items():
-        row[title] = entry.metrics.get(section, {}).get(key)
-    return row
+    """Headline numbers of a checkpoint from its stored metrics (no recomputation), as text."""
+    return {"model": f"{entry.label}, {entry.latent_dim}-D"} | {title: metric_text(entry, title) for title in METRICS}
+
+
+def home_table(entries: list[ModelEntry]) -> list[dict]:
+    """The Home page's table: every model except the members of the β / λ families."""
+    return [
+        {"dataset": DATASET_LABELS[e.dataset], **metric_row(e) | {"model": e.title.rsplit(" · ", 1)[0]},
+         "origin": "shipped" if e.shipped else "trained here"}
+        for e in entries
+        if not e.shipped or e.role in MAIN_ROLES
+    ]  # fmt: skip
 
 
 def comparison_table(entries: list[ModelEntry]) -> dict[str, dict]:
     """Models side by side: a column per model (its headline numbers) and one saying what each number means."""
-    table = {entry.label: {title: metric_row(entry)[title] for title in METRICS} for entry in entries}
-    table["what it means"] = {title: meaning for title, (_, _, meaning) in METRICS.items()}
+    table = {entry.label: {title: metric_text(entry, title) for title in METRICS} for entry in entries}
+    table["what it means"] = {title: metric.meaning for title, metric in METRICS.items()}
     return table

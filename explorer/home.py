@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer import cache
-from explorer.catalog import DATASET_LABELS, metric_row
+from explorer.catalog import MISSING, home_table
 from explorer.sitemap import PAGES
 from vae_core.viz import vae_diagram
 
@@ -30,14 +30,15 @@ def home() -> None:
     st.plotly_chart(vae_diagram("mmd_vae"), key="home_diagram_mmd", config={"displayModeBar": False})
 
     st.subheader("Models ready to explore")
-    entries = cache.catalog().entries
-    if entries:
-        rows = [
-            {"dataset": DATASET_LABELS[e.dataset], **metric_row(e), "origin": "shipped" if e.shipped else "trained here"}
-            for e in entries
-        ]
-        st.dataframe(rows, hide_index=True, width="stretch")
-        st.caption("Numbers on each model's test split; − where a number does not apply (a plain autoencoder has no ELBO).")
+    rows = home_table(cache.catalog().entries)
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch", key="home_models")
+        st.caption(
+            f"Numbers on each model's test split; {MISSING} where a number does not apply: a plain autoencoder and the "
+            "MMD-VAE's point encoder have no ELBO, and *prior holes* (the share of N(0, I) samples far from every "
+            "training code) is measured for 2-D latent spaces only — in 10 dimensions almost every sample is far "
+            "from every code. The β / λ page has the shipped families of β-VAEs and MMD-VAEs."
+        )
     else:
         st.info("No stored models yet: train one on the **Train live** page.")
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from vae_core.projections import Projection, lookup, project, warm_up_umap
+from vae_core.projections import Projection, expected_seconds, lookup, project, umap_ready, warm_up_umap
 
 METHODS = {"tsne": "t-SNE", "umap": "UMAP", "pca": "PCA"}
-EXPECTED = {"pca": "under a second", "tsne": "about 15 s for 10,000 points", "umap": "about 9 s, plus up to 30 s once per server"}
 
 
 def cached(inputs, method: str, **params) -> Projection | None:
@@ -17,8 +16,12 @@ def cached(inputs, method: str, **params) -> Projection | None:
     return result
 
 
-def expected_time(method: str) -> str:
-    return EXPECTED[method]
+def expected_time(method: str, n: int) -> str:
+    """How long it should take, from this server's own earlier runs."""
+    seconds = expected_seconds(method, n, method != "umap" or umap_ready())
+    if seconds is None:
+        return "first run on this server: up to a minute" if method != "pca" else "a second or two"
+    return f"about {seconds:.0f} s on this server" if seconds >= 1.5 else "about a second"
 
 
 def compute(inputs, method: str, progress, **params) -> Projection:

@@ -17,7 +17,6 @@ import numpy as np
 
 from explorer import cache
 from explorer.canvas import MapView
-from vae_core.config import NUM_CLASSES
 from vae_core.data import load_arrays
 from vae_core.geometry import Extent, interpolate, nearest_codes, pad_code, posterior_ellipse
 from vae_core.images import gif_bytes, png_bytes, png_data_uri, tile, upscale
@@ -25,6 +24,7 @@ from vae_core.store import resolve_checkpoint, zip_checkpoint
 from vae_core.uploads import UploadError, prepare_image
 
 __all__ = ["UploadError"]  # plus the functions and results below
+FAR_FROM_DATA = 1.0  # a point farther than this from every test code lies outside what the model learned
 
 
 def map_view(name: str, label: str, n_points: int = 3000, *, extent: Extent | None = None, mosaic_n: int = 0,
@@ -47,11 +47,18 @@ class DecodedPoint:
     image: np.ndarray  # uint8 [size, size]
     radius: float  # distance from the origin, in prior standard deviations
     held_at_zero: int  # latent coordinates beyond the map's two, held at 0
-    every_class: np.ndarray | None  # conditional VAE: the same code drawn as each class, one uint8 strip
+    every_class: list[np.ndarray] | None  # conditional VAE: the same code drawn as each class (uint8 images)
+    nearest: float  # distance to the nearest test image's code (in the map's two dimensions)
 
     @property
     def png(self) -> bytes:
         return png_bytes(self.image)
+
+    @property
+    def far_from_data(self) -> bool:
+        """No test image is encoded within one prior standard deviation: the decoder was never
+        trained near here, so the image means little."""
+        return self.nearest > FAR_FROM_DATA
 
 
 def decode_point(name: str, point, label: int | None = None, size: int = 280) -> DecodedPoint:
@@ -61,11 +68,12 @@ def decode_point(name: str, point, label: int | None = None, size: int = 280) ->
     model = cache.get_model(name)
     code = pad_code(point, model.config.latent_dim)
     image = decode(model, code, label)
-    strip = None
+    every_class = None
     if model.config.is_conditional:
-        strip = upscale(tile(decode_all_classes(model, code), 1, NUM_CLASSES, pad=2), 3 * 298)
+        every_class = [upscale(image, 84) for image in decode_all_classes(model, code)]
     x, y = (float(v) for v in code[:2])
-    return DecodedPoint((x, y), upscale(image, size), math.hypot(x, y), model.config.latent_dim - 2, strip)
+    nearest = float(nearest_codes(cache.encoded(name).mu[:, :2], code[:2], k=1)[1][0])
+    return DecodedPoint((x, y), upscale(image, size), math.hypot(x, y), model.config.latent_dim - 2, every_class, nearest)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from vae_core.geometry import Extent, square_extent
 from vae_core.images import upscale
 from vae_core.jobs import DONE, FAILED, FINISHED, QUEUED, RUNNING, STOPPED, JobSnapshot, TrainingJob
 from vae_core.kinds import KINDS, get_kind
+from vae_core.store import read_name, resolve_checkpoint, write_name
 
 __all__ = ["DONE", "FAILED", "FAMILIES", "FAMILY_EPOCHS", "FINISHED", "QUEUED", "RUNNING", "STOPPED"]
 
@@ -46,6 +47,15 @@ class TrainForm:
     batch_size: int
     subset: str  # a key of SUBSETS
     seed: int
+
+
+def kind_settings(kind: str) -> tuple[str, ...]:
+    """The ModelConfig fields the form shows for this kind (β, λ and kernel only where used)."""
+    return get_kind(kind).settings
+
+
+def kind_summary(kind: str) -> str:
+    return get_kind(kind).summary
 
 
 def parse_widths(text: str) -> tuple[int, ...]:
@@ -79,7 +89,20 @@ def configs(form: TrainForm) -> tuple[ModelConfig, TrainConfig]:
     )
     if subset and form.batch_size > subset:
         raise ValueError(f"batch size {form.batch_size} is larger than the {subset} training images")
+    from vae_core.train import check_fits
+
+    check_fits(model_config, train_config)
     return model_config, train_config
+
+
+def model_name(checkpoint: str) -> str | None:
+    """The name a user gave a stored model, if any."""
+    return read_name(resolve_checkpoint(checkpoint))
+
+
+def name_model(checkpoint: str, name: str) -> str:
+    """Give a stored model a name for the pickers (ValueError for one that cannot be a name)."""
+    return write_name(resolve_checkpoint(checkpoint), name)
 
 
 def submit(model_config: ModelConfig, train_config: TrainConfig) -> str:
@@ -141,8 +164,17 @@ def submit_member(family: Family, dataset: str, value: float) -> str:
     return submit(*family.configs(dataset, value))
 
 
-def family_terms(family: Family, members: dict[float, str | None]) -> pd.DataFrame | None:
-    """Test loss terms of the trained members, indexed by the family's weight (None while none is trained)."""
+@dataclass(frozen=True)
+class FamilyTerms:
+    """Test loss terms (per image) of a family's trained members."""
+
+    values: list[float]  # the weights (β or λ) of the trained members, increasing
+    terms: dict[str, list]  # term title -> its value per member
+    table: pd.DataFrame  # the same, indexed by the weight
+
+
+def family_terms(family: Family, members: dict[float, str | None]) -> FamilyTerms | None:
+    """The terms of the trained members (None while none is trained)."""
     catalog = cache.catalog()
     rows = []
     for value, name in members.items():
@@ -154,4 +186,11 @@ def family_terms(family: Family, members: dict[float, str | None]) -> pd.DataFra
                      "MMD": test.get("mmd")})  # fmt: skip
     if not rows:
         return None
-    return pd.DataFrame(rows).set_index(family.symbol).dropna(axis=1, how="all")
+    table = pd.DataFrame(rows).set_index(family.symbol).dropna(axis=1, how="all")
+    return FamilyTerms(table.index.tolist(), {title: table[title].tolist() for title in table.columns}, table)
+
+
+def family_extent(members: dict[float, str | None]):
+    """One square for every trained member, so their layouts compare."""
+    names = [name for name in members.values() if name]
+    return cache.map_extent(*names) if names else None

@@ -17,41 +17,39 @@ st.caption(
 )
 state = st.session_state
 
+kind = st.selectbox("Model", list(training.KIND_LABELS), format_func=training.KIND_LABELS.get, key="train_kind")
+settings = training.kind_settings(kind)
+st.caption(training.kind_summary(kind))
+
 with st.form("train_form"):
     c1, c2, c3 = st.columns(3)
+    dataset = c1.selectbox("Dataset", list(DATASET_LABELS), format_func=DATASET_LABELS.get, key="train_dataset",
+                           index=list(DATASET_LABELS).index(frame.current_dataset()))  # fmt: skip
+    architecture = c1.radio("Architecture", ["mlp", "conv"], horizontal=True, key="train_arch",
+                            format_func={"mlp": "MLP", "conv": "Convolutional"}.get)  # fmt: skip
+    hidden = c2.text_input("Hidden layer widths", "512,256", key="train_hidden")
+    latent_dim = c2.number_input("Latent dimension", 1, 32, 2, key="train_latent_dim")
+    beta = c2.number_input("β (weight of the KL term)", 0.0, 100.0, 4.0, step=0.25, key="train_beta") if "beta" in settings else 1.0
+    mmd_weight = (c2.number_input("λ (weight of the MMD term)", 0.0, 100_000.0, 1000.0, step=100.0, key="train_lambda")
+                  if "mmd_weight" in settings else 1000.0)  # fmt: skip
+    kernel = (c2.selectbox("MMD kernel", list(training.KERNELS), key="train_kernel", format_func=training.KERNELS.get)
+              if "mmd_kernel" in settings else "imq")  # fmt: skip
     form = training.TrainForm(
-        dataset=c1.selectbox(
-            "Dataset",
-            list(DATASET_LABELS),
-            format_func=DATASET_LABELS.get,
-            key="train_dataset",
-            index=list(DATASET_LABELS).index(frame.current_dataset()),
-        ),
-        kind=c1.selectbox("Model", list(training.KIND_LABELS), format_func=training.KIND_LABELS.get, key="train_kind"),
-        architecture=c1.radio(
-            "Architecture",
-            ["mlp", "conv"],
-            horizontal=True,
-            key="train_arch",
-            format_func={"mlp": "MLP", "conv": "Convolutional"}.get,
-        ),
-        hidden=c2.text_input("Hidden layer widths", "512,256", key="train_hidden"),
-        latent_dim=c2.number_input("Latent dimension", 1, 32, 2, key="train_latent_dim"),
-        beta=c2.number_input("β (KL weight; β-VAE)", 0.0, 100.0, 4.0, step=0.25, key="train_beta"),
-        mmd_weight=c2.number_input("λ (MMD weight; MMD-VAE)", 0.0, 100_000.0, 1000.0, step=100.0, key="train_lambda"),
-        kernel=c2.selectbox("MMD kernel", list(training.KERNELS), key="train_kernel", format_func=training.KERNELS.get),
+        dataset=dataset, kind=kind, architecture=architecture, hidden=hidden, latent_dim=latent_dim, beta=beta,
+        mmd_weight=mmd_weight, kernel=kernel,
         epochs=c3.slider("Epochs", 1, 60, 10, key="train_epochs"),
         learning_rate=c3.select_slider("Learning rate", training.LEARNING_RATES, value=1e-3, key="train_lr"),
         batch_size=c3.select_slider("Batch size", training.BATCH_SIZES, value=128, key="train_batch"),
         subset=c3.selectbox("Training images", list(training.SUBSETS), key="train_subset"),
         seed=c3.number_input("Seed", 0, 10_000, 0, key="train_seed"),
-    )
+    )  # fmt: skip
     submitted = st.form_submit_button("Train", type="primary")
 
 if submitted:
     try:
         state["train_job"] = training.submit(*training.configs(form))
     except ValueError as error:
+        state.pop("train_job", None)  # the error replaces the last job's result
         st.error(f"Cannot train this configuration: {error}")
 
 job = training.job(state.get("train_job"))
@@ -111,6 +109,18 @@ def show_result(snapshot) -> None:
         key="train_download",
         icon=":material/download:",
     )
+    with st.form("train_name_form", border=False):
+        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+        given = c1.text_input("Name it (shown in every picker)", training.model_name(name) or "", max_chars=60,
+                              key="train_name", placeholder="e.g. my first VAE")  # fmt: skip
+        if c2.form_submit_button("Save the name"):
+            try:
+                training.name_model(name, given)
+            except ValueError as error:
+                st.error(str(error))
+            else:
+                cache.catalog.clear()
+                st.success("Named: pickers show it from now on.")
     if st.button("Explore this model", type="primary", key="train_open"):
         entry = cache.catalog().find(name)
         if entry is not None:

@@ -119,21 +119,24 @@ def show_pinned(point) -> None:
         if decoded.held_at_zero:
             st.caption(f"The other {decoded.held_at_zero} latent coordinates are held at 0.")
         st.caption(f"Distance from the origin: {decoded.radius:.2f} prior standard deviations.")
-        d1, d2, d3 = st.columns(3)
-        d1.download_button("Image", data=decoded.png, file_name=f"decoded_{x:.2f}_{y:.2f}.png", mime="image/png",
-                           on_click="ignore", key="map_download_png", icon=":material/download:")  # fmt: skip
-        d2.download_button("Map", data=lambda: map_html(), file_name="latent_map.html", mime="text/html", on_click="ignore",
-                           key="map_download_html", icon=":material/download:",
-                           help="The interactive figure as a standalone web page (works offline).")  # fmt: skip
-        links.share_control(d3, z=links.format_point(point))
     with right:
-        if decoded.every_class is not None:
-            st.markdown("**The same z drawn as every class** (the code holds the style, the label the class)")
-            st.image(decoded.every_class)
+        if decoded.far_from_data:
+            st.warning(f"This point lies far outside the codes: the nearest test image is {decoded.nearest:.1f} away. The "
+                       "decoder was never trained near here, so this image says little about the model.")  # fmt: skip
         nearest = services.neighbours(entry.name, point)
         st.markdown("**Nearest real test images** (by latent distance)")
         st.image(nearest.mosaic)
         st.caption(" · ".join(nearest.captions))
+    if decoded.every_class is not None:
+        st.markdown("**The same z drawn as every class** (the code holds the style, the label the class)")
+        st.image(decoded.every_class, caption=list(names), width=84)
+    d1, d2, d3 = st.columns([1, 1, 2])
+    d1.download_button("Decoded image (PNG)", data=decoded.png, file_name=f"decoded_{x:.2f}_{y:.2f}.png", mime="image/png",
+                       on_click="ignore", key="map_download_png", icon=":material/download:")  # fmt: skip
+    d2.download_button("Map (web page)", data=lambda: map_html(), file_name="latent_map.html", mime="text/html",
+                       on_click="ignore", key="map_download_html", icon=":material/download:",
+                       help="The interactive figure as a standalone web page (works offline).")  # fmt: skip
+    links.share_control(d3, z=links.format_point(point))
 
 
 def figure_options() -> dict:

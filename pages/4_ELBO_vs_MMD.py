@@ -103,4 +103,4 @@ else:
         column.image(services.decode_point(entry.name, point, size=168).image, caption=entry.label, width=168)
 
 st.subheader("What the numbers say")
-st.dataframe(comparison_table(entries), width="stretch")
+st.table(comparison_table(entries))

@@ -50,7 +50,7 @@ elif method == "umap":
 inputs, labels = services.projection_inputs(dataset, source, n_points)
 result = projections.cached(inputs, method, **params)
 if result is None:
-    if method == "pca" or st.button(f"Compute ({projections.expected_time(method)})", type="primary", key="proj_compute"):
+    if method == "pca" or st.button(f"Compute ({projections.expected_time(method, n_points)})", type="primary", key="proj_compute"):
         bar = st.progress(0.0, text="starting…")
         try:
             result = projections.compute(

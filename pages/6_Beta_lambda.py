@@ -6,7 +6,7 @@ import streamlit as st
 
 from explorer import cache, frame, services, training
 from explorer.catalog import DATASET_LABELS
-from vae_core.viz import latent_map
+from vae_core.viz import family_terms, latent_map
 
 frame.ensure_frame()
 st.title("β / λ sweep")
@@ -16,8 +16,9 @@ names = cache.class_names(dataset)
 st.caption(
     "The same network trained with a different weight on its regulariser. A small β lets the VAE ignore the prior "
     "(sharp reconstructions, a spread-out, holey space); a large β pulls every code to N(0, I) (blurry, overlapping). "
-    "λ does the same for the MMD-VAE's match between the cloud of codes and the prior. Members are trained on demand "
-    f"({training.FAMILY_EPOCHS} epochs each) and stored, so each is trained once per server."
+    "λ does the same for the MMD-VAE's match between the cloud of codes and the prior. Every member is a 784-256-128-2 "
+    f"network (smaller than the other shipped models) trained for {training.FAMILY_EPOCHS} epochs; the MNIST families "
+    "ship with the explorer, others are trained on demand and stored, so each is trained once per server."
 )
 
 family = training.FAMILIES[
@@ -66,23 +67,25 @@ def progress() -> None:
 progress()
 
 name = members[value]
-if name is None:
+if name is None and value in running:
+    st.info(f"{family.symbol} = {value:g} is training: its map appears here when it is done.")
+elif name is None:
     st.info(f"{family.symbol} = {value:g} is not trained yet on {DATASET_LABELS[dataset]}: press the button above.")
 else:
     codes = cache.encoded(name)
     left, right = st.columns([3, 2])
     with left:
         figure = latent_map(
-            codes.mu[:3000], codes.labels[:3000], names, cache.map_extent(name), prior_circles=True, click_grid=0,
-            title=f"{family.symbol} = {value:g}", height=520,
+            codes.mu[:3000], codes.labels[:3000], names, training.family_extent(members), prior_circles=True, click_grid=0,
+            title=f"{family.symbol} = {value:g} (the same axes for every {family.symbol})", height=560,
         )  # fmt: skip
         st.plotly_chart(figure, key="sweep_map")
     with right:
         st.markdown("**Decoded grid over [-2.5, 2.5]²**")
         st.image(services.decoded_grid(name, (-2.5, 2.5, -2.5, 2.5), n=12, size=336), width=336)
 
-table = training.family_terms(family, members)
-if table is not None:
-    st.markdown("**How the terms change along the family** (test split, nats per image)")
-    st.line_chart(table, x_label=family.symbol)
-    st.dataframe(table, width="stretch")
+terms = training.family_terms(family, members)
+if terms is not None:
+    st.markdown("**How the terms change along the family** (test split, per image)")
+    st.plotly_chart(family_terms(terms.values, terms.terms, family.symbol), key="sweep_terms")
+    st.dataframe(terms.table, width="stretch")

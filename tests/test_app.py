@@ -109,7 +109,7 @@ def test_interpolation_controls():
 
 def test_elbo_vs_mmd_shows_both_models_and_the_metrics():
     at = open_page("pages/4_ELBO_vs_MMD.py")
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert "what it means" in table.columns
     assert "5-NN accuracy" in table.index and "MMD to prior" in table.index
     at.toggle(key="cmp_mosaic").set_value(True).run()
@@ -191,6 +191,7 @@ def test_beta_family_member_trains_on_demand():
     from explorer import cache
 
     at = open_page("pages/6_Beta_lambda.py")
+    at.sidebar.selectbox(key="sidebar_model_dataset").set_value("fashion-mnist").run()  # the MNIST families ship
     at.select_slider(key="sweep_beta_value").set_value(2.0).run()
     assert any("not trained yet" in i.value for i in at.info)
     at.button(key="sweep_train_one").click().run()
@@ -212,3 +213,21 @@ def test_shipped_models_replay_their_training():
     toggle.set_value(True).run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == charts + 1
+
+
+def test_the_mnist_families_ship_and_compare_on_one_axis():
+    at = open_page("pages/6_Beta_lambda.py")
+    assert not any("not trained yet" in i.value for i in at.info)
+    for family, values in (("beta", [0.25, 0.5, 1.0, 2.0, 4.0, 8.0]), ("lambda", [10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0])):
+        at.radio(key="sweep_family").set_value(family).run()
+        assert not at.exception
+        assert at.dataframe[0].value.index.tolist() == values
+        terms = at.get("plotly_chart")[-1]
+        assert '"type":"log"' in terms.proto.spec.replace(" ", "")  # the weight on a log axis
+    ranges = set()
+    for value in (0.25, 8.0):
+        at.radio(key="sweep_family").set_value("beta").run()
+        at.select_slider(key="sweep_beta_value").set_value(value).run()
+        spec = at.get("plotly_chart")[0].proto.spec
+        ranges.add(spec[spec.index('"xaxis"') :][:200])
+    assert len(ranges) == 1  # every β on the same axes

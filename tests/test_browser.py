@@ -110,9 +110,28 @@ def test_moving_the_interpolation_slider_changes_the_frame(server, page):
     slider.focus()
     for _ in range(5):
         page.keyboard.press("ArrowRight")
-    after_text = wait_for_text_change(page, ".st-key-interp_frame", before_text)
-    assert "α = 0.45" in after_text
+    # Each key press reruns the page: wait for the state the last one asked for, not for the first change.
+    frame.get_by_text("α = 0.45").wait_for(timeout=60_000)
     assert frame.locator("img").get_attribute("src") != before_src
+
+
+def test_switching_to_clicked_ends_keeps_the_slider_and_the_frame_together(server, page):
+    page.goto(f"{server}/Interpolate?a=-1.5,0.5&b=1.5,-0.5")
+    frame = page.locator(".st-key-interp_frame")
+    frame.get_by_text("α = 0.00").wait_for(timeout=60_000)
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="position along the path").get_by_role("slider")
+    slider.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    frame.get_by_text("α = 0.45").wait_for(timeout=60_000)
+    page.get_by_text("Two test images").click()
+    frame.get_by_text("α = 0.45").wait_for(timeout=60_000)  # the frame stays where the slider is
+    page.get_by_text("Two clicks on the latent map").click()
+    frame.get_by_text("z = (-0.14, 0.05)").wait_for(timeout=60_000)  # α = 5/11 along the clicked ends
+    assert slider.get_attribute("aria-valuetext") == "5"  # the slider shows what the frame shows
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    frame.get_by_text("α = 0.55").wait_for(timeout=60_000)  # one step on, not a jump to the end
 
 
 def test_a_one_epoch_training_finishes_and_is_stored(server, page):

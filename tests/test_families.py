@@ -19,8 +19,13 @@ def test_members_differ_only_in_their_weight():
 
 def test_a_member_is_found_once_stored(isolated_store):
     family = FAMILIES["beta"]
-    assert family.stored_name("mnist", 2.0) is None
-    model_config, train_config = family.configs("mnist", 2.0)
+    assert family.stored_name("fashion-mnist", 2.0) is None  # only the MNIST families ship
+    model_config, train_config = family.configs("fashion-mnist", 2.0)
     path = save_model(build_model(model_config), train_config, isolated_store)
-    assert path.name == checkpoint_name(model_config, train_config) == family.stored_name("mnist", 2.0)
-    assert family.stored_name("mnist", 4.0) is None
+    assert path.name == checkpoint_name(model_config, train_config) == family.stored_name("fashion-mnist", 2.0)
+    assert family.stored_name("fashion-mnist", 4.0) is None
+
+
+def test_the_mnist_families_ship():
+    for family in FAMILIES.values():
+        assert all(family.stored_name("mnist", value) for value in family.values)

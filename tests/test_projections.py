@@ -108,3 +108,46 @@ def test_umap_projection_is_seeded(blobs):
     assert a.embedding.shape == (240, 2)
     assert np.allclose(a.embedding, b.embedding)
     assert a.trustworthiness > 0.8
+
+
+def test_estimates_come_from_this_machines_runs(tmp_path, monkeypatch):
+    from vae_core import projections
+
+    monkeypatch.setenv("VAE_EXPLORER_CACHE", str(tmp_path))
+    assert projections.expected_seconds("tsne", 10_000) is None  # nothing measured yet
+    projections.record_timing("tsne", 5_000, 10.0)
+    ten_thousand = projections.expected_seconds("tsne", 10_000)
+    assert 20.0 < ten_thousand < 22.5  # n log n from 5,000 to 10,000 points
+    projections.record_timing("umap", 10_000, 9.0)
+    assert projections.expected_seconds("umap", 10_000) == pytest.approx(9.0)
+    assert projections.expected_seconds("umap", 10_000, warm=False) == pytest.approx(69.0)  # no compile measured: a minute
+    projections._remember("umap-compile", 31.5)
+    assert projections.expected_seconds("umap", 10_000, warm=False) == pytest.approx(40.5)
+
+
+def test_progress_follows_the_clock_and_the_estimate(tmp_path, monkeypatch):
+    import time
+
+    from vae_core.projections import run_with_progress
+
+    calls = []
+
+    def slow():
+        time.sleep(1.2)
+        return "done"
+
+    assert run_with_progress(slow, 1.0, lambda f, m: calls.append((f, m)), "t-SNE of 10 points") == "done"
+    fractions = [f for f, _ in calls]
+    assert len(calls) >= 3 and fractions == sorted(fractions) and max(fractions) <= 0.9
+    assert "t-SNE of 10 points: 1 s of about 1 s" in [m for _, m in calls]
+    with pytest.raises(ZeroDivisionError):
+        run_with_progress(lambda: 1 / 0, None, lambda f, m: None, "broken")
+
+
+def test_a_projection_records_its_time(tmp_path, monkeypatch):
+    from vae_core import projections
+
+    monkeypatch.setenv("VAE_EXPLORER_CACHE", str(tmp_path))
+    data = np.random.default_rng(0).standard_normal((300, 5)).astype(np.float32)
+    projections.project(data, "tsne", perplexity=10.0)
+    assert projections.expected_seconds("tsne", 300) is not None

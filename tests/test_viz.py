@@ -113,17 +113,21 @@ def test_paired_map_joins_each_image():
     lines = figure.data[0]
     assert len(lines.x) == 15 and np.isnan(lines.x[2])  # pairs separated by gaps
     assert lines.x[0] == a[0, 0] and lines.x[1] == b[0, 0]
-    assert [t.name for t in figure.data[1:]] == ["ELBO", "MMD"]
+    assert [t.name for t in figure.data[1:3]] == ["ELBO", "MMD"]
+    key = [t for t in figure.data if t.legendgroup == "classes"]  # a legend entry naming each class's colour
+    assert sorted(t.name for t in key) == sorted(NAMES[i] for i in np.unique(labels))
 
 
 def test_replay_figure_has_a_frame_per_epoch():
     from vae_core.viz import replay_figure
 
     codes = np.random.default_rng(0).standard_normal((4, 50, 2)).astype(np.float32)
-    figure = replay_figure(codes, np.arange(50) % 10, NAMES)
+    labels = np.arange(50) % 10
+    figure = replay_figure(codes, labels, NAMES)
     assert [frame.name for frame in figure.frames] == ["1", "2", "3", "4"]
     assert len(figure.layout.sliders[0].steps) == 4 and figure.layout.sliders[0].active == 3
-    assert np.allclose(figure.frames[2].data[0].x, codes[2, :, 0])
+    assert [t.name for t in figure.data] == NAMES and figure.layout.showlegend  # the legend names the classes
+    assert np.allclose(figure.frames[2].data[3].x, codes[2, labels == 3, 0])
 
 
 def test_a_clicked_lattice_point_becomes_visible_and_nothing_fades():

@@ -1,8 +1,9 @@
 """Families of models that differ in one weight: β for the VAE, λ for the MMD-VAE.
 
-The β / λ page slides along a family; each member is trained on demand through the
-store (and so only once per server), with a short schedule so that a class can
-fill a family in a few minutes.
+The β / λ page slides along a family. Members use a smaller network than the other
+shipped models (784-256-128-2) and a short schedule, so that the MNIST families ship
+with the repository and a class can fill another dataset's family in a few minutes;
+each member is trained on demand through the store (and so only once per server).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from vae_core.store import checkpoint_name, find_checkpoint
 BETAS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 LAMBDAS = (10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0)
 FAMILY_EPOCHS = 10
+FAMILY_NETWORK = (256, 128)  # hidden widths of every member
 
 
 @dataclass(frozen=True)
@@ -43,14 +45,14 @@ class Family:
 
 FAMILIES = {
     "beta": Family(
-        "beta", "VAE with weight β on the KL term", "β", BETAS, ModelConfig(model="vae", hidden_sizes=(512, 256)), "beta"
+        "beta", "VAE with weight β on the KL term", "β", BETAS, ModelConfig(model="vae", hidden_sizes=FAMILY_NETWORK), "beta"
     ),
     "lambda": Family(
         "lambda",
         "MMD-VAE with weight λ on the MMD term",
         "λ",
         LAMBDAS,
-        ModelConfig(model="mmd_vae", hidden_sizes=(512, 256), mmd_kernel="imq"),
+        ModelConfig(model="mmd_vae", hidden_sizes=FAMILY_NETWORK, mmd_kernel="imq"),
         "mmd_weight",
     ),
 }

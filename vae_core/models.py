@@ -186,3 +186,10 @@ def build_model(config: ModelConfig) -> LatentModel:
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+def parameter_count(config: ModelConfig) -> int:
+    """How many weights the model of ``config`` has, without allocating them (built on
+    torch's "meta" device, which records shapes only)."""
+    with torch.device("meta"):
+        return count_parameters(LatentModel(config))

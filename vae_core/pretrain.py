@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vae_core.config import ModelConfig, TrainConfig
+from vae_core.families import FAMILIES
 from vae_core.kinds import kind_of
 from vae_core.paths import shipped_checkpoints_dir
-from vae_core.pipeline import training_facts
-from vae_core.replay import ReplayRecorder
 from vae_core.store import checkpoint_name, load_model, read_history, save_model
 
 logger = logging.getLogger(__name__)
@@ -27,7 +26,7 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ShippedModel:
     dataset: str
-    role: str  # its place in the catalogue: vae | mmd_vae | ae | cvae | vae_10d (one per dataset)
+    role: str  # its place in the catalogue: vae | mmd_vae | ae | cvae | vae_10d, or a family member (beta-4, lambda-300)
     model_config: ModelConfig
     train_config: TrainConfig
 
@@ -76,7 +75,14 @@ def _entries(dataset: str) -> list[ShippedModel]:
     ]
 
 
-CATALOG: tuple[ShippedModel, ...] = tuple(_entries("mnist") + _entries("fashion-mnist"))
+def _family_entries(dataset: str) -> list[ShippedModel]:
+    """Every member of the β and λ families (the β / λ page works at once on this dataset)."""
+    return [ShippedModel(dataset, f"{family.key}-{value:g}", *family.configs(dataset, value))
+            for family in FAMILIES.values() for value in family.values]  # fmt: skip
+
+
+MAIN_ROLES = ("vae", "mmd_vae", "ae", "cvae", "vae_10d")  # the models the report describes
+CATALOG: tuple[ShippedModel, ...] = tuple(_entries("mnist") + _entries("fashion-mnist") + _family_entries("mnist"))
 ROLES = {entry.role: entry.title for entry in CATALOG}  # role -> title, in catalogue order
 
 
@@ -101,6 +107,8 @@ def pretrain(
     """Train, evaluate and store the selected catalogue entries (all by default)."""
     from vae_core.latent import encode_dataset
     from vae_core.metrics import evaluate
+    from vae_core.pipeline import training_facts
+    from vae_core.replay import ReplayRecorder
     from vae_core.train import train
 
     root = shipped_checkpoints_dir() if root is None else Path(root)

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import os
 import sys
 import threading
@@ -104,58 +105,135 @@ class Projector:
                 raise ValueError(f"min_dist must be between 0 and 1; got {self.min_dist}")
 
     def fit(self, X, progress: Progress | None = None) -> Projector:
+        """Project X [N, D]. ``progress(fraction, message)`` is called about four times a second
+        from the calling thread, the fraction following the time this machine took before."""
         progress = progress or _noop
         X = np.asarray(X, np.float32).reshape(len(X), -1)
         if not np.isfinite(X).all():
             raise ValueError("inputs contain NaN or infinite values")
         self._validate(len(X))
+        warm = self.method != "umap" or umap_ready()
+        estimate = expected_seconds(self.method, len(X), warm)
         start = time.perf_counter()
-        if self.method == "pca":
-            from sklearn.decomposition import PCA
-
-            progress(0.1, "PCA")
-            embedding = PCA(2, random_state=self.random_state).fit_transform(X)
-        else:
-            reduced = X
-            if X.shape[1] > self.pca_dims:
-                from sklearn.decomposition import PCA
-
-                progress(0.05, f"reducing {X.shape[1]} dimensions to {self.pca_dims} with PCA")
-                reduced = PCA(self.pca_dims, random_state=self.random_state).fit_transform(X)
-            if self.method == "tsne":
-                from sklearn.manifold import TSNE
-
-                progress(0.1, f"t-SNE of {len(X):,} points (about 13 s for 10,000 on two cores)")
-                embedding = TSNE(
-                    2,
-                    perplexity=self.perplexity,
-                    init="pca",
-                    learning_rate="auto",
-                    max_iter=self.max_iter,
-                    angle=self.angle,
-                    random_state=self.random_state,
-                ).fit_transform(reduced)
-            else:
-                warming = _warm_up_thread is not None and _warm_up_thread.is_alive()
-                if "umap" not in sys.modules or warming:
-                    progress(0.05, "loading and compiling UMAP (once per server: up to 30 s)")
-                if warming:
-                    _warm_up_thread.join()
-                import umap
-
-                progress(0.2, f"UMAP of {len(X):,} points (the first run also compiles numba code)")
-                embedding = umap.UMAP(
-                    n_neighbors=self.n_neighbors, min_dist=self.min_dist, random_state=self.random_state
-                ).fit_transform(reduced)
+        embedding = run_with_progress(lambda: self._embed(X), estimate, progress, self._describe(len(X), warm))
         self.embedding_ = np.asarray(embedding, np.float32)
         self.seconds_ = time.perf_counter() - start
-        progress(0.9, "measuring trustworthiness")
+        if warm:  # a first UMAP also compiles; that time is recorded by the warm-up
+            record_timing(self.method, len(X), self.seconds_)
+        progress(0.95, "measuring trustworthiness")
         self.trustworthiness_ = trustworthiness_score(X, self.embedding_, random_state=self.random_state)
         progress(1.0, "done")
         return self
 
+    def _describe(self, n: int, warm: bool) -> str:
+        name = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}[self.method]
+        return f"{name} of {n:,} points" + ("" if warm else " (compiling UMAP first, once per server)")
+
+    def _embed(self, X: np.ndarray) -> np.ndarray:
+        from sklearn.decomposition import PCA
+
+        if self.method == "pca":
+            return PCA(2, random_state=self.random_state).fit_transform(X)
+        reduced = PCA(self.pca_dims, random_state=self.random_state).fit_transform(X) if X.shape[1] > self.pca_dims else X
+        if self.method == "tsne":
+            from sklearn.manifold import TSNE
+
+            return TSNE(2, perplexity=self.perplexity, init="pca", learning_rate="auto", max_iter=self.max_iter,
+                        angle=self.angle, random_state=self.random_state).fit_transform(reduced)  # fmt: skip
+        warm_up_umap().join()  # the first UMAP of a process waits for numba to compile
+        import umap
+
+        return umap.UMAP(n_neighbors=self.n_neighbors, min_dist=self.min_dist, random_state=self.random_state).fit_transform(
+            reduced
+        )
+
     def fit_transform(self, X, progress: Progress | None = None) -> np.ndarray:
         return self.fit(X, progress).embedding_
+
+
+def run_with_progress(work: Callable[[], np.ndarray], estimate: float | None, progress: Progress, what: str) -> np.ndarray:
+    """Run ``work`` on a worker thread while this thread reports progress: elapsed time over
+    the estimate (from this machine's earlier runs), never past 90 %, or elapsed seconds alone."""
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as error:  # handed to the caller below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=target, daemon=True, name="projection")
+    start = time.perf_counter()
+    worker.start()
+    while worker.is_alive():
+        elapsed = time.perf_counter() - start
+        if estimate:
+            progress(min(0.9, 0.9 * elapsed / estimate), f"{what}: {elapsed:.0f} s of about {estimate:.0f} s")
+        else:
+            progress(min(0.9, elapsed / 120), f"{what}: {elapsed:.0f} s (first run on this server)")
+        worker.join(0.25)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+# --- timings measured on this machine ------------------------------------------------
+
+COST = {"pca": lambda n: n, "tsne": lambda n: n * math.log(n), "umap": lambda n: n**1.15}
+TIMINGS_FILE = "timings.json"
+_timings_lock = threading.Lock()
+
+
+def _timings_path() -> Path:
+    return projection_cache_dir() / TIMINGS_FILE
+
+
+def _read_timings() -> dict:
+    try:
+        data = json.loads(_timings_path().read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _remember(key: str, entry, keep: int = 20) -> None:
+    """Append ``entry`` to the timings kept under ``key`` (the last ``keep``); a failed write is ignored."""
+    with _timings_lock:
+        timings = _read_timings()
+        timings[key] = [e for e in timings.get(key, []) if isinstance(e, type(entry))][-(keep - 1) :] + [entry]
+        try:
+            path = _timings_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{TIMINGS_FILE}.{uuid.uuid4().hex[:8]}")
+            tmp.write_text(json.dumps(timings))
+            os.replace(tmp, path)
+        except OSError as error:
+            logger.warning("could not record projection timings: %s", error)
+
+
+def record_timing(method: str, n: int, seconds: float) -> None:
+    """Keep a run's time (n points, seconds) for later estimates."""
+    _remember(method, [int(n), round(float(seconds), 2)])
+
+
+def expected_seconds(method: str, n: int, warm: bool = True) -> float | None:
+    """Seconds this machine should take for ``n`` points, scaled from its recorded runs
+    (t-SNE as n log n, UMAP as n^1.15); a cold UMAP adds its recorded compile time.
+    None where nothing was measured yet."""
+    timings = _read_timings()
+    runs = [r for r in timings.get(method, []) if isinstance(r, list) and len(r) == 2 and r[0] > 1 and r[1] > 0]
+    if not runs:
+        return None
+    estimate = float(np.median([seconds / COST[method](m) for m, seconds in runs]) * COST[method](n))
+    if not warm:
+        compiles = [c for c in timings.get("umap-compile", []) if isinstance(c, float)]
+        estimate += float(np.median(compiles)) if compiles else 60.0
+    return estimate
+
+
+def umap_ready() -> bool:
+    """True once UMAP is imported and its numba code compiled in this process."""
+    return _warm_up_thread is not None and not _warm_up_thread.is_alive() and "umap" in sys.modules
 
 
 _warm_up_lock = threading.Lock()
@@ -170,11 +248,14 @@ def warm_up_umap() -> threading.Thread:
         if _warm_up_thread is None:
 
             def run() -> None:
+                start = time.perf_counter()
                 import umap
 
                 data = np.random.default_rng(0).standard_normal((5000, 10)).astype(np.float32)
                 umap.UMAP(n_neighbors=15, random_state=0, n_epochs=10).fit(data)
-                logger.info("UMAP is compiled and ready")
+                seconds = time.perf_counter() - start
+                _remember("umap-compile", round(seconds, 1), keep=10)
+                logger.info("UMAP is compiled and ready (%.0f s)", seconds)
 
             _warm_up_thread = threading.Thread(target=run, daemon=True, name="umap-warm-up")
             _warm_up_thread.start()

@@ -20,7 +20,7 @@ from vae_core.geometry import square_extent
 from vae_core.images import tile
 from vae_core.latent import decode_grid, encode_dataset, interpolate_codes, sample_prior
 from vae_core.paths import PROJECT_ROOT
-from vae_core.pretrain import CATALOG, ROLES, ShippedModel, shipped_history
+from vae_core.pretrain import CATALOG, MAIN_ROLES, ROLES, ShippedModel, shipped_history
 from vae_core.viz import CLASS_COLOURS
 
 logger = logging.getLogger(__name__)
@@ -311,7 +311,7 @@ def generate(out: Path = DOCS, on_message=print) -> Path:
     figures.mkdir(parents=True, exist_ok=True)
     sections = ["# Results", "", INTRODUCTION, ""]
     for dataset in ("mnist", "fashion-mnist"):
-        entries = [e for e in CATALOG if e.dataset == dataset and e.exists()]
+        entries = [e for e in CATALOG if e.dataset == dataset and e.role in MAIN_ROLES and e.exists()]
         if not entries:
             continue
         on_message(f"{dataset}: {len(entries)} checkpoints")

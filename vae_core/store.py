@@ -41,6 +41,8 @@ WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
 HISTORY_FILE = "history.json"
+NAME_FILE = "name.json"  # a name a user gave the model; not part of its identity
+MAX_NAME_LENGTH = 60
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -279,7 +281,7 @@ def zip_checkpoint(path: str | os.PathLike) -> bytes:
     info = read_checkpoint_info(path)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name in (WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, "replay.npz", "codes.npz"):
+        for name in (WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, NAME_FILE, "replay.npz", "codes.npz"):
             file = info.path / name
             if file.is_file():
                 archive.write(file, arcname=f"{info.name}/{name}")
@@ -294,6 +296,36 @@ def read_history(path: str | os.PathLike) -> list[dict]:
     except (OSError, ValueError):
         return []
     return data if isinstance(data, list) else []
+
+
+def read_name(folder: str | os.PathLike) -> str | None:
+    """The name a user gave a checkpoint, if any (an unreadable file counts as none)."""
+    try:
+        name = json.loads((Path(folder) / NAME_FILE).read_text(encoding="utf-8")).get("name")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return name if isinstance(name, str) and name.strip() else None
+
+
+def write_name(folder: str | os.PathLike, name: str) -> str:
+    """Give a checkpoint a name for pickers (an empty name removes it). ValueError for a
+    name that is too long or holds control characters; CheckpointWriteError when the disk refuses."""
+    name = " ".join(str(name).split())
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValueError(f"a name has at most {MAX_NAME_LENGTH} characters; this one has {len(name)}")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise ValueError("a name cannot hold control characters")
+    path = Path(folder) / NAME_FILE
+    try:
+        if not name:
+            path.unlink(missing_ok=True)
+            return name
+        tmp = path.with_name(f".{NAME_FILE}.{uuid.uuid4().hex[:8]}")
+        tmp.write_text(json.dumps({"name": name}) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as error:
+        raise CheckpointWriteError(f"could not name {folder}: {os.strerror(error.errno) if error.errno else error}") from error
+    return name
 
 
 def list_checkpoints(roots: list[str | os.PathLike] | None = None) -> list[CheckpointInfo]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -12,12 +13,13 @@ from dataclasses import dataclass, field
 
 import torch
 
-from vae_core.config import ModelConfig, TrainConfig
+from vae_core.config import IMAGE_SHAPE, ModelConfig, TrainConfig
 from vae_core.data import ImageDataset, load_dataset
 from vae_core.losses import model_loss
 from vae_core.models import LatentModel, ModelOutput, build_model
 
 logger = logging.getLogger(__name__)
+IMAGE_PIXELS = math.prod(IMAGE_SHAPE)
 
 EVAL_BATCH = 1000  # images per forward pass when scoring the test split
 # A 28x28 image costs a few hundred nats at initialisation; a loss this large means
@@ -144,6 +146,46 @@ def _check_batch_size(model_config: ModelConfig, train_config: TrainConfig, n_tr
         raise ValueError("the MMD-VAE compares batches of codes with the prior: batch_size must be >= 2")
 
 
+def available_memory() -> int | None:
+    """Bytes of memory available to a new training (Linux: MemAvailable), or None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def memory_needed(model_config: ModelConfig, train_config: TrainConfig) -> int:
+    """A generous estimate of the bytes a training needs: the weights four times in float32
+    (weights, gradients, Adam's two moments), a batch's activations through every layer
+    (forward and backward), and the training images held in memory."""
+    from vae_core.models import parameter_count
+
+    widths = sum(model_config.hidden_sizes) * 2 + 2 * IMAGE_PIXELS
+    if model_config.architecture == "conv":
+        widths += 2 * sum(model_config.conv_channels) * 14 * 14
+    images = (train_config.train_subset or 60_000) * IMAGE_PIXELS * 4
+    return 16 * parameter_count(model_config) + 3 * 4 * train_config.batch_size * widths + images
+
+
+def check_fits(model_config: ModelConfig, train_config: TrainConfig) -> None:
+    """ValueError with a sentence when this training cannot fit in this machine's memory."""
+    from vae_core.models import parameter_count
+
+    available, needed = available_memory(), memory_needed(model_config, train_config)
+    if available is not None and needed > 0.8 * available:
+        raise ValueError(
+            f"this network has {parameter_count(model_config):,} weights: training it needs about {needed / 2**30:,.1f} GB "
+            f"of memory and this machine has {available / 2**30:.1f} GB available; choose smaller hidden widths"
+        )
+
+
 def fast_bfloat16(device: torch.device) -> bool:
     """True where bfloat16 matrix products run natively (and so faster than float32):
     CUDA GPUs that support it, and CPUs with AVX512-BF16 or AMX."""
@@ -170,6 +212,7 @@ class Trainer:
 
     def __init__(self, model_config: ModelConfig, train_config: TrainConfig, device: str | None = None):
         self.model_config, self.train_config = model_config, train_config
+        check_fits(model_config, train_config)
         self.device = pick_device(device)
         train_set = load_dataset(train_config.dataset, "train")
         test_set = load_dataset(train_config.dataset, "test")

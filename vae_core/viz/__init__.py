@@ -4,7 +4,15 @@
 readers of chart selections; :mod:`vae_core.viz.figures` every other figure.
 """
 
-from vae_core.viz.figures import latent_histogram, loss_curves, paired_map, projection_scatter, replay_figure, vae_diagram
+from vae_core.viz.figures import (
+    family_terms,
+    latent_histogram,
+    loss_curves,
+    paired_map,
+    projection_scatter,
+    replay_figure,
+    vae_diagram,
+)
 from vae_core.viz.latent_map import (
     CLASS_COLOURS,
     GRID_TRACE_NAME,
@@ -44,6 +52,7 @@ __all__ = [
     "add_selected",
     "base_map",
     "class_colour",
+    "family_terms",
     "clicked_point",
     "lattice_points",
     "latent_histogram",

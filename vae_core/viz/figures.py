@@ -12,6 +12,16 @@ from vae_core.geometry import Extent, square_extent
 from vae_core.viz.latent_map import MAP_HEIGHT, base_map, class_colour, class_name, latent_map
 
 
+def class_key(figure: go.Figure, labels, class_names) -> go.Figure:
+    """Legend entries naming each class's colour, for figures that colour points per point."""
+    for label in np.unique(np.asarray(labels)):
+        figure.add_trace(
+            go.Scatter(x=[None], y=[None], mode="markers", marker={"size": 9, "color": class_colour(int(label))},
+                       name=class_name(class_names, label), legendgroup="classes", legendgrouptitle_text="class")
+        )  # fmt: skip
+    return figure
+
+
 def paired_map(
     codes_a, codes_b, labels, class_names, extent: Extent, name_a: str, name_b: str, height: int = MAP_HEIGHT
 ) -> go.Figure:
@@ -36,31 +46,32 @@ def paired_map(
                 hovertemplate=f"{name}<br>%{{customdata}}<extra></extra>",
             )
         )  # fmt: skip
-    return figure
+    return class_key(figure, labels, class_names)
 
 
 def replay_figure(codes: np.ndarray, labels: np.ndarray, class_names, height: int = 560) -> go.Figure:
     """An animation of 2-D codes [epochs, N, 2] over training: a slider scrubs through the
-    epochs and a play button runs them in the browser. Axes fit every epoch."""
+    epochs and a play button runs them in the browser. Axes fit every epoch; a trace per
+    class, so the legend names (and hides) classes."""
     codes = np.asarray(codes, np.float32)[..., :2]
     labels = np.asarray(labels)
-    colours = [class_colour(int(label)) for label in labels]
-    hover = [str(class_names[int(label)]) for label in labels]
+    classes = np.unique(labels)
 
-    def trace(epoch: int) -> go.Scattergl:
-        return go.Scattergl(x=codes[epoch, :, 0], y=codes[epoch, :, 1], mode="markers", customdata=hover,
-                            marker={"size": 5, "color": colours, "opacity": 0.8}, hovertemplate="%{customdata}<extra></extra>")  # fmt: skip
+    def traces(epoch: int) -> list[go.Scattergl]:
+        return [go.Scattergl(x=codes[epoch, labels == c, 0], y=codes[epoch, labels == c, 1], mode="markers",
+                             name=class_name(class_names, c), marker={"size": 5, "color": class_colour(int(c)), "opacity": 0.8},
+                             hovertemplate=f"{class_name(class_names, c)}<extra></extra>") for c in classes]  # fmt: skip
 
-    figure = base_map(square_extent(codes), height=height, show_legend=False)
-    figure.add_trace(trace(len(codes) - 1))
-    figure.frames = [go.Frame(data=[trace(e)], name=str(e + 1)) for e in range(len(codes))]
+    figure = base_map(square_extent(codes), height=height)
+    figure.add_traces(traces(len(codes) - 1))
+    figure.frames = [go.Frame(data=traces(e), name=str(e + 1)) for e in range(len(codes))]
     steps = [{"label": str(e + 1), "method": "animate",
               "args": [[str(e + 1)], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}]}
              for e in range(len(codes))]  # fmt: skip
     figure.update_layout(
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        margin={"l": 10, "r": 10, "t": 80, "b": 10}, legend={"title": {"text": "class:"}},
         sliders=[{"active": len(codes) - 1, "steps": steps, "currentvalue": {"prefix": "after epoch "}, "pad": {"t": 40}}],
-        updatemenus=[{"type": "buttons", "showactive": False, "x": 0.0, "y": 1.0, "xanchor": "left", "yanchor": "bottom", "direction": "left",
+        updatemenus=[{"type": "buttons", "showactive": False, "x": 0.0, "y": 1.12, "xanchor": "left", "yanchor": "bottom", "direction": "left",
                       "buttons": [{"label": "▶ play", "method": "animate",
                                    "args": [None, {"frame": {"duration": 350, "redraw": True}, "fromcurrent": False, "transition": {"duration": 0}}]},
                                   {"label": "❚❚", "method": "animate", "args": [[None], {"mode": "immediate", "frame": {"duration": 0}}]}]}],
@@ -78,30 +89,26 @@ TERM_TITLES = {
 
 
 def loss_curves(history: list[dict], height: int = 320) -> go.Figure:
-    """Per-epoch loss terms, train (solid) and test (dashed), one panel per term."""
-    terms = [t for t in TERM_TITLES if history and t in history[0].get("train", {})]
-    if not terms:
-        terms = ["loss"]
+    """Per-epoch loss terms, train (solid) and test (dashed), one panel per term. Epochs are
+    whole numbers on the axis; a single epoch shows its values as labelled points."""
+    terms = [t for t in TERM_TITLES if history and t in history[0].get("train", {})] or ["loss"]
     figure = make_subplots(rows=1, cols=len(terms), subplot_titles=[TERM_TITLES[t] for t in terms])
     epochs = [record["epoch"] for record in history]
+    single = len(epochs) == 1
     for col, term in enumerate(terms, 1):
-        for split, dash, colour in (("train", "solid", "#4E79A7"), ("test", "dash", "#E15759")):
+        for split, dash, colour, position in (("train", "solid", "#4E79A7", "top center"), ("test", "dash", "#E15759", "bottom center")):
             values = [record.get(split, {}).get(term) for record in history]
             figure.add_trace(
                 go.Scatter(
-                    x=epochs,
-                    y=values,
-                    mode="lines+markers",
-                    line={"dash": dash, "color": colour},
-                    marker={"size": 4},
-                    name=split,
-                    legendgroup=split,
-                    showlegend=col == 1,
+                    x=epochs, y=values, mode="markers+text" if single else "lines+markers",
+                    line={"dash": dash, "color": colour}, marker={"size": 10 if single else 4, "color": colour},
+                    text=[f"{split} {v:.4g}" for v in values if v is not None] if single else None, textposition=position,
+                    name=split, legendgroup=split, showlegend=col == 1,
                 ),
-                row=1,
-                col=col,
-            )
-        figure.update_xaxes(title_text="epoch", row=1, col=col)
+                row=1, col=col,
+            )  # fmt: skip
+        figure.update_xaxes(title_text="epoch", tickformat="d", dtick=max(1, len(epochs) // 8) if len(epochs) > 1 else 1,
+                            range=[0.5, 1.5] if single else None, row=1, col=col)  # fmt: skip
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h", "y": -0.25})
     return figure
 
@@ -125,6 +132,23 @@ def projection_scatter(
     )
     figure.update_xaxes(title="projection 1")
     figure.update_yaxes(title="projection 2")
+    return figure
+
+
+def family_terms(values, terms: dict[str, list], symbol: str, height: int = 320) -> go.Figure:
+    """How loss terms change along a family: one panel per term (they differ in scale, e.g.
+    a KL of 5 nats beside a reconstruction of 140), the weight on a log axis."""
+    figure = make_subplots(rows=1, cols=len(terms), subplot_titles=list(terms), horizontal_spacing=0.12)
+    for col, (title, ys) in enumerate(terms.items(), 1):
+        figure.add_trace(
+            go.Scatter(x=list(values), y=ys, mode="lines+markers", marker={"size": 8}, line={"color": "#4E79A7"},
+                       name=title, showlegend=False, hovertemplate=f"{symbol} = %{{x:g}}<br>%{{y:.4g}}<extra></extra>"),
+            row=1, col=col,
+        )  # fmt: skip
+        figure.update_xaxes(type="log", title_text=symbol, tickvals=list(values), ticktext=[f"{v:g}" for v in values],
+                            row=1, col=col)  # fmt: skip
+    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, plot_bgcolor="#FFFFFF")
+    figure.update_yaxes(gridcolor="#EEEEEE")
     return figure
 
 

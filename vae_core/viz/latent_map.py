@@ -40,8 +40,8 @@ def base_map(extent: Extent, *, title: str | None = None, height: int = MAP_HEIG
     figure = go.Figure()
     figure.update_layout(
         height=height,
-        margin={"l": 10, "r": 10, "t": 70 if title else 40, "b": 10},
-        title=title,
+        margin={"l": 10, "r": 10, "t": 100 if title else 40, "b": 10},
+        title={"text": title, "x": 0.0, "xanchor": "left", "y": 0.985, "yanchor": "top"} if title else None,
         showlegend=show_legend,
         legend={"itemsizing": "constant", "orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0,
                 "title": {"text": "hide a class:"}},

@@ -1,0 +1,126 @@
+"""What a new user tripped over, each checked under AppTest: tables that read well, forms
+that show only what matters, guards that speak before training, state that does not stick."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explorer.catalog import MISSING, Catalog
+from tests.browser import ROOT
+from tests.test_app import APP, open_page, texts
+from vae_core.images import png_bytes
+from vae_core.pretrain import CATALOG
+
+SHIPPED = {(e.dataset, e.role): e.name for e in CATALOG}
+
+
+def test_the_home_table_reads_well():
+    at = open_page()
+    table = at.dataframe[0].value
+    assert not table.isin(["None"]).any().any() and not table.isna().any().any()
+    wide = table[table["model"].str.contains("10-D")]
+    assert len(wide) == 2 and (wide["prior holes"] == MISSING).all()  # meaningless in 10-D, and said so
+    assert (table[table["model"].str.startswith("Autoencoder")]["test -ELBO (nats)"] == MISSING).all()
+    shipped = table[table["origin"] == "shipped"]
+    assert len(shipped) == 10 and not shipped["model"].str.contains("β=|λ=10").any()  # the families live on their page
+    assert "measured for 2-D latent spaces only" in "\n".join(c.value for c in at.caption)
+
+
+def test_the_train_form_shows_only_what_the_model_uses():
+    at = open_page("pages/1_Train_live.py")
+    shown = lambda: {w.key for w in at.number_input} | {w.key for w in at.selectbox}  # noqa: E731
+    assert not {"train_beta", "train_lambda", "train_kernel"} & shown()
+    at.selectbox(key="train_kind").set_value("beta-vae").run()
+    assert "train_beta" in shown() and not {"train_lambda", "train_kernel"} & shown()
+    at.selectbox(key="train_kind").set_value("mmd-vae").run()
+    assert {"train_lambda", "train_kernel"} <= shown() and "train_beta" not in shown()
+    assert "maximum mean discrepancy" in texts(at)  # the kind's one-line summary
+
+
+def test_a_network_too_large_for_memory_is_refused_before_training():
+    at = open_page("pages/1_Train_live.py")
+    at.text_input(key="train_hidden").set_value("100000,100000")
+    at.button[0].click().run()
+    assert not at.exception
+    message = next(e.value for e in at.error)
+    assert "weights" in message and "GB of memory" in message and "smaller hidden widths" in message
+    assert "train_job" not in at.session_state
+
+
+@pytest.mark.slow
+def test_a_bad_form_clears_the_last_result_and_models_can_be_named():
+    from explorer import cache
+
+    at = open_page("pages/1_Train_live.py")
+    at.text_input(key="train_hidden").set_value("16")
+    at.slider(key="train_epochs").set_value(1)
+    at.selectbox(key="train_subset").set_value("5,000 (fast demo)")
+    at.button[0].click().run()
+    job = cache.job_manager().get(at.session_state["train_job"])
+    assert cache.job_manager().wait(job, timeout=300).status == "done"
+    at.run()
+    assert any("stored as" in s.value for s in at.success)
+    at.text_input(key="train_name").set_value("my first VAE")
+    at.button(key="FormSubmitter:train_name_form-Save the name").click().run()
+    assert any("Named" in s.value for s in at.success)
+    cache.catalog.clear()
+    at.run()
+    assert any(o.startswith("my first VAE · VAE (ELBO) · 2-D") for o in at.sidebar.selectbox(key="sidebar_model_name").options)
+    at.text_input(key="train_hidden").set_value("16, x")
+    at.button[0].click().run()
+    assert any("hidden layer widths" in e.value for e in at.error)
+    assert not any("stored as" in s.value for s in at.success)  # the old result no longer sits under the error
+
+
+def test_models_of_one_kind_are_told_apart(tmp_path):
+    from vae_core.config import ModelConfig, TrainConfig
+    from vae_core.models import build_model
+    from vae_core.store import save_model
+
+    for epochs, hidden in ((5, (32,)), (12, (32,)), (12, (64,))):
+        save_model(build_model(ModelConfig(hidden_sizes=hidden)), TrainConfig(epochs=epochs), tmp_path)
+    from explorer.catalog import entry_from_info
+    from vae_core.store import list_checkpoints
+
+    entries = Catalog([entry_from_info(info, ROOT / "checkpoints") for info in list_checkpoints([tmp_path])]).entries
+    titles = [e.title for e in entries]
+    assert len(set(titles)) == 3, titles
+    assert all(t.startswith("VAE (ELBO) · 2-D · ") and t.endswith(" · trained here") for t in titles)
+    assert {"32 MLP · 5 epochs", "32 MLP · 12 epochs", "64 MLP · 12 epochs"} == {" · ".join(t.split(" · ")[2:4]) for t in titles}
+
+
+def test_a_point_far_outside_the_codes_is_called_so():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"model": SHIPPED["mnist", "vae_10d"], "z": "49,-49"})
+    at.run()
+    at.switch_page("pages/2_Latent_map.py").run()
+    assert not at.exception
+    assert any("far outside the codes" in w.value for w in at.warning)
+
+
+def test_a_refused_upload_takes_the_last_image_off_the_map():
+    from vae_core.data import load_arrays
+
+    at = open_page("pages/2_Latent_map.py")
+    digit = load_arrays("mnist", "test")[0][3]
+    at.get("file_uploader")[0].upload("digit.png", png_bytes(255 - digit), "image/png").run()
+    assert "your image's posterior mean" in texts(at)
+    assert at.session_state["map_placed"] is not None
+    at.get("file_uploader")[0].upload("notes.png", b"not a picture", "image/png").run()
+    assert not at.exception
+    assert any("not an image this app can read" in e.value for e in at.error)
+    assert at.session_state["map_placed"] is None  # no ellipse of the old image
+    assert "Click anywhere on the map" in texts(at)  # and no star at its place
+
+
+def test_the_conditional_vae_draws_every_class_with_its_name():
+    at = open_page()
+    cvae = next(o for o in at.sidebar.selectbox(key="sidebar_model_name").options if o.startswith("Conditional VAE"))
+    at.sidebar.selectbox(key="sidebar_model_name").select(cvae).run()
+    at.switch_page("pages/2_Latent_map.py").run()
+    at.button(key="map_random").click().run()
+    strip = next(i for i in at.get("image") if len(i.proto.imgs) == 10)
+    assert [image.caption for image in strip.proto.imgs] == [str(d) for d in range(10)]
+    assert np.all([image.url for image in strip.proto.imgs])
