@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -163,11 +164,26 @@ async def run(url: str, sessions: int, seconds: float, trainings: int, epochs: i
     return latencies, loads, errors, results
 
 
+def conditions(args) -> str:
+    """What the figures depend on: the machine, the caches, how trainings run."""
+    try:
+        flags = open("/proc/cpuinfo", encoding="ascii", errors="replace").read()
+    except OSError:
+        flags = ""
+    bf16 = "native bfloat16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "no native bfloat16 (float32 trainings)"
+    cache = "an empty app cache" if args.empty_cache else "the user's app cache"
+    return (f"{os.cpu_count()} cores, {bf16}; {cache}; trainings at nice {args.training_nice}; the load generator "
+            "on the same cores")  # fmt: skip
+
+
 def measure(args, flags: tuple[str, ...] = ()) -> dict:
     """One load run against a fresh server (started with extra ``flags``) and its figures."""
     store = tempfile.mkdtemp(prefix="load-store-")
+    env = {"VAE_EXPLORER_STORE": store, "VAE_EXPLORER_TRAINING_NICE": str(args.training_nice)}
+    if args.empty_cache:
+        env["VAE_EXPLORER_CACHE"] = tempfile.mkdtemp(prefix="load-cache-")
     peak = [0]
-    with app_server(env={"VAE_EXPLORER_STORE": store}, with_process=True, flags=flags) as (url, _, process):
+    with app_server(env=env, with_process=True, flags=flags) as (url, _, process):
         stop = threading.Event()
 
         def watch() -> None:
@@ -223,12 +239,15 @@ def main() -> None:
         help="first run the same load against a server with Streamlit's default runner setting "
         "(a full garbage collection after every run), for comparison",
     )  # fmt: skip
+    parser.add_argument("--training-nice", type=int, default=10, help="how much lower trainings run (0: the server's priority)")
+    parser.add_argument("--empty-cache", action="store_true", help="start the server with an empty app cache")
     args = parser.parse_args()
     print(
         f"{args.sessions} sessions clicking the latent map for {args.seconds:.0f} s; {args.trainings} trainings "
         f"({args.training_epochs} epochs on {args.training_images} images) requested at once",
         flush=True,
     )
+    print(f"conditions: {conditions(args)}", flush=True)
     if args.baseline:
         report("Streamlit's default runner (runner.postScriptGC = true)", measure(args, BASELINE_FLAGS), args.trainings)
     figures = measure(args)

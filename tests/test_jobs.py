@@ -82,3 +82,26 @@ def test_a_finished_job_stores_its_replay():
     replay = read_replay(resolve_checkpoint(snapshot.checkpoint_name))
     assert replay.shape == (2, 2000, 2)
     assert abs(replay[-1] - snapshot.live_codes[-1]).max() < 0.05  # float16 storage
+
+
+def test_trainings_run_at_a_lower_priority(monkeypatch):
+    import threading
+
+    from vae_core.jobs import lower_priority, training_niceness
+
+    monkeypatch.setenv("VAE_EXPLORER_TRAINING_NICE", "7")
+    assert training_niceness() == 7
+    seen = {}
+
+    def work():
+        before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        lower_priority()
+        seen["change"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) - before
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert seen["change"] == 7
+    assert os.getpriority(os.PRIO_PROCESS, 0) == os.getpriority(os.PRIO_PROCESS, threading.get_native_id())  # not this thread
+    monkeypatch.setenv("VAE_EXPLORER_TRAINING_NICE", "many")
+    assert training_niceness() == 10

@@ -47,6 +47,31 @@ def default_max_running() -> int:
     return max(1, (os.cpu_count() or 2) // 2)
 
 
+def training_niceness() -> int:
+    """How much lower than the server a training runs: $VAE_EXPLORER_TRAINING_NICE, default 10
+    (0 turns it off). Trainings take whole cores; lowered, they yield to clicks."""
+    value = os.environ.get("VAE_EXPLORER_TRAINING_NICE", "10")
+    try:
+        return max(0, min(19, int(value)))
+    except ValueError:
+        logger.warning("ignoring VAE_EXPLORER_TRAINING_NICE=%r (not a whole number)", value)
+        return 10
+
+
+def lower_priority() -> None:
+    """Lower this thread's CPU priority (Linux schedules threads one by one, and the
+    threads torch starts from here for its matrix products inherit it). Elsewhere, or if
+    refused, the training runs at the server's priority."""
+    niceness = training_niceness()
+    if not niceness or not hasattr(os, "setpriority"):
+        return
+    try:
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + niceness)
+    except OSError as error:
+        logger.warning("trainings run at the server's priority: %s", error)
+
+
 @dataclass
 class JobSnapshot:
     """A consistent copy of a job's state for display."""
@@ -265,6 +290,7 @@ class JobManager:
                 threading.Thread(target=self._work, args=(job,), daemon=True, name=f"train-{job.job_id}").start()
 
     def _work(self, job: TrainingJob) -> None:
+        lower_priority()
         try:
             job._run()
         finally:
