@@ -169,9 +169,10 @@ def metric_row(entry: ModelEntry) -> dict:
 
 def home_table(entries: list[ModelEntry]) -> list[dict]:
     """The Home page's table: every model except the members of the β / λ families."""
+    short = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
     return [
-        {"dataset": DATASET_LABELS[e.dataset], **metric_row(e) | {"model": e.title.rsplit(" · ", 1)[0]},
-         "origin": "shipped" if e.shipped else "trained here"}
+        {"dataset": short.get(e.dataset, e.dataset), **metric_row(e) | {"model": " · ".join(filter(None, [e.given_name, e.label,
+         f"{e.latent_dim}-D"]))}, "origin": "shipped" if e.shipped else "trained here"}
         for e in entries
         if not e.shipped or e.role in MAIN_ROLES
     ]  # fmt: skip
