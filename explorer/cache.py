@@ -170,6 +170,19 @@ def map_figure_url(name: str, n_points: int, **options) -> str:
     return publish_figure(map_figure(name, n_points, **options))
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def study_results() -> dict | None:
+    """The seed study's raw results (docs/study.json), or None where it is missing or unreadable."""
+    from vae_core.paths import study_results_path
+    from vae_core.study import load_results
+
+    try:
+        results = load_results(study_results_path())
+    except (OSError, ValueError, TypeError):
+        return None
+    return results if isinstance(results, dict) and isinstance(results.get("runs"), list) else None
+
+
 @st.cache_resource
 def job_manager():
     """The one training pool of this server, shared by every session."""

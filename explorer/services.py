@@ -254,6 +254,31 @@ def server_image(name: str, point, label: int | None = None) -> str:
     return png_data_uri(decode(cache.get_model(name), pad_code(point, cache.get_model(name).config.latent_dim), label))
 
 
+@dataclass(frozen=True)
+class SeedSpread:
+    table: dict[str, dict[str, str]]  # column -> metric -> text: st.table shows a row per metric
+    seeds: tuple[int, ...]
+    clear: tuple[str, ...]  # the metrics whose interval excludes zero
+
+
+def seed_spread(dataset: str, first: str = "mmd_vae", second: str = "vae") -> SeedSpread | None:
+    """The shipped pair of models over the study's seeds, or None where the study has no runs of them."""
+    from vae_core.study_report import comparison_rows
+
+    results = cache.study_results()
+    if results is None:
+        return None
+    try:
+        rows = comparison_rows(results, dataset, first, second)
+    except (KeyError, TypeError, ValueError):  # a hand-edited file: say nothing rather than something wrong
+        return None
+    if not rows:
+        return None
+    clear = tuple(metric for metric, row in rows.items() if row["verdict"] != "no clear difference")
+    table = {column: {metric: row[column] for metric, row in rows.items()} for column in next(iter(rows.values()))}
+    return SeedSpread(table, tuple(int(s) for s in results.get("seeds", [])), clear)
+
+
 def checkpoint_zip(name: str) -> bytes:
     """A checkpoint folder as a zip for download."""
     return zip_checkpoint(resolve_checkpoint(name))

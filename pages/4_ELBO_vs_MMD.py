@@ -104,3 +104,20 @@ else:
 
 st.subheader("What the numbers say")
 st.table(comparison_table(entries))
+
+spread = services.seed_spread(dataset)
+st.subheader("Over several seeds")
+if spread is None:
+    st.info("No seed study for this dataset yet: `python -m vae_core study` trains the shipped models with three seeds.")
+else:
+    seeds = ", ".join(str(s) for s in spread.seeds)
+    st.caption(
+        f"The shipped ELBO VAE and MMD-VAE trained again with seeds {seeds} (`python -m vae_core study`): mean ± standard "
+        "deviation over the seeds, and the paired difference with its 95 % interval. A difference is called better or worse "
+        "only where that interval excludes zero; one seed cannot tell a real difference from seed noise."
+    )
+    st.table(spread.table)
+    if spread.clear:
+        st.markdown("**Clear differences:** " + ", ".join(spread.clear) + ". Every other difference is within seed noise.")
+    else:
+        st.markdown("**No clear difference** on any metric: every gap above is within seed noise.")

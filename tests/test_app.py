@@ -116,6 +116,31 @@ def test_elbo_vs_mmd_shows_both_models_and_the_metrics():
     assert not at.exception
 
 
+def test_elbo_vs_mmd_gives_the_spread_over_seeds():
+    at = open_page("pages/4_ELBO_vs_MMD.py")
+    spread = at.table[1].value
+    assert "verdict" in spread.columns and "5-NN accuracy" in spread.index
+    assert all("±" in cell for cell in spread["ELBO VAE"])
+    assert set(spread["verdict"]) <= {"no clear difference", "MMD-VAE better", "MMD-VAE worse"}
+    assert "Clear differences" in texts(at) or "No clear difference" in texts(at)
+
+
+@pytest.mark.parametrize("content", [None, "{not json", '{"runs": 3}', '{"runs": [{"dataset": "mnist"}]}'])
+def test_elbo_vs_mmd_without_a_readable_study(tmp_path, monkeypatch, content):
+    from explorer import cache
+
+    path = tmp_path / "study.json"
+    if content is not None:
+        path.write_text(content)
+    monkeypatch.setenv("VAE_EXPLORER_STUDY", str(path))
+    cache.study_results.clear()
+    try:
+        at = open_page("pages/4_ELBO_vs_MMD.py")
+        assert len(at.table) == 1 and "No seed study for this dataset yet" in texts(at)
+    finally:
+        cache.study_results.clear()
+
+
 def test_projections_pca_of_pixels():
     at = open_page("pages/5_Projections.py")
     at.radio(key="proj_method").set_value("pca").run()

@@ -97,6 +97,9 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     training.add_argument("--test-subset", type=int, default=0)
     training.add_argument("--seed", type=int, default=0)
     training.add_argument(
+        "--binarize", action="store_true", help="train on dynamically binarized images (the likelihood literature's protocol)"
+    )
+    training.add_argument(
         "--precision", choices=PRECISIONS, default="auto", help="auto: bfloat16 matrix products where the hardware has them"
     )
 
@@ -278,6 +281,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_study(args: argparse.Namespace) -> int:
+    from vae_core.report import DOCS
+    from vae_core.study import QUICK, SEEDS, Scale, run_study
+
+    out = args.out or DOCS / "study.json"
+    run_study(tuple(args.dataset or ("mnist", "fashion-mnist")), tuple(args.seed or SEEDS), QUICK if args.quick else Scale(),
+              out, on_message=lambda message: print(message, flush=True))  # fmt: skip
+    print(f"wrote {out}; python -m vae_core report puts it into docs/RESULTS.md")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from vae_core.report import DOCS, generate
 
@@ -328,6 +342,13 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--json", action="store_true")
     sweep.add_argument("--save", action="store_true", help="write docs/sweep-<dataset>.json for the report")
     sweep.set_defaults(run=cmd_sweep)
+
+    study = commands.add_parser("study", help="train the shipped 2-D models with several seeds: spreads and paired comparisons")
+    study.add_argument("--dataset", type=_dataset_name, action="append", help="only this dataset (repeatable)")
+    study.add_argument("--seed", type=int, action="append", help="seeds (repeatable; default 0 1 2)")
+    study.add_argument("--quick", action="store_true", help="a few epochs on 2,000 images (a first look, and the tests)")
+    study.add_argument("--out", type=Path, default=None, help="results JSON (default: docs/study.json); an existing one is resumed")
+    study.set_defaults(run=cmd_study)
 
     report = commands.add_parser("report", help="regenerate docs/RESULTS.md and its figures from the shipped checkpoints")
     report.add_argument("--out", type=Path, default=None, help="folder for RESULTS.md and figures/ (default: docs/)")

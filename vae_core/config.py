@@ -123,6 +123,7 @@ class TrainConfig:
     test_subset: int = 0  # evaluate each epoch on the first N test images; 0 = all
     seed: int = 0  # seeds initialisation, shuffling and sampling noise
     precision: str = "auto"  # matrix products in training: auto (bfloat16 where native) | float32 | bfloat16
+    binarize: bool = False  # pixels drawn as 0/1 anew each batch (dynamic binarization, as in the literature)
 
     def __post_init__(self) -> None:
         _check_choice("dataset", self.dataset, DATASETS)
@@ -155,13 +156,22 @@ def config_from_dict(cls: type, data: dict[str, Any]):
     return cls(**data)
 
 
+# Fields added after checkpoints were first made, with their defaults: a config at the
+# default leaves them out of its key, so every earlier checkpoint keeps its name.
+LATER_FIELDS = {"binarize": False}
+
+
+def _key_dict(config) -> dict[str, Any]:
+    return {k: v for k, v in config_to_dict(config).items() if not (k in LATER_FIELDS and v == LATER_FIELDS[k])}
+
+
 def config_key(model_config: ModelConfig, train_config: TrainConfig) -> str:
     """Short stable hash of both configs (sorted JSON + format version): the checkpoint key."""
     canonical = json.dumps(
         {
             "format_version": FORMAT_VERSION,
-            "model": config_to_dict(model_config),
-            "train": config_to_dict(train_config),
+            "model": _key_dict(model_config),
+            "train": _key_dict(train_config),
         },
         sort_keys=True,
         separators=(",", ":"),

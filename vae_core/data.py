@@ -174,3 +174,20 @@ def load_dataset(name: str, split: str = "train", root: str | os.PathLike | None
         _cache[cache_key] = dataset
         logger.info("loaded %s %s: %d images", name, split, len(dataset))
         return dataset
+
+
+_binarized: dict[tuple, ImageDataset] = {}
+
+
+def binarized(dataset: ImageDataset, seed: int = 0) -> ImageDataset:
+    """A fixed binarization of a split: each pixel 1 with its grey level as probability
+    (Bernoulli), drawn once with ``seed`` (memoised). Pixel means are kept in expectation."""
+    import torch
+
+    key = (dataset.name, dataset.split, len(dataset), seed)
+    with _cache_lock:
+        if key not in _binarized:
+            generator = torch.Generator().manual_seed(seed)
+            _binarized[key] = ImageDataset(dataset.name, dataset.split, torch.bernoulli(dataset.images, generator=generator),
+                                           dataset.labels, dataset.class_names)  # fmt: skip
+        return _binarized[key]

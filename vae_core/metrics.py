@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from vae_core.data import ImageDataset, load_dataset
+from vae_core.data import ImageDataset, binarized, load_dataset
 from vae_core.geometry import grid_points
 from vae_core.latent import EncodedSplit, encode_dataset
 from vae_core.losses import gaussian_log_density, mmd, reconstruction_per_image, standard_normal_log_density
@@ -213,6 +213,10 @@ def evaluate(model: LatentModel, dataset: ImageDataset | str | None = None, seed
         dataset = model.train_config.dataset
     test = _resolve(dataset, "test")
     train = _resolve(dataset, "train")
+    if model.train_config is not None and model.train_config.binarize:  # scored on binary images, as it learned
+        from vae_core.train import TEST_BINARIZATION_SEED
+
+        test, train = binarized(test, TEST_BINARIZATION_SEED), binarized(train, TEST_BINARIZATION_SEED + 1)
     model.eval()
     terms = evaluate_terms(model, test.images, test.labels, seed=seed)
     terms.update(reconstruction_error(model, test.images, test.labels))

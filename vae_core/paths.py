@@ -5,6 +5,7 @@ Environment variables override every location:
 - ``VAE_EXPLORER_DATA``: folder holding ``MNIST/raw`` and ``FashionMNIST/raw`` (.gz files)
 - ``VAE_EXPLORER_CHECKPOINTS``: folder of the shipped, read-mostly checkpoints
 - ``VAE_EXPLORER_CACHE``: user cache (decompressed data, run-time checkpoints, projections)
+- ``VAE_EXPLORER_STUDY``: the seed study's raw results (``python -m vae_core study``)
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ def shipped_data_dir() -> Path:
 def shipped_checkpoints_dir() -> Path:
     """The repository's ``checkpoints/`` folder of pre-trained models."""
     return _from_env("VAE_EXPLORER_CHECKPOINTS", PROJECT_ROOT / "checkpoints")
+
+
+def study_results_path() -> Path:
+    """The repository's ``docs/study.json``: every shipped model retrained over several seeds."""
+    return _from_env("VAE_EXPLORER_STUDY", PROJECT_ROOT / "docs" / "study.json")
 
 
 def cache_dir() -> Path:

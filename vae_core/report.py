@@ -21,12 +21,13 @@ from vae_core.images import tile
 from vae_core.latent import decode_grid, encode_dataset, interpolate_codes, sample_prior
 from vae_core.paths import PROJECT_ROOT
 from vae_core.pretrain import CATALOG, MAIN_ROLES, ROLES, ShippedModel, shipped_history
+from vae_core.study import load_results, paired, summary
+from vae_core.study_report import DATASET_TITLES, interval, spread, study_section
 from vae_core.viz import CLASS_COLOURS
 
 logger = logging.getLogger(__name__)
 
 DOCS = PROJECT_ROOT / "docs"
-DATASET_TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 
 
 def _fmt(value, digits: int = 2) -> str:
@@ -89,35 +90,38 @@ def sweep_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def findings(dataset: str, by_role: dict[str, dict]) -> str:
-    """Two or three sentences comparing the ELBO VAE and the MMD-VAE, from their metrics."""
+FINDINGS = (  # study metric, metrics.json section and key, words, digits
+    ("5-NN accuracy", "latent", "knn5_accuracy", "5-NN accuracy", 3),
+    ("NMI", "latent", "nmi_kmeans10", "k-means NMI", 3),
+    ("MMD to prior", "latent", "mmd_to_prior", "MMD to N(0, I)", 4),
+    ("prior holes", "latent", "prior_holes", "share of prior samples far from any training code", 3),
+)
+
+
+def findings(dataset: str, by_role: dict[str, dict], study: dict | None = None) -> str:
+    """Sentences comparing the MMD-VAE with the ELBO VAE: with the study's seeds, each
+    difference with its interval and a verdict only where the interval excludes zero;
+    without them, the two numbers and no verdict."""
     vae, mmd = by_role.get("vae"), by_role.get("mmd_vae")
     if not vae or not mmd:
         return ""
-    v_lat, m_lat = vae["latent"], mmd["latent"]
-
-    def compare(name: str, key: str, higher_is_better: bool, digits: int) -> str:
-        a, b = m_lat[key], v_lat[key]
-        if round(a, digits) == round(b, digits):
-            return f"the two have the same {name} ({a:.{digits}f})"
-        better = (a > b) == higher_is_better
-        return (
-            f"the MMD-VAE's {name} is {'better' if better else 'worse'} ({a:.{digits}f} against {b:.{digits}f} for the ELBO VAE)"
-        )
-
-    sentences = [
-        f"On {DATASET_TITLES[dataset]}, {compare('5-NN accuracy', 'knn5_accuracy', True, 3)}, and "
-        f"{compare('k-means NMI', 'nmi_kmeans10', True, 3)}.",
-        f"For prior match, {compare('MMD to N(0, I)', 'mmd_to_prior', False, 4)}; "
-        f"{compare('share of prior samples far from any training code', 'prior_holes', False, 3)}.",
-    ]
-    v_std, m_std = v_lat["aggregate_std"], m_lat["aggregate_std"]
-    sentences.append(
-        f"The aggregate posterior has standard deviations ({_fmt(v_std)}) for the ELBO VAE and ({_fmt(m_std)}) for the MMD-VAE "
-        f"(the prior's are 1); reconstructions through the mean code cost {vae['test']['recon_bce']:.1f} and "
-        f"{mmd['test']['recon_bce']:.1f} nats of BCE per image respectively."
-    )
-    return " ".join(sentences)
+    parts = []
+    for metric, section, key, words, digits in FINDINGS:
+        comparison = None if study is None else paired(study, dataset, "mmd_vae", "vae", metric)
+        if comparison is None:
+            parts.append(f"{words} {mmd[section][key]:.{digits}f} for the MMD-VAE against {vae[section][key]:.{digits}f}")
+            continue
+        m, v = summary(study, dataset, "mmd_vae", metric), summary(study, dataset, "vae", metric)
+        parts.append(f"{words} {spread(*m[:2], digits)} against {spread(*v[:2], digits)} — {comparison['verdict']} "
+                     f"(difference {interval(comparison, digits)}, {comparison['pairs']} seeds)")  # fmt: skip
+    head = f"On {DATASET_TITLES[dataset]}, the MMD-VAE against the ELBO VAE, "
+    if study is None or not any(r["dataset"] == dataset for r in study.get("runs", [])):
+        head += "one seed each (which cannot tell a difference from seed noise; `python -m vae_core study` measures it): "
+    v_std, m_std = vae["latent"]["aggregate_std"], mmd["latent"]["aggregate_std"]
+    return (head + "; ".join(parts) + ". "
+            f"The aggregate posterior has standard deviations {_fmt(v_std)} for the ELBO VAE and {_fmt(m_std)} for the "
+            f"MMD-VAE (the prior's are 1); reconstructions through the mean code cost {vae['test']['recon_bce']:.1f} and "
+            f"{mmd['test']['recon_bce']:.1f} nats of BCE per image respectively.")  # fmt: skip
 
 
 # --- figures --------------------------------------------------------------------
@@ -310,6 +314,8 @@ def generate(out: Path = DOCS, on_message=print) -> Path:
     figures = out / "figures"
     figures.mkdir(parents=True, exist_ok=True)
     sections = ["# Results", "", INTRODUCTION, ""]
+    study_path = out / "study.json"
+    study = load_results(study_path) if study_path.is_file() else None
     for dataset in ("mnist", "fashion-mnist"):
         entries = [e for e in CATALOG if e.dataset == dataset and e.role in MAIN_ROLES and e.exists()]
         if not entries:
@@ -317,11 +323,13 @@ def generate(out: Path = DOCS, on_message=print) -> Path:
         on_message(f"{dataset}: {len(entries)} checkpoints")
         metrics = {e.role: json.loads((e.path / "metrics.json").read_text()) for e in entries}
         sections += [f"## {DATASET_TITLES[dataset]}", "", metrics_table(entries), ""]
-        summary = findings(dataset, metrics)
-        if summary:
-            sections += [summary, ""]
+        text = findings(dataset, metrics, study)
+        if text:
+            sections += [text, ""]
         sections += draw_figures(dataset, entries, figures)
         sections += sweep_section(dataset, entries, out)
+    if study is not None:
+        sections += study_section(study)
     report = out / "RESULTS.md"
     report.write_text("\n".join(sections))
     on_message(f"wrote {report}")

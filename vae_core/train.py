@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 import torch
 
 from vae_core.config import IMAGE_SHAPE, ModelConfig, TrainConfig
-from vae_core.data import ImageDataset, load_dataset
+from vae_core.data import ImageDataset, binarized, load_dataset
 from vae_core.losses import model_loss
 from vae_core.models import LatentModel, ModelOutput, build_model
 
 logger = logging.getLogger(__name__)
 IMAGE_PIXELS = math.prod(IMAGE_SHAPE)
+TEST_BINARIZATION_SEED = 0  # every binarized model is scored on the same binarized test images
 
 EVAL_BATCH = 1000  # images per forward pass when scoring the test split
 # A 28x28 image costs a few hundred nats at initialisation; a loss this large means
@@ -216,6 +217,9 @@ class Trainer:
         self.device = pick_device(device)
         train_set = load_dataset(train_config.dataset, "train")
         test_set = load_dataset(train_config.dataset, "test")
+        if train_config.binarize:  # the test set is binarized once; training batches anew each time
+            test_set = binarized(test_set, TEST_BINARIZATION_SEED)
+            self.binarizer = torch.Generator(device=self.device).manual_seed(train_config.seed)
         self.train_images, self.train_labels = (t.to(self.device) for t in _subset(train_set, train_config.train_subset))
         self.test_images, self.test_labels = _subset(test_set, train_config.test_subset)
         n_train = self.train_images.shape[0]
@@ -256,6 +260,8 @@ class Trainer:
                 return None
             idx = order[start : start + config.batch_size]
             x = self.train_images[idx]
+            if config.binarize:
+                x = torch.bernoulli(x, generator=self.binarizer)
             y = self.train_labels[idx] if self.model_config.is_conditional else None
             reg_scale = 1.0
             if config.kl_warmup_epochs:
