@@ -185,7 +185,11 @@ def study_results() -> dict | None:
 
 @st.cache_resource
 def job_manager():
-    """The one training pool of this server, shared by every session."""
+    """The one training pool of this server, shared by every session: on the Ray cluster at
+    $VAE_EXPLORER_RAY_ADDRESS where one is set and reachable, else on this machine (with a
+    notice saying why, when a cluster was asked for)."""
+    from vae_core.executors import app_executor
     from vae_core.jobs import JobManager
 
-    return JobManager()
+    executor, notice = app_executor()
+    return JobManager(executor=executor, notice=notice)

@@ -110,6 +110,12 @@ def submit(model_config: ModelConfig, train_config: TrainConfig) -> str:
     return cache.job_manager().submit(model_config, train_config).job_id
 
 
+def where_trainings_run() -> tuple[str, str | None]:
+    """Where this server's trainings run, and a warning when it is not where it was asked to."""
+    manager = cache.job_manager()
+    return f"Trainings run on {manager.executor.describe()}, {manager.max_running} at a time.", manager.notice
+
+
 def job(job_id: str | None) -> TrainingJob | None:
     return cache.job_manager().get(job_id) if job_id else None
 

@@ -15,6 +15,10 @@ st.caption(
     "organise itself epoch by epoch. Finished models land in the store and appear in every page's "
     "model picker; a configuration that is already stored opens at once instead of retraining."
 )
+where, notice = training.where_trainings_run()
+st.caption(where)
+if notice:
+    st.warning(notice)
 state = st.session_state
 
 kind = st.selectbox("Model", list(training.KIND_LABELS), format_func=training.KIND_LABELS.get, key="train_kind")

@@ -20,6 +20,9 @@ st.caption(
     f"network (smaller than the other shipped models) trained for {training.FAMILY_EPOCHS} epochs; the MNIST families "
     "ship with the explorer, others are trained on demand and stored, so each is trained once per server."
 )
+_, notice = training.where_trainings_run()
+if notice:
+    st.warning(notice)
 
 family = training.FAMILIES[
     st.radio(

@@ -141,6 +141,21 @@ def test_elbo_vs_mmd_without_a_readable_study(tmp_path, monkeypatch, content):
         cache.study_results.clear()
 
 
+def test_train_live_says_where_trainings_run_and_warns_when_the_cluster_is_away(monkeypatch):
+    from explorer import cache
+
+    monkeypatch.setenv("VAE_EXPLORER_RAY_ADDRESS", "127.0.0.1:9")
+    cache.job_manager.clear()
+    try:
+        at = open_page("pages/1_Train_live.py")
+        assert any(c.value.startswith("Trainings run on this machine") for c in at.caption)
+        assert any("cannot reach the Ray cluster at 127.0.0.1:9" in w.value for w in at.warning)
+        at.switch_page("pages/6_Beta_lambda.py").run()
+        assert any("cannot reach the Ray cluster" in w.value for w in at.warning)
+    finally:
+        cache.job_manager.clear()
+
+
 def test_projections_pca_of_pixels():
     at = open_page("pages/5_Projections.py")
     at.radio(key="proj_method").set_value("pca").run()

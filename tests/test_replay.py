@@ -2,21 +2,24 @@ import numpy as np
 import pytest
 
 from vae_core.data import load_dataset
-from vae_core.replay import REPLAY_FILE, ReplayRecorder, read_replay, write_replay
+from vae_core.executors import EpochProbe
+from vae_core.replay import REPLAY_FILE, read_replay, write_replay
 
 
-def test_the_recorder_keeps_the_same_test_images_codes_after_each_epoch(trained_tiny):
-    recorder = ReplayRecorder("mnist", size=300)
-    assert recorder.codes.shape == (0, 300, 0)
+def test_the_probe_takes_the_same_test_images_codes_and_reconstructions(trained_tiny):
+    probe = EpochProbe("mnist", size=300, shown=4)
     model = trained_tiny.model
-    for record in trained_tiny.history:
-        recorder(record, model)
-    codes = recorder.codes
-    assert codes.shape == (len(trained_tiny.history), 300, 2) and codes.dtype == np.float32
-    assert np.array_equal(recorder.labels.numpy(), load_dataset("mnist", "test").labels[:300].numpy())
-    mu, _ = model.encode(load_dataset("mnist", "test").images[:300])
-    assert np.allclose(codes[-1], mu.detach().numpy(), atol=1e-5)  # encoder means, not samples
-    assert not model.training
+    model.train()
+    snapshot = probe(trained_tiny.history[-1], model)
+    assert snapshot.codes.shape == (300, 2) and snapshot.codes.dtype == np.float32
+    assert np.array_equal(probe.labels.numpy(), load_dataset("mnist", "test").labels[:300].numpy())
+    test = load_dataset("mnist", "test").images
+    mu, _ = model.eval().encode(test[:300])
+    assert np.allclose(snapshot.codes, mu.detach().numpy(), atol=1e-5)  # encoder means, not samples
+    assert snapshot.originals.shape == snapshot.reconstructions.shape == (4, 28, 28)
+    assert np.allclose(snapshot.originals, test[:4, 0].numpy())
+    assert np.allclose(snapshot.reconstructions, model.decode(mu[:4]).detach().numpy()[:, 0], atol=1e-5)
+    assert snapshot.record is trained_tiny.history[-1]
 
 
 def test_round_trip_in_half_precision(tmp_path):

@@ -154,9 +154,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     from vae_core.pipeline import get_or_train
 
     model_config, train_config = configs_from_args(args)
+    executor = executor_from_args(args)
     bar = ProgressBar()
 
-    def on_epoch(record, model) -> None:
+    def on_snapshot(snapshot) -> None:
+        record = snapshot.record
         bar.clear()
         print(
             f"epoch {record.epoch:3d}/{train_config.epochs}  train {_format_terms(record.train)}  "
@@ -164,7 +166,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    stored = get_or_train(model_config, train_config, root=args.out, on_epoch=on_epoch, on_batch=bar.update, device=args.device)
+    stored = get_or_train(model_config, train_config, root=args.out, executor=executor, on_snapshot=on_snapshot,
+                          on_batch=bar.update, device=args.device)  # fmt: skip
     bar.clear()
     if not stored.trained:
         print(f"already trained: {stored.path}")
@@ -250,16 +253,17 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_pretrain(args: argparse.Namespace) -> int:
     from vae_core.pretrain import pretrain
 
-    def on_epoch(record, model) -> None:
-        print(f"      epoch {record.epoch:3d}  test {_format_terms(record.test)}", flush=True)
+    def on_record(entry, record) -> None:
+        print(f"      {entry.dataset} {entry.role} epoch {record.epoch:3d}  test {_format_terms(record.test)}", flush=True)
 
     pretrain(
         args.dataset or None,
         args.role or None,
         root=args.out,
         iwae_k=args.iwae_k,
-        on_epoch=on_epoch if args.verbose else None,
+        on_record=on_record if args.verbose else None,
         on_message=lambda message: print(message, flush=True),
+        executor=executor_from_args(args, parallel=1),
     )
     return 0
 
@@ -268,7 +272,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from vae_core.pretrain import sweep
 
     stream = sys.stderr if args.json else sys.stdout
-    rows = sweep(args.dataset, epochs=args.epochs, on_message=lambda message: print(message, file=stream, flush=True))
+    rows = sweep(args.dataset, epochs=args.epochs, on_message=lambda message: print(message, file=stream, flush=True),
+                 executor=executor_from_args(args, parallel=1))  # fmt: skip
     if args.json:
         print(json.dumps(rows, indent=2))
     if args.save:
@@ -299,6 +304,28 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--executor", choices=["local", "ray"], default="local",
+                        help="where trainings run: this machine, or a Ray cluster (pip install -e \".[cluster]\")")  # fmt: skip
+    parser.add_argument("--ray-address", default=None,
+                        help="the Ray cluster: host:port, ray://host:port, auto, or local (start one here); "
+                        "default $VAE_EXPLORER_RAY_ADDRESS, else local")  # fmt: skip
+
+
+def executor_from_args(args: argparse.Namespace, parallel: int | None = None):
+    """The executor the options name; local trainings of a fan-out run ``parallel`` at once."""
+    from vae_core.executors import ExecutorUnavailable, make_executor
+
+    if args.executor == "local":
+        return make_executor("local", parallel=parallel)
+    try:
+        executor = make_executor("ray", args.ray_address)
+    except ExecutorUnavailable as error:
+        raise ExecutorUnavailable(f"{error}; leave out --executor ray to train on this machine") from None
+    print(f"training on the {executor.describe()}", file=sys.stderr, flush=True)
+    return executor
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Train, evaluate and list 2-D latent VAEs and MMD-VAEs.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress messages")
@@ -309,6 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_arguments(train)
     train.add_argument("--out", type=Path, default=None, help="store root (default: the user checkpoint store)")
     train.add_argument("--device", default=None, help="cpu | cuda | mps (default: best available)")
+    add_executor_arguments(train)
     train.set_defaults(run=cmd_train)
 
     evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint on its test split")
@@ -334,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument("--role", choices=list(ROLES), action="append", help="only this model role (repeatable)")
     pretrain.add_argument("--out", type=Path, default=None, help="store root (default: the repository's checkpoints/)")
     pretrain.add_argument("--iwae-k", type=int, default=64, help="importance samples for the IWAE estimate (0 skips it)")
+    add_executor_arguments(pretrain)
     pretrain.set_defaults(run=cmd_pretrain)
 
     sweep = commands.add_parser("sweep", help="the MMD-VAE lambda / kernel / bandwidth sweep behind the shipped MMD-VAEs")
@@ -341,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--epochs", type=int, default=20)
     sweep.add_argument("--json", action="store_true")
     sweep.add_argument("--save", action="store_true", help="write docs/sweep-<dataset>.json for the report")
+    add_executor_arguments(sweep)
     sweep.set_defaults(run=cmd_sweep)
 
     study = commands.add_parser("study", help="train the shipped 2-D models with several seeds: spreads and paired comparisons")
@@ -384,6 +414,7 @@ def run_app(streamlit_args: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from vae_core.data import DatasetError
+    from vae_core.executors import ExecutorUnavailable, WorkerLost
     from vae_core.store import CheckpointError
     from vae_core.train import TrainingDiverged
 
@@ -402,7 +433,8 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
-    except (CheckpointError, DatasetError, TrainingDiverged, ValueError, OSError) as error:
+    except (CheckpointError, DatasetError, TrainingDiverged, WorkerLost, ExecutorUnavailable, ValueError,
+            OSError) as error:  # fmt: skip
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -18,19 +18,19 @@ import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from vae_core.config import ModelConfig, TrainConfig, config_key
 from vae_core.data import load_dataset
+from vae_core.executors import SNAPSHOT_RECONSTRUCTIONS, SNAPSHOT_SUBSET, EpochSnapshot, Executor, LocalExecutor, WorkerLost
 from vae_core.pipeline import get_or_train
-from vae_core.replay import ReplayRecorder, read_replay
+from vae_core.replay import read_replay
 from vae_core.store import find_checkpoint, read_history, remove_partials, user_store_dir
 from vae_core.train import TrainingDiverged
 
 logger = logging.getLogger(__name__)
 
-LIVE_SUBSET = 2000  # fixed test images whose codes are recorded after every epoch
-RECON_COUNT = 8  # test images reconstructed after every epoch
+LIVE_SUBSET = SNAPSHOT_SUBSET  # fixed test images whose codes are recorded after every epoch
+RECON_COUNT = SNAPSHOT_RECONSTRUCTIONS  # test images reconstructed after every epoch
 QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped", "failed"
 FINISHED = (DONE, STOPPED, FAILED)
 
@@ -158,25 +158,15 @@ class TrainingJob:
 
     # --- run in the worker thread -------------------------------------------------
 
-    def _record_epoch(self, record, model) -> None:
-        """Record the fixed test subset's codes (the replay) and a few reconstructions."""
-        self._recorder(record, model)
-        test = load_dataset(self.train_config.dataset, "test")
-        with torch.no_grad():
-            was_training = model.training
-            model.eval()
-            device = next(model.parameters()).device
-            shown = test.images[:RECON_COUNT].to(device)
-            y = test.labels[:RECON_COUNT].to(device) if model.config.is_conditional else None
-            mu, _ = model.encode(shown, y)
-            recon = model.decode(mu, y)
-            model.train(was_training)
+    def _record_epoch(self, snapshot: EpochSnapshot) -> None:
+        """Keep an epoch's snapshot (computed where the model is) for the live view."""
         with self._lock:
-            self.epochs_done = record.epoch
-            self.history.append(record.to_dict())
-            self.live_codes.append(self._recorder.frames[-1])
-            self.live_labels = self._recorder.labels.numpy()
-            self.reconstructions = np.stack([shown.cpu().numpy()[:, 0], recon.float().cpu().numpy()[:, 0]])
+            self.epochs_done = snapshot.record.epoch
+            self.history.append(snapshot.record.to_dict())
+            self.live_codes.append(snapshot.codes)
+            if len(self.live_labels) != len(snapshot.codes):
+                self.live_labels = load_dataset(self.train_config.dataset, "test").labels[: len(snapshot.codes)].numpy()
+            self.reconstructions = np.stack([snapshot.originals, snapshot.reconstructions])
 
     def _progress(self, done: int, total: int) -> None:
         with self._lock:
@@ -185,18 +175,21 @@ class TrainingJob:
     def _run(self) -> None:
         with self._lock:
             self.status, self.started = RUNNING, time.time()
-        self._recorder = ReplayRecorder(self.train_config.dataset, LIVE_SUBSET)
+        executor = self.manager.executor if self.manager is not None else None
         try:
             stored = get_or_train(
                 self.model_config,
                 self.train_config,
-                replay=self._recorder,
-                on_epoch=self._record_epoch,
+                executor=executor,
+                on_snapshot=self._record_epoch,
                 on_batch=self._progress,
                 stop=self.stop_event,
             )
         except TrainingDiverged as error:
             self._finish(FAILED, f"Training diverged: {error}. Lower the learning rate and try again.")
+            return
+        except WorkerLost as error:
+            self._finish(FAILED, f"Worker lost: {error}. Start the training again.")
             return
         except (ValueError, OSError, RuntimeError) as error:
             logger.exception("training job %s failed", self.job_id)
@@ -233,10 +226,15 @@ class TrainingJob:
 
 
 class JobManager:
-    """Runs training jobs on background threads, at most ``max_running`` at once."""
+    """Runs training jobs on background threads, at most ``max_running`` at once, each on
+    ``executor`` (this machine by default; on a Ray cluster the threads only wait, and
+    ``max_running`` defaults to the cluster's capacity). ``notice``: why the manager runs
+    somewhere other than the user asked (an unreachable cluster), for the app to show."""
 
-    def __init__(self, max_running: int | None = None):
-        self.max_running = max_running or default_max_running()
+    def __init__(self, max_running: int | None = None, executor: Executor | None = None, notice: str | None = None):
+        self.executor = executor or LocalExecutor()
+        self.notice = notice
+        self.max_running = max_running or self.executor.capacity()
         remove_partials(user_store_dir())  # debris of a server that died mid-save
         self._lock = threading.Lock()
         self._jobs: dict[str, TrainingJob] = {}
@@ -290,7 +288,8 @@ class JobManager:
                 threading.Thread(target=self._work, args=(job,), daemon=True, name=f"train-{job.job_id}").start()
 
     def _work(self, job: TrainingJob) -> None:
-        lower_priority()
+        if isinstance(self.executor, LocalExecutor):
+            lower_priority()
         try:
             job._run()
         finally:

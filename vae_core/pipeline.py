@@ -3,7 +3,8 @@
 This is where training (:mod:`vae_core.train`) meets persistence (:mod:`vae_core.store`):
 :func:`get_or_train` looks the configuration up, trains it when it is missing, and stores
 the result with its history, training facts and latent replay. One configuration asked
-for twice at once, by two threads or two processes sharing a store, is trained once.
+for twice at once, by two threads or two processes sharing a store (several app servers,
+say), is trained once; the training itself runs on an executor (:mod:`vae_core.executors`).
 """
 
 from __future__ import annotations
@@ -13,14 +14,17 @@ import dataclasses
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from filelock import FileLock
 
 from vae_core.config import ModelConfig, TrainConfig, config_key
+from vae_core.executors import EpochSnapshot, Executor, LocalExecutor
 from vae_core.latent import encode_dataset
 from vae_core.models import LatentModel, count_parameters
 from vae_core.store import CheckpointWriteError, default_roots, find_checkpoint, load_model, save_model, user_store_dir
@@ -71,20 +75,24 @@ def get_or_train(
     train_config: TrainConfig,
     root: str | os.PathLike | None = None,
     roots: list[str | os.PathLike] | None = None,
-    replay=None,
-    **train_kwargs,
+    *,
+    executor: Executor | None = None,
+    on_snapshot: Callable[[EpochSnapshot], None] | None = None,
+    on_batch: Callable[[int, int], None] | None = None,
+    stop: threading.Event | None = None,
+    device: str | None = None,
 ) -> StoredModel:
     """Return the stored model for these configs, or train, store and return it.
 
-    Two callers asking for the same configs at once: one trains, the other waits
-    for it and loads the result. A run stopped early is stored under its config
-    with ``epochs`` set to the epochs it completed. Its metrics are the test terms
-    of its best epoch and the training facts. ``replay``: a :class:`vae_core.replay.ReplayRecorder`
-    that the caller's ``on_epoch`` feeds; its codes are stored with the checkpoint.
-    ``train_kwargs`` go to :func:`vae_core.train.train` (on_epoch, on_batch, stop, device).
+    Two callers asking for the same configs at once (threads, or processes sharing the
+    store): one trains, the other waits for it and loads the result. The training runs on
+    ``executor`` (this process by default; a Ray cluster hands the weights back) and
+    reports an :class:`EpochSnapshot` per epoch to ``on_snapshot``; the snapshots' codes are
+    stored as the checkpoint's latent replay. A run stopped early is stored under its
+    config with ``epochs`` set to the epochs it completed; its metrics are the test terms
+    of its best epoch and the training facts. Raises TrainingDiverged, ValueError and
+    :class:`vae_core.executors.WorkerLost` from the executor.
     """
-    from vae_core.train import train
-
     write_root = Path(root) if root is not None else user_store_dir()
     search = [Path(r) for r in (roots if roots is not None else default_roots())]
     if write_root not in search:
@@ -93,11 +101,19 @@ def get_or_train(
         found = find_checkpoint(model_config, train_config, search)
         if found is not None:
             return StoredModel(model=load_model(found), path=found, trained=False)
-        result = train(model_config, train_config, **train_kwargs)
-        return _store(result, write_root, replay)
+        frames: list[np.ndarray] = []
+
+        def collect(snapshot: EpochSnapshot) -> None:
+            frames.append(snapshot.codes)
+            if on_snapshot is not None:
+                on_snapshot(snapshot)
+
+        result = (executor or LocalExecutor()).run(model_config, train_config, on_snapshot=collect, on_batch=on_batch,
+                                                   stop=stop, device=device)  # fmt: skip
+        return _store(result, write_root, np.stack(frames) if frames else None)
 
 
-def _store(result, write_root: Path, replay) -> StoredModel:
+def _store(result, write_root: Path, replay_codes: np.ndarray | None) -> StoredModel:
     """Save a finished (or stopped) run; a failed save keeps the model in memory."""
     model = result.model
     if result.epochs_completed == 0:
@@ -105,7 +121,8 @@ def _store(result, write_root: Path, replay) -> StoredModel:
     saved_config = result.train_config
     if result.stop_reason == "stopped":
         saved_config = dataclasses.replace(saved_config, epochs=result.epochs_completed)
-    replay_codes = None if replay is None else replay.codes[: result.epochs_completed]
+    if replay_codes is not None:
+        replay_codes = replay_codes[: result.epochs_completed]
     test_codes = encode_dataset(model, saved_config.dataset, "test")
     try:
         path = save_model(

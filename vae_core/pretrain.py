@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from vae_core.config import ModelConfig, TrainConfig
 from vae_core.families import FAMILIES
 from vae_core.kinds import kind_of
@@ -102,41 +104,54 @@ def pretrain(
     root: Path | None = None,
     on_message: Callable[[str], None] = print,
     iwae_k: int = 64,
-    on_epoch=None,
+    on_record=None,
+    executor=None,
 ) -> list[Path]:
-    """Train, evaluate and store the selected catalogue entries (all by default)."""
-    from vae_core.latent import encode_dataset
-    from vae_core.metrics import evaluate
-    from vae_core.pipeline import training_facts
-    from vae_core.replay import ReplayRecorder
-    from vae_core.train import train
+    """Train, evaluate and store the selected catalogue entries (all by default). On a
+    cluster executor the trainings run side by side (up to its capacity); each result is
+    evaluated and stored here. ``on_record(entry, record)`` sees every finished epoch."""
+    from vae_core.executors import LocalExecutor, run_all
 
+    executor = executor or LocalExecutor(parallel=1)
     root = shipped_checkpoints_dir() if root is None else Path(root)
     selected = [e for e in CATALOG if (not datasets or e.dataset in datasets) and (not roles or e.role in roles)]
-    written = []
-    for index, entry in enumerate(selected, 1):
-        on_message(f"[{index}/{len(selected)}] {entry.dataset} {entry.title}: training {entry.train_config.epochs} epochs")
-        recorder = ReplayRecorder(entry.dataset)
+    count = len(selected)
 
-        def record(epoch_record, model, recorder=recorder) -> None:
-            recorder(epoch_record, model)
-            if on_epoch is not None:
-                on_epoch(epoch_record, model)
+    def one(indexed) -> Path:
+        index, entry = indexed
+        on_message(f"[{index}/{count}] {entry.dataset} {entry.title}: training {entry.train_config.epochs} epochs")
+        path = _train_and_store(entry, root, executor, iwae_k, on_record)
+        on_message(f"    [{index}/{count}] -> {path}")
+        return path
 
-        result = train(entry.model_config, entry.train_config, on_epoch=record)
-        start = time.perf_counter()
-        metrics = training_facts(result)
-        metrics.update(evaluate(result.model, entry.dataset, iwae_k=iwae_k))
-        metrics["evaluation_seconds"] = round(time.perf_counter() - start, 1)
-        metrics["role"] = entry.role
-        history = [record.to_dict() for record in result.history]
-        codes = encode_dataset(result.model, entry.dataset, "test")
-        path = save_model(result.model, entry.train_config, root, metrics, history, half=True, replay=recorder.codes, codes=codes)
-        written.append(path)
-        on_message(f"    -> {path} ({result.wall_time:.0f} s)")
+    written = run_all(executor, enumerate(selected, 1), one)
     if not datasets and not roles:
         prune(root)
     return written
+
+
+def _train_and_store(entry: ShippedModel, root: Path, executor, iwae_k: int, on_record) -> Path:
+    from vae_core.latent import encode_dataset
+    from vae_core.metrics import evaluate
+    from vae_core.pipeline import training_facts
+
+    frames = []
+
+    def collect(snapshot) -> None:
+        frames.append(snapshot.codes)
+        if on_record is not None:
+            on_record(entry, snapshot.record)
+
+    result = executor.run(entry.model_config, entry.train_config, on_snapshot=collect)
+    start = time.perf_counter()
+    metrics = training_facts(result)
+    metrics.update(evaluate(result.model, entry.dataset, iwae_k=iwae_k))
+    metrics["evaluation_seconds"] = round(time.perf_counter() - start, 1)
+    metrics["role"] = entry.role
+    history = [record.to_dict() for record in result.history]
+    codes = encode_dataset(result.model, entry.dataset, "test")
+    replay = np.stack(frames[: result.epochs_completed]) if frames else None
+    return save_model(result.model, entry.train_config, root, metrics, history, half=True, replay=replay, codes=codes)
 
 
 def prune(root: Path) -> list[Path]:
@@ -167,39 +182,48 @@ SWEEP_GRID: tuple[dict, ...] = (
 )
 
 
-def sweep(dataset: str, epochs: int = 20, grid=SWEEP_GRID, on_message: Callable[[str], None] = print) -> list[dict]:
+def sweep(dataset: str, epochs: int = 20, grid=SWEEP_GRID, on_message: Callable[[str], None] = print,
+          executor=None, train_subset: int = 0) -> list[dict]:  # fmt: skip
     """Train one MMD-VAE per grid point (same network and schedule as the shipped one,
-    fewer epochs) and measure how well its codes match the prior and keep classes apart."""
-    from vae_core.latent import encode_dataset
-    from vae_core.metrics import latent_metrics
-    from vae_core.train import train
+    fewer epochs) and measure how well its codes match the prior and keep classes apart.
+    On a cluster executor the grid points train side by side; rows keep the grid's order."""
+    from vae_core.executors import LocalExecutor, run_all
 
+    executor = executor or LocalExecutor(parallel=1)
     base = next(e for e in CATALOG if e.dataset == dataset and e.role == "mmd_vae")
-    rows = []
-    for point in grid:
+
+    def one(point: dict) -> dict:
         model_config = ModelConfig(**{**_config_dict(base.model_config), **point})
-        train_config = TrainConfig(dataset=dataset, epochs=epochs, lr_schedule="cosine", seed=0)
-        result = train(model_config, train_config)
-        latent = latent_metrics(encode_dataset(result.model, dataset, "train"), encode_dataset(result.model, dataset, "test"))
-        row = {
-            "kernel": model_config.mmd_kernel,
-            "lambda": model_config.mmd_weight,
-            "scales": ",".join(f"{s:g}" for s in model_config.kernel_scales),
-            "epochs": epochs,
-            "recon": result.history[-1].test["recon"],
-            "knn5_accuracy": latent["knn5_accuracy"],
-            "mmd_to_prior": latent["mmd_to_prior"],
-            "max_abs_mean": max(abs(v) for v in latent["aggregate_mean"]),
-            "std": latent["aggregate_std"],
-            "seconds": round(result.wall_time, 1),
-        }
-        rows.append(row)
+        train_config = TrainConfig(dataset=dataset, epochs=epochs, lr_schedule="cosine", seed=0, train_subset=train_subset)
+        row = _sweep_row(executor.run(model_config, train_config), dataset)
         on_message(
             f"{row['kernel']} lambda={row['lambda']:g} scales={row['scales']}: recon {row['recon']:.1f}, "
             f"5-NN {row['knn5_accuracy']:.3f}, MMD {row['mmd_to_prior']:.4f}, |mean| {row['max_abs_mean']:.3f}, "
             f"std {row['std'][0]:.2f}/{row['std'][1]:.2f}"
         )
-    return rows
+        return row
+
+    return run_all(executor, grid, one)
+
+
+def _sweep_row(result, dataset: str) -> dict:
+    from vae_core.latent import encode_dataset
+    from vae_core.metrics import latent_metrics
+
+    model_config = result.model_config
+    latent = latent_metrics(encode_dataset(result.model, dataset, "train"), encode_dataset(result.model, dataset, "test"))
+    return {
+        "kernel": model_config.mmd_kernel,
+        "lambda": model_config.mmd_weight,
+        "scales": ",".join(f"{s:g}" for s in model_config.kernel_scales),
+        "epochs": result.train_config.epochs,
+        "recon": result.history[-1].test["recon"],
+        "knn5_accuracy": latent["knn5_accuracy"],
+        "mmd_to_prior": latent["mmd_to_prior"],
+        "max_abs_mean": max(abs(v) for v in latent["aggregate_mean"]),
+        "std": latent["aggregate_std"],
+        "seconds": round(result.wall_time, 1),
+    }
 
 
 def _config_dict(config: ModelConfig) -> dict:

@@ -1,0 +1,94 @@
+"""The executor interface with its local default; the Ray backend is in test_ray.py."""
+
+import dataclasses
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from vae_core.cli import main
+from vae_core.executors import ExecutorUnavailable, LocalExecutor, app_executor, make_executor, run_all
+from vae_core.pipeline import get_or_train
+from vae_core.replay import read_replay
+
+
+def test_the_local_executor_reports_a_snapshot_per_epoch(tiny_model_config, tiny_train_config):
+    config = dataclasses.replace(tiny_train_config, epochs=2)
+    snapshots, batches = [], []
+    result = LocalExecutor().run(tiny_model_config, config, on_snapshot=snapshots.append,
+                                 on_batch=lambda done, total: batches.append((done, total)))  # fmt: skip
+    assert [s.record.epoch for s in snapshots] == [1, 2] and result.epochs_completed == 2
+    assert snapshots[0].codes.shape == (2000, 2) and snapshots[0].reconstructions.shape == (8, 28, 28)
+    assert batches[-1][0] == batches[-1][1] == 2 * (512 // 64)
+    assert not np.allclose(snapshots[0].codes, snapshots[1].codes)  # the codes move between epochs
+
+
+def test_stored_runs_keep_the_snapshots_as_their_replay(tiny_model_config, tiny_train_config):
+    config = dataclasses.replace(tiny_train_config, epochs=3)
+    stored = get_or_train(tiny_model_config, config)
+    replay = read_replay(stored.path)
+    assert replay.shape == (3, 2000, 2)
+
+
+def test_run_all_keeps_the_order_and_runs_side_by_side():
+    active, most = [0], [0]
+    lock = threading.Lock()
+
+    def one(item: int) -> int:
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        time.sleep(0.05 * (4 - item))
+        with lock:
+            active[0] -= 1
+        return item * 10
+
+    assert run_all(LocalExecutor(parallel=3), range(4), one) == [0, 10, 20, 30]
+    assert most[0] == 3
+    assert run_all(LocalExecutor(parallel=1), range(3), one) == [0, 10, 20]
+
+
+def test_run_all_raises_the_first_error_after_the_others_finish():
+    finished = []
+
+    def one(item: int) -> int:
+        if item == 0:
+            raise ValueError("bad grid point")
+        time.sleep(0.1)
+        finished.append(item)
+        return item
+
+    with pytest.raises(ValueError, match="bad grid point"):
+        run_all(LocalExecutor(parallel=3), range(3), one)
+    assert sorted(finished) == [1, 2]
+
+
+def test_an_unknown_executor_is_refused():
+    with pytest.raises(ValueError, match="unknown executor 'slurm'"):
+        make_executor("slurm")
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:9", "ray://127.0.0.1:9", "not an address"])
+def test_an_unreachable_cluster_is_a_clear_message(address):
+    started = time.perf_counter()
+    with pytest.raises(ExecutorUnavailable, match="cannot reach the Ray cluster|is not a Ray address"):
+        make_executor("ray", address, connect_timeout=2.0)
+    assert time.perf_counter() - started < 30
+
+
+def test_the_app_falls_back_to_the_local_pool_with_a_warning(monkeypatch):
+    monkeypatch.delenv("VAE_EXPLORER_RAY_ADDRESS", raising=False)
+    executor, notice = app_executor()
+    assert isinstance(executor, LocalExecutor) and notice is None
+    monkeypatch.setenv("VAE_EXPLORER_RAY_ADDRESS", "127.0.0.1:9")
+    executor, notice = app_executor()
+    assert isinstance(executor, LocalExecutor)
+    assert notice.startswith("Trainings run on this server: cannot reach the Ray cluster at 127.0.0.1:9")
+
+
+def test_the_command_line_says_when_the_cluster_is_unreachable(capsys, tiny_model_config):
+    code = main(["train", "--epochs", "1", "--train-subset", "256", "--executor", "ray", "--ray-address", "127.0.0.1:9"])
+    error = capsys.readouterr().err
+    assert code == 1
+    assert "cannot reach the Ray cluster at 127.0.0.1:9" in error and "leave out --executor ray" in error

@@ -1,0 +1,170 @@
+"""Where trainings run: this process (the default) or a Ray cluster (``.[cluster]`` extra).
+
+An :class:`Executor` runs one training and hands back a :class:`vae_core.train.TrainResult`
+whose model lives in the calling process, whatever machine did the work. While it runs it
+reports an :class:`EpochSnapshot` after every epoch (the loss terms, the codes of a fixed
+test subset and a few reconstructions: what the live view draws, computed where the model
+is) and the batches done; setting ``stop`` ends it after the current batch with the last
+completed epoch's weights. Storing the result is the caller's job (:mod:`vae_core.pipeline`),
+so workers never need the store's disk.
+
+``make_executor("local")`` needs nothing beyond the library; ``make_executor("ray", address)``
+imports :mod:`vae_core.ray_executor`, the only module that imports Ray.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from vae_core.config import ModelConfig, TrainConfig
+from vae_core.replay import REPLAY_SIZE
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOT_SUBSET = REPLAY_SIZE  # fixed test images whose codes are recorded after every epoch (the replay)
+SNAPSHOT_RECONSTRUCTIONS = 8  # test images reconstructed after every epoch
+EXECUTORS = ("local", "ray")
+RAY_ADDRESS_VARIABLE = "VAE_EXPLORER_RAY_ADDRESS"
+
+
+class ExecutorUnavailable(RuntimeError):
+    """The executor cannot start: Ray is not installed, or its cluster cannot be reached."""
+
+
+class WorkerLost(RuntimeError):
+    """The machine or process running a training went away before it finished."""
+
+
+@dataclass
+class EpochSnapshot:
+    """What one finished epoch looks like, small enough to cross the network."""
+
+    record: object  # vae_core.train.EpochRecord
+    codes: np.ndarray  # float32 [SNAPSHOT_SUBSET, latent_dim]: encoder means of the fixed test subset
+    originals: np.ndarray  # float32 [SNAPSHOT_RECONSTRUCTIONS, 28, 28]
+    reconstructions: np.ndarray  # float32 [SNAPSHOT_RECONSTRUCTIONS, 28, 28]: decoded encoder means
+
+
+class EpochProbe:
+    """Turns (record, model) into an :class:`EpochSnapshot`; runs where the model is."""
+
+    def __init__(self, dataset: str, size: int = SNAPSHOT_SUBSET, shown: int = SNAPSHOT_RECONSTRUCTIONS):
+        from vae_core.data import load_dataset
+
+        test = load_dataset(dataset, "test")
+        self.images, self.labels = test.images[:size], test.labels[:size]
+        self.shown = shown
+
+    def __call__(self, record, model) -> EpochSnapshot:
+        import torch
+
+        was_training = model.training
+        model.eval()
+        device = next(model.parameters()).device
+        y = self.labels.to(device) if model.config.is_conditional else None
+        with torch.no_grad():
+            mu, _ = model.encode(self.images.to(device), y)  # [size, latent_dim]
+            recon = model.decode(mu[: self.shown], None if y is None else y[: self.shown])  # [shown, 1, 28, 28]
+        model.train(was_training)
+        return EpochSnapshot(
+            record=record,
+            codes=mu.float().cpu().numpy(),
+            originals=self.images[: self.shown, 0].numpy().astype(np.float32),
+            reconstructions=recon.float().cpu().numpy()[:, 0],
+        )
+
+
+class Executor:
+    """Runs trainings; see the module docstring for the contract."""
+
+    name = "local"
+
+    def capacity(self) -> int:
+        """How many trainings it runs well at once."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def run(self, model_config: ModelConfig, train_config: TrainConfig, *,
+            on_snapshot: Callable[[EpochSnapshot], None] | None = None,
+            on_batch: Callable[[int, int], None] | None = None,
+            stop: threading.Event | None = None, device: str | None = None):  # fmt: skip
+        """Train and return the TrainResult (model in this process). Raises
+        :class:`vae_core.train.TrainingDiverged`, ``ValueError`` for impossible settings,
+        and :class:`WorkerLost` when a remote worker dies."""
+        raise NotImplementedError
+
+    def shutdown(self) -> None:
+        """Release what it holds (a Ray connection); the local executor holds nothing."""
+
+
+class LocalExecutor(Executor):
+    """Trains in the calling thread, on this machine's CPU or GPU."""
+
+    def __init__(self, parallel: int | None = None):
+        self.parallel = parallel
+
+    def capacity(self) -> int:
+        from vae_core.jobs import default_max_running
+
+        return self.parallel or default_max_running()
+
+    def describe(self) -> str:
+        return f"this machine ({os.cpu_count() or 1} cores)"
+
+    def run(self, model_config, train_config, *, on_snapshot=None, on_batch=None, stop=None, device=None):
+        from vae_core.train import train
+
+        probe = EpochProbe(train_config.dataset) if on_snapshot is not None else None
+        on_epoch = None if probe is None else (lambda record, model: on_snapshot(probe(record, model)))
+        return train(model_config, train_config, on_epoch=on_epoch, stop=stop, on_batch=on_batch, device=device)
+
+
+def make_executor(kind: str = "local", address: str | None = None, **options) -> Executor:
+    """The executor named ``kind`` ("local" or "ray"). For Ray, ``address`` is "local" (start a
+    cluster on this machine), "auto" (the cluster this machine belongs to), "host:port" or
+    "ray://host:port"; None reads $VAE_EXPLORER_RAY_ADDRESS, else "local".
+    Raises :class:`ExecutorUnavailable` with a reason a user can act on."""
+    if kind == "local":
+        return LocalExecutor(**options)
+    if kind != "ray":
+        raise ValueError(f"unknown executor {kind!r}; choose one of {', '.join(EXECUTORS)}")
+    try:
+        from vae_core.ray_executor import RayExecutor
+    except ImportError as error:
+        raise ExecutorUnavailable(f"Ray is not installed ({error}); install it with pip install -e \".[cluster]\"") from None
+    return RayExecutor(address or os.environ.get(RAY_ADDRESS_VARIABLE) or "local", **options)
+
+
+def app_executor() -> tuple[Executor, str | None]:
+    """The app's executor: Ray when $VAE_EXPLORER_RAY_ADDRESS is set and reachable, else the
+    local pool, with a warning (second item) saying why it fell back."""
+    address = os.environ.get(RAY_ADDRESS_VARIABLE, "").strip()
+    if not address:
+        return LocalExecutor(), None
+    try:
+        return make_executor("ray", address), None
+    except ExecutorUnavailable as error:
+        logger.warning("training on this machine instead: %s", error)
+        return LocalExecutor(), f"Trainings run on this server: {error}."
+
+
+def run_all(executor: Executor, work: Iterable, run_one: Callable, parallel: int | None = None) -> list:
+    """``run_one(item)`` for every item, up to the executor's capacity at once (each call
+    usually trains through ``executor.run``); results in the items' order. The first
+    error is raised after the others finish."""
+    items = list(work)
+    workers = max(1, min(len(items) or 1, parallel or executor.capacity()))
+    if workers == 1:
+        return [run_one(item) for item in items]
+    with ThreadPoolExecutor(workers, thread_name_prefix="fan-out") as pool:
+        futures = [pool.submit(run_one, item) for item in items]
+        return [future.result() for future in futures]
