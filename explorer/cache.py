@@ -170,6 +170,40 @@ def map_figure_url(name: str, n_points: int, **options) -> str:
     return publish_figure(map_figure(name, n_points, **options))
 
 
+@st.cache_resource(show_spinner=False)
+def classifier(dataset: str):
+    """(the shipped classifier of a dataset, None) or (None, why it is missing)."""
+    from vae_core.classifier import ClassifierError, load_classifier
+
+    try:
+        return load_classifier(dataset), None
+    except ClassifierError as error:
+        return None, str(error)
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def class_means(name: str) -> np.ndarray:
+    """Mean test code of every class under a model: [10, d]."""
+    from vae_core.arithmetic import class_means as means
+
+    codes = encoded(name)
+    return means(codes.mu, codes.labels)
+
+
+@st.cache_data(max_entries=12, show_spinner="Checking every class-to-class shift with the classifier…")
+def arithmetic_check(name: str, strength: float = 1.0):
+    """How often each class-mean shift decodes to the class it aims at (None without a classifier)."""
+    from vae_core.arithmetic import check_attributes
+    from vae_core.latent import decode
+
+    model = get_model(name)
+    judge, _ = classifier(model.train_config.dataset)
+    if judge is None:
+        return None
+    codes = encoded(name)
+    return check_attributes(lambda z: decode(model, z), judge, codes.mu, codes.labels, strength=strength)
+
+
 @st.cache_data(ttl=60, show_spinner=False)
 def study_results() -> dict | None:
     """The seed study's raw results (docs/study.json), or None where it is missing or unreadable."""

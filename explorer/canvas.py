@@ -159,6 +159,7 @@ class Overlay:
     ends: tuple[tuple[float, float], tuple[float, float]] | None = None
     method: str = "linear"
     steps: int = 12
+    arrows: list[tuple[float, float, float, float, str]] = field(default_factory=list)  # (x0, y0, x1, y1, label)
 
 
 def take_event(key: str) -> CanvasEvent | None:
@@ -183,6 +184,7 @@ def latent_canvas(maps: list[MapView], *, key: str, mode: str = "explore", overl
         mode=mode, maps=[m.args() for m in maps], label=label, draw=draw, height=height,
         overlay={"pinned": overlay.pinned, "pinned_by": overlay.pinned_by, "pinned_images": overlay.pinned_images,
                  "ellipses": overlay.ellipses, "samples": overlay.samples, "samples_title": overlay.samples_title,
-                 "ends": overlay.ends, "method": overlay.method, "steps": overlay.steps},
+                 "ends": overlay.ends, "method": overlay.method, "steps": overlay.steps,
+                 "arrows": [[float(v) for v in arrow[:4]] + [str(arrow[4])] for arrow in overlay.arrows]},
         key=key, default=None,
     )  # fmt: skip

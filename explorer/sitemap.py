@@ -7,4 +7,5 @@ PAGES = (  # script, title, icon, what the tour says of it
     ("pages/4_ELBO_vs_MMD.py", "ELBO vs MMD", ":material/compare:", "Compare how the two objectives lay out the same data"),
     ("pages/5_Projections.py", "Projections", ":material/scatter_plot:", "t-SNE / UMAP / PCA views of wider latent spaces and pixels"),
     ("pages/6_Beta_lambda.py", "β / λ sweep", ":material/tune:", "Slide β or λ and watch the trade-off between reconstruction and prior"),
+    ("pages/7_Latent_arithmetic.py", "Latent arithmetic", ":material/calculate:", "Add class-mean arrows to codes, solve analogies, see where 2-D fails"),
 )  # fmt: skip

@@ -12,6 +12,7 @@ entry = frame.require_model(frame.current_entry(), min_dim=1)
 names = cache.class_names(entry.dataset)
 state = st.session_state
 CLICKS = "Two clicks on the latent map"
+MEANS = "Two class means"
 
 st.caption(
     "Choose two endpoints, A and B. The path between their codes is decoded frame by frame: a smooth, "
@@ -34,7 +35,8 @@ if entry.conditional:
     )
 
 source = st.radio(
-    "Endpoints", ["Two test images", CLICKS], horizontal=True, key="interp_source", disabled=entry.latent_dim < 2, index=0
+    "Endpoints", ["Two test images", MEANS, CLICKS], horizontal=True, key="interp_source", disabled=entry.latent_dim < 2,
+    index=0, help="Two class means: the walk from the average code of one class to another's.",
 )
 
 
@@ -64,6 +66,11 @@ if source == "Two test images":
     index_a = pick_image(col_a, "A", 0)
     index_b = pick_image(col_b, "B", 1 if entry.dataset == "mnist" else 7)
     endpoints = services.test_codes(entry.name, [index_a, index_b])
+elif source == MEANS:
+    col_a, col_b = st.columns(2)
+    first = col_a.selectbox("A: mean of class", range(10), index=1, format_func=lambda i: names[i], key="interp_mean_A")
+    second = col_b.selectbox("B: mean of class", range(10), index=7, format_func=lambda i: names[i], key="interp_mean_B")
+    endpoints = services.class_mean_ends(entry.name, first, second)
 else:
     endpoints = clicked_endpoints()
 

@@ -17,6 +17,7 @@ PAGES = [
     "pages/4_ELBO_vs_MMD.py",
     "pages/5_Projections.py",
     "pages/6_Beta_lambda.py",
+    "pages/7_Latent_arithmetic.py",
 ]
 
 
@@ -154,6 +155,26 @@ def test_train_live_says_where_trainings_run_and_warns_when_the_cluster_is_away(
         assert any("cannot reach the Ray cluster" in w.value for w in at.warning)
     finally:
         cache.job_manager.clear()
+
+
+def test_latent_arithmetic_judges_shifts_analogies_and_the_whole_grid():
+    at = open_page("pages/7_Latent_arithmetic.py")
+    assert sum("looks like" in m.value for m in at.markdown) == 2  # the start and where it went
+    at.selectbox(key="arith_to").set_value(1).run()
+    at.slider(key="arith_strength").set_value(0.0).run()
+    assert not at.exception
+    at.radio(key="arith_mode").set_value("Analogies a : b :: c : ?").run()
+    assert sum("looks like" in m.value for m in at.markdown) == 4
+    assert "the class of b" in texts(at)
+    at.radio(key="arith_mode").set_value("Where it fails").run()
+    assert "of cases over the 90 pairs" in texts(at) and len(at.get("plotly_chart")) == 1
+
+
+def test_latent_arithmetic_asks_for_an_unconditional_model():
+    at = open_page("pages/7_Latent_arithmetic.py")
+    cvae = next(o for o in at.sidebar.selectbox(key="sidebar_model_name").options if o.startswith("Conditional VAE"))
+    at.sidebar.selectbox(key="sidebar_model_name").select(cvae).run()
+    assert "conditional VAE takes the class as an input" in texts(at)
 
 
 def test_projections_pca_of_pixels():

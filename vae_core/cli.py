@@ -297,6 +297,16 @@ def cmd_study(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_classifier(args: argparse.Namespace) -> int:
+    from vae_core.classifier import save_classifier, train_classifier
+
+    for dataset in args.dataset or ["mnist", "fashion-mnist"]:
+        classifier = train_classifier(dataset, epochs=args.epochs)
+        path = save_classifier(classifier, args.out)
+        print(f"{dataset}: test accuracy {classifier.test_accuracy:.4f} -> {path}", flush=True)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from vae_core.report import DOCS, generate
 
@@ -324,6 +334,44 @@ def executor_from_args(args: argparse.Namespace, parallel: int | None = None):
         raise ExecutorUnavailable(f"{error}; leave out --executor ray to train on this machine") from None
     print(f"training on the {executor.describe()}", file=sys.stderr, flush=True)
     return executor
+
+
+def _add_project_commands(commands) -> None:
+    """The commands that rebuild what the project ships: models, sweep, study, classifiers, report."""
+    from vae_core.pretrain import ROLES
+
+    pretrain = commands.add_parser("pretrain", help="rebuild the shipped checkpoints from scratch (seeded) and their metrics")
+    pretrain.add_argument("--dataset", type=_dataset_name, action="append", help="only this dataset (repeatable)")
+    pretrain.add_argument("--role", choices=list(ROLES), action="append", help="only this model role (repeatable)")
+    pretrain.add_argument("--out", type=Path, default=None, help="store root (default: the repository's checkpoints/)")
+    pretrain.add_argument("--iwae-k", type=int, default=64, help="importance samples for the IWAE estimate (0 skips it)")
+    add_executor_arguments(pretrain)
+    pretrain.set_defaults(run=cmd_pretrain)
+
+    sweep = commands.add_parser("sweep", help="the MMD-VAE lambda / kernel / bandwidth sweep behind the shipped MMD-VAEs")
+    sweep.add_argument("--dataset", type=_dataset_name, default="mnist")
+    sweep.add_argument("--epochs", type=int, default=20)
+    sweep.add_argument("--json", action="store_true")
+    sweep.add_argument("--save", action="store_true", help="write docs/sweep-<dataset>.json for the report")
+    add_executor_arguments(sweep)
+    sweep.set_defaults(run=cmd_sweep)
+
+    study = commands.add_parser("study", help="train the shipped 2-D models with several seeds: spreads and paired comparisons")
+    study.add_argument("--dataset", type=_dataset_name, action="append", help="only this dataset (repeatable)")
+    study.add_argument("--seed", type=int, action="append", help="seeds (repeatable; default 0 1 2)")
+    study.add_argument("--quick", action="store_true", help="a few epochs on 2,000 images (a first look, and the tests)")
+    study.add_argument("--out", type=Path, default=None, help="results JSON (default: docs/study.json); an existing one is resumed")
+    study.set_defaults(run=cmd_study)
+
+    classifier = commands.add_parser("classifier", help="rebuild the shipped classifiers that judge latent arithmetic")
+    classifier.add_argument("--dataset", type=_dataset_name, action="append", help="only this dataset (repeatable)")
+    classifier.add_argument("--epochs", type=int, default=6)
+    classifier.add_argument("--out", type=Path, default=None, help="checkpoints root (default: the repository's checkpoints/)")
+    classifier.set_defaults(run=cmd_classifier)
+
+    report = commands.add_parser("report", help="regenerate docs/RESULTS.md and its figures from the shipped checkpoints")
+    report.add_argument("--out", type=Path, default=None, help="folder for RESULTS.md and figures/ (default: docs/)")
+    report.set_defaults(run=cmd_report)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -355,34 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(run=cmd_list)
 
-    from vae_core.pretrain import ROLES
-
-    pretrain = commands.add_parser("pretrain", help="rebuild the shipped checkpoints from scratch (seeded) and their metrics")
-    pretrain.add_argument("--dataset", type=_dataset_name, action="append", help="only this dataset (repeatable)")
-    pretrain.add_argument("--role", choices=list(ROLES), action="append", help="only this model role (repeatable)")
-    pretrain.add_argument("--out", type=Path, default=None, help="store root (default: the repository's checkpoints/)")
-    pretrain.add_argument("--iwae-k", type=int, default=64, help="importance samples for the IWAE estimate (0 skips it)")
-    add_executor_arguments(pretrain)
-    pretrain.set_defaults(run=cmd_pretrain)
-
-    sweep = commands.add_parser("sweep", help="the MMD-VAE lambda / kernel / bandwidth sweep behind the shipped MMD-VAEs")
-    sweep.add_argument("--dataset", type=_dataset_name, default="mnist")
-    sweep.add_argument("--epochs", type=int, default=20)
-    sweep.add_argument("--json", action="store_true")
-    sweep.add_argument("--save", action="store_true", help="write docs/sweep-<dataset>.json for the report")
-    add_executor_arguments(sweep)
-    sweep.set_defaults(run=cmd_sweep)
-
-    study = commands.add_parser("study", help="train the shipped 2-D models with several seeds: spreads and paired comparisons")
-    study.add_argument("--dataset", type=_dataset_name, action="append", help="only this dataset (repeatable)")
-    study.add_argument("--seed", type=int, action="append", help="seeds (repeatable; default 0 1 2)")
-    study.add_argument("--quick", action="store_true", help="a few epochs on 2,000 images (a first look, and the tests)")
-    study.add_argument("--out", type=Path, default=None, help="results JSON (default: docs/study.json); an existing one is resumed")
-    study.set_defaults(run=cmd_study)
-
-    report = commands.add_parser("report", help="regenerate docs/RESULTS.md and its figures from the shipped checkpoints")
-    report.add_argument("--out", type=Path, default=None, help="folder for RESULTS.md and figures/ (default: docs/)")
-    report.set_defaults(run=cmd_report)
+    _add_project_commands(commands)
     return parser
 
 

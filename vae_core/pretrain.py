@@ -156,7 +156,7 @@ def _train_and_store(entry: ShippedModel, root: Path, executor, iwae_k: int, on_
 
 def prune(root: Path) -> list[Path]:
     """Remove checkpoint folders under ``root`` that the catalogue no longer names."""
-    keep = {entry.name for entry in CATALOG}
+    keep = {entry.name for entry in CATALOG} | {"classifiers"}  # vae_core.classifier keeps its networks there
     removed = []
     for folder in sorted(Path(root).iterdir()) if Path(root).is_dir() else []:
         if folder.is_dir() and not folder.name.startswith(".") and folder.name not in keep:

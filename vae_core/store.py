@@ -336,8 +336,8 @@ def list_checkpoints(roots: list[str | os.PathLike] | None = None) -> list[Check
         if not root_path.is_dir():
             continue
         for folder in sorted(root_path.iterdir()):
-            if folder.name.startswith(".") or not folder.is_dir():
-                continue
+            if folder.name.startswith(".") or folder.name == "classifiers" or not folder.is_dir():
+                continue  # hidden work folders; the classifiers of vae_core.classifier
             try:
                 info = read_checkpoint_info(folder)
             except CheckpointError as error:

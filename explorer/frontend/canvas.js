@@ -356,6 +356,7 @@ class MapPanel {
       const [px, py] = this.toPixel(point);
       element("circle", { cx: px, cy: py, r: 4, fill: "#fff", stroke: "#111", "stroke-width": 1.5 }, this.shapes, SVG);
     }
+    for (const arrow of overlay.arrows || []) this.drawArrow(arrow);
     if (state.drawn) {
       ellipse(state.drawn.mu, state.drawn.sigma, "", "#6f2dbd");
       ellipse(state.drawn.mu, state.drawn.sigma.map((v) => 2 * v), "3 3", "#6f2dbd");
@@ -366,6 +367,24 @@ class MapPanel {
     if (state.mode === "interpolate") this.drawPath();
     if (state.pinned) this.drawPin(state.mode !== "interpolate");
     this.moveCursor();
+  }
+
+  /** An arrow from (x0, y0) to (x1, y1) in data units, its label beside the middle. */
+  drawArrow([x0, y0, x1, y1, label]) {
+    const [ax, ay] = this.toPixel([x0, y0]);
+    const [bx, by] = this.toPixel([x1, y1]);
+    const length = Math.hypot(bx - ax, by - ay);
+    const group = element("g", { "data-testid": "arrow", "data-label": label }, this.shapes, SVG);
+    element("line", { x1: ax, y1: ay, x2: bx, y2: by, stroke: "#111", "stroke-width": 2.5 }, group, SVG);
+    if (length > 1) {
+      const [ux, uy] = [(bx - ax) / length, (by - ay) / length];
+      const head = [[bx, by], [bx - 12 * ux + 6 * uy, by - 12 * uy - 6 * ux], [bx - 12 * ux - 6 * uy, by - 12 * uy + 6 * ux]];
+      element("polygon", { points: head.map((p) => p.join(",")).join(" "), fill: "#111" }, group, SVG);
+    }
+    if (label) {
+      element("text", { x: (ax + bx) / 2 + 8, y: (ay + by) / 2 - 8, "font-size": 13, "font-weight": 700, fill: "#111",
+        stroke: "#fff", "stroke-width": 3, "paint-order": "stroke", text: label }, group, SVG);
+    }
   }
 
   drawPin(draggable) {

@@ -5,6 +5,7 @@ readers of chart selections; :mod:`vae_core.viz.figures` every other figure.
 """
 
 from vae_core.viz.figures import (
+    arithmetic_heatmap,
     family_terms,
     latent_histogram,
     loss_curves,
@@ -50,6 +51,7 @@ __all__ = [
     "add_points",
     "add_prior_circles",
     "add_selected",
+    "arithmetic_heatmap",
     "base_map",
     "class_colour",
     "family_terms",

@@ -221,3 +221,20 @@ def vae_diagram(model: str = "vae") -> go.Figure:
         plot_bgcolor="#FFFFFF",
     )
     return figure
+
+
+def arithmetic_heatmap(success: np.ndarray, class_names, height: int = 460) -> go.Figure:
+    """How often moving a class-``row`` code by (mean of ``column`` - mean of ``row``) decodes
+    to the ``column`` class: a 10 x 10 grid of shares, the diagonal being plain reconstructions."""
+    names = [class_name(class_names, i) for i in range(len(success))]
+    text = [[f"{100 * v:.0f}" for v in row] for row in success]
+    figure = go.Figure(go.Heatmap(
+        z=success, x=names, y=names, zmin=0, zmax=1, colorscale="Viridis", text=text, texttemplate="%{text}",
+        hovertemplate="a %{y} moved towards %{x}: judged %{x} in %{z:.0%} of cases<extra></extra>",
+        colorbar={"title": "lands", "tickformat": ".0%"},
+    ))  # fmt: skip
+    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                         xaxis={"title": "aimed at (mean of this class − mean of the row's)", "side": "top", "type": "category"},
+                         yaxis={"title": "moved from", "autorange": "reversed", "type": "category"})  # fmt: skip
+    return figure
+

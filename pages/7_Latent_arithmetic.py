@@ -1,0 +1,110 @@
+"""Latent arithmetic: attribute vectors from class means, analogies, and where 2-D makes them fail."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer import cache, canvas, frame, services
+from vae_core.viz import arithmetic_heatmap
+
+frame.ensure_frame()
+st.title("Latent arithmetic")
+entry = frame.require_model(frame.current_entry(), min_dim=2)
+if entry.conditional:
+    st.info("A conditional VAE takes the class as an input, so its codes carry no class to add or subtract: "
+            "pick an unconditional model in the sidebar.")  # fmt: skip
+    st.stop()
+names = cache.class_names(entry.dataset)
+state = st.session_state
+judge, judge_problem = cache.classifier(entry.dataset)
+st.caption(
+    "Codes are points, so they can be added. The arrow from one class's mean code to another's is an *attribute "
+    "vector*: added to any code, it should carry that image towards the other class. A classifier trained on the "
+    "training images says what each decoded image looks like."
+)
+if judge_problem:
+    st.warning(f"Decoded images are shown without a verdict: {judge_problem}.")
+
+try:
+    event = canvas.take_event("arith_canvas")
+except canvas.CanvasInputError as error:
+    st.warning(f"Ignored a message from the map: {error}.")
+    event = None
+
+ATTRIBUTE, ANALOGY, FAILS = "Attribute vectors", "Analogies a : b :: c : ?", "Where it fails"
+mode = st.radio("What to try", [ATTRIBUTE, ANALOGY, FAILS], horizontal=True, key="arith_mode")
+
+
+def verdicts(judged, captions) -> None:
+    for column, item, caption in zip(st.columns(len(judged) + 1), judged, captions):
+        column.image(item.image, width=112, caption=caption)
+        if item.verdict:
+            column.markdown(item.verdict)
+
+
+def image_picker(column, tag: str, default_class: int, default_position: int = 0) -> int:
+    chosen = column.selectbox(f"{tag}: class", range(10), index=default_class, format_func=lambda i: names[i], key=f"arith_{tag}_class")
+    members = services.class_members(entry.dataset, chosen)
+    position = column.number_input(f"{tag}: which one", 0, len(members) - 1, default_position, key=f"arith_{tag}_index")
+    return members[position]
+
+
+def attribute_mode() -> None:
+    c1, c2, c3 = st.columns(3)
+    source = c1.selectbox("From class", range(10), index=3 if entry.dataset == "mnist" else 0, format_func=lambda i: names[i], key="arith_from")
+    target = c2.selectbox("To class", range(10), index=8 if entry.dataset == "mnist" else 9, format_func=lambda i: names[i], key="arith_to")
+    strength = c3.slider("Strength", 0.0, 2.0, 1.0, 0.1, key="arith_strength")
+    start_key = f"arith_start_{entry.name}"
+    if event is not None and event.kind == "pin":
+        state[start_key], state["arith_start_class"] = list(event.point), source
+    if state.get(start_key) is None or state.get("arith_start_class") != source:
+        state[start_key] = services.test_codes(entry.name, services.class_members(entry.dataset, source)[:1])[0][:2].tolist()
+        state["arith_start_class"] = source
+    step = services.attribute_shift(entry.name, state[start_key], source, target, strength)
+    overlay = canvas.Overlay(arrows=step.arrows, pinned=step.judged[1].map_point, pinned_by=f"shift-{step.judged[1].map_point}")
+    st.caption(f"Click the map to start somewhere else (now: the first test {names[source]}). The long arrow joins the class "
+               "means; the short one is the same arrow, scaled, from your starting point.")  # fmt: skip
+    canvas.latent_canvas([services.map_view(entry.name, entry.label, 3000)], key="arith_canvas", overlay=overlay, height=480)
+    verdicts(step.judged, ["start", f"start + {strength:g} × (mean {names[target]} − mean {names[source]})"])
+    walk = services.walk(entry.name, step.judged[0].point, step.judged[1].point, 9)
+    st.image(walk.strip(), caption="the way there, in nine steps", width="stretch")
+
+
+def analogy_mode() -> None:
+    columns = st.columns(3)
+    first, second = (3, 8) if entry.dataset == "mnist" else (7, 5)
+    a = image_picker(columns[0], "a", first)
+    b = image_picker(columns[1], "b", second)
+    c = image_picker(columns[2], "c", first, 1)
+    result = services.analogy(entry.name, a, b, c)
+    overlay = canvas.Overlay(arrows=result.arrows, pinned=result.judged[3].map_point, pinned_by=f"analogy-{a}-{b}-{c}")
+    canvas.latent_canvas([services.map_view(entry.name, entry.label, 3000)], key="arith_analogy_canvas", overlay=overlay, height=480)
+    verdicts(result.judged, ["a", "b", "c", "c + (b − a)"])
+    answer = result.judged[3]
+    meant = services.analogy_target(entry.dataset, a, b, c)
+    if answer.judged_class is not None and meant is not None:
+        landed = "lands on" if answer.judged_class == meant else "misses"
+        st.markdown(f"The answer **{landed}** {names[meant]}, the class of b (a and c share a class).")
+
+
+def fails_mode() -> None:
+    strength = st.select_slider("Strength", [0.5, 1.0, 1.5], value=1.0, key="arith_check_strength")
+    check = cache.arithmetic_check(entry.name, strength)
+    if check is None:
+        st.info("Without a classifier there is nothing to judge the decoded images by.")
+        return
+    st.plotly_chart(arithmetic_heatmap(check.success, names), key="arith_heatmap")
+    worst = ", ".join(f"{names[i]} → {names[j]} ({100 * v:.0f} %)" for i, j, v in check.worst(3))
+    st.markdown(
+        f"Moving {check.per_pair} test codes of each class by each class-mean difference (strength {strength:g}), the decoded "
+        f"image is the class aimed at in **{100 * check.overall:.0f} %** of cases over the 90 pairs (the judge recognises "
+        f"{100 * check.classifier_accuracy:.0f} % of real test images). Worst: {worst}."
+    )
+    st.caption(
+        "In two dimensions each class is a region, not a direction: the arrow between two class means crosses other "
+        "classes on the way, and a code near the edge of its own region overshoots or lands in a neighbour. In more "
+        "dimensions (train a 10-D model on Train live) there is room for the classes to sit side by side."
+    )
+
+
+{ATTRIBUTE: attribute_mode, ANALOGY: analogy_mode, FAILS: fails_mode}[mode]()
