@@ -110,6 +110,37 @@ def submit(model_config: ModelConfig, train_config: TrainConfig) -> str:
     return cache.job_manager().submit(model_config, train_config).job_id
 
 
+STEP_SIZES = {"1 batch": 1, "10 batches": 10, "100 batches": 100, "an epoch": 0}  # 0: one epoch's batches
+
+
+def new_stepper(model_config: ModelConfig, train_config: TrainConfig):
+    """An untrained model that learns only when stepped (ValueError for impossible settings)."""
+    from vae_core.stepper import StepTrainer
+
+    return StepTrainer(model_config, train_config)
+
+
+def take_step(stepper, size: str):
+    """Train one step of the named size; the Step, or a sentence when training diverged."""
+    from vae_core.train import TrainingDiverged
+
+    try:
+        return stepper.step(STEP_SIZES[size] or stepper.batches_per_epoch), None
+    except TrainingDiverged as error:
+        return None, f"Training diverged: {error}. Set up again with a lower learning rate."
+
+
+def step_extent(stepper, step) -> Extent:
+    """A square holding the codes before and after the step, never narrower than the prior's 2σ disc."""
+    both = np.concatenate([step.codes_before[:, :2], step.codes_after[:, :2]]) if step else stepper.codes[:, :2]
+    return square_extent(both, min_span=4.4)
+
+
+def step_terms(step) -> dict[str, float]:
+    """Mean loss terms over the step's batches."""
+    return {name: float(np.mean([b[name] for b in step.batches])) for name in step.batches[0]}
+
+
 def where_trainings_run() -> tuple[str, str | None]:
     """Where this server's trainings run, and a warning when it is not where it was asked to."""
     manager = cache.job_manager()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from explorer import cache, frame, services, training
 from explorer.catalog import DATASET_LABELS
-from vae_core.viz import latent_histogram, latent_map, loss_curves, replay_figure
+from vae_core.viz import batch_losses, latent_histogram, latent_map, loss_curves, replay_figure, step_map
 
 frame.ensure_frame()
 st.title("Train live")
@@ -21,6 +21,10 @@ if notice:
     st.warning(notice)
 state = st.session_state
 
+BACKGROUND, STEPS = "In the background", "Step by step"
+mode = st.radio("How to train", [BACKGROUND, STEPS], horizontal=True, key="train_mode",
+                help="Step by step: the model learns only when you press Step (1, 10, 100 batches or an epoch), "
+                "and the map shows every test code moving. Good for showing a class how training works.")  # fmt: skip
 kind = st.selectbox("Model", list(training.KIND_LABELS), format_func=training.KIND_LABELS.get, key="train_kind")
 settings = training.kind_settings(kind)
 st.caption(training.kind_summary(kind))
@@ -47,14 +51,69 @@ with st.form("train_form"):
         subset=c3.selectbox("Training images", list(training.SUBSETS), key="train_subset"),
         seed=c3.number_input("Seed", 0, 10_000, 0, key="train_seed"),
     )  # fmt: skip
-    submitted = st.form_submit_button("Train", type="primary")
+    submitted = st.form_submit_button("Train" if mode == BACKGROUND else "Set up", type="primary")
 
-if submitted:
+if submitted and mode == STEPS:
+    try:
+        state["train_stepper"], state["train_last_step"] = training.new_stepper(*training.configs(form)), None
+    except ValueError as error:
+        state.pop("train_stepper", None)
+        st.error(f"Cannot train this configuration: {error}")
+elif submitted:
     try:
         state["train_job"] = training.submit(*training.configs(form))
     except ValueError as error:
         state.pop("train_job", None)  # the error replaces the last job's result
         st.error(f"Cannot train this configuration: {error}")
+
+
+
+def step_by_step() -> None:
+    stepper = state.get("train_stepper")
+    if stepper is None:
+        st.info("Choose a configuration above and press **Set up**: the model starts untrained and learns only when you step.")
+        return
+    c1, c2, c3 = st.columns([2, 1, 2], vertical_alignment="bottom")
+    size = c1.segmented_control("Step size", list(training.STEP_SIZES), default="10 batches", key="train_step_size") or "1 batch"
+    slow = c3.toggle("Slow motion: one step a second", key="train_slow")
+    pressed = c2.button("Step", type="primary", key="train_step", icon=":material/skip_next:")
+
+    @st.fragment(run_every=1.0 if slow else None)
+    def stepping() -> None:
+        if pressed or slow:
+            step, problem = training.take_step(stepper, size)
+            if problem:
+                st.session_state["train_slow"] = False
+                st.error(problem)
+                return
+            state["train_last_step"] = step
+        show_step(stepper, state.get("train_last_step"))
+
+    stepping()
+
+
+def show_step(stepper, step) -> None:
+    names = cache.class_names(stepper.trainer.train_config.dataset)
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Batches trained", f"{stepper.batches_done:,}")
+    m2.metric("Epochs", f"{stepper.epochs_done:.2f}", help=f"{stepper.batches_per_epoch} batches make an epoch")
+    if step is not None:
+        terms = training.step_terms(step)
+        m3.metric("Loss in the last step", f"{terms['loss']:.1f}", help=", ".join(f"{k} {v:.2f}" for k, v in terms.items()))
+    before = stepper.codes if step is None else step.codes_before
+    if stepper.codes.shape[1] >= 2:
+        st.markdown(f"**Latent means of {len(stepper.labels):,} test images; grey lines join each to where it was before the step**")
+        st.plotly_chart(step_map(before, stepper.codes, stepper.labels, names, training.step_extent(stepper, step)),
+                        key="train_step_map")  # fmt: skip
+    else:
+        st.plotly_chart(latent_histogram(stepper.codes, stepper.labels, names), key="train_step_histogram")
+    if stepper.history:
+        st.plotly_chart(batch_losses(stepper.history, len(step.batches) if step else 0), key="train_step_losses")
+
+
+if mode == STEPS:
+    step_by_step()
+    st.stop()
 
 job = training.job(state.get("train_job"))
 if job is None:

@@ -157,6 +157,18 @@ def test_train_live_says_where_trainings_run_and_warns_when_the_cluster_is_away(
         cache.job_manager.clear()
 
 
+def test_train_live_steps_a_model_batch_by_batch():
+    at = open_page("pages/1_Train_live.py")
+    at.radio(key="train_mode").set_value("Step by step").run()
+    assert "press **Set up**" in texts(at)
+    next(b for b in at.get("form_submit_button") if b.label == "Set up").click().run()
+    assert [m.value for m in at.metric][:2] == ["0", "0.00"]
+    at.button(key="train_step").click().run()
+    assert at.metric[0].value == "10" and len(at.get("plotly_chart")) == 2  # the moving codes and every batch's loss
+    at.button(key="train_step").click().run()
+    assert at.metric[0].value == "20" and not at.exception
+
+
 def test_latent_arithmetic_judges_shifts_analogies_and_the_whole_grid():
     at = open_page("pages/7_Latent_arithmetic.py")
     assert sum("looks like" in m.value for m in at.markdown) == 2  # the start and where it went

@@ -87,3 +87,19 @@ def test_an_attribute_arrow_follows_a_click_and_an_analogy_draws_its_arrows(serv
         " === 'b − a|the same arrow from c'", timeout=60_000,
     )  # fmt: skip
     assert page.get_by_text("c + (b − a)").count() == 1
+
+
+def test_a_training_step_moves_the_codes(server, page):
+    page.goto(f"{server}/Train_live")
+    page.get_by_text("Step by step").click()
+    page.get_by_role("button", name="Set up").click()
+    page.get_by_text("Batches trained").wait_for(timeout=60_000)
+    chart = ".st-key-train_step_map .js-plotly-plot"
+    first_point = f"() => {{ const p = document.querySelector('{chart}'); const t = p && p._fullData && p._fullData.find(d => d.customdata && d.x && d.x.length);"
+    first_point += " return t ? [t.x[0], t.y[0]].join(',') : null; }"
+    page.wait_for_function(first_point, timeout=60_000)
+    before = page.evaluate(first_point)
+    page.get_by_role("button", name="Step").click()
+    page.locator('[data-testid="stMetricValue"]', has_text="10").first.wait_for(timeout=60_000)
+    page.wait_for_function(f"(b) => {{ const v = ({first_point})(); return v && v !== b; }}", arg=before, timeout=60_000)
+    page.locator(".st-key-train_step_losses .js-plotly-plot").wait_for(timeout=60_000)  # every batch's loss terms

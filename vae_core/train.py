@@ -259,35 +259,11 @@ class Trainer:
             if stop is not None and stop.is_set():
                 return None
             idx = order[start : start + config.batch_size]
-            x = self.train_images[idx]
-            if config.binarize:
-                x = torch.bernoulli(x, generator=self.binarizer)
-            y = self.train_labels[idx] if self.model_config.is_conditional else None
-            reg_scale = 1.0
-            if config.kl_warmup_epochs:
-                reg_scale = min(1.0, (epoch + batch_index / len(self.batch_starts)) / config.kl_warmup_epochs)
-            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bfloat16):
-                output = model(x, y)
-            if self.bfloat16:
-                output = ModelOutput(
-                    *(None if t is None else t.float() for t in (output.logits, output.z, output.mu, output.logvar))
-                )
-            terms = model_loss(self.model_config, output, x, model.log_std, reg_scale)
-            loss_value = terms["loss"].item()
-            if not math.isfinite(loss_value) or loss_value > LOSS_CEILING:
-                hint = ", or the MMD weight too large" if self.model_config.model == "mmd_vae" else ""
-                raise TrainingDiverged(
-                    f"the loss became {loss_value:.3g} in epoch {epoch + 1}, batch {batch_index + 1}: "
-                    f"the learning rate {config.learning_rate:g} is probably too high (try 1e-3 or lower){hint}",
-                    None,
-                )
-            self.optimizer.zero_grad(set_to_none=True)
-            terms["loss"].backward()
-            self.optimizer.step()
-            n = x.shape[0]
+            terms = self.train_batch(idx, epoch, batch_index)
+            n = idx.shape[0]
             seen += n
             # One stacked add per batch instead of one per term (small ops cost ~10 us each here).
-            batch_terms = torch.stack([value.detach() for value in terms.values()]) * n
+            batch_terms = torch.stack(list(terms.values())) * n
             if not names:
                 names, totals = list(terms), batch_terms
             else:
@@ -296,6 +272,36 @@ class Trainer:
                 on_batch(batch_index + 1)
         self.epochs_done += 1
         return {name: value / seen for name, value in zip(names, totals.tolist())}
+
+    def train_batch(self, idx: torch.Tensor, epoch: int, batch_index: int) -> dict[str, torch.Tensor]:
+        """One gradient step on the training images ``idx`` ([B] indices) of 0-based ``epoch``;
+        the batch's loss terms as detached scalars. The model must be in training mode.
+        Raises :class:`TrainingDiverged` (``result=None``) when the loss is not finite or absurd."""
+        config, model = self.train_config, self.model
+        x = self.train_images[idx]
+        if config.binarize:
+            x = torch.bernoulli(x, generator=self.binarizer)
+        y = self.train_labels[idx] if self.model_config.is_conditional else None
+        reg_scale = 1.0
+        if config.kl_warmup_epochs:
+            reg_scale = min(1.0, (epoch + batch_index / len(self.batch_starts)) / config.kl_warmup_epochs)
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bfloat16):
+            output = model(x, y)
+        if self.bfloat16:
+            output = ModelOutput(*(None if t is None else t.float() for t in (output.logits, output.z, output.mu, output.logvar)))
+        terms = model_loss(self.model_config, output, x, model.log_std, reg_scale)
+        loss_value = terms["loss"].item()
+        if not math.isfinite(loss_value) or loss_value > LOSS_CEILING:
+            hint = ", or the MMD weight too large" if self.model_config.model == "mmd_vae" else ""
+            raise TrainingDiverged(
+                f"the loss became {loss_value:.3g} in epoch {epoch + 1}, batch {batch_index + 1}: "
+                f"the learning rate {config.learning_rate:g} is probably too high (try 1e-3 or lower){hint}",
+                None,
+            )
+        self.optimizer.zero_grad(set_to_none=True)
+        terms["loss"].backward()
+        self.optimizer.step()
+        return {name: value.detach() for name, value in terms.items()}
 
     def test_terms(self) -> dict[str, float]:
         return evaluate_terms(self.model, self.test_images, self.test_labels, seed=self.train_config.seed)

@@ -6,12 +6,14 @@ readers of chart selections; :mod:`vae_core.viz.figures` every other figure.
 
 from vae_core.viz.figures import (
     arithmetic_heatmap,
+    batch_losses,
     family_terms,
     latent_histogram,
     loss_curves,
     paired_map,
     projection_scatter,
     replay_figure,
+    step_map,
     vae_diagram,
 )
 from vae_core.viz.latent_map import (
@@ -24,6 +26,7 @@ from vae_core.viz.latent_map import (
     add_ellipses,
     add_empty_cells,
     add_mosaic,
+    add_moves,
     add_path,
     add_points,
     add_prior_circles,
@@ -47,11 +50,13 @@ __all__ = [
     "add_ellipses",
     "add_empty_cells",
     "add_mosaic",
+    "add_moves",
     "add_path",
     "add_points",
     "add_prior_circles",
     "add_selected",
     "arithmetic_heatmap",
+    "batch_losses",
     "base_map",
     "class_colour",
     "family_terms",
@@ -65,5 +70,6 @@ __all__ = [
     "projection_scatter",
     "replay_figure",
     "selected_indices",
+    "step_map",
     "vae_diagram",
 ]

@@ -9,7 +9,7 @@ import plotly.graph_objects as go  # two server threads drawing their first figu
 from plotly.subplots import make_subplots
 
 from vae_core.geometry import Extent, square_extent
-from vae_core.viz.latent_map import MAP_HEIGHT, base_map, class_colour, class_name, latent_map
+from vae_core.viz.latent_map import MAP_HEIGHT, add_moves, add_points, base_map, class_colour, class_name, latent_map
 
 
 def class_key(figure: go.Figure, labels, class_names) -> go.Figure:
@@ -236,5 +236,26 @@ def arithmetic_heatmap(success: np.ndarray, class_names, height: int = 460) -> g
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
                          xaxis={"title": "aimed at (mean of this class − mean of the row's)", "side": "top", "type": "category"},
                          yaxis={"title": "moved from", "autorange": "reversed", "type": "category"})  # fmt: skip
+    return figure
+
+
+def step_map(before: np.ndarray, after: np.ndarray, labels: np.ndarray, class_names, extent: Extent, height: int = 480) -> go.Figure:
+    """The watched codes after a training step [N, 2], each joined to where it was before it."""
+    figure = base_map(extent, height=height)
+    add_moves(figure, before, after)
+    return add_points(figure, np.asarray(after)[:, :2], labels, class_names, point_size=4.0)
+
+
+def batch_losses(history: list[dict[str, float]], last_step: int, height: int = 300) -> go.Figure:
+    """Every batch's loss terms so far; the batches of the last step drawn over a shaded band."""
+    figure = go.Figure()
+    batches = np.arange(1, len(history) + 1)
+    for term in [t for t in ("loss", "recon", "kl", "mmd") if history and t in history[0]]:
+        figure.add_trace(go.Scatter(x=batches, y=[h[term] for h in history], mode="lines", name=term))
+    if history and last_step:
+        figure.add_vrect(x0=len(history) - last_step + 0.5, x1=len(history) + 0.5, fillcolor="#FFD400", opacity=0.25,
+                         line_width=0, annotation_text="last step", annotation_position="top left")  # fmt: skip
+    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, xaxis_title="batch",
+                         yaxis_title="nats per image", legend={"orientation": "h", "y": 1.12})  # fmt: skip
     return figure
 

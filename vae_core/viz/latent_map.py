@@ -176,6 +176,17 @@ def add_empty_cells(figure: go.Figure, empty_cells: np.ndarray, extent: Extent) 
     return _add_shapes(figure, shapes)
 
 
+def add_moves(figure: go.Figure, before: np.ndarray, after: np.ndarray) -> go.Figure:
+    """A thin grey segment from each code's old place [N, 2] to its new one [N, 2]: one trace."""
+    before, after = np.asarray(before, np.float32)[:, :2], np.asarray(after, np.float32)[:, :2]
+    gaps = np.full(len(before), np.nan, np.float32)
+    x = np.stack([before[:, 0], after[:, 0], gaps], axis=1).ravel()
+    y = np.stack([before[:, 1], after[:, 1], gaps], axis=1).ravel()
+    figure.add_trace(go.Scatter(x=x, y=y, mode="lines", line={"color": "rgba(60,60,60,0.35)", "width": 1},
+                                name="moved", hoverinfo="skip", showlegend=False))  # fmt: skip
+    return figure
+
+
 def add_path(figure: go.Figure, path: np.ndarray, endpoints: tuple[str, str] = ("A", "B")) -> go.Figure:
     """A latent path [T, 2] as a line, its ends marked with ``endpoints``."""
     path = np.asarray(path, np.float32)
