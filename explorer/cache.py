@@ -149,7 +149,7 @@ def browser_model(name: str) -> BrowserModel:
 @st.cache_resource(max_entries=32, show_spinner=False)
 def map_figure(name: str, n_points: int, *, extent: Extent | None = None, mosaic_n: int = 0, label: int | None = None,
                shade_n: int = 0, prior_circles: bool = False, density: bool = False, ellipses=(), highlight=None,
-               title=None):  # fmt: skip
+               title=None, uncoloured: bool = False):  # fmt: skip
     """A latent map of a model's test codes and display options, built once for every
     session (callers must not modify it). ``extent`` defaults to the model's own square;
     ``mosaic_n`` decodes an n x n grid under it on the server (the canvas decodes its own
@@ -161,6 +161,7 @@ def map_figure(name: str, n_points: int, *, extent: Extent | None = None, mosaic
         mosaic=grid_mosaic(name, extent, mosaic_n, label) if mosaic_n else None,
         empty_cells=empty_cells(name, extent, shade_n) if shade_n else None,
         prior_circles=prior_circles, ellipses=list(ellipses), density=density, highlight=highlight, title=title,
+        uncoloured=uncoloured,
     )  # fmt: skip
 
 
@@ -168,6 +169,14 @@ def map_figure(name: str, n_points: int, *, extent: Extent | None = None, mosaic
 def map_figure_url(name: str, n_points: int, **options) -> str:
     """:func:`map_figure` published for the canvas (written once, fetched once per browser)."""
     return publish_figure(map_figure(name, n_points, **options))
+
+
+@st.cache_resource
+def rooms():
+    """The classroom rooms of this server (see explorer.rooms)."""
+    from explorer.rooms import RoomRegistry
+
+    return RoomRegistry()
 
 
 @st.cache_resource(show_spinner=False)

@@ -7,7 +7,7 @@ import contextvars
 
 import streamlit as st
 
-from explorer import cache, links, session
+from explorer import cache, classroom, links, session
 from explorer.catalog import DATASET_LABELS, ModelEntry
 from explorer.home import home
 from explorer.sitemap import PAGES
@@ -17,16 +17,19 @@ _frame_drawn = contextvars.ContextVar("explorer_frame_drawn", default=False)
 
 
 def navigation():
-    """``st.navigation`` over the Home page (a function) and the scripts in ``pages/``."""
+    """``st.navigation`` over the Home page (a function) and the scripts in ``pages/``:
+    the chosen page and every page by its url path."""
     pages = [st.Page(home, title="Home", icon=":material/home:", default=True)]
     pages += [st.Page(script, title=title, icon=icon) for script, title, icon, _ in PAGES]
-    return st.navigation(pages)
+    return st.navigation(pages), {page.url_path: page for page in pages}
 
 
 def run() -> None:
-    """explorer_app.py's whole body: navigation, the frame, then the chosen page."""
-    page = navigation()
+    """explorer_app.py's whole body: navigation, the frame, the classroom panel, then the chosen page."""
+    page, pages = navigation()
     frame()
+    st.session_state[classroom.PAGE] = page.url_path
+    classroom.panel(pages)
     token = _frame_drawn.set(True)
     try:
         page.run()

@@ -263,6 +263,12 @@ def analogy_target(dataset: str, a_index: int, b_index: int, c_index: int) -> in
     return int(labels[b_index]) if labels[a_index] == labels[c_index] else None
 
 
+def class_codes(name: str, label: int) -> np.ndarray:
+    """The map codes [M, 2] of one class's test images."""
+    codes = cache.encoded(name)
+    return codes.mu[codes.labels == label, :2]
+
+
 def class_mean_ends(name: str, first: int, second: int) -> list[np.ndarray]:
     """The mean codes of two classes: the ends of a class-mean walk."""
     means = cache.class_means(name)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import cache, canvas, frame, links, services, session
-from vae_core.viz import replay_figure
+from explorer import cache, canvas, classroom, frame, links, services, session
+from vae_core.viz import quiz_heatmap, replay_figure
 
 frame.ensure_frame()
 st.title("Latent map")
@@ -18,6 +18,15 @@ st.caption(
     "Move over the map: the image at that position is decoded as you go. Click **anywhere** to pin a point (drag the "
     "star to move it); the nearest real test images appear below."
 )
+
+quiz = classroom.quiz()
+hidden = quiz is not None and not quiz.revealed  # the room looks for a class: no colours give it away
+if quiz is not None and not classroom.is_teacher():
+    if hidden:
+        st.info(f"**Quiz**: the colours are hidden. Click where you think **{names[quiz.target]}** lives (hover to decode "
+                "and look around first).")  # fmt: skip
+    else:
+        st.success(f"**Quiz revealed**: the colours are back. Where does {names[quiz.target]} live?")
 
 with st.expander("Display options", expanded=False):
     c1, c2, c3 = st.columns(3)
@@ -96,6 +105,8 @@ def answer(event) -> None:
     """What the canvas reported: a pinned point, a finished drawing, a model it could not run."""
     if event.kind == "pin":
         state[session.MAP_POINT], state[session.MAP_SOURCE] = list(event.point), "click"
+        if hidden and not classroom.is_teacher():
+            state["map_quiz_message"] = classroom.answer(event.point)
     elif event.kind == "drawing":
         placed = services.place_drawing(entry.name, event.pixels, label)
         state["map_placed"] = placed
@@ -119,6 +130,8 @@ def show_pinned(point) -> None:
         if decoded.held_at_zero:
             st.caption(f"The other {decoded.held_at_zero} latent coordinates are held at 0.")
         st.caption(f"Distance from the origin: {decoded.radius:.2f} prior standard deviations.")
+    if hidden:  # the neighbours' class names would give the quiz away
+        return
     with right:
         if decoded.far_from_data:
             st.warning(f"This point lies far outside the codes: the nearest test image is {decoded.nearest:.1f} away. The "
@@ -142,7 +155,7 @@ def show_pinned(point) -> None:
 def figure_options() -> dict:
     """The map's display options as cache.map_figure takes them."""
     return {"shade_n": grid_n if shade_empty else 0, "prior_circles": prior_circles, "density": density,
-            "ellipses": tuple(services.test_ellipses(entry.name, n_ellipses))}  # fmt: skip
+            "ellipses": tuple(services.test_ellipses(entry.name, n_ellipses)), "uncoloured": hidden}  # fmt: skip
 
 
 def map_html() -> str:
@@ -173,6 +186,8 @@ def map_and_decoder() -> None:
     if view.model_url is None or state.get("map_browser_failed"):
         st.info(f"Decoded on the server after each click: {view.server_reason or state.get('map_browser_failed')}.")
     canvas.latent_canvas([view], key="map_canvas", overlay=overlay, label=label, draw=draw, height=680)
+    if state.get("map_quiz_message") and hidden:
+        st.success(state["map_quiz_message"])
     with st.container(key="map_decoded"):
         if point is None:
             st.query_params.pop("z", None)
@@ -182,6 +197,24 @@ def map_and_decoder() -> None:
 
 
 map_and_decoder()
+
+
+@st.fragment(run_every=1.0)
+def quiz_answers() -> None:
+    """The teacher's view of the room's clicks, refreshed every second until the quiz ends."""
+    current = classroom.quiz()
+    if current is None:
+        return
+    st.subheader(f"Where the room thinks {names[current.target]} lives: {len(current.answers)} answers")
+    target = services.class_codes(entry.name, current.target) if current.revealed else None
+    extent = cache.map_extent(entry.name)
+    st.plotly_chart(quiz_heatmap(classroom.answers(current), extent, target, names[current.target]), key="map_quiz_heatmap")
+    if not current.revealed:
+        st.caption("Press **Reveal** in the sidebar to show where the class really lives, and the colours to everyone.")
+
+
+if quiz is not None and classroom.is_teacher():
+    quiz_answers()
 
 replay = services.replay(entry.name)
 if replay is not None:

@@ -144,7 +144,7 @@ def test_a_one_epoch_training_finishes_and_is_stored(server, page):
     page.keyboard.press("Home")
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Training images").click()
     page.get_by_role("option", name="5,000 (fast demo)").click()
-    page.get_by_role("button", name="Train").click()
+    page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text("stored as", exact=False).wait_for(timeout=180_000)
     page.get_by_role("button", name="Explore this model").wait_for(timeout=30_000)
     page.get_by_role("button", name="Explore this model").click()

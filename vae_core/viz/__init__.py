@@ -12,6 +12,7 @@ from vae_core.viz.figures import (
     loss_curves,
     paired_map,
     projection_scatter,
+    quiz_heatmap,
     replay_figure,
     step_map,
     vae_diagram,
@@ -70,6 +71,7 @@ __all__ = [
     "projection_scatter",
     "replay_figure",
     "selected_indices",
+    "quiz_heatmap",
     "step_map",
     "vae_diagram",
 ]

@@ -259,3 +259,25 @@ def batch_losses(history: list[dict[str, float]], last_step: int, height: int = 
                          yaxis_title="nats per image", legend={"orientation": "h", "y": 1.12})  # fmt: skip
     return figure
 
+
+def quiz_heatmap(answers: np.ndarray, extent: Extent, target_codes: np.ndarray | None = None, target_name: str = "",
+                 bins: int = 24, height: int = 480) -> go.Figure:  # fmt: skip
+    """Where a room clicked [N, 2], as a heat map over the map's square; once revealed, the
+    codes of the class they looked for [M, 2] on top."""
+    figure = base_map(extent, height=height, show_legend=target_codes is not None)
+    answers = np.asarray(answers, np.float32).reshape(-1, 2)
+    x0, x1, y0, y1 = extent
+    if len(answers):
+        figure.add_trace(go.Histogram2d(
+            x=answers[:, 0], y=answers[:, 1], showscale=False, hoverinfo="skip", zmin=0,
+            colorscale=[[0, "rgba(255,255,255,0)"], [1e-6, "#FFE08A"], [0.5, "#F28E2B"], [1, "#B10026"]],
+            xbins={"start": x0, "end": x1, "size": (x1 - x0) / bins}, ybins={"start": y0, "end": y1, "size": (y1 - y0) / bins},
+        ))  # fmt: skip
+        figure.add_trace(go.Scatter(x=answers[:, 0], y=answers[:, 1], mode="markers", name="answers", hoverinfo="skip",
+                                    marker={"symbol": "x", "size": 7, "color": "#111111"}))  # fmt: skip
+    if target_codes is not None:
+        target_codes = np.asarray(target_codes, np.float32)
+        figure.add_trace(go.Scattergl(x=target_codes[:, 0], y=target_codes[:, 1], mode="markers", name=f"where {target_name} lives",
+                                      marker={"size": 4, "color": "#1F77B4", "opacity": 0.5}, hoverinfo="skip"))  # fmt: skip
+    return figure
+

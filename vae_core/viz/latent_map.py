@@ -109,11 +109,15 @@ def add_points(
     thumbnails: list[str] | None = None,
     highlight=None,
     point_size: float = 5.0,
+    uncoloured: bool = False,
 ) -> go.Figure:
     """Codes [N, 2] as one trace per class (the legend hides a class); each point carries
     its row index as ``customdata``. ``thumbnails``: per-point hover text; ``highlight``:
-    row indices to emphasise while the others fade (linked selections)."""
+    row indices to emphasise while the others fade (linked selections); ``uncoloured``:
+    one grey trace that gives no class away (a quiz)."""
     codes, labels = np.asarray(codes, np.float32), np.asarray(labels)
+    if uncoloured:
+        labels, class_names = np.zeros(len(codes), np.int64), ("test images",)
     faded = None
     if highlight is not None:
         faded = np.ones(len(codes), bool)
@@ -122,7 +126,8 @@ def add_points(
     for label in np.unique(labels):
         rows = np.flatnonzero(labels == label)
         name = class_name(class_names, label)
-        marker = {"size": point_size, "color": class_colour(int(label)), "opacity": POINT_OPACITY, "line": {"width": 0}}
+        colour = "#7F7F7F" if uncoloured else class_colour(int(label))
+        marker = {"size": point_size, "color": colour, "opacity": POINT_OPACITY, "line": {"width": 0}}
         trace = {"x": codes[rows, 0], "y": codes[rows, 1], "mode": "markers", "name": name, "customdata": rows,
                  "legendgroup": name, "marker": marker}  # fmt: skip
         if faded is None:  # a click selects one point; the others must not fade
