@@ -47,3 +47,13 @@ def test_load_benchmark_serves_clicks_and_a_training():
     served = int(re.search(r"clicks served: (\d+); errors: 0", result.stdout).group(1))
     assert served >= 4
     assert "trainings completed: 1/1" in result.stdout
+
+
+@pytest.mark.slow
+def test_classroom_benchmark_students_follow_every_pin():
+    command = [sys.executable, "benchmarks/classroom.py", "--students", "2", "--seconds", "8", "--every", "2"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    pins = int(re.search(r"pins: (\d+); followed: (\d+); errors: 0", result.stdout).group(1))
+    followed = int(re.search(r"followed: (\d+)", result.stdout).group(1))
+    assert pins >= 3 and followed == 2 * pins  # each student saw each of the teacher's points

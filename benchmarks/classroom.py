@@ -1,0 +1,172 @@
+"""A teacher and a room of students on one app server, spoken to over Streamlit's own
+websocket protocol (benchmarks/st_client.py), as their browsers would.
+
+The teacher opens a room on the Latent map; every student opens the Home page, joins with
+the code and, following the teacher, is switched to the Latent map. Then the teacher pins
+a new point every ``--every`` seconds (a canvas click) for ``--seconds``. Each session runs
+its fragments' timers the way the browser does: the teacher's broadcast every 0.25 s, each
+student's follower every 0.5 s. For every pin and every student the benchmark records the
+time from the teacher's click to the run that shows the student the same point; the
+teacher's own click-to-image time is recorded too. A student who misses a pin counts as
+an error. Printed: median, 95th percentile and worst, and the server's peak memory.
+
+    python benchmarks/classroom.py [--students 30] [--seconds 60] [--every 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from st_client import Run, StreamlitSession, WidgetState, canvas_pin  # noqa: E402
+
+from tests.browser import app_server, rss_bytes  # noqa: E402
+
+
+def pinned(run: Run) -> str | None:
+    """The pinned point a Latent map run shows, as its z = (x, y) text."""
+    for text in run.markdown():
+        found = re.search(r"z = \((-?\d+\.\d{3}), (-?\d+\.\d{3})\)", text)
+        if found:
+            return found.group(0)
+    return None
+
+
+def timer(run: Run, previous):
+    """The newest run_every timer a run asked for (interval, fragment id)."""
+    return run.auto_reruns[-1] if run.auto_reruns else previous
+
+
+class Room:
+    """What the teacher did, for the students to be checked against."""
+
+    def __init__(self):
+        self.code: str | None = None
+        self.pins: list[tuple[str, float]] = []  # (z text, time of the click)
+        self.ready = asyncio.Event()
+        self.done = False
+
+
+async def teacher(url: str, room: Room, students_joined: asyncio.Event, seconds: float, every: float, own: list) -> None:
+    session = StreamlitSession(url)
+    await session.connect()
+    try:
+        run = await session.run_page("Latent_map")
+        run = await session.set_widgets([WidgetState(id=run.widget_id("Open a room (teacher)"), trigger_value=True)])
+        room.code = re.search(r"Room \*\*([A-Z2-9]{5})\*\*", "\n".join(run.markdown())).group(1)
+        broadcast = timer(run, None)
+        room.ready.set()
+        await students_joined.wait()
+        rng = np.random.default_rng(0)
+        stop_at = time.perf_counter() + seconds
+        next_tick = time.perf_counter()
+        while time.perf_counter() < stop_at:
+            widget_id, fragment_id, _ = run.component("map_canvas")
+            x, y = rng.uniform(-2.5, 2.5, 2)
+            clicked = time.perf_counter()
+            event = WidgetState(id=widget_id, json_value=canvas_pin(f"t{len(room.pins)}", x, y))
+            answer = await session.set_widgets([event], fragment_id)
+            own.append(time.perf_counter() - clicked)
+            room.pins.append((pinned(answer), clicked))
+            pin_until = clicked + every
+            while time.perf_counter() < pin_until:  # the broadcast fragment's timer, as the browser runs it
+                next_tick += broadcast[0]
+                await asyncio.sleep(max(0.0, next_tick - time.perf_counter()))
+                await session.auto_rerun(broadcast[1])
+    finally:
+        room.done = True
+        await session.close()
+
+
+async def student(url: str, room: Room, joined: list, latencies: list, errors: list, index: int) -> None:
+    session = StreamlitSession(url)
+    await session.connect()
+    try:
+        await room.ready.wait()
+        run = await session.run_page("")
+        run = await session.set_widgets([WidgetState(id=run.widget_id("Join a room"), string_value=room.code),
+                                         WidgetState(id=run.widget_id("Join"), trigger_value=True)])  # fmt: skip
+        follower = timer(run, None)
+        joined.append(index)
+        seen: dict[str, float] = {}
+        while not room.done:
+            await asyncio.sleep(follower[0])
+            run = await session.auto_rerun(follower[1])
+            follower = timer(run, follower)
+            shown = pinned(run)
+            if shown is not None and shown not in seen:
+                seen[shown] = time.perf_counter()
+        for z, clicked in room.pins:
+            if z in seen and seen[z] >= clicked:
+                latencies.append(seen[z] - clicked)
+            else:
+                errors.append(f"student {index} never saw the teacher's point {z}")
+    except Exception as error:  # anything else is an error the benchmark reports
+        errors.append(f"student {index}: {type(error).__name__}: {error}")
+    finally:
+        await session.close()
+
+
+async def classroom(url: str, students: int, seconds: float, every: float) -> dict:
+    room, joined, latencies, errors, own = Room(), [], [], [], []
+    everyone_in = asyncio.Event()
+
+    async def watch_joins() -> None:
+        while len(joined) < students:
+            await asyncio.sleep(0.05)
+        everyone_in.set()
+
+    tasks = [asyncio.create_task(student(url, room, joined, latencies, errors, i)) for i in range(students)]
+    tasks += [asyncio.create_task(watch_joins()), asyncio.create_task(teacher(url, room, everyone_in, seconds, every, own))]
+    await asyncio.gather(*tasks)
+    return {"latencies": sorted(latencies), "errors": errors, "pins": len(room.pins), "own": sorted(own)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--every", type=float, default=4.0, help="seconds between the teacher's pins")
+    args = parser.parse_args()
+    peak = [0]
+    store = tempfile.mkdtemp(prefix="classroom-store-")
+    with app_server({"VAE_EXPLORER_STORE": store}, with_process=True) as (url, _, process):
+        stop = threading.Event()
+
+        def watch() -> None:
+            while not stop.wait(0.5):
+                peak[0] = max(peak[0], rss_bytes(process.pid))
+
+        threading.Thread(target=watch, daemon=True).start()
+        figures = asyncio.run(classroom(url, args.students, args.seconds, args.every))
+        stop.set()
+    ms = [1000 * v for v in figures["latencies"]]
+    own = [1000 * v for v in figures["own"]]
+    print(f"{args.students} students following a teacher who pins a point every {args.every:g} s for {args.seconds:g} s "
+          f"({os.cpu_count()} cores)")  # fmt: skip
+    if ms:
+        print(f"  teacher's click -> student sees it: median {statistics.median(ms):.0f} ms, "
+              f"p95 {ms[int(0.95 * (len(ms) - 1))]:.0f} ms, worst {ms[-1]:.0f} ms over {len(ms)} (pin, student) pairs")  # fmt: skip
+    if own:
+        print(f"  teacher's own click -> decoded point: median {statistics.median(own):.0f} ms, worst {own[-1]:.0f} ms")
+    print(f"  pins: {figures['pins']}; followed: {len(ms)}; errors: {len(figures['errors'])}")
+    for error in figures["errors"][:5]:
+        print(f"    {error}")
+    print(f"  server peak resident memory: {peak[0] / 2**30:.2f} GiB")
+    sys.exit(1 if figures["errors"] or not ms else 0)
+
+
+if __name__ == "__main__":
+    main()
