@@ -10,6 +10,7 @@ the linked ELBO vs MMD maps with a box selection. Each waits for the state it sh
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -107,6 +108,42 @@ def linked_maps(page, url: str) -> None:
     page.screenshot(path=str(OUT / "linked-maps.png"))
 
 
+def arithmetic(page, url: str) -> None:
+    page.goto(f"{url}/Latent_arithmetic")
+    page.get_by_text("Analogies a : b :: c : ?").click()
+    page.get_by_text("the class of b (a and c share a class)").wait_for(timeout=60_000)
+    canvas(page).locator('[data-testid="arrow"]').nth(1).wait_for(timeout=60_000)
+    page.wait_for_function(IDLE)
+    page.screenshot(path=str(OUT / "latent-arithmetic.png"))
+
+
+def quiz(page, url: str, chromium) -> None:
+    """A teacher's map after three students answered a quiz, revealed."""
+    page.goto(f"{url}/Latent_map")
+    canvas(page)
+    page.get_by_role("button", name="Open a room (teacher)").click()
+    code = re.search(r"Room ([A-Z2-9]{5})", page.get_by_text(re.compile(r"Room [A-Z2-9]{5}: students")).inner_text()).group(1)
+    students = [chromium.new_context(viewport={"width": 1400, "height": 1100}).new_page() for _ in range(3)]
+    for student in students:
+        student.goto(url)
+        student.get_by_placeholder("code on the board").fill(code)
+        student.get_by_role("button", name="Join").click()
+        student.wait_for_url(re.compile(r"/Latent_map"), timeout=60_000)
+    page.get_by_role("button", name="Start the quiz").click()
+    for index, student in enumerate(students):
+        student.get_by_text("the colours are hidden").wait_for(timeout=60_000)
+        box = plot_area(canvas(student))
+        student.mouse.click(*at(box, 0.62 + 0.04 * index, 0.45 + 0.03 * index))
+        student.get_by_text("Your answer is in").wait_for(timeout=60_000)
+    page.get_by_text("3 answers").first.wait_for(timeout=60_000)
+    page.get_by_role("button", name="Reveal").click()
+    heatmap = page.locator(".st-key-map_quiz_heatmap")
+    page.get_by_text("where 0 lives").first.wait_for(timeout=60_000)
+    heatmap.scroll_into_view_if_needed()
+    page.wait_for_function(IDLE)
+    heatmap.screenshot(path=str(OUT / "classroom-quiz.png"))
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     mmd = next(e for e in CATALOG if e.dataset == "mnist" and e.role == "mmd_vae")
@@ -119,6 +156,8 @@ def main() -> None:
         interpolation(page, url)
         replay(page, url, mmd.name)
         linked_maps(page, url)
+        arithmetic(page, url)
+        quiz(chromium.new_page(viewport={"width": 1500, "height": 1400}), url, chromium)
     print("wrote", ", ".join(sorted(p.name for p in OUT.glob("*.png"))))
 
 

@@ -51,8 +51,9 @@ def image_picker(column, tag: str, default_class: int, default_position: int = 0
 
 def attribute_mode() -> None:
     c1, c2, c3 = st.columns(3)
-    source = c1.selectbox("From class", range(10), index=3 if entry.dataset == "mnist" else 0, format_func=lambda i: names[i], key="arith_from")
-    target = c2.selectbox("To class", range(10), index=8 if entry.dataset == "mnist" else 9, format_func=lambda i: names[i], key="arith_to")
+    first, second = (0, 6) if entry.dataset == "mnist" else (9, 5)  # a pair that works on the shipped models
+    source = c1.selectbox("From class", range(10), index=first, format_func=lambda i: names[i], key="arith_from")
+    target = c2.selectbox("To class", range(10), index=second, format_func=lambda i: names[i], key="arith_to")
     strength = c3.slider("Strength", 0.0, 2.0, 1.0, 0.1, key="arith_strength")
     start_key = f"arith_start_{entry.name}"
     if event is not None and event.kind == "pin":
@@ -72,7 +73,7 @@ def attribute_mode() -> None:
 
 def analogy_mode() -> None:
     columns = st.columns(3)
-    first, second = (3, 8) if entry.dataset == "mnist" else (7, 5)
+    first, second = (1, 7) if entry.dataset == "mnist" else (5, 9)  # an analogy that works on the shipped models
     a = image_picker(columns[0], "a", first)
     b = image_picker(columns[1], "b", second)
     c = image_picker(columns[2], "c", first, 1)

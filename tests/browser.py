@@ -37,6 +37,14 @@ def chromium_available() -> bool:
     return True
 
 
+def browser_marks() -> list:
+    """The marks of every browser test module: skipped (with the reason) where chromium is missing."""
+    import pytest
+
+    reason = "needs Debian's chromium (apt-get install chromium) and playwright"
+    return [pytest.mark.browser, pytest.mark.skipif(not chromium_available(), reason=reason)]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

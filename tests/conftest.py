@@ -37,3 +37,31 @@ def trained_tiny():
     from vae_core import train
 
     return train(TINY_MODEL, TrainConfig(epochs=2, batch_size=64, train_subset=2048, test_subset=512))
+
+
+@pytest.fixture
+def viewport() -> dict:
+    """The browser window of the browser tests (a module may override it)."""
+    return {"width": 1400, "height": 1100}
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless chromium per test module (tests/browser.py says how it is started)."""
+    from tests.browser import browser
+
+    with browser() as instance:
+        yield instance
+
+
+@pytest.fixture
+def page(chromium, viewport):
+    """A fresh browser context per test; an uncaught error in the page fails the test."""
+    context = chromium.new_context(viewport=viewport)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, errors
+

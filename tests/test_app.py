@@ -206,17 +206,24 @@ def test_train_form_rejects_bad_widths():
     assert any("hidden layer widths" in e.value for e in at.error)
 
 
-def test_train_a_tiny_model_and_see_it_finish():
+def train_tiny(hidden: str):
+    """Train live with a tiny network for one epoch on 5,000 images: the page and the finished job."""
     from explorer import cache
 
     at = open_page("pages/1_Train_live.py")
-    at.text_input(key="train_hidden").set_value("32")
+    at.text_input(key="train_hidden").set_value(hidden)
     at.slider(key="train_epochs").set_value(1)
     at.selectbox(key="train_subset").set_value("5,000 (fast demo)")
     at.button[0].click().run()
     assert not at.exception
     job = cache.job_manager().get(at.session_state["train_job"])
-    snapshot = cache.job_manager().wait(job, timeout=300)
+    return at, cache.job_manager().wait(job, timeout=300)
+
+
+def test_train_a_tiny_model_and_see_it_finish():
+    from explorer import cache
+
+    at, snapshot = train_tiny("32")
     assert snapshot.status == "done", snapshot.message
     time.sleep(0.1)
     at.run()

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from explorer.catalog import MISSING, Catalog
 from tests.browser import ROOT
-from tests.test_app import APP, open_page, texts
+from tests.test_app import APP, open_page, texts, train_tiny
 from vae_core.images import png_bytes
 from vae_core.pretrain import CATALOG
 
@@ -53,13 +53,8 @@ def test_a_network_too_large_for_memory_is_refused_before_training():
 def test_a_bad_form_clears_the_last_result_and_models_can_be_named():
     from explorer import cache
 
-    at = open_page("pages/1_Train_live.py")
-    at.text_input(key="train_hidden").set_value("16")
-    at.slider(key="train_epochs").set_value(1)
-    at.selectbox(key="train_subset").set_value("5,000 (fast demo)")
-    at.button[0].click().run()
-    job = cache.job_manager().get(at.session_state["train_job"])
-    assert cache.job_manager().wait(job, timeout=300).status == "done"
+    at, snapshot = train_tiny("16")
+    assert snapshot.status == "done"
     at.run()
     assert any("stored as" in s.value for s in at.success)
     at.text_input(key="train_name").set_value("my first VAE")

@@ -91,3 +91,17 @@ def test_classifier_round_trip_and_broken_files(tmp_path):
         load_classifier("mnist", tmp_path)
     with pytest.raises(ClassifierError):
         load_classifier("fashion-mnist", tmp_path)
+
+
+def test_pruning_and_listing_a_store_leave_the_classifiers_alone(tmp_path):
+    from vae_core.pretrain import prune
+    from vae_core.store import list_checkpoints
+
+    rng = np.random.default_rng(2)
+    weights = {"hidden.weight": rng.normal(size=(512, 784)), "hidden.bias": np.zeros(512), "out.weight": rng.normal(size=(10, 512)),
+               "out.bias": np.zeros(10)}  # fmt: skip
+    save_classifier(Classifier("mnist", {k: v.astype(np.float32) for k, v in weights.items()}, 0.9), tmp_path)
+    (tmp_path / "an-old-model").mkdir()
+    assert list_checkpoints([tmp_path]) == []  # no warning-worthy "corrupt checkpoint" either
+    assert [p.name for p in prune(tmp_path)] == ["an-old-model"]
+    assert load_classifier("mnist", tmp_path).test_accuracy == 0.9

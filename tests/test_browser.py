@@ -7,20 +7,17 @@ import pytest
 from tests.browser import (
     app_server,
     box_select,
-    browser,
+    browser_marks,
     canvas,
-    chromium_available,
     plot_area,
     wait_for_text_change,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium (apt-get install chromium) and playwright"),
-]
+pytestmark = browser_marks()
 
 PAGES = {"Home": "", "Train live": "Train_live", "Latent map": "Latent_map", "Interpolate": "Interpolate",
-         "ELBO vs MMD": "ELBO_vs_MMD", "Projections": "Projections", "β / λ sweep": "Beta_lambda"}  # fmt: skip
+         "ELBO vs MMD": "ELBO_vs_MMD", "Projections": "Projections", "β / λ sweep": "Beta_lambda",
+         "Latent arithmetic": "Latent_arithmetic"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -31,21 +28,9 @@ def server(tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    with browser() as instance:
-        yield instance
-
-
 @pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, errors
+def viewport() -> dict:
+    return {"width": 1400, "height": 1000}
 
 
 def wait_ready(page, timeout=60_000):

@@ -8,19 +8,15 @@ import pytest
 
 from tests.browser import (
     app_server,
-    browser,
+    browser_marks,
     canvas,
     canvas_attribute_changes,
     canvas_frame,
-    chromium_available,
     plot_area,
     wait_for_text_change,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium (apt-get install chromium) and playwright"),
-]
+pytestmark = browser_marks()
 ROOT_SELECTOR = '[data-testid="latent-canvas"]'
 IMAGE = '[data-testid="decoded-image"]'
 
@@ -30,23 +26,6 @@ def server(tmp_path_factory):
     env = {"VAE_EXPLORER_STORE": str(tmp_path_factory.mktemp("store"))}
     with app_server(env=env) as (url, _):
         yield url
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with browser() as instance:
-        yield instance
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport={"width": 1400, "height": 1100})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, errors
 
 
 def at(box, fx: float, fy: float) -> tuple[float, float]:

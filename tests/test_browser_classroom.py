@@ -7,12 +7,9 @@ import re
 
 import pytest
 
-from tests.browser import app_server, browser, canvas, chromium_available, plot_area
+from tests.browser import app_server, browser_marks, canvas, plot_area
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium (apt-get install chromium) and playwright"),
-]
+pytestmark = browser_marks()
 
 
 @pytest.fixture(scope="module")
@@ -22,14 +19,12 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture
-def people(server):
+def people(chromium, viewport):
     """A browser context for the teacher and one per student, each with its own session."""
-    with browser() as chromium:
-        contexts = [chromium.new_context(viewport={"width": 1400, "height": 1100}) for _ in range(3)]
-        pages = [context.new_page() for context in contexts]
-        yield pages
-        for context in contexts:
-            context.close()
+    contexts = [chromium.new_context(viewport=viewport) for _ in range(3)]
+    yield [context.new_page() for context in contexts]
+    for context in contexts:
+        context.close()
 
 
 def open_room(teacher, server) -> str:

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import app_server, browser, canvas, canvas_frame, chromium_available, plot_area
+from tests.browser import app_server, browser_marks, canvas, canvas_frame, plot_area
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium (apt-get install chromium) and playwright"),
-]
+pytestmark = browser_marks()
 ARROW = '[data-testid="arrow"]'
 
 
@@ -21,14 +18,8 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture
-def page(server):
-    with browser() as chromium:
-        context = chromium.new_context(viewport={"width": 1400, "height": 1300})
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        yield page
-        assert not errors, errors
+def viewport() -> dict:
+    return {"width": 1400, "height": 1300}
 
 
 def arrow_labels(page) -> list[str]:
@@ -69,7 +60,7 @@ def test_an_attribute_arrow_follows_a_click_and_an_analogy_draws_its_arrows(serv
     frame = canvas(page)
     frame.locator(ARROW).nth(1).wait_for(timeout=60_000)
     labels = arrow_labels(page)
-    assert labels[0] == "mean 3 → mean 8" and labels[1] == "1 × that arrow"
+    assert labels[0] == "mean 0 → mean 6" and labels[1] == "1 × that arrow"
     page.get_by_text("looks like", exact=False).first.wait_for()
     before = arrow_start(page, "1 × that arrow")
     box = plot_area(frame)
