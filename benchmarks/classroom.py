@@ -35,6 +35,12 @@ from st_client import Run, StreamlitSession, WidgetState, canvas_pin  # noqa: E4
 from tests.browser import app_server, rss_bytes  # noqa: E402
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pinned(run: Run) -> str | None:
     """The pinned point a Latent map run shows, as its z = (x, y) text."""
     for text in run.markdown():
@@ -140,7 +146,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--every", type=float, default=4.0, help="seconds between the teacher's pins")
     args = parser.parse_args()
-    peak = [0]
+    peak, busy = [0], [0.0]
     store = tempfile.mkdtemp(prefix="classroom-store-")
     with app_server({"VAE_EXPLORER_STORE": store}, with_process=True) as (url, _, process):
         stop = threading.Event()
@@ -150,7 +156,9 @@ def main() -> None:
                 peak[0] = max(peak[0], rss_bytes(process.pid))
 
         threading.Thread(target=watch, daemon=True).start()
+        started, cpu = time.perf_counter(), cpu_seconds(process.pid)
         figures = asyncio.run(classroom(url, args.students, args.seconds, args.every))
+        busy[0] = (cpu_seconds(process.pid) - cpu) / (time.perf_counter() - started)
         stop.set()
     ms = [1000 * v for v in figures["latencies"]]
     own = [1000 * v for v in figures["own"]]
@@ -164,7 +172,7 @@ def main() -> None:
     print(f"  pins: {figures['pins']}; followed: {len(ms)}; errors: {len(figures['errors'])}")
     for error in figures["errors"][:5]:
         print(f"    {error}")
-    print(f"  server peak resident memory: {peak[0] / 2**30:.2f} GiB")
+    print(f"  server peak resident memory: {peak[0] / 2**30:.2f} GiB; server CPU {busy[0]:.0%} of one core over the run")
     sys.exit(1 if figures["errors"] or not ms else 0)
 
 
