@@ -5,8 +5,8 @@ The teacher opens a room on the Latent map; every student opens the Home page, j
 the code and, following the teacher, is switched to the Latent map. Once every student's
 page has settled (one quiet poll after joining), the teacher pins
 a new point every ``--every`` seconds (a canvas click) for ``--seconds``. Each session runs
-its fragments' timers the way the browser does: the teacher's broadcast every 0.25 s, each
-student's follower every 0.5 s. For every pin and every student the benchmark records the
+its fragments' timers the way the browser does: the teacher's broadcast every 0.1 s, each
+student's follower every 0.25 s. For every pin and every student the benchmark records the
 time from the teacher's click to the run that shows the student the same point; the
 teacher's own click-to-image time is recorded too. A student who misses a pin counts as
 an error. Printed: median, 95th percentile and worst, and the server's peak memory.

@@ -1,8 +1,8 @@
 """The sidebar's classroom panel: open or join a room, follow the teacher, run a quiz.
 
-The teacher's session publishes its view four times a second while it changes (a fragment,
+The teacher's session publishes its view ten times a second while it changes (a fragment,
 so it sees what the page's last run decided); each following student's session polls the
-room every 0.5 s and, when the view's version moves, copies it into its own session state
+room every 0.25 s and, when the view's version moves, copies it into its own session state
 and reruns (switching page when the teacher did). The room logic is :mod:`explorer.rooms`.
 """
 
@@ -20,7 +20,7 @@ ROOM, TOKEN, MEMBER, FOLLOW = "room_code", "room_token", "room_member", "room_fo
 SEEN, SEEN_QUIZ, PAGE, NOTICE = "room_seen", "room_seen_quiz", "room_page", "room_notice"
 SHARED = (session.DATASET, session.MODEL, session.MAP_POINT, session.MAP_SOURCE, session.COMPARE_POINT,
           session.INTERP_MODEL, session.INTERP_POINTS, session.INTERP_SOURCE, "cmp_highlight")  # fmt: skip
-TEACHER_SECONDS, STUDENT_SECONDS = 0.25, 0.5
+TEACHER_SECONDS, STUDENT_SECONDS = 0.1, 0.25
 
 
 def _plain(value):
