@@ -84,8 +84,6 @@ class EpochProbe:
 class Executor:
     """Runs trainings; see the module docstring for the contract."""
 
-    name = "local"
-
     def capacity(self) -> int:
         """How many trainings it runs well at once."""
         raise NotImplementedError

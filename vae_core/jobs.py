@@ -21,7 +21,7 @@ import numpy as np
 
 from vae_core.config import ModelConfig, TrainConfig, config_key
 from vae_core.data import load_dataset
-from vae_core.executors import SNAPSHOT_RECONSTRUCTIONS, SNAPSHOT_SUBSET, EpochSnapshot, Executor, LocalExecutor, WorkerLost
+from vae_core.executors import EpochSnapshot, Executor, LocalExecutor, WorkerLost
 from vae_core.pipeline import get_or_train
 from vae_core.replay import read_replay
 from vae_core.store import find_checkpoint, read_history, remove_partials, user_store_dir
@@ -29,8 +29,6 @@ from vae_core.train import TrainingDiverged
 
 logger = logging.getLogger(__name__)
 
-LIVE_SUBSET = SNAPSHOT_SUBSET  # fixed test images whose codes are recorded after every epoch
-RECON_COUNT = SNAPSHOT_RECONSTRUCTIONS  # test images reconstructed after every epoch
 QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped", "failed"
 FINISHED = (DONE, STOPPED, FAILED)
 
@@ -87,9 +85,9 @@ class JobSnapshot:
     elapsed: float  # seconds since it started running
     eta: float | None  # seconds left, once measurable
     history: list[dict]
-    live_codes: list[np.ndarray]  # per epoch: codes [LIVE_SUBSET, 2 or d] of the fixed test subset
+    live_codes: list[np.ndarray]  # per epoch: codes [SNAPSHOT_SUBSET, 2 or d] of the fixed test subset
     live_labels: np.ndarray
-    reconstructions: np.ndarray | None  # float32 [2, RECON_COUNT, 28, 28]: originals, reconstructions
+    reconstructions: np.ndarray | None  # float32 [2, SNAPSHOT_RECONSTRUCTIONS, 28, 28]: originals, reconstructions
     checkpoint_name: str | None
     message: str  # the error, or what happened on completion
 

@@ -115,8 +115,6 @@ def _reachable(address: str, timeout: float) -> None:
 class RayExecutor(Executor):
     """Trainings as Ray actors on the cluster at ``address`` (see :func:`vae_core.executors.make_executor`)."""
 
-    name = "ray"
-
     def __init__(self, address: str = "local", cpus_per_training: float = 1.0, gpus_per_training: float | None = None,
                  num_cpus: int | None = None, connect_timeout: float = CONNECT_SECONDS):  # fmt: skip
         self.address = address
