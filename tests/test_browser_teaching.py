@@ -93,4 +93,4 @@ def test_a_training_step_moves_the_codes(server, page):
     page.get_by_role("button", name="Step").click()
     page.locator('[data-testid="stMetricValue"]', has_text="10").first.wait_for(timeout=60_000)
     page.wait_for_function(f"(b) => {{ const v = ({first_point})(); return v && v !== b; }}", arg=before, timeout=60_000)
-    page.locator(".st-key-train_step_losses .js-plotly-plot").wait_for(timeout=60_000)  # every batch's loss terms
+    page.locator(".st-key-train_step_losses .js-plotly-plot").first.wait_for(timeout=60_000)  # every batch's loss terms
