@@ -103,8 +103,8 @@ def fails_mode() -> None:
     )
     st.caption(
         "In two dimensions each class is a region, not a direction: the arrow between two class means crosses other "
-        "classes on the way, and a code near the edge of its own region overshoots or lands in a neighbour. In more "
-        "dimensions (train a 10-D model on Train live) there is room for the classes to sit side by side."
+        "classes on the way, and a code near the edge of its own region overshoots or lands in a neighbour. With more "
+        "dimensions there is room for the classes to sit side by side: pick the shipped 10-D VAE in the sidebar and compare."
     )
 
 
