@@ -44,12 +44,13 @@ def test_run_all_keeps_the_order_and_runs_side_by_side():
 
 
 def test_run_all_raises_the_first_error_after_the_others_finish():
-    finished = []
+    failing, finished = threading.Event(), []
 
     def one(item: int) -> int:
         if item == 0:
+            failing.set()
             raise ValueError("bad grid point")
-        time.sleep(0.1)
+        assert failing.wait(30)  # the others finish only after the error
         finished.append(item)
         return item
 
