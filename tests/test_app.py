@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -225,7 +223,6 @@ def test_train_a_tiny_model_and_see_it_finish():
 
     at, snapshot = train_tiny("32")
     assert snapshot.status == "done", snapshot.message
-    time.sleep(0.1)
     at.run()
     assert not at.exception
     assert any("stored as" in s.value for s in at.success)
