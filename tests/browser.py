@@ -68,8 +68,6 @@ def app_server(env: dict | None = None, timeout: float = 60.0, with_process: boo
     url = f"http://127.0.0.1:{port}"
     try:
         while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with code {process.returncode}")
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
                     if response.status == 200:
@@ -78,7 +76,11 @@ def app_server(env: dict | None = None, timeout: float = 60.0, with_process: boo
                 pass
             if time.perf_counter() - start > timeout:
                 raise TimeoutError("streamlit did not become healthy")
-            time.sleep(0.2)
+            try:  # wait a moment for the server, or notice that it exited
+                process.wait(0.2)
+            except subprocess.TimeoutExpired:
+                continue
+            raise RuntimeError(f"streamlit exited with code {process.returncode}")
         yield (url, time.perf_counter() - start, process) if with_process else (url, time.perf_counter() - start)
     finally:
         process.terminate()
