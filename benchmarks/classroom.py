@@ -8,7 +8,8 @@ a new point every ``--every`` seconds (a canvas click) for ``--seconds``. Each s
 its fragments' timers the way the browser does: the teacher's broadcast every 0.1 s, each
 student's follower every 0.25 s. For every pin and every student the benchmark records the
 time from the teacher's click to the run that shows the student the same point; the
-teacher's own click-to-image time is recorded too. A student who misses a pin counts as
+teacher's own click-to-image time is recorded too. The first pin is reported apart (opening
+the room loads the model, but each follower's first decoding still warms its own caches). A student who misses a pin counts as
 an error. Printed: median, 95th percentile and worst, and the server's peak memory.
 
     python benchmarks/classroom.py [--students 30] [--seconds 60] [--every 4]
@@ -177,7 +178,7 @@ def report(figures: dict, args, peak: int, busy: float) -> int:
     print(f"{args.students} students following a teacher who pins a point every {args.every:g} s for {args.seconds:g} s "
           f"({os.cpu_count()} cores)")  # fmt: skip
     if first:
-        print(f"  first pin (the server loads torch and the model): every student saw it within {first[-1]:.0f} ms "
+        print(f"  first pin (every follower's first decoding): every student saw it within {first[-1]:.0f} ms "
               f"(teacher's own click {1000 * figures['own'][0]:.0f} ms)")  # fmt: skip
     if ms:
         print(f"  later pins, teacher's click -> student sees it: median {statistics.median(ms):.0f} ms, "

@@ -82,7 +82,16 @@ def _entry_panel() -> None:
         except RoomError as error:
             st.error(str(error))
         else:
+            _warm_up(state.get(session.MODEL))
             st.rerun()
+
+
+def _warm_up(name: str | None) -> None:
+    """Load the room's model now (torch included, about 1.5 s once per server), so that the
+    teacher's first click does not keep the whole class waiting for it."""
+    if name and cache.catalog().find(name) is not None:
+        with st.spinner("Preparing the model for the room…"):
+            cache.get_model(name)
 
 
 def _forget(notice: str | None = None) -> None:
