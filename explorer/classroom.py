@@ -104,6 +104,7 @@ def _forget(notice: str | None = None) -> None:
 
 def _teacher_panel() -> None:
     state, rooms, code = st.session_state, cache.rooms(), room_code()
+    st.header(code, anchor=False, help="Large enough to read from a projected screen: write it on the board.")
     st.markdown(f"Room **{code}**: students join with this code and see what you see.")
 
     @st.fragment(run_every=TEACHER_SECONDS)
