@@ -62,7 +62,12 @@ class EpochProbe:
         self.images, self.labels = test.images[:size], test.labels[:size]
         self.shown = shown
 
-    def __call__(self, record, model) -> EpochSnapshot:
+    def codes(self, model) -> np.ndarray:
+        """Encoder means of the probe's test images, float32 [size, latent_dim] (mode kept)."""
+        return self._encode(model, 0)[0]
+
+    def _encode(self, model, shown: int) -> tuple[np.ndarray, np.ndarray]:
+        """(codes [size, d], reconstructions of the first ``shown`` [shown, 28, 28]), in eval mode."""
         import torch
 
         was_training = model.training
@@ -71,14 +76,15 @@ class EpochProbe:
         y = self.labels.to(device) if model.config.is_conditional else None
         with torch.no_grad():
             mu, _ = model.encode(self.images.to(device), y)  # [size, latent_dim]
-            recon = model.decode(mu[: self.shown], None if y is None else y[: self.shown])  # [shown, 1, 28, 28]
+            recon = model.decode(mu[:shown], None if y is None else y[:shown]) if shown else None  # [shown, 1, 28, 28]
         model.train(was_training)
-        return EpochSnapshot(
-            record=record,
-            codes=mu.float().cpu().numpy(),
-            originals=self.images[: self.shown, 0].numpy().astype(np.float32),
-            reconstructions=recon.float().cpu().numpy()[:, 0],
-        )
+        pictures = np.zeros((0, 28, 28), np.float32) if recon is None else recon.float().cpu().numpy()[:, 0]
+        return mu.float().cpu().numpy(), pictures
+
+    def __call__(self, record, model) -> EpochSnapshot:
+        codes, reconstructions = self._encode(model, self.shown)
+        originals = self.images[: self.shown, 0].numpy().astype(np.float32)
+        return EpochSnapshot(record=record, codes=codes, originals=originals, reconstructions=reconstructions)
 
 
 class Executor:

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from vae_core.config import ModelConfig, TrainConfig
+from vae_core.executors import EpochProbe
 from vae_core.train import Trainer, learning_rate_at
 
 WATCHED = 1000  # fixed test images whose codes are shown after every step
@@ -37,8 +38,8 @@ class StepTrainer:
 
     def __init__(self, model_config: ModelConfig, train_config: TrainConfig, watched: int = WATCHED, device: str | None = "cpu"):
         self.trainer = Trainer(model_config, train_config, device)
-        test = self.trainer.test_images[:watched], self.trainer.test_labels[:watched]
-        self.watched_images, self.labels = test[0].to(self.trainer.device), test[1].numpy()
+        self._probe = EpochProbe(train_config.dataset, size=watched, shown=0)
+        self.labels = self._probe.labels.numpy()
         self.batches_done = 0
         self.history: list[dict[str, float]] = []  # every batch so far
         self._order: torch.Tensor | None = None
@@ -54,12 +55,7 @@ class StepTrainer:
         return self.batches_done / self.batches_per_epoch
 
     def _encode(self) -> np.ndarray:
-        model = self.trainer.model
-        model.eval()
-        labels = torch.from_numpy(self.labels).to(self.trainer.device) if model.config.is_conditional else None
-        with torch.no_grad():
-            mu, _ = model.encode(self.watched_images, labels)
-        return mu.float().cpu().numpy()
+        return self._probe.codes(self.trainer.model)
 
     def _start_epoch(self) -> None:
         trainer = self.trainer
