@@ -132,6 +132,22 @@ class LocalExecutor(Executor):
         return train(model_config, train_config, on_epoch=on_epoch, stop=stop, on_batch=on_batch, device=device)
 
 
+def run_with_replay(executor: Executor, model_config: ModelConfig, train_config: TrainConfig,
+                    on_snapshot: Callable[[EpochSnapshot], None] | None = None, **options):  # fmt: skip
+    """``executor.run`` that also keeps each epoch's codes: (the TrainResult, the latent replay
+    float32 [epochs completed, SNAPSHOT_SUBSET, d], or None when no epoch finished)."""
+    frames: list[np.ndarray] = []
+
+    def collect(snapshot: EpochSnapshot) -> None:
+        frames.append(snapshot.codes)
+        if on_snapshot is not None:
+            on_snapshot(snapshot)
+
+    result = executor.run(model_config, train_config, on_snapshot=collect, **options)
+    frames = frames[: result.epochs_completed]
+    return result, (np.stack(frames) if frames else None)
+
+
 def make_executor(kind: str = "local", address: str | None = None, **options) -> Executor:
     """The executor named ``kind`` ("local" or "ray"). For Ray, ``address`` is "local" (start a
     cluster on this machine), "auto" (the cluster this machine belongs to), "host:port" or

@@ -24,7 +24,7 @@ import torch
 from filelock import FileLock
 
 from vae_core.config import ModelConfig, TrainConfig, config_key
-from vae_core.executors import EpochSnapshot, Executor, LocalExecutor
+from vae_core.executors import EpochSnapshot, Executor, LocalExecutor, run_with_replay
 from vae_core.latent import encode_dataset
 from vae_core.models import LatentModel, count_parameters
 from vae_core.store import CheckpointWriteError, default_roots, find_checkpoint, load_model, save_model, user_store_dir
@@ -101,16 +101,9 @@ def get_or_train(
         found = find_checkpoint(model_config, train_config, search)
         if found is not None:
             return StoredModel(model=load_model(found), path=found, trained=False)
-        frames: list[np.ndarray] = []
-
-        def collect(snapshot: EpochSnapshot) -> None:
-            frames.append(snapshot.codes)
-            if on_snapshot is not None:
-                on_snapshot(snapshot)
-
-        result = (executor or LocalExecutor()).run(model_config, train_config, on_snapshot=collect, on_batch=on_batch,
-                                                   stop=stop, device=device)  # fmt: skip
-        return _store(result, write_root, np.stack(frames) if frames else None)
+        result, replay_codes = run_with_replay(executor or LocalExecutor(), model_config, train_config, on_snapshot,
+                                               on_batch=on_batch, stop=stop, device=device)  # fmt: skip
+        return _store(result, write_root, replay_codes)
 
 
 def _store(result, write_root: Path, replay_codes: np.ndarray | None) -> StoredModel:
@@ -121,8 +114,6 @@ def _store(result, write_root: Path, replay_codes: np.ndarray | None) -> StoredM
     saved_config = result.train_config
     if result.stop_reason == "stopped":
         saved_config = dataclasses.replace(saved_config, epochs=result.epochs_completed)
-    if replay_codes is not None:
-        replay_codes = replay_codes[: result.epochs_completed]
     test_codes = encode_dataset(model, saved_config.dataset, "test")
     try:
         path = save_model(

@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from vae_core.config import ModelConfig, TrainConfig
 from vae_core.families import FAMILIES
 from vae_core.kinds import kind_of
@@ -131,18 +129,13 @@ def pretrain(
 
 
 def _train_and_store(entry: ShippedModel, root: Path, executor, iwae_k: int, on_record) -> Path:
+    from vae_core.executors import run_with_replay
     from vae_core.latent import encode_dataset
     from vae_core.metrics import evaluate
     from vae_core.pipeline import training_facts
 
-    frames = []
-
-    def collect(snapshot) -> None:
-        frames.append(snapshot.codes)
-        if on_record is not None:
-            on_record(entry, snapshot.record)
-
-    result = executor.run(entry.model_config, entry.train_config, on_snapshot=collect)
+    report = None if on_record is None else (lambda snapshot: on_record(entry, snapshot.record))
+    result, replay = run_with_replay(executor, entry.model_config, entry.train_config, report)
     start = time.perf_counter()
     metrics = training_facts(result)
     metrics.update(evaluate(result.model, entry.dataset, iwae_k=iwae_k))
@@ -150,7 +143,6 @@ def _train_and_store(entry: ShippedModel, root: Path, executor, iwae_k: int, on_
     metrics["role"] = entry.role
     history = [record.to_dict() for record in result.history]
     codes = encode_dataset(result.model, entry.dataset, "test")
-    replay = np.stack(frames[: result.epochs_completed]) if frames else None
     return save_model(result.model, entry.train_config, root, metrics, history, half=True, replay=replay, codes=codes)
 
 
