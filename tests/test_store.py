@@ -177,3 +177,21 @@ def test_replay_round_trip_and_damage(trained_tiny, tmp_path):
     (path / REPLAY_FILE).write_bytes(b"not numpy")
     assert read_replay(path) is None
     assert load_model(path).config == trained_tiny.model.config  # a bad replay never blocks loading
+
+
+def test_a_store_folder_is_probed_once_a_minute_not_on_every_look_up(tmp_path, monkeypatch):
+    import vae_core.store as store
+
+    probes = []
+    real = store.tempfile.NamedTemporaryFile
+    monkeypatch.setattr(store.tempfile, "NamedTemporaryFile", lambda **kw: probes.append(kw) or real(**kw))
+    clock = [100.0]
+    monkeypatch.setattr(store.time, "monotonic", lambda: clock[0])
+    folder = tmp_path / "store"
+    assert store._writable(folder) and store._writable(folder) and folder.is_dir()
+    assert len(probes) == 1
+    clock[0] += store._PROBE_SECONDS + 1
+    assert store._writable(folder) and len(probes) == 2
+    (tmp_path / "file.txt").write_text("a file, not a folder")
+    assert not store._writable(tmp_path / "file.txt" / "below")
+    assert str(tmp_path / "file.txt" / "below") not in store._probed  # a failure is asked again next time

@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,14 +92,25 @@ def user_store_dir() -> Path:
     return fallback
 
 
+_PROBE_SECONDS = 60.0  # how long a folder that took a probe file counts as writable
+_probed: dict[str, float] = {}  # folder -> when a probe file last went in
+
+
 def _writable(folder: Path) -> bool:
+    """Whether a file can be made in ``folder`` (made if missing). A success is trusted for a
+    minute: every checkpoint look-up asks, and an app page makes several look-ups per run.
+    A write that fails later still ends in CheckpointWriteError."""
+    now = time.monotonic()
+    if now - _probed.get(str(folder), -_PROBE_SECONDS) < _PROBE_SECONDS:
+        return True
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
             pass
-        return True
     except OSError:
         return False
+    _probed[str(folder)] = now
+    return True
 
 
 def default_roots() -> list[Path]:
