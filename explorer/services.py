@@ -41,18 +41,15 @@ def map_view(name: str, label: str, n_points: int = 3000, *, extent: Extent | No
 
 @dataclass(frozen=True)
 class DecodedPoint:
-    """A map position decoded by one model."""
+    """A map position decoded by one model (shared by every session that shows it: read-only)."""
 
     point: tuple[float, float]  # the position on the map (the first two latent coordinates)
     image: np.ndarray  # uint8 [size, size]
+    png: bytes  # the same image as PNG, ready to show or download
     radius: float  # distance from the origin, in prior standard deviations
     held_at_zero: int  # latent coordinates beyond the map's two, held at 0
     every_class: list[np.ndarray] | None  # conditional VAE: the same code drawn as each class (uint8 images)
     nearest: float  # distance to the nearest test image's code (in the map's two dimensions)
-
-    @property
-    def png(self) -> bytes:
-        return png_bytes(self.image)
 
     @property
     def far_from_data(self) -> bool:
@@ -61,8 +58,24 @@ class DecodedPoint:
         return self.nearest > FAR_FROM_DATA
 
 
+def _position(point) -> tuple[float, ...]:
+    """A point as a hashable key; ValueError for what cannot be coordinates."""
+    try:
+        return tuple(float(v) for v in np.asarray(point, np.float32).ravel())
+    except TypeError as error:
+        raise ValueError(f"a point must be numbers ({error})") from None
+
+
 def decode_point(name: str, point, label: int | None = None, size: int = 280) -> DecodedPoint:
-    """Decode a map position. ValueError for coordinates that are not finite numbers."""
+    """Decode a map position. ValueError for coordinates that are not finite numbers.
+
+    The last few hundred results are kept for every session: a room of students following
+    the teacher's pinned point has it decoded once, not once per student."""
+    return _decode_point(name, _position(point), label, size)
+
+
+@functools.lru_cache(maxsize=128)
+def _decode_point(name: str, point: tuple[float, ...], label: int | None, size: int) -> DecodedPoint:
     from vae_core.latent import decode, decode_all_classes
 
     model = cache.get_model(name)
@@ -70,29 +83,45 @@ def decode_point(name: str, point, label: int | None = None, size: int = 280) ->
     image = decode(model, code, label)
     every_class = None
     if model.config.is_conditional:
-        every_class = [upscale(image, 84) for image in decode_all_classes(model, code)]
+        every_class = [_frozen(upscale(image, 84)) for image in decode_all_classes(model, code)]
     x, y = (float(v) for v in code[:2])
     nearest = float(nearest_codes(cache.encoded(name).mu[:, :2], code[:2], k=1)[1][0])
-    return DecodedPoint((x, y), upscale(image, size), math.hypot(x, y), model.config.latent_dim - 2, every_class, nearest)
+    enlarged = _frozen(upscale(image, size))
+    return DecodedPoint((x, y), enlarged, png_bytes(enlarged), math.hypot(x, y), model.config.latent_dim - 2, every_class,
+                        nearest)  # fmt: skip
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    """An array that sessions share: writing to it raises instead of changing it for everyone."""
+    array.flags.writeable = False
+    return array
 
 
 @dataclass(frozen=True)
 class Neighbours:
-    """The real test images whose codes lie nearest to a position."""
+    """The real test images whose codes lie nearest to a position (shared: read-only)."""
 
     mosaic: np.ndarray  # uint8, two rows of images, enlarged
-    captions: list[str]  # "class (distance)" per image, nearest first
+    png: bytes  # the mosaic as PNG
+    captions: tuple[str, ...]  # "class (distance)" per image, nearest first
 
 
 def neighbours(name: str, point, rows: int = 2, columns: int = 4) -> Neighbours:
-    """The rows x columns test images nearest to ``point`` in the map's two dimensions."""
+    """The rows x columns test images nearest to ``point`` in the map's two dimensions
+    (kept for every session, like :func:`decode_point`)."""
+    return _neighbours(name, _position(point)[:2], rows, columns)
+
+
+@functools.lru_cache(maxsize=128)
+def _neighbours(name: str, point: tuple[float, ...], rows: int, columns: int) -> Neighbours:
     codes = cache.encoded(name)
-    index, distances = nearest_codes(codes.mu[:, :2], np.asarray(point, np.float32)[:2], k=rows * columns)
+    index, distances = nearest_codes(codes.mu[:, :2], np.asarray(point, np.float32), k=rows * columns)
     images = cache.test_images(codes.dataset)[index]
     names = cache.class_names(codes.dataset)
     mosaic = tile(images, rows, columns, pad=2)
-    captions = [f"{names[codes.labels[i]]} ({d:.2f})" for i, d in zip(index, distances)]
-    return Neighbours(upscale(mosaic, 3 * mosaic.shape[1]), captions)
+    mosaic = _frozen(upscale(mosaic, 3 * mosaic.shape[1]))
+    captions = tuple(f"{names[codes.labels[i]]} ({d:.2f})" for i, d in zip(index, distances))
+    return Neighbours(mosaic, png_bytes(mosaic), captions)
 
 
 @dataclass(frozen=True)

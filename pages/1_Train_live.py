@@ -157,8 +157,8 @@ def show_codes(snapshot) -> None:
         pictures = training.reconstructions(snapshot)
         if pictures is not None:
             st.markdown("**Test images (top) and their reconstructions (bottom)**")
-            st.image(pictures[0], width=56)
-            st.image(pictures[1], width=56)
+            st.image(pictures[0], width=56, output_format="PNG")
+            st.image(pictures[1], width=56, output_format="PNG")
 
 
 def show_result(snapshot) -> None:

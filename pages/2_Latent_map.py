@@ -81,8 +81,8 @@ with st.expander("Your own image: upload a drawing or photo of a digit / garment
     placed = state.get("map_placed")
     if placed is not None:
         u1, u2, u3 = st.columns(3)
-        u1.image(placed.prepared, caption="prepared like the data (28x28)", width=112)
-        u2.image(placed.reconstruction, caption="its reconstruction", width=112)
+        u1.image(placed.prepared, caption="prepared like the data (28x28)", width=112, output_format="PNG")
+        u2.image(placed.reconstruction, caption="its reconstruction", width=112, output_format="PNG")
         if placed.ellipse is not None:
             mx, my, sx, sy = placed.ellipse
             u3.markdown(f"Posterior: mean ({mx:.2f}, {my:.2f}), σ ({sx:.2f}, {sy:.2f}) — drawn as red 1σ/2σ ellipses.")
@@ -124,7 +124,7 @@ def show_pinned(point) -> None:
     x, y = decoded.point
     left, right = st.columns([1, 2])
     with left:
-        st.image(decoded.image, caption="decoded image", width=168)
+        st.image(decoded.png, caption="decoded image", width=168, output_format="PNG")
         origin = "clicked point" if state.get(session.MAP_SOURCE) == "click" else state.get(session.MAP_SOURCE)
         st.markdown(f"**z = ({x:.3f}, {y:.3f})** — {origin}")
         if decoded.held_at_zero:
@@ -138,11 +138,11 @@ def show_pinned(point) -> None:
                        "decoder was never trained near here, so this image says little about the model.")  # fmt: skip
         nearest = services.neighbours(entry.name, point)
         st.markdown("**Nearest real test images** (by latent distance)")
-        st.image(nearest.mosaic)
+        st.image(nearest.png, output_format="PNG")
         st.caption(" · ".join(nearest.captions))
     if decoded.every_class is not None:
         st.markdown("**The same z drawn as every class** (the code holds the style, the label the class)")
-        st.image(decoded.every_class, caption=list(names), width=84)
+        st.image(decoded.every_class, caption=list(names), width=84, output_format="PNG")
     d1, d2, d3 = st.columns([1, 1, 2])
     d1.download_button("Decoded image (PNG)", data=decoded.png, file_name=f"decoded_{x:.2f}_{y:.2f}.png", mime="image/png",
                        on_click="ignore", key="map_download_png", icon=":material/download:")  # fmt: skip

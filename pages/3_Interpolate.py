@@ -48,7 +48,7 @@ def pick_image(column, tag: str, default_class: int) -> int:
         members = services.class_members(entry.dataset, chosen_class)
         position = st.number_input(f"{tag}: which one (0–{len(members) - 1})", 0, len(members) - 1, 0, key=f"interp_{tag}_index")
         index = members[position]
-        st.image(services.test_image(entry.dataset, index, 84), caption=f"test image #{index}", width=84)
+        st.image(services.test_image(entry.dataset, index, 84), caption=f"test image #{index}", width=84, output_format="PNG")
         return index
 
 
@@ -108,13 +108,13 @@ with st.container(key="interp_frame"):
         st.image(walk.gif(224), width=224)
         st.markdown("**A → B → A**, looping")
     else:
-        st.image(walk.frame(alpha_index, 224), width=224)
+        st.image(walk.frame(alpha_index, 224), width=224, output_format="PNG")
         z = walk.point(alpha_index)
         coordinates = ", ".join(f"{v:.2f}" for v in z[:4]) + (", …" if len(z) > 4 else "")
         st.markdown(f"**α = {alpha_index / (steps - 1):.2f}** · z = ({coordinates})")
 
 st.markdown("**The whole path**")
-st.image(walk.strip(), width="stretch")
+st.image(walk.strip(), width="stretch", output_format="PNG")
 d1, d2, d3 = st.columns([1, 1, 4])
 d1.download_button("Strip (PNG)", data=walk.strip_png(), file_name="interpolation.png", mime="image/png", on_click="ignore",
                    key="interp_download_png", icon=":material/download:")  # fmt: skip

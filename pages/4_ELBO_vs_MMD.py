@@ -100,7 +100,7 @@ if point is None:
 else:
     st.markdown(f"**Both decoders at z = ({point[0]:.2f}, {point[1]:.2f})**")
     for column, entry in zip(st.columns(4), entries):
-        column.image(services.decode_point(entry.name, point, size=168).image, caption=entry.label, width=168)
+        column.image(services.decode_point(entry.name, point, size=168).png, caption=entry.label, width=168, output_format="PNG")
 
 st.subheader("What the numbers say")
 st.table(comparison_table(entries))

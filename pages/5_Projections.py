@@ -87,4 +87,5 @@ with right:
     if index is None or index >= n_points:
         st.info("Click a point to see its image.")
     else:
-        st.image(services.test_image(dataset, index, 168), caption=f"test image #{index}: {names[labels[index]]}", width=168)
+        st.image(services.test_image(dataset, index, 168), caption=f"test image #{index}: {names[labels[index]]}", width=168,
+                 output_format="PNG")

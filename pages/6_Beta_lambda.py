@@ -85,7 +85,7 @@ else:
         st.plotly_chart(figure, key="sweep_map")
     with right:
         st.markdown("**Decoded grid over [-2.5, 2.5]²**")
-        st.image(services.decoded_grid(name, (-2.5, 2.5, -2.5, 2.5), n=12, size=336), width=336)
+        st.image(services.decoded_grid(name, (-2.5, 2.5, -2.5, 2.5), n=12, size=336), width=336, output_format="PNG")
 
 terms = training.family_terms(family, members)
 if terms is not None:

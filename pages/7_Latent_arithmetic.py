@@ -37,7 +37,7 @@ mode = st.radio("What to try", [ATTRIBUTE, ANALOGY, FAILS], horizontal=True, key
 
 def verdicts(judged, captions) -> None:
     for column, item, caption in zip(st.columns(len(judged) + 1), judged, captions):
-        column.image(item.image, width=112, caption=caption)
+        column.image(item.image, width=112, caption=caption, output_format="PNG")
         if item.verdict:
             column.markdown(item.verdict)
 
@@ -68,7 +68,7 @@ def attribute_mode() -> None:
     canvas.latent_canvas([services.map_view(entry.name, entry.label, 3000)], key="arith_canvas", overlay=overlay, height=480)
     verdicts(step.judged, ["start", f"start + {strength:g} × (mean {names[target]} − mean {names[source]})"])
     walk = services.walk(entry.name, step.judged[0].point, step.judged[1].point, 9)
-    st.image(walk.strip(), caption="the way there, in nine steps", width="stretch")
+    st.image(walk.strip(), caption="the way there, in nine steps", width="stretch", output_format="PNG")
 
 
 def analogy_mode() -> None:

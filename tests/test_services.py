@@ -34,6 +34,20 @@ def test_a_decoded_point_is_the_models_decoding_enlarged():
         services.decode_point(VAE, [float("nan"), 0.0])
 
 
+def test_a_point_shown_by_many_sessions_is_decoded_once_and_shared_read_only():
+    first = services.decode_point(VAE, [0.25, 0.75], size=168)
+    again = services.decode_point(VAE, np.array([0.25, 0.75]), size=168)
+    assert again is first  # a room following the teacher decodes the pinned point once
+    assert services.decode_point(VAE, [0.25, 0.75], size=280) is not first
+    assert services.neighbours(VAE, (0.25, 0.75)) is services.neighbours(VAE, [0.25, 0.75])
+    with pytest.raises(ValueError):
+        first.image[0, 0] = 0  # one session cannot change what the others show
+    with pytest.raises(ValueError):
+        services.neighbours(VAE, [0.25, 0.75]).mosaic[0, 0] = 0
+    with pytest.raises(ValueError):
+        services.decode_point(VAE, ["left", "up"])
+
+
 def test_wider_and_conditional_models():
     assert services.decode_point(WIDE, [0.0, 0.0]).held_at_zero == 8
     every_class = services.decode_point(CVAE, [0.0, 0.0], label=3).every_class
