@@ -26,6 +26,11 @@ def navigation():
 
 def run() -> None:
     """explorer_app.py's whole body: navigation, the frame, the classroom panel, then the chosen page."""
+    with classroom.catch_up_turn(st.session_state):
+        _run()
+
+
+def _run() -> None:
     page, pages = navigation()
     frame()
     st.session_state[classroom.PAGE] = page.url_path

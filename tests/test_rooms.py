@@ -1,4 +1,6 @@
 import math
+import threading
+import time
 
 import pytest
 
@@ -105,3 +107,48 @@ def test_a_quiz_collects_one_answer_per_student_until_revealed(rooms):
     assert rooms.quiz(code) is None
     with pytest.raises(RoomError, match="one of the ten classes"):
         rooms.start_quiz(code, token, 12)
+
+
+def test_followers_catch_up_one_at_a_time_and_other_runs_never_wait(monkeypatch):
+    from explorer import classroom
+
+    turn = classroom._catch_up_turn
+    with classroom.catch_up_turn({}):
+        assert not turn.locked()  # an ordinary run takes no turn
+    state = {classroom.CATCHING_UP: True}
+    with classroom.catch_up_turn(state):
+        assert turn.locked() and classroom.CATCHING_UP not in state
+    assert not turn.locked()
+
+    inside, most, count = [0], [0], threading.Lock()
+
+    def follower() -> None:
+        with classroom.catch_up_turn({classroom.CATCHING_UP: True}):
+            with count:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            time.sleep(0.01)
+            with count:
+                inside[0] -= 1
+
+    threads = [threading.Thread(target=follower) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1 and not turn.locked()
+
+
+def test_a_catch_up_run_that_waits_too_long_goes_ahead(monkeypatch):
+    from explorer import classroom
+
+    monkeypatch.setattr(classroom, "CATCH_UP_WAIT", 0.01)
+    turn = classroom._catch_up_turn
+    turn.acquire()  # a stuck run holds the turn
+    try:
+        ran = []
+        with classroom.catch_up_turn({classroom.CATCHING_UP: True}):
+            ran.append(True)
+        assert ran and turn.locked()  # it ran, and left the other run's turn alone
+    finally:
+        turn.release()
