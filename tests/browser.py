@@ -116,8 +116,10 @@ def plot_area(page, index: int = 0, timeout: float = 60_000):
 
 
 def canvas(page, state: str | None = "ready", timeout: float = 60_000):
-    """The latent canvas's frame, once its root reports ``state`` (None: once it exists)."""
-    frame = page.frame_locator(CANVAS).first
+    """The shown latent canvas's frame, once its root reports ``state`` (None: once it exists).
+    Only a visible one counts: while Streamlit replaces a page's elements, a hidden canvas of
+    the page before can still be in the document."""
+    frame = page.frame_locator(f"{CANVAS} >> visible=true").first
     selector = '[data-testid="latent-canvas"]' + (f'[data-state="{state}"]' if state else "")
     frame.locator(selector).wait_for(state="attached", timeout=timeout)
     return frame
