@@ -3,7 +3,8 @@
 The teacher's session publishes its view ten times a second while it changes (a fragment,
 so it sees what the page's last run decided); each following student's session polls the
 room every 0.25 s and, when the view's version moves, copies it into its own session state
-and reruns (switching page when the teacher did). The room logic is :mod:`explorer.rooms`.
+and reruns (switching page when the teacher did); those catch-up runs take server-wide turns
+(:func:`catch_up_turn`). The room logic is :mod:`explorer.rooms`.
 """
 
 from __future__ import annotations
