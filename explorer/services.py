@@ -69,7 +69,7 @@ def _position(point) -> tuple[float, ...]:
 def decode_point(name: str, point, label: int | None = None, size: int = 280) -> DecodedPoint:
     """Decode a map position. ValueError for coordinates that are not finite numbers.
 
-    The last few hundred results are kept for every session: a room of students following
+    The last 128 results are kept for every session: a room of students following
     the teacher's pinned point has it decoded once, not once per student."""
     return _decode_point(name, _position(point), label, size)
 

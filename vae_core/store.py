@@ -100,8 +100,8 @@ def _writable(folder: Path) -> bool:
     """Whether a file can be made in ``folder`` (made if missing). A success is trusted for a
     minute: every checkpoint look-up asks, and an app page makes several look-ups per run.
     A write that fails later still ends in CheckpointWriteError."""
-    now = time.monotonic()
-    if now - _probed.get(str(folder), -_PROBE_SECONDS) < _PROBE_SECONDS:
+    now, probed = time.monotonic(), _probed.get(str(folder))
+    if probed is not None and now - probed < _PROBE_SECONDS:
         return True
     try:
         folder.mkdir(parents=True, exist_ok=True)
