@@ -3,14 +3,15 @@ websocket protocol (benchmarks/st_client.py), as their browsers would.
 
 The teacher opens a room on the Latent map; every student opens the Home page, joins with
 the code and, following the teacher, is switched to the Latent map. Once every student's
-page has settled (one quiet poll after joining), the teacher pins
-a new point every ``--every`` seconds (a canvas click) for ``--seconds``. Each session runs
-its fragments' timers the way the browser does: the teacher's broadcast every 0.1 s, each
-student's follower every 0.25 s. For every pin and every student the benchmark records the
-time from the teacher's click to the run that shows the student the same point; the
-teacher's own click-to-image time is recorded too. The first pin is reported apart (opening
-the room loads the model, but each follower's first decoding still warms its own caches). A student who misses a pin counts as
-an error. Printed: median, 95th percentile and worst, and the server's peak memory.
+page has settled (one quiet poll after joining), the teacher pins a new point every
+``--every`` seconds (a canvas click) for ``--seconds``. Each session runs its fragments'
+timers the way the browser does (the teacher's broadcast, each student's fallback poll),
+and each student takes every run the server sends, asked for or pushed. For every pin and
+every student the benchmark records the time from the teacher's click to the run that
+shows the student the same point; the teacher's own click-to-image time is recorded too.
+The first pin is reported apart (each follower's first decoding still warms its own
+caches). A student who misses a pin counts as an error. Printed: median, 95th percentile
+and worst, and the server's peak memory and CPU.
 
     python benchmarks/classroom.py [--students 30] [--seconds 60] [--every 4]
 """
@@ -108,11 +109,16 @@ async def student(url: str, room: Room, joined: list, latencies: dict, errors: l
                                          WidgetState(id=run.widget_id("Join"), trigger_value=True)])  # fmt: skip
         follower = timer(run, None)
         seen: dict[str, float] = {}
-        settled = False
+        settled = polled = False
+        next_poll = time.perf_counter() + follower[0]
         while not room.done:
-            await asyncio.sleep(follower[0])
-            run = await session.auto_rerun(follower[1])
-            if not settled:  # on the teacher's page, with nothing left to catch up on
+            try:  # a run the server pushes when the teacher moves, or the answer to a poll
+                run = await session.next_run(timeout=max(0.0, next_poll - time.perf_counter()))
+            except TimeoutError:  # the follower's timer, as the browser runs it
+                await session.send_auto_rerun(follower[1])
+                next_poll, polled = next_poll + follower[0], True
+                continue
+            if polled and not settled:  # a poll answered: on the teacher's page, nothing left to catch up on
                 settled = True
                 joined.append(index)
             follower = timer(run, follower)

@@ -4,7 +4,8 @@ a browser tab does, without rendering anything.
 It opens ``/_stcore/stream``, asks for a page (``BackMsg.rerun_script``), keeps the
 messages of each run, answers the server's cached-message references from its own cache
 (as the browser does), and fetches the media files (decoded images) that a run refers
-to. A click on the latent canvas is sent the way its iframe sends it: the component's
+to. A reader keeps every run the server sends, asked for or not (a classroom's followers
+are rerun by the server when the teacher moves). A click on the latent canvas is sent the way its iframe sends it: the component's
 value (a JSON event, see explorer/frontend/README.md) in a rerun of the fragment that
 holds it; a click on a Plotly chart as the chart's selection JSON.
 """
@@ -84,14 +85,20 @@ class StreamlitSession:
         self.page_script_hash = ""
         self.cache: dict[str, ForwardMsg] = {}
         self.socket = None
+        self._runs: asyncio.Queue | None = None  # finished runs in arrival order; an exception if the socket broke
+        self._reader: asyncio.Task | None = None
 
     async def connect(self) -> None:
         url = self.base_url.replace("http", "ws", 1) + "/_stcore/stream"
         self.socket = await websockets.connect(
             url, subprotocols=["streamlit"], origin=self.base_url, max_size=None, open_timeout=60
         )
+        self._runs = asyncio.Queue()
+        self._reader = asyncio.create_task(self._read())
 
     async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
         if self.socket is not None:
             await self.socket.close()
 
@@ -105,15 +112,30 @@ class StreamlitSession:
         return await self.set_widgets([WidgetState(id=widget_id, string_value=string_value)], fragment_id, timeout)
 
     async def set_widgets(self, widgets: list[WidgetState], fragment_id: str = "", timeout: float = 60) -> Run:
-        state = ClientState(
-            page_script_hash=self.page_script_hash, fragment_id=fragment_id, widget_states=WidgetStates(widgets=widgets)
-        )
-        return await self._rerun(state, timeout)
+        await self.send_widgets(widgets, fragment_id)
+        return await self.next_run(timeout)
+
+    async def send_widgets(self, widgets: list[WidgetState], fragment_id: str = "") -> None:
+        """Send widgets' new values without waiting for the run (see :meth:`next_run`)."""
+        widget_states = WidgetStates(widgets=widgets)
+        await self._send(ClientState(page_script_hash=self.page_script_hash, fragment_id=fragment_id, widget_states=widget_states))
 
     async def auto_rerun(self, fragment_id: str, timeout: float = 60) -> Run:
         """The rerun the frontend sends on a ``run_every`` fragment's timer."""
-        state = ClientState(page_script_hash=self.page_script_hash, fragment_id=fragment_id, is_auto_rerun=True)
-        return await self._rerun(state, timeout)
+        await self.send_auto_rerun(fragment_id)
+        return await self.next_run(timeout)
+
+    async def send_auto_rerun(self, fragment_id: str) -> None:
+        """Send a ``run_every`` timer's rerun without waiting for it (see :meth:`next_run`)."""
+        await self._send(ClientState(page_script_hash=self.page_script_hash, fragment_id=fragment_id, is_auto_rerun=True))
+
+    async def next_run(self, timeout: float | None = None) -> Run:
+        """The next run the server finishes, whoever asked for it; TimeoutError after ``timeout`` s."""
+        run = await asyncio.wait_for(self._runs.get(), timeout)
+        if isinstance(run, Exception):
+            self._runs.put_nowait(run)  # every later wait fails the same way
+            raise run
+        return run
 
     async def fetch(self, path: str) -> bytes:
         """GET a media file the way the browser's <img> does."""
@@ -121,9 +143,19 @@ class StreamlitSession:
         return await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=60).read())
 
     async def _rerun(self, state: ClientState, timeout: float) -> Run:
+        await self._send(state)
+        return await self.next_run(timeout)
+
+    async def _send(self, state: ClientState) -> None:
         state.cached_message_hashes.extend(self.cache)
         await self.socket.send(BackMsg(rerun_script=state).SerializeToString())
-        return await asyncio.wait_for(self._collect(), timeout)
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                self._runs.put_nowait(await self._collect())
+        except Exception as error:  # the socket closed or the server sent nonsense: waiters hear of it
+            self._runs.put_nowait(error)
 
     async def _collect(self) -> Run:
         run = Run()

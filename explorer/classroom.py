@@ -1,10 +1,13 @@
 """The sidebar's classroom panel: open or join a room, follow the teacher, run a quiz.
 
-The teacher's session publishes its view ten times a second while it changes (a fragment,
-so it sees what the page's last run decided); each following student's session polls the
-room every 0.25 s and, when the view's version moves, copies it into its own session state
-and reruns (switching page when the teacher did); those catch-up runs take server-wide turns
-(:func:`catch_up_turn`). The room logic is :mod:`explorer.rooms`.
+The teacher's runs publish the view they leave (:func:`in_room`; a fragment ticking ten
+times a second publishes too, for runs that stop early) and, when it moved, ask every
+following student's session for a rerun (:mod:`explorer.push`): of the page's view
+fragment alone when only the pinned point moved, else of the whole page. A following run
+copies the view into its own session state (switching page when the teacher did) as it
+starts; those catch-up runs take server-wide turns. Each student's session also polls the
+room, every 2 s when pushes work (to stay counted as present and catch a push that was
+lost) and every 0.25 s when they do not. The room logic is :mod:`explorer.rooms`.
 """
 
 from __future__ import annotations
@@ -16,17 +19,20 @@ import uuid
 import numpy as np
 import streamlit as st
 
-from explorer import cache, session
+from explorer import cache, push, session
 from explorer.rooms import Quiz, RoomError
 
 ROOM, TOKEN, MEMBER, FOLLOW = "room_code", "room_token", "room_member", "room_follow"
 SEEN, SEEN_QUIZ, PAGE, NOTICE = "room_seen", "room_seen_quiz", "room_page", "room_notice"
-CATCHING_UP = "room_catching_up"
+PUBLISHED = "room_published"  # the teacher's last published (version, view)
 SHARED = (session.DATASET, session.MODEL, session.MAP_POINT, session.MAP_SOURCE, session.COMPARE_POINT,
           session.INTERP_MODEL, session.INTERP_POINTS, session.INTERP_SOURCE, "cmp_highlight")  # fmt: skip
-TEACHER_SECONDS, STUDENT_SECONDS = 0.1, 0.25
+VIEW_FRAGMENT = "room_view"  # key of the page fragment that shows the room's pinned point (Latent map)
+POINT_KEYS = (session.MAP_POINT, session.MAP_SOURCE)  # the view values that fragment shows
+TEACHER_SECONDS = 0.05
+STUDENT_SECONDS, FALLBACK_SECONDS = 0.25, 2.0  # a student's poll without pushes, and with them
 CATCH_UP_WAIT = 3.0  # seconds a catch-up run waits for its turn before it runs anyway
-_catch_up_turn = threading.Lock()
+_catch_up_turn = threading.RLock()  # reentrant: a full run's catch-up holds it while its fragments run
 
 
 def _plain(value):
@@ -116,7 +122,7 @@ def _teacher_panel() -> None:
     @st.fragment(run_every=TEACHER_SECONDS)
     def broadcast() -> None:
         try:
-            rooms.publish(code, state[TOKEN], current_view())
+            _publish(code)
             st.caption(f"{rooms.present(code)} students following")
         except RoomError as error:
             _forget(str(error))
@@ -133,6 +139,25 @@ def _teacher_panel() -> None:
         st.rerun()
 
 
+def _publish(code: str) -> None:
+    """Publish the teacher's view; when it moved, rerun the followers' sessions at once (only
+    their view fragment when nothing but the pinned point moved)."""
+    state, rooms = st.session_state, cache.rooms()
+    view, before = current_view(), state.get(PUBLISHED)
+    version = rooms.publish(code, state[TOKEN], view)
+    if before is not None and before[0] == version:
+        return
+    state[PUBLISHED] = (version, view)
+    if before is not None:
+        moved = {key for key in set(view) | set(before[1]) if view.get(key) != before[1].get(key)}
+        push.rerun(rooms.listeners(code), fragment=moved <= set(POINT_KEYS))
+
+
+def _tell_room(code: str) -> None:
+    """After a quiz change: every follower's whole page reruns (its colours come and go)."""
+    push.rerun(cache.rooms().listeners(code))
+
+
 def _quiz_controls(code: str) -> None:
     state, rooms = st.session_state, cache.rooms()
     quiz = rooms.quiz(code)
@@ -142,14 +167,17 @@ def _quiz_controls(code: str) -> None:
             target = st.selectbox("Quiz: where does this class live?", range(10), format_func=lambda i: names[i], key="room_quiz_class")
             if st.button("Start the quiz", key="room_quiz_start", help="Hides the class colours on every map in the room"):
                 rooms.start_quiz(code, state[TOKEN], int(target))
+                _tell_room(code)
                 st.rerun()
         elif not quiz.revealed:
             st.markdown(f"Quiz on **{names[quiz.target]}**: {len(quiz.answers)} answers (Latent map shows them)")
             if st.button("Reveal", key="room_quiz_reveal", type="primary"):
                 rooms.reveal(code, state[TOKEN])
+                _tell_room(code)
                 st.rerun()
         elif st.button("End the quiz", key="room_quiz_end"):
             rooms.end_quiz(code, state[TOKEN])
+            _tell_room(code)
             st.rerun()
     except RoomError as error:
         st.error(str(error))
@@ -165,47 +193,84 @@ def _student_panel(pages: dict) -> None:
         st.rerun()
     if not follow:
         state[SEEN] = None  # following again copies the teacher's view at once
+        cache.rooms().stop_listening(code, state[MEMBER])
         return
 
-    @st.fragment(run_every=STUDENT_SECONDS)
+    @st.fragment(run_every=FALLBACK_SECONDS if push.available() else STUDENT_SECONDS)
     def follower() -> None:
+        """The poll: keeps the student present, and catches up when a push was lost."""
         try:
-            version, view, quiz_version = cache.rooms().follow(code, state[MEMBER])
+            version, _, quiz_version = cache.rooms().follow(code, state[MEMBER])
         except RoomError as error:
             _forget(f"{error}. You are exploring on your own.")
             st.rerun()
             return
-        if version == state.get(SEEN) and quiz_version == state.get(SEEN_QUIZ):
-            return
-        state[SEEN], state[SEEN_QUIZ] = version, quiz_version
-        for key in SHARED:
-            if key in view:
-                state[key] = view[key]
-        state[CATCHING_UP] = True
-        page = pages.get(view.get("page"))
-        if page is not None and view.get("page") != state.get(PAGE):
-            st.switch_page(page)
-        st.rerun()
+        if (version, quiz_version) != (state.get(SEEN), state.get(SEEN_QUIZ)):
+            st.rerun()  # the whole run catches up (in_room)
 
     follower()
 
 
 @contextlib.contextmanager
-def catch_up_turn(state) -> None:
-    """Around a whole page run (``state``: the session's state). A follower's run that shows
-    the teacher's new view takes a server-wide turn: when the teacher clicks, thirty followers
-    rerun within a quarter of a second, and thirty runs sharing the GIL all finish late; one
-    after another, the first students see the change after one run's time and the last no
-    later (benchmarks/classroom.py). A run that waits CATCH_UP_WAIT seconds goes ahead anyway."""
-    if not state.pop(CATCHING_UP, False):
+def in_room(page=None, pages: dict | None = None, keys: tuple | None = None):
+    """Around a run. The teacher's run publishes the view it leaves (at once, rather than at
+    the broadcast's next tick). A following student's run copies the teacher's view into this
+    session when it moved, and leaves this session's listener in the room, so the teacher's
+    next change reruns it at once (explorer.push).
+
+    A whole page's run passes ``page`` (the navigation's choice) and ``pages`` (by url
+    path), and switches page when the teacher did. The run of the page's VIEW_FRAGMENT
+    passes the view ``keys`` it shows; when anything else moved it reruns the whole page.
+
+    A run that catches up takes a server-wide turn (:func:`catch_up_turn`): when the teacher clicks, thirty
+    followers rerun at once, and thirty runs sharing the GIL all finish late; one after
+    another, the first students see the change after one run's time and the last no later
+    (benchmarks/classroom.py)."""
+    state, code = st.session_state, room_code()
+    if code is None or is_teacher() or not state.get(FOLLOW):
         yield
         return
+    try:
+        news = cache.rooms().follow(code, state[MEMBER], push.listener(VIEW_FRAGMENT if keys else None))
+    except RoomError as error:
+        _forget(f"{error}. You are exploring on your own.")
+        yield
+        return
+    version, view, quiz_version = news
+    if (version, quiz_version) == (state.get(SEEN), state.get(SEEN_QUIZ)):
+        yield
+        return
+    if keys is not None and not _only(keys, view, quiz_version):
+        st.rerun()  # more than this fragment shows has changed
+    with catch_up_turn():
+        state[SEEN], state[SEEN_QUIZ] = version, quiz_version
+        for key in SHARED:
+            if key in view:
+                state[key] = view[key]
+        target = (pages or {}).get(view.get("page"))
+        if page is not None and target is not None and target.url_path != page.url_path:
+            st.switch_page(target)
+        yield
+
+
+@contextlib.contextmanager
+def catch_up_turn():
+    """A server-wide turn for a catch-up run (reentrant within one run's thread); after
+    CATCH_UP_WAIT seconds of waiting the run goes ahead without one."""
     turn = _catch_up_turn.acquire(timeout=CATCH_UP_WAIT)
     try:
         yield
     finally:
         if turn:
             _catch_up_turn.release()
+
+
+def _only(keys: tuple, view: dict, quiz_version: int) -> bool:
+    """Whether the teacher's ``view`` differs from this session's in ``keys`` alone."""
+    state = st.session_state
+    if quiz_version != state.get(SEEN_QUIZ) or view.get("page") != state.get(PAGE):
+        return False
+    return all(view[key] == _plain(state.get(key)) for key in SHARED if key in view and key not in keys)
 
 
 def quiz() -> Quiz | None:

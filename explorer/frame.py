@@ -25,21 +25,18 @@ def navigation():
 
 
 def run() -> None:
-    """explorer_app.py's whole body: navigation, the frame, the classroom panel, then the chosen page."""
-    with classroom.catch_up_turn(st.session_state):
-        _run()
-
-
-def _run() -> None:
+    """explorer_app.py's whole body: navigation, the frame, the classroom panel, then the chosen
+    page (a following student's run first catches up with the teacher's view)."""
     page, pages = navigation()
-    frame()
-    st.session_state[classroom.PAGE] = page.url_path
-    classroom.panel(pages)
-    token = _frame_drawn.set(True)
-    try:
-        page.run()
-    finally:
-        _frame_drawn.reset(token)
+    with classroom.in_room(page, pages):
+        frame()
+        st.session_state[classroom.PAGE] = page.url_path
+        classroom.panel(pages)
+        token = _frame_drawn.set(True)
+        try:
+            page.run()
+        finally:
+            _frame_drawn.reset(token)
 
 
 def ensure_frame() -> None:

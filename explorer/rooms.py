@@ -3,7 +3,9 @@
 A teacher opens a room and gets a short code to write on the board and a secret token
 (kept in the teacher's session). Students join with the code. The teacher's session
 publishes its view (page, model, pinned point, interpolation, selection) whenever it
-changes; following sessions poll the room's version and copy the view. Only the holder
+changes; following sessions copy the view when its version moves, told at once through
+the listener each of them leaves here (an opaque handle the app uses to rerun the session)
+or, failing that, at their next poll. Only the holder
 of the token can change a room, so nothing a student does reaches the teacher's screen
 except quiz answers, which are kept per student (the last click counts).
 
@@ -48,6 +50,7 @@ class Room:
     view: dict = field(default_factory=dict)  # published session values and the page
     version: int = 0
     members: dict[str, float] = field(default_factory=dict)  # member -> last seen
+    listeners: dict[str, object] = field(default_factory=dict)  # member -> how to tell the member's session
     quiz: Quiz | None = None
     quiz_version: int = 0
 
@@ -112,6 +115,7 @@ class RoomRegistry:
             stale = [m for m, seen in room.members.items() if self._clock() - seen > MEMBER_SECONDS]
             for m in stale:
                 del room.members[m]
+                room.listeners.pop(m, None)
             if len(room.members) >= MAX_MEMBERS:
                 raise RoomError(f"Room {room.code} is full ({MAX_MEMBERS} students)")
         room.members[member] = room.touched = self._clock()  # a room students use stays open
@@ -119,9 +123,19 @@ class RoomRegistry:
     def leave(self, code: str, member: str) -> None:
         with self._lock:
             try:
-                self._room(code).members.pop(member, None)
+                room = self._room(code)
             except RoomError:
-                pass  # leaving a closed room needs nothing
+                return  # leaving a closed room needs nothing
+            room.members.pop(member, None)
+            room.listeners.pop(member, None)
+
+    def stop_listening(self, code: str, member: str) -> None:
+        """A student who stopped following is no longer told of the teacher's changes."""
+        with self._lock:
+            try:
+                self._room(code).listeners.pop(member, None)
+            except RoomError:
+                pass  # a closed room tells no one
 
     def close(self, code: str, token: str) -> None:
         with self._lock:
@@ -135,12 +149,22 @@ class RoomRegistry:
                 room.view, room.version = dict(view), room.version + 1
             return room.version
 
-    def follow(self, code: str, member: str) -> tuple[int, dict, int]:
-        """(view version, view, quiz version) for a student, who counts as present."""
+    def follow(self, code: str, member: str, listener: object = None) -> tuple[int, dict, int]:
+        """(view version, view, quiz version) for a student, who counts as present and, given
+        a ``listener``, is told of the next changes through it."""
         with self._lock:
             room = self._room(code)
             self._seen(room, member)
+            if listener is not None:
+                room.listeners[member] = listener
             return room.version, dict(room.view), room.quiz_version
+
+    def listeners(self, code: str) -> list:
+        """The listeners of the students heard from in the last MEMBER_SECONDS."""
+        with self._lock:
+            room, now = self._room(code), self._clock()
+            return [listener for member, listener in room.listeners.items()
+                    if now - room.members.get(member, -math.inf) <= MEMBER_SECONDS]  # fmt: skip
 
     def present(self, code: str) -> int:
         """Students heard from in the last MEMBER_SECONDS."""

@@ -163,7 +163,13 @@ def map_html() -> str:
     return figure.to_html(include_plotlyjs=True)
 
 
-@st.fragment
+@st.fragment(key=classroom.VIEW_FRAGMENT)
+def map_fragment() -> None:
+    """Reruns alone on a click, and for a following student when the teacher pins a point."""
+    with classroom.in_room(keys=classroom.POINT_KEYS):
+        map_and_decoder()
+
+
 def map_and_decoder() -> None:
     try:
         event = canvas.take_event("map_canvas")
@@ -196,7 +202,7 @@ def map_and_decoder() -> None:
             show_pinned(point)
 
 
-map_and_decoder()
+map_fragment()
 
 
 @st.fragment(run_every=1.0)

@@ -109,21 +109,13 @@ def test_a_quiz_collects_one_answer_per_student_until_revealed(rooms):
         rooms.start_quiz(code, token, 12)
 
 
-def test_followers_catch_up_one_at_a_time_and_other_runs_never_wait(monkeypatch):
+def test_followers_catch_up_one_at_a_time(monkeypatch):
     from explorer import classroom
-
-    turn = classroom._catch_up_turn
-    with classroom.catch_up_turn({}):
-        assert not turn.locked()  # an ordinary run takes no turn
-    state = {classroom.CATCHING_UP: True}
-    with classroom.catch_up_turn(state):
-        assert turn.locked() and classroom.CATCHING_UP not in state
-    assert not turn.locked()
 
     inside, most, count = [0], [0], threading.Lock()
 
     def follower() -> None:
-        with classroom.catch_up_turn({classroom.CATCHING_UP: True}):
+        with classroom.catch_up_turn():
             with count:
                 inside[0] += 1
                 most[0] = max(most[0], inside[0])
@@ -136,19 +128,58 @@ def test_followers_catch_up_one_at_a_time_and_other_runs_never_wait(monkeypatch)
         thread.start()
     for thread in threads:
         thread.join()
-    assert most[0] == 1 and not turn.locked()
+    assert most[0] == 1
+    assert classroom._catch_up_turn.acquire(blocking=False)  # every turn was given back
+    classroom._catch_up_turn.release()
 
 
-def test_a_catch_up_run_that_waits_too_long_goes_ahead(monkeypatch):
+def test_a_run_holding_the_turn_can_take_it_again_and_a_stuck_turn_is_waited_for_briefly(monkeypatch):
     from explorer import classroom
 
+    with classroom.catch_up_turn(), classroom.catch_up_turn():  # a full run's catch-up, then its fragment's
+        pass
     monkeypatch.setattr(classroom, "CATCH_UP_WAIT", 0.01)
-    turn = classroom._catch_up_turn
-    turn.acquire()  # a stuck run holds the turn
+    held, release = threading.Event(), threading.Event()
+
+    def stuck() -> None:
+        with classroom.catch_up_turn():
+            held.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=stuck)
+    thread.start()
+    held.wait(5)
     try:
         ran = []
-        with classroom.catch_up_turn({classroom.CATCHING_UP: True}):
+        with classroom.catch_up_turn():
             ran.append(True)
-        assert ran and turn.locked()  # it ran, and left the other run's turn alone
+        assert ran  # it ran without the turn
     finally:
-        turn.release()
+        release.set()
+        thread.join()
+    assert classroom._catch_up_turn.acquire(blocking=False)  # and left the stuck run's turn alone until it ended
+    classroom._catch_up_turn.release()
+
+
+def test_listeners_are_the_present_followers_and_go_when_they_stop_or_leave(rooms, clock):
+    code, token = rooms.open()
+    for member in ("ada", "bob", "cy"):
+        rooms.join(code, member)
+    rooms.follow(code, "ada", listener="ada's session")
+    rooms.follow(code, "bob", listener="bob's session")
+    rooms.follow(code, "cy")  # a poll leaves no listener
+    assert sorted(rooms.listeners(code)) == ["ada's session", "bob's session"]
+    rooms.follow(code, "ada", listener="ada's new tab")  # the newest listener replaces the old
+    rooms.stop_listening(code, "bob")
+    assert rooms.listeners(code) == ["ada's new tab"]
+    rooms.follow(code, "bob", listener="bob's session")
+    rooms.leave(code, "bob")
+    assert rooms.listeners(code) == ["ada's new tab"]
+    clock.now += MEMBER_SECONDS + 1  # ada's tab went quiet: no one is told any more
+    assert rooms.listeners(code) == []
+    rooms.follow(code, "ada")
+    assert rooms.listeners(code) == ["ada's new tab"]
+    rooms.close(code, token)
+    rooms.stop_listening(code, "ada")  # a closed room needs nothing
+    with pytest.raises(RoomError):
+        rooms.listeners(code)
