@@ -244,6 +244,8 @@ def in_room(page=None, pages: dict | None = None, keys: tuple | None = None):
         st.rerun()  # more than this fragment shows has changed
     with catch_up_turn():
         state[SEEN], state[SEEN_QUIZ] = version, quiz_version
+        if view.get(session.MAP_POINT) != _plain(state.get(session.MAP_POINT)):
+            state[session.MAP_PIN] = state.get(session.MAP_PIN, 0) + 1  # the map's star moves too
         for key in SHARED:
             if key in view:
                 state[key] = view[key]

@@ -51,7 +51,7 @@ if entry.conditional:
 def set_point(point, source: str | None) -> None:
     """The server's own choice of point (a link, a button, an upload): the canvas shows it."""
     state[session.MAP_POINT], state[session.MAP_SOURCE] = point, source
-    state["map_pin_token"] = state.get("map_pin_token", 0) + 1
+    state[session.MAP_PIN] = state.get(session.MAP_PIN, 0) + 1
 
 
 if state.get(session.MAP_MODEL) not in (None, entry.name):  # another model: forget the old point and samples
@@ -184,7 +184,7 @@ def map_and_decoder() -> None:
     placed = state.get("map_placed")
     samples = state.get("map_samples")
     overlay = canvas.Overlay(
-        pinned=None if point is None else tuple(point), pinned_by=f"server-{state.get('map_pin_token', 0)}",
+        pinned=None if point is None else tuple(point), pinned_by=f"server-{state.get(session.MAP_PIN, 0)}",
         pinned_images=[services.server_image(entry.name, point, label)] if point is not None and view.model_url is None else None,
         ellipses=[placed.ellipse] if placed is not None and placed.ellipse else [],
         samples=samples[1] if samples else [], samples_title=f"64 samples from {samples[0]}" if samples else "",

@@ -68,6 +68,8 @@ def test_students_follow_the_teachers_page_and_pinned_point(server, people):
         teacher.locator(".st-key-map_decoded").get_by_text(first).first.wait_for(state="detached", timeout=60_000)
         second = pinned_text(teacher)
     student.locator(".st-key-map_decoded").get_by_text(second).first.wait_for(timeout=60_000)
+    star = canvas(teacher).locator('[data-testid="latent-canvas"]').get_attribute("data-pinned")
+    canvas(student).locator(f'[data-testid="latent-canvas"][data-pinned="{star}"]').wait_for(timeout=60_000)  # the star moved too
     student.get_by_text("Follow the teacher").click()  # off: the student explores alone
     click_map(student, 0.15, 0.8)
     student.wait_for_function(
