@@ -108,7 +108,7 @@ def _warm_up(name: str | None) -> None:
 
 def _forget(notice: str | None = None) -> None:
     state = st.session_state
-    for key in (ROOM, TOKEN, SEEN, SEEN_QUIZ):
+    for key in (ROOM, TOKEN, SEEN, SEEN_QUIZ, PUBLISHED):
         state.pop(key, None)
     if notice:
         state[NOTICE] = notice
