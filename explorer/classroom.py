@@ -140,8 +140,8 @@ def _teacher_panel() -> None:
 
 
 def _publish(code: str) -> None:
-    """Publish the teacher's view; when it moved, rerun the followers' sessions at once (only
-    their view fragment when nothing but the pinned point moved)."""
+    """Publish the teacher's view; when it moved, rerun the followers' sessions at once: their
+    view fragment when nothing but the pinned point moved, else the teacher's page."""
     state, rooms = st.session_state, cache.rooms()
     view, before = current_view(), state.get(PUBLISHED)
     version = rooms.publish(code, state[TOKEN], view)
@@ -186,7 +186,15 @@ def _quiz_controls(code: str) -> None:
 def _student_panel(pages: dict) -> None:
     state, code = st.session_state, room_code()
     st.markdown(f"In room **{code}**")
-    follow = st.toggle("Follow the teacher", key=FOLLOW, help="Off: explore on your own; on again: back to the teacher's view.")
+    # The toggle mirrors a plain session value: Streamlit forgets a widget's value when a rerun
+    # it did not get from the browser (a switch to the teacher's page) changes the page.
+    state["room_follow_toggle"] = state.get(FOLLOW, True)
+
+    def toggled() -> None:
+        state[FOLLOW] = state["room_follow_toggle"]
+
+    follow = st.toggle("Follow the teacher", key="room_follow_toggle", on_change=toggled,
+                       help="Off: explore on your own; on again: back to the teacher's view.")  # fmt: skip
     if st.button("Leave the room", key="room_leave"):
         cache.rooms().leave(code, state[MEMBER])
         _forget()
@@ -219,7 +227,8 @@ def in_room(page=None, pages: dict | None = None, keys: tuple | None = None):
     next change reruns it at once (explorer.push).
 
     A whole page's run passes ``page`` (the navigation's choice) and ``pages`` (by url
-    path), and switches page when the teacher did. The run of the page's VIEW_FRAGMENT
+    path), and switches to the teacher's page whenever it is elsewhere (a rerun asked for
+    before the last switch can still arrive with the page before). The run of the page's VIEW_FRAGMENT
     passes the view ``keys`` it shows; when anything else moved it reruns the whole page.
 
     A run that catches up takes a server-wide turn (:func:`catch_up_turn`): when the teacher clicks, thirty
@@ -237,7 +246,9 @@ def in_room(page=None, pages: dict | None = None, keys: tuple | None = None):
         yield
         return
     version, view, quiz_version = news
-    if (version, quiz_version) == (state.get(SEEN), state.get(SEEN_QUIZ)):
+    target = (pages or {}).get(view.get("page"))
+    elsewhere = page is not None and target is not None and target.url_path != page.url_path
+    if (version, quiz_version) == (state.get(SEEN), state.get(SEEN_QUIZ)) and not elsewhere:
         yield
         return
     if keys is not None and not _only(keys, view, quiz_version):
@@ -249,8 +260,7 @@ def in_room(page=None, pages: dict | None = None, keys: tuple | None = None):
         for key in SHARED:
             if key in view:
                 state[key] = view[key]
-        target = (pages or {}).get(view.get("page"))
-        if page is not None and target is not None and target.url_path != page.url_path:
+        if elsewhere:
             st.switch_page(target)
         yield
 

@@ -64,8 +64,14 @@ def available() -> bool:
 
 
 def rerun(listeners, fragment: bool = False) -> int:
-    """Ask each listener's session for a rerun, of its fragment when ``fragment`` and it has
-    one; the number of requests sent. Sessions that have gone are skipped by Streamlit."""
+    """Ask each listener's session for a rerun of its page, or of its fragment when
+    ``fragment`` and it has one; the number of requests sent. Sessions that have gone are
+    skipped by Streamlit.
+
+    The rerun is of the page the listener's session last ran, with the widget values the
+    server holds: a session that should show another page switches there itself
+    (``st.switch_page``, which the browser follows; Streamlit drops the values of widgets
+    on a page change it did not get from the browser)."""
     loop = _event_loop()
     if loop is None:
         return 0

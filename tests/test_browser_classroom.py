@@ -95,3 +95,15 @@ def test_quiz_clicks_from_two_students_reach_the_teachers_heatmap(server, people
     teacher.locator(".st-key-map_quiz_heatmap .js-plotly-plot").first.wait_for(timeout=60_000)  # a rerun may briefly show two
     teacher.get_by_role("button", name="Reveal").click()
     first.get_by_text("Quiz revealed").wait_for(timeout=60_000)
+
+
+def test_students_follow_the_teacher_from_page_to_page(server, people):
+    teacher, student, _ = people
+    code = open_room(teacher, server)
+    join(student, server, code)
+    student.wait_for_url(re.compile(r"/Latent_map"), timeout=60_000)
+    for title, path in (("Interpolate", "Interpolate"), ("ELBO vs MMD", "ELBO_vs_MMD"), ("Latent map", "Latent_map")):
+        teacher.get_by_role("link", name=title).first.click()
+        student.wait_for_url(re.compile(f"/{path}"), timeout=60_000)
+        student.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=60_000)
+    assert student.get_by_role("switch", name="Follow the teacher").is_checked()  # still following after three switches
