@@ -201,7 +201,9 @@ class Walk:
         strip = tile(self.frames, 1, self.steps)
         return upscale(strip, scale * strip.shape[1])
 
+    @functools.cached_property
     def strip_png(self) -> bytes:
+        """The strip as PNG, made once per walk (walks are shared between sessions)."""
         return png_bytes(self.strip())
 
     def gif(self, size: int = 168) -> bytes:
@@ -213,13 +215,21 @@ class Walk:
 
 
 def walk(name: str, start, end, steps: int, method: str = "linear", label: int | None = None) -> Walk:
-    """Interpolate (linear or slerp) between two codes or map positions and decode the frames."""
+    """Interpolate (linear or slerp) between two codes or map positions and decode the frames.
+
+    The last 64 walks are kept for every session (read-only): a room following the
+    teacher's interpolation has it decoded once, not once per student."""
+    return _walk(name, _position(start), _position(end), int(steps), method, label)
+
+
+@functools.lru_cache(maxsize=64)
+def _walk(name: str, start: tuple[float, ...], end: tuple[float, ...], steps: int, method: str, label: int | None) -> Walk:
     from vae_core.latent import decode_path
 
     dim = cache.get_model(name).config.latent_dim
     path = interpolate(pad_code(start, dim), pad_code(end, dim), steps, method)
     result = decode_path(cache.get_model(name), path, label)
-    return Walk(result.path, result.frames)
+    return Walk(_frozen(result.path), _frozen(result.frames))
 
 
 @dataclass(frozen=True)

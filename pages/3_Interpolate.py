@@ -114,9 +114,9 @@ with st.container(key="interp_frame"):
         st.markdown(f"**α = {alpha_index / (steps - 1):.2f}** · z = ({coordinates})")
 
 st.markdown("**The whole path**")
-st.image(walk.strip(), width="stretch", output_format="PNG")
+st.image(walk.strip_png, width="stretch", output_format="PNG")
 d1, d2, d3 = st.columns([1, 1, 4])
-d1.download_button("Strip (PNG)", data=walk.strip_png(), file_name="interpolation.png", mime="image/png", on_click="ignore",
+d1.download_button("Strip (PNG)", data=walk.strip_png, file_name="interpolation.png", mime="image/png", on_click="ignore",
                    key="interp_download_png", icon=":material/download:")  # fmt: skip
 d2.download_button("Animation (GIF)", data=walk.gif, file_name="interpolation.gif", mime="image/gif", on_click="ignore",
                    key="interp_download_gif", icon=":material/download:")  # fmt: skip

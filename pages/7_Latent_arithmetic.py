@@ -68,7 +68,7 @@ def attribute_mode() -> None:
     canvas.latent_canvas([services.map_view(entry.name, entry.label, 3000)], key="arith_canvas", overlay=overlay, height=480)
     verdicts(step.judged, ["start", f"start + {strength:g} × (mean {names[target]} − mean {names[source]})"])
     walk = services.walk(entry.name, step.judged[0].point, step.judged[1].point, 9)
-    st.image(walk.strip(), caption="the way there, in nine steps", width="stretch", output_format="PNG")
+    st.image(walk.strip_png, caption="the way there, in nine steps", width="stretch", output_format="PNG")
 
 
 def analogy_mode() -> None:

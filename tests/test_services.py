@@ -46,6 +46,11 @@ def test_a_point_shown_by_many_sessions_is_decoded_once_and_shared_read_only():
         services.neighbours(VAE, [0.25, 0.75]).mosaic[0, 0] = 0
     with pytest.raises(ValueError):
         services.decode_point(VAE, ["left", "up"])
+    walk = services.walk(VAE, [0.0, 0.0], (1.0, 1.0), 5)
+    assert services.walk(VAE, np.zeros(2), [1, 1], 5.0) is walk and services.walk(VAE, [0, 0], [1, 1], 6) is not walk
+    assert walk.strip_png is walk.strip_png  # encoded once
+    with pytest.raises(ValueError):
+        walk.frames[0, 0, 0] = 1.0
 
 
 def test_wider_and_conditional_models():
@@ -78,7 +83,7 @@ def test_a_walk_runs_between_its_endpoints():
     walk = services.walk(VAE, [-1.0, 0.0], [1.0, 0.5], steps=7, method="slerp")
     assert walk.steps == 7 and walk.point(0) == [-1.0, 0.0] and np.allclose(walk.point(6), [1.0, 0.5])
     assert walk.frame(3, 112).shape == (112, 112) and walk.strip(1).shape == (28, 7 * 28)
-    assert walk.gif(56)[:6] == b"GIF89a" and walk.strip_png()[:4] == b"\x89PNG"
+    assert walk.gif(56)[:6] == b"GIF89a" and walk.strip_png[:4] == b"\x89PNG"
     wide = services.walk(WIDE, [0.0, 0.0], [1.0, 1.0], steps=3)
     assert wide.path.shape == (3, 10) and np.all(wide.path[:, 2:] == 0)
     a, b = services.test_codes(VAE, [0, 1])
