@@ -1,11 +1,12 @@
 """The sidebar's classroom panel: open or join a room, follow the teacher, run a quiz.
 
-The teacher's runs publish the view they leave (:func:`in_room`; a fragment ticking ten
-times a second publishes too, for runs that stop early) and, when it moved, ask every
-following student's session for a rerun (:mod:`explorer.push`): of the page's view
-fragment alone when only the pinned point moved, else of the whole page. A following run
-copies the view into its own session state (switching page when the teacher did) as it
-starts; those catch-up runs take server-wide turns. Each student's session also polls the
+The teacher's session publishes its view: a fragment ticking twenty times a second (so it
+sees what the page's last run decided), and each whole-page run once it has drawn the page
+(:func:`in_room`). When the view moved, every following student's session is asked for a
+rerun (:mod:`explorer.push`): of the page's view fragment alone when only the pinned point
+moved, else of the sidebar's follower fragment, which reruns the whole page. A following
+run copies the view into its own session state (switching to the teacher's page first) as
+it starts; those catch-up runs take server-wide turns. The follower fragment also polls the
 room, every 2 s when pushes work (to stay counted as present and catch a push that was
 lost) and every 0.25 s when they do not. The room logic is :mod:`explorer.rooms`.
 """
@@ -13,6 +14,7 @@ lost) and every 0.25 s when they do not. The room logic is :mod:`explorer.rooms`
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import threading
 import uuid
 
@@ -25,14 +27,17 @@ from explorer.rooms import Quiz, RoomError
 ROOM, TOKEN, MEMBER, FOLLOW = "room_code", "room_token", "room_member", "room_follow"
 SEEN, SEEN_QUIZ, PAGE, NOTICE = "room_seen", "room_seen_quiz", "room_page", "room_notice"
 PUBLISHED = "room_published"  # the teacher's last published (version, view)
+PAGE_HASH = "room_page_hash"  # the page script hash of this session's last whole-page run
 SHARED = (session.DATASET, session.MODEL, session.MAP_POINT, session.MAP_SOURCE, session.COMPARE_POINT,
           session.INTERP_MODEL, session.INTERP_POINTS, session.INTERP_SOURCE, "cmp_highlight")  # fmt: skip
 VIEW_FRAGMENT = "room_view"  # key of the page fragment that shows the room's pinned point (Latent map)
+FOLLOWER = "room_follower"  # key of the sidebar fragment that polls the room
 POINT_KEYS = (session.MAP_POINT, session.MAP_SOURCE)  # the view values that fragment shows
 TEACHER_SECONDS = 0.05
 STUDENT_SECONDS, FALLBACK_SECONDS = 0.25, 2.0  # a student's poll without pushes, and with them
 CATCH_UP_WAIT = 3.0  # seconds a catch-up run waits for its turn before it runs anyway
 _catch_up_turn = threading.RLock()  # reentrant: a full run's catch-up holds it while its fragments run
+_teacher_page_run = contextvars.ContextVar("room_teacher_page_run", default=False)  # publishing waits for its end
 
 
 def _plain(value):
@@ -122,7 +127,8 @@ def _teacher_panel() -> None:
     @st.fragment(run_every=TEACHER_SECONDS)
     def broadcast() -> None:
         try:
-            _publish(code)
+            if not _teacher_page_run.get():  # a whole page's run publishes once it has drawn the page
+                _publish(code)
             st.caption(f"{rooms.present(code)} students following")
         except RoomError as error:
             _forget(str(error))
@@ -141,7 +147,8 @@ def _teacher_panel() -> None:
 
 def _publish(code: str) -> None:
     """Publish the teacher's view; when it moved, rerun the followers' sessions at once: their
-    view fragment when nothing but the pinned point moved, else the teacher's page."""
+    view fragment when nothing but the pinned point moved, else their follower fragment,
+    which reruns their whole page (on the page they are on now: see explorer.push)."""
     state, rooms = st.session_state, cache.rooms()
     view, before = current_view(), state.get(PUBLISHED)
     version = rooms.publish(code, state[TOKEN], view)
@@ -150,12 +157,14 @@ def _publish(code: str) -> None:
     state[PUBLISHED] = (version, view)
     if before is not None:
         moved = {key for key in set(view) | set(before[1]) if view.get(key) != before[1].get(key)}
-        push.rerun(rooms.listeners(code), fragment=moved <= set(POINT_KEYS))
+        keys = (VIEW_FRAGMENT, FOLLOWER) if moved <= set(POINT_KEYS) else (FOLLOWER,)
+        push.rerun(rooms.listeners(code), keys)
 
 
 def _tell_room(code: str) -> None:
-    """After a quiz change: every follower's whole page reruns (its colours come and go)."""
-    push.rerun(cache.rooms().listeners(code))
+    """After a quiz change: every follower's whole page reruns, through its follower fragment
+    (the map's colours come and go)."""
+    push.rerun(cache.rooms().listeners(code), (FOLLOWER,))
 
 
 def _quiz_controls(code: str) -> None:
@@ -204,11 +213,14 @@ def _student_panel(pages: dict) -> None:
         cache.rooms().stop_listening(code, state[MEMBER])
         return
 
-    @st.fragment(run_every=FALLBACK_SECONDS if push.available() else STUDENT_SECONDS)
+    @st.fragment(run_every=FALLBACK_SECONDS if push.available() else STUDENT_SECONDS, key=FOLLOWER)
     def follower() -> None:
-        """The poll: keeps the student present, and catches up when a push was lost."""
+        """The poll (keeps the student present, catches up when a push was lost), and what the
+        teacher's changes rerun when more than the pinned point moved."""
+        _repaint_if_crossed()
         try:
-            version, _, quiz_version = cache.rooms().follow(code, state[MEMBER])
+            listener = push.listener((VIEW_FRAGMENT, FOLLOWER))
+            version, _, quiz_version = cache.rooms().follow(code, state[MEMBER], listener)
         except RoomError as error:
             _forget(f"{error}. You are exploring on your own.")
             st.rerun()
@@ -221,38 +233,70 @@ def _student_panel(pages: dict) -> None:
 
 @contextlib.contextmanager
 def in_room(page=None, pages: dict | None = None, keys: tuple | None = None):
-    """Around a run. The teacher's run publishes the view it leaves (at once, rather than at
-    the broadcast's next tick). A following student's run copies the teacher's view into this
-    session when it moved, and leaves this session's listener in the room, so the teacher's
-    next change reruns it at once (explorer.push).
+    """Around a run: a whole page's (``page``, the navigation's choice, and ``pages`` by url
+    path) or that of the page's VIEW_FRAGMENT (``keys``, the view values it shows).
 
-    A whole page's run passes ``page`` (the navigation's choice) and ``pages`` (by url
-    path), and switches to the teacher's page whenever it is elsewhere (a rerun asked for
-    before the last switch can still arrive with the page before). The run of the page's VIEW_FRAGMENT
-    passes the view ``keys`` it shows; when anything else moved it reruns the whole page.
+    The teacher's whole-page run publishes the view once the page is drawn, not halfway
+    (the broadcast fragment inside it waits): the followers' reruns would otherwise slow
+    the teacher's own. A pinned point is published by the broadcast's next tick.
 
-    A run that catches up takes a server-wide turn (:func:`catch_up_turn`): when the teacher clicks, thirty
-    followers rerun at once, and thirty runs sharing the GIL all finish late; one after
-    another, the first students see the change after one run's time and the last no later
-    (benchmarks/classroom.py)."""
+    A following student's run catches up with the teacher (:func:`_following`)."""
     state, code = st.session_state, room_code()
-    if code is None or is_teacher() or not state.get(FOLLOW):
+    if page is not None:
+        state[PAGE_HASH] = push.current_page()
+    if code is not None and is_teacher() and page is not None:
+        manager = _teaching(code)
+    elif code is not None and not is_teacher() and state.get(FOLLOW):
+        manager = _following(code, page, pages, keys)
+    else:
+        manager = contextlib.nullcontext()
+    with manager:
         yield
-        return
+
+
+@contextlib.contextmanager
+def _teaching(code: str):
+    token = _teacher_page_run.set(True)
     try:
-        news = cache.rooms().follow(code, state[MEMBER], push.listener(VIEW_FRAGMENT if keys else None))
+        yield
+    finally:
+        _teacher_page_run.reset(token)
+    with contextlib.suppress(RoomError):  # a closed room: the broadcast says so
+        _publish(code)
+
+
+@contextlib.contextmanager
+def _following(code: str, page, pages: dict | None, keys: tuple | None):
+    """Copy the teacher's view into this session when it moved; the view fragment's run also
+    leaves this session's listener in the room (the follower fragment does on every page),
+    so the teacher's next change reruns it at once (explorer.push).
+
+    A whole page's run first switches to the teacher's page whenever it is elsewhere (a
+    rerun asked for before the last switch can still arrive with the page before). The
+    view fragment's run reruns the whole page when more than its ``keys`` moved.
+
+    A run that catches up takes a server-wide turn (:func:`catch_up_turn`): when the
+    teacher clicks, thirty followers rerun at once, and thirty runs sharing the GIL all
+    finish late; one after another, the first students see the change after one run's
+    time and the last no later (benchmarks/classroom.py)."""
+    state = st.session_state
+    try:
+        news = cache.rooms().follow(code, state[MEMBER], push.listener((VIEW_FRAGMENT, FOLLOWER)) if keys else None)
     except RoomError as error:
         _forget(f"{error}. You are exploring on your own.")
         yield
         return
     version, view, quiz_version = news
     target = (pages or {}).get(view.get("page"))
-    elsewhere = page is not None and target is not None and target.url_path != page.url_path
-    if (version, quiz_version) == (state.get(SEEN), state.get(SEEN_QUIZ)) and not elsewhere:
+    if page is not None and target is not None and target.url_path != page.url_path:
+        st.switch_page(target)  # first to the teacher's page, whose run then catches up
+    if (version, quiz_version) == (state.get(SEEN), state.get(SEEN_QUIZ)):
         yield
         return
-    if keys is not None and not _only(keys, view, quiz_version):
-        st.rerun()  # more than this fragment shows has changed
+    if keys is not None:
+        _repaint_if_crossed()
+        if not _only(keys, view, quiz_version):
+            st.rerun()  # more than this fragment shows has changed
     with catch_up_turn():
         state[SEEN], state[SEEN_QUIZ] = version, quiz_version
         if view.get(session.MAP_POINT) != _plain(state.get(session.MAP_POINT)):
@@ -260,8 +304,6 @@ def in_room(page=None, pages: dict | None = None, keys: tuple | None = None):
         for key in SHARED:
             if key in view:
                 state[key] = view[key]
-        if elsewhere:
-            st.switch_page(target)
         yield
 
 
@@ -275,6 +317,14 @@ def catch_up_turn():
     finally:
         if turn:
             _catch_up_turn.release()
+
+
+def _repaint_if_crossed() -> None:
+    """In a fragment's run: when it was asked for with another page than this session's last
+    whole-page run (a push that crossed a switch to the teacher's page), the browser would
+    empty the page it shows; a whole rerun repaints it (in_room switches page again)."""
+    if push.current_page() != st.session_state.get(PAGE_HASH):
+        st.rerun()
 
 
 def _only(keys: tuple, view: dict, quiz_version: int) -> bool:
