@@ -104,7 +104,7 @@ class StreamlitSession:
 
     async def run_page(self, page_name: str, timeout: float = 300) -> Run:
         """A full run of the page ``page_name`` (the URL path, e.g. "Latent_map")."""
-        return await self._rerun(ClientState(page_name=page_name, page_script_hash=self.page_script_hash), timeout)
+        return await self._rerun(ClientState(page_name=page_name), timeout)  # no page hash: the name decides
 
     async def set_widget(self, widget_id: str, string_value: str, fragment_id: str = "", timeout: float = 60) -> Run:
         """Send one widget's new value (as the frontend does after an interaction) and

@@ -50,10 +50,11 @@ def test_load_benchmark_serves_clicks_and_a_training():
 
 
 @pytest.mark.slow
-def test_classroom_benchmark_students_follow_every_pin():
-    command = [sys.executable, "benchmarks/classroom.py", "--students", "2", "--seconds", "8", "--every", "2"]
+def test_classroom_benchmark_students_follow_every_pin_and_page():
+    command = [sys.executable, "benchmarks/classroom.py", "--students", "2", "--seconds", "6", "--every", "2", "--page-switches", "4"]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
-    pins = int(re.search(r"pins: (\d+); followed: (\d+); errors: 0", result.stdout).group(1))
-    followed = int(re.search(r"followed: (\d+)", result.stdout).group(1))
-    assert pins >= 3 and followed == 2 * pins  # each student saw each of the teacher's points
+    counts = re.search(r"pins: (\d+); followed: (\d+); page switches: (\d+); followed: (\d+); errors: 0", result.stdout)
+    pins, seen, switches, followed = (int(group) for group in counts.groups())
+    assert pins >= 2 and seen == 2 * pins  # each student saw each of the teacher's points
+    assert switches == 4 and followed == 2 * switches  # and followed the teacher to each page
