@@ -220,12 +220,15 @@ def _student_panel(pages: dict) -> None:
         _repaint_if_crossed()
         try:
             listener = push.listener((VIEW_FRAGMENT, FOLLOWER))
-            version, _, quiz_version = cache.rooms().follow(code, state[MEMBER], listener)
+            version, view, quiz_version = cache.rooms().follow(code, state[MEMBER], listener)
         except RoomError as error:
             _forget(f"{error}. You are exploring on your own.")
             st.rerun()
             return
         if (version, quiz_version) != (state.get(SEEN), state.get(SEEN_QUIZ)):
+            target = pages.get(view.get("page"))
+            if target is not None and target.url_path != state.get(PAGE):
+                st.switch_page(target)  # straight to the teacher's page, whose run catches up
             st.rerun()  # the whole run catches up (in_room)
 
     follower()
