@@ -230,7 +230,9 @@ def report(figures: dict, args, peak: int, busy: float) -> int:
     if own:
         print(f"  later pins, teacher's own click -> decoded point: median {statistics.median(own):.0f} ms, worst {own[-1]:.0f} ms")
     if first_visits:
-        print(f"  first visit of each page (the server's first run of it): every student there within {first_visits[-1]:.0f} ms")
+        first_own = ", ".join(f"{1000 * v:.0f}" for v in figures["own"]["pages"][: len(PAGE_CYCLE)])
+        print(f"  first visit of each page (the server's first run of it): every student there within {first_visits[-1]:.0f} ms "
+              f"(teacher's own pages: {first_own} ms)")  # fmt: skip
     if pages:
         print(f"  later page switches, teacher's click -> student's run shows the page: median {statistics.median(pages):.0f} ms, "
               f"p95 {pages[int(0.95 * (len(pages) - 1))]:.0f} ms, worst {pages[-1]:.0f} ms over {len(pages)} (switch, student) "
