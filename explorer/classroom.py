@@ -27,7 +27,7 @@ from explorer.rooms import Quiz, RoomError
 ROOM, TOKEN, MEMBER, FOLLOW = "room_code", "room_token", "room_member", "room_follow"
 SEEN, SEEN_QUIZ, PAGE, NOTICE = "room_seen", "room_seen_quiz", "room_page", "room_notice"
 PUBLISHED = "room_published"  # the teacher's last published (version, view)
-PAGE_HASH = "room_page_hash"  # the page script hash of this session's last whole-page run
+PAGE_HASH = "room_page_hash"  # the page script hash of a following session's last whole-page run
 SHARED = (session.DATASET, session.MODEL, session.MAP_POINT, session.MAP_SOURCE, session.COMPARE_POINT,
           session.INTERP_MODEL, session.INTERP_POINTS, session.INTERP_SOURCE, "cmp_highlight")  # fmt: skip
 VIEW_FRAGMENT = "room_view"  # key of the page fragment that shows the room's pinned point (Latent map)
@@ -226,9 +226,7 @@ def _student_panel(pages: dict) -> None:
             st.rerun()
             return
         if (version, quiz_version) != (state.get(SEEN), state.get(SEEN_QUIZ)):
-            target = pages.get(view.get("page"))
-            if target is not None and target.url_path != state.get(PAGE):
-                st.switch_page(target)  # straight to the teacher's page, whose run catches up
+            _go_to_teachers_page(view, pages, state.get(PAGE))  # straight there, skipping a run of this page
             st.rerun()  # the whole run catches up (in_room)
 
     follower()
@@ -245,8 +243,6 @@ def in_room(page=None, pages: dict | None = None, keys: tuple | None = None):
 
     A following student's run catches up with the teacher (:func:`_following`)."""
     state, code = st.session_state, room_code()
-    if page is not None:
-        state[PAGE_HASH] = push.current_page()
     if code is not None and is_teacher() and page is not None:
         manager = _teaching(code)
     elif code is not None and not is_teacher() and state.get(FOLLOW):
@@ -283,6 +279,8 @@ def _following(code: str, page, pages: dict | None, keys: tuple | None):
     finish late; one after another, the first students see the change after one run's
     time and the last no later (benchmarks/classroom.py)."""
     state = st.session_state
+    if page is not None:
+        state[PAGE_HASH] = push.current_page()
     try:
         news = cache.rooms().follow(code, state[MEMBER], push.listener((VIEW_FRAGMENT, FOLLOWER)) if keys else None)
     except RoomError as error:
@@ -290,9 +288,8 @@ def _following(code: str, page, pages: dict | None, keys: tuple | None):
         yield
         return
     version, view, quiz_version = news
-    target = (pages or {}).get(view.get("page"))
-    if page is not None and target is not None and target.url_path != page.url_path:
-        st.switch_page(target)  # first to the teacher's page, whose run then catches up
+    if page is not None:
+        _go_to_teachers_page(view, pages, page.url_path)  # whose run then catches up
     if (version, quiz_version) == (state.get(SEEN), state.get(SEEN_QUIZ)):
         yield
         return
@@ -320,6 +317,14 @@ def catch_up_turn():
     finally:
         if turn:
             _catch_up_turn.release()
+
+
+def _go_to_teachers_page(view: dict, pages: dict | None, here: str | None) -> None:
+    """Switch to the page of the teacher's ``view`` when this session is elsewhere (``here``:
+    the url path it is on); the switch ends this run."""
+    target = (pages or {}).get(view.get("page"))
+    if target is not None and target.url_path != here:
+        st.switch_page(target)
 
 
 def _repaint_if_crossed() -> None:
