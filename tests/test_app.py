@@ -165,6 +165,15 @@ def test_train_live_steps_a_model_batch_by_batch():
     assert at.metric[0].value == "10" and len(at.get("plotly_chart")) == 2  # the moving codes and every batch's loss
     at.button(key="train_step").click().run()
     assert at.metric[0].value == "20" and not at.exception
+    busy = at.session_state["train_stepper"]._busy  # as if the last press were still training
+    busy.acquire()
+    try:
+        at.button(key="train_step").click().run()
+    finally:
+        busy.release()
+    assert any("still training" in i.value for i in at.info) and at.metric[0].value == "20" and not at.exception
+    at.button(key="train_step").click().run()
+    assert at.metric[0].value == "30" and not at.info
 
 
 def test_latent_arithmetic_judges_shifts_analogies_and_the_whole_grid():

@@ -44,3 +44,32 @@ def test_a_diverging_step_says_so(tiny_model_config, tiny_train_config):
     stepper = StepTrainer(tiny_model_config, dataclasses.replace(tiny_train_config, learning_rate=1e6), watched=20)
     with pytest.raises(TrainingDiverged, match="learning rate"):
         stepper.step(MAX_STEP_BATCHES)
+
+
+def test_a_second_step_while_one_trains_is_refused_and_the_trainer_stays_whole(tiny_model_config, tiny_train_config):
+    """Two presses of Step at once: the second is refused, not run on the same weights."""
+    import threading
+
+    from vae_core.stepper import StepBusy
+
+    stepper = StepTrainer(tiny_model_config, tiny_train_config, watched=20)
+    entered, release = threading.Event(), threading.Event()
+    train_batch = stepper.trainer.train_batch
+
+    def slow_batch(*args, **kwargs):
+        entered.set()
+        release.wait(30)
+        return train_batch(*args, **kwargs)
+
+    stepper.trainer.train_batch = slow_batch
+    results = []
+    first = threading.Thread(target=lambda: results.append(stepper.step(2)))
+    first.start()
+    assert entered.wait(30) and stepper.busy
+    with pytest.raises(StepBusy, match="still training"):
+        stepper.step(1)
+    release.set()
+    first.join(30)
+    assert not stepper.busy and len(results) == 1 and stepper.batches_done == 2
+    assert len(stepper.history) == 2 and np.isfinite(stepper.codes).all()
+    assert stepper.step(1).batches_done == 3  # free again once the first step is done

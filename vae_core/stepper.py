@@ -9,6 +9,7 @@ schedule, exactly as :func:`vae_core.train.train` would.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,10 @@ from vae_core.train import Trainer, learning_rate_at
 
 WATCHED = 1000  # fixed test images whose codes are shown after every step
 MAX_STEP_BATCHES = 2000  # one press never trains for more than this many batches
+
+
+class StepBusy(RuntimeError):
+    """Another step of the same trainer is still running (a second press while the first trains)."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,12 @@ class Step:
 
 
 class StepTrainer:
-    """One model trained on demand, step by step; see the module docstring."""
+    """One model trained on demand, step by step; see the module docstring.
+
+    Steps of one trainer never overlap: torch's autograd and the optimizer state are not
+    safe to share between threads, and a page can ask for a second step while the first
+    still runs (a double press, a slow-motion tick). The second raises :class:`StepBusy`.
+    """
 
     def __init__(self, model_config: ModelConfig, train_config: TrainConfig, watched: int = WATCHED, device: str | None = "cpu"):
         self.trainer = Trainer(model_config, train_config, device)
@@ -44,7 +54,13 @@ class StepTrainer:
         self.history: list[dict[str, float]] = []  # every batch so far
         self._order: torch.Tensor | None = None
         self._next = 0  # index into the epoch's batch starts
+        self._busy = threading.Lock()  # held for the whole of a step
         self.codes = self._encode()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a step is running now."""
+        return self._busy.locked()
 
     @property
     def batches_per_epoch(self) -> int:
@@ -68,9 +84,18 @@ class StepTrainer:
 
     def step(self, batches: int) -> Step:
         """Train ``batches`` more batches (1 to MAX_STEP_BATCHES). Raises ValueError for other
-        counts and :class:`vae_core.train.TrainingDiverged` when the loss blows up."""
+        counts, :class:`StepBusy` while another step runs and
+        :class:`vae_core.train.TrainingDiverged` when the loss blows up."""
         if not isinstance(batches, int) or not 1 <= batches <= MAX_STEP_BATCHES:
             raise ValueError(f"a step is 1 to {MAX_STEP_BATCHES:,} batches, not {batches!r}")
+        if not self._busy.acquire(blocking=False):
+            raise StepBusy("the previous step is still training")
+        try:
+            return self._step(batches)
+        finally:
+            self._busy.release()
+
+    def _step(self, batches: int) -> Step:
         trainer, before = self.trainer, self.codes
         size = trainer.train_config.batch_size
         trainer.model.train()
