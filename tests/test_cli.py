@@ -20,6 +20,8 @@ TINY = ["--hidden", "32", "--epochs", "1", "--train-subset", "512", "--test-subs
         (["train", "--beta", "-1"], "beta must be >= 0"),
         (["train", "--epochs", "0"], "epochs must be a whole number >= 1"),
         (["train", "--mmd-weight", "-2", "--model", "mmd-vae"], "mmd_weight must be >= 0"),
+        (["sweep", "--train-subset", "-5"], "a subset is 0 (every image) or more images"),
+        (["sweep", "--train-subset", "many"], "'many' is not a whole number of images"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(argv, message, capsys):
@@ -103,3 +105,19 @@ def test_the_app_starts_from_any_folder(tmp_path):
         process.wait(10)
     help_text = subprocess.run([sys.executable, "-m", "vae_core", "app", "--help"], capture_output=True, text=True, timeout=60)
     assert help_text.returncode == 0 and "streamlit run" in help_text.stdout
+
+
+def test_a_sweep_can_be_made_small(monkeypatch, capsys):
+    """sweep --train-subset reaches the grid points' training configuration (the first
+    point's run fails on purpose, so the sweep stops there with exit code 1)."""
+    import vae_core.executors as executors
+
+    seen = []
+
+    def fake_run(self, model_config, train_config, **options):
+        seen.append(train_config.train_subset)
+        raise ValueError("stop after the configuration is seen")
+
+    monkeypatch.setattr(executors.LocalExecutor, "run", fake_run)
+    assert main(["sweep", "--epochs", "1", "--train-subset", "512"]) == 1
+    assert seen == [512] and "stop after the configuration is seen" in capsys.readouterr().err

@@ -55,6 +55,17 @@ def _float_list(text: str) -> tuple[float, ...]:
         raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
 
 
+def _train_subset(text: str) -> int:
+    """--train-subset: 0 (every image) or a positive number of training images."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of images") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("a subset is 0 (every image) or more images")
+    return value
+
+
 def _dataset_name(text: str) -> str:
     from vae_core.data import DatasetError, normalize_name
 
@@ -273,7 +284,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     stream = sys.stderr if args.json else sys.stdout
     rows = sweep(args.dataset, epochs=args.epochs, on_message=lambda message: print(message, file=stream, flush=True),
-                 executor=executor_from_args(args, parallel=1))  # fmt: skip
+                 executor=executor_from_args(args, parallel=1), train_subset=args.train_subset)  # fmt: skip
     if args.json:
         print(json.dumps(rows, indent=2))
     if args.save:
@@ -351,6 +362,8 @@ def _add_project_commands(commands) -> None:
     sweep = commands.add_parser("sweep", help="the MMD-VAE lambda / kernel / bandwidth sweep behind the shipped MMD-VAEs")
     sweep.add_argument("--dataset", type=_dataset_name, default="mnist")
     sweep.add_argument("--epochs", type=int, default=20)
+    sweep.add_argument("--train-subset", type=_train_subset, default=0,
+                       help="train each grid point on the first N training images (default: all; a small, quick sweep)")  # fmt: skip
     sweep.add_argument("--json", action="store_true")
     sweep.add_argument("--save", action="store_true", help="write docs/sweep-<dataset>.json for the report")
     add_executor_arguments(sweep)
