@@ -16,7 +16,7 @@ from explorer import cache
 from vae_core.config import ModelConfig, TrainConfig
 from vae_core.families import FAMILIES, FAMILY_EPOCHS, Family
 from vae_core.geometry import Extent, square_extent
-from vae_core.images import upscale
+from vae_core.images import png_data_uri, upscale
 from vae_core.jobs import DONE, FAILED, FINISHED, QUEUED, RUNNING, STOPPED, JobSnapshot, TrainingJob
 from vae_core.kinds import KINDS, get_kind
 from vae_core.store import read_name, resolve_checkpoint, write_name
@@ -120,12 +120,19 @@ def new_stepper(model_config: ModelConfig, train_config: TrainConfig):
     return StepTrainer(model_config, train_config)
 
 
+STEP_BUSY = "The previous step is still training: this press was not counted. Press Step again once it is drawn."
+
+
 def take_step(stepper, size: str):
-    """Train one step of the named size; the Step, or a sentence when training diverged."""
+    """Train one step of the named size: (the Step, None), or (None, a sentence) when the
+    trainer is still busy with an earlier step (:data:`STEP_BUSY`) or training diverged."""
+    from vae_core.stepper import StepBusy
     from vae_core.train import TrainingDiverged
 
     try:
-        return stepper.step(STEP_SIZES[size] or stepper.batches_per_epoch), None
+        return stepper.step(STEP_SIZES.get(size) or stepper.batches_per_epoch), None
+    except StepBusy:
+        return None, STEP_BUSY
     except TrainingDiverged as error:
         return None, f"Training diverged: {error}. Set up again with a lower learning rate."
 
@@ -181,12 +188,16 @@ def live_codes(snapshot: JobSnapshot) -> LiveCodes | None:
     return LiveCodes(np.stack(snapshot.live_codes), np.asarray(snapshot.live_labels))
 
 
-def reconstructions(snapshot: JobSnapshot, size: int = 56) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
-    """The job's few test images and their latest reconstructions, enlarged."""
+def reconstructions(snapshot: JobSnapshot, size: int = 56) -> tuple[list[str], list[str]] | None:
+    """The job's few test images and their latest reconstructions, enlarged, as PNG data URIs.
+
+    Data URIs travel inside the page's message: the live view redraws every second, and an
+    image served as a media file can be dropped by the next redraw before the browser has
+    fetched it (a blank frame)."""
     if snapshot.reconstructions is None:
         return None
     originals, recon = snapshot.reconstructions
-    return [upscale(i, size) for i in originals], [upscale(i, size) for i in recon]
+    return [png_data_uri(upscale(i, size)) for i in originals], [png_data_uri(upscale(i, size)) for i in recon]
 
 
 # --- β / λ families ---------------------------------------------------------------

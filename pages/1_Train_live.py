@@ -73,6 +73,8 @@ def step_by_step() -> None:
     if stepper is None:
         st.info("Choose a configuration above and press **Set up**: the model starts untrained and learns only when you step.")
         return
+    if state.pop("train_slow_off", False):  # a diverged slow-motion step turns slow motion off
+        state["train_slow"] = False
     c1, c2, c3 = st.columns([2, 1, 2], vertical_alignment="bottom")
     size = c1.segmented_control("Step size", list(training.STEP_SIZES), default="10 batches", key="train_step_size") or "1 batch"
     slow = c3.toggle("Slow motion: one step a second", key="train_slow")
@@ -82,11 +84,18 @@ def step_by_step() -> None:
     def stepping() -> None:
         if pressed or slow:
             step, problem = training.take_step(stepper, size)
-            if problem:
-                st.session_state["train_slow"] = False
-                st.error(problem)
-                return
-            state["train_last_step"] = step
+            if problem == training.STEP_BUSY:
+                if pressed:
+                    st.info(problem)
+            elif problem:
+                state["train_step_problem"] = problem
+                if slow:
+                    state["train_slow_off"] = True
+                    st.rerun(scope="app")
+            else:
+                state["train_last_step"] = step
+        if state.get("train_step_problem"):
+            st.error(state.pop("train_step_problem"))
         show_step(stepper, state.get("train_last_step"))
 
     stepping()
@@ -123,10 +132,12 @@ if job is None:
 
 def show_status(snapshot) -> None:
     if snapshot.status == training.QUEUED:
-        st.warning(f"Waiting for a free trainer: position {snapshot.queue_position} in the queue.")
+        st.warning(f"Waiting for a free trainer: {snapshot.where}.")
     elif snapshot.status == training.RUNNING:
         eta = "estimating…" if snapshot.eta is None else f"about {snapshot.eta:.0f} s left"
         st.progress(snapshot.fraction, text=f"Epoch {snapshot.epochs_done}/{snapshot.epochs} · {eta}")
+        if snapshot.where:
+            st.caption(snapshot.where[0].upper() + snapshot.where[1:] + ".")
     elif snapshot.status == training.DONE:
         st.success(snapshot.message)
     elif snapshot.status == training.STOPPED:

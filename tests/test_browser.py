@@ -119,7 +119,11 @@ def test_switching_to_clicked_ends_keeps_the_slider_and_the_frame_together(serve
     frame.get_by_text("α = 0.55").wait_for(timeout=60_000)  # one step on, not a jump to the end
 
 
-def test_a_one_epoch_training_finishes_and_is_stored(server, page):
+def test_a_short_training_shows_every_image_and_is_stored(server, page):
+    """Three epochs, redrawn every second: every reconstruction drawn, none lost on the way."""
+    console, missing = [], []
+    page.on("console", lambda message: console.append(message.text))
+    page.on("response", lambda response: missing.append(response.url) if response.status >= 400 and "/media/" in response.url else None)
     page.goto(f"{server}/Train_live")
     page.get_by_role("heading", name="Train live").wait_for(timeout=60_000)
     hidden = page.get_by_label("Hidden layer widths")
@@ -127,10 +131,22 @@ def test_a_one_epoch_training_finishes_and_is_stored(server, page):
     epochs = page.locator('[data-testid="stSlider"]').filter(has_text="Epochs").get_by_role("slider")
     epochs.focus()
     page.keyboard.press("Home")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Training images").click()
     page.get_by_role("option", name="5,000 (fast demo)").click()
     page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("Test images (top) and their reconstructions", exact=False).wait_for(timeout=180_000)
     page.get_by_text("stored as", exact=False).wait_for(timeout=180_000)
+    # Eight test images and their eight reconstructions, every one drawn, and each carried
+    # inside the page's message: a media file could be dropped by the next redraw unfetched.
+    page.wait_for_function(
+        """() => { const shown = [...document.querySelectorAll('[data-testid="stImageContainer"] img')];
+                   return shown.length === 16
+                       && shown.every(i => i.complete && i.naturalWidth > 0 && i.src.startsWith('data:image/png')); }""",
+        timeout=30_000,
+    )
+    assert not [text for text in console if "Image source error" in text] and not missing
     page.get_by_role("button", name="Explore this model").wait_for(timeout=30_000)
     page.get_by_role("button", name="Explore this model").click()
     page.wait_for_function("() => location.pathname.endsWith('/Latent_map')", timeout=60_000)
