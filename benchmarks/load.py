@@ -124,7 +124,7 @@ async def trainer(url: str, seed: int, epochs: int, images: str, results: dict, 
         timer = None  # (interval, fragment id) of the page's progress timer, which the frontend keeps running
         while True:
             alerts = run.alerts()
-            queued |= any("in the queue" in text for text in alerts)
+            queued |= any("Waiting for a free trainer" in text for text in alerts)
             if any("stored as" in text for text in alerts):
                 results[seed] = {"seconds": time.perf_counter() - requested, "queued": queued}
                 return

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from vae_core.cli import main
-from vae_core.executors import ExecutorUnavailable, LocalExecutor, app_executor, make_executor, run_all
+from vae_core.executors import ExecutorUnavailable, FailoverExecutor, LocalExecutor, app_executor, make_executor, run_all
 from vae_core.pipeline import get_or_train
 from vae_core.replay import read_replay
 
@@ -78,8 +78,36 @@ def test_the_app_falls_back_to_the_local_pool_with_a_warning(monkeypatch):
     assert isinstance(executor, LocalExecutor) and notice is None
     monkeypatch.setenv("VAE_EXPLORER_RAY_ADDRESS", "127.0.0.1:9")
     executor, notice = app_executor()
-    assert isinstance(executor, LocalExecutor)
-    assert notice.startswith("Trainings run on this server: cannot reach the Ray cluster at 127.0.0.1:9")
+    try:
+        assert executor.current is executor.local and executor.describe().startswith("this machine")
+        assert notice == executor.notice
+        assert notice == "Trainings run on this server: cannot reach the Ray cluster at 127.0.0.1:9: nothing listens there."
+    finally:
+        executor.shutdown()
+
+
+def test_the_failover_executor_joins_a_cluster_that_answers_later(tiny_model_config, tiny_train_config):
+    """Refused at first, the cluster is tried again in the background and used once it answers."""
+    answers = threading.Event()
+    cluster = LocalExecutor(parallel=3)
+    cluster.describe = lambda: "the stand-in cluster"
+
+    def connect(on_lost):
+        if not answers.is_set():
+            raise ExecutorUnavailable("cannot reach the Ray cluster at host:1: nothing listens there")
+        return cluster
+
+    executor = FailoverExecutor("host:1", connect=connect, retry_seconds=0.05)
+    try:
+        assert executor.current is executor.local and "nothing listens there" in executor.notice
+        answers.set()
+        deadline = time.monotonic() + 30
+        while executor.current is not cluster:
+            assert time.monotonic() < deadline, "the cluster was not joined again"
+            time.sleep(0.01)
+        assert executor.notice is None and executor.describe() == "the stand-in cluster" and executor.capacity() == 3
+    finally:
+        executor.shutdown()
 
 
 def test_the_command_line_says_when_the_cluster_is_unreachable(capsys, tiny_model_config):

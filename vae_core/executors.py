@@ -9,7 +9,9 @@ completed epoch's weights. Storing the result is the caller's job (:mod:`vae_cor
 so workers never need the store's disk.
 
 ``make_executor("local")`` needs nothing beyond the library; ``make_executor("ray", address)``
-imports :mod:`vae_core.ray_executor`, the only module that imports Ray.
+starts a Ray driver in a child process (:mod:`vae_core.ray_executor`; only
+:mod:`vae_core.ray_driver`, in that child, imports Ray). The app uses a
+:class:`FailoverExecutor`: the cluster while it answers, this machine when it does not.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -94,16 +97,23 @@ class Executor:
         """How many trainings it runs well at once."""
         raise NotImplementedError
 
+    def free_slots(self) -> int | None:
+        """How many more trainings could start at once now, where others (another server)
+        share the machines; None where only :meth:`capacity` limits it."""
+        return None
+
     def describe(self) -> str:
         raise NotImplementedError
 
     def run(self, model_config: ModelConfig, train_config: TrainConfig, *,
             on_snapshot: Callable[[EpochSnapshot], None] | None = None,
             on_batch: Callable[[int, int], None] | None = None,
-            stop: threading.Event | None = None, device: str | None = None):  # fmt: skip
-        """Train and return the TrainResult (model in this process). Raises
+            stop: threading.Event | None = None, device: str | None = None,
+            on_place: Callable[[str], None] | None = None):  # fmt: skip
+        """Train and return the TrainResult (model in this process). ``on_place`` hears,
+        in words, where the training waits or runs whenever that changes. Raises
         :class:`vae_core.train.TrainingDiverged`, ``ValueError`` for impossible settings,
-        and :class:`WorkerLost` when a remote worker dies."""
+        and :class:`WorkerLost` when a remote worker or the cluster is lost."""
         raise NotImplementedError
 
     def shutdown(self) -> None:
@@ -124,9 +134,11 @@ class LocalExecutor(Executor):
     def describe(self) -> str:
         return f"this machine ({os.cpu_count() or 1} cores)"
 
-    def run(self, model_config, train_config, *, on_snapshot=None, on_batch=None, stop=None, device=None):
+    def run(self, model_config, train_config, *, on_snapshot=None, on_batch=None, stop=None, device=None, on_place=None):
         from vae_core.train import train
 
+        if on_place is not None:
+            on_place("training on this server")
         probe = EpochProbe(train_config.dataset) if on_snapshot is not None else None
         on_epoch = None if probe is None else (lambda record, model: on_snapshot(probe(record, model)))
         return train(model_config, train_config, on_epoch=on_epoch, stop=stop, on_batch=on_batch, device=device)
@@ -164,17 +176,91 @@ def make_executor(kind: str = "local", address: str | None = None, **options) ->
     return RayExecutor(address or os.environ.get(RAY_ADDRESS_VARIABLE) or "local", **options)
 
 
+RETRY_SECONDS = 5.0  # how soon a lost or refused cluster is tried again (doubling to RETRY_LIMIT_SECONDS)
+RETRY_LIMIT_SECONDS = 60.0
+
+
+class FailoverExecutor(Executor):
+    """The app's executor: the Ray cluster at ``address`` while it answers, this machine
+    while it does not. A cluster that cannot be joined, or is lost later (its head killed),
+    leaves new trainings on this machine; ``notice`` says so, and a background thread tries
+    the address again (every RETRY_SECONDS, doubling up to RETRY_LIMIT_SECONDS) until the
+    cluster answers, when trainings go there again. ``connect(on_lost)`` makes the cluster's
+    executor (default: a :class:`vae_core.ray_executor.RayExecutor`)."""
+
+    def __init__(self, address: str, connect: Callable | None = None, retry_seconds: float = RETRY_SECONDS):
+        self.address = address
+        self.local = LocalExecutor()
+        self.cluster: Executor | None = None
+        self.notice: str | None = None  # why trainings run here and not on the cluster
+        self._connect = connect or (lambda on_lost: make_executor("ray", address, on_lost=on_lost))
+        self._retry_seconds = retry_seconds
+        self._retrying = threading.Lock()
+        self._closed = threading.Event()
+        if not self._join():
+            self._retry_in_background()
+
+    def _join(self) -> bool:
+        try:
+            cluster = self._connect(self._lost)
+        except ExecutorUnavailable as error:
+            logger.warning("training on this machine instead: %s", error)
+            if self.cluster is None or not self.notice:
+                self.notice = f"Trainings run on this server: {error}."
+            return False
+        self.cluster, self.notice = cluster, None
+        logger.info("trainings run on %s", cluster.describe())
+        return True
+
+    def _lost(self, reason: str) -> None:
+        self.notice = (f"The Ray cluster at {self.address} was lost at {time.strftime('%H:%M:%S')} ({reason}): "
+                       "trainings run on this server until it answers again.")  # fmt: skip
+        self._retry_in_background()
+
+    def _retry_in_background(self) -> None:
+        threading.Thread(target=self._retry, daemon=True, name="ray-rejoin").start()
+
+    def _retry(self) -> None:
+        if not self._retrying.acquire(blocking=False):
+            return  # another thread is already trying
+        try:
+            delay = self._retry_seconds
+            while not self._closed.wait(delay) and not self._join():
+                delay = min(delay * 2, RETRY_LIMIT_SECONDS)
+        finally:
+            self._retrying.release()
+
+    @property
+    def current(self) -> Executor:
+        cluster = self.cluster
+        return cluster if cluster is not None and getattr(cluster, "alive", True) else self.local
+
+    def capacity(self) -> int:
+        return self.current.capacity()
+
+    def free_slots(self) -> int | None:
+        return self.current.free_slots()
+
+    def describe(self) -> str:
+        return self.current.describe()
+
+    def run(self, model_config, train_config, **options):
+        return self.current.run(model_config, train_config, **options)
+
+    def shutdown(self) -> None:
+        self._closed.set()
+        if self.cluster is not None:
+            self.cluster.shutdown()
+
+
 def app_executor() -> tuple[Executor, str | None]:
-    """The app's executor: Ray when $VAE_EXPLORER_RAY_ADDRESS is set and reachable, else the
-    local pool, with a warning (second item) saying why it fell back."""
+    """The app's executor: a :class:`FailoverExecutor` when $VAE_EXPLORER_RAY_ADDRESS is set,
+    else this machine; and a warning (second item) when the cluster could not be joined."""
     address = os.environ.get(RAY_ADDRESS_VARIABLE, "").strip()
     if not address:
         return LocalExecutor(), None
-    try:
-        return make_executor("ray", address), None
-    except ExecutorUnavailable as error:
-        logger.warning("training on this machine instead: %s", error)
-        return LocalExecutor(), f"Trainings run on this server: {error}."
+    executor = FailoverExecutor(address)
+    return executor, executor.notice
 
 
 def run_all(executor: Executor, work: Iterable, run_one: Callable, parallel: int | None = None) -> list:

@@ -90,6 +90,7 @@ class JobSnapshot:
     reconstructions: np.ndarray | None  # float32 [2, SNAPSHOT_RECONSTRUCTIONS, 28, 28]: originals, reconstructions
     checkpoint_name: str | None
     message: str  # the error, or what happened on completion
+    where: str = ""  # where it waits or runs, and why, in words (empty once finished)
 
     @property
     def fraction(self) -> float:
@@ -115,6 +116,7 @@ class TrainingJob:
     reconstructions: np.ndarray | None = None
     checkpoint_name: str | None = None
     message: str = ""
+    place: str = ""  # where the executor says it waits or runs
     manager: JobManager | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -129,12 +131,17 @@ class TrainingJob:
             self.manager._cancel(self)
 
     def snapshot(self) -> JobSnapshot:
+        # The queue position first, outside this job's lock: the manager's lock is always
+        # taken before a job's (see JobManager._cancel), never after.
+        position = self.manager.queue_position(self) if self.manager is not None else 0
+        waiting = self.manager.waiting_reason(position) if position else ""
         with self._lock:
             elapsed = (self.finished or time.time()) - self.started if self.started else 0.0
             eta = None
             if self.status == RUNNING and self.batches_done and self.batches_total:
                 eta = elapsed / self.batches_done * (self.batches_total - self.batches_done)
-            position = self.manager.queue_position(self) if self.manager is not None and self.status == QUEUED else 0
+            position = position if self.status == QUEUED else 0
+            where = self.place if self.status == RUNNING else (waiting if position else "")
             return JobSnapshot(
                 job_id=self.job_id,
                 key=self.key,
@@ -152,6 +159,7 @@ class TrainingJob:
                 reconstructions=self.reconstructions,
                 checkpoint_name=self.checkpoint_name,
                 message=self.message,
+                where=where,
             )
 
     # --- run in the worker thread -------------------------------------------------
@@ -170,6 +178,10 @@ class TrainingJob:
         with self._lock:
             self.batches_done, self.batches_total = done, total
 
+    def _placed(self, where: str) -> None:
+        with self._lock:
+            self.place = where
+
     def _run(self) -> None:
         with self._lock:
             self.status, self.started = RUNNING, time.time()
@@ -182,12 +194,14 @@ class TrainingJob:
                 on_snapshot=self._record_epoch,
                 on_batch=self._progress,
                 stop=self.stop_event,
+                on_place=self._placed,
             )
         except TrainingDiverged as error:
             self._finish(FAILED, f"Training diverged: {error}. Lower the learning rate and try again.")
             return
         except WorkerLost as error:
-            self._finish(FAILED, f"Worker lost: {error}. Start the training again.")
+            now = f" Trainings now run on {executor.describe()}." if executor is not None else ""
+            self._finish(FAILED, f"Worker lost: {error}.{now} Start the training again.")
             return
         except (ValueError, OSError, RuntimeError) as error:
             logger.exception("training job %s failed", self.job_id)
@@ -225,19 +239,41 @@ class TrainingJob:
 
 class JobManager:
     """Runs training jobs on background threads, at most ``max_running`` at once, each on
-    ``executor`` (this machine by default; on a Ray cluster the threads only wait, and
-    ``max_running`` defaults to the cluster's capacity). ``notice``: why the manager runs
-    somewhere other than the user asked (an unreachable cluster), for the app to show."""
+    ``executor`` (this machine by default; on a Ray cluster the threads only wait). Without
+    an explicit ``max_running`` the executor's capacity decides, asked again at every
+    dispatch (a cluster grows, shrinks or is lost); where other servers share the cluster, a
+    job starts only when the cluster has a free CPU, and waits in this server's queue, where
+    the page shows it, until then. ``notice``: why trainings run somewhere other than the
+    user asked (an unreachable or lost cluster), for the app to show."""
+
+    TICK_SECONDS = 1.0  # how often a queue held back by a full cluster looks again
 
     def __init__(self, max_running: int | None = None, executor: Executor | None = None, notice: str | None = None):
         self.executor = executor or LocalExecutor()
-        self.notice = notice
-        self.max_running = max_running or self.executor.capacity()
+        self._notice = notice
+        self._max_running = max_running
         remove_partials(user_store_dir())  # debris of a server that died mid-save
         self._lock = threading.Lock()
         self._jobs: dict[str, TrainingJob] = {}
         self._queue: list[TrainingJob] = []
         self._running: list[TrainingJob] = []
+        self._ticking = False
+
+    @property
+    def max_running(self) -> int:
+        return self._max_running or self.executor.capacity()
+
+    @property
+    def notice(self) -> str | None:
+        return getattr(self.executor, "notice", None) or self._notice
+
+    def waiting_reason(self, position: int) -> str:
+        """Where a queued job waits and why, in words."""
+        place = f"position {position} of {len(self._queue)} in this server's queue"
+        if self.executor.free_slots() == 0:
+            return f"{place}: every CPU of {self.executor.describe()} is training (other servers' trainings included)"
+        running = self.max_running
+        return f"{place}: {running} training{'s run' if running > 1 else ' runs'} at a time on {self.executor.describe()}"
 
     def submit(self, model_config: ModelConfig, train_config: TrainConfig) -> TrainingJob:
         """Start (or queue) a training; an identical configuration already queued or
@@ -279,11 +315,27 @@ class JobManager:
     def _dispatch(self) -> None:
         with self._lock:
             trainers = [job for job in self._running if job.status != DONE]
-            while self._queue and len(trainers) < self.max_running:
+            limit = self.max_running
+            while self._queue and len(trainers) < limit and self._cluster_has_room():
                 job = self._queue.pop(0)
                 self._running.append(job)
                 trainers.append(job)
                 threading.Thread(target=self._work, args=(job,), daemon=True, name=f"train-{job.job_id}").start()
+            held_back = bool(self._queue) and len(trainers) < limit
+            if held_back and not self._ticking:
+                self._ticking = True
+                threading.Thread(target=self._tick, daemon=True, name="train-queue").start()
+
+    def _cluster_has_room(self) -> bool:
+        free = self.executor.free_slots()
+        return free is None or free > 0
+
+    def _tick(self) -> None:
+        """Look again every TICK_SECONDS while the queue is held back by a full cluster."""
+        time.sleep(self.TICK_SECONDS)
+        with self._lock:
+            self._ticking = False
+        self._dispatch()
 
     def _work(self, job: TrainingJob) -> None:
         if isinstance(self.executor, LocalExecutor):

@@ -81,6 +81,7 @@ def get_or_train(
     on_batch: Callable[[int, int], None] | None = None,
     stop: threading.Event | None = None,
     device: str | None = None,
+    on_place: Callable[[str], None] | None = None,
 ) -> StoredModel:
     """Return the stored model for these configs, or train, store and return it.
 
@@ -88,7 +89,7 @@ def get_or_train(
     store): one trains, the other waits for it and loads the result. The training runs on
     ``executor`` (this process by default; a Ray cluster hands the weights back) and
     reports an :class:`EpochSnapshot` per epoch to ``on_snapshot``; the snapshots' codes are
-    stored as the checkpoint's latent replay. A run stopped early is stored under its
+    stored as the checkpoint's latent replay; ``on_place`` hears where it waits or runs. A run stopped early is stored under its
     config with ``epochs`` set to the epochs it completed; its metrics are the test terms
     of its best epoch and the training facts. Raises TrainingDiverged, ValueError and
     :class:`vae_core.executors.WorkerLost` from the executor.
@@ -102,7 +103,7 @@ def get_or_train(
         if found is not None:
             return StoredModel(model=load_model(found), path=found, trained=False)
         result, replay_codes = run_with_replay(executor or LocalExecutor(), model_config, train_config, on_snapshot,
-                                               on_batch=on_batch, stop=stop, device=device)  # fmt: skip
+                                               on_batch=on_batch, stop=stop, device=device, on_place=on_place)  # fmt: skip
         return _store(result, write_root, replay_codes)
 
 

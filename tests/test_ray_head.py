@@ -1,0 +1,193 @@
+"""A real ``ray start`` head in a subprocess: bad addresses answer fast with their reason,
+and losing the head mid-training loses that training only, never the process that runs it."""
+
+from __future__ import annotations
+
+import dataclasses
+import http.server
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+pytest.importorskip("ray")
+
+from tests.ray_head import RayHead, ray_head  # noqa: E402
+from vae_core.config import ModelConfig, TrainConfig  # noqa: E402
+from vae_core.executors import ExecutorUnavailable, FailoverExecutor, make_executor  # noqa: E402
+from vae_core.jobs import DONE, FAILED, FINISHED, JobManager  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+ANSWER_SECONDS = 10.0  # every bad address answers within this
+SMALL = TrainConfig(epochs=1, batch_size=64, train_subset=1024, test_subset=256, seed=0)
+NETWORK = ModelConfig(hidden_sizes=(32,))
+
+
+@pytest.fixture(scope="module")
+def head():
+    with ray_head() as started:
+        yield started
+
+
+@pytest.fixture
+def joined(head, monkeypatch):
+    """This process carries the head's token, as a server of the cluster would."""
+    for name, value in head.env.items():
+        monkeypatch.setenv(name, value)
+    return head
+
+
+def refusal(address: str) -> tuple[str, float]:
+    started = time.monotonic()
+    with pytest.raises(ExecutorUnavailable) as refused:
+        make_executor("ray", address).shutdown()
+    return str(refused.value), time.monotonic() - started
+
+
+def wait_until(condition, timeout: float, what: str) -> float:
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < timeout, f"timed out waiting for {what}"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def test_nothing_listening_is_said_at_once():
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]  # bound, never listening: connections are refused
+        message, seconds = refusal(f"127.0.0.1:{port}")
+    assert "nothing listens there" in message and seconds < ANSWER_SECONDS
+
+
+def test_a_web_server_is_not_a_ray_cluster():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        message, seconds = refusal(f"127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+    assert "answers, but not as a Ray cluster" in message and seconds < ANSWER_SECONDS
+
+
+def test_a_silent_listener_is_not_a_ray_cluster():
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        message, seconds = refusal(f"127.0.0.1:{listener.getsockname()[1]}")
+    assert "not as a Ray cluster (it said nothing" in message and seconds < ANSWER_SECONDS
+
+
+def test_a_wrong_token_is_an_authentication_refusal(head, monkeypatch):
+    monkeypatch.setenv("RAY_AUTH_MODE", "token")
+    monkeypatch.setenv("RAY_AUTH_TOKEN", "0" * 64)
+    message, seconds = refusal(head.address)
+    assert "refused this server's authentication token" in message and seconds < ANSWER_SECONDS
+
+
+def test_a_missing_token_is_an_authentication_refusal(head, monkeypatch, tmp_path):
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    monkeypatch.delenv("RAY_AUTH_TOKEN", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.ray/auth_token either
+    message, seconds = refusal(head.address)
+    assert "refused this server's authentication token" in message and seconds < ANSWER_SECONDS
+
+
+SET_VERSION = """
+import json, sys
+from ray._raylet import GcsClient
+client = GcsClient(address=sys.argv[1])
+metadata = json.loads(client.internal_kv_get(b"CLUSTER_METADATA", namespace=b"cluster"))
+metadata["ray_version"] = sys.argv[2]
+client.internal_kv_put(b"CLUSTER_METADATA", json.dumps(metadata).encode(), True, namespace=b"cluster")
+"""
+
+
+def set_cluster_version(head: RayHead, version: str) -> None:
+    """Rewrite the Ray version the head says it runs (in a process of its own: Ray reads the
+    token once per process)."""
+    subprocess.run([sys.executable, "-c", SET_VERSION, head.address, version], env={**os.environ, **head.env},
+                   check=True, capture_output=True, timeout=60)  # fmt: skip
+
+
+def test_another_ray_version_is_a_version_mismatch(joined):
+    import ray
+
+    set_cluster_version(joined, "2.41.0")
+    try:
+        message, seconds = refusal(joined.address)
+    finally:
+        set_cluster_version(joined, ray.__version__)
+    assert "version mismatch" in message and "Ray 2.41.0" in message and seconds < ANSWER_SECONDS
+
+
+def test_the_cluster_joins_and_trains(joined):
+    executor = make_executor("ray", joined.address)
+    try:
+        assert executor.capacity() == joined.cpus and "1 nodes, 2 CPUs" in executor.describe()
+        places = []
+        result = executor.run(NETWORK, SMALL, on_place=places.append)
+        assert result.epochs_completed == 1 and places[-1].endswith("a node of the Ray cluster")
+    finally:
+        executor.shutdown()
+
+
+def test_a_full_cluster_keeps_a_job_in_this_servers_queue_and_says_why(joined):
+    """Two servers share a two-CPU cluster: while one trains on both CPUs, the other's job
+    waits in its own visible queue (not inside Ray's scheduler), then runs once a CPU is free."""
+    busy_server, other_server = make_executor("ray", joined.address), make_executor("ray", joined.address)
+    try:
+        busy, other = JobManager(executor=busy_server), JobManager(executor=other_server)
+        long_runs = [busy.submit(NETWORK, dataclasses.replace(SMALL, epochs=400, seed=10 + i)) for i in range(2)]
+        wait_until(lambda: all(job.place.endswith("a node of the Ray cluster") for job in long_runs), 120, "both placed")
+        wait_until(lambda: other_server.free_slots() == 0, 10, "the other server to see the cluster full")
+        waiting = other.submit(NETWORK, dataclasses.replace(SMALL, seed=12))
+        time.sleep(1.5)  # two dispatch ticks: it must still be in this server's queue
+        snapshot = waiting.snapshot()
+        assert snapshot.status == "queued" and snapshot.queue_position == 1
+        assert "every CPU of the Ray cluster" in snapshot.where and "is training" in snapshot.where
+        for job in long_runs:
+            job.stop()
+        assert other.wait(waiting, timeout=120).status == DONE
+        assert waiting.place.endswith("a node of the Ray cluster")
+    finally:
+        busy_server.shutdown()
+        other_server.shutdown()
+
+
+def test_losing_the_head_loses_its_training_only_and_its_return_is_used_again(monkeypatch):
+    """kill -9 of the head mid-training: the job fails within seconds with the reason, new
+    trainings run here, and once a head answers at the address again they go there."""
+    lost_head = RayHead().start()
+    for name, value in lost_head.env.items():
+        monkeypatch.setenv(name, value)
+    executor = FailoverExecutor(lost_head.address, retry_seconds=0.5)
+    back = None
+    try:
+        assert executor.notice is None and executor.describe().startswith("the Ray cluster at")
+        manager = JobManager(executor=executor)
+        doomed = manager.submit(NETWORK, dataclasses.replace(SMALL, epochs=400, seed=1))
+        wait_until(lambda: doomed.snapshot().epochs_done >= 1, 120, "a first epoch on the cluster")
+        assert doomed.place.endswith("a node of the Ray cluster")
+        killed = lost_head.kill()
+        wait_until(lambda: doomed.status in FINISHED, 30, "the training to end")
+        assert time.monotonic() - killed < 10.0
+        failed = doomed.snapshot()
+        assert failed.status == FAILED and "was lost" in failed.message
+        assert "Trainings now run on this machine" in failed.message and failed.checkpoint_name is None
+        assert "was lost" in manager.notice and executor.describe().startswith("this machine")
+        here = manager.wait(manager.submit(NETWORK, dataclasses.replace(SMALL, seed=2)), timeout=120)
+        assert here.status == DONE  # trained on this machine meanwhile
+        back = RayHead(port=lost_head.port, token=lost_head.token).start()
+        wait_until(lambda: executor.notice is None, 60, "the cluster to be joined again")
+        again = manager.submit(NETWORK, dataclasses.replace(SMALL, seed=3))
+        assert manager.wait(again, timeout=120).status == DONE
+        assert again.place.endswith("a node of the Ray cluster")
+    finally:
+        executor.shutdown()
+        lost_head.remove()
+        if back is not None:
+            back.remove()
