@@ -3,6 +3,7 @@ and losing the head mid-training loses that training only, never the process tha
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import http.server
 import os
@@ -11,12 +12,16 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 
 pytest.importorskip("ray")
 
 from tests.ray_head import RayHead, ray_head  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from vae_core.config import ModelConfig, TrainConfig  # noqa: E402
 from vae_core.executors import ExecutorUnavailable, FailoverExecutor, make_executor  # noqa: E402
 from vae_core.jobs import DONE, FAILED, FINISHED, JobManager  # noqa: E402
@@ -191,3 +196,115 @@ def test_losing_the_head_loses_its_training_only_and_its_return_is_used_again(mo
         lost_head.remove()
         if back is not None:
             back.remove()
+
+
+def driver_free(pid: int) -> bool:
+    """Whether a process has no Ray inside it (Ray's core library is not mapped)."""
+    return "_raylet" not in open(f"/proc/{pid}/maps").read()
+
+
+class Page:
+    """Train live in one websocket session, followed as the browser's timer does."""
+
+    def __init__(self, url: str):
+        from st_client import StreamlitSession
+
+        self.session, self.timer, self.run = StreamlitSession(url), None, None
+
+    async def train(self) -> None:
+        """Press Train for a long run of a small network."""
+        from st_client import WidgetState
+
+        await self.session.connect()
+        form = await self.session.run_page("Train_live")
+        self._keep(await self.session.set_widgets([
+            WidgetState(id=form.widget_id("Hidden layer widths"), string_value="32"),
+            WidgetState(id=form.widget_id("Training images"), string_value="5,000 (fast demo)"),
+            WidgetState(id=form.widget_id("Epochs"), double_array_value={"data": [60]}),
+            WidgetState(id=form.widget_id("Train"), trigger_value=True),
+        ], timeout=120))  # fmt: skip
+
+    def _keep(self, run) -> None:
+        assert not run.exceptions(), run.exceptions()
+        self.run, self.timer = run, (run.auto_reruns[-1] if run.auto_reruns else self.timer)
+
+    async def until(self, words: str, timeout: float) -> None:
+        """Follow the page until its text holds ``words``."""
+        deadline = time.monotonic() + timeout
+        while words not in texts(self.run):
+            assert time.monotonic() < deadline, f"the page never said {words!r}: {texts(self.run)}"
+            self._keep(await (self.session.auto_rerun(self.timer[1], timeout=60) if self.timer
+                              else self.session.next_run(60)))  # fmt: skip
+
+
+def texts(run) -> str:
+    return "\n".join(run.alerts() + run.markdown() + [e.caption.body for e in run.of_type("caption")])
+
+
+async def trains_on_the_cluster_again(url: str, timeout: float = 90) -> None:
+    from st_client import StreamlitSession
+
+    deadline = time.monotonic() + timeout
+    page = StreamlitSession(url)
+    await page.connect()
+    try:
+        while "Trainings run on the Ray cluster at" not in texts(await page.run_page("Train_live")):
+            assert time.monotonic() < deadline, "the server never went back to the cluster"
+            await asyncio.sleep(0.5)
+    finally:
+        await page.close()
+
+
+async def trains_here(url: str, timeout: float = 30) -> None:
+    """The server's Train live page says that trainings run on this machine, and why."""
+    from st_client import StreamlitSession
+
+    deadline = time.monotonic() + timeout
+    page = StreamlitSession(url)
+    await page.connect()
+    try:
+        while not ("Trainings run on this machine" in (shown := texts(await page.run_page("Train_live")))
+                   and "was lost at" in shown):  # fmt: skip
+            assert time.monotonic() < deadline, shown
+            await asyncio.sleep(0.5)
+    finally:
+        await page.close()
+
+
+def test_two_app_servers_outlive_their_cluster(tmp_path):
+    """kill -9 of the head while a page follows a training: both servers keep serving, the
+    page says within 10 s that the training was lost and where trainings run now, and once a
+    head answers at the address again the servers train there without a restart."""
+    from tests.browser import app_server
+
+    head = RayHead().start()
+    env = {**head.env, "VAE_EXPLORER_RAY_ADDRESS": head.address, "VAE_EXPLORER_STORE": str(tmp_path / "store")}
+    heads = [head]
+
+    async def scenario(first: str, second: str, servers) -> None:
+        await trains_on_the_cluster_again(second)  # the second server has joined the cluster too
+        page = Page(first)
+        await page.train()
+        await page.until("a node of the Ray cluster", 180)
+        assert all(driver_free(server.pid) for server in servers)  # Ray lives in the driver processes only
+        killed = head.kill()
+        await page.until("Worker lost", 30)
+        assert time.monotonic() - killed < 10.0
+        assert f"the Ray cluster at {head.address} was lost" in texts(page.run)
+        assert "Trainings now run on this machine" in texts(page.run)
+        await page.until("was lost at", 30)  # the whole page runs again once the job has ended
+        assert "Trainings run on this machine" in texts(page.run)
+        await page.session.close()
+        for url, server in ((first, servers[0]), (second, servers[1])):
+            assert server.poll() is None and urllib.request.urlopen(f"{url}/_stcore/health", timeout=10).status == 200
+        await trains_here(second)
+        heads.append(RayHead(port=head.port, token=head.token).start())
+        await trains_on_the_cluster_again(first)
+        await trains_on_the_cluster_again(second)
+
+    try:
+        with app_server(env, with_process=True) as (first, _, one), app_server(env, with_process=True) as (second, _, two):
+            asyncio.run(scenario(first, second, (one, two)))
+    finally:
+        for started in heads:
+            started.remove()

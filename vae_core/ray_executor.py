@@ -220,11 +220,11 @@ class RayExecutor(Executor):
             self.lost = reason
             inboxes = list(self._jobs.items())
         logger.warning("the Ray cluster at %s was lost: %s", self.address, reason)
+        if self._on_lost is not None:  # first, so that a failed job already finds where trainings run now
+            self._on_lost(reason)
         for job, inbox in inboxes:
             inbox.put(("failed", job, "lost", f"the Ray cluster at {self.address} was lost ({reason})"))
         self._kill()
-        if self._on_lost is not None:
-            self._on_lost(reason)
 
     # --- the Executor interface ------------------------------------------------------------
 
