@@ -22,6 +22,7 @@ import numpy as np
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
+from streamlit.proto.Common_pb2 import FileUploaderState, FileURLs, UploadedFileInfo
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 
@@ -83,6 +84,7 @@ class StreamlitSession:
     def __init__(self, base_url: str):
         self.base_url = base_url.rstrip("/")
         self.page_script_hash = ""
+        self.session_id = ""  # the server's name for this session (uploads are filed under it)
         self.cache: dict[str, ForwardMsg] = {}
         self.socket = None
         self._runs: asyncio.Queue | None = None  # finished runs in arrival order; an exception if the socket broke
@@ -142,6 +144,31 @@ class StreamlitSession:
         url = path if path.startswith("http") else self.base_url + path
         return await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=60).read())
 
+    async def upload(self, widget_id: str, name: str, content: bytes, mime: str = "application/octet-stream") -> WidgetState:
+        """Upload a file the way the browser's file uploader does (PUT to the session's upload
+        route, with the XSRF cookie and header); the widget state that then names it."""
+        return await asyncio.to_thread(self._upload, widget_id, name, content, mime)
+
+    def _upload(self, widget_id: str, name: str, content: bytes, mime: str) -> WidgetState:
+        import uuid
+
+        with urllib.request.urlopen(self.base_url + "/_stcore/health", timeout=60) as response:  # sets the XSRF cookie
+            cookies = [c.split(";")[0].split("=", 1) for c in response.headers.get_all("Set-Cookie") or []]
+        token = next((value for name, value in cookies if name == "_streamlit_xsrf"), "")
+        file_id = uuid.uuid4().hex
+        path = f"/_stcore/upload_file/{self.session_id}/{file_id}"
+        boundary = uuid.uuid4().hex
+        body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+                f"Content-Type: {mime}\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()  # fmt: skip
+        request = urllib.request.Request(self.base_url + path, data=body, method="PUT", headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}", "X-Xsrftoken": token,
+            "Cookie": f"_streamlit_xsrf={token}",
+        })  # fmt: skip
+        urllib.request.urlopen(request, timeout=60).close()
+        info = UploadedFileInfo(file_id=file_id, name=name, size=len(content),
+                                file_urls=FileURLs(file_id=file_id, upload_url=path, delete_url=path))  # fmt: skip
+        return WidgetState(id=widget_id, file_uploader_state_value=FileUploaderState(uploaded_file_info=[info]))
+
     async def _rerun(self, state: ClientState, timeout: float) -> Run:
         await self._send(state)
         return await self.next_run(timeout)
@@ -174,7 +201,9 @@ class StreamlitSession:
             elif message.metadata.cacheable:
                 self.cache[message.hash] = message
             kind = message.WhichOneof("type")
-            if kind == "navigation":  # st.navigation names the page that runs
+            if kind == "new_session":
+                self.session_id = message.new_session.initialize.session_id
+            elif kind == "navigation":  # st.navigation names the page that runs
                 self.page_script_hash = message.navigation.page_script_hash
             elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                 run.elements.append((tuple(message.metadata.delta_path), message.delta.fragment_id, message.delta.new_element))

@@ -60,9 +60,9 @@ if state.get(session.MAP_MODEL) not in (None, entry.name):  # another model: for
 state[session.MAP_MODEL] = entry.name
 
 with st.expander("Your own image: upload a drawing or photo of a digit / garment", expanded=False):
-    upload = st.file_uploader(
-        "Image (PNG, JPEG, GIF, BMP or WebP, up to 5 MB)", type=["png", "jpg", "jpeg", "gif", "bmp", "webp"], key="map_upload"
-    )
+    # No `type` filter: Streamlit would raise on another file type before this page runs (an
+    # error box for a hand-made request); the content check below answers in words instead.
+    upload = st.file_uploader("Image (PNG, JPEG, GIF, BMP or WebP, up to 5 MB)", key="map_upload")
     if upload is not None and state.get("map_upload_id") != upload.file_id:
         state["map_upload_id"] = upload.file_id
         try:

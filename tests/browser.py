@@ -53,16 +53,17 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def app_server(env: dict | None = None, timeout: float = 60.0, with_process: bool = False, flags: tuple[str, ...] = (),
-               script: Path = ROOT / "explorer_app.py"):  # fmt: skip
+               script: Path = ROOT / "explorer_app.py", log: Path | None = None):  # fmt: skip
     """Start ``streamlit run explorer_app.py`` (or another ``script``, with extra command-line
-    ``flags``) and yield (url, seconds until healthy) (plus the server's Popen when ``with_process``)."""
+    ``flags``) and yield (url, seconds until healthy) (plus the server's Popen when ``with_process``).
+    The server's output goes to ``log``, else to $VAE_EXPLORER_SERVER_LOG, else nowhere."""
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *flags,
     ]  # fmt: skip
-    log = open(os.environ.get("VAE_EXPLORER_SERVER_LOG", os.devnull), "w")
+    log = open(log or os.environ.get("VAE_EXPLORER_SERVER_LOG", os.devnull), "w")
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

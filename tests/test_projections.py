@@ -48,6 +48,34 @@ def test_second_call_reads_the_cache(blobs, monkeypatch):
         project(blobs + 1, "tsne", perplexity=15)  # other inputs: another cache entry
 
 
+def test_the_same_projection_asked_for_at_once_is_computed_once(blobs, monkeypatch):
+    """A class pressing Compute together: one fit, the others wait and read its result."""
+    import threading
+
+    fits, started, release = [], threading.Event(), threading.Event()
+    fit = projections_module.Projector.fit
+
+    def slow_fit(self, X, progress=None):
+        fits.append(1)
+        started.set()
+        release.wait(30)
+        return fit(self, X, progress)
+
+    monkeypatch.setattr(projections_module.Projector, "fit", slow_fit)
+    results, messages = [], []
+    first = threading.Thread(target=lambda: results.append(project(blobs, "pca")))
+    first.start()
+    assert started.wait(30)
+    second = threading.Thread(target=lambda: results.append(project(blobs, "pca", progress=lambda f, m: messages.append(m))))
+    second.start()
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert len(fits) == 1 and len(results) == 2 and sum(r.cached for r in results) == 1
+    assert np.array_equal(results[0].embedding, results[1].embedding)
+    assert messages[-1] == "loaded from cache"
+
+
 def test_unwritable_cache_still_returns_the_result(blobs, tmp_path, monkeypatch):
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where the cache folder should be")

@@ -325,32 +325,58 @@ def lookup(X, method: str = "tsne", **params) -> Projection | None:
     return _read_cached(_cache_path(X, projector), len(X), projector.get_params())
 
 
+_computing: dict[Path, threading.Lock] = {}  # one lock per cached projection being computed
+_computing_lock = threading.Lock()
+
+
+def _computation_lock(path: Path) -> threading.Lock:
+    with _computing_lock:
+        return _computing.setdefault(path, threading.Lock())
+
+
 def project(X, method: str = "tsne", cache: bool = True, progress: Progress | None = None, **params) -> Projection:
     """Project X [N, D] to 2-D, reading and writing the on-disk cache.
 
-    ``params`` are :class:`Projector` arguments. A failed cache write (read-only or
-    full disk) is logged and the fresh result is still returned.
+    ``params`` are :class:`Projector` arguments. Callers asking for the same projection at
+    once (a class pressing Compute together) compute it once: the others wait for it and
+    read the cache. A failed cache write (read-only or full disk) is logged and the fresh
+    result is still returned.
     """
     progress = progress or _noop
     X = np.asarray(X, np.float32).reshape(len(X), -1)
     projector = Projector(method, **params)
     key_params = projector.get_params()
+    if not cache:
+        return _fit(projector, X, progress)
     path = _cache_path(X, projector)
-    if cache:
+    lock = _computation_lock(path)
+    if not lock.acquire(blocking=False):
+        progress(0.0, "being computed for another page; waiting for it…")
+        lock.acquire()
+    try:
         stored = _read_cached(path, len(X), key_params)
         if stored is not None:
             progress(1.0, "loaded from cache")
             return stored
+        result = _fit(projector, X, progress)
+        _store(path, result)
+        return result
+    finally:
+        lock.release()
+
+
+def _fit(projector: Projector, X: np.ndarray, progress: Progress) -> Projection:
     projector.fit(X, progress)
-    result = Projection(projector.embedding_, projector.trustworthiness_, projector.seconds_, False, key_params)
-    if cache:
-        tmp = path.with_name(f".{path.stem}-{uuid.uuid4().hex[:8]}.npz")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(tmp, embedding=result.embedding, trustworthiness=result.trustworthiness, seconds=result.seconds)
-            os.replace(tmp, path)
-        except OSError as error:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            logger.warning("could not cache projection at %s: %s", path, error)
-    return result
+    return Projection(projector.embedding_, projector.trustworthiness_, projector.seconds_, False, projector.get_params())
+
+
+def _store(path: Path, result: Projection) -> None:
+    tmp = path.with_name(f".{path.stem}-{uuid.uuid4().hex[:8]}.npz")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(tmp, embedding=result.embedding, trustworthiness=result.trustworthiness, seconds=result.seconds)
+        os.replace(tmp, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        logger.warning("could not cache projection at %s: %s", path, error)
