@@ -4,7 +4,7 @@ Each session is a Streamlit websocket client (``st_client.py``) that opens a ran
 and then, for --seconds, does what a restless student might: presses a random button,
 moves a slider, picks an option, types into a field, submits a form with random values,
 clicks the latent canvas (pins, dragged ends, drawings, selections) or a chart, uploads a
-file (a real picture, or junk), follows a timer, switches page, and now and then presses
+file (a real picture, or junk), follows a timer, switches page (or reloads the tab, a new session), and now and then presses
 the same thing twice without waiting. One value in --forge of them is forged the way a
 hand-made client could, at the app's own boundary: numbers out of range (and NaN or infinity
 where the field takes decimals), text no option offers, canvas events with impossible
@@ -147,8 +147,13 @@ class Session:
         roll = rng.random()
         if roll < 0.06 or not self.widgets.elements:
             page = rng.choice(PAGES)
-            self.findings.actions["open a page"] += 1
-            await self.open(page)
+            if rng.random() < 0.25:  # the tab reloaded: a new session (the old one lingers, as Streamlit keeps it)
+                self.findings.actions["reload"] += 1
+                await self.open(page)
+            else:  # a page link or the sidebar: the same session
+                self.findings.actions["open a page"] += 1
+                self.page = page
+                self.see(await self.client.run_page(page, timeout=self.timeout), full=True)
             return
         if roll < 0.12 and self.widgets.timers:
             fragment_id = rng.choice(list(self.widgets.timers))

@@ -8,6 +8,12 @@
   interpolation strips, grids)
 - :mod:`explorer.training`: the Train live form, jobs and the β / λ families
 - :mod:`explorer.home`: the Home page; :mod:`explorer.sitemap`: the list of pages
+- :mod:`explorer.memory`: the C allocator told to keep less memory under a class
 
 Pages in ``pages/`` import this package and :mod:`vae_core.viz` only.
 """
+
+from explorer import memory
+
+memory.fewer_malloc_arenas()
+

@@ -7,7 +7,7 @@ import contextvars
 
 import streamlit as st
 
-from explorer import cache, classroom, links, session
+from explorer import cache, classroom, links, memory, session
 from explorer.catalog import DATASET_LABELS, ModelEntry
 from explorer.home import home
 from explorer.sitemap import PAGES
@@ -27,6 +27,7 @@ def navigation():
 def run() -> None:
     """explorer_app.py's whole body: navigation, the frame, the classroom panel, then the chosen
     page (a following student's run first catches up with the teacher's view)."""
+    memory.start_trimming()
     page, pages = navigation()
     with classroom.in_room(page, pages):
         frame()
