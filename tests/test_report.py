@@ -5,6 +5,8 @@ import shutil
 import pytest
 
 from vae_core.report import DOCS, findings, generate, sweep_table
+from vae_core.study import welch_interval
+from vae_core.study_report import depends_on_pairing, likelihood_sentence, setting_differences, study_section
 
 
 def _metrics(knn, nmi, mmd, holes, std):
@@ -60,3 +62,47 @@ def test_the_report_regenerates_from_the_shipped_checkpoints(tmp_path):
     assert f"it took {study['seconds'] / 60:.0f} minutes" in text
     verdicts = re.findall(r"\| (better|worse|no clear difference) \|", text)
     assert len(verdicts) == 2 * 2 * 6 and "no clear difference" in verdicts
+
+
+def _binarized_runs(values):
+    return {"iwae_k": 500, "runs": [{"dataset": "mnist", "role": "vae_binarized", "seed": seed, "metrics": {"IWAE NLL (nats)": v}}
+                                    for seed, v in enumerate(values)]}  # fmt: skip
+
+
+def test_welch_interval_matches_a_hand_computation():
+    difference, low, high = welch_interval(10.0, 1.0, 3, 9.0, 2.0, 10)
+    # se = sqrt(1/3 + 4/10) = 0.8563; df = 0.7333**2 / ((1/3)**2/2 + 0.4**2/9) = 7.33; t(0.975, 7.33) = 2.343
+    assert difference == 1.0 and abs((high - low) / 2 - 2.343 * 0.8563) < 5e-3
+    assert welch_interval(1.0, 0.5, 1, 0.0, 0.5, 10)[1] == float("-inf")  # one run: nothing can be said
+
+
+def test_the_literature_sentence_needs_an_interval_that_excludes_zero():
+    # 0.8 nats above the published 135.73 ± 0.83 is within "their mean + their sd" (the old rule said "at least
+    # as good"), but the Welch interval of three tight seeds against ten runs excludes zero: worse.
+    worse = likelihood_sentence(_binarized_runs([136.4, 136.6, 136.6]))
+    assert "higher (worse)" in worse and "at least as good" not in worse
+    text = likelihood_sentence(_binarized_runs([135.0, 136.0, 136.9]))  # widely spread seeds: unresolved
+    assert "not clearly different" in text and "Welch interval" in text
+    assert "lower (better)" in likelihood_sentence(_binarized_runs([130.1, 130.2, 130.3]))
+    assert "IWAE estimate" in text and "10 runs" in text
+
+
+def test_the_settings_that_differ_from_the_literature_are_named():
+    text = setting_differences(_binarized_runs([135.0, 135.5, 135.8]))
+    assert "784-512-256-2" in text and "784-256-128-2" in text and "1.07 M" in text and "0.47 M" in text
+    assert "40 fixed epochs" in text and "batches of 128" in text and "3 seeds against their 10 runs" in text
+
+
+def test_verdicts_that_rest_on_pairing_the_seeds_are_marked():
+    def run(role, seed, value):
+        return {"dataset": "mnist", "role": role, "seed": seed, "metrics": {"NMI": value}}
+
+    # Every pair moves together (a clear paired difference) while the two groups overlap widely.
+    results = {"runs": [run("vae", s, v) for s, v in enumerate([0.50, 0.60, 0.70])]
+               + [run("mmd_vae", s, v + 0.01) for s, v in enumerate([0.50, 0.60, 0.70])]}  # fmt: skip
+    assert depends_on_pairing(results, "mnist", "mmd_vae", "vae", "NMI")
+    section = "\n".join(study_section({**results, "seeds": [0, 1, 2]}))
+    assert "| better † |" in section and "Holm" in section and "not log-likelihoods" in section
+    apart = {"runs": [run("vae", s, v) for s, v in enumerate([0.50, 0.51, 0.52])]
+             + [run("mmd_vae", s, v) for s, v in enumerate([0.70, 0.69, 0.71])]}  # fmt: skip
+    assert not depends_on_pairing(apart, "mnist", "mmd_vae", "vae", "NMI")  # clear either way
