@@ -35,6 +35,7 @@ class ModelEntry:
     details: tuple[str, ...] = ()  # what can tell it from a model of the same kind: network, epochs, images, lr, ...
     given_name: str | None = None  # the name a user gave it
     title: str = ""  # what pickers show; the Catalog fills in what tells it from its neighbours
+    weight: float = 1.0  # the kind's weight (β, λ), so that pickers sort 10, 30, 100 rather than 10, 100, 30
 
     @property
     def role(self) -> str | None:
@@ -47,7 +48,11 @@ def _details(info: CheckpointInfo) -> tuple[str, ...]:
     widths = "-".join(str(h) for h in model.hidden_sizes) or "no hidden layer"
     network = f"{widths} MLP" if model.architecture == "mlp" else f"conv {'-'.join(map(str, model.conv_channels))}, {widths}"
     trained = datetime.fromtimestamp(info.path.stat().st_mtime).strftime("trained %d %b %H:%M")
-    return (network, f"{train.epochs} epochs", f"{train.train_subset or 60_000:,} images", f"lr {train.learning_rate:g}",
+    facts = info.metrics.get("training", {}) if isinstance(info.metrics, dict) else {}
+    stopped = facts.get("stop_reason") == "stopped"
+    epochs = f"{train.epochs} of {facts.get('epochs_requested', '?')} epochs, stopped" if stopped else f"{train.epochs} epochs"
+    # What tells two models apart comes first: a picker shows about 35 characters of a title.
+    return (epochs, network, f"{train.train_subset or 60_000:,} images", f"lr {train.learning_rate:g}",
             f"batch {train.batch_size}", f"seed {train.seed}", trained)  # fmt: skip
 
 
@@ -65,6 +70,7 @@ def entry_from_info(info: CheckpointInfo, shipped_root: Path) -> ModelEntry:
         metrics=info.metrics,
         details=_details(info),
         given_name=read_name(info.path),
+        weight=config.mmd_weight if config.model == "mmd_vae" else config.beta,
     )
 
 
@@ -79,9 +85,12 @@ def titled(entries: list[ModelEntry]) -> list[ModelEntry]:
         group = groups[(entry.dataset, entry.label, entry.latent_dim, entry.shipped)]
         differing = [i for i in range(len(entry.details)) if len({e.details[i] for e in group}) > 1]
         differing = [i for i in differing if i < len(entry.details) - 1] or differing  # the time only when nothing else differs
+        if entry.details and entry.details[0].endswith("stopped") and 0 not in differing:
+            differing.insert(0, 0)  # a stopped run always says so
         parts = [entry.given_name] if entry.given_name else []
         parts += [entry.label, f"{entry.latent_dim}-D", *(entry.details[i] for i in differing)]
-        parts.append("shipped" if entry.shipped else "trained here")
+        if not entry.shipped:
+            parts.append("trained here")
         result.append(replace(entry, title=" · ".join(parts)))
     return result
 
@@ -94,7 +103,7 @@ class Catalog:
         def order(e: ModelEntry):
             main = e.shipped and e.role in MAIN_ROLES
             dataset = list(DATASET_LABELS).index(e.dataset) if e.dataset in DATASET_LABELS else 99
-            return (not e.shipped, not main, dataset, KIND_ORDER.get(e.model, 99), e.latent_dim, e.label, e.name)
+            return (not e.shipped, not main, dataset, KIND_ORDER.get(e.model, 99), e.latent_dim, e.weight, e.label, e.name)
 
         self.entries = sorted(titled(entries), key=order)
 
@@ -171,8 +180,8 @@ def home_table(entries: list[ModelEntry]) -> list[dict]:
     """The Home page's table: every model except the members of the β / λ families."""
     short = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
     return [
-        {"dataset": short.get(e.dataset, e.dataset), **metric_row(e) | {"model": " · ".join(filter(None, [e.given_name, e.label,
-         f"{e.latent_dim}-D"]))}, "origin": "shipped" if e.shipped else "trained here"}
+        {"dataset": short.get(e.dataset, e.dataset), **metric_row(e) | {"model": e.title.removesuffix(" · trained here") or
+         " · ".join(filter(None, [e.given_name, e.label, f"{e.latent_dim}-D"]))}, "origin": "shipped" if e.shipped else "trained here"}
         for e in entries
         if not e.shipped or e.role in MAIN_ROLES
     ]  # fmt: skip

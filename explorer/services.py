@@ -214,6 +214,20 @@ class Walk:
         return self.path[:, :2]
 
 
+def far_ends(name: str, ends) -> list[tuple[str, float]]:
+    """The ends of a path ("A", "B") that lie farther than FAR_FROM_DATA from every test
+    code, each with that distance (in the model's latent space, a map position padded with
+    zeros): the decoder was never trained there."""
+    codes = cache.encoded(name).mu
+    far = []
+    for tag, end in zip("AB", ends):
+        code = pad_code(_position(end), codes.shape[1])
+        distance = float(nearest_codes(codes, code, k=1)[1][0])
+        if distance > FAR_FROM_DATA:
+            far.append((tag, distance))
+    return far
+
+
 def walk(name: str, start, end, steps: int, method: str = "linear", label: int | None = None) -> Walk:
     """Interpolate (linear or slerp) between two codes or map positions and decode the frames.
 
@@ -380,24 +394,26 @@ class SeedSpread:
     table: dict[str, dict[str, str]]  # column -> metric -> text: st.table shows a row per metric
     seeds: tuple[int, ...]
     clear: tuple[str, ...]  # the metrics whose interval excludes zero
+    comparisons: int  # how many paired comparisons the whole study makes (none corrected for the others)
 
 
 def seed_spread(dataset: str, first: str = "mmd_vae", second: str = "vae") -> SeedSpread | None:
     """The shipped pair of models over the study's seeds, or None where the study has no runs of them."""
-    from vae_core.study_report import comparison_rows
+    from vae_core.study_report import comparison_count, comparison_rows
 
     results = cache.study_results()
     if results is None:
         return None
     try:
         rows = comparison_rows(results, dataset, first, second)
+        comparisons = comparison_count(results)
     except (KeyError, TypeError, ValueError):  # a hand-edited file: say nothing rather than something wrong
         return None
     if not rows:
         return None
-    clear = tuple(metric for metric, row in rows.items() if row["verdict"] != "no clear difference")
+    clear = tuple(metric for metric, row in rows.items() if not row["verdict"].startswith("no clear difference"))
     table = {column: {metric: row[column] for metric, row in rows.items()} for column in next(iter(rows.values()))}
-    return SeedSpread(table, tuple(int(s) for s in results.get("seeds", [])), clear)
+    return SeedSpread(table, tuple(int(s) for s in results.get("seeds", [])), clear, comparisons)
 
 
 def checkpoint_zip(name: str) -> bytes:

@@ -28,6 +28,9 @@ if quiz is not None and not classroom.is_teacher():
     else:
         st.success(f"**Quiz revealed**: the colours are back. Where does {names[quiz.target]} live?")
 
+# On screen: the buttons, the map, then the options and the upload (the map stays high on a
+# projector); in the run, options and upload come first, since the map reads them.
+button_row, map_slot = st.container(), st.container()
 with st.expander("Display options", expanded=False):
     c1, c2, c3 = st.columns(3)
     show_mosaic = c1.toggle("Decoded manifold underneath", value=True, key="map_show_mosaic")
@@ -87,7 +90,7 @@ with st.expander("Your own image: upload a drawing or photo of a digit / garment
             mx, my, sx, sy = placed.ellipse
             u3.markdown(f"Posterior: mean ({mx:.2f}, {my:.2f}), σ ({sx:.2f}, {sy:.2f}) — drawn as red 1σ/2σ ellipses.")
 
-buttons = st.columns([1.3, 0.7, 1.6, 1.2, 1.4])
+buttons = button_row.columns([1.6, 0.7, 1.5, 1.3, 1.3])
 if buttons[0].button("Random prior sample", icon=":material/casino:", key="map_random"):
     set_point(services.prior_point(), "a sample from the prior N(0, I)")
 if buttons[1].button("Reset", key="map_reset"):
@@ -191,7 +194,7 @@ def map_and_decoder() -> None:
     )  # fmt: skip
     if view.model_url is None or state.get("map_browser_failed"):
         st.info(f"Decoded on the server after each click: {view.server_reason or state.get('map_browser_failed')}.")
-    canvas.latent_canvas([view], key="map_canvas", overlay=overlay, label=label, draw=draw, height=680)
+    canvas.latent_canvas([view], key="map_canvas", overlay=overlay, label=label, draw=draw, height=860)
     if state.get("map_quiz_message") and hidden:
         st.success(state["map_quiz_message"])
     with st.container(key="map_decoded"):
@@ -202,7 +205,8 @@ def map_and_decoder() -> None:
             show_pinned(point)
 
 
-map_fragment()
+with map_slot:
+    map_fragment()
 
 
 @st.fragment(run_every=1.0)

@@ -84,7 +84,10 @@ method = c1.radio(
 )
 steps = c2.slider("Frames", 5, 30, 12, key="interp_steps")
 animate = c3.toggle("Play as animation", value=False, key="interp_play")
-alpha_index = st.slider("α (position along the path, A → B)", 0, steps - 1, 0, key="interp_alpha", format="%d")
+if state.setdefault("interp_alpha", 0) >= steps:  # fewer frames than before: the last one
+    state["interp_alpha"] = steps - 1
+alpha_index = st.select_slider("α (position along the path, A → B)", range(steps), key="interp_alpha",
+                               format_func=lambda i: f"{i / (steps - 1):.2f}")  # fmt: skip
 walk = None if endpoints is None else services.walk(entry.name, *endpoints, steps, method, label)
 
 if entry.latent_dim >= 2:
@@ -102,6 +105,9 @@ else:
 if walk is None:
     st.info("Click two points on the map: A, then B.")
     st.stop()
+for tag, distance in services.far_ends(entry.name, endpoints):
+    st.warning(f"Point {tag} lies far outside the codes: the nearest test image's code is {distance:.1f} away. The decoder "
+               "was never trained near there, so the frames near it say little about the model.")  # fmt: skip
 
 with st.container(key="interp_frame"):
     if animate:

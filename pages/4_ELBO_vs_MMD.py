@@ -103,6 +103,8 @@ else:
         column.image(services.decode_point(entry.name, point, size=168).png, caption=entry.label, width=168, output_format="PNG")
 
 st.subheader("What the numbers say")
+st.caption("One training run of each model (one seed): a gap here may be seed noise. *Over several seeds* below says which "
+           "gaps hold across seeds.")
 st.table(comparison_table(entries))
 
 spread = services.seed_spread(dataset)
@@ -114,10 +116,13 @@ else:
     st.caption(
         f"The shipped ELBO VAE and MMD-VAE trained again with seeds {seeds} (`python -m vae_core study`): mean ± standard "
         "deviation over the seeds, and the paired difference with its 95 % interval. A difference is called better or worse "
-        "only where that interval excludes zero; one seed cannot tell a real difference from seed noise."
+        "only where that interval excludes zero; one seed cannot tell a real difference from seed noise. The study makes "
+        f"{spread.comparisons} such comparisons without a correction for multiple comparisons (Holm's method would be one), "
+        "so about one in twenty could read better or worse by chance; † marks a verdict that depends on pairing the seeds "
+        "by number."
     )
     st.table(spread.table)
     if spread.clear:
-        st.markdown("**Clear differences:** " + ", ".join(spread.clear) + ". Every other difference is within seed noise.")
+        st.markdown("**Clear differences:** " + ", ".join(spread.clear) + f". Every other difference is not resolved with {len(spread.seeds)} seeds.")
     else:
-        st.markdown("**No clear difference** on any metric: every gap above is within seed noise.")
+        st.markdown(f"**No clear difference** on any metric: no gap above is resolved with {len(spread.seeds)} seeds.")

@@ -57,13 +57,15 @@ def attribute_mode() -> None:
     strength = c3.slider("Strength", 0.0, 2.0, 1.0, 0.1, key="arith_strength")
     start_key = f"arith_start_{entry.name}"
     if event is not None and event.kind == "pin":
-        state[start_key], state["arith_start_class"] = list(event.point), source
+        state[start_key], state["arith_start_class"], state["arith_start_clicked"] = list(event.point), source, True
     if state.get(start_key) is None or state.get("arith_start_class") != source:
         state[start_key] = services.test_codes(entry.name, services.class_members(entry.dataset, source)[:1])[0][:2].tolist()
-        state["arith_start_class"] = source
+        state["arith_start_class"], state["arith_start_clicked"] = source, False
+    x, y = state[start_key][:2]
+    start = f"the point you clicked, ({x:.2f}, {y:.2f})" if state.get("arith_start_clicked") else f"the first test {names[source]}"
     step = services.attribute_shift(entry.name, state[start_key], source, target, strength)
     overlay = canvas.Overlay(arrows=step.arrows, pinned=step.judged[1].map_point, pinned_by=f"shift-{step.judged[1].map_point}")
-    st.caption(f"Click the map to start somewhere else (now: the first test {names[source]}). The long arrow joins the class "
+    st.caption(f"Click the map to start somewhere else (now: {start}). The long arrow joins the class "
                "means; the short one is the same arrow, scaled, from your starting point.")  # fmt: skip
     canvas.latent_canvas([services.map_view(entry.name, entry.label, 3000)], key="arith_canvas", overlay=overlay, height=480)
     verdicts(step.judged, ["start", f"start + {strength:g} × (mean {names[target]} − mean {names[source]})"])

@@ -83,7 +83,24 @@ def test_models_of_one_kind_are_told_apart(tmp_path):
     titles = [e.title for e in entries]
     assert len(set(titles)) == 3, titles
     assert all(t.startswith("VAE (ELBO) · 2-D · ") and t.endswith(" · trained here") for t in titles)
-    assert {"32 MLP · 5 epochs", "32 MLP · 12 epochs", "64 MLP · 12 epochs"} == {" · ".join(t.split(" · ")[2:4]) for t in titles}
+    # Epochs first: a picker shows about 35 characters, and they tell these apart soonest.
+    assert {"5 epochs · 32 MLP", "12 epochs · 32 MLP", "12 epochs · 64 MLP"} == {" · ".join(t.split(" · ")[2:4]) for t in titles}
+
+
+def test_pickers_sort_weights_as_numbers_and_mark_stopped_runs(tmp_path):
+    from explorer.catalog import entry_from_info
+    from vae_core.config import ModelConfig, TrainConfig
+    from vae_core.models import build_model
+    from vae_core.store import list_checkpoints, save_model
+
+    for weight in (1000.0, 30.0, 100.0, 10.0):
+        save_model(build_model(ModelConfig(model="mmd_vae", mmd_weight=weight)), TrainConfig(epochs=3), tmp_path)
+    stopped = {"training": {"stop_reason": "stopped", "epochs_requested": 10, "epochs_completed": 2}}
+    save_model(build_model(ModelConfig(hidden_sizes=(16,))), TrainConfig(epochs=2), tmp_path, metrics=stopped)
+    entries = Catalog([entry_from_info(info, ROOT / "checkpoints") for info in list_checkpoints([tmp_path])]).entries
+    mmd = [e.title.split(" · ")[0] for e in entries if e.model == "mmd_vae"]
+    assert mmd == ["MMD-VAE (λ=10)", "MMD-VAE (λ=30)", "MMD-VAE (λ=100)", "MMD-VAE (λ=1000)"]
+    assert any("2 of 10 epochs, stopped" in e.title for e in entries if e.model == "vae")
 
 
 def test_a_point_far_outside_the_codes_is_called_so():

@@ -77,6 +77,20 @@ def test_a_click_on_empty_space_pins_it_and_a_drag_moves_it(server, page):
     assert frame.locator(IMAGE).get_attribute("data-z") == moved  # the image shows the pinned point
 
 
+def test_reset_forgets_the_pinned_point_everywhere(server, page):
+    frame, box = open_map(page, server)
+    page.mouse.click(*at(box, 0.3, 0.7))
+    canvas_attribute_changes(page, ROOT_SELECTOR, "data-pinned", None)
+    frame.locator(".coords").get_by_text("· pinned").wait_for(timeout=30_000)
+    page.mouse.move(1, 1)  # off the map: the side panel rests on the pinned point
+    page.get_by_role("button", name="Reset").click()
+    frame.locator('[data-testid="pinned-point"]').wait_for(state="detached", timeout=30_000)
+    frame.locator(".coords").get_by_text("the prior's centre").wait_for(timeout=30_000)
+    assert "pinned" not in frame.locator(".coords").inner_text()
+    assert frame.locator(ROOT_SELECTOR).get_attribute("data-pinned") is None
+    page.locator(".st-key-map_decoded").get_by_text("Click anywhere on the map").wait_for(timeout=30_000)
+
+
 def test_a_drawn_stroke_places_a_point_on_the_map(server, page):
     frame, _ = open_map(page, server)
     page.get_by_text("Draw your own").click()

@@ -101,4 +101,4 @@ def test_javascript_runs_the_models_and_paths_like_python(fixtures):
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    assert f"# pass {len(CATALOG) + len(FRESH) + 4}" in result.stdout
+    assert f"# pass {len(CATALOG) + len(FRESH) + 5}" in result.stdout

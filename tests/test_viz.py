@@ -104,6 +104,14 @@ def test_other_figures():
     assert len(vae_diagram("mmd_vae").layout.shapes) == 5
 
 
+def test_a_single_epochs_labels_sit_beside_its_points_inside_the_panel():
+    history = [{"epoch": 1, "train": {"loss": 263.5, "kl": 5.0}, "test": {"loss": 259.0, "kl": 4.8}}]
+    figure = loss_curves(history)
+    assert {trace.textposition for trace in figure.data} == {"middle right", "middle left"}
+    low, high = figure.layout.yaxis.range
+    assert low < 259.0 and high > 263.5 + 1  # room above the higher label, below the panel's title
+
+
 def test_paired_map_joins_each_image():
     from vae_core.viz import paired_map
 

@@ -3,7 +3,7 @@
 // back what the user does. Message contract: README.md beside this file.
 
 import { Network, toBytes } from "./decoder.js";
-import { interpolate, prepareDrawing } from "./paths.js";
+import { interpolate, labelPlace, prepareDrawing } from "./paths.js";
 
 const root = document.getElementById("root");
 // plotly.js loads in parallel (index.html): the figure and the model are fetched meanwhile.
@@ -66,6 +66,7 @@ const loadFigure = (url) => fetchOnce(figures, url, (buffer) => {
 // --- small helpers ------------------------------------------------------------------
 
 const SVG = "http://www.w3.org/2000/svg";
+const MARGIN = { left: 44, right: 10, bottom: 48 }; // px around a map's plotting square (its top: the figure's)
 function element(tag, attributes = {}, parent = null, namespace = null) {
   const node = namespace ? document.createElementNS(namespace, tag) : document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
@@ -119,6 +120,7 @@ const state = {
   label: 0,
   pinned: null, // [x, y]
   appliedPin: null, // the server's pinned_by last applied
+  pinCleared: false, // the server took the pinned point away (Reset) since the last render
   ends: null, // [[ax, ay], [bx, by] | null]
   drawn: null, // { mu, sigma } of the drawing
   hover: null,
@@ -181,14 +183,13 @@ class MapPanel {
       if (!window.Plotly && token === generation) this.sketch(figure, spec.extent);
       Plotly = await plotlyReady;
       if (token !== generation) return;
-      const size = this.size();
+      this.top = state.mode === "compare" ? 56 : (figure.layout.margin || {}).t ?? 40;
+      const [width, height] = this.size();
       // Clicks pin points here, so plotly.js must not also select the point under them.
-      const layout = { ...figure.layout, width: size, height: size, clickmode: "none",
-        margin: { ...figure.layout.margin, l: 56, b: 48 }, images: this.currentImages(figure.layout.images) };
-      if (state.mode === "compare") {
-        layout.legend = { ...layout.legend, title: { text: "" }, font: { size: 12 } };
-        layout.margin = { ...layout.margin, t: 56 };
-      }
+      const layout = { ...figure.layout, width, height, clickmode: "none",
+        margin: { ...figure.layout.margin, l: MARGIN.left, r: MARGIN.right, b: MARGIN.bottom, t: this.top }, images: this.currentImages(figure.layout.images) };
+      if (state.mode === "compare") layout.legend = { ...layout.legend, title: { text: "" }, font: { size: 12 } };
+      else layout.font = { ...figure.layout.font, size: 14 }; // readable from the back of a room
       await Plotly.react(this.plot, figure.data, layout, { displaylogo: false, scrollZoom: true, responsive: false });
       this.figureUrl = spec.figure;
       this.serverImages = figure.layout.images || [];
@@ -224,14 +225,14 @@ class MapPanel {
    * second on a slow machine): the map is on screen at once and becomes interactive when
    * plotly.js replaces it. */
   sketch(figure, [x0, x1, y0, y1]) {
-    const size = this.size();
-    const margin = { left: 50, right: 14, top: 64, bottom: 44 };
-    const canvas = element("canvas", { class: "sketch", width: size, height: size, "data-testid": "map-sketch" });
+    const [size, tall] = this.size();
+    const margin = { left: MARGIN.left, right: 10, top: 64, bottom: MARGIN.bottom };
+    const canvas = element("canvas", { class: "sketch", width: size, height: tall, "data-testid": "map-sketch" });
     this.plot.replaceChildren(canvas);
     this.sketchCanvas = canvas;
     const context = canvas.getContext("2d");
     const width = size - margin.left - margin.right;
-    const height = size - margin.top - margin.bottom;
+    const height = tall - margin.top - margin.bottom;
     const side = Math.min(width, height);
     const left = margin.left + (width - side) / 2;
     const top = margin.top + (height - side) / 2;
@@ -256,15 +257,17 @@ class MapPanel {
     fitHeight();
   }
 
+  /** [width, height] of the figure: as wide as the box (up to args.height), and tall enough
+   * that the square plotting area takes that whole width. */
   size() {
-    const width = this.box.getBoundingClientRect().width || 560;
-    return Math.max(280, Math.min(width, state.args.height));
+    const width = Math.max(280, Math.min(this.box.getBoundingClientRect().width || 560, state.args.height));
+    return [width, width - MARGIN.left - MARGIN.right + (this.top ?? 40) + MARGIN.bottom];
   }
 
   resize() {
     if (!this.figureUrl) return;
-    const size = this.size();
-    if (Math.abs(size - (this.plot._fullLayout.width || 0)) > 2) Plotly.relayout(this.plot, { width: size, height: size });
+    const [width, height] = this.size();
+    if (Math.abs(width - (this.plot._fullLayout.width || 0)) > 2) Plotly.relayout(this.plot, { width, height });
   }
 
   currentImages(fromServer) {
@@ -356,7 +359,8 @@ class MapPanel {
       const [px, py] = this.toPixel(point);
       element("circle", { cx: px, cy: py, r: 4, fill: "#fff", stroke: "#111", "stroke-width": 1.5 }, this.shapes, SVG);
     }
-    for (const arrow of overlay.arrows || []) this.drawArrow(arrow);
+    const labels = []; // boxes of the arrow labels drawn so far: the next one keeps clear of them
+    for (const arrow of overlay.arrows || []) this.drawArrow(arrow, labels);
     if (state.drawn) {
       ellipse(state.drawn.mu, state.drawn.sigma, "", "#6f2dbd");
       ellipse(state.drawn.mu, state.drawn.sigma.map((v) => 2 * v), "3 3", "#6f2dbd");
@@ -369,8 +373,9 @@ class MapPanel {
     this.moveCursor();
   }
 
-  /** An arrow from (x0, y0) to (x1, y1) in data units, its label beside the middle. */
-  drawArrow([x0, y0, x1, y1, label]) {
+  /** An arrow from (x0, y0) to (x1, y1) in data units, its label beside the middle, on
+   * whichever side and at whatever distance keeps it clear of the labels in ``placed``. */
+  drawArrow([x0, y0, x1, y1, label], placed = []) {
     const [ax, ay] = this.toPixel([x0, y0]);
     const [bx, by] = this.toPixel([x1, y1]);
     const length = Math.hypot(bx - ax, by - ay);
@@ -382,8 +387,10 @@ class MapPanel {
       element("polygon", { points: head.map((p) => p.join(",")).join(" "), fill: "#111" }, group, SVG);
     }
     if (label) {
-      element("text", { x: (ax + bx) / 2 + 8, y: (ay + by) / 2 - 8, "font-size": 13, "font-weight": 700, fill: "#111",
-        stroke: "#fff", "stroke-width": 3, "paint-order": "stroke", text: label }, group, SVG);
+      const [x, y] = labelPlace((ax + bx) / 2, (ay + by) / 2, length > 1 ? [(ay - by) / length, (bx - ax) / length] : [0, -1],
+        label, placed);
+      element("text", { x, y, "font-size": 13, "font-weight": 700, fill: "#111", "text-anchor": "middle",
+        "dominant-baseline": "middle", stroke: "#fff", "stroke-width": 3, "paint-order": "stroke", text: label }, group, SVG);
     }
   }
 
@@ -735,6 +742,7 @@ function applyOverlay(overlay) {
     root.dataset.pinned = `${fmt(overlay.pinned[0])},${fmt(overlay.pinned[1])}`;
   } else if (!overlay.pinned && overlay.pinned_by !== state.appliedPin) {
     state.appliedPin = overlay.pinned_by;
+    state.pinCleared = state.pinned !== null; // Reset: the side panel must forget the point too
     state.pinned = null;
     delete root.dataset.pinned;
   }
@@ -786,9 +794,22 @@ async function render(args) {
   redrawAll();
   showPinnedImages();
   const rest = state.hover ? [state.hover, "hover"] : restingPoint();
+  const cleared = state.pinCleared;
+  state.pinCleared = false;
   if (rest) showDecoded(...rest);
-  else if (panels.some((p) => p.network) && !side.images[0].dataset.z) showDecoded([0, 0], "the prior's centre: move over the map");
+  else if (panels.some((p) => p.network) && (cleared || !side.images[0].dataset.z)) {
+    showDecoded([0, 0], "the prior's centre: move over the map");
+  } else if (cleared) forgetDecoded();
   fitHeight();
+}
+
+/** The side panel with no point: blank images, and what to do. */
+function forgetDecoded() {
+  side.images.forEach((canvas) => {
+    canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+    delete canvas.dataset.z;
+  });
+  side.coords.textContent = "Click anywhere on the map to decode that point.";
 }
 
 window.addEventListener("message", (event) => {

@@ -125,3 +125,22 @@ export function prepareDrawing(ink, height, width) {
   }
   return frame;
 }
+
+/** Where a label of ``text`` goes beside the point (mx, my): along the normal, on one side and
+ * then the other, ever farther, until its box overlaps none in ``placed`` (it is added there). */
+export function labelPlace(mx, my, [nx, ny], text, placed) {
+  const width = 7.5 * text.length + 6;
+  const height = 18;
+  const clear = (x, y) => placed.every((b) => Math.abs(b.x - x) * 2 >= b.width + width || Math.abs(b.y - y) * 2 >= b.height + height);
+  let spot = [mx + 14 * nx, my + 14 * ny];
+  for (let step = 1; step <= 12; step += 1) {
+    const distance = 14 * Math.ceil(step / 2) * (step % 2 ? 1 : -1);
+    const [x, y] = [mx + distance * nx, my + distance * ny];
+    if (clear(x, y)) {
+      spot = [x, y];
+      break;
+    }
+  }
+  placed.push({ x: spot[0], y: spot[1], width, height });
+  return spot;
+}

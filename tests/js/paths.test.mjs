@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { interpolate, prepareDrawing } from "../../explorer/frontend/paths.js";
+import { interpolate, labelPlace, prepareDrawing } from "../../explorer/frontend/paths.js";
 
 const root = process.env.CANVAS_FIXTURES;
 const fixtures = JSON.parse(readFileSync(join(root, "paths.json"), "utf8"));
@@ -45,4 +45,17 @@ test("a drawing is prepared like an upload", () => {
     assert.ok(Math.abs(ourMass - theirMass) / theirMass < 0.05, `ink ${ourMass} vs ${theirMass}`);
   }
   assert.equal(prepareDrawing(new Float32Array(100), 10, 10), null);
+});
+
+test("arrow labels keep clear of each other", () => {
+  const placed = [];
+  // Two parallel arrows whose middles almost coincide (a class-mean arrow and the same arrow, scaled).
+  const first = labelPlace(100, 100, [0, -1], "mean 0 → mean 6", placed);
+  const second = labelPlace(104, 102, [0, -1], "1 × (mean 6 − mean 0)", placed);
+  assert.deepEqual(first, [100, 86]); // beside the middle, along the normal
+  assert.equal(placed.length, 2);
+  const [a, b] = placed;
+  const apart = Math.abs(a.x - b.x) * 2 >= a.width + b.width || Math.abs(a.y - b.y) * 2 >= a.height + b.height;
+  assert.ok(apart, `labels overlap: ${JSON.stringify(placed)}`);
+  assert.ok(Math.abs(second[0] - 104) < 1e-9); // moved along the normal only
 });

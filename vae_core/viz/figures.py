@@ -96,7 +96,8 @@ def loss_curves(history: list[dict], height: int = 320) -> go.Figure:
     epochs = [record["epoch"] for record in history]
     single = len(epochs) == 1
     for col, term in enumerate(terms, 1):
-        for split, dash, colour, position in (("train", "solid", "#4E79A7", "top center"), ("test", "dash", "#E15759", "bottom center")):
+        # A single epoch's labels sit beside its points, not above them, clear of the panel's title.
+        for split, dash, colour, position in (("train", "solid", "#4E79A7", "middle right"), ("test", "dash", "#E15759", "middle left")):
             values = [record.get(split, {}).get(term) for record in history]
             figure.add_trace(
                 go.Scatter(
@@ -108,7 +109,13 @@ def loss_curves(history: list[dict], height: int = 320) -> go.Figure:
                 row=1, col=col,
             )  # fmt: skip
         figure.update_xaxes(title_text="epoch", tickformat="d", dtick=max(1, len(epochs) // 8) if len(epochs) > 1 else 1,
-                            range=[0.5, 1.5] if single else None, row=1, col=col)  # fmt: skip
+                            range=[0.4, 1.6] if single else None, row=1, col=col)  # fmt: skip
+        if single:  # room above and below the two points
+            shown = [v for r in history for v in (r.get("train", {}).get(term), r.get("test", {}).get(term)) if v is not None]
+            if shown:
+                low, high = min(shown), max(shown)
+                pad = max(high - low, 0.05 * abs(high), 1e-3)
+                figure.update_yaxes(range=[low - pad, high + pad], row=1, col=col)
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h", "y": -0.25})
     return figure
 
