@@ -16,10 +16,14 @@ widgets).
 
 It reports what must never happen: the server exiting, tracebacks in the server's log,
 exception boxes sent to a page, and runs the server did not finish within --timeout
-seconds; and the server's memory (resident, with its children) after the warm-up (the
-first quarter of the run) and at the end. Exits 1 if anything of the first three showed.
+seconds; and the server's memory (resident, with its children) over the measured
+--seconds, which follow --warm-up seconds of the same fuzzing: the warm-up fills the
+caches, loads the models and pays the one-time costs (it lasts until one UMAP projection
+has been computed, since UMAP's import and compilation take about half a GB once per server
+process), so that what grows after it is what a class keeps adding. Exits 1 if anything of the first
+three showed.
 
-    python benchmarks/fuzz.py [--sessions 20] [--seconds 120] [--seed 0] [--forge 0.15]
+    python benchmarks/fuzz.py [--sessions 20] [--seconds 120] [--warm-up 60] [--seed 0] [--forge 0.15]
 """
 
 from __future__ import annotations
@@ -283,10 +287,11 @@ class Session:
         point = {"curve_number": curve, "point_number": index, "point_index": index, "x": _plain(xs[index]), "y": _plain(ys[index])}
         return json.dumps({"selection": {"points": [point], "point_indices": [index], "box": [], "lasso": []}})
 
-    async def live(self, deadline: float) -> None:
-        """Act until the deadline; a session whose stream broke or stalled starts afresh."""
+    async def live(self, deadline: dict) -> None:
+        """Act until deadline["at"] (set once the warm-up is over); a session whose stream broke
+        or stalled starts afresh."""
         await self.open(self.rng.choice(PAGES))
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline["at"]:
             try:
                 await self.act()
             except (TimeoutError, asyncio.TimeoutError):
@@ -318,7 +323,8 @@ def tracebacks(log_text: str) -> list[str]:
 @dataclass
 class Report:
     sessions: int
-    seconds: float
+    seconds: float  # measured, after the warm-up
+    warm_up: float  # how long the warm-up lasted
     findings: Findings
     server_exit: int | None
     tracebacks: list[str]
@@ -330,29 +336,30 @@ class Report:
         return self.server_exit is None and not self.tracebacks and not f.exception_boxes
 
     def rss_at(self, fraction: float) -> int:
-        """The server's memory at a fraction of the run (the last sample before it)."""
-        moment = fraction * self.seconds
+        """The server's memory at a fraction of the measured run (the last sample before it)."""
+        moment = self.warm_up + fraction * self.seconds
         return max(((t, rss) for t, rss in self.memory if t <= moment), default=self.memory[0])[1]
 
     @property
     def growth(self) -> int:
-        """Memory growth over the second half of the run, once every page and model has been
-        opened (the first half fills the caches)."""
-        return self.rss_at(1.0) - self.rss_at(0.5)
+        """Memory growth over the measured run (after the warm-up)."""
+        return self.rss_at(1.0) - self.rss_at(0.0)
 
     def lines(self) -> list[str]:
         f = self.findings
         timeline = ", ".join(f"{self.rss_at(q) / 2**20:.0f}" for q in (0.0, 0.25, 0.5, 0.75, 1.0))
         out = [
-            f"{self.sessions} sessions for {self.seconds:.0f} s: {sum(f.actions.values())} actions, {f.runs} runs",
+            f"{self.sessions} sessions for {self.seconds:.0f} s after a {self.warm_up:.0f} s warm-up: {sum(f.actions.values())} "
+            f"actions, {f.runs} runs",
             "  actions: " + ", ".join(f"{name} {count}" for name, count in f.actions.most_common()),
             f"  server exits: {0 if self.server_exit is None else 1}"
             + ("" if self.server_exit is None else f" (exit code {self.server_exit})"),
             f"  tracebacks in the server log: {len(self.tracebacks)}",
             f"  exception boxes sent to pages: {len(f.exception_boxes)}",
             f"  runs not finished within the timeout: {len(f.timeouts)}; client errors: {len(f.client_errors)}",
-            f"  server memory (MiB) at 0, 25, 50, 75 and 100 % of the run: {timeline}; peak "
-            f"{max(rss for _, rss in self.memory) / 2**20:.0f}; growth over the second half {self.growth / 2**20:+.0f} MiB",
+            f"  server memory (MiB) at the start {self.memory[0][1] / 2**20:.0f}; at 0, 25, 50, 75 and 100 % of the measured "
+            f"run: {timeline}; peak {max(rss for _, rss in self.memory) / 2**20:.0f}; growth over the measured run "
+            f"{self.growth / 2**20:+.0f} MiB",
         ]
         for title, items in (("traceback", self.tracebacks), ("exception box", f.exception_boxes),
                              ("timeout", f.timeouts), ("client error", f.client_errors)):  # fmt: skip
@@ -361,18 +368,50 @@ class Report:
         return out
 
 
-async def _fuzz(url: str, sessions: int, seconds: float, seed: int, forge: float, timeout: float, findings: Findings):
-    deadline = time.monotonic() + seconds
+async def warm_umap(url: str, timeout: float = 600.0) -> None:
+    """Pay UMAP's one-time cost (importing it and compiling its numba code: about half a GB
+    and most of a minute, once per server process) before the measured run: open
+    Projections, choose UMAP and compute one."""
+    client = StreamlitSession(url)
+    await client.connect()
+    try:
+        run = await client.run_page("Projections", timeout=timeout)
+        method = WidgetState(id=run.widget_id("Method"), string_value="UMAP")
+        run = await client.set_widgets([method], timeout=timeout)
+        compute = next((e.button.id for _, _, e in run.elements
+                        if e.WhichOneof("type") == "button" and e.button.label.startswith("Compute")), None)  # fmt: skip
+        if compute is None:
+            raise RuntimeError("the warm-up found no Compute button for UMAP on Projections (a cache that is not fresh?)")
+        await client.set_widgets([method, WidgetState(id=compute, trigger_value=True)], timeout=timeout)
+    finally:
+        await client.close()
+
+
+async def _fuzz(url: str, sessions: int, seconds: float, warm_up: float, seed: int, forge: float, timeout: float,
+                findings: Findings, started: float) -> float:  # fmt: skip
+    """Fuzz for the warm-up (at least ``warm_up`` seconds, and until UMAP is compiled), then
+    for ``seconds`` more; the moment the measured run began (seconds since ``started``)."""
+    deadline = {"at": float("inf")}
     crowd = [Session(url, random.Random(seed * 1000 + i), findings, forge, timeout, f"s{i}") for i in range(sessions)]
-    await asyncio.gather(*(session.live(deadline) for session in crowd), return_exceptions=False)
+    measured = {}
+
+    async def warm() -> None:
+        if warm_up > 0:
+            await warm_umap(url)
+        await asyncio.sleep(max(0.0, started + warm_up - time.monotonic()))
+        measured["from"] = time.monotonic()
+        deadline["at"] = measured["from"] + seconds
+
+    await asyncio.gather(warm(), *(session.live(deadline) for session in crowd))
+    return measured["from"] - started
 
 
 def fuzz(sessions: int = 20, seconds: float = 120.0, seed: int = 0, forge: float = 0.15, timeout: float = 60.0,
-         env: dict | None = None) -> Report:  # fmt: skip
+         env: dict | None = None, warm_up: float = 60.0) -> Report:  # fmt: skip
     """Run the fuzz against a fresh server (its own store and caches) and report."""
     scratch = Path(tempfile.mkdtemp(prefix="fuzz-"))
     log = scratch / "server.log"
-    server_env = {"VAE_EXPLORER_STORE": str(scratch / "store"), "VAE_EXPLORER_PROJECTIONS_CACHE": str(scratch / "projections"),
+    server_env = {"VAE_EXPLORER_STORE": str(scratch / "store"), "VAE_EXPLORER_CACHE": str(scratch / "cache"),
                   **(env or {})}  # fmt: skip
     findings = Findings()
     with app_server(env=server_env, with_process=True, log=log) as (url, _, process):
@@ -384,25 +423,26 @@ def fuzz(sessions: int = 20, seconds: float = 120.0, seed: int = 0, forge: float
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        asyncio.run(_fuzz(url, sessions, seconds, seed, forge, timeout, findings))
+        measured_from = asyncio.run(_fuzz(url, sessions, seconds, warm_up, seed, forge, timeout, findings, started))
         done.set()
         sampler.join()
         memory.append((time.monotonic() - started, rss_bytes(process.pid)))
         exit_code = process.poll()
     found = tracebacks(log.read_text(errors="replace")) if log.exists() else []
-    return Report(sessions, seconds, findings, exit_code, found, memory)
+    return Report(sessions, seconds, measured_from, findings, exit_code, found, memory)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument("--seconds", type=float, default=120.0, help="the measured run, after the warm-up")
+    parser.add_argument("--warm-up", type=float, default=60.0, help="seconds of fuzzing before the measured run")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--forge", type=float, default=0.15, help="share of values forged as a hand-made client could")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds a run may take before it counts as stalled")
     args = parser.parse_args()
     print(f"conditions: {os.cpu_count()} cores; sessions and server on the same machine; seed {args.seed}", flush=True)
-    report = fuzz(args.sessions, args.seconds, args.seed, args.forge, args.timeout)
+    report = fuzz(args.sessions, args.seconds, args.seed, args.forge, args.timeout, warm_up=args.warm_up)
     print("\n".join(report.lines()))
     sys.exit(0 if report.clean else 1)
 

@@ -24,7 +24,7 @@ PAGES = {"Home": "", "Train live": "Train_live", "Latent map": "Latent_map", "In
 def server(tmp_path_factory):
     store = tmp_path_factory.mktemp("browser-store")
     cache = tmp_path_factory.mktemp("browser-cache")
-    with app_server(env={"VAE_EXPLORER_STORE": str(store), "VAE_EXPLORER_PROJECTIONS_CACHE": str(cache)}) as (url, _):
+    with app_server(env={"VAE_EXPLORER_STORE": str(store), "VAE_EXPLORER_CACHE": str(cache)}) as (url, _):
         yield url
 
 

@@ -289,7 +289,9 @@ def test_two_app_servers_outlive_their_cluster(tmp_path):
         assert all(driver_free(server.pid) for server in servers)  # Ray lives in the driver processes only
         killed = head.kill()
         await page.until("Worker lost", 30)
-        assert time.monotonic() - killed < 10.0
+        noticed = time.monotonic() - killed
+        print(f"head killed: the page said 'Worker lost' {noticed:.1f} s later")  # docs/RELIABILITY.md quotes it (-s)
+        assert noticed < 10.0
         assert f"the Ray cluster at {head.address} was lost" in texts(page.run)
         assert "Trainings now run on this machine" in texts(page.run)
         await page.until("was lost at", 30)  # the whole page runs again once the job has ended
