@@ -7,6 +7,11 @@ Results go to a fresh temporary cache, so "cold" is a real computation and
 first small fit) are timed and printed separately.
 
     python benchmarks/projections.py [--checkpoint checkpoints/<name>] [--baseline]
+    python benchmarks/projections.py --rates
+
+--rates measures what a server expects of its first projections before it has timings of
+its own (``vae_core.projections.REFERENCE_RATES``): seconds per unit of cost for PCA,
+t-SNE and UMAP on 5,000 codes (the page's default), and UMAP's import and compilation.
 
 --baseline also times scikit-learn's default t-SNE (1,000 iterations, angle 0.5).
 UMAP's numba compilation happens once per installation and server process; the warm-up
@@ -48,14 +53,49 @@ def timed(label: str, function) -> float:
     return seconds
 
 
+def resident_mib() -> float:
+    """This process's resident memory, after glibc hands its free pages back (where it can)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def reference_rates(codes: np.ndarray) -> None:
+    """Seconds per unit of cost (vae_core.projections.COST) of each method on ``codes``, and
+    UMAP's one-time costs, as the constants vae_core.projections ships."""
+    os.environ["VAE_EXPLORER_CACHE"] = tempfile.mkdtemp(prefix="projection-rates-")
+    from vae_core.projections import COST, project, warm_up_umap
+
+    print(f"{len(codes):,} codes of dimension {codes.shape[1]}, {os.cpu_count()} cores")
+    before = resident_mib()
+    compile_seconds = timed("import umap and compile (once per server)", lambda: warm_up_umap().join())
+    print(f"  resident memory {before:.0f} MiB before, {resident_mib():.0f} MiB after (free pages handed back first)")
+    rates = {}
+    for method in ("pca", "tsne", "umap"):
+        seconds = timed(f"{method}", lambda m=method: project(codes, m, cache=False))
+        rates[method] = seconds / COST[method](len(codes))
+    for method, rate in rates.items():
+        print(f"REFERENCE_{method.upper()} = {rate:.3g}  # s per unit of COST[{method!r}]")
+    print(f"REFERENCE_COMPILE_SECONDS = {compile_seconds:.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", default=None)
     parser.add_argument("--baseline", action="store_true", help="also time scikit-learn's default t-SNE")
+    parser.add_argument("--rates", action="store_true", help="measure the first-run reference rates and stop")
     args = parser.parse_args()
     from vae_core import load_dataset
 
     codes = ten_dim_codes(args.checkpoint)
+    if args.rates:
+        reference_rates(codes[:5000])
+        return
     pixels = load_dataset("mnist", "test").images.reshape(10_000, -1).numpy()
     # The codes come from the normal cache; only projections go to a fresh one.
     os.environ["VAE_EXPLORER_CACHE"] = tempfile.mkdtemp(prefix="projection-bench-")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vae_core.projections import Projection, expected_seconds, lookup, project, umap_ready, warm_up_umap
+from vae_core.projections import Projection, estimate, lookup, project, umap_ready, warm_up_umap
 
 METHODS = {"tsne": "t-SNE", "umap": "UMAP", "pca": "PCA"}
 
@@ -17,11 +17,13 @@ def cached(inputs, method: str, **params) -> Projection | None:
 
 
 def expected_time(method: str, n: int) -> str:
-    """How long it should take, from this server's own earlier runs."""
-    seconds = expected_seconds(method, n, method != "umap" or umap_ready())
-    if seconds is None:
-        return "first run on this server: up to a minute" if method != "pca" else "a second or two"
-    return f"about {seconds:.0f} s on this server" if seconds >= 1.5 else "about a second"
+    """How long it should take: from this server's own earlier runs, or before the first one
+    from the reference machine's (and UMAP's compilation, once per server, while it is due)."""
+    expected = estimate(method, n, method != "umap" or umap_ready())
+    if expected.seconds < 1.5:
+        return "about a second"
+    where = "on this server" if expected.measured_here else "on a two-core machine"
+    return f"about {expected.seconds:.0f} s {where}"
 
 
 def compute(inputs, method: str, progress, **params) -> Projection:

@@ -99,7 +99,7 @@ if entry.latent_dim >= 2:
         "are decoded in your browser as they move. The star marks the frame at α."
     )
     view = services.map_view(entry.name, entry.label, 3000, class_label=label)
-    canvas.latent_canvas([view], key="interp_canvas", mode="interpolate", overlay=overlay, label=label, height=520)
+    canvas.latent_canvas([view], key="interp_canvas", mode="interpolate", overlay=overlay, label=label, height=680)
 else:
     st.caption("A one-dimensional latent space: the path is a segment of the line.")
 if walk is None:

@@ -76,11 +76,16 @@ elif name is None:
     st.info(f"{family.symbol} = {value:g} is not trained yet on {DATASET_LABELS[dataset]}: press the button above.")
 else:
     codes = cache.encoded(name)
+    shared = st.toggle(f"The same axes for every {family.symbol}", value=False, key="sweep_shared_axes",
+                       help=f"On: compare sizes across {family.symbol} (small clouds stay small). Off: each map fills its "
+                            "axes, so the shape of every cloud can be seen.")  # fmt: skip
+    extent = training.family_extent(members) if shared else cache.map_extent(name)
+    axes = f"the same axes for every {family.symbol}" if shared else "axes fitted to this model's codes"
     left, right = st.columns([3, 2])
     with left:
         figure = latent_map(
-            codes.mu[:3000], codes.labels[:3000], names, training.family_extent(members), prior_circles=True, click_grid=0,
-            title=f"{family.symbol} = {value:g} (the same axes for every {family.symbol})", height=560,
+            codes.mu[:3000], codes.labels[:3000], names, extent, prior_circles=True, click_grid=0,
+            title=f"{family.symbol} = {value:g} ({axes})", height=560,
         )  # fmt: skip
         st.plotly_chart(figure, key="sweep_map")
     with right:

@@ -67,7 +67,7 @@ def attribute_mode() -> None:
     overlay = canvas.Overlay(arrows=step.arrows, pinned=step.judged[1].map_point, pinned_by=f"shift-{step.judged[1].map_point}")
     st.caption(f"Click the map to start somewhere else (now: {start}). The long arrow joins the class "
                "means; the short one is the same arrow, scaled, from your starting point.")  # fmt: skip
-    canvas.latent_canvas([services.map_view(entry.name, entry.label, 3000)], key="arith_canvas", overlay=overlay, height=480)
+    canvas.latent_canvas([services.map_view(entry.name, entry.label, 3000)], key="arith_canvas", overlay=overlay, height=620)
     verdicts(step.judged, ["start", f"start + {strength:g} × (mean {names[target]} − mean {names[source]})"])
     walk = services.walk(entry.name, step.judged[0].point, step.judged[1].point, 9)
     st.image(walk.strip_png, caption="the way there, in nine steps", width="stretch", output_format="PNG")
@@ -81,7 +81,7 @@ def analogy_mode() -> None:
     c = image_picker(columns[2], "c", first, 1)
     result = services.analogy(entry.name, a, b, c)
     overlay = canvas.Overlay(arrows=result.arrows, pinned=result.judged[3].map_point, pinned_by=f"analogy-{a}-{b}-{c}")
-    canvas.latent_canvas([services.map_view(entry.name, entry.label, 3000)], key="arith_analogy_canvas", overlay=overlay, height=480)
+    canvas.latent_canvas([services.map_view(entry.name, entry.label, 3000)], key="arith_analogy_canvas", overlay=overlay, height=620)
     verdicts(result.judged, ["a", "b", "c", "c + (b − a)"])
     answer = result.judged[3]
     meant = services.analogy_target(entry.dataset, a, b, c)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -334,10 +336,14 @@ def test_the_mnist_families_ship_and_compare_on_one_axis():
         assert at.dataframe[0].value.index.tolist() == values
         terms = at.get("plotly_chart")[-1]
         assert '"type":"log"' in terms.proto.spec.replace(" ", "")  # the weight on a log axis
-    ranges = set()
-    for value in (0.25, 8.0):
-        at.radio(key="sweep_family").set_value("beta").run()
-        at.select_slider(key="sweep_beta_value").set_value(value).run()
-        spec = at.get("plotly_chart")[0].proto.spec
-        ranges.add(spec[spec.index('"xaxis"') :][:200])
-    assert len(ranges) == 1  # every β on the same axes
+    def x_ranges(shared: bool) -> set:
+        at.toggle(key="sweep_shared_axes").set_value(shared).run()
+        ranges = set()
+        for value in (0.25, 8.0):
+            at.radio(key="sweep_family").set_value("beta").run()
+            at.select_slider(key="sweep_beta_value").set_value(value).run()
+            ranges.add(tuple(json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["xaxis"]["range"]))
+        return ranges
+
+    assert len(x_ranges(shared=False)) == 2  # by default each β fills its own axes
+    assert len(x_ranges(shared=True)) == 1  # asked for, every β on the same axes

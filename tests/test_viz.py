@@ -186,3 +186,19 @@ def test_one_dimensional_codes_get_a_histogram_over_z():
     figure = latent_histogram(codes[:, None], np.repeat([0, 1], [30, 20]), NAMES)
     assert [t.name for t in figure.data] == ["0", "1"] and figure.layout.xaxis.title.text == "z"
     assert sum(len(t.x) for t in figure.data) == 50
+
+
+def test_every_overlay_has_a_line_in_the_key_under_the_map():
+    from vae_core.viz import latent_map
+
+    codes, labels = _codes(200)
+    empty = np.zeros((4, 4), bool)
+    empty[0, 0] = True
+    figure = latent_map(codes, labels, NAMES, (-3, 3, -3, 3), prior_circles=True, density=True, empty_cells=empty,
+                        ellipses=[(0.0, 0.0, 0.5, 0.4)])  # fmt: skip
+    key = [trace.name for trace in figure.data if trace.legend == "legend2"]
+    assert key == ["density of the codes (contours)", "prior 1σ", "prior 2σ", "q(z|x) at 1σ", "q(z|x) at 2σ",
+                   "far from every training code"]  # fmt: skip
+    assert figure.layout.legend2.itemclick is False  # a key, not a switch
+    plain = latent_map(codes, labels, NAMES, (-3, 3, -3, 3))
+    assert not [trace for trace in plain.data if trace.legend == "legend2"]  # no overlays, no key

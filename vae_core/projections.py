@@ -113,9 +113,9 @@ class Projector:
             raise ValueError("inputs contain NaN or infinite values")
         self._validate(len(X))
         warm = self.method != "umap" or umap_ready()
-        estimate = expected_seconds(self.method, len(X), warm)
         start = time.perf_counter()
-        embedding = run_with_progress(lambda: self._embed(X), estimate, progress, self._describe(len(X), warm))
+        embedding = run_with_progress(lambda: self._embed(X), expected_seconds(self.method, len(X), warm), progress,
+                                      lambda: self._describe(len(X), self.method != "umap" or umap_ready()))  # fmt: skip
         self.embedding_ = np.asarray(embedding, np.float32)
         self.seconds_ = time.perf_counter() - start
         if warm:  # a first UMAP also compiles; that time is recorded by the warm-up
@@ -127,7 +127,7 @@ class Projector:
 
     def _describe(self, n: int, warm: bool) -> str:
         name = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}[self.method]
-        return f"{name} of {n:,} points" + ("" if warm else " (compiling UMAP first, once per server)")
+        return f"{name} of {n:,} points" if warm else "compiling UMAP (once per server), then the projection"
 
     def _embed(self, X: np.ndarray) -> np.ndarray:
         from sklearn.decomposition import PCA
@@ -151,9 +151,19 @@ class Projector:
         return self.fit(X, progress).embedding_
 
 
-def run_with_progress(work: Callable[[], np.ndarray], estimate: float | None, progress: Progress, what: str) -> np.ndarray:
-    """Run ``work`` on a worker thread while this thread reports progress: elapsed time over
-    the estimate (from this machine's earlier runs), never past 90 %, or elapsed seconds alone."""
+def progress_fraction(elapsed: float, estimate: float) -> float:
+    """How far along a run is, from the clock: in step with the estimate up to 85 % when the
+    estimate is reached, then on towards 95 % (never there) for a run that takes longer, so
+    the bar keeps moving whatever the machine."""
+    if elapsed <= estimate:
+        return 0.85 * elapsed / estimate
+    return 0.85 + 0.1 * (1.0 - math.exp(-(elapsed - estimate) / estimate))
+
+
+def run_with_progress(work: Callable[[], np.ndarray], estimate: float, progress: Progress, what: Callable[[], str] | str,
+                      ) -> np.ndarray:  # fmt: skip
+    """Run ``work`` on a worker thread while this thread reports progress about four times a
+    second (:func:`progress_fraction`); ``what`` names the stage the work is in now."""
     outcome: dict = {}
 
     def target() -> None:
@@ -167,10 +177,8 @@ def run_with_progress(work: Callable[[], np.ndarray], estimate: float | None, pr
     worker.start()
     while worker.is_alive():
         elapsed = time.perf_counter() - start
-        if estimate:
-            progress(min(0.9, 0.9 * elapsed / estimate), f"{what}: {elapsed:.0f} s of about {estimate:.0f} s")
-        else:
-            progress(min(0.9, elapsed / 120), f"{what}: {elapsed:.0f} s (first run on this server)")
+        stage = what() if callable(what) else what
+        progress(progress_fraction(elapsed, estimate), f"{stage}: {elapsed:.0f} s of about {estimate:.0f} s")
         worker.join(0.25)
     if "error" in outcome:
         raise outcome["error"]
@@ -216,19 +224,35 @@ def record_timing(method: str, n: int, seconds: float) -> None:
     _remember(method, [int(n), round(float(seconds), 2)])
 
 
-def expected_seconds(method: str, n: int, warm: bool = True) -> float | None:
-    """Seconds this machine should take for ``n`` points, scaled from its recorded runs
-    (t-SNE as n log n, UMAP as n^1.15); a cold UMAP adds its recorded compile time.
-    None where nothing was measured yet."""
+# What a server expects before it has timings of its own: seconds per unit of COST and
+# UMAP's one-time import and compilation, on the two-core machine of docs/BENCHMARKS.md
+# (`python benchmarks/projections.py --rates` prints them for any machine).
+REFERENCE_RATES = {"pca": 5.83e-5, "tsne": 1.75e-4, "umap": 2.51e-4}
+REFERENCE_COMPILE = 38.0
+
+
+@dataclass(frozen=True)
+class Estimate:
+    seconds: float
+    measured_here: bool  # from this server's own runs, or else from the reference machine
+
+
+def estimate(method: str, n: int, warm: bool = True) -> Estimate:
+    """Seconds this machine should take for ``n`` points, scaled from its recorded runs (t-SNE
+    as n log n, UMAP as n^1.15) or, before its first run, from the reference machine's; a
+    cold UMAP adds its compilation (recorded here, or the reference's)."""
     timings = _read_timings()
     runs = [r for r in timings.get(method, []) if isinstance(r, list) and len(r) == 2 and r[0] > 1 and r[1] > 0]
-    if not runs:
-        return None
-    estimate = float(np.median([seconds / COST[method](m) for m, seconds in runs]) * COST[method](n))
+    rate = float(np.median([seconds / COST[method](m) for m, seconds in runs])) if runs else REFERENCE_RATES[method]
+    seconds = rate * COST[method](n)
+    compiles = [c for c in timings.get("umap-compile", []) if isinstance(c, float)]
     if not warm:
-        compiles = [c for c in timings.get("umap-compile", []) if isinstance(c, float)]
-        estimate += float(np.median(compiles)) if compiles else 60.0
-    return estimate
+        seconds += float(np.median(compiles)) if compiles else REFERENCE_COMPILE
+    return Estimate(seconds, bool(runs) and (warm or bool(compiles)))
+
+
+def expected_seconds(method: str, n: int, warm: bool = True) -> float:
+    return estimate(method, n, warm).seconds
 
 
 def umap_ready() -> bool:

@@ -183,13 +183,15 @@ class MapPanel {
       if (!window.Plotly && token === generation) this.sketch(figure, spec.extent);
       Plotly = await plotlyReady;
       if (token !== generation) return;
-      this.top = state.mode === "compare" ? 56 : (figure.layout.margin || {}).t ?? 40;
+      // The toolbar sits in the top margin's first 30 px: the class legend goes below it.
+      this.top = Math.max(state.mode === "compare" ? 84 : 70, (figure.layout.margin || {}).t ?? 0);
+      this.bottom = MARGIN.bottom + (figure.data.some((trace) => trace.legend === "legend2") ? 30 : 0); // the overlay key
       const [width, height] = this.size();
       // Clicks pin points here, so plotly.js must not also select the point under them.
       const layout = { ...figure.layout, width, height, clickmode: "none",
-        margin: { ...figure.layout.margin, l: MARGIN.left, r: MARGIN.right, b: MARGIN.bottom, t: this.top }, images: this.currentImages(figure.layout.images) };
+        margin: { ...figure.layout.margin, l: MARGIN.left, r: MARGIN.right, b: this.bottom, t: this.top }, images: this.currentImages(figure.layout.images) };
       if (state.mode === "compare") layout.legend = { ...layout.legend, title: { text: "" }, font: { size: 12 } };
-      else layout.font = { ...figure.layout.font, size: 14 }; // readable from the back of a room
+      else layout.font = { ...figure.layout.font, size: width >= 680 ? 14 : 12 }; // readable from the back of a room, if it fits
       await Plotly.react(this.plot, figure.data, layout, { displaylogo: false, scrollZoom: true, responsive: false });
       this.figureUrl = spec.figure;
       this.serverImages = figure.layout.images || [];
@@ -261,7 +263,7 @@ class MapPanel {
    * that the square plotting area takes that whole width. */
   size() {
     const width = Math.max(280, Math.min(this.box.getBoundingClientRect().width || 560, state.args.height));
-    return [width, width - MARGIN.left - MARGIN.right + (this.top ?? 40) + MARGIN.bottom];
+    return [width, width - MARGIN.left - MARGIN.right + (this.top ?? 70) + (this.bottom ?? MARGIN.bottom)];
   }
 
   resize() {

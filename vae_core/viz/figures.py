@@ -23,15 +23,17 @@ def class_key(figure: go.Figure, labels, class_names) -> go.Figure:
 
 
 def paired_map(
-    codes_a, codes_b, labels, class_names, extent: Extent, name_a: str, name_b: str, height: int = MAP_HEIGHT
+    codes_a, codes_b, labels, class_names, extent: Extent, name_a: str, name_b: str, height: int = 720
 ) -> go.Figure:
     """Each image at its code under two models (circle and cross), joined by a line:
-    codes_a, codes_b [N, 2] of the same N images, labels [N]."""
+    codes_a, codes_b [N, 2] of the same N images, labels [N]. The legend (the two models,
+    then the classes) runs down the right-hand side, so the map keeps the height."""
     codes_a, codes_b = np.asarray(codes_a, np.float32), np.asarray(codes_b, np.float32)
     xs = np.column_stack([codes_a[:, 0], codes_b[:, 0], np.full(len(codes_a), np.nan)]).ravel()
     ys = np.column_stack([codes_a[:, 1], codes_b[:, 1], np.full(len(codes_a), np.nan)]).ravel()
     figure = base_map(extent, height=height)
-    figure.update_layout(legend={"title": {"text": ""}})
+    figure.update_layout(legend={"title": {"text": ""}, "orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"},
+                         margin={"t": 30, "r": 10})  # fmt: skip
     figure.add_trace(
         go.Scattergl(x=xs, y=ys, mode="lines", line={"color": "rgba(90, 90, 90, 0.35)", "width": 1}, hoverinfo="skip",
                      name="same image")

@@ -86,6 +86,22 @@ def add_click_lattice(figure: go.Figure, extent: Extent, n: int = 60) -> go.Figu
     return figure
 
 
+OVERLAY_LEGEND = "legend2"  # the key of what is drawn over the points, under the map
+EMPTY_FILL = "rgba(150, 0, 0, 0.32)"
+
+
+def add_key(figure: go.Figure, name: str, *, line: dict | None = None, marker: dict | None = None) -> go.Figure:
+    """A line in the overlay key under the map: a legend entry drawn like an overlay (a
+    dotted circle, a red ellipse, shaded cells) that stands for shapes, which plotly.js
+    lists in no legend of its own. Clicking it changes nothing."""
+    figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines" if line else "markers", line=line, marker=marker, name=name,
+                                legend=OVERLAY_LEGEND, showlegend=True, hoverinfo="skip"))  # fmt: skip
+    figure.update_layout({OVERLAY_LEGEND: {"orientation": "h", "x": 0, "xanchor": "left", "yref": "container", "y": 0,
+                                           "yanchor": "bottom", "title": {"text": "on the map:"}, "itemclick": False,
+                                           "itemdoubleclick": False, "font": {"size": 12}}})  # fmt: skip
+    return figure
+
+
 def add_density(figure: go.Figure, codes: np.ndarray) -> go.Figure:
     """Contour lines of the codes' density (the aggregate posterior), to set against the prior."""
     codes = np.asarray(codes, np.float32)
@@ -97,6 +113,7 @@ def add_density(figure: go.Figure, codes: np.ndarray) -> go.Figure:
                 hoverinfo="skip", name="density of the codes", histnorm="probability density",
             )
         )  # fmt: skip
+        add_key(figure, "density of the codes (contours)", line={"color": "#444444", "width": 1.5})
     return figure
 
 
@@ -154,6 +171,8 @@ def add_prior_circles(figure: go.Figure) -> go.Figure:
     shapes = [
         _circle(0.0, 0.0, r, r, {"color": "#222222", "width": 1.5, "dash": dash}) for r, dash in ((1.0, "dot"), (2.0, "dash"))
     ]
+    add_key(figure, "prior 1σ", line={"color": "#222222", "width": 1.5, "dash": "dot"})
+    add_key(figure, "prior 2σ", line={"color": "#222222", "width": 1.5, "dash": "dash"})
     return _add_shapes(figure, shapes)
 
 
@@ -164,6 +183,9 @@ def add_ellipses(figure: go.Figure, ellipses) -> go.Figure:
         for mx, my, sx, sy in ellipses or []
         for k, dash in ((1.0, "solid"), (2.0, "dot"))
     ]
+    if shapes:
+        add_key(figure, "q(z|x) at 1σ", line={"color": "#D62728", "width": 2})
+        add_key(figure, "q(z|x) at 2σ", line={"color": "#D62728", "width": 2, "dash": "dot"})
     return _add_shapes(figure, shapes)
 
 
@@ -175,9 +197,11 @@ def add_empty_cells(figure: go.Figure, empty_cells: np.ndarray, extent: Extent) 
     width, height = (x_max - x_min) / n_cols, (y_max - y_min) / n_rows
     shapes = [
         {"type": "rect", "x0": x_min + c * width, "x1": x_min + (c + 1) * width, "y0": y_max - (r + 1) * height,
-         "y1": y_max - r * height, "fillcolor": "rgba(120, 0, 0, 0.18)", "line": {"width": 0}, "layer": "below"}
+         "y1": y_max - r * height, "fillcolor": EMPTY_FILL, "line": {"width": 0}, "layer": "below"}
         for r, c in zip(*np.nonzero(empty_cells))
     ]  # fmt: skip
+    if shapes:
+        add_key(figure, "far from every training code", marker={"symbol": "square", "size": 12, "color": EMPTY_FILL})
     return _add_shapes(figure, shapes)
 
 
