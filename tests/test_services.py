@@ -125,7 +125,7 @@ def test_the_catalog_lists_shipped_models_first_and_finds_defaults():
     assert catalog.find("no-such-model") is None and catalog.datasets() == ["mnist", "fashion-mnist"]
     assert [e.model for e in catalog.select("mnist", latent_dim=2)][:4] == ["vae", "mmd_vae", "ae", "cvae"]
     entry = catalog.find(VAE)
-    assert entry.stochastic_encoder and not entry.conditional and entry.title == "VAE (ELBO) · 2-D · 512-256 MLP · 40 epochs · shipped"
+    assert entry.stochastic_encoder and not entry.conditional and entry.title == "VAE (ELBO) · 2-D · 40 epochs · 512-256 MLP"
     row = metric_row(entry)
     assert row["5-NN accuracy"] == f"{entry.metrics['latent']['knn5_accuracy']:.3f}"
     table = comparison_table([entry, catalog.find(MMD)])
