@@ -126,6 +126,8 @@ def _teacher_panel() -> None:
 
     @st.fragment(run_every=TEACHER_SECONDS)
     def broadcast() -> None:
+        if room_code() != code or not is_teacher():  # a tick already queued when the room closed
+            return
         try:
             if not _teacher_page_run.get():  # a whole page's run publishes once it has drawn the page
                 _publish(code)
