@@ -188,8 +188,8 @@ class MapPanel {
       this.bottom = MARGIN.bottom + (figure.data.some((trace) => trace.legend === "legend2") ? 30 : 0); // the overlay key
       const [width, height] = this.size();
       // Clicks pin points here, so plotly.js must not also select the point under them.
-      const layout = { ...figure.layout, width, height, clickmode: "none",
-        margin: { ...figure.layout.margin, l: MARGIN.left, r: MARGIN.right, b: this.bottom, t: this.top }, images: this.currentImages(figure.layout.images) };
+      const margin = { ...figure.layout.margin, l: MARGIN.left, r: MARGIN.right, b: this.bottom, t: this.top };
+      const layout = { ...figure.layout, width, height, clickmode: "none", margin, images: this.currentImages(figure.layout.images) };
       if (state.mode === "compare") layout.legend = { ...layout.legend, title: { text: "" }, font: { size: 12 } };
       else layout.font = { ...figure.layout.font, size: width >= 680 ? 14 : 12 }; // readable from the back of a room, if it fits
       await Plotly.react(this.plot, figure.data, layout, { displaylogo: false, scrollZoom: true, responsive: false });
@@ -228,7 +228,7 @@ class MapPanel {
    * plotly.js replaces it. */
   sketch(figure, [x0, x1, y0, y1]) {
     const [size, tall] = this.size();
-    const margin = { left: MARGIN.left, right: 10, top: 64, bottom: MARGIN.bottom };
+    const margin = { left: MARGIN.left, right: MARGIN.right, top: this.top ?? 70, bottom: this.bottom ?? MARGIN.bottom };
     const canvas = element("canvas", { class: "sketch", width: size, height: tall, "data-testid": "map-sketch" });
     this.plot.replaceChildren(canvas);
     this.sketchCanvas = canvas;
