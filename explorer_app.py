@@ -1,9 +1,18 @@
 """VAE Latent Explorer: ``streamlit run explorer_app.py`` (or ``vae-explorer app``).
 
 The app lives in the ``explorer`` package beside this file, its pages in ``pages/``.
-This script sets up the navigation and the shared frame, then runs the chosen page.
+Streamlit imports this file once to find ``app`` (the pages plus the classroom's live
+channel, ``explorer.live``), then runs it for every page view, where it sets up the
+navigation and the shared frame and runs the chosen page.
 """
 
-from explorer import frame
+import streamlit as st
 
-frame.run()
+if __name__ == "__main__":  # a page view
+    from explorer import frame
+
+    frame.run()
+else:  # the server
+    from explorer import live
+
+    app = st.App(__file__, routes=live.routes(), lifespan=live.lifespan)

@@ -171,12 +171,11 @@ def map_figure_url(name: str, n_points: int, **options) -> str:
     return publish_figure(map_figure(name, n_points, **options))
 
 
-@st.cache_resource
 def rooms():
-    """The classroom rooms of this server (see explorer.rooms)."""
-    from explorer.rooms import RoomRegistry
+    """The classroom rooms this server reaches (explorer.rooms: in memory, or in Redis)."""
+    from explorer.rooms import shared
 
-    return RoomRegistry()
+    return shared()
 
 
 @st.cache_resource(show_spinner=False)

@@ -160,6 +160,13 @@ class Overlay:
     method: str = "linear"
     steps: int = 12
     arrows: list[tuple[float, float, float, float, str]] = field(default_factory=list)  # (x0, y0, x1, y1, label)
+    selection: tuple[int, ...] | None = None  # compare mode: the selected test-image rows (drawn by the server's figure)
+    quiz: dict | None = None  # {target, revealed, name}: a room's quiz (quiz_overlay)
+
+
+def quiz_overlay(quiz, names) -> dict | None:
+    """A room's quiz for the canvas: which class (by name too) and whether it is revealed."""
+    return None if quiz is None else {"target": quiz.target, "revealed": quiz.revealed, "name": str(names[quiz.target])}
 
 
 def take_event(key: str) -> CanvasEvent | None:
@@ -175,16 +182,19 @@ def take_event(key: str) -> CanvasEvent | None:
 
 
 def latent_canvas(maps: list[MapView], *, key: str, mode: str = "explore", overlay: Overlay | None = None,
-                  label: int | None = None, draw: bool = False, height: int = 620) -> None:  # fmt: skip
+                  label: int | None = None, draw: bool = False, height: int = 620, room: dict | None = None) -> None:  # fmt: skip
     """Show the canvas. ``mode``: explore (hover, pin, drag, draw, samples), interpolate
     (draggable ends A and B with the decoded path), compare (two maps hovered together).
-    What the user does arrives through :func:`take_event` on the next run."""
+    What the user does arrives through :func:`take_event` on the next run. ``room``
+    (explorer.classroom.canvas_room) joins a classroom's live channel: a teacher's canvas
+    publishes its pins, drags and ends there, a follower's applies the teacher's."""
     overlay = overlay or Overlay()
     _component(
-        mode=mode, maps=[m.args() for m in maps], label=label, draw=draw, height=height,
+        mode=mode, maps=[m.args() for m in maps], label=label, draw=draw, height=height, room=room,
         overlay={"pinned": overlay.pinned, "pinned_by": overlay.pinned_by, "pinned_images": overlay.pinned_images,
                  "ellipses": overlay.ellipses, "samples": overlay.samples, "samples_title": overlay.samples_title,
                  "ends": overlay.ends, "method": overlay.method, "steps": overlay.steps,
-                 "arrows": [[float(v) for v in arrow[:4]] + [str(arrow[4])] for arrow in overlay.arrows]},
+                 "arrows": [[float(v) for v in arrow[:4]] + [str(arrow[4])] for arrow in overlay.arrows],
+                 "selection": None if overlay.selection is None else list(overlay.selection), "quiz": overlay.quiz},
         key=key, default=None,
     )  # fmt: skip

@@ -29,15 +29,17 @@ def run() -> None:
     page (a following student's run first catches up with the teacher's view)."""
     memory.start_trimming()
     page, pages = navigation()
-    with classroom.in_room(page, pages):
-        frame()
-        st.session_state[classroom.PAGE] = page.url_path
-        classroom.panel(pages)
-        token = _frame_drawn.set(True)
-        try:
-            page.run()
-        finally:
-            _frame_drawn.reset(token)
+    classroom.before_run(pages, page.url_path)
+    frame()
+    if session.view().page != page.url_path:
+        session.update(page=page.url_path, arrows=())
+    classroom.panel()
+    token = _frame_drawn.set(True)
+    try:
+        page.run()
+    finally:
+        _frame_drawn.reset(token)
+        classroom.after_run()
 
 
 def ensure_frame() -> None:
@@ -60,7 +62,10 @@ def frame() -> None:
     links.apply_link(cache.catalog())
     st.sidebar.markdown("### What to explore")
     entry = select_model()
-    st.query_params.from_dict({"model": entry.name} if entry else {})
+    room = classroom.room_code() if not classroom.is_teacher() else None  # a new session joins it again
+    st.query_params.from_dict({**({"model": entry.name} if entry else {}), **({classroom.ROOM_PARAM: room} if room else {})})
+    if entry is not None:
+        adopt_model(entry)
     if st.session_state.get(session.LINK_WARNING):
         st.sidebar.warning(st.session_state.pop(session.LINK_WARNING))
 
@@ -106,6 +111,18 @@ def select_model(widget_key: str = "sidebar_model") -> ModelEntry | None:
     )
     state[session.MODEL] = name
     return by_name[name]
+
+
+def adopt_model(entry: ModelEntry) -> None:
+    """The view follows the sidebar's model; another model forgets the old one's point, path,
+    selection and arrows (they are positions in its latent space)."""
+    view = session.view()
+    if view.model == entry.name:
+        return
+    changes = {"model": entry.name, "dataset": entry.dataset}
+    if view.model is not None:
+        changes.update(point=None, point_source="", ends=None, selection=None, arrows=())
+    session.update(**changes)
 
 
 def open_model(entry: ModelEntry) -> None:

@@ -1,25 +1,36 @@
-"""Classroom rooms: a teacher's view that students follow, and quizzes on the latent map.
+"""Classroom rooms: a teacher's :class:`~explorer.view.View` that students follow, and quiz
+answers, behind one small interface with two backends.
 
-A teacher opens a room and gets a short code to write on the board and a secret token
-(kept in the teacher's session). Students join with the code. The teacher's session
-publishes its view (page, model, pinned point, interpolation, selection) whenever it
-changes; following sessions copy the view when its version moves, told at once through
-the listener each of them leaves here (an opaque handle the app uses to rerun the session)
-or, failing that, at their next poll. Only the holder
-of the token can change a room, so nothing a student does reaches the teacher's screen
-except quiz answers, which are kept per student (the last click counts).
+- :class:`MemoryRooms`: one server process (the default; nothing to install).
+- :class:`RedisRooms`: every replica that shares a Redis server (``VAE_EXPLORER_REDIS_URL``):
+  codes are unique across replicas, the teacher's last view outlives a replica, and each
+  published view reaches every replica through one pub/sub channel.
 
-Plain Python with a lock: :func:`explorer.cache.rooms` shares one registry per server.
+A teacher opens a room and gets a short code for the board and a secret token; only the
+token (kept in the teacher's session, compared by its hash) changes the room. Every change
+of the view gets the next version and is announced to the :meth:`Rooms.listen` callbacks of
+every process as ``(code, version, view JSON)``; a closed room is announced with version
+-1 and no view. Followers that connect or reconnect read :meth:`Rooms.latest`: the current
+state, never a replay.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import math
+import os
 import re
 import secrets
 import threading
 import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from explorer.view import QuizState, View
+
+_log = logging.getLogger(__name__)
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread from a board
 CODE_LENGTH = 5
@@ -27,32 +38,18 @@ CODE_PATTERN = re.compile(f"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
 IDLE_SECONDS = 4 * 3600  # a room that neither the teacher nor a student has used for this long is closed
 MEMBER_SECONDS = 30.0  # a student not heard from for this long no longer counts as present
 MAX_ROOMS = 500
-MAX_MEMBERS = 300
+MAX_MEMBERS = 500
 MAX_COORDINATE = 50.0  # quiz answers beyond this are not on any map
+CLOSED = -1  # the version announced when a room closes
+
+Listener = Callable[[str, int, str], None]  # (code, version, view JSON or "") from any thread
+
+
+REDIS_URL = "VAE_EXPLORER_REDIS_URL"  # a Redis server shared by the replicas (redis://host:6379/0)
 
 
 class RoomError(ValueError):
     """A room operation that cannot be done, with a sentence for the user."""
-
-
-@dataclass
-class Quiz:
-    target: int  # the class the students look for
-    answers: dict[str, tuple[float, float]] = field(default_factory=dict)  # member -> last click
-    revealed: bool = False
-
-
-@dataclass
-class Room:
-    code: str
-    token: str
-    touched: float
-    view: dict = field(default_factory=dict)  # published session values and the page
-    version: int = 0
-    members: dict[str, float] = field(default_factory=dict)  # member -> last seen
-    listeners: dict[str, object] = field(default_factory=dict)  # member -> how to tell the member's session
-    quiz: Quiz | None = None
-    quiz_version: int = 0
 
 
 def normalise_code(text: str) -> str:
@@ -63,152 +60,279 @@ def normalise_code(text: str) -> str:
     return code
 
 
-class RoomRegistry:
-    """Every room of one server."""
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
-    def __init__(self, clock=time.monotonic):
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._rooms: dict[str, Room] = {}
 
+def token_hash(token: str) -> str:
+    return hashlib.sha256(str(token).encode()).hexdigest()
+
+
+def read_answer(point) -> tuple[float, float]:
+    """A quiz click as (x, y); RoomError unless two finite numbers on a map."""
+    try:
+        x, y = (float(v) for v in point)
+    except (TypeError, ValueError):
+        raise RoomError("A quiz answer is a point on the map") from None
+    if not (math.isfinite(x) and math.isfinite(y)) or max(abs(x), abs(y)) > MAX_COORDINATE:
+        raise RoomError("A quiz answer must lie on the map")
+    return x, y
+
+
+def not_a_room(code: str) -> RoomError:
+    return RoomError(f"No room {code} on this server: check the code, or it has been closed")
+
+
+NOT_TEACHER = "Only the teacher who opened this room can change it"
+
+
+class Rooms(ABC):
+    """Every room this server can reach. All methods are thread-safe and may block briefly."""
+
+    def __init__(self):
+        self._listeners: list[Listener] = []
+
+    def listen(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(code, version, view_json)`` for every change of any room, from any
+        thread; returns the call that stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _announce(self, code: str, version: int, text: str) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(code, version, text)
+            except Exception:  # a listener's failure is its own; the others still hear
+                _log.exception("a room listener failed")
+
+    @abstractmethod
     def open(self) -> tuple[str, str]:
         """A new room: (code for the board, token for the teacher's session)."""
-        with self._lock:
-            self._expire()
-            if len(self._rooms) >= MAX_ROOMS:
-                raise RoomError("This server holds as many rooms as it can; close an old one first")
-            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-            while code in self._rooms:
-                code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-            token = secrets.token_hex(16)
-            self._rooms[code] = Room(code, token, self._clock())
-            return code, token
 
-    def _room(self, code: str) -> Room:
-        self._expire()
-        room = self._rooms.get(normalise_code(code))
-        if room is None:
-            raise RoomError(f"No room {normalise_code(code)} on this server: check the code, or it has been closed")
-        return room
+    @abstractmethod
+    def close(self, code: str, token: str) -> None: ...
 
-    def _teacher_room(self, code: str, token: str) -> Room:
-        room = self._room(code)
-        if not secrets.compare_digest(room.token, str(token)):
-            raise RoomError("Only the teacher who opened this room can change it")
-        room.touched = self._clock()
-        return room
+    @abstractmethod
+    def check_teacher(self, code: str, token: str) -> str:
+        """The canonical code when ``token`` is the room's; RoomError otherwise."""
+
+    @abstractmethod
+    def latest(self, code: str) -> tuple[int, View]:
+        """(version, view) now; RoomError for an unknown room."""
+
+    @abstractmethod
+    def _store(self, code: str, token: str, view: View, expected: int | None) -> int:
+        """Store ``view`` as the room's when the token is the teacher's (and the version is
+        still ``expected``, when given): the new version (the old one when nothing changed),
+        or None when the version had moved on."""
+
+    @abstractmethod
+    def join(self, code: str, member: str) -> str:
+        """Add a student (counted as present); the canonical code."""
+
+    @abstractmethod
+    def seen(self, code: str, member: str) -> None:
+        """A student was heard from: present for MEMBER_SECONDS more."""
+
+    @abstractmethod
+    def leave(self, code: str, member: str) -> None: ...
+
+    @abstractmethod
+    def present(self, code: str) -> int:
+        """Students heard from in the last MEMBER_SECONDS."""
+
+    @abstractmethod
+    def _record(self, code: str, member: str, point: tuple[float, float]) -> None: ...
+
+    @abstractmethod
+    def answers(self, code: str) -> list[tuple[float, float]]:
+        """Each student's last quiz click."""
+
+    @abstractmethod
+    def _clear_answers(self, code: str) -> None: ...
+
+    def publish(self, code: str, token: str, view: View) -> int:
+        """Make ``view`` the room's (teacher only): its version, unchanged when the view is."""
+        return self._store(normalise_code(code), token, view, None)
+
+    def patch(self, code: str, token: str, changes: dict) -> int:
+        """Change part of the room's view (teacher only; ``changes`` as in a room message,
+        checked): the new version. ViewError for unusable changes."""
+        for _ in range(20):
+            version, view = self.latest(code)
+            merged = View.from_message({**view.to_message(), **changes})
+            stored = self._store(normalise_code(code), token, merged, version)
+            if stored is not None:
+                return stored
+        raise RoomError("The room changed too often to apply this change; try again")
+
+    def start_quiz(self, code: str, token: str, target: int) -> None:
+        if not isinstance(target, int) or isinstance(target, bool) or not 0 <= target <= 9:
+            raise RoomError("A quiz asks for one of the ten classes")
+        self.check_teacher(code, token)
+        self._clear_answers(normalise_code(code))
+        self.patch(code, token, {"quiz": {"target": target, "revealed": False}})
+
+    def reveal(self, code: str, token: str) -> None:
+        quiz = self.latest(code)[1].quiz
+        if quiz is None:
+            raise RoomError("There is no quiz to reveal")
+        self.patch(code, token, {"quiz": {"target": quiz.target, "revealed": True}})
+
+    def end_quiz(self, code: str, token: str) -> None:
+        self.patch(code, token, {"quiz": None})
+
+    def quiz(self, code: str) -> QuizState | None:
+        return self.latest(code)[1].quiz
+
+    def answer(self, code: str, member: str, point) -> tuple[float, float]:
+        """A student's click in the quiz (the last one counts). RoomError when no quiz waits
+        for answers or the point is not a finite position on a map."""
+        x, y = read_answer(point)
+        quiz = self.quiz(code)
+        if quiz is None or quiz.revealed:
+            raise RoomError("No quiz is waiting for answers in this room")
+        self._record(normalise_code(code), member, (x, y))
+        return x, y
+
+
+@dataclass
+class _Room:
+    token_hash: str
+    touched: float
+    view: View = field(default_factory=View)
+    version: int = 0
+    members: dict[str, float] = field(default_factory=dict)  # member -> last seen
+    answers: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+class MemoryRooms(Rooms):
+    """The rooms of one server process, in its memory."""
+
+    def __init__(self, clock=time.monotonic):
+        super().__init__()
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._rooms: dict[str, _Room] = {}
 
     def _expire(self) -> None:
         now = self._clock()
         for code in [c for c, room in self._rooms.items() if now - room.touched > IDLE_SECONDS]:
             del self._rooms[code]
 
-    def join(self, code: str, member: str) -> str:
-        """Add a student; the canonical code. RoomError for unknown codes and full rooms."""
+    def _room(self, code: str) -> _Room:
+        self._expire()
+        room = self._rooms.get(normalise_code(code))
+        if room is None:
+            raise not_a_room(normalise_code(code))
+        return room
+
+    def open(self) -> tuple[str, str]:
+        with self._lock:
+            self._expire()
+            if len(self._rooms) >= MAX_ROOMS:
+                raise RoomError("This server holds as many rooms as it can; close an old one first")
+            code = new_code()
+            while code in self._rooms:
+                code = new_code()
+            token = secrets.token_hex(16)
+            self._rooms[code] = _Room(token_hash(token), self._clock())
+            return code, token
+
+    def _teacher_room(self, code: str, token: str) -> _Room:
+        room = self._room(code)
+        if not secrets.compare_digest(room.token_hash, token_hash(token)):
+            raise RoomError(NOT_TEACHER)
+        room.touched = self._clock()
+        return room
+
+    def check_teacher(self, code: str, token: str) -> str:
+        with self._lock:
+            self._teacher_room(code, token)
+            return normalise_code(code)
+
+    def close(self, code: str, token: str) -> None:
+        with self._lock:
+            self._teacher_room(code, token)
+            del self._rooms[normalise_code(code)]
+        self._announce(normalise_code(code), CLOSED, "")
+
+    def latest(self, code: str) -> tuple[int, View]:
         with self._lock:
             room = self._room(code)
-            self._seen(room, member)
-            return room.code
+            return room.version, room.view
 
-    def _seen(self, room: Room, member: str) -> None:
-        if member not in room.members and len(room.members) >= MAX_MEMBERS:
-            stale = [m for m, seen in room.members.items() if self._clock() - seen > MEMBER_SECONDS]
-            for m in stale:
-                del room.members[m]
-                room.listeners.pop(m, None)
-            if len(room.members) >= MAX_MEMBERS:
-                raise RoomError(f"Room {room.code} is full ({MAX_MEMBERS} students)")
-        room.members[member] = room.touched = self._clock()  # a room students use stays open
+    def _store(self, code: str, token: str, view: View, expected: int | None) -> int | None:
+        with self._lock:
+            room = self._teacher_room(code, token)
+            if expected is not None and expected != room.version:
+                return None
+            if view == room.view:
+                return room.version
+            room.view, room.version = view, room.version + 1
+            version = room.version
+        self._announce(code, version, view.to_json())
+        return version
+
+    def join(self, code: str, member: str) -> str:
+        with self._lock:
+            room = self._room(code)
+            now = self._clock()
+            if member not in room.members and len(room.members) >= MAX_MEMBERS:
+                for m in [m for m, seen in room.members.items() if now - seen > MEMBER_SECONDS]:
+                    del room.members[m]
+                if len(room.members) >= MAX_MEMBERS:
+                    raise RoomError(f"Room {normalise_code(code)} is full ({MAX_MEMBERS} students)")
+            room.members[member] = room.touched = now  # a room students use stays open
+            return normalise_code(code)
+
+    def seen(self, code: str, member: str) -> None:
+        with self._lock:
+            room = self._room(code)
+            if member in room.members:
+                room.members[member] = room.touched = self._clock()
 
     def leave(self, code: str, member: str) -> None:
         with self._lock:
             try:
-                room = self._room(code)
+                self._room(code).members.pop(member, None)
             except RoomError:
-                return  # leaving a closed room needs nothing
-            room.members.pop(member, None)
-            room.listeners.pop(member, None)
-
-    def stop_listening(self, code: str, member: str) -> None:
-        """A student who stopped following is no longer told of the teacher's changes."""
-        with self._lock:
-            try:
-                self._room(code).listeners.pop(member, None)
-            except RoomError:
-                pass  # a closed room tells no one
-
-    def close(self, code: str, token: str) -> None:
-        with self._lock:
-            del self._rooms[self._teacher_room(code, token).code]
-
-    def publish(self, code: str, token: str, view: dict) -> int:
-        """Replace the room's view (teacher only); the new version, or the old one when nothing changed."""
-        with self._lock:
-            room = self._teacher_room(code, token)
-            if view != room.view:
-                room.view, room.version = dict(view), room.version + 1
-            return room.version
-
-    def follow(self, code: str, member: str, listener: object = None) -> tuple[int, dict, int]:
-        """(view version, view, quiz version) for a student, who counts as present and, given
-        a ``listener``, is told of the next changes through it."""
-        with self._lock:
-            room = self._room(code)
-            self._seen(room, member)
-            if listener is not None:
-                room.listeners[member] = listener
-            return room.version, dict(room.view), room.quiz_version
-
-    def listeners(self, code: str) -> list:
-        """The listeners of the students heard from in the last MEMBER_SECONDS."""
-        with self._lock:
-            room, now = self._room(code), self._clock()
-            return [listener for member, listener in room.listeners.items()
-                    if now - room.members.get(member, -math.inf) <= MEMBER_SECONDS]  # fmt: skip
+                pass  # leaving a closed room needs nothing
 
     def present(self, code: str) -> int:
-        """Students heard from in the last MEMBER_SECONDS."""
         with self._lock:
             now = self._clock()
             return sum(1 for seen in self._room(code).members.values() if now - seen <= MEMBER_SECONDS)
 
-    def start_quiz(self, code: str, token: str, target: int) -> None:
-        if not isinstance(target, int) or not 0 <= target <= 9:
-            raise RoomError("A quiz asks for one of the ten classes")
-        with self._lock:
-            room = self._teacher_room(code, token)
-            room.quiz, room.quiz_version = Quiz(target), room.quiz_version + 1
-
-    def reveal(self, code: str, token: str) -> None:
-        with self._lock:
-            room = self._teacher_room(code, token)
-            if room.quiz is None:
-                raise RoomError("There is no quiz to reveal")
-            room.quiz.revealed, room.quiz_version = True, room.quiz_version + 1
-
-    def end_quiz(self, code: str, token: str) -> None:
-        with self._lock:
-            room = self._teacher_room(code, token)
-            room.quiz, room.quiz_version = None, room.quiz_version + 1
-
-    def quiz(self, code: str) -> Quiz | None:
-        """The room's quiz (a copy), for anyone in it."""
-        with self._lock:
-            quiz = self._room(code).quiz
-            return None if quiz is None else Quiz(quiz.target, dict(quiz.answers), quiz.revealed)
-
-    def answer(self, code: str, member: str, point) -> None:
-        """A student's click in the quiz (the last one counts). RoomError when no quiz is open
-        or the point is not a finite position on a map."""
-        try:
-            x, y = (float(v) for v in point)
-        except (TypeError, ValueError):
-            raise RoomError("A quiz answer is a point on the map") from None
-        if not (math.isfinite(x) and math.isfinite(y)) or max(abs(x), abs(y)) > MAX_COORDINATE:
-            raise RoomError("A quiz answer must lie on the map")
+    def _record(self, code: str, member: str, point: tuple[float, float]) -> None:
         with self._lock:
             room = self._room(code)
-            if room.quiz is None or room.quiz.revealed:
-                raise RoomError("No quiz is waiting for answers in this room")
-            self._seen(room, member)
-            room.quiz.answers[member] = (x, y)  # followers need no news of it: only the teacher's heatmap reads answers
+            room.answers[member] = point
+            room.members[member] = room.touched = self._clock()
+
+    def answers(self, code: str) -> list[tuple[float, float]]:
+        with self._lock:
+            return list(self._room(code).answers.values())
+
+    def _clear_answers(self, code: str) -> None:
+        with self._lock:
+            self._room(code).answers.clear()
+
+
+_shared: Rooms | None = None
+_shared_lock = threading.Lock()
+
+
+def shared() -> Rooms:
+    """This process's rooms: in Redis when VAE_EXPLORER_REDIS_URL names a server, else here."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            url = os.environ.get(REDIS_URL, "").strip()
+            if url:
+                from explorer.rooms_redis import RedisRooms
+
+                _shared = RedisRooms(url)
+            else:
+                _shared = MemoryRooms()
+        return _shared

@@ -21,7 +21,7 @@ st.caption(
 
 quiz = classroom.quiz()
 hidden = quiz is not None and not quiz.revealed  # the room looks for a class: no colours give it away
-if quiz is not None and not classroom.is_teacher():
+if quiz is not None and not classroom.is_teacher() and not classroom.following():  # a follower's canvas says it
     if hidden:
         st.info(f"**Quiz**: the colours are hidden. Click where you think **{names[quiz.target]}** lives (hover to decode "
                 "and look around first).")  # fmt: skip
@@ -51,16 +51,10 @@ if entry.conditional:
     )
 
 
-def set_point(point, source: str | None) -> None:
-    """The server's own choice of point (a link, a button, an upload): the canvas shows it."""
-    state[session.MAP_POINT], state[session.MAP_SOURCE] = point, source
-    state[session.MAP_PIN] = state.get(session.MAP_PIN, 0) + 1
-
-
-if state.get(session.MAP_MODEL) not in (None, entry.name):  # another model: forget the old point and samples
+set_point = session.move_point  # the server's own choice of point (a link, a button, an upload)
+if state.get("map_samples_model") not in (None, entry.name):  # another model: its own samples
     state["map_samples"] = None
-    set_point(None, None)
-state[session.MAP_MODEL] = entry.name
+state["map_samples_model"] = entry.name
 
 with st.expander("Your own image: upload a drawing or photo of a digit / garment", expanded=False):
     # No `type` filter: Streamlit would raise on another file type before this page runs (an
@@ -72,7 +66,7 @@ with st.expander("Your own image: upload a drawing or photo of a digit / garment
             state["map_placed"] = services.place_upload(entry.name, upload.getvalue(), label)
         except services.UploadError as error:
             state["map_placed"], state["map_upload_error"] = None, str(error)
-            if state.get(session.MAP_SOURCE) == "your image's posterior mean":  # the old image's point goes too
+            if session.view().point_source == "your image's posterior mean":  # the old image's point goes too
                 set_point(None, None)
         else:
             state["map_upload_error"] = None
@@ -107,7 +101,7 @@ draw = buttons[4].toggle("Draw your own", key="map_draw", help="A drawing pad be
 def answer(event) -> None:
     """What the canvas reported: a pinned point, a finished drawing, a model it could not run."""
     if event.kind == "pin":
-        state[session.MAP_POINT], state[session.MAP_SOURCE] = list(event.point), "click"
+        session.update(point=tuple(event.point), point_source="click")
         if hidden and not classroom.is_teacher():
             state["map_quiz_message"] = classroom.answer(event.point)
     elif event.kind == "drawing":
@@ -128,7 +122,8 @@ def show_pinned(point) -> None:
     left, right = st.columns([1, 2])
     with left:
         st.image(decoded.png, caption="decoded image", width=168, output_format="PNG")
-        origin = "clicked point" if state.get(session.MAP_SOURCE) == "click" else state.get(session.MAP_SOURCE)
+        source = session.view().point_source
+        origin = "clicked point" if source == "click" else source
         st.markdown(f"**z = ({x:.3f}, {y:.3f})** — {origin}")
         if decoded.held_at_zero:
             st.caption(f"The other {decoded.held_at_zero} latent coordinates are held at 0.")
@@ -158,7 +153,8 @@ def show_pinned(point) -> None:
 def figure_options() -> dict:
     """The map's display options as cache.map_figure takes them."""
     return {"shade_n": grid_n if shade_empty else 0, "prior_circles": prior_circles, "density": density,
-            "ellipses": tuple(services.test_ellipses(entry.name, n_ellipses)), "uncoloured": hidden}  # fmt: skip
+            "ellipses": tuple(services.test_ellipses(entry.name, n_ellipses)),
+            "uncoloured": hidden and not classroom.following()}  # fmt: skip  (a follower's canvas hides and shows them)
 
 
 def map_html() -> str:
@@ -166,11 +162,10 @@ def map_html() -> str:
     return figure.to_html(include_plotlyjs=True)
 
 
-@st.fragment(key=classroom.VIEW_FRAGMENT)
+@st.fragment
 def map_fragment() -> None:
-    """Reruns alone on a click, and for a following student when the teacher pins a point."""
-    with classroom.in_room(keys=classroom.POINT_KEYS):
-        map_and_decoder()
+    """Reruns alone on a click."""
+    map_and_decoder()
 
 
 def map_and_decoder() -> None:
@@ -181,24 +176,29 @@ def map_and_decoder() -> None:
         event = None
     if event is not None:
         answer(event)
-    point = state.get(session.MAP_POINT)
+    point = session.view().point
     view = services.map_view(entry.name, entry.label, n_points, mosaic_n=grid_n if show_mosaic else 0, class_label=label,
                              **figure_options())  # fmt: skip
     placed = state.get("map_placed")
     samples = state.get("map_samples")
     overlay = canvas.Overlay(
-        pinned=None if point is None else tuple(point), pinned_by=f"server-{state.get(session.MAP_PIN, 0)}",
+        pinned=None if point is None else tuple(point[:2]), pinned_by=f"server-{state.get(session.MAP_PIN, 0)}",
         pinned_images=[services.server_image(entry.name, point, label)] if point is not None and view.model_url is None else None,
         ellipses=[placed.ellipse] if placed is not None and placed.ellipse else [],
         samples=samples[1] if samples else [], samples_title=f"64 samples from {samples[0]}" if samples else "",
+        quiz=canvas.quiz_overlay(quiz, names),
     )  # fmt: skip
     if view.model_url is None or state.get("map_browser_failed"):
         st.info(f"Decoded on the server after each click: {view.server_reason or state.get('map_browser_failed')}.")
-    canvas.latent_canvas([view], key="map_canvas", overlay=overlay, label=label, draw=draw, height=860)
+    canvas.latent_canvas([view], key="map_canvas", overlay=overlay, label=label, draw=draw, height=860,
+                         room=classroom.canvas_room())  # fmt: skip
     if state.get("map_quiz_message") and hidden:
         st.success(state["map_quiz_message"])
     with st.container(key="map_decoded"):
-        if point is None:
+        if classroom.following():
+            st.caption("Following the teacher: the map shows the teacher's point as it moves, decoded beside it. Turn off "
+                       "**Follow the teacher** to explore on your own, with the nearest test images here.")  # fmt: skip
+        elif point is None:
             st.query_params.pop("z", None)
             st.info("Click anywhere on the map to decode that point.")
         else:
@@ -215,10 +215,11 @@ def quiz_answers() -> None:
     current = classroom.quiz()
     if current is None:
         return
-    st.subheader(f"Where the room thinks {names[current.target]} lives: {len(current.answers)} answers")
+    clicks = classroom.answers()
+    st.subheader(f"Where the room thinks {names[current.target]} lives: {len(clicks)} answers")
     target = services.class_codes(entry.name, current.target) if current.revealed else None
     extent = cache.map_extent(entry.name)
-    st.plotly_chart(quiz_heatmap(classroom.answers(current), extent, target, names[current.target]), key="map_quiz_heatmap")
+    st.plotly_chart(quiz_heatmap(clicks, extent, target, names[current.target]), key="map_quiz_heatmap")
     if not current.revealed:
         st.caption("Press **Reveal** in the sidebar to show where the class really lives, and the colours to everyone.")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import cache, canvas, frame, links, services, session
+from explorer import cache, canvas, classroom, frame, links, services, session
 
 frame.ensure_frame()
 st.title("Interpolate")
@@ -25,7 +25,7 @@ except canvas.CanvasInputError as error:
     st.warning(f"Ignored a message from the map: {error}.")
     event = None
 if event is not None and event.kind == "ends":  # set or dragged on the map: they become the endpoints
-    state[session.INTERP_MODEL], state[session.INTERP_POINTS] = entry.name, [list(end) for end in event.ends]
+    session.update(ends=event.ends)
     state["interp_source"] = CLICKS
 
 label = None
@@ -34,9 +34,11 @@ if entry.conditional:
         "Class to generate (conditional VAE)", range(10), format_func=lambda i: names[i], horizontal=True, key="interp_class"
     )
 
+if classroom.following() or "interp_source" not in state:  # the ends of a room or a link are the view's
+    state["interp_source"] = CLICKS if session.view().ends is not None else "Two test images"
 source = st.radio(
     "Endpoints", ["Two test images", MEANS, CLICKS], horizontal=True, key="interp_source", disabled=entry.latent_dim < 2,
-    index=0, help="Two class means: the walk from the average code of one class to another's.",
+    help="Two class means: the walk from the average code of one class to another's.",
 )
 
 
@@ -53,12 +55,10 @@ def pick_image(column, tag: str, default_class: int) -> int:
 
 
 def clicked_endpoints():
-    """The two points set on the map (clicks or drags), or None until both are set."""
-    if state.get(session.INTERP_MODEL) not in (None, entry.name):  # another model: its own points
-        state[session.INTERP_POINTS] = []
-    state[session.INTERP_MODEL] = entry.name
-    points = state.get(session.INTERP_POINTS, [])
-    return points if len(points) == 2 else None
+    """The two points set on the map (clicks or drags), or None until both are set (another
+    model starts without: explorer.frame.adopt_model)."""
+    ends = session.view().ends
+    return None if ends is None else [list(end) for end in ends]
 
 
 if source == "Two test images":
@@ -74,20 +74,31 @@ elif source == MEANS:
 else:
     endpoints = clicked_endpoints()
 
+if endpoints is not None:  # the view (a room, a link) carries the ends in use, whichever way they were chosen
+    session.update(ends=tuple(tuple(float(v) for v in end) for end in endpoints))
+# The path's widgets mirror the view, which a room or a link may have set.
+current = session.view()
+state["interp_method"], state["interp_steps"], state["interp_alpha"] = current.method, current.steps, current.alpha
+
+
+def path_changed() -> None:
+    steps = state["interp_steps"]
+    session.update(method=state["interp_method"], steps=steps, alpha=min(state["interp_alpha"], steps - 1))
+
+
 c1, c2, c3 = st.columns(3)
 method = c1.radio(
     "Path",
     ["linear", "slerp"],
     horizontal=True,
     key="interp_method",
+    on_change=path_changed,
     help="slerp turns along a circle around the origin, keeping the distance from the prior's centre changing smoothly.",
 )
-steps = c2.slider("Frames", 5, 30, 12, key="interp_steps")
+steps = c2.slider("Frames", 5, 30, key="interp_steps", on_change=path_changed)
 animate = c3.toggle("Play as animation", value=False, key="interp_play")
-if state.setdefault("interp_alpha", 0) >= steps:  # fewer frames than before: the last one
-    state["interp_alpha"] = steps - 1
 alpha_index = st.select_slider("α (position along the path, A → B)", range(steps), key="interp_alpha",
-                               format_func=lambda i: f"{i / (steps - 1):.2f}")  # fmt: skip
+                               format_func=lambda i: f"{i / (steps - 1):.2f}", on_change=path_changed)  # fmt: skip
 walk = None if endpoints is None else services.walk(entry.name, *endpoints, steps, method, label)
 
 if entry.latent_dim >= 2:
@@ -99,7 +110,8 @@ if entry.latent_dim >= 2:
         "are decoded in your browser as they move. The star marks the frame at α."
     )
     view = services.map_view(entry.name, entry.label, 3000, class_label=label)
-    canvas.latent_canvas([view], key="interp_canvas", mode="interpolate", overlay=overlay, label=label, height=680)
+    canvas.latent_canvas([view], key="interp_canvas", mode="interpolate", overlay=overlay, label=label, height=680,
+                         room=classroom.canvas_room())  # fmt: skip
 else:
     st.caption("A one-dimensional latent space: the path is a segment of the line.")
 if walk is None:
@@ -126,8 +138,4 @@ d1.download_button("Strip (PNG)", data=walk.strip_png, file_name="interpolation.
                    key="interp_download_png", icon=":material/download:")  # fmt: skip
 d2.download_button("Animation (GIF)", data=walk.gif, file_name="interpolation.gif", mime="image/gif", on_click="ignore",
                    key="interp_download_gif", icon=":material/download:")  # fmt: skip
-points = state.get(session.INTERP_POINTS, [])
-if source == CLICKS and len(points) == 2:
-    links.share_control(d3, a=links.format_point(points[0]), b=links.format_point(points[1]))
-else:
-    links.share_control(d3)
+links.share_control(d3)

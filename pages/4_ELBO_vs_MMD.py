@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import cache, canvas, frame, links, services, session
+from explorer import cache, canvas, classroom, frame, links, services, session
 from explorer.catalog import DATASET_LABELS, comparison_table
 from vae_core.viz import paired_map
 
@@ -34,9 +34,8 @@ show_mosaic = st.toggle("Decoded manifold underneath", value=False, key="cmp_mos
 
 extent = cache.map_extent(left_name, right_name)
 if state.get("cmp_pair") not in (None, (left_name, right_name)):
-    state[session.COMPARE_POINT] = None  # another pair of models: forget the old point
+    session.update(point=None, selection=None)  # another pair of models: forget the old point
 state["cmp_pair"] = (left_name, right_name)
-state.setdefault(session.COMPARE_POINT, None)
 
 SHOWN = 4000  # test images on each map; the same images on both
 try:
@@ -45,11 +44,11 @@ except canvas.CanvasInputError as error:
     st.warning(f"Ignored a message from the maps: {error}.")
     event = None
 if event is not None and event.kind == "pin":
-    state[session.COMPARE_POINT] = list(event.point)
+    session.update(point=tuple(event.point), point_source="click")
 elif event is not None and event.kind == "select":
-    state["cmp_highlight"] = tuple(r for r in event.rows if r < SHOWN) or None
+    session.update(selection=tuple(r for r in event.rows if r < SHOWN) or None)
 view = st.radio("View", ["Side by side", "One map, each image joined to its two places"], horizontal=True, key="cmp_view")
-highlight = state.get("cmp_highlight")
+highlight = session.view().selection
 st.caption(
     "Drag a box or lasso (toolbar) on either map to select images: the same images light up on the other map. "
     "Double-click a map to clear the selection."
@@ -57,7 +56,8 @@ st.caption(
 
 
 def side_by_side() -> None:
-    point = state[session.COMPARE_POINT]
+    point = session.view().point
+    follower = classroom.following()  # a follower's canvas applies the teacher's selection itself
     maps = [
         services.map_view(
             entry.name,
@@ -66,16 +66,17 @@ def side_by_side() -> None:
             extent=extent,
             mosaic_n=16 if show_mosaic else 0,
             prior_circles=True,
-            highlight=highlight,
+            highlight=None if follower else highlight,
         )  # fmt: skip
         for entry in entries
     ]
-    overlay = canvas.Overlay(pinned=None if point is None else tuple(point), pinned_by=f"server-{point}")
-    canvas.latent_canvas(maps, key="cmp_canvas", mode="compare", overlay=overlay, height=480)
+    overlay = canvas.Overlay(pinned=None if point is None else tuple(point[:2]), pinned_by=f"server-{point}",
+                             selection=highlight if follower else None)  # fmt: skip
+    canvas.latent_canvas(maps, key="cmp_canvas", mode="compare", overlay=overlay, height=480, room=classroom.canvas_room())
     if highlight is not None:
         st.caption(f"{len(highlight)} images selected.")
         if st.button("Clear the selection", key="cmp_clear"):
-            state["cmp_highlight"] = None
+            session.update(selection=None)
             st.rerun()
 
 
@@ -93,7 +94,7 @@ if view == "Side by side":
 else:
     joined()
 
-point = state.get(session.COMPARE_POINT)
+point = session.view().point
 links.share_control(**({"z": links.format_point(point)} if point is not None else {}))
 if point is None:
     st.info("Click a point on either map to decode it with both models.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import cache, canvas, frame, services
+from explorer import cache, canvas, classroom, frame, services, session
 from vae_core.viz import arithmetic_heatmap
 
 frame.ensure_frame()
@@ -49,6 +49,12 @@ def image_picker(column, tag: str, default_class: int, default_position: int = 0
     return members[position]
 
 
+def show_in_view(arrows, point, source: str) -> None:
+    """The arrows and the answer's point become the view's (a room's followers draw them)."""
+    session.update(arrows=tuple((*(float(v) for v in arrow[:4]), str(arrow[4])) for arrow in arrows),
+                   point=None if point is None else tuple(float(v) for v in point), point_source=source)  # fmt: skip
+
+
 def attribute_mode() -> None:
     c1, c2, c3 = st.columns(3)
     first, second = (0, 6) if entry.dataset == "mnist" else (9, 5)  # a pair that works on the shipped models
@@ -65,9 +71,11 @@ def attribute_mode() -> None:
     start = f"the point you clicked, ({x:.2f}, {y:.2f})" if state.get("arith_start_clicked") else f"the first test {names[source]}"
     step = services.attribute_shift(entry.name, state[start_key], source, target, strength)
     overlay = canvas.Overlay(arrows=step.arrows, pinned=step.judged[1].map_point, pinned_by=f"shift-{step.judged[1].map_point}")
+    show_in_view(step.arrows, step.judged[1].map_point, "start + the attribute vector")
     st.caption(f"Click the map to start somewhere else (now: {start}). The long arrow joins the class "
                "means; the short one is the same arrow, scaled, from your starting point.")  # fmt: skip
-    canvas.latent_canvas([services.map_view(entry.name, entry.label, 3000)], key="arith_canvas", overlay=overlay, height=620)
+    canvas.latent_canvas([services.map_view(entry.name, entry.label, 3000)], key="arith_canvas", overlay=overlay, height=620,
+                         room=classroom.canvas_room())  # fmt: skip
     verdicts(step.judged, ["start", f"start + {strength:g} × (mean {names[target]} − mean {names[source]})"])
     walk = services.walk(entry.name, step.judged[0].point, step.judged[1].point, 9)
     st.image(walk.strip_png, caption="the way there, in nine steps", width="stretch", output_format="PNG")
@@ -81,7 +89,9 @@ def analogy_mode() -> None:
     c = image_picker(columns[2], "c", first, 1)
     result = services.analogy(entry.name, a, b, c)
     overlay = canvas.Overlay(arrows=result.arrows, pinned=result.judged[3].map_point, pinned_by=f"analogy-{a}-{b}-{c}")
-    canvas.latent_canvas([services.map_view(entry.name, entry.label, 3000)], key="arith_analogy_canvas", overlay=overlay, height=620)
+    show_in_view(result.arrows, result.judged[3].map_point, "c + (b − a)")
+    canvas.latent_canvas([services.map_view(entry.name, entry.label, 3000)], key="arith_analogy_canvas", overlay=overlay,
+                         height=620, room=classroom.canvas_room())  # fmt: skip
     verdicts(result.judged, ["a", "b", "c", "c + (b − a)"])
     answer = result.judged[3]
     meant = services.analogy_target(entry.dataset, a, b, c)

@@ -1,5 +1,5 @@
-"""Follow the teacher and quizzes, with a browser context per person. Every wait is for
-the state asserted, never for a time."""
+"""Follow the teacher and quizzes over the room's live channel, with a browser context per
+person. Every wait is for the state asserted, never for a time."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import re
 
 import pytest
 
-from tests.browser import app_server, browser_marks, canvas, plot_area
+from tests.browser import app_server, box_select, browser_marks, canvas, plot_area
 
 pytestmark = browser_marks()
+ROOT_SELECTOR = '[data-testid="latent-canvas"]'
 
 
 @pytest.fixture(scope="module")
@@ -27,12 +28,14 @@ def people(chromium, viewport):
         context.close()
 
 
-def open_room(teacher, server) -> str:
-    teacher.goto(f"{server}/Latent_map")
+def open_room(teacher, server, page: str = "Latent_map") -> str:
+    teacher.goto(f"{server}/{page}")
     canvas(teacher)
     teacher.get_by_role("button", name="Open a room (teacher)").click()
     text = teacher.get_by_text(re.compile(r"Room [A-Z2-9]{5}: students join")).inner_text()
-    return re.search(r"Room ([A-Z2-9]{5})", text).group(1)
+    code = re.search(r"Room ([A-Z2-9]{5})", text).group(1)
+    canvas(teacher).locator(f'{ROOT_SELECTOR}[data-room="live"]').wait_for(timeout=60_000)  # the teacher's canvas publishes
+    return code
 
 
 def join(student, server, code: str) -> None:
@@ -42,62 +45,121 @@ def join(student, server, code: str) -> None:
     student.get_by_text(f"In room {code}").wait_for(timeout=60_000)
 
 
+def following_canvas(page):
+    frame = canvas(page)
+    frame.locator(f'{ROOT_SELECTOR}[data-room="live"]').wait_for(timeout=60_000)
+    return frame
+
+
 def click_map(page, fx: float, fy: float) -> None:
     box = plot_area(canvas(page))
     page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
 
 
-def pinned_text(page) -> str:
-    """The pinned point the decoded panel shows (the newest panel, should a rerun briefly show two)."""
-    page.locator(".st-key-map_decoded").get_by_text("z = (").first.wait_for(timeout=60_000)
-    texts = page.locator(".st-key-map_decoded").all_inner_texts()
-    return re.search(r"z = \([^)]*\)", [t for t in texts if "z = (" in t][-1]).group(0)
+def pinned(page) -> str:
+    return canvas(page).locator(ROOT_SELECTOR).get_attribute("data-pinned")
 
 
-def test_students_follow_the_teachers_page_and_pinned_point(server, people):
+def test_students_follow_the_teachers_point_and_drag_without_a_rerun(server, people):
     teacher, student, _ = people
     code = open_room(teacher, server)
     join(student, server, code)
     student.wait_for_url(re.compile(r"/Latent_map"), timeout=60_000)  # the teacher's page
+    follower = following_canvas(student)
+    runs = follower.locator(ROOT_SELECTOR).evaluate("() => window.__latentCanvas.renders")
     click_map(teacher, 0.3, 0.3)
-    first = pinned_text(teacher)
-    student.locator(".st-key-map_decoded").get_by_text(first).first.wait_for(timeout=60_000)
-    click_map(teacher, 0.7, 0.6)
-    second = pinned_text(teacher)
-    if second == first:
-        teacher.locator(".st-key-map_decoded").get_by_text(first).first.wait_for(state="detached", timeout=60_000)
-        second = pinned_text(teacher)
-    student.locator(".st-key-map_decoded").get_by_text(second).first.wait_for(timeout=60_000)
-    star = canvas(teacher).locator('[data-testid="latent-canvas"]').get_attribute("data-pinned")
-    canvas(student).locator(f'[data-testid="latent-canvas"][data-pinned="{star}"]').wait_for(timeout=60_000)  # the star moved too
-    student.get_by_text("Follow the teacher").click()  # off: the student explores alone
+    follower.locator(f'{ROOT_SELECTOR}[data-pinned="{pinned(teacher)}"]').wait_for(timeout=30_000)
+    star = canvas(teacher).locator('[data-testid="pinned-point"]').bounding_box()
+    teacher.mouse.move(star["x"] + star["width"] / 2, star["y"] + star["height"] / 2)
+    teacher.mouse.down()
+    box = plot_area(canvas(teacher))
+    for step in range(1, 9):
+        teacher.mouse.move(box["x"] + box["width"] * (0.3 + 0.04 * step), box["y"] + box["height"] * 0.5, steps=2)
+    teacher.mouse.up()
+    dragged = pinned(teacher)
+    follower.locator(f'{ROOT_SELECTOR}[data-pinned="{dragged}"]').wait_for(timeout=30_000)
+    seen = follower.locator(ROOT_SELECTOR).evaluate("() => window.__latentCanvas.followed.length")
+    assert seen >= 3  # the drag arrived as it moved, not only at its end
+    # the follower's page never reran for any of it: the canvas applied each view itself
+    assert follower.locator(ROOT_SELECTOR).evaluate("() => window.__latentCanvas.renders") == runs
+    decoded = follower.locator('canvas[data-testid="decoded-image"]').get_attribute("data-z")
+    assert decoded == dragged
+    student.get_by_test_id("stSidebarUserContent").get_by_text("Follow the teacher").click()  # off: the student explores alone
+    canvas(student).locator(f"{ROOT_SELECTOR}:not([data-room])").wait_for(timeout=60_000)
     click_map(student, 0.15, 0.8)
-    student.wait_for_function(
-        "(z) => [...document.querySelectorAll('.st-key-map_decoded')].some(e => e.innerText.includes('z = (')"
-        " && !e.innerText.includes(z))", arg=second, timeout=60_000,
-    )  # the student's own point  # fmt: skip
-    assert pinned_text(teacher) == second  # nothing a student does reaches the teacher
+    student.get_by_text("z = (").first.wait_for(timeout=60_000)
+    assert pinned(teacher) == dragged  # nothing a student does reaches the teacher
 
 
-def test_quiz_clicks_from_two_students_reach_the_teachers_heatmap(server, people):
+def test_a_student_cannot_publish_and_forged_messages_are_refused(server, people):
+    teacher, student, _ = people
+    code = open_room(teacher, server)
+    join(student, server, code)
+    follower = following_canvas(student)
+    before = pinned(teacher)
+    answers = student.evaluate(
+        """(code) => new Promise((resolve) => {
+            const url = `${location.origin.replace(/^http/, "ws")}/api/rooms/${code}`;
+            const socket = new WebSocket(url);
+            const heard = [];
+            socket.onopen = () => {
+              socket.send(JSON.stringify({type: "hello", member: "forger"}));
+              socket.send(JSON.stringify({type: "patch", seq: 1, view: {point: [9, 9]}}));
+              socket.send("not json");
+              socket.send(JSON.stringify({type: "hello", member: "x", token: "0".repeat(32)}));
+            };
+            socket.onmessage = (event) => { heard.push(JSON.parse(event.data)); if (heard.length === 4) resolve(heard); };
+        })""",
+        code,
+    )
+    reasons = [m["reason"] for m in answers if m["type"] == "refused"]
+    assert any("only the teacher" in r for r in reasons) and any("JSON" in r for r in reasons), answers
+    forged = student.evaluate(
+        """(code) => new Promise((resolve) => {
+            const url = `${location.origin.replace(/^http/, "ws")}/api/rooms/${code}`;
+            const socket = new WebSocket(url);
+            socket.onopen = () => socket.send(JSON.stringify({type: "hello", member: "x", token: "f".repeat(32)}));
+            socket.onmessage = (event) => resolve(JSON.parse(event.data));
+        })""",
+        code,
+    )
+    assert forged["type"] == "error" and "Only the teacher" in forged["reason"]
+    assert pinned(teacher) == before and follower.locator(ROOT_SELECTOR).get_attribute("data-pinned") == before
+
+
+def test_a_quiz_hides_the_classes_and_counts_each_students_last_click(server, people):
     teacher, first, second = people
     code = open_room(teacher, server)
     for student in (first, second):
         join(student, server, code)
-        student.wait_for_url(re.compile(r"/Latent_map"), timeout=60_000)
+        following_canvas(student)
     teacher.get_by_role("button", name="Start the quiz").click()
     teacher.get_by_text("0 answers").first.wait_for(timeout=60_000)
     for student, (fx, fy) in ((first, (0.4, 0.4)), (second, (0.6, 0.5))):
-        student.get_by_text("the colours are hidden").wait_for(timeout=60_000)
+        frame = canvas(student)
+        frame.locator(f'{ROOT_SELECTOR}[data-quiz="hidden"]').wait_for(timeout=30_000)
+        colours = frame.locator(ROOT_SELECTOR).evaluate(
+            "() => [...new Set([...document.querySelectorAll('.js-plotly-plot')].flatMap(p => p.data"
+            ".filter(t => t.customdata).map(t => String(t.marker.color))))]"
+        )
+        assert colours == ["#9e9e9e"]  # no colour gives the class away
+        frame.locator(ROOT_SELECTOR).wait_for(timeout=30_000)
+        images = "() => (document.querySelector('.js-plotly-plot').layout.images || []).length"
+        frame.locator(ROOT_SELECTOR).evaluate(images) == 0 or frame.locator(f'{ROOT_SELECTOR}[data-mosaic="0"]').wait_for()
+        assert frame.locator(ROOT_SELECTOR).evaluate(images) == 0  # nor does the decoded grid under the points
+        frame.get_by_text("Quiz: the colours are hidden").wait_for(timeout=30_000)
         click_map(student, fx, fy)
-        student.get_by_text("Your answer is in").wait_for(timeout=60_000)
+        frame.get_by_text("Your answer is in").wait_for(timeout=30_000)
+    click_map(first, 0.45, 0.45)  # a changed mind: the last click counts
+    canvas(first).get_by_text("Your answer is in: (").wait_for(timeout=30_000)
     teacher.get_by_text("2 answers").first.wait_for(timeout=60_000)
-    teacher.locator(".st-key-map_quiz_heatmap .js-plotly-plot").first.wait_for(timeout=60_000)  # a rerun may briefly show two
+    teacher.get_by_text(re.compile("lives: 2 answers")).first.wait_for(timeout=60_000)  # the heat map's count
     teacher.get_by_role("button", name="Reveal").click()
-    first.get_by_text("Quiz revealed").wait_for(timeout=60_000)
+    canvas(first).locator(f'{ROOT_SELECTOR}[data-quiz="revealed"]').wait_for(timeout=30_000)
+    canvas(first).get_by_text("Quiz revealed").wait_for(timeout=30_000)
 
 
-def test_students_follow_the_teacher_from_page_to_page(server, people):
+def test_students_follow_the_ends_path_and_alpha_and_the_teacher_from_page_to_page(server, people):
     teacher, student, _ = people
     code = open_room(teacher, server)
     join(student, server, code)
@@ -106,4 +168,19 @@ def test_students_follow_the_teacher_from_page_to_page(server, people):
         teacher.get_by_role("link", name=title).first.click()
         student.wait_for_url(re.compile(f"/{path}"), timeout=60_000)
         student.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=60_000)
+        if path == "Interpolate":
+            follower, mine = following_canvas(student), canvas(teacher)
+            strip = 'canvas[data-testid="path-strip"]'
+            ends = mine.locator(f"{strip}[data-ends]").get_attribute("data-ends")
+            follower.locator(f'{strip}[data-ends="{ends}"]').wait_for(timeout=30_000)  # the test images' ends
+            teacher.get_by_text("slerp").click()
+            follower.locator(f'{strip}[data-method="slerp"]').wait_for(timeout=30_000)
+            teacher.get_by_role("slider", name="α").first.press("End")  # the last frame: B
+            at_b = ends.split(";")[1]
+            follower.locator(f'{ROOT_SELECTOR}[data-pinned="{at_b}"]').wait_for(timeout=30_000)
+        if path == "ELBO_vs_MMD":
+            box_select(teacher, 0, (0.3, 0.3), (0.7, 0.7), within=canvas(teacher))
+            following_canvas(student).locator(f'{ROOT_SELECTOR}[data-selection]:not([data-selection=""])').wait_for(
+                timeout=30_000)  # fmt: skip
     assert student.get_by_role("switch", name="Follow the teacher").is_checked()  # still following after three switches
+    assert f"room={code}" in student.url  # a new session (a replica lost) joins the room again from the address

@@ -4,6 +4,8 @@
 
 import { Network, toBytes } from "./decoder.js";
 import { interpolate, labelPlace, prepareDrawing } from "./paths.js";
+import { RoomChannel } from "./channel.js";
+import { followed, quizWords, selectedIndices } from "./follow.js";
 
 const root = document.getElementById("root");
 // plotly.js loads in parallel (index.html): the figure and the model are fetched meanwhile.
@@ -17,7 +19,7 @@ let Plotly = window.Plotly;
 const session = Math.random().toString(36).slice(2, 10);
 let counter = 0;
 const stats = (window.__latentCanvas = { hover: [], pin: [], decode: [], renders: 0, firstMap: null, interactive: null,
-  modelBytes: {}, figureBytes: {} });
+  modelBytes: {}, figureBytes: {}, followed: [], published: [] });
 
 // --- Streamlit messages -----------------------------------------------------------
 
@@ -124,6 +126,9 @@ const state = {
   ends: null, // [[ax, ay], [bx, by] | null]
   drawn: null, // { mu, sigma } of the drawing
   hover: null,
+  room: null, // the classroom's RoomChannel, when this canvas is in a room
+  roomKey: null,
+  quiz: null, // the room's quiz: { target, revealed }
 };
 let panels = [];
 let side = null;
@@ -194,6 +199,7 @@ class MapPanel {
       else layout.font = { ...figure.layout.font, size: width >= 680 ? 14 : 12 }; // readable from the back of a room, if it fits
       await Plotly.react(this.plot, figure.data, layout, { displaylogo: false, scrollZoom: true, responsive: false });
       this.figureUrl = spec.figure;
+      this.colours = null; // a new figure has its colours back (applyQuiz hides them again in a quiz)
       this.serverImages = figure.layout.images || [];
       if (this.sketchCanvas) this.sketchCanvas.remove();
       this.sketchCanvas = null;
@@ -277,10 +283,12 @@ class MapPanel {
   }
 
   async drawMosaic() {
-    const n = this.spec.mosaic;
+    const n = quizHidden() ? 0 : this.spec.mosaic; // the decoded grid would give a quiz's class away
     if (!this.network || !n) {
+      this.mosaicPending = null; // a grid still being decoded is dropped
       if (this.mosaicImage) {
-        this.mosaicImage = this.mosaicKey = this.mosaicPending = null;
+        this.mosaicImage = this.mosaicKey = null;
+        root.dataset.mosaic = "0";
         Plotly.relayout(this.plot, { images: this.serverImages });
       }
       return;
@@ -303,6 +311,7 @@ class MapPanel {
     drawTiles(canvas, images, n);
     this.mosaicImage = { source: canvas.toDataURL(), xref: "x", yref: "y", x: x0, y: y1, sizex: x1 - x0, sizey: y1 - y0,
       sizing: "stretch", layer: "below", opacity: 0.6 };
+    if (this.mosaicPending !== key) return; // a quiz began meanwhile, or another grid was asked for
     this.mosaicPending = null;
     this.mosaicKey = key;
     root.dataset.mosaic = String(n);
@@ -330,9 +339,15 @@ class MapPanel {
     this.plot.on("plotly_selected", (event) => {
       if (!event || !event.points) return;
       const rows = [...new Set(event.points.map((p) => p.customdata).filter((r) => Number.isInteger(r)))];
-      if (rows.length > 1) emit({ kind: "select", map: this.index, rows });
+      if (rows.length > 1) {
+        publish({ selection: rows });
+        emit({ kind: "select", map: this.index, rows });
+      }
     });
-    this.plot.on("plotly_deselect", () => emit({ kind: "select", map: this.index, rows: [] }));
+    this.plot.on("plotly_deselect", () => {
+      publish({ selection: null });
+      emit({ kind: "select", map: this.index, rows: [] });
+    });
   }
 
   /** Everything drawn over the figure, in pixels of the current zoom. */
@@ -533,13 +548,21 @@ function onClick(panel, point, event) {
   if (state.mode === "interpolate") {
     state.ends = !state.ends || state.ends[1] ? [point, null] : [state.ends[0], point];
     redrawAll();
-    if (state.ends[1]) emit({ kind: "ends", a: state.ends[0], b: state.ends[1] });
+    if (state.ends[1]) {
+      publish({ ends: state.ends });
+      emit({ kind: "ends", a: state.ends[0], b: state.ends[1] });
+    }
     return;
   }
   state.pinned = point;
   showDecoded(point, "pinned", event.timeStamp);
   root.dataset.pinned = `${fmt(point[0])},${fmt(point[1])}`;
   redrawAll();
+  if (quizHidden() && state.room) { // a student's quiz answer goes to the room alone: no run on the server
+    banner(state.room.send({ type: "answer", z: point }) ? "Sending your answer…" : "Not connected to the room: click again in a moment.");
+    return;
+  }
+  publish({ point, point_source: "click" });
   emit({ kind: "pin", map: panel.index, z: point });
 }
 
@@ -561,6 +584,7 @@ function startDrag(panel, event, what) {
     else state.ends[what === "a" ? 0 : 1] = point;
     showDecoded(point, what === "pin" ? "pinned" : `point ${what.toUpperCase()}`, e.timeStamp);
     redrawAll();
+    publishSoon(what === "pin" ? { point } : state.ends[0] && state.ends[1] ? { ends: state.ends } : null);
   };
   const end = (e) => {
     window.removeEventListener("pointermove", move, true);
@@ -575,8 +599,10 @@ function startDrag(panel, event, what) {
     }
     if (what === "pin") {
       root.dataset.pinned = `${fmt(state.pinned[0])},${fmt(state.pinned[1])}`;
+      publish({ point: state.pinned, point_source: "click" });
       emit({ kind: "pin", map: panel.index, z: state.pinned });
     } else if (state.ends[0] && state.ends[1]) {
+      publish({ ends: state.ends });
       emit({ kind: "ends", a: state.ends[0], b: state.ends[1] });
     }
   };
@@ -601,6 +627,7 @@ function drawStrip() {
   drawTiles(side.strip, path.map((p) => network.decode(p, state.label)), path.length);
   side.strip.dataset.steps = String(path.length);
   side.strip.dataset.ends = state.ends.map((e) => `${fmt(e[0])},${fmt(e[1])}`).join(";");
+  side.strip.dataset.method = state.args.overlay.method || "linear";
 }
 
 function redrawAll() {
@@ -708,6 +735,7 @@ function drawSamples() {
 function buildLayout(args) {
   root.replaceChildren();
   root.className = args.mode;
+  state.banner = element("div", { class: "banner", "data-testid": "room-banner", hidden: "" }, root);
   const maps = element("div", { class: "maps" }, root);
   panels = args.maps.map((_, index) => new MapPanel(index, maps));
   const column = element("div", { class: "side" }, root);
@@ -786,12 +814,17 @@ async function render(args) {
     delete root.dataset.drawn;
   }
   applyOverlay(args.overlay);
+  joinRoom(args.room);
+  if (following() && state.roomView) applyRoomView(state.roomView);
   root.dataset.state = "loading";
   fitHeight();
   await Promise.all(panels.map((panel, index) => panel.show(args.maps[index], token)));
   if (token !== generation) return;
   side.status.textContent = statusText();
   root.dataset.state = panels.every((p) => p.network) ? "ready" : "server";
+  const roomView = following() ? state.roomView : null; // newer than the run that drew this page
+  applyQuiz(roomView ? roomView.quiz || null : args.overlay.quiz || null);
+  if (args.overlay.selection !== undefined && args.overlay.selection !== null) applySelection(args.overlay.selection);
   drawSamples();
   redrawAll();
   showPinnedImages();
@@ -812,6 +845,125 @@ function forgetDecoded() {
     delete canvas.dataset.z;
   });
   side.coords.textContent = "Click anywhere on the map to decode that point.";
+}
+
+// --- the classroom: a teacher's canvas publishes, a follower's applies ---------------------
+
+function joinRoom(room) {
+  const key = room ? JSON.stringify([room.code, room.member, room.token]) : null;
+  if (key === state.roomKey) return;
+  if (state.room) state.room.stop();
+  state.room = null;
+  state.roomKey = key;
+  state.names = room ? room.names || [] : [];
+  state.roomView = null;
+  delete root.dataset.room;
+  if (!room) return;
+  state.room = new RoomChannel({ code: room.code, member: room.member, token: room.token || null,
+    onView: room.token ? () => {} : onRoomView, onMessage: onRoomMessage,
+    onStatus: (status) => (root.dataset.room = status) }).start();
+}
+
+/** A teacher's change, straight to the room (a student's canvas publishes nothing). */
+function publish(changes) {
+  if (!state.room || !state.room.token || !changes) return;
+  if (state.room.patch(changes)) stats.published.push({ ...changes, at: Date.now() });
+}
+
+let publishPending = null;
+/** During a drag: at most one change per frame, the newest. */
+function publishSoon(changes) {
+  if (!changes || !state.room || !state.room.token) return;
+  const first = publishPending === null;
+  publishPending = changes;
+  if (first) {
+    requestAnimationFrame(() => {
+      const latest = publishPending;
+      publishPending = null;
+      publish(latest);
+    });
+  }
+}
+
+const following = () => Boolean(state.room && !state.room.token);
+
+function onRoomView(view, version) {
+  state.roomView = view;
+  applyRoomView(view);
+  stats.followed.push({ version, z: state.pinned, at: Date.now() });
+  redrawAll();
+  if (!state.hover && state.pinned && panels.length) {
+    showDecoded(state.pinned, state.mode === "interpolate" ? "the frame at α" : "the teacher's point");
+  }
+}
+
+function applyRoomView(view) {
+  const shown = followed(view, state.mode);
+  const overlay = state.args.overlay;
+  overlay.arrows = shown.arrows;
+  if (state.mode === "interpolate") {
+    Object.assign(overlay, { method: shown.method, steps: shown.steps });
+    state.ends = shown.ends;
+  }
+  if (!same(shown.pinned, state.pinned) && !(quizHidden() && state.mode === "explore")) {
+    state.pinned = shown.pinned;
+    if (shown.pinned) root.dataset.pinned = `${fmt(shown.pinned[0])},${fmt(shown.pinned[1])}`;
+    else delete root.dataset.pinned;
+  }
+  if (state.mode === "compare") applySelection(shown.selection);
+  applyQuiz(shown.quiz);
+}
+
+function onRoomMessage(message) {
+  stats.messages = (stats.messages || []).concat([message.type]);
+  if (message.type === "answered") {
+    banner(`Your answer is in: (${message.z[0].toFixed(2)}, ${message.z[1].toFixed(2)}). Click again to change it.`);
+  } else if (message.type === "refused") {
+    banner(message.reason);
+  }
+}
+
+function banner(text) {
+  if (!state.banner) return;
+  state.banner.textContent = text;
+  state.banner.hidden = !text;
+  fitHeight();
+}
+
+const quizHidden = () => Boolean(state.quiz && !state.quiz.revealed && !(state.room && state.room.token));
+
+/** Hide the class colours (and the decoded grid) while a quiz waits; bring them back when
+ * it is revealed or over. Only a student's map hides them. */
+function applyQuiz(quiz) {
+  const before = quizHidden();
+  const changed = !same(quiz, state.quiz);
+  state.quiz = quiz;
+  const hidden = quizHidden();
+  root.dataset.quiz = quiz ? (quiz.revealed ? "revealed" : "hidden") : "";
+  if (changed || !state.banner.textContent) banner(following() ? quizWords(quiz, state.names) : "");
+  if (hidden === before && !hidden) return;
+  for (const panel of panels) {
+    if (!panel.axes()) continue;
+    const traces = panel.plot.data.map((trace, index) => [trace, index]).filter(([trace]) => trace.customdata && trace.marker);
+    if (hidden && !panel.colours) {
+      panel.colours = traces.map(([trace]) => trace.marker.color);
+      Plotly.restyle(panel.plot, { "marker.color": "#9e9e9e", showlegend: false }, traces.map(([, i]) => i));
+    } else if (!hidden && panel.colours) {
+      Plotly.restyle(panel.plot, { "marker.color": panel.colours, showlegend: true }, traces.map(([, i]) => i));
+      panel.colours = null;
+    }
+    panel.drawMosaic();
+  }
+}
+
+function applySelection(rows) {
+  for (const panel of panels) {
+    if (!panel.axes()) continue;
+    const traces = panel.plot.data.map((trace, index) => [trace, index]).filter(([trace]) => trace.customdata);
+    const chosen = traces.map(([trace]) => selectedIndices(numbers(trace.customdata), rows));
+    Plotly.restyle(panel.plot, { selectedpoints: chosen }, traces.map(([, i]) => i));
+  }
+  root.dataset.selection = rows ? String(rows.length) : "";
 }
 
 window.addEventListener("message", (event) => {
