@@ -53,11 +53,11 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def app_server(env: dict | None = None, timeout: float = 60.0, with_process: bool = False, flags: tuple[str, ...] = (),
-               script: Path = ROOT / "explorer_app.py", log: Path | None = None):  # fmt: skip
+               script: Path = ROOT / "explorer_app.py", log: Path | None = None, port: int | None = None):  # fmt: skip
     """Start ``streamlit run explorer_app.py`` (or another ``script``, with extra command-line
     ``flags``) and yield (url, seconds until healthy) (plus the server's Popen when ``with_process``).
     The server's output goes to ``log``, else to $VAE_EXPLORER_SERVER_LOG, else nowhere."""
-    port = free_port()
+    port = port or free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1",
@@ -182,3 +182,27 @@ def box_select(page, chart_index: int, start: tuple[float, float], end: tuple[fl
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * end[0], box["y"] + box["height"] * end[1], steps=8)
     page.mouse.up()
+
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+@contextlib.contextmanager
+def redis_server(directory: Path, port: int | None = None):
+    """A real ``redis-server`` on a free port (nothing written to disk): yields
+    (url, process). Debian's redis-server; CI installs it (.ci/run)."""
+    port = port or free_port()
+    process = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                "--dir", str(directory)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 20
+    while True:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            break
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"redis-server did not start on port {port}")
+        time.sleep(0.05)
+    try:
+        yield f"redis://127.0.0.1:{port}/0", process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -95,10 +95,31 @@ def fixtures(tmp_path_factory):
 
 @pytest.mark.slow
 def test_javascript_runs_the_models_and_paths_like_python(fixtures):
-    tests = sorted(str(p) for p in (ROOT / "tests" / "js").glob("*.test.mjs"))
+    tests = sorted(str(p) for p in (ROOT / "tests" / "js").glob("*.test.mjs") if p.name != "room.test.mjs")
     result = subprocess.run(
         [NODE, "--test", *tests], cwd=ROOT, env={**os.environ, "CANVAS_FIXTURES": str(fixtures)},
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert f"# pass {len(CATALOG) + len(FRESH) + 5}" in result.stdout
+
+
+def test_the_room_channel_and_a_followers_view_like_python(tmp_path):
+    """channel.js and follow.js in node: reconnection, versions, numbered changes, and the
+    α frame a follower draws from a View that Python wrote."""
+    from explorer.view import QuizState, View
+
+    rng = np.random.default_rng(3)
+    cases = []
+    for method in ("linear", "slerp"):
+        for alpha in (0, 4, 8):
+            a, b = rng.normal(size=2).tolist(), rng.normal(size=2).tolist()
+            view = View(point=tuple(rng.normal(size=5).tolist()), ends=(tuple(a), tuple(b)), method=method, steps=9,
+                        alpha=alpha, quiz=QuizState(2), arrows=((0.0, 0.0, 1.0, 1.0, "2 → 7"),))  # fmt: skip
+            cases.append({"view": view.to_message(), "alphaPoint": interpolate(a, b, 9, method)[alpha].tolist()})
+    fixtures = tmp_path / "room.json"
+    fixtures.write_text(json.dumps(cases))
+    result = subprocess.run([NODE, "--test", str(ROOT / "tests" / "js" / "room.test.mjs")], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "ROOM_FIXTURES": str(fixtures)})  # fmt: skip
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert "# pass 5" in result.stdout
