@@ -1,41 +1,46 @@
-"""A teacher and a room of students on one app server, spoken to over Streamlit's own
-websocket protocol (benchmarks/st_client.py), as their browsers would.
+"""A teacher and a room of students over the classroom's live channel, as their browsers
+would speak to the app's servers.
 
-The teacher opens a room on the Latent map; every student opens the Home page, joins with
-the code and, following the teacher, is switched to the Latent map. Once every student's
-page has settled (one quiet poll after joining), the teacher pins a new point every
-``--every`` seconds (a canvas click) for ``--seconds``. Each session runs its fragments'
-timers the way the browser does (the teacher's broadcast, each student's fallback poll),
-and each student takes every run the server sends, asked for or pushed. For every pin and
-every student the benchmark records the time from the teacher's click to the run that
-shows the student the same point; the teacher's own click-to-image time is recorded too.
-The first pin is reported apart (each follower's first decoding still warms its own
-caches). A student who misses a pin counts as an error. Printed: median, 95th percentile
-and worst, and the server's peak memory and CPU.
+The teacher opens a room through the app (a Streamlit session: the "Open a room (teacher)"
+button; the canvas's arguments carry the room's code and the teacher's token, as in the
+browser) and pins points over the room channel, as the teacher's canvas does. Students are
+plain websocket connections to ``/api/rooms/<code>`` (what each student's canvas holds),
+spread over the replicas. For every pin and every student the benchmark records the time
+from the teacher's message to the student's copy of it; a pin a student never gets is lost.
+The server's CPU per pin is measured with the first ``--few`` students and again with all.
 
-    python benchmarks/classroom.py [--students 30] [--seconds 60] [--every 4]
+Page switches: ``--page-students`` Streamlit sessions join the room on the Home page and
+follow it as the browser's room link does (asking their page for a rerun when the teacher's
+page is not theirs); the benchmark times each one to the teacher's page.
+
+With ``--replicas N`` (N > 1) the servers share a redis-server started here, and with
+``--kill`` one replica is killed (SIGKILL) after the pins: its students reconnect to another
+replica (as the proxy sends them), and the benchmark times them back to the teacher's view.
+
+    python benchmarks/classroom.py [--students 300] [--pins 20] [--replicas 1] [--kill]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import os
-import re
+import signal
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import numpy as np
+import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from st_client import Run, StreamlitSession, WidgetState, canvas_pin  # noqa: E402
+from st_client import StreamlitSession, WidgetState  # noqa: E402
 
-from tests.browser import app_server, rss_bytes  # noqa: E402
+from tests.browser import app_server, redis_server  # noqa: E402
 
 
 def cpu_seconds(pid: int) -> float:
@@ -44,207 +49,189 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def pinned(run: Run) -> str | None:
-    """The pinned point a Latent map run shows, as its z = (x, y) text."""
-    for text in run.markdown():
-        found = re.search(r"z = \((-?\d+\.\d{3}), (-?\d+\.\d{3})\)", text)
-        if found:
-            return found.group(0)
-    return None
+def summary(values: list[float]) -> str:
+    if not values:
+        return "none"
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    return f"median {1000 * statistics.median(ordered):.1f} ms, p95 {1000 * p95:.1f} ms, worst {1000 * ordered[-1]:.1f} ms"
 
 
-def timer(run: Run, previous):
-    """The newest run_every timer a run asked for (interval, fragment id)."""
-    return run.auto_reruns[-1] if run.auto_reruns else previous
+class Student:
+    """One student's canvas: a websocket that records when each pinned point arrived."""
+
+    def __init__(self, urls: list[str], index: int, code: str):
+        self.urls, self.index, self.code = urls, index, code
+        self.replica = index % len(urls)
+        self.arrived: dict[tuple, float] = {}  # point -> first arrival
+        self.latest: tuple | None = None
+        self.caught_up = asyncio.Event()
+        self.task: asyncio.Task | None = None
+        self.connected = asyncio.Event()
+
+    async def run(self) -> None:
+        """Connect, reconnecting (to the next replica) whenever the connection breaks."""
+        attempt = 0
+        while True:
+            url = self.urls[self.replica].replace("http", "ws") + f"/api/rooms/{self.code}"
+            try:
+                async with websockets.connect(url, open_timeout=10, max_size=None) as socket:
+                    await socket.send(json.dumps({"type": "hello", "member": f"student-{self.index}"}))
+                    attempt = 0
+                    async for text in socket:
+                        message = json.loads(text)
+                        if message.get("type") == "view":
+                            self.connected.set()
+                            point = tuple(message["view"]["point"] or ())
+                            self.arrived.setdefault(point, time.perf_counter())
+                            self.latest = point
+                            self.caught_up.set()
+            except (OSError, websockets.WebSocketException, asyncio.TimeoutError):
+                pass
+            self.replica = (self.replica + 1) % len(self.urls)  # the proxy sends a lost replica's browsers elsewhere
+            await asyncio.sleep(min(4.0, 0.25 * 2**attempt))
+            attempt += 1
 
 
-class Room:
-    """What the teacher did, for the students to be checked against."""
-
-    def __init__(self):
-        self.code: str | None = None
-        self.pins: list[tuple[str, float]] = []  # (z text, time of the click)
-        self.switches: list[tuple[str, float]] = []  # (page title, time of the click)
-        self.ready = asyncio.Event()
-        self.done = False
-
-
-PAGE_CYCLE = (("Interpolate", "Interpolate"), ("ELBO_vs_MMD", "ELBO vs MMD"), ("Latent_map", "Latent map"))
-
-
-def titles(run: Run) -> list[str]:
-    """The page titles (``st.title``) a run shows."""
-    return [element.heading.body for element in run.of_type("heading")]
-
-
-async def tick_until(session: StreamlitSession, broadcast, next_tick: float, until: float) -> float:
-    """Run the broadcast fragment's timer, as the browser does, until ``until``; the next tick's time."""
-    while time.perf_counter() < until:
-        next_tick += broadcast[0]
-        await asyncio.sleep(max(0.0, next_tick - time.perf_counter()))
-        await session.auto_rerun(broadcast[1])
-    return next_tick
-
-
-async def teacher(url: str, room: Room, students_joined: asyncio.Event, args, own: dict) -> None:
+async def open_room(url: str) -> tuple[StreamlitSession, str, str]:
+    """The teacher's session opens a room; (session, code, token) from the canvas's arguments."""
     session = StreamlitSession(url)
     await session.connect()
-    try:
+    run = await session.run_page("Latent_map")
+    run = await session.set_widgets([WidgetState(id=run.widget_id("Open a room (teacher)"), trigger_value=True)])
+    for _ in range(5):
+        found = run.component("map_canvas")
+        if found and found[2].get("room"):
+            room = found[2]["room"]
+            return session, room["code"], room["token"]
         run = await session.run_page("Latent_map")
-        run = await session.set_widgets([WidgetState(id=run.widget_id("Open a room (teacher)"), trigger_value=True)])
-        room.code = re.search(r"Room \*\*([A-Z2-9]{5})\*\*", "\n".join(run.markdown())).group(1)
-        broadcast = timer(run, None)
-        room.ready.set()
-        await students_joined.wait()
-        rng = np.random.default_rng(0)
-        stop_at = time.perf_counter() + args.seconds
-        next_tick = time.perf_counter()
-        while time.perf_counter() < stop_at:
-            widget_id, fragment_id, _ = run.component("map_canvas")
-            x, y = rng.uniform(-2.5, 2.5, 2)
-            clicked = time.perf_counter()
-            event = WidgetState(id=widget_id, json_value=canvas_pin(f"t{len(room.pins)}", x, y))
-            answer = await session.set_widgets([event], fragment_id)
-            own["pins"].append(time.perf_counter() - clicked)
-            room.pins.append((pinned(answer), clicked))
-            next_tick = await tick_until(session, broadcast, next_tick, clicked + args.every)
-        for switch in range(args.page_switches):  # then a walk through the pages
-            path, title = PAGE_CYCLE[switch % len(PAGE_CYCLE)]
-            clicked = time.perf_counter()
-            run = await session.run_page(path)
-            own["pages"].append(time.perf_counter() - clicked)
-            room.switches.append((title, clicked))
-            broadcast = timer(run, broadcast)
-            next_tick = await tick_until(session, broadcast, time.perf_counter(), clicked + args.every)
-    finally:
-        room.done = True
-        await session.close()
+    raise RuntimeError("the teacher's canvas never named the room")
 
 
-async def student(url: str, room: Room, joined: list, latencies: dict, errors: list, index: int) -> None:
-    """Join, follow, and record when each of the teacher's points and pages reached this student."""
-    session = StreamlitSession(url)
-    await session.connect()
-    try:
-        await room.ready.wait()
+async def pin_round(teacher, students: list[Student], pins: int, every: float, seq: list[int]) -> tuple[list, int]:
+    """Pin ``pins`` points; (latencies of every student's copy, copies lost)."""
+    sent = []
+    for index in range(pins):
+        point = (round(-2 + 4 * index / max(1, pins - 1), 4), round(1.5 - 0.1 * index, 4))
+        seq[0] += 1
+        sent.append((point, time.perf_counter()))
+        await teacher.send(json.dumps({"type": "patch", "seq": seq[0], "view": {"point": list(point), "point_source": "click"}}))
+        await asyncio.sleep(every)
+    await asyncio.sleep(1.0)
+    latencies, lost = [], 0
+    for point, at in sent:
+        for student in students:
+            arrived = student.arrived.get(point)
+            if arrived is None:
+                lost += 1
+            else:
+                latencies.append(arrived - at)
+    return latencies, lost
+
+
+async def page_followers(url: str, code: str, count: int) -> list[float]:
+    """``count`` Streamlit sessions follow the teacher from Home to Interpolate; each one's
+    seconds from the teacher's switch to its run of Interpolate."""
+    sessions = []
+    for _ in range(count):
+        session = StreamlitSession(url)
+        await session.connect()
         run = await session.run_page("")
-        run = await session.set_widgets([WidgetState(id=run.widget_id("Join a room"), string_value=room.code),
+        run = await session.set_widgets([WidgetState(id=run.widget_id("Join a room"), string_value=code),
                                          WidgetState(id=run.widget_id("Join"), trigger_value=True)])  # fmt: skip
-        follower = timer(run, None)
-        seen: dict[str, float] = {}
-        pages: list[tuple[str, float]] = []  # (title, when a run showed it)
-        settled = polled = False
-        next_poll = time.perf_counter() + follower[0]
-        while not room.done:
-            try:  # a run the server pushes when the teacher moves, or the answer to a poll
-                run = await session.next_run(timeout=max(0.0, next_poll - time.perf_counter()))
-            except TimeoutError:  # the follower's timer, as the browser runs it
-                await session.send_auto_rerun(follower[1])
-                next_poll, polled = next_poll + follower[0], True
-                continue
-            if polled and not settled:  # a poll answered: on the teacher's page, nothing left to catch up on
-                settled = True
-                joined.append(index)
-            follower = timer(run, follower)
-            shown = pinned(run)
-            if shown is not None and shown not in seen:
-                seen[shown] = time.perf_counter()
-            pages += [(title, time.perf_counter()) for title in titles(run)]
-        for pin, (z, clicked) in enumerate(room.pins):
-            if z in seen and seen[z] >= clicked:
-                latencies.setdefault(pin, []).append(seen[z] - clicked)
-            else:
-                errors.append(f"student {index} never saw the teacher's point {z}")
-        for switch, (title, clicked) in enumerate(room.switches):
-            shown = [at for page, at in pages if page == title and at >= clicked]
-            if shown:
-                latencies.setdefault(("page", switch), []).append(shown[0] - clicked)
-            else:
-                errors.append(f"student {index} never followed the teacher to {title}")
-    except Exception as error:  # anything else is an error the benchmark reports
-        errors.append(f"student {index}: {type(error).__name__}: {error}")
-    finally:
+        sessions.append((session, run))
+    return sessions
+
+
+async def follow_page(session: StreamlitSession, run, url: str, code: str, started: list[float]) -> float:
+    """As the browser's room link: on a view whose page is not this page's, ask for a rerun;
+    the time from the teacher's switch until a run shows the teacher's page."""
+    link = run.component("room_link")
+    async with websockets.connect(url.replace("http", "ws") + f"/api/rooms/{code}") as socket:
+        await socket.send(json.dumps({"type": "hello", "member": link[2]["member"]}))  # the session's own member
+        async for text in socket:
+            message = json.loads(text)
+            if message.get("type") == "view" and message["view"]["page"] == "Interpolate":
+                value = json.dumps({"kind": "follow", "version": message["version"]})
+                await session.send_widgets([WidgetState(id=link[0], json_value=value)])
+                break
+    while True:
+        run = await session.next_run(timeout=120)
+        if any(element.heading.body == "Interpolate" for element in run.of_type("heading")):
+            return time.perf_counter() - started[0]
+
+
+async def main(args) -> None:
+    with contextlib.ExitStack() as stack:
+        store = stack.enter_context(tempfile.TemporaryDirectory())
+        env = {"VAE_EXPLORER_STORE": store}
+        if args.replicas > 1:
+            redis_url, _ = stack.enter_context(redis_server(Path(store)))
+            env["VAE_EXPLORER_REDIS_URL"] = redis_url
+        servers = [stack.enter_context(app_server(env=env, with_process=True)) for _ in range(args.replicas)]
+        urls, processes = [s[0] for s in servers], [s[2] for s in servers]
+        session, code, token = await open_room(urls[0])
+        teacher = await websockets.connect(urls[0].replace("http", "ws") + f"/api/rooms/{code}")
+        await teacher.send(json.dumps({"type": "hello", "member": "teacher", "token": token}))
+        seq = [0]
+        students = [Student(urls, i, code) for i in range(args.students)]
+        print(f"room {code} on {args.replicas} replica(s){' with Redis' if args.replicas > 1 else ''}; "
+              f"{args.students} websocket students, {args.pins} pins {args.every:g} s apart")  # fmt: skip
+        for group in (students[: args.few], students[args.few :]):
+            for student in group:
+                student.task = asyncio.create_task(student.run())
+            await asyncio.wait_for(asyncio.gather(*(s.connected.wait() for s in group)), 120)
+            present = [s for s in students if s.task]
+            before = sum(cpu_seconds(p.pid) for p in processes)
+            latencies, lost = await pin_round(teacher, present, args.pins, args.every, seq)
+            cpu = (sum(cpu_seconds(p.pid) for p in processes) - before) / args.pins
+            print(f"{len(present):4d} students: pin -> every student {summary(latencies)}; {lost} lost; "
+                  f"server CPU {1000 * cpu:.1f} ms per pin (all replicas; includes the idle second after the pins)")  # fmt: skip
+        if args.kill and args.replicas > 1:
+            victim = processes[-1]
+            moved = [s for s in students if s.replica == len(urls) - 1]
+            os.kill(victim.pid, signal.SIGKILL)
+            await asyncio.sleep(0.5)
+            point = (0.123, -0.456)
+            for student in moved:
+                student.caught_up.clear()
+            seq[0] += 1
+            killed = time.perf_counter()
+            await teacher.send(json.dumps({"type": "patch", "seq": seq[0], "view": {"point": list(point)}}))
+            back = []
+            for student in moved:
+                while student.latest != point:
+                    await asyncio.wait_for(student.caught_up.wait(), 30)
+                    student.caught_up.clear()
+                back.append(student.arrived[point] - killed + 0.5)
+            print(f"kill -9 of one replica: its {len(moved)} students back on the teacher's view: "
+                  f"median {statistics.median(back):.2f} s, worst {max(back):.2f} s after the kill")  # fmt: skip
+        if args.page_students:
+            followers = await page_followers(urls[0], code, args.page_students)
+            started = [0.0]
+            waits = [asyncio.create_task(follow_page(s, run, urls[0], code, started)) for s, run in followers]
+            await asyncio.sleep(1.0)  # every follower listens
+            started[0] = time.perf_counter()
+            await session.run_page("Interpolate")  # the teacher's switch; its run publishes the page
+            times = await asyncio.gather(*waits)
+            cores = len(os.sched_getaffinity(0))
+            print(f"page switch: {len(times)} Streamlit sessions on the teacher's page: median {statistics.median(times):.2f} s, "
+                  f"last {max(times):.2f} s ({len(times) / max(times):.1f} sessions/s on {cores} cores)")  # fmt: skip
+            for s, _ in followers:
+                await s.close()
+        for student in students:
+            student.task.cancel()
+        await teacher.close()
         await session.close()
-
-
-async def classroom(url: str, args) -> dict:
-    room, joined, latencies, errors, own = Room(), [], {}, [], {"pins": [], "pages": []}
-    everyone_in = asyncio.Event()
-
-    async def watch_joins() -> None:
-        while len(joined) < args.students:
-            await asyncio.sleep(0.05)
-        everyone_in.set()
-
-    tasks = [asyncio.create_task(student(url, room, joined, latencies, errors, i)) for i in range(args.students)]
-    tasks += [asyncio.create_task(watch_joins()), asyncio.create_task(teacher(url, room, everyone_in, args, own))]
-    await asyncio.gather(*tasks)
-    return {"latencies": latencies, "errors": errors, "pins": len(room.pins), "switches": len(room.switches), "own": own}
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--students", type=int, default=30)
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--every", type=float, default=4.0, help="seconds between the teacher's pins (and page switches)")
-    parser.add_argument("--page-switches", type=int, default=6, help="pages the teacher opens after the pins, in turn: "
-                        "Interpolate, ELBO vs MMD, Latent map")  # fmt: skip
-    args = parser.parse_args()
-    peak, busy = [0], [0.0]
-    store = tempfile.mkdtemp(prefix="classroom-store-")
-    with app_server({"VAE_EXPLORER_STORE": store}, with_process=True) as (url, _, process):
-        stop = threading.Event()
-
-        def watch() -> None:
-            while not stop.wait(0.5):
-                peak[0] = max(peak[0], rss_bytes(process.pid))
-
-        threading.Thread(target=watch, daemon=True).start()
-        started, cpu, own_cpu = time.perf_counter(), cpu_seconds(process.pid), time.process_time()
-        figures = asyncio.run(classroom(url, args))
-        elapsed = time.perf_counter() - started
-        busy[0] = (cpu_seconds(process.pid) - cpu) / elapsed
-        figures["client_cpu"] = (time.process_time() - own_cpu) / elapsed
-        stop.set()
-    sys.exit(report(figures, args, peak[0], busy[0]))
-
-
-def report(figures: dict, args, peak: int, busy: float) -> int:
-    """Print the figures; the exit status (1 when a student missed a pin or a page)."""
-    first = sorted(1000 * v for v in figures["latencies"].get(0, []))
-    latencies = figures["latencies"]
-    ms = sorted(1000 * v for pin, values in latencies.items() if isinstance(pin, int) and pin > 0 for v in values)
-    own = sorted(1000 * v for v in figures["own"]["pins"][1:])
-    visits = [(key[1], 1000 * v) for key, values in latencies.items() if isinstance(key, tuple) for v in values]
-    first_visits = sorted(v for switch, v in visits if switch < len(PAGE_CYCLE))
-    pages = sorted(v for switch, v in visits if switch >= len(PAGE_CYCLE))
-    own_pages = sorted(1000 * v for v in figures["own"]["pages"][len(PAGE_CYCLE):])
-    print(f"{args.students} students following a teacher who pins a point every {args.every:g} s for {args.seconds:g} s "
-          f"({os.cpu_count()} cores)")  # fmt: skip
-    if first:
-        print(f"  first pin (every follower's first decoding): every student saw it within {first[-1]:.0f} ms "
-              f"(teacher's own click {1000 * figures['own']['pins'][0]:.0f} ms)")  # fmt: skip
-    if ms:
-        print(f"  later pins, teacher's click -> student sees it: median {statistics.median(ms):.0f} ms, "
-              f"p95 {ms[int(0.95 * (len(ms) - 1))]:.0f} ms, worst {ms[-1]:.0f} ms over {len(ms)} (pin, student) pairs")  # fmt: skip
-    if own:
-        print(f"  later pins, teacher's own click -> decoded point: median {statistics.median(own):.0f} ms, worst {own[-1]:.0f} ms")
-    if first_visits:
-        first_own = ", ".join(f"{1000 * v:.0f}" for v in figures["own"]["pages"][: len(PAGE_CYCLE)])
-        print(f"  first visit of each page (the server's first run of it): every student there within {first_visits[-1]:.0f} ms "
-              f"(teacher's own pages: {first_own} ms)")  # fmt: skip
-    if pages:
-        print(f"  later page switches, teacher's click -> student's run shows the page: median {statistics.median(pages):.0f} ms, "
-              f"p95 {pages[int(0.95 * (len(pages) - 1))]:.0f} ms, worst {pages[-1]:.0f} ms over {len(pages)} (switch, student) "
-              f"pairs (teacher's own page: median {statistics.median(own_pages):.0f} ms)")  # fmt: skip
-    print(f"  pins: {figures['pins']}; followed: {len(ms) + len(first)}; page switches: {figures['switches']}; followed: "
-          f"{len(visits)}; errors: {len(figures['errors'])}")  # fmt: skip
-    for error in figures["errors"][:5]:
-        print(f"    {error}")
-    print(f"  server peak resident memory: {peak / 2**30:.2f} GiB; CPU over the run: server {busy:.0%} of one core, "
-          f"this load generator {figures['client_cpu']:.0%}")  # fmt: skip
-    return 1 if figures["errors"] or not ms else 0
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--students", type=int, default=300, help="websocket students (their canvases)")
+    parser.add_argument("--few", type=int, default=30, help="students in the first round, to compare CPU per pin with")
+    parser.add_argument("--pins", type=int, default=20, help="points the teacher pins in each round")
+    parser.add_argument("--every", type=float, default=0.25, help="seconds between pins")
+    parser.add_argument("--replicas", type=int, default=1, help="app servers; more than one share a redis-server")
+    parser.add_argument("--kill", action="store_true", help="kill -9 one replica after the pins (needs --replicas > 1)")
+    parser.add_argument("--page-students", type=int, default=30, help="Streamlit sessions that follow a page switch")
+    asyncio.run(main(parser.parse_args()))

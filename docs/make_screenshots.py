@@ -131,10 +131,13 @@ def quiz(page, url: str, chromium) -> None:
         student.wait_for_url(re.compile(r"/Latent_map"), timeout=60_000)
     page.get_by_role("button", name="Start the quiz").click()
     for index, student in enumerate(students):
-        student.get_by_text("the colours are hidden").wait_for(timeout=60_000)
+        canvas(student).get_by_text("the colours are hidden").wait_for(timeout=60_000)
         box = plot_area(canvas(student))
         student.mouse.click(*at(box, 0.62 + 0.04 * index, 0.45 + 0.03 * index))
-        student.get_by_text("Your answer is in").wait_for(timeout=60_000)
+        canvas(student).get_by_text("Your answer is in").wait_for(timeout=60_000)
+        if index == 0:  # a student's map in the quiz: no colours, no decoded grid, the question on top
+            student.wait_for_function(IDLE)
+            student.screenshot(path=str(OUT / "classroom-quiz-student.png"))
     page.get_by_text("3 answers").first.wait_for(timeout=60_000)
     page.get_by_role("button", name="Reveal").click()
     heatmap = page.locator(".st-key-map_quiz_heatmap")

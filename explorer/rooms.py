@@ -38,7 +38,7 @@ CODE_PATTERN = re.compile(f"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
 IDLE_SECONDS = 4 * 3600  # a room that neither the teacher nor a student has used for this long is closed
 MEMBER_SECONDS = 30.0  # a student not heard from for this long no longer counts as present
 MAX_ROOMS = 500
-MAX_MEMBERS = 500
+MAX_MEMBERS = 1000  # a lecture hall, with room to spare
 MAX_COORDINATE = 50.0  # quiz answers beyond this are not on any map
 CLOSED = -1  # the version announced when a room closes
 

@@ -4,6 +4,7 @@ points on the canvas and follow a training, so the benchmark cannot rot unnotice
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from explorer import cache
+from tests.browser import REDIS_SERVER
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_VAE = "mnist-vae-2d-ff56de535987"
@@ -50,14 +52,19 @@ def test_load_benchmark_serves_clicks_and_a_training():
 
 
 @pytest.mark.slow
-def test_classroom_benchmark_students_follow_every_pin_and_page():
-    command = [sys.executable, "benchmarks/classroom.py", "--students", "2", "--seconds", "6", "--every", "2", "--page-switches", "4"]
+def test_classroom_benchmark_students_follow_every_pin_page_and_a_lost_replica():
+    """Twenty websocket students over two replicas sharing Redis, three Streamlit sessions
+    following a page switch, and one replica killed under its students."""
+    if not os.path.exists(REDIS_SERVER):
+        pytest.skip("redis-server is not installed")
+    command = [sys.executable, "benchmarks/classroom.py", "--students", "20", "--few", "5", "--pins", "4",
+               "--page-students", "3", "--replicas", "2", "--kill"]  # fmt: skip
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
-    counts = re.search(r"pins: (\d+); followed: (\d+); page switches: (\d+); followed: (\d+); errors: 0", result.stdout)
-    pins, seen, switches, followed = (int(group) for group in counts.groups())
-    assert pins >= 2 and seen == 2 * pins  # each student saw each of the teacher's points
-    assert switches == 4 and followed == 2 * switches  # and followed the teacher to each page
+    rounds = re.findall(r"(\d+) students: pin -> every student .*; (\d+) lost", result.stdout)
+    assert [(int(n), int(lost)) for n, lost in rounds] == [(5, 0), (20, 0)], result.stdout  # every student got every pin
+    assert re.search(r"kill -9 of one replica: its 10 students back on the teacher's view", result.stdout), result.stdout
+    assert "page switch: 3 Streamlit sessions on the teacher's page" in result.stdout
 
 
 @pytest.mark.slow
