@@ -24,8 +24,11 @@ try:
 except canvas.CanvasInputError as error:
     st.warning(f"Ignored a message from the map: {error}.")
     event = None
+CLICKED = "interp_clicked"  # the ends set on the map, kept while other endpoints are shown (per model)
+if state.get("interp_clicked_model") != entry.name or classroom.following():  # a room's or a link's ends
+    state[CLICKED], state["interp_clicked_model"] = session.view().ends, entry.name
 if event is not None and event.kind == "ends":  # set or dragged on the map: they become the endpoints
-    session.update(ends=event.ends)
+    state[CLICKED] = event.ends
     state["interp_source"] = CLICKS
 
 label = None
@@ -57,7 +60,7 @@ def pick_image(column, tag: str, default_class: int) -> int:
 def clicked_endpoints():
     """The two points set on the map (clicks or drags), or None until both are set (another
     model starts without: explorer.frame.adopt_model)."""
-    ends = session.view().ends
+    ends = state.get(CLICKED)
     return None if ends is None else [list(end) for end in ends]
 
 
@@ -74,8 +77,8 @@ elif source == MEANS:
 else:
     endpoints = clicked_endpoints()
 
-if endpoints is not None:  # the view (a room, a link) carries the ends in use, whichever way they were chosen
-    session.update(ends=tuple(tuple(float(v) for v in end) for end in endpoints))
+# the view (a room, a link) carries the ends in use, whichever way they were chosen
+session.update(ends=None if endpoints is None else tuple(tuple(float(v) for v in end) for end in endpoints))
 # The path's widgets mirror the view, which a room or a link may have set.
 current = session.view()
 state["interp_method"], state["interp_steps"], state["interp_alpha"] = current.method, current.steps, current.alpha
