@@ -54,17 +54,20 @@ class MapView:
     model_label: str
     server_reason: str | None = None  # why the browser does not run this model
     mosaic: int = 0  # n for an n x n decoded grid under the points (0: none)
+    plane: dict | None = None  # {origin: [d], basis: [[d], [d]]}: the map is this plane of a wider latent space
+    anchors: list | None = None  # [[u, v]] * 3: the codes a plane through three codes passes through (draggable)
 
     def args(self) -> dict:
         return {"figure": self.figure_url, "extent": list(self.extent), "model": self.model_url, "encoder": self.encoder_url,
-                "label": self.model_label, "server_reason": self.server_reason, "mosaic": self.mosaic}  # fmt: skip
+                "label": self.model_label, "server_reason": self.server_reason, "mosaic": self.mosaic,
+                "plane": self.plane, "anchors": self.anchors or []}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class CanvasEvent:
     """One thing the user did on the canvas, checked."""
 
-    kind: str  # pin | ends | drawing | select | fallback
+    kind: str  # pin | ends | drawing | select | fallback | anchor
     id: str  # unique per event (a page load's session and a counter)
     point: tuple[float, float] | None = None  # pin
     ends: tuple[tuple[float, float], tuple[float, float]] | None = None  # ends: A and B
@@ -72,6 +75,7 @@ class CanvasEvent:
     rows: tuple[int, ...] = ()  # select: test-image rows
     map_index: int = 0
     reason: str = ""  # fallback: why the browser could not run the model
+    anchor: int = 0  # anchor: which of a plane's three anchors was dragged (point: where to)
 
 
 def publish(data: bytes, folder: str, suffix: str) -> str:
@@ -141,6 +145,11 @@ def read_event(value) -> CanvasEvent | None:
         return CanvasEvent(kind, event_id, pixels=_pixels(value.get("pixels")))
     if kind == "select":
         return CanvasEvent(kind, event_id, rows=_rows(value.get("rows")), map_index=map_index)
+    if kind == "anchor":
+        anchor = value.get("index")
+        if not isinstance(anchor, int) or isinstance(anchor, bool) or not 0 <= anchor < 3:
+            raise CanvasInputError("the canvas named an anchor that is not there")
+        return CanvasEvent(kind, event_id, point=_point(value.get("z"), "an anchor's place"), anchor=anchor)
     if kind == "fallback":
         return CanvasEvent(kind, event_id, reason=str(value.get("reason", ""))[:200], map_index=map_index)
     raise CanvasInputError(f"the canvas sent an event of an unknown kind ({str(kind)[:20]!r})")

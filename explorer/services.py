@@ -85,7 +85,8 @@ def _decode_point(name: str, point: tuple[float, ...], label: int | None, size: 
     if model.config.is_conditional:
         every_class = [_frozen(upscale(image, 84)) for image in decode_all_classes(model, code)]
     x, y = (float(v) for v in code[:2])
-    nearest = float(nearest_codes(cache.encoded(name).mu[:, :2], code[:2], k=1)[1][0])
+    shown = len(point)  # a plane's point carries every coordinate; a 2-D map's, the first two
+    nearest = float(nearest_codes(cache.encoded(name).mu[:, :shown], code[:shown], k=1)[1][0])
     enlarged = _frozen(upscale(image, size))
     return DecodedPoint((x, y), enlarged, png_bytes(enlarged), math.hypot(x, y), model.config.latent_dim - 2, every_class,
                         nearest)  # fmt: skip
@@ -115,7 +116,8 @@ def neighbours(name: str, point, rows: int = 2, columns: int = 4) -> Neighbours:
 @functools.lru_cache(maxsize=128)
 def _neighbours(name: str, point: tuple[float, ...], rows: int, columns: int) -> Neighbours:
     codes = cache.encoded(name)
-    index, distances = nearest_codes(codes.mu[:, :2], np.asarray(point, np.float32), k=rows * columns)
+    point = np.asarray(point, np.float32).ravel()  # all of a code's coordinates, or a 2-D map's two
+    index, distances = nearest_codes(codes.mu[:, : len(point)], point, k=rows * columns)
     images = cache.test_images(codes.dataset)[index]
     names = cache.class_names(codes.dataset)
     mosaic = tile(images, rows, columns, pad=2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import cache, canvas, classroom, frame, links, services, session
+from explorer import cache, canvas, classroom, frame, links, planes, services, session
 from vae_core.viz import quiz_heatmap, replay_figure
 
 frame.ensure_frame()
@@ -30,17 +30,21 @@ if quiz is not None and not classroom.is_teacher() and not classroom.following()
 
 # On screen: the buttons, the map, then the options and the upload (the map stays high on a
 # projector); in the run, options and upload come first, since the map reads them.
-button_row, map_slot = st.container(), st.container()
+wide = entry.latent_dim > 2  # the map is a plane through the latent space
+slice_slot, button_row, map_slot = st.container(), st.container(), st.container()
 with st.expander("Display options", expanded=False):
     c1, c2, c3 = st.columns(3)
     show_mosaic = c1.toggle("Decoded manifold underneath", value=True, key="map_show_mosaic")
     grid_n = c1.slider("Manifold grid size", 8, 30, 20, key="map_grid_n")
-    shade_empty = c2.toggle("Shade regions far from any training code", value=False, key="map_shade")
-    prior_circles = c2.toggle("Prior 1σ / 2σ circles", value=False, key="map_circles")
-    density = c2.toggle("Density contours of the codes (aggregate posterior)", value=False, key="map_density")
+    flat = "Drawn on the first two dimensions' map: a plane through a wider space shows codes and their fading only."
+    shade_empty = c2.toggle("Shade regions far from any training code", value=False, key="map_shade", disabled=wide,
+                            help=flat if wide else None)  # fmt: skip
+    prior_circles = c2.toggle("Prior 1σ / 2σ circles", value=False, key="map_circles", disabled=wide, help=flat if wide else None)
+    density = c2.toggle("Density contours of the codes (aggregate posterior)", value=False, key="map_density", disabled=wide,
+                        help=flat if wide else None)  # fmt: skip
     n_points = c3.slider("Test points shown", 500, 10_000, 3_000, step=500, key="map_points")
     n_ellipses = c1.slider(
-        "Posterior σ-ellipses for test points", 0, 100, 0, step=10, key="map_ellipses", disabled=not entry.stochastic_encoder,
+        "Posterior σ-ellipses for test points", 0, 100, 0, step=10, key="map_ellipses", disabled=wide or not entry.stochastic_encoder,
         help="Each test image's q(z|x) at 1σ (solid) and 2σ (dotted); needs a stochastic encoder.",
     )  # fmt: skip
 
@@ -51,6 +55,13 @@ if entry.conditional:
     )
 
 
+chosen = None  # the plane shown, for a model wider than two dimensions
+if wide:
+    with slice_slot:
+        chosen = planes.picker(entry, names, session.view().point)
+        st.caption(f"A {entry.latent_dim}-D latent space seen through {chosen.words}: each code is drawn where it projects "
+                   "onto the plane, fainter the farther it lies from it. Hovering decodes the plane's point origin + u·e₁ + "
+                   "v·e₂ in your browser; a pinned point keeps all its coordinates.")  # fmt: skip
 set_point = session.move_point  # the server's own choice of point (a link, a button, an upload)
 if state.get("map_samples_model") not in (None, entry.name):  # another model: its own samples
     state["map_samples"] = None
@@ -86,7 +97,7 @@ with st.expander("Your own image: upload a drawing or photo of a digit / garment
 
 buttons = button_row.columns([1.6, 0.7, 1.5, 1.3, 1.3])
 if buttons[0].button("Random prior sample", icon=":material/casino:", key="map_random"):
-    set_point(services.prior_point(), "a sample from the prior N(0, I)")
+    set_point(services.prior_point(latent_dim=entry.latent_dim if wide else 2), "a sample from the prior N(0, I)")
 if buttons[1].button("Reset", key="map_reset"):
     set_point(None, None)
     state["map_samples"] = None
@@ -101,13 +112,18 @@ draw = buttons[4].toggle("Draw your own", key="map_draw", help="A drawing pad be
 def answer(event) -> None:
     """What the canvas reported: a pinned point, a finished drawing, a model it could not run."""
     if event.kind == "pin":
-        session.update(point=tuple(event.point), point_source="click")
+        point = tuple(chosen.plane.codes(event.point).tolist()) if chosen else tuple(event.point)
+        session.update(point=point, point_source="click")
         if hidden and not classroom.is_teacher():
             state["map_quiz_message"] = classroom.answer(event.point)
     elif event.kind == "drawing":
         placed = services.place_drawing(entry.name, event.pixels, label)
         state["map_placed"] = placed
         set_point(list(placed.mean), "your drawing's posterior mean")
+    elif event.kind == "anchor" and chosen is not None and chosen.anchor_codes:
+        key = f"map_anchors_{entry.name}"
+        state[key] = [*state[key][: event.anchor], tuple(chosen.plane.codes(event.point).tolist()), *state[key][event.anchor + 1 :]]
+        st.rerun()  # the plane moves through the dragged anchor
     elif event.kind == "fallback":
         state["map_browser_failed"] = event.reason
 
@@ -177,12 +193,16 @@ def map_and_decoder() -> None:
     if event is not None:
         answer(event)
     point = session.view().point
-    view = services.map_view(entry.name, entry.label, n_points, mosaic_n=grid_n if show_mosaic else 0, class_label=label,
-                             **figure_options())  # fmt: skip
+    if chosen is not None:
+        view = planes.plane_view(entry.name, entry.label, chosen, n_points, grid_n if show_mosaic else 0, label)
+    else:
+        view = services.map_view(entry.name, entry.label, n_points, mosaic_n=grid_n if show_mosaic else 0, class_label=label,
+                                 **figure_options())  # fmt: skip
     placed = state.get("map_placed")
     samples = state.get("map_samples")
     overlay = canvas.Overlay(
-        pinned=None if point is None else tuple(point[:2]), pinned_by=f"server-{state.get(session.MAP_PIN, 0)}",
+        pinned=planes.on_plane(chosen, point) if chosen else None if point is None else tuple(point[:2]),
+        pinned_by=f"server-{state.get(session.MAP_PIN, 0)}-{chosen.key() if chosen else ''}",
         pinned_images=[services.server_image(entry.name, point, label)] if point is not None and view.model_url is None else None,
         ellipses=[placed.ellipse] if placed is not None and placed.ellipse else [],
         samples=samples[1] if samples else [], samples_title=f"64 samples from {samples[0]}" if samples else "",
@@ -194,6 +214,8 @@ def map_and_decoder() -> None:
                          room=classroom.canvas_room())  # fmt: skip
     if state.get("map_quiz_message") and hidden:
         st.success(state["map_quiz_message"])
+    if chosen is not None:
+        traversals(point)
     with st.container(key="map_decoded"):
         if classroom.following():
             st.caption("Following the teacher: the map shows the teacher's point as it moves, decoded beside it. Turn off "
@@ -203,6 +225,18 @@ def map_and_decoder() -> None:
             st.info("Click anywhere on the map to decode that point.")
         else:
             show_pinned(point)
+
+
+def traversals(point) -> None:
+    """One dimension at a time around the pinned point (or the codes' mean)."""
+    st.subheader("Traversals: one dimension at a time", anchor=False)
+    d = entry.latent_dim
+    around = point if point is not None and len(point) == d else planes.class_means(entry.name).mean(axis=0)
+    steps = st.slider("Steps per dimension", 5, 15, 9, key="map_traversal_steps")
+    st.caption(f"Around {'the pinned point' if point is not None and len(point) == d else 'the mean of the test codes'}: each "
+               "row decodes the code with one dimension moved from −3 to +3 prior σ, rows sorted by how much the model "
+               "uses that dimension (its KL to the prior); a dimension with KL near 0 barely changes the image.")  # fmt: skip
+    planes.traversal(entry, around, steps, label)
 
 
 with map_slot:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import cache, frame, projections, services
+from explorer import cache, frame, planes, projections, services
 from vae_core.viz import projection_scatter, selected_indices
 
 frame.ensure_frame()
@@ -89,3 +89,9 @@ with right:
     else:
         st.image(services.test_image(dataset, index, 168), caption=f"test image #{index}: {names[labels[index]]}", width=168,
                  output_format="PNG")
+        model = cache.catalog().find(source) if source else None
+        if model is not None and st.button("Open its code on the Latent map", key="proj_to_map", icon=":material/map:",
+                                           help="The plane through this image's code and two class means; drag them."):  # fmt: skip
+            frame.open_model(model)
+            planes.anchor_at(model, services.test_codes(model.name, [index])[0])
+            st.switch_page("pages/2_Latent_map.py")

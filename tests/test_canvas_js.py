@@ -95,7 +95,7 @@ def fixtures(tmp_path_factory):
 
 @pytest.mark.slow
 def test_javascript_runs_the_models_and_paths_like_python(fixtures):
-    tests = sorted(str(p) for p in (ROOT / "tests" / "js").glob("*.test.mjs") if p.name != "room.test.mjs")
+    tests = sorted(str(p) for p in (ROOT / "tests" / "js").glob("*.test.mjs") if p.name not in ("room.test.mjs", "planes.test.mjs"))
     result = subprocess.run(
         [NODE, "--test", *tests], cwd=ROOT, env={**os.environ, "CANVAS_FIXTURES": str(fixtures)},
         capture_output=True, text=True, timeout=600,
@@ -123,3 +123,26 @@ def test_the_room_channel_and_a_followers_view_like_python(tmp_path):
                             text=True, timeout=120, env={**os.environ, "ROOM_FIXTURES": str(fixtures)})  # fmt: skip
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert "# pass 5" in result.stdout
+
+
+def test_planes_and_traversals_in_the_browser_like_python(tmp_path):
+    """planes.js in node: a plane's codes, projections and traversal rows as vae_core.planes computes them."""
+    from vae_core.planes import active_dimensions, plane_through, principal_plane, traversal_codes
+
+    rng = np.random.default_rng(5)
+    planes = []
+    for d in (3, 10, 20):
+        for plane in (plane_through(*rng.normal(size=(3, d))), principal_plane(rng.normal(size=(50, d)))):
+            uv = rng.normal(size=(4, 2))
+            codes = plane.codes(uv)
+            planes.append({"plane": plane.to_dict(), "uv": uv.tolist(), "codes": codes.tolist(),
+                           "projected": plane.project(codes)[0].tolist()})  # fmt: skip
+    code, kl = rng.normal(size=6), np.array([0.5, 0.0, 1.2, 0.005, 0.3, 0.0])
+    order = [*active_dimensions(kl).tolist(), *[int(i) for i in np.argsort(-kl, kind="stable") if kl[i] < 0.01]]
+    traversal = {"code": code.tolist(), "steps": 7, "grid": traversal_codes(code, 7).tolist(), "kl": kl.tolist(), "order": order}
+    fixtures = tmp_path / "planes.json"
+    fixtures.write_text(json.dumps({"planes": planes, "traversal": traversal}))
+    result = subprocess.run([NODE, "--test", str(ROOT / "tests" / "js" / "planes.test.mjs")], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "PLANE_FIXTURES": str(fixtures)})  # fmt: skip
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert "# pass 2" in result.stdout

@@ -29,3 +29,28 @@ def test_a_20d_model_works_where_any_latent_size_does(role, page):
     if page.endswith("Projections.py"):
         sources = at.selectbox(key="proj_source").options
         assert any("20-D" in option for option in sources)
+
+
+@pytest.mark.parametrize("role", sorted(WIDE))
+def test_unused_dimensions_barely_change_the_image_and_used_ones_do(role):
+    """Across a ±3σ traversal around the mean code: a dimension with KL < 0.01 nats moves the
+    image by under a grey level on average (at most a dozen at any pixel); every other one by
+    ten or more (the β-VAE leaves 14 of its 20 unused; the VAE uses all 20)."""
+    import numpy as np
+
+    from vae_core.codes import read_codes
+    from vae_core.images import to_uint8
+    from vae_core.latent import decode
+    from vae_core.planes import ACTIVE_KL, kl_per_dimension, traversal_codes
+    from vae_core.store import load_model
+
+    entry = next(e for e in CATALOG if e.name == WIDE[role])
+    model, codes = load_model(entry.path), read_codes(entry.path)
+    kl = kl_per_dimension(codes.mu, codes.logvar)
+    grid = traversal_codes(codes.mu.mean(axis=0), 9).reshape(-1, 20).astype(np.float32)
+    images = to_uint8(decode(model, grid)).reshape(20, 9, 784).astype(np.int16)
+    change = np.abs(images - images[:, :1])
+    idle, used = kl < ACTIVE_KL, kl >= 0.05
+    assert (change[idle].mean(axis=(1, 2)) < 1.0).all() and (change[idle].max(axis=(1, 2)) <= 12).all()
+    assert (change[used].mean(axis=(1, 2)) >= 10).all()
+    assert idle.sum() == (14 if role == "beta_vae_20d" else 0) and idle.sum() + used.sum() == 20

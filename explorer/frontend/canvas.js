@@ -6,6 +6,7 @@ import { Network, toBytes } from "./decoder.js";
 import { interpolate, labelPlace, prepareDrawing } from "./paths.js";
 import { RoomChannel } from "./channel.js";
 import { followed, quizWords, selectedIndices } from "./follow.js";
+import { onPlane, toPlane } from "./planes.js";
 
 const root = document.getElementById("root");
 // plotly.js loads in parallel (index.html): the figure and the model are fetched meanwhile.
@@ -174,6 +175,11 @@ class MapPanel {
     return [xa.p2d(px), ya.p2d(py)];
   }
 
+  /** The code a point of this map names: on a plane through a wider space, origin + u·e₁ + v·e₂. */
+  code(point) {
+    return onPlane(this.spec && this.spec.plane, point);
+  }
+
   toPixel([x, y]) {
     const [xa, ya] = this.axes();
     return [xa._offset + xa.d2p(x), ya._offset + ya.d2p(y)];
@@ -293,7 +299,7 @@ class MapPanel {
       }
       return;
     }
-    const key = JSON.stringify([this.spec.model, this.spec.extent, n, state.label]);
+    const key = JSON.stringify([this.spec.model, this.spec.extent, n, state.label, this.spec.plane]);
     if (key === this.mosaicKey || key === this.mosaicPending) return;
     this.mosaicPending = key;
     const [x0, x1, y0, y1] = this.spec.extent;
@@ -301,7 +307,7 @@ class MapPanel {
     for (let row = 0; row < n; row += 1) {
       const y = y1 - ((row + 0.5) * (y1 - y0)) / n;
       for (let column = 0; column < n; column += 1) {
-        const values = this.network.decode([x0 + ((column + 0.5) * (x1 - x0)) / n, y], state.label);
+        const values = this.network.decode(this.code([x0 + ((column + 0.5) * (x1 - x0)) / n, y]), state.label);
         images.push(values.map((v) => 1 - v)); // dark ink on white keeps the coloured points readable
       }
       await new Promise((resolve) => setTimeout(resolve, 0)); // stay responsive while the grid fills
@@ -386,6 +392,7 @@ class MapPanel {
         stroke: "#fff", "stroke-width": 1.5 }, this.shapes, SVG);
     }
     if (state.mode === "interpolate") this.drawPath();
+    (this.spec.anchors || []).forEach((anchor, index) => this.drawAnchor(anchor, index));
     if (state.pinned) this.drawPin(state.mode !== "interpolate");
     this.moveCursor();
   }
@@ -422,6 +429,18 @@ class MapPanel {
     const handle = element("polygon", { points: star.join(" "), fill: "#FFD400", stroke: "#000", "stroke-width": 2,
       class: draggable ? "handle" : "", "data-testid": "pinned-point" }, draggable ? this.handles : this.shapes, SVG);
     if (draggable) handle.addEventListener("pointerdown", (event) => startDrag(this, event, "pin"));
+  }
+
+  /** One of the three codes a plane passes through: drag it and the plane follows. */
+  drawAnchor(point, index) {
+    const [px, py] = this.toPixel(point);
+    const group = element("g", { class: "handle", "data-testid": `anchor-${index}`, "data-uv": `${fmt(point[0])},${fmt(point[1])}` },
+      this.handles, SVG);
+    element("rect", { x: px - 10, y: py - 10, width: 20, height: 20, rx: 4, fill: "#fff", stroke: "#6f2dbd", "stroke-width": 2.5 },
+      group, SVG);
+    element("text", { x: px, y: py + 5, "text-anchor": "middle", "font-size": 13, "font-weight": 700, fill: "#6f2dbd",
+      text: String(index + 1) }, group, SVG);
+    group.addEventListener("pointerdown", (event) => startDrag(this, event, `anchor-${index}`));
   }
 
   drawPath() {
@@ -475,7 +494,7 @@ function showDecoded(point, source, started = null) {
     if (!canvas) return;
     if (panel.network) {
       const begin = performance.now();
-      const values = panel.network.decode(point, state.label);
+      const values = panel.network.decode(panel.code(point), state.label);
       stats.decode.push(performance.now() - begin);
       drawImage(canvas, values);
       canvas.dataset.z = `${fmt(point[0])},${fmt(point[1])}`;
@@ -581,10 +600,12 @@ function startDrag(panel, event, what) {
     const point = panel.toData(e.clientX, e.clientY);
     if (!moved || !point) return;
     if (what === "pin") state.pinned = point;
+    else if (what.startsWith("anchor")) panel.spec.anchors[Number(what.slice(7))] = point;
     else state.ends[what === "a" ? 0 : 1] = point;
-    showDecoded(point, what === "pin" ? "pinned" : `point ${what.toUpperCase()}`, e.timeStamp);
+    showDecoded(point, what === "pin" ? "pinned" : what.startsWith("anchor") ? `anchor ${Number(what.slice(7)) + 1}`
+      : `point ${what.toUpperCase()}`, e.timeStamp);
     redrawAll();
-    publishSoon(what === "pin" ? { point } : state.ends[0] && state.ends[1] ? { ends: state.ends } : null);
+    publishSoon(what === "pin" ? { point } : state.mode === "interpolate" && state.ends[0] && state.ends[1] ? { ends: state.ends } : null);
   };
   const end = (e) => {
     window.removeEventListener("pointermove", move, true);
@@ -597,7 +618,10 @@ function startDrag(panel, event, what) {
       if (point) onClick(panel, point, e);
       return;
     }
-    if (what === "pin") {
+    if (what.startsWith("anchor")) {
+      const index = Number(what.slice(7));
+      emit({ kind: "anchor", index, z: panel.spec.anchors[index] }); // the server moves the plane through it
+    } else if (what === "pin") {
       root.dataset.pinned = `${fmt(state.pinned[0])},${fmt(state.pinned[1])}`;
       publish({ point: state.pinned, point_source: "click" });
       emit({ kind: "pin", map: panel.index, z: state.pinned });
@@ -701,8 +725,9 @@ function placeDrawing(pad, send) {
   if (network && network.hasEncoder) {
     const { mu, logvar } = network.encode(prepared, state.label);
     const sigma = logvar ? logvar.map((v) => Math.exp(0.5 * v)) : [0, 0];
-    state.drawn = { mu: mu.slice(0, 2), sigma: sigma.slice(0, 2) };
-    root.dataset.drawn = `${fmt(mu[0])},${fmt(mu[1])}`;
+    const at = toPlane(panels[0].spec.plane, mu); // on a plane: the code's projection (its σ along the first two axes)
+    state.drawn = { mu: at, sigma: sigma.slice(0, 2) };
+    root.dataset.drawn = `${fmt(at[0])},${fmt(at[1])}`;
     showDecoded(state.drawn.mu, "your drawing's posterior mean");
     redrawAll();
   }
@@ -726,7 +751,7 @@ function drawSamples() {
     return;
   }
   side.sheet.hidden = false;
-  drawTiles(side.sheet, points.map((p) => network.decode(p, state.label)), Math.min(8, points.length));
+  drawTiles(side.sheet, points.map((p) => network.decode(panels[0].code(p), state.label)), Math.min(8, points.length));
   side.sheet.dataset.count = String(points.length);
 }
 

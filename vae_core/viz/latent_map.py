@@ -127,11 +127,13 @@ def add_points(
     highlight=None,
     point_size: float = 5.0,
     uncoloured: bool = False,
+    opacity: np.ndarray | None = None,
 ) -> go.Figure:
     """Codes [N, 2] as one trace per class (the legend hides a class); each point carries
     its row index as ``customdata``. ``thumbnails``: per-point hover text; ``highlight``:
     row indices to emphasise while the others fade (linked selections); ``uncoloured``:
-    one grey trace that gives no class away (a quiz)."""
+    one grey trace that gives no class away (a quiz); ``opacity`` [N]: each point's own (codes
+    seen on a plane through a wider latent space fade with their distance from it)."""
     codes, labels = np.asarray(codes, np.float32), np.asarray(labels)
     if uncoloured:
         labels, class_names = np.zeros(len(codes), np.int64), ("test images",)
@@ -145,6 +147,8 @@ def add_points(
         name = class_name(class_names, label)
         colour = "#7F7F7F" if uncoloured else class_colour(int(label))
         marker = {"size": point_size, "color": colour, "opacity": POINT_OPACITY, "line": {"width": 0}}
+        if opacity is not None:
+            marker["opacity"] = np.round(np.asarray(opacity, np.float64)[rows], 3).tolist()
         trace = {"x": codes[rows, 0], "y": codes[rows, 1], "mode": "markers", "name": name, "customdata": rows,
                  "legendgroup": name, "marker": marker}  # fmt: skip
         if faded is None:  # a click selects one point; the others must not fade

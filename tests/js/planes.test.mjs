@@ -1,0 +1,26 @@
+// Planes and traversals in the browser against vae_core.planes ($PLANE_FIXTURES).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+
+import { byInformation, onPlane, toPlane, traversalCodes } from "../../explorer/frontend/planes.js";
+
+const fixtures = JSON.parse(readFileSync(process.env.PLANE_FIXTURES, "utf8"));
+const close = (ours, theirs, what) => ours.forEach((v, i) => assert.ok(Math.abs(v - theirs[i]) < 1e-9, `${what}[${i}]`));
+
+test("a plane's points and a code's place on it match Python's Plane", () => {
+  for (const { plane, uv, codes, projected } of fixtures.planes) {
+    uv.forEach((point, n) => close(onPlane(plane, point), codes[n], "code"));
+    codes.forEach((code, n) => close(toPlane(plane, code), projected[n], "projection"));
+  }
+  assert.deepEqual(onPlane(null, [1, 2]), [1, 2]);
+  assert.deepEqual(toPlane(null, [1, 2, 3]), [1, 2]);
+});
+
+test("traversals match traversal_codes, rows sorted by KL", () => {
+  const { code, steps, grid, kl, order } = fixtures.traversal;
+  const ours = traversalCodes(code, steps, 3);
+  ours.forEach((row, dim) => row.forEach((z, k) => close(z, grid[dim][k], `row ${dim} step ${k}`)));
+  assert.deepEqual(byInformation(kl, code.length), order);
+  assert.deepEqual(byInformation(null, 3), [0, 1, 2]);
+});
