@@ -198,6 +198,17 @@ def class_means(name: str) -> np.ndarray:
     return means(codes.mu, codes.labels)
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def classifier_url(dataset: str) -> tuple[str | None, str | None]:
+    """(URL of the dataset's classifier exported for the browser, None) or (None, why there is none)."""
+    from vae_core.export import export_classifier
+
+    judge, problem = classifier(dataset)
+    if judge is None:
+        return None, problem
+    return publish(export_classifier(judge.weights), "models", ".safetensors"), None
+
+
 @st.cache_data(max_entries=12, show_spinner="Checking every class-to-class shift with the classifier…")
 def arithmetic_check(name: str, strength: float = 1.0):
     """How often each class-mean shift decodes to the class it aims at (None without a classifier)."""

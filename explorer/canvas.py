@@ -171,6 +171,7 @@ class Overlay:
     arrows: list[tuple[float, float, float, float, str]] = field(default_factory=list)  # (x0, y0, x1, y1, label)
     selection: tuple[int, ...] | None = None  # compare mode: the selected test-image rows (drawn by the server's figure)
     quiz: dict | None = None  # {target, revealed, name}: a room's quiz (quiz_overlay)
+    lens: dict | None = None  # {classifier: url, colours, names, n}: colour the decoded grid by a classifier's answers
 
 
 def quiz_overlay(quiz, names) -> dict | None:
@@ -204,6 +205,7 @@ def latent_canvas(maps: list[MapView], *, key: str, mode: str = "explore", overl
                  "ellipses": overlay.ellipses, "samples": overlay.samples, "samples_title": overlay.samples_title,
                  "ends": overlay.ends, "method": overlay.method, "steps": overlay.steps,
                  "arrows": [[float(v) for v in arrow[:4]] + [str(arrow[4])] for arrow in overlay.arrows],
-                 "selection": None if overlay.selection is None else list(overlay.selection), "quiz": overlay.quiz},
+                 "selection": None if overlay.selection is None else list(overlay.selection), "quiz": overlay.quiz,
+                 "lens": overlay.lens},
         key=key, default=None,
     )  # fmt: skip

@@ -51,13 +51,6 @@ class Slice:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def class_means(name: str) -> np.ndarray:
-    """The mean test code of each class [10, d]."""
-    codes = cache.encoded(name)
-    return np.stack([codes.mu[codes.labels == label].mean(axis=0) for label in range(10)])
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
 def dimension_kl(name: str) -> np.ndarray | None:
     """Each dimension's mean KL to the prior over the test images [d] (None without log-variances)."""
     codes = cache.encoded(name)
@@ -118,7 +111,7 @@ def on_plane(chosen: Slice, point) -> tuple[float, float] | None:
 
 def picker(entry, names, point) -> Slice:
     """The page's choice of plane for a model wider than two dimensions."""
-    state, d = st.session_state, entry.latent_dim
+    d = entry.latent_dim
     kind = st.radio(f"Which plane of the {d}-D latent space", list(SLICES), format_func=SLICES.get, horizontal=True,
                     key="map_slice", help="A map can show any plane through the latent space; the codes off it fade.")  # fmt: skip
     if kind == "three":
@@ -133,7 +126,7 @@ def anchor_at(entry, code) -> None:
     other two: the default classes' means) and the pinned point; the page then shows it."""
     from explorer import session
 
-    state, means = st.session_state, class_means(entry.name)
+    state, means = st.session_state, cache.class_means(entry.name)
     classes = list(_defaults(entry))
     state["map_slice"] = "three"
     state[f"map_anchors_{entry.name}"] = [tuple(float(v) for v in code), *(tuple(means[c].tolist()) for c in classes[1:])]
@@ -154,7 +147,7 @@ def _three_means(entry, names) -> Slice:
     defaults = _defaults(entry)
     chosen = [column.selectbox(f"Anchor {i + 1}: mean of class", range(10), index=defaults[i], format_func=lambda c: names[c],
                                key=f"map_anchor_class_{i}") for i, column in enumerate(columns)]  # fmt: skip
-    key, means = f"map_anchors_{entry.name}", class_means(entry.name)
+    key, means = f"map_anchors_{entry.name}", cache.class_means(entry.name)
     if state.get(f"{key}_classes") != chosen:  # other classes: their means again (dragging moved them)
         state[key], state[f"{key}_classes"] = [tuple(means[c].tolist()) for c in chosen], chosen
     try:
@@ -171,7 +164,7 @@ def _two_dimensions(entry, point) -> Slice:
     c1, c2 = st.columns(2)
     first = c1.selectbox("u: dimension", range(d), index=order[0], format_func=words, key="map_dim_u")
     second = c2.selectbox("v: dimension", range(d), index=order[1], format_func=words, key="map_dim_v")
-    through_code = point if point is not None and len(point) == d else class_means(entry.name).mean(axis=0)
+    through_code = point if point is not None and len(point) == d else cache.class_means(entry.name).mean(axis=0)
     try:
         return two_dimensions(through_code, first, second)
     except ValueError as error:

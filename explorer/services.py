@@ -421,3 +421,17 @@ def seed_spread(dataset: str, first: str = "mmd_vae", second: str = "vae") -> Se
 def checkpoint_zip(name: str) -> bytes:
     """A checkpoint folder as a zip for download."""
     return zip_checkpoint(resolve_checkpoint(name))
+
+
+LENS_GRID = 32  # cells per side of the classifier lens
+
+
+def lens(dataset: str, names) -> tuple[dict | None, str | None]:
+    """(the classifier lens for the canvas, None), or (None, why there is none)."""
+    from vae_core.viz.latent_map import class_colour
+
+    url, problem = cache.classifier_url(dataset)
+    if url is None:
+        return None, f"No classifier lens: {problem}"
+    return {"classifier": url, "colours": [class_colour(i) for i in range(10)], "names": [str(n) for n in names],
+            "n": LENS_GRID}, None  # fmt: skip

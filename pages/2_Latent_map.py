@@ -95,7 +95,7 @@ with st.expander("Your own image: upload a drawing or photo of a digit / garment
             mx, my, sx, sy = placed.ellipse
             u3.markdown(f"Posterior: mean ({mx:.2f}, {my:.2f}), σ ({sx:.2f}, {sy:.2f}) — drawn as red 1σ/2σ ellipses.")
 
-buttons = button_row.columns([1.6, 0.7, 1.5, 1.3, 1.3])
+buttons = button_row.columns([1.6, 0.7, 1.5, 1.3, 1.3, 1.4])
 if buttons[0].button("Random prior sample", icon=":material/casino:", key="map_random"):
     set_point(services.prior_point(latent_dim=entry.latent_dim if wide else 2), "a sample from the prior N(0, I)")
 if buttons[1].button("Reset", key="map_reset"):
@@ -107,6 +107,11 @@ if buttons[3].button("Sample a sheet", icon=":material/grid_view:", key="map_sam
     state["map_samples"] = (services.SAMPLERS[sampler], services.sample_points(entry.name, sampler, 64, state.get("map_seed", 0)))
     state["map_seed"] = state.get("map_seed", 0) + 1
 draw = buttons[4].toggle("Draw your own", key="map_draw", help="A drawing pad beside the map, encoded as you draw.")
+lens, no_lens = services.lens(entry.dataset, names) if buttons[5].toggle(
+    "Classifier lens", key="map_lens", help="The decoded map coloured by what a classifier sees in each place: its class, "
+    "its confidence as opacity, outlines where it changes its mind or is unsure. Where does a 4 become a 9?") else (None, None)
+if no_lens:
+    st.info(no_lens)
 
 
 def answer(event) -> None:
@@ -206,7 +211,7 @@ def map_and_decoder() -> None:
         pinned_images=[services.server_image(entry.name, point, label)] if point is not None and view.model_url is None else None,
         ellipses=[placed.ellipse] if placed is not None and placed.ellipse else [],
         samples=samples[1] if samples else [], samples_title=f"64 samples from {samples[0]}" if samples else "",
-        quiz=canvas.quiz_overlay(quiz, names),
+        quiz=canvas.quiz_overlay(quiz, names), lens=lens,
     )  # fmt: skip
     if view.model_url is None or state.get("map_browser_failed"):
         st.info(f"Decoded on the server after each click: {view.server_reason or state.get('map_browser_failed')}.")
@@ -231,7 +236,7 @@ def traversals(point) -> None:
     """One dimension at a time around the pinned point (or the codes' mean)."""
     st.subheader("Traversals: one dimension at a time", anchor=False)
     d = entry.latent_dim
-    around = point if point is not None and len(point) == d else planes.class_means(entry.name).mean(axis=0)
+    around = point if point is not None and len(point) == d else cache.class_means(entry.name).mean(axis=0)
     steps = st.slider("Steps per dimension", 5, 15, 9, key="map_traversal_steps")
     st.caption(f"Around {'the pinned point' if point is not None and len(point) == d else 'the mean of the test codes'}: each "
                "row decodes the code with one dimension moved from −3 to +3 prior σ, rows sorted by how much the model "

@@ -115,3 +115,24 @@ def test_a_projected_point_becomes_the_planes_anchor_on_the_latent_map(server, p
     frame = canvas(page)
     frame.locator("[data-testid='anchor-0'][data-uv='0,0']").wait_for(timeout=60_000)  # the image's code: the plane's origin
     frame.locator("[data-testid='latent-canvas'][data-pinned='0,0']").wait_for(timeout=60_000)  # and the pinned point
+
+
+def test_the_classifier_lens_colours_the_plane_and_names_the_hovered_image(server, page, model):
+    from vae_core.classifier import load_classifier
+
+    page.goto(f"{server}/Latent_map?model={WIDE.name}")
+    frame = canvas(page)
+    page.get_by_text("Classifier lens").click()
+    frame.locator("[data-testid='latent-canvas'][data-lens='32']").wait_for(timeout=60_000)
+    assert canvas_frame(page).evaluate("() => window.__latentCanvas.lensMs") > 0
+    box = plot_area(frame)
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.45)
+    said = frame.locator("[data-testid='prediction'][data-prediction]").first
+    said.wait_for(timeout=30_000)
+    uv = [float(v) for v in frame.locator(f"{IMAGE}[data-z]").first.get_attribute("data-z").split(",")]
+    image = decode(model, principal_plane(read_codes(WIDE.path).mu).codes(uv).astype(np.float32))
+    probabilities = load_classifier("mnist").probabilities(image[None])[0]
+    top, second = np.sort(probabilities)[::-1][:2]
+    if top - second > 0.05:  # a clear answer: the browser's is the same
+        assert int(said.get_attribute("data-prediction")) == int(probabilities.argmax())
+    assert re.match(r"The classifier sees \d \(\d+ %\)", said.inner_text())

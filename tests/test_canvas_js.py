@@ -140,9 +140,20 @@ def test_planes_and_traversals_in_the_browser_like_python(tmp_path):
     code, kl = rng.normal(size=6), np.array([0.5, 0.0, 1.2, 0.005, 0.3, 0.0])
     order = [*active_dimensions(kl).tolist(), *[int(i) for i in np.argsort(-kl, kind="stable") if kl[i] < 0.01]]
     traversal = {"code": code.tolist(), "steps": 7, "grid": traversal_codes(code, 7).tolist(), "kl": kl.tolist(), "order": order}
+    from vae_core.classifier import load_classifier
+    from vae_core.data import load_arrays
+    from vae_core.export import export_classifier
+
+    judge = load_classifier("mnist")
+    images = load_arrays("mnist", "test")[0][:16].astype(np.float32).reshape(16, 784) / 255.0
+    (tmp_path / "classifier.safetensors").write_bytes(export_classifier(judge.weights))
+    halved = {k: v.astype(np.float16).astype(np.float32) for k, v in judge.weights.items()}  # what the browser reads
+    probabilities = type(judge)("mnist", halved, judge.test_accuracy).probabilities(images)
+    lens = {"file": str(tmp_path / "classifier.safetensors"), "images": images.tolist(), "probabilities": probabilities.tolist(),
+            "predicted": probabilities.argmax(axis=1).tolist()}  # fmt: skip
     fixtures = tmp_path / "planes.json"
-    fixtures.write_text(json.dumps({"planes": planes, "traversal": traversal}))
+    fixtures.write_text(json.dumps({"planes": planes, "traversal": traversal, "lens": lens}))
     result = subprocess.run([NODE, "--test", str(ROOT / "tests" / "js" / "planes.test.mjs")], cwd=ROOT, capture_output=True,
                             text=True, timeout=120, env={**os.environ, "PLANE_FIXTURES": str(fixtures)})  # fmt: skip
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    assert "# pass 2" in result.stdout
+    assert "# pass 3" in result.stdout

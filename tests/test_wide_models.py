@@ -54,3 +54,23 @@ def test_unused_dimensions_barely_change_the_image_and_used_ones_do(role):
     assert (change[idle].mean(axis=(1, 2)) < 1.0).all() and (change[idle].max(axis=(1, 2)) <= 12).all()
     assert (change[used].mean(axis=(1, 2)) >= 10).all()
     assert idle.sum() == (14 if role == "beta_vae_20d" else 0) and idle.sum() + used.sum() == 20
+
+
+def test_the_plane_through_three_codes_decodes_them_at_its_anchors():
+    """Decoding the plane's anchors, origin + u·e₁ + v·e₂, gives the three codes' own images."""
+    import numpy as np
+
+    from vae_core.arithmetic import class_means
+    from vae_core.codes import read_codes
+    from vae_core.images import to_uint8
+    from vae_core.latent import decode
+    from vae_core.planes import anchors, plane_through
+    from vae_core.store import load_model
+
+    entry = next(e for e in CATALOG if e.name == WIDE["vae_20d"])
+    model, codes = load_model(entry.path), read_codes(entry.path)
+    chosen = class_means(codes.mu, codes.labels)[[0, 1, 7]]
+    plane = plane_through(*chosen)
+    on_plane = plane.codes(anchors(plane, *chosen)).astype(np.float32)
+    difference = np.abs(to_uint8(decode(model, on_plane)).astype(int) - to_uint8(decode(model, chosen.astype(np.float32))))
+    assert difference.max() <= 2

@@ -131,6 +131,23 @@ def export_weights(state: dict[str, np.ndarray], config: ModelConfig, parts=("de
     return save(tensors, metadata={"spec": json.dumps(spec, separators=(",", ":"))})
 
 
+# The shipped classifiers (vae_core.classifier): 784 -> 512 (ReLU) -> 10 logits; the browser adds the softmax.
+CLASSIFIER_PROGRAM = [
+    {"op": "linear", "weight": "hidden.weight", "bias": "hidden.bias", "relu": True},
+    {"op": "linear", "weight": "out.weight", "bias": "out.bias", "relu": False},
+]
+
+
+def export_classifier(weights: dict[str, np.ndarray]) -> bytes:
+    """A classifier's weights as float16 safetensors bytes with its program (the classifier
+    lens runs it in the browser on every decoded image)."""
+    from safetensors.numpy import save
+
+    spec = {"format": BROWSER_FORMAT, "classes": NUM_CLASSES, "classifier": CLASSIFIER_PROGRAM, "parts": ["classifier"]}
+    tensors = {name: np.ascontiguousarray(np.asarray(weights[name], np.float16)) for name in program_tensors(CLASSIFIER_PROGRAM)}
+    return save(tensors, metadata={"spec": json.dumps(spec, separators=(",", ":"))})
+
+
 def checkpoint_state(folder: str | os.PathLike) -> dict[str, np.ndarray]:
     """A checkpoint's weights as numpy arrays, read without torch."""
     from safetensors.numpy import load_file

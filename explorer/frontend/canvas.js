@@ -2,7 +2,8 @@
 // server publishes with plotly.js, runs the models in the browser (decoder.js) and sends
 // back what the user does. Message contract: README.md beside this file.
 
-import { Network, toBytes } from "./decoder.js";
+import { Classifier, Network, toBytes } from "./decoder.js";
+import { lensCells, predictionWords } from "./lens.js";
 import { interpolate, labelPlace, prepareDrawing } from "./paths.js";
 import { RoomChannel } from "./channel.js";
 import { followed, quizWords, selectedIndices } from "./follow.js";
@@ -46,6 +47,7 @@ function fitHeight() {
 
 const networks = new Map();
 const figures = new Map();
+const classifiers = new Map();
 
 function fetchOnce(cache, url, read) {
   if (!cache.has(url)) {
@@ -61,6 +63,7 @@ const loadNetwork = (url) => fetchOnce(networks, url, (buffer) => {
   stats.modelBytes[url] = buffer.byteLength;
   return new Network(buffer);
 });
+const loadClassifier = (url) => fetchOnce(classifiers, url, (buffer) => new Classifier(buffer));
 const loadFigure = (url) => fetchOnce(figures, url, (buffer) => {
   stats.figureBytes[url] = buffer.byteLength;
   return JSON.parse(new TextDecoder().decode(buffer));
@@ -289,6 +292,8 @@ class MapPanel {
   }
 
   async drawMosaic() {
+    const lens = state.args.overlay.lens;
+    if (lens && this.network && !quizHidden()) return this.drawLens(lens);
     const n = quizHidden() ? 0 : this.spec.mosaic; // the decoded grid would give a quiz's class away
     if (!this.network || !n) {
       this.mosaicPending = null; // a grid still being decoded is dropped
@@ -321,6 +326,50 @@ class MapPanel {
     this.mosaicPending = null;
     this.mosaicKey = key;
     root.dataset.mosaic = String(n);
+    await Plotly.relayout(this.plot, { images: [this.mosaicImage] });
+  }
+
+  /** The classifier lens: the decoded grid coloured by the class a classifier sees in each
+   * cell, opacity its confidence, outlines where its answer changes or it is unsure. */
+  async drawLens(lens) {
+    const n = lens.n;
+    const key = JSON.stringify(["lens", this.spec.model, this.spec.extent, n, state.label, this.spec.plane, lens.classifier]);
+    if (key === this.mosaicKey || key === this.mosaicPending) return;
+    this.mosaicPending = key;
+    const classifier = await loadClassifier(lens.classifier);
+    const began = performance.now();
+    const [x0, x1, y0, y1] = this.spec.extent;
+    const codes = [];
+    for (let row = 0; row < n; row += 1) {
+      const y = y1 - ((row + 0.5) * (y1 - y0)) / n;
+      for (let column = 0; column < n; column += 1) codes.push(this.code([x0 + ((column + 0.5) * (x1 - x0)) / n, y]));
+    }
+    const probabilities = classifier.probabilitiesBatch(this.network.decodeBatch(codes, state.label));
+    const { classes, confidence } = lensCells(probabilities, n);
+    stats.lensMs = performance.now() - began;
+    if (this.mosaicPending !== key) return;
+    const cell = 8;
+    const canvas = element("canvas", { width: n * cell, height: n * cell });
+    const context = canvas.getContext("2d");
+    classes.forEach((c, i) => {
+      context.globalAlpha = 0.15 + 0.7 * confidence[i];
+      context.fillStyle = lens.colours[c];
+      context.fillRect((i % n) * cell, Math.floor(i / n) * cell, cell, cell);
+    });
+    context.globalAlpha = 0.9;
+    context.fillStyle = "#222";
+    classes.forEach((c, i) => { // an edge where the class changes; unsure cells outlined
+      const [x, y] = [(i % n) * cell, Math.floor(i / n) * cell];
+      if (i % n < n - 1 && classes[i + 1] !== c) context.fillRect(x + cell - 1, y, 2, cell);
+      if (i + n < classes.length && classes[i + n] !== c) context.fillRect(x, y + cell - 1, cell, 2);
+      if (confidence[i] < 0.5) context.strokeRect(x + 1.5, y + 1.5, cell - 3, cell - 3);
+    });
+    this.mosaicImage = { source: canvas.toDataURL(), xref: "x", yref: "y", x: x0, y: y1, sizex: x1 - x0, sizey: y1 - y0,
+      sizing: "stretch", layer: "below", opacity: 0.85 };
+    this.mosaicPending = null;
+    this.mosaicKey = key;
+    this.lensProbabilities = probabilities;
+    root.dataset.lens = String(n);
     await Plotly.relayout(this.plot, { images: [this.mosaicImage] });
   }
 
@@ -498,10 +547,30 @@ function showDecoded(point, source, started = null) {
       stats.decode.push(performance.now() - begin);
       drawImage(canvas, values);
       canvas.dataset.z = `${fmt(point[0])},${fmt(point[1])}`;
+      showPrediction(index, values);
     }
   });
   side.coords.innerHTML = `<b>z = (${point[0].toFixed(3)}, ${point[1].toFixed(3)})</b> · ${source}`;
   if (started !== null) stats[source === "hover" ? "hover" : "pin"].push(performance.now() - started);
+}
+
+/** The classifier lens's answer for the image beside the map. */
+function showPrediction(index, values) {
+  const lens = state.args.overlay.lens;
+  const line = side.predictions[index];
+  if (!line) return;
+  if (!lens || quizHidden()) {
+    line.textContent = "";
+    delete line.dataset.prediction;
+    return;
+  }
+  const classifier = classifiers.get(lens.classifier);
+  if (!classifier) return;
+  classifier.then((network) => {
+    const p = network.probabilities(values);
+    line.textContent = `The classifier sees ${predictionWords(p, lens.names)}`;
+    line.dataset.prediction = String(p.indexOf(Math.max(...p)));
+  }).catch(() => {});
 }
 
 function showPinnedImages() {
@@ -765,12 +834,13 @@ function buildLayout(args) {
   panels = args.maps.map((_, index) => new MapPanel(index, maps));
   const column = element("div", { class: "side" }, root);
   const decoded = element("div", { class: "decoded" }, column);
-  side = { images: [], captions: [] };
+  side = { images: [], captions: [], predictions: [] };
   args.maps.forEach((map, index) => {
     const figure = element("figure", {}, decoded);
     side.images.push(element("canvas", { width: 28, height: 28, "data-testid": "decoded-image", "data-map": index, "data-z": "" },
       figure));
     side.captions.push(element("figcaption", { text: map.label }, figure));
+    side.predictions.push(element("div", { class: "prediction", "data-testid": "prediction", "data-map": index }, figure));
   });
   side.coords = element("div", { class: "coords", text: "Move over the map to decode any point." }, column);
   side.status = element("div", { class: "status" }, column);

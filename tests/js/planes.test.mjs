@@ -24,3 +24,20 @@ test("traversals match traversal_codes, rows sorted by KL", () => {
   assert.deepEqual(byInformation(kl, code.length), order);
   assert.deepEqual(byInformation(null, 3), [0, 1, 2]);
 });
+
+test("the classifier lens in the browser answers as the numpy classifier", async () => {
+  const { Classifier } = await import("../../explorer/frontend/decoder.js");
+  const { lensCells, predictionWords } = await import("../../explorer/frontend/lens.js");
+  const bytes = readFileSync(fixtures.lens.file);
+  const classifier = new Classifier(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  const batch = classifier.probabilitiesBatch(fixtures.lens.images);
+  fixtures.lens.images.forEach((image, n) => {
+    const ours = classifier.probabilities(image);
+    close(ours, batch[n], `batch ${n}`);
+    ours.forEach((v, c) => assert.ok(Math.abs(v - fixtures.lens.probabilities[n][c]) < 2e-3, `image ${n} class ${c}`));
+  });
+  const cells = lensCells(batch, 4);
+  assert.deepEqual(cells.classes, fixtures.lens.predicted);
+  assert.equal(cells.border.length, 16);
+  assert.match(predictionWords([0.1, 0.9], ["zero", "one"]), /^one \(90 %\)$/);
+});

@@ -69,7 +69,7 @@ function build() {
     const words = kl === null ? `z${dim}` : `z${dim} · KL ${kl.toFixed(2)}`;
     element("div", { class: `label${kl !== null && kl < 0.01 ? " quiet" : ""}`, text: words }, rows);
     const strip = element("canvas", { class: "row", "data-testid": "traversal-row", "data-dim": dim, "data-kl": kl ?? "" }, rows);
-    paint(strip, grid[dim].map((z) => network.decode(z, args.label)));
+    paint(strip, network.decodeBatch(grid[dim], args.label));
     strip.style.width = `${40 * args.steps}px`;
     const slider = element("input", { type: "range", min: -args.reach, max: args.reach, step: 0.05, value: code[dim],
       "data-dim": dim, "aria-label": `dimension ${dim}` }, rows);
