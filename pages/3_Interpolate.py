@@ -11,8 +11,7 @@ st.title("Interpolate")
 entry = frame.require_model(frame.current_entry(), min_dim=1)
 names = cache.class_names(entry.dataset)
 state = st.session_state
-CLICKS = "Two clicks on the latent map"
-MEANS = "Two class means"
+ENDPOINTS = {"images": "Two test images", "means": "Two class means", "clicks": "Two clicks on the latent map"}
 
 st.caption(
     "Choose two endpoints, A and B. The path between their codes is decoded frame by frame: a smooth, "
@@ -29,7 +28,7 @@ if state.get("interp_clicked_model") != entry.name or classroom.following():  # 
     state[CLICKED], state["interp_clicked_model"] = session.view().ends, entry.name
 if event is not None and event.kind == "ends":  # set or dragged on the map: they become the endpoints
     state[CLICKED] = event.ends
-    state["interp_source"] = CLICKS
+    state["interp_source"] = "clicks"
 
 label = None
 if entry.conditional:
@@ -38,9 +37,9 @@ if entry.conditional:
     )
 
 if classroom.following() or "interp_source" not in state:  # the ends of a room or a link are the view's
-    state["interp_source"] = CLICKS if session.view().ends is not None else "Two test images"
+    state["interp_source"] = "clicks" if session.view().ends is not None else "images"
 source = st.radio(
-    "Endpoints", ["Two test images", MEANS, CLICKS], horizontal=True, key="interp_source", disabled=entry.latent_dim < 2,
+    "Endpoints", list(ENDPOINTS), format_func=ENDPOINTS.get, horizontal=True, key="interp_source", disabled=entry.latent_dim < 2,
     help="Two class means: the walk from the average code of one class to another's.",
 )
 
@@ -64,12 +63,12 @@ def clicked_endpoints():
     return None if ends is None else [list(end) for end in ends]
 
 
-if source == "Two test images":
+if source == "images":
     col_a, col_b = st.columns(2)
     index_a = pick_image(col_a, "A", 0)
     index_b = pick_image(col_b, "B", 1 if entry.dataset == "mnist" else 7)
     endpoints = services.test_codes(entry.name, [index_a, index_b])
-elif source == MEANS:
+elif source == "means":
     col_a, col_b = st.columns(2)
     first = col_a.selectbox("A: mean of class", range(10), index=1, format_func=lambda i: names[i], key="interp_mean_A")
     second = col_b.selectbox("B: mean of class", range(10), index=7, format_func=lambda i: names[i], key="interp_mean_B")

@@ -95,7 +95,7 @@ def test_latent_map_for_a_conditional_vae_offers_classes():
 
 def test_interpolation_warns_about_ends_far_outside_the_codes():
     at = open_page("pages/3_Interpolate.py")
-    at.radio(key="interp_source").set_value("Two clicks on the latent map").run()
+    at.radio(key="interp_source").set_value("clicks").run()
     at.session_state["interp_clicked"] = ((0.0, 0.0), (40.0, -40.0))
     at.run()
     assert not at.exception
@@ -118,7 +118,7 @@ def test_interpolation_controls():
     at.toggle(key="interp_play").set_value(True).run()
     assert not at.exception
     assert len(at.get("download_button")) == 2  # the strip (PNG) and the animation (GIF)
-    at.radio(key="interp_source").set_value("Two clicks on the latent map").run()
+    at.radio(key="interp_source").set_value("clicks").run()
     assert "Click two points on the map" in texts(at)
 
 
