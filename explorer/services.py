@@ -158,9 +158,10 @@ def place_image(name: str, prepared: np.ndarray, label: int | None = None, size:
     return PlacedUpload(upscale(prepared, size), upscale(reconstruction, size), (float(mu[0, 0]), float(mu[0, 1])), ellipse)
 
 
-def prior_point(seed: int | None = None) -> list[float]:
-    """A position drawn from the prior N(0, I) in the map's two dimensions."""
-    return np.random.default_rng(seed).standard_normal(2).astype(float).tolist()
+def prior_point(seed: int | None = None, latent_dim: int = 2) -> list[float]:
+    """A code drawn from the prior N(0, I): its first two coordinates (the map's), or all
+    ``latent_dim`` of them (a plane through a wider space shows its projection)."""
+    return np.random.default_rng(seed).standard_normal(latent_dim).astype(float).tolist()
 
 
 def test_ellipses(name: str, count: int) -> list[tuple[float, float, float, float]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer import cache, canvas, classroom, frame, links, services, session
+from explorer.view import ViewError
 
 frame.ensure_frame()
 st.title("Interpolate")
@@ -85,7 +86,10 @@ state["interp_method"], state["interp_steps"], state["interp_alpha"] = current.m
 
 def path_changed() -> None:
     steps = state["interp_steps"]
-    session.update(method=state["interp_method"], steps=steps, alpha=min(state["interp_alpha"], steps - 1))
+    try:
+        session.update(method=state["interp_method"], steps=steps, alpha=min(state["interp_alpha"], steps - 1))
+    except (ViewError, TypeError):  # values no widget offers (a forged request): the path stays as it was
+        pass
 
 
 c1, c2, c3 = st.columns(3)

@@ -156,4 +156,12 @@ def test_planes_and_traversals_in_the_browser_like_python(tmp_path):
     result = subprocess.run([NODE, "--test", str(ROOT / "tests" / "js" / "planes.test.mjs")], cwd=ROOT, capture_output=True,
                             text=True, timeout=120, env={**os.environ, "PLANE_FIXTURES": str(fixtures)})  # fmt: skip
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    assert "# pass 3" in result.stdout
+    assert "# pass 4" in result.stdout
+
+
+def test_the_shipped_webassembly_is_built_from_its_source():
+    """dense.wasm is what dense.wat compiles to (python -m explorer.wasm rebuilds it)."""
+    pytest.importorskip("wasmtime", reason="the wasmtime package compiles dense.wat")
+    from explorer import wasm
+
+    assert (wasm.FRONTEND / "dense.wasm").read_bytes() == wasm.build()

@@ -2,7 +2,7 @@
 // server publishes with plotly.js, runs the models in the browser (decoder.js) and sends
 // back what the user does. Message contract: README.md beside this file.
 
-import { Classifier, Network, toBytes } from "./decoder.js";
+import { Classifier, Network, loadKernel, toBytes } from "./decoder.js";
 import { lensCells, predictionWords } from "./lens.js";
 import { interpolate, labelPlace, prepareDrawing } from "./paths.js";
 import { RoomChannel } from "./channel.js";
@@ -18,6 +18,7 @@ const plotlyReady = new Promise((resolve, reject) => {
   script.addEventListener("error", () => reject(new Error("plotly.js could not be loaded")));
 });
 let Plotly = window.Plotly;
+const kernelReady = loadKernel(new URL("./dense.wasm", import.meta.url)); // dense layers in WebAssembly SIMD
 const session = Math.random().toString(36).slice(2, 10);
 let counter = 0;
 const stats = (window.__latentCanvas = { hover: [], pin: [], decode: [], renders: 0, firstMap: null, interactive: null,
@@ -889,6 +890,7 @@ function statusText() {
 }
 
 async function render(args) {
+  stats.kernel = await kernelReady;
   stats.renders += 1;
   generation += 1;
   const token = generation;

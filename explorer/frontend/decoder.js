@@ -66,10 +66,68 @@ function linear(x, weight, bias, relu) {
   return y;
 }
 
+// --- dense layers in WebAssembly (dense.wat), where the browser runs its SIMD --------------
+
+let kernel = null; // (xs, weight, bias, relu) -> ys, once loadKernel succeeded
+
+/** Load dense.wasm (a URL, or its bytes): true when dense layers now run in WebAssembly SIMD,
+ * false where it cannot (the JavaScript loops below then do, with the same results to float32
+ * rounding). */
+export async function loadKernel(source) {
+  try {
+    const bytes = source instanceof ArrayBuffer || ArrayBuffer.isView(source) ? source
+      : await (await fetch(source)).arrayBuffer();
+    if (!WebAssembly.validate(bytes)) return false;
+    const memory = new WebAssembly.Memory({ initial: 16 });
+    const { instance } = await WebAssembly.instantiate(bytes, { env: { memory } });
+    kernel = denseKernel(memory, instance.exports);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const usingKernel = () => kernel !== null;
+
+function denseKernel(memory, { dense, dense4 }) {
+  const placed = new WeakMap(); // a tensor's values -> its float offset in memory (copied once)
+  let top = 0; // floats of memory holding tensors
+  const reserve = (floats) => {
+    const missing = Math.ceil((4 * floats) / 65536) - memory.buffer.byteLength / 65536;
+    if (missing > 0) memory.grow(missing);
+  };
+  const place = (values) => {
+    if (!placed.has(values)) {
+      reserve(top + values.length);
+      new Float32Array(memory.buffer).set(values, top);
+      placed.set(values, top);
+      top += values.length + ((4 - (values.length % 4)) % 4);
+    }
+    return placed.get(values);
+  };
+  return (xs, weight, bias, relu) => {
+    const [outputs, inputs] = weight.shape;
+    const w = place(weight.values);
+    const b = place(bias.values);
+    const four = xs.length >= 4 && inputs % 4 === 0; // four inputs per pass (padded with zeros)
+    const count = four ? 4 * Math.ceil(xs.length / 4) : xs.length;
+    const x = top;
+    const y = x + count * inputs;
+    reserve(y + count * outputs);
+    const floats = new Float32Array(memory.buffer);
+    floats.fill(0, x + xs.length * inputs, y);
+    xs.forEach((values, k) => floats.set(values, x + k * inputs));
+    (four ? dense4 : dense)(4 * w, 4 * x, 4 * b, 4 * y, outputs, inputs, count, relu ? 1 : 0);
+    return xs.map((_, k) => floats.slice(y + k * outputs, y + (k + 1) * outputs));
+  };
+}
+
 /** linear() for many inputs at once: the same numbers, four inputs per pass over each weight
- * row (interleaved, so the weights are read a quarter as often). */
+ * row (interleaved, so the weights are read a quarter as often); in WebAssembly when loaded. */
 function linearBatch(xs, weight, bias, relu) {
   const [outputs, inputs] = weight.shape;
+  if (xs.some((x) => x.length !== inputs)) throw new Error(`a layer expected ${inputs} inputs`);
+  if (kernel) return kernel(xs, weight, bias, relu);
   const w = weight.values;
   const b = bias.values;
   const ys = xs.map((x) => {
@@ -186,7 +244,8 @@ export function runProgram(program, tensors, input, label = null) {
   for (const op of program) {
     switch (op.op) {
       case "linear":
-        values = linear(values, tensors[op.weight], tensors[op.bias], op.relu);
+        values = kernel ? kernel([values], tensors[op.weight], tensors[op.bias], op.relu)[0]
+          : linear(values, tensors[op.weight], tensors[op.bias], op.relu);
         shape = [values.length];
         break;
       case "conv2d":

@@ -41,3 +41,23 @@ test("the classifier lens in the browser answers as the numpy classifier", async
   assert.equal(cells.border.length, 16);
   assert.match(predictionWords([0.1, 0.9], ["zero", "one"]), /^one \(90 %\)$/);
 });
+
+test("dense layers in WebAssembly SIMD give the JavaScript loops' numbers", async () => {
+  const { Classifier, loadKernel, usingKernel } = await import("../../explorer/frontend/decoder.js");
+  const bytes = readFileSync(fixtures.lens.file);
+  const classifier = new Classifier(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  const images = fixtures.lens.images.slice(0, 7); // not a multiple of four: the padded pass too
+  const before = usingKernel() ? null : classifier.probabilitiesBatch(images);
+  const wasm = readFileSync(new URL("../../explorer/frontend/dense.wasm", import.meta.url));
+  assert.equal(await loadKernel(wasm), true);
+  const batch = classifier.probabilitiesBatch(images);
+  images.forEach((image, n) => {
+    const one = classifier.probabilities(image);
+    one.forEach((v, c) => {
+      assert.ok(Math.abs(v - batch[n][c]) < 1e-5, `image ${n} class ${c}: one at a time and four at a time`);
+      if (before) assert.ok(Math.abs(v - before[n][c]) < 1e-5, `image ${n} class ${c}: WebAssembly and JavaScript`);
+      assert.ok(Math.abs(v - fixtures.lens.probabilities[n][c]) < 2e-3, `image ${n} class ${c}: against numpy`);
+    });
+  });
+  assert.equal(await loadKernel(new Uint8Array([0, 97, 115, 109, 9, 9, 9, 9])), false); // not a module: the loops stay
+});

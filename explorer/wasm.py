@@ -1,0 +1,27 @@
+"""Build explorer/frontend/dense.wasm from dense.wat (needs the ``wasmtime`` package for its
+wat2wasm; the app ships the built file, so nothing is compiled at install time).
+
+    python -m explorer.wasm          # writes dense.wasm
+    python -m explorer.wasm --check  # exit 1 when dense.wasm is not dense.wat's build
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+FRONTEND = Path(__file__).resolve().parent / "frontend"
+
+
+def build() -> bytes:
+    import wasmtime
+
+    return bytes(wasmtime.wat2wasm((FRONTEND / "dense.wat").read_text()))
+
+
+if __name__ == "__main__":
+    built = build()
+    if "--check" in sys.argv:
+        sys.exit(0 if (FRONTEND / "dense.wasm").read_bytes() == built else 1)
+    (FRONTEND / "dense.wasm").write_bytes(built)
+    print(f"dense.wasm: {len(built)} bytes")
