@@ -214,8 +214,8 @@ class RedisRooms(Rooms):
         """Hear every room's changes until :meth:`stop`, reconnecting with backoff."""
         delay = 0.2
         while not self._stopping.is_set():
+            pubsub = self._client.pubsub(ignore_subscribe_messages=True)
             try:
-                pubsub = self._client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(CHANNEL)
                 delay = 0.2
                 while not self._stopping.is_set():
@@ -226,6 +226,8 @@ class RedisRooms(Rooms):
                 _log.warning("lost the rooms' Redis channel (%s); again in %.1f s", error, delay)
                 self._stopping.wait(delay)
                 delay = min(delay * 2, 5.0)
+            finally:
+                pubsub.close()  # unsubscribed: a stopped listener hears nothing more
 
     def _heard(self, data: bytes) -> None:
         code, version, text = data.decode().split(" ", 2)

@@ -45,8 +45,16 @@ def heard(rooms):
         got.append((code, version, text))
         arrived.set()
 
+    if isinstance(rooms, MemoryRooms):
+        rooms.listen(listener)
+        return got, arrived
+    from explorer.rooms_redis import CHANNEL  # a Redis listener subscribes in its own thread: wait until it has
+
+    subscribers = lambda: rooms._client.pubsub_numsub(CHANNEL)[0][1]  # noqa: E731
+    before, deadline = subscribers(), time.monotonic() + 10
     rooms.listen(listener)
-    time.sleep(0.2)  # a Redis listener subscribes in its own thread
+    while subscribers() <= before and time.monotonic() < deadline:
+        arrived.wait(0.01)
     return got, arrived
 
 
