@@ -996,6 +996,10 @@ function onRoomView(view, version) {
 
 function applyRoomView(view) {
   const shown = followed(view, state.mode);
+  const plane = panels[0] && panels[0].spec && panels[0].spec.plane;
+  if (plane && view.point && view.point.length === plane.origin.length && state.mode === "explore") {
+    shown.pinned = toPlane(plane, view.point); // a wider model's point, where it lies on this map's plane
+  }
   const overlay = state.args.overlay;
   overlay.arrows = shown.arrows;
   if (state.mode === "interpolate") {
