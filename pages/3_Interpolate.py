@@ -37,12 +37,18 @@ if entry.conditional:
         "Class to generate (conditional VAE)", range(10), format_func=lambda i: names[i], horizontal=True, key="interp_class"
     )
 
-if classroom.following() or "interp_source" not in state:  # the ends of a room or a link are the view's
+following = classroom.following()  # the ends, path, frames and α are the teacher's: the map shows them as they change
+if following or "interp_source" not in state:  # the ends of a room or a link are the view's
     state["interp_source"] = "clicks" if session.view().ends is not None else "images"
-source = st.radio(
-    "Endpoints", list(ENDPOINTS), format_func=ENDPOINTS.get, horizontal=True, key="interp_source", disabled=entry.latent_dim < 2,
-    help="Two class means: the walk from the average code of one class to another's.",
-)
+if following:
+    source = "clicks"
+    st.info("Following the teacher: the ends, the path, its frames and α follow the teacher's on the map, decoded in "
+            "your browser beside it. Turn off **Follow the teacher** to choose your own.")  # fmt: skip
+else:
+    source = st.radio(
+        "Endpoints", list(ENDPOINTS), format_func=ENDPOINTS.get, horizontal=True, key="interp_source",
+        disabled=entry.latent_dim < 2, help="Two class means: the walk from the average code of one class to another's.",
+    )  # fmt: skip
 
 
 def pick_image(column, tag: str, default_class: int) -> int:
@@ -92,32 +98,38 @@ def path_changed() -> None:
         pass
 
 
-c1, c2, c3 = st.columns(3)
-method = c1.radio(
-    "Path",
-    ["linear", "slerp"],
-    horizontal=True,
-    key="interp_method",
-    on_change=path_changed,
-    help="slerp turns along a circle around the origin, keeping the distance from the prior's centre changing smoothly.",
-)
-steps = c2.slider("Frames", 5, 30, key="interp_steps", on_change=path_changed)
-animate = c3.toggle("Play as animation", value=False, key="interp_play")
-alpha_index = st.select_slider("α (position along the path, A → B)", range(steps), key="interp_alpha",
-                               format_func=lambda i: f"{i / (steps - 1):.2f}", on_change=path_changed)  # fmt: skip
+def path_widgets() -> tuple[str, int, bool, int]:
+    """The path, its frames, the animation switch and α, as widgets."""
+    c1, c2, c3 = st.columns(3)
+    method = c1.radio(
+        "Path", ["linear", "slerp"], horizontal=True, key="interp_method", on_change=path_changed,
+        help="slerp turns along a circle around the origin, keeping the distance from the prior's centre changing smoothly.",
+    )  # fmt: skip
+    steps = c2.slider("Frames", 5, 30, key="interp_steps", on_change=path_changed)
+    animate = c3.toggle("Play as animation", value=False, key="interp_play")
+    alpha_index = st.select_slider("α (position along the path, A → B)", range(steps), key="interp_alpha",
+                                   format_func=lambda i: f"{i / (steps - 1):.2f}", on_change=path_changed)  # fmt: skip
+    return method, steps, animate, alpha_index
+
+
+# A follower's widgets would go stale as the teacher changes the path: the view's values, shown on the map.
+method, steps, animate, alpha_index = (current.method, current.steps, False, current.alpha) if following else path_widgets()
 walk = None if endpoints is None else services.walk(entry.name, *endpoints, steps, method, label)
 
 if entry.latent_dim >= 2:
     ends = None if endpoints is None else tuple(tuple(float(v) for v in end[:2]) for end in endpoints)
     at_alpha = None if walk is None else tuple(walk.point(alpha_index)[:2])
     overlay = canvas.Overlay(ends=ends, method=method, steps=steps, pinned=at_alpha, pinned_by=f"alpha-{at_alpha}")
-    st.caption(
-        "Click the map to set A, then B (a third click starts again at A), or drag A and B: the path and its frames "
-        "are decoded in your browser as they move. The star marks the frame at α."
-    )
+    if not following:
+        st.caption(
+            "Click the map to set A, then B (a third click starts again at A), or drag A and B: the path and its frames "
+            "are decoded in your browser as they move. The star marks the frame at α."
+        )
     view = services.map_view(entry.name, entry.label, 3000, class_label=label)
     canvas.latent_canvas([view], key="interp_canvas", mode="interpolate", overlay=overlay, label=label, height=680,
                          room=classroom.canvas_room())  # fmt: skip
+    if following:
+        st.stop()  # the frame at α and the strip below are the canvas's, kept current by the room
 else:
     st.caption("A one-dimensional latent space: the path is a segment of the line.")
 if walk is None:

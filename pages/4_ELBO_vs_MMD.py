@@ -73,7 +73,7 @@ def side_by_side() -> None:
     overlay = canvas.Overlay(pinned=None if point is None else tuple(point[:2]), pinned_by=f"server-{point}",
                              selection=highlight if follower else None)  # fmt: skip
     canvas.latent_canvas(maps, key="cmp_canvas", mode="compare", overlay=overlay, height=480, room=classroom.canvas_room())
-    if highlight is not None:
+    if highlight is not None and not follower:
         st.caption(f"{len(highlight)} images selected.")
         if st.button("Clear the selection", key="cmp_clear"):
             session.update(selection=None)
@@ -96,7 +96,10 @@ else:
 
 point = session.view().point
 links.share_control(**({"z": links.format_point(point)} if point is not None else {}))
-if point is None:
+if classroom.following():
+    st.caption("Following the teacher: the maps show the teacher's point and selection as they change, both decoders "
+               "beside them. Turn off **Follow the teacher** to explore on your own.")  # fmt: skip
+elif point is None:
     st.info("Click a point on either map to decode it with both models.")
 else:
     st.markdown(f"**Both decoders at z = ({point[0]:.2f}, {point[1]:.2f})**")

@@ -33,6 +33,9 @@ except canvas.CanvasInputError as error:
 
 ATTRIBUTE, ANALOGY, FAILS = "Attribute vectors", "Analogies a : b :: c : ?", "Where it fails"
 mode = st.radio("What to try", [ATTRIBUTE, ANALOGY, FAILS], horizontal=True, key="arith_mode")
+if classroom.following():
+    st.caption("Following the teacher: the arrows and the answer's star on the map are the teacher's, as they change; "
+               "the choices and images below are yours.")  # fmt: skip
 
 
 def verdicts(judged, captions) -> None:
