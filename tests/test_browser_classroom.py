@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser import app_server, box_select, browser_marks, canvas, plot_area
+from tests.browser import app_server, box_select, browser_marks, canvas, canvas_frame, plot_area
 
 pytestmark = browser_marks()
 ROOT_SELECTOR = '[data-testid="latent-canvas"]'
@@ -73,13 +73,14 @@ def test_students_follow_the_teachers_point_and_drag_without_a_rerun(server, peo
     teacher.mouse.move(star["x"] + star["width"] / 2, star["y"] + star["height"] / 2)
     teacher.mouse.down()
     box = plot_area(canvas(teacher))
-    for step in range(1, 9):
-        teacher.mouse.move(box["x"] + box["width"] * (0.3 + 0.04 * step), box["y"] + box["height"] * 0.5, steps=2)
+    follower_frame = canvas_frame(student)
+    for step in range(1, 5):  # each step of the drag reaches the student while the button is still down
+        seen = follower_frame.evaluate("() => window.__latentCanvas.followed.length")
+        teacher.mouse.move(box["x"] + box["width"] * (0.3 + 0.08 * step), box["y"] + box["height"] * 0.5, steps=2)
+        follower_frame.wait_for_function("(n) => window.__latentCanvas.followed.length > n", arg=seen, timeout=30_000)
     teacher.mouse.up()
     dragged = pinned(teacher)
     follower.locator(f'{ROOT_SELECTOR}[data-pinned="{dragged}"]').wait_for(timeout=30_000)
-    seen = follower.locator(ROOT_SELECTOR).evaluate("() => window.__latentCanvas.followed.length")
-    assert seen >= 3  # the drag arrived as it moved, not only at its end
     # the follower's page never reran for any of it: the canvas applied each view itself
     assert follower.locator(ROOT_SELECTOR).evaluate("() => window.__latentCanvas.renders") == runs
     decoded = follower.locator('canvas[data-testid="decoded-image"]').get_attribute("data-z")
