@@ -66,6 +66,7 @@ def frame() -> None:
     st.query_params.from_dict({**({"model": entry.name} if entry else {}), **({classroom.ROOM_PARAM: room} if room else {})})
     if entry is not None:
         adopt_model(entry)
+        fit_view(entry)
     if st.session_state.get(session.LINK_WARNING):
         st.sidebar.warning(st.session_state.pop(session.LINK_WARNING))
 
@@ -123,6 +124,21 @@ def adopt_model(entry: ModelEntry) -> None:
     if view.model is not None:
         changes.update(point=None, point_source="", ends=None, selection=None, arrows=())
     session.update(**changes)
+
+
+def fit_view(entry: ModelEntry) -> None:
+    """A point or ends with more coordinates than the model's latent space (a link made for a
+    wider model) are left out, with a word in the sidebar; fewer are padded where used."""
+    view, d = session.view(), entry.latent_dim
+    changes = {}
+    if view.point is not None and len(view.point) > d:
+        changes.update(point=None, point_source="")
+    if view.ends is not None and any(len(end) > d for end in view.ends):
+        changes["ends"] = None
+    if changes:
+        session.update(**changes)
+        st.session_state[session.LINK_WARNING] = (f"The view's point or ends have more coordinates than {entry.title}'s "
+                                                  f"{d}-D latent space: they were left out.")  # fmt: skip
 
 
 def open_model(entry: ModelEntry) -> None:

@@ -55,8 +55,14 @@ st.caption(
 )
 
 
-def side_by_side() -> None:
+def shown_point():
+    """The view's point where these 2-D maps can show it (a wider model's point is not theirs)."""
     point = session.view().point
+    return point if point is None or len(point) <= 2 else None
+
+
+def side_by_side() -> None:
+    point = shown_point()
     follower = classroom.following()  # a follower's canvas applies the teacher's selection itself
     maps = [
         services.map_view(
@@ -94,7 +100,7 @@ if view == "Side by side":
 else:
     joined()
 
-point = session.view().point
+point = shown_point()
 links.share_control(**({"z": links.format_point(point)} if point is not None else {}))
 if classroom.following():
     st.caption("Following the teacher: the maps show the teacher's point and selection as they change, both decoders "

@@ -347,3 +347,15 @@ def test_the_mnist_families_ship_and_compare_on_one_axis():
 
     assert len(x_ranges(shared=False)) == 2  # by default each β fills its own axes
     assert len(x_ranges(shared=True)) == 1  # asked for, every β on the same axes
+
+
+@pytest.mark.parametrize("page", ["pages/2_Latent_map.py", "pages/3_Interpolate.py", "pages/4_ELBO_vs_MMD.py"])
+def test_a_link_made_for_a_wider_model_leaves_its_point_out_in_words(page):
+    wide = ",".join(["0.5"] * 20)  # a 20-D model's point, opened with a 2-D model
+    at = AppTest.from_file(str(ROOT / "explorer_app.py"), default_timeout=120)
+    at.query_params.update({"z": wide, "a": wide, "b": wide.replace("0.5", "-0.5")})
+    at.switch_page(page).run()
+    assert not at.exception
+    assert any("more coordinates than" in w.value for w in at.sidebar.warning)
+    view = at.session_state["view"]
+    assert view.point is None and (view.ends is None or all(len(end) == 2 for end in view.ends))  # not the link's
