@@ -198,9 +198,13 @@ def redis_server(directory: Path, port: int | None = None):
     while True:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
             break
-        if process.poll() is not None or time.monotonic() > deadline:
+        if time.monotonic() > deadline:
             raise RuntimeError(f"redis-server did not start on port {port}")
-        time.sleep(0.05)
+        try:  # a moment for the server to listen, or notice that it exited
+            process.wait(0.05)
+        except subprocess.TimeoutExpired:
+            continue
+        raise RuntimeError(f"redis-server exited with code {process.returncode}")
     try:
         yield f"redis://127.0.0.1:{port}/0", process
     finally:
