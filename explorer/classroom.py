@@ -18,7 +18,11 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from explorer import cache, canvas, session  # canvas: serves channel.js, which the room link loads
+from explorer import (
+    cache,
+    canvas,  # noqa: F401  (declares the folder that serves channel.js, which the room link imports)
+    session,
+)
 from explorer.rooms import RoomError
 from explorer.view import QuizState
 
@@ -26,7 +30,6 @@ ROOM, TOKEN, MEMBER, FOLLOW = "room_code", "room_token", "room_member", "room_fo
 SEEN, NOTICE = "room_seen", "room_notice"  # the room's view version this session adopted; a message for the sidebar
 ROOM_PARAM = "room"  # a student's room in the address bar: a new session (a replica lost) joins again
 COUNT_SECONDS = 2.0  # how often the teacher's panel counts the students present
-assert canvas.FRONTEND  # the room link imports ../explorer.canvas.latent_canvas/channel.js
 _room_link = components.declare_component("room_link", path=str(Path(__file__).resolve().parent / "frontend" / "room"))
 
 

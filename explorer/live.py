@@ -44,14 +44,14 @@ CLOSED_MESSAGE = '{"type":"closed","reason":"The teacher closed the room"}'
 class Connection:
     """One browser's websocket: a slot for the newest message, sent by its own task."""
 
-    def __init__(self, websocket: WebSocket, member: str, teacher: bool):
-        self.websocket, self.member, self.teacher = websocket, member, teacher
+    def __init__(self, websocket: WebSocket, member: str, token: str | None = None):
+        self.websocket, self.member, self.token = websocket, member, token  # a teacher's token, to change the room with
+        self.teacher = token is not None
         self.version = -1  # the newest view version offered
         self.pending: str | None = None
         self.wake = asyncio.Event()
         self.allowance, self.checked = BURST, time.monotonic()
         self.refusals, self.seq = 0, -1
-        self.token: str | None = None  # a teacher's, to change the room with
 
     def offer(self, version: int, message: str) -> None:
         """On the event loop: send ``message`` unless a newer view was already offered."""
@@ -114,9 +114,6 @@ class Hub:
             return function(*args)
         return await asyncio.to_thread(function, *args)
 
-    def present_here(self, code: str) -> int:
-        return sum(1 for c in self.connections.get(code, ()) if not c.teacher)
-
 
 _hub: Hub | None = None
 _hub_lock = threading.Lock()
@@ -150,9 +147,7 @@ async def _hello(websocket: WebSocket, hub: Hub, code: str) -> Connection:
         await hub.call(hub.rooms.check_teacher, code, token)
     else:
         await hub.call(hub.rooms.join, code, member)
-    connection = Connection(websocket, member, token is not None)
-    connection.token = token
-    return connection
+    return Connection(websocket, member, token)
 
 
 async def _refuse(connection: Connection, code: str, reason: str) -> None:

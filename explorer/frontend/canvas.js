@@ -1016,7 +1016,6 @@ function applyRoomView(view) {
 }
 
 function onRoomMessage(message) {
-  stats.messages = (stats.messages || []).concat([message.type]);
   if (message.type === "answered") {
     banner(`Your answer is in: (${message.z[0].toFixed(2)}, ${message.z[1].toFixed(2)}). Click again to change it.`);
   } else if (message.type === "refused") {
