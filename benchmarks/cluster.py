@@ -29,8 +29,9 @@ import time
 
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # the benchmark's cluster runs on localhost only
 
-from vae_core.config import ModelConfig, TrainConfig  # noqa: E402
-from vae_core.executors import LocalExecutor, make_executor, run_all  # noqa: E402
+from vae_core.models.config import ModelConfig, TrainConfig  # noqa: E402
+from vae_core.training.executors import LocalExecutor, run_all  # noqa: E402
+from vae_core.training.placement import make_executor  # noqa: E402
 
 STUDENTS = 200
 

@@ -10,7 +10,7 @@ first small fit) are timed and printed separately.
     python benchmarks/projections.py --rates
 
 --rates measures what a server expects of its first projections before it has timings of
-its own (``vae_core.projections.REFERENCE_RATES``): seconds per unit of cost for PCA,
+its own (``vae_core.analysis.projections.REFERENCE_RATES``): seconds per unit of cost for PCA,
 t-SNE and UMAP on 5,000 codes (the page's default), and UMAP's import and compilation.
 
 --baseline also times scikit-learn's default t-SNE (1,000 iterations, angle 0.5).
@@ -31,8 +31,8 @@ import numpy as np
 
 def ten_dim_codes(checkpoint: str | None) -> np.ndarray:
     from vae_core import ModelConfig, TrainConfig, get_or_train, load_model
-    from vae_core.latent import encode_dataset
-    from vae_core.pretrain import shipped_model
+    from vae_core.experiments.pretrain import shipped_model
+    from vae_core.store.encoding import encode_dataset
 
     if checkpoint:
         model = load_model(checkpoint)
@@ -66,10 +66,10 @@ def resident_mib() -> float:
 
 
 def reference_rates(codes: np.ndarray) -> None:
-    """Seconds per unit of cost (vae_core.projections.COST) of each method on ``codes``, and
-    UMAP's one-time costs, as the constants vae_core.projections ships."""
+    """Seconds per unit of cost (vae_core.analysis.projections.COST) of each method on ``codes``, and
+    UMAP's one-time costs, as the constants vae_core.analysis.projections ships."""
     os.environ["VAE_EXPLORER_CACHE"] = tempfile.mkdtemp(prefix="projection-rates-")
-    from vae_core.projections import COST, project, warm_up_umap
+    from vae_core.analysis.projections import COST, project, warm_up_umap
 
     print(f"{len(codes):,} codes of dimension {codes.shape[1]}, {os.cpu_count()} cores")
     before = resident_mib()
@@ -99,7 +99,7 @@ def main() -> None:
     pixels = load_dataset("mnist", "test").images.reshape(10_000, -1).numpy()
     # The codes come from the normal cache; only projections go to a fresh one.
     os.environ["VAE_EXPLORER_CACHE"] = tempfile.mkdtemp(prefix="projection-bench-")
-    from vae_core.projections import project
+    from vae_core.analysis.projections import project
 
     print(
         f"inputs: {codes.shape[0]:,} codes of dimension {codes.shape[1]}, {pixels.shape[0]:,} images of {pixels.shape[1]} pixels"

@@ -24,9 +24,9 @@ from torch.utils.data import DataLoader, RandomSampler
 from torchvision import datasets, transforms
 
 from vae_core import ModelConfig, TrainConfig, build_model, load_dataset
-from vae_core.losses import kl_standard_normal_per_image
-from vae_core.paths import cache_dir
-from vae_core.train import Trainer, evaluate_terms, fast_bfloat16
+from vae_core.data.paths import cache_dir
+from vae_core.models.losses import kl_standard_normal_per_image
+from vae_core.training.trainer import Trainer, evaluate_terms, fast_bfloat16
 
 MODEL = ModelConfig(hidden_sizes=(400,), latent_dim=2)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.browser import CHROMIUM, CHROMIUM_FLAGS, app_server, canvas, canvas_frame, plot_area  # noqa: E402
-from vae_core.pretrain import CATALOG  # noqa: E402
+from vae_core.experiments.pretrain import CATALOG  # noqa: E402
 
 
 def measure(page, url: str, name: str, moves: int) -> dict:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.browser import app_server, box_select, browser, canvas, plot_area  # noqa: E402
-from vae_core.pretrain import CATALOG  # noqa: E402
+from vae_core.experiments.pretrain import CATALOG  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"

@@ -17,11 +17,11 @@ import streamlit as st
 
 from explorer.canvas import publish, publish_figure
 from explorer.catalog import Catalog
-from vae_core.codes import EncodedSplit, read_codes
-from vae_core.data import CLASS_NAMES, load_arrays
-from vae_core.geometry import Extent, square_extent
-from vae_core.images import text_thumbnail
-from vae_core.store import WEIGHTS_FILE, CheckpointError, read_checkpoint_info, resolve_checkpoint
+from vae_core.analysis.geometry import Extent, square_extent
+from vae_core.data.datasets import CLASS_NAMES, load_arrays
+from vae_core.data.images import text_thumbnail
+from vae_core.store.checkpoints import WEIGHTS_FILE, CheckpointError, read_checkpoint_info, resolve_checkpoint
+from vae_core.store.codes import EncodedSplit, read_codes
 from vae_core.viz import latent_map, mosaic_source
 
 HOVER_IMAGE_LIMIT = 5000  # points beyond which hover drawings would make a figure too heavy to send
@@ -39,7 +39,7 @@ def catalog() -> Catalog:
 @st.cache_resource(max_entries=24, show_spinner="Loading model…")
 def get_model(name: str):
     """A loaded model, shared read-only by every session."""
-    from vae_core.store import load_model
+    from vae_core.store.checkpoints import load_model
 
     return load_model(resolve_checkpoint(name))
 
@@ -67,7 +67,7 @@ def encoded(name: str, split: str = "test") -> EncodedSplit:
     stored = read_codes(folder) if split == "test" else None
     if stored is not None:
         return stored
-    from vae_core.latent import encode_dataset
+    from vae_core.store.encoding import encode_dataset
 
     model = get_model(name)
     return encode_dataset(model, model.train_config.dataset, split)
@@ -83,14 +83,14 @@ def map_extent(*names: str) -> Extent:
 @st.cache_data(max_entries=48, show_spinner="Decoding the latent grid…")
 def grid_mosaic(name: str, extent: Extent, n: int, label: int | None = None) -> str:
     """The decoded manifold under a map, decoded on the server (a PNG data URI)."""
-    from vae_core.latent import decode_grid
+    from vae_core.analysis.latent import decode_grid
 
     return mosaic_source(decode_grid(get_model(name), extent, n, label).mosaic)
 
 
 @st.cache_data(max_entries=24, show_spinner="Finding the regions far from any training code…")
 def empty_cells(name: str, extent: Extent, n: int) -> np.ndarray:
-    from vae_core.metrics import coverage_map
+    from vae_core.analysis.metrics import coverage_map
 
     return coverage_map(encoded(name, "train").mu, extent, n)["empty"]
 
@@ -98,7 +98,7 @@ def empty_cells(name: str, extent: Extent, n: int) -> np.ndarray:
 @st.cache_data(max_entries=24, show_spinner=False)
 def replay_codes(name: str) -> np.ndarray | None:
     """The per-epoch codes stored with a checkpoint ([epochs, n, d]), if it has them."""
-    from vae_core.replay import read_replay
+    from vae_core.store.replay import read_replay
 
     return read_replay(resolve_checkpoint(name))
 
@@ -115,7 +115,7 @@ class BrowserModel:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _browser_model(name: str, stamp: tuple) -> BrowserModel:
-    from vae_core.export import browser_spec, checkpoint_state, export_weights, run_program
+    from vae_core.store.export import browser_spec, checkpoint_state, export_weights, run_program
 
     folder = resolve_checkpoint(name)
     config = read_checkpoint_info(folder).model_config
@@ -181,7 +181,7 @@ def rooms():
 @st.cache_resource(show_spinner=False)
 def classifier(dataset: str):
     """(the shipped classifier of a dataset, None) or (None, why it is missing)."""
-    from vae_core.classifier import ClassifierError, load_classifier
+    from vae_core.analysis.classifier import ClassifierError, load_classifier
 
     try:
         return load_classifier(dataset), None
@@ -192,7 +192,7 @@ def classifier(dataset: str):
 @st.cache_data(max_entries=24, show_spinner=False)
 def class_means(name: str) -> np.ndarray:
     """Mean test code of every class under a model: [10, d]."""
-    from vae_core.arithmetic import class_means as means
+    from vae_core.analysis.arithmetic import class_means as means
 
     codes = encoded(name)
     return means(codes.mu, codes.labels)
@@ -201,7 +201,7 @@ def class_means(name: str) -> np.ndarray:
 @st.cache_data(max_entries=4, show_spinner=False)
 def classifier_url(dataset: str) -> tuple[str | None, str | None]:
     """(URL of the dataset's classifier exported for the browser, None) or (None, why there is none)."""
-    from vae_core.export import export_classifier
+    from vae_core.store.export import export_classifier
 
     judge, problem = classifier(dataset)
     if judge is None:
@@ -212,8 +212,8 @@ def classifier_url(dataset: str) -> tuple[str | None, str | None]:
 @st.cache_data(max_entries=12, show_spinner="Checking every class-to-class shift with the classifier…")
 def arithmetic_check(name: str, strength: float = 1.0):
     """How often each class-mean shift decodes to the class it aims at (None without a classifier)."""
-    from vae_core.arithmetic import check_attributes
-    from vae_core.latent import decode
+    from vae_core.analysis.arithmetic import check_attributes
+    from vae_core.analysis.latent import decode
 
     model = get_model(name)
     judge, _ = classifier(model.train_config.dataset)
@@ -226,8 +226,8 @@ def arithmetic_check(name: str, strength: float = 1.0):
 @st.cache_data(ttl=60, show_spinner=False)
 def study_results() -> dict | None:
     """The seed study's raw results (docs/study.json), or None where it is missing or unreadable."""
-    from vae_core.paths import study_results_path
-    from vae_core.study import load_results
+    from vae_core.data.paths import study_results_path
+    from vae_core.experiments.study import load_results
 
     try:
         results = load_results(study_results_path())
@@ -241,8 +241,8 @@ def job_manager():
     """The one training pool of this server, shared by every session: on the Ray cluster at
     $VAE_EXPLORER_RAY_ADDRESS where one is set and reachable, else on this machine (with a
     notice saying why, when a cluster was asked for)."""
-    from vae_core.executors import app_executor
-    from vae_core.jobs import JobManager
+    from vae_core.training.jobs import JobManager
+    from vae_core.training.placement import app_executor
 
     executor, notice = app_executor()
     return JobManager(executor=executor, notice=notice)

@@ -22,7 +22,7 @@ import plotly
 import streamlit as st
 import streamlit.components.v1 as components
 
-from vae_core.paths import cache_dir
+from vae_core.data.paths import cache_dir
 
 FRONTEND = Path(__file__).resolve().parent / "frontend"
 SERVED = cache_dir() / "browser"  # exported models and figures, named by their content

@@ -10,10 +10,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from vae_core.kinds import OBJECTIVES
-from vae_core.paths import shipped_checkpoints_dir
-from vae_core.pretrain import MAIN_ROLES
-from vae_core.store import CheckpointInfo, list_checkpoints, read_name
+from vae_core.data.paths import shipped_checkpoints_dir
+from vae_core.experiments.pretrain import MAIN_ROLES
+from vae_core.models.kinds import OBJECTIVES
+from vae_core.store.checkpoints import CheckpointInfo, list_checkpoints, read_name
 
 DATASET_LABELS = {"mnist": "MNIST digits", "fashion-mnist": "Fashion-MNIST clothes"}
 KIND_ORDER = {objective: index for index, objective in enumerate(OBJECTIVES)}  # vae, mmd_vae, ae, cvae

@@ -11,7 +11,7 @@ from explorer import cache, classroom, links, memory, session
 from explorer.catalog import DATASET_LABELS, ModelEntry
 from explorer.home import home
 from explorer.sitemap import PAGES
-from vae_core.store import CheckpointError
+from vae_core.store.checkpoints import CheckpointError
 
 _frame_drawn = contextvars.ContextVar("explorer_frame_drawn", default=False)
 

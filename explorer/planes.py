@@ -1,5 +1,5 @@
 """Planes through a wider latent space, and traversals of its dimensions: the Latent map's
-side of :mod:`vae_core.planes` for models with more than two latent dimensions.
+side of :mod:`vae_core.analysis.planes` for models with more than two latent dimensions.
 
 The page picks a plane (:data:`SLICES`), this module names it (origin and basis) and builds
 its map (the test codes at their projections, faded by their distance from the plane); the
@@ -17,8 +17,8 @@ import streamlit.components.v1 as components
 
 from explorer import cache
 from explorer.canvas import FRONTEND, MapView
-from vae_core.geometry import square_extent
-from vae_core.planes import Plane, anchors, axis_plane, kl_per_dimension, plane_through, principal_plane
+from vae_core.analysis.geometry import square_extent
+from vae_core.analysis.planes import Plane, anchors, axis_plane, kl_per_dimension, plane_through, principal_plane
 from vae_core.viz import latent_map
 
 SLICES = {

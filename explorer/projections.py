@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vae_core.projections import Projection, estimate, lookup, project, umap_ready, warm_up_umap
+from vae_core.analysis.projections import Projection, estimate, lookup, project, umap_ready, warm_up_umap
 
 METHODS = {"tsne": "t-SNE", "umap": "UMAP", "pca": "PCA"}
 

@@ -4,7 +4,7 @@ Each function takes what widgets give (checkpoint names, coordinates, indices), 
 model work through :mod:`vae_core`, and hands back uint8 images ready to show (enlarged
 with crisp pixels), bytes to download, or small dataclasses of numbers, so that pages
 never hold a torch object or do array maths. Functions that run a network import
-:mod:`vae_core.latent` (and so torch) when first called: a map's first view needs none.
+:mod:`vae_core.analysis.latent` (and so torch) when first called: a map's first view needs none.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import numpy as np
 
 from explorer import cache
 from explorer.canvas import MapView
-from vae_core.data import load_arrays
-from vae_core.geometry import Extent, interpolate, nearest_codes, pad_code, posterior_ellipse
-from vae_core.images import gif_bytes, png_bytes, png_data_uri, tile, upscale
-from vae_core.store import resolve_checkpoint, zip_checkpoint
-from vae_core.uploads import UploadError, prepare_image
+from vae_core.analysis.geometry import Extent, interpolate, nearest_codes, pad_code, posterior_ellipse
+from vae_core.data.datasets import load_arrays
+from vae_core.data.images import gif_bytes, png_bytes, png_data_uri, tile, upscale
+from vae_core.data.uploads import UploadError, prepare_image
+from vae_core.store.checkpoints import resolve_checkpoint, zip_checkpoint
 
 __all__ = ["UploadError"]  # plus the functions and results below
 FAR_FROM_DATA = 1.0  # a point farther than this from every test code lies outside what the model learned
@@ -76,7 +76,7 @@ def decode_point(name: str, point, label: int | None = None, size: int = 280) ->
 
 @functools.lru_cache(maxsize=128)
 def _decode_point(name: str, point: tuple[float, ...], label: int | None, size: int) -> DecodedPoint:
-    from vae_core.latent import decode, decode_all_classes
+    from vae_core.analysis.latent import decode, decode_all_classes
 
     model = cache.get_model(name)
     code = pad_code(point, model.config.latent_dim)
@@ -148,7 +148,8 @@ def place_drawing(name: str, pixels: bytes, label: int | None = None, size: int 
 
 def place_image(name: str, prepared: np.ndarray, label: int | None = None, size: int = 112) -> PlacedUpload:
     """An image [28, 28] in [0, 1], white ink on black: its posterior and reconstruction."""
-    from vae_core.latent import decode, encode_images
+    from vae_core.analysis.latent import decode
+    from vae_core.store.encoding import encode_images
 
     model = cache.get_model(name)
     prepared = np.asarray(prepared, np.float32)
@@ -241,7 +242,7 @@ def walk(name: str, start, end, steps: int, method: str = "linear", label: int |
 
 @functools.lru_cache(maxsize=64)
 def _walk(name: str, start: tuple[float, ...], end: tuple[float, ...], steps: int, method: str, label: int | None) -> Walk:
-    from vae_core.latent import decode_path
+    from vae_core.analysis.latent import decode_path
 
     dim = cache.get_model(name).config.latent_dim
     path = interpolate(pad_code(start, dim), pad_code(end, dim), steps, method)
@@ -265,7 +266,7 @@ class Judged:
 
 def judge_codes(name: str, codes: list, size: int = 112) -> list[Judged]:
     """Decode codes [N, d] and say which class each decoded image looks like."""
-    from vae_core.latent import decode
+    from vae_core.analysis.latent import decode
 
     model = cache.get_model(name)
     codes = np.stack([pad_code(code, model.config.latent_dim) for code in codes])
@@ -291,7 +292,7 @@ class Arithmetic:
 
 def attribute_shift(name: str, start, source: int, target: int, strength: float) -> Arithmetic:
     """start + strength * (mean of target - mean of source), with the class means' arrow for reference."""
-    from vae_core.arithmetic import attribute_vector, shift
+    from vae_core.analysis.arithmetic import attribute_vector, shift
 
     means = cache.class_means(name)
     names = cache.class_names(cache.get_model(name).train_config.dataset)
@@ -305,7 +306,7 @@ def attribute_shift(name: str, start, source: int, target: int, strength: float)
 
 def analogy(name: str, a_index: int, b_index: int, c_index: int) -> Arithmetic:
     """a : b :: c : ? with test images a, b, c: the answer c + (b - a), arrows a→b and c→answer."""
-    from vae_core.arithmetic import analogy as complete
+    from vae_core.analysis.arithmetic import analogy as complete
 
     a, b, c = cache.encoded(name).mu[[a_index, b_index, c_index]]
     answer = complete(a, b, c)
@@ -333,7 +334,7 @@ def class_mean_ends(name: str, first: int, second: int) -> list[np.ndarray]:
 
 def decoded_grid(name: str, extent: Extent, n: int = 12, size: int = 336) -> np.ndarray:
     """An n x n grid of decodings over ``extent``, enlarged."""
-    from vae_core.latent import decode_grid
+    from vae_core.analysis.latent import decode_grid
 
     return upscale(decode_grid(cache.get_model(name), extent, n).mosaic, size)
 
@@ -380,14 +381,14 @@ def sample_points(name: str, sampler: str, count: int = 64, seed: int = 0) -> li
 
 @functools.lru_cache(maxsize=16)
 def _density(name: str, method: str):
-    from vae_core.latent import LatentDensity
+    from vae_core.analysis.latent import LatentDensity
 
     return LatentDensity(method=method, n_components=10).fit(cache.encoded(name).mu[:, :2])
 
 
 def server_image(name: str, point, label: int | None = None) -> str:
     """A map position decoded on the server, as a PNG data URI (for models the browser does not run)."""
-    from vae_core.latent import decode
+    from vae_core.analysis.latent import decode
 
     return png_data_uri(decode(cache.get_model(name), pad_code(point, cache.get_model(name).config.latent_dim), label))
 
@@ -402,7 +403,7 @@ class SeedSpread:
 
 def seed_spread(dataset: str, first: str = "mmd_vae", second: str = "vae") -> SeedSpread | None:
     """The shipped pair of models over the study's seeds, or None where the study has no runs of them."""
-    from vae_core.study_report import comparison_count, comparison_rows
+    from vae_core.experiments.study_report import comparison_count, comparison_rows
 
     results = cache.study_results()
     if results is None:

@@ -1,7 +1,7 @@
 """Training from the app: the Train live form, the server's job pool, the β / λ families.
 
 The form's values become configurations here (with the form's own checks); jobs run in
-the shared :class:`vae_core.jobs.JobManager`; what a running job shows (codes after each
+the shared :class:`vae_core.training.jobs.JobManager`; what a running job shows (codes after each
 epoch, reconstructions) comes back as arrays ready for the figure builders.
 """
 
@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 
 from explorer import cache
-from vae_core.config import ModelConfig, TrainConfig
-from vae_core.families import FAMILIES, FAMILY_EPOCHS, Family
-from vae_core.geometry import Extent, square_extent
-from vae_core.images import png_data_uri, upscale
-from vae_core.jobs import DONE, FAILED, FINISHED, QUEUED, RUNNING, STOPPED, JobSnapshot, TrainingJob
-from vae_core.kinds import KINDS, get_kind
-from vae_core.store import read_name, resolve_checkpoint, write_name
+from vae_core.analysis.geometry import Extent, square_extent
+from vae_core.data.images import png_data_uri, upscale
+from vae_core.experiments.families import FAMILIES, FAMILY_EPOCHS, Family
+from vae_core.models.config import ModelConfig, TrainConfig
+from vae_core.models.kinds import KINDS, get_kind
+from vae_core.store.checkpoints import read_name, resolve_checkpoint, write_name
+from vae_core.training.jobs import DONE, FAILED, FINISHED, QUEUED, RUNNING, STOPPED, JobSnapshot, TrainingJob
 
 __all__ = ["DONE", "FAILED", "FAMILIES", "FAMILY_EPOCHS", "FINISHED", "QUEUED", "RUNNING", "STOPPED"]
 
@@ -35,7 +35,7 @@ class TrainForm:
     """The Train live form's values, as its widgets give them."""
 
     dataset: str
-    kind: str  # a vae_core.kinds name
+    kind: str  # a vae_core.models.kinds name
     architecture: str
     hidden: str  # widths as typed, e.g. "512,256"
     latent_dim: int
@@ -89,7 +89,7 @@ def configs(form: TrainForm) -> tuple[ModelConfig, TrainConfig]:
     )
     if subset and form.batch_size > subset:
         raise ValueError(f"batch size {form.batch_size} is larger than the {subset} training images")
-    from vae_core.train import check_fits
+    from vae_core.training.trainer import check_fits
 
     check_fits(model_config, train_config)
     return model_config, train_config
@@ -115,7 +115,7 @@ STEP_SIZES = {"1 batch": 1, "10 batches": 10, "100 batches": 100, "an epoch": 0}
 
 def new_stepper(model_config: ModelConfig, train_config: TrainConfig):
     """An untrained model that learns only when stepped (ValueError for impossible settings)."""
-    from vae_core.stepper import StepTrainer
+    from vae_core.training.stepper import StepTrainer
 
     return StepTrainer(model_config, train_config)
 
@@ -126,8 +126,8 @@ STEP_BUSY = "The previous step is still training: this press was not counted. Pr
 def take_step(stepper, size: str):
     """Train one step of the named size: (the Step, None), or (None, a sentence) when the
     trainer is still busy with an earlier step (:data:`STEP_BUSY`) or training diverged."""
-    from vae_core.stepper import StepBusy
-    from vae_core.train import TrainingDiverged
+    from vae_core.training.stepper import StepBusy
+    from vae_core.training.trainer import TrainingDiverged
 
     try:
         return stepper.step(STEP_SIZES.get(size) or stepper.batches_per_epoch), None

@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 from explorer.catalog import MISSING, Catalog
 from tests.browser import ROOT
 from tests.test_app import APP, open_page, texts, train_tiny
-from vae_core.images import png_bytes
-from vae_core.pretrain import CATALOG
+from vae_core.data.images import png_bytes
+from vae_core.experiments.pretrain import CATALOG
 
 SHIPPED = {(e.dataset, e.role): e.name for e in CATALOG}
 
@@ -71,14 +71,14 @@ def test_a_bad_form_clears_the_last_result_and_models_can_be_named():
 
 
 def test_models_of_one_kind_are_told_apart(tmp_path):
-    from vae_core.config import ModelConfig, TrainConfig
-    from vae_core.models import build_model
-    from vae_core.store import save_model
+    from vae_core.models.config import ModelConfig, TrainConfig
+    from vae_core.models.networks import build_model
+    from vae_core.store.checkpoints import save_model
 
     for epochs, hidden in ((5, (32,)), (12, (32,)), (12, (64,))):
         save_model(build_model(ModelConfig(hidden_sizes=hidden)), TrainConfig(epochs=epochs), tmp_path)
     from explorer.catalog import entry_from_info
-    from vae_core.store import list_checkpoints
+    from vae_core.store.checkpoints import list_checkpoints
 
     entries = Catalog([entry_from_info(info, ROOT / "checkpoints") for info in list_checkpoints([tmp_path])]).entries
     titles = [e.title for e in entries]
@@ -90,9 +90,9 @@ def test_models_of_one_kind_are_told_apart(tmp_path):
 
 def test_pickers_sort_weights_as_numbers_and_mark_stopped_runs(tmp_path):
     from explorer.catalog import entry_from_info
-    from vae_core.config import ModelConfig, TrainConfig
-    from vae_core.models import build_model
-    from vae_core.store import list_checkpoints, save_model
+    from vae_core.models.config import ModelConfig, TrainConfig
+    from vae_core.models.networks import build_model
+    from vae_core.store.checkpoints import list_checkpoints, save_model
 
     for weight in (1000.0, 30.0, 100.0, 10.0):
         save_model(build_model(ModelConfig(model="mmd_vae", mmd_weight=weight)), TrainConfig(epochs=3), tmp_path)
@@ -114,7 +114,7 @@ def test_a_point_far_outside_the_codes_is_called_so():
 
 
 def test_a_refused_upload_takes_the_last_image_off_the_map():
-    from vae_core.data import load_arrays
+    from vae_core.data.datasets import load_arrays
 
     at = open_page("pages/2_Latent_map.py")
     digit = load_arrays("mnist", "test")[0][3]

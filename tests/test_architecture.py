@@ -67,3 +67,65 @@ def test_functions_are_short_enough_to_read(path):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > LONGEST_FUNCTION
     ]
     assert not long
+
+
+# The library's floors, bottom first: a module imports from its own floor or those below.
+LAYERS = ("data", "models", "store", "training", "analysis", "viz", "experiments", "cli")
+
+
+def library_module(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def layer_of(module: str) -> int:
+    parts = module.split(".")
+    return LAYERS.index(parts[1]) if len(parts) > 1 and parts[1] in LAYERS else len(LAYERS)
+
+
+def library_imports(path: Path) -> set[str]:
+    """vae_core modules ``path`` imports, at the top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module.startswith("vae_core"):
+            known = [f"{node.module}.{alias.name}" for alias in node.names]
+            found.add(node.module)
+            found.update(name for name in known if name in MODULES)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("vae_core"))
+    return found
+
+
+MODULES = {library_module(path): path for path in LIBRARY}
+
+
+def test_the_library_is_folders_of_layers():
+    folders = {p.name for p in (ROOT / "vae_core").iterdir() if p.is_dir() and p.name != "__pycache__"}
+    loose = {p.stem for p in (ROOT / "vae_core").glob("*.py")} - {"__init__", "__main__"}
+    assert folders | loose == set(LAYERS)
+
+
+@pytest.mark.parametrize("module", sorted(MODULES), ids=str)
+def test_no_library_module_imports_from_a_higher_layer(module):
+    if module in ("vae_core", "vae_core.__main__"):
+        return  # the package's public names and ``python -m vae_core`` stand above every floor
+    upward = [m for m in library_imports(MODULES[module]) if layer_of(m) > layer_of(module)]
+    assert not upward, f"{module} (floor {LAYERS[layer_of(module)]}) imports {upward}"
+    assert "vae_core" not in library_imports(MODULES[module]), "inside the library, import the module that defines a name"
+
+
+def test_the_library_import_graph_has_no_circle():
+    graph = {module: {m for m in library_imports(path) if m in MODULES and m != module} for module, path in MODULES.items()}
+    state: dict[str, str] = {}
+
+    def visit(module: str, trail: list[str]) -> None:
+        state[module] = "open"
+        for imported in sorted(graph[module]):
+            if state.get(imported) == "open":
+                raise AssertionError(" -> ".join([*trail[trail.index(imported) :], imported]))
+            if imported not in state:
+                visit(imported, [*trail, imported])
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])

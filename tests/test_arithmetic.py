@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from vae_core.arithmetic import ArithmeticCheck, analogy, attribute_vector, check_attributes, class_means, shift
-from vae_core.classifier import Classifier, ClassifierError, load_classifier, save_classifier
-from vae_core.data import load_arrays
+from vae_core.analysis.arithmetic import ArithmeticCheck, analogy, attribute_vector, check_attributes, class_means, shift
+from vae_core.analysis.classifier import Classifier, ClassifierError, load_classifier, save_classifier
+from vae_core.data.datasets import load_arrays
 
 
 def line_codes(per_class: int = 20):
@@ -94,8 +94,8 @@ def test_classifier_round_trip_and_broken_files(tmp_path):
 
 
 def test_pruning_and_listing_a_store_leave_the_classifiers_alone(tmp_path):
-    from vae_core.pretrain import prune
-    from vae_core.store import list_checkpoints
+    from vae_core.experiments.pretrain import prune
+    from vae_core.store.checkpoints import list_checkpoints
 
     rng = np.random.default_rng(2)
     weights = {"hidden.weight": rng.normal(size=(512, 784)), "hidden.bias": np.zeros(512), "out.weight": rng.normal(size=(10, 512)),

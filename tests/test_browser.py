@@ -185,7 +185,7 @@ def test_uploading_a_digit_encodes_it_and_garbage_is_refused(server, page, tmp_p
 
 
 def test_a_shared_link_restores_the_view_and_clicks_update_the_link(server, page):
-    from vae_core.pretrain import CATALOG
+    from vae_core.experiments.pretrain import CATALOG
 
     mmd = next(e for e in CATALOG if e.dataset == "mnist" and e.role == "mmd_vae")
     page.goto(f"{server}/Latent_map?model={mmd.name}&z=0.5,-1.25")

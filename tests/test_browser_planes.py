@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from tests.browser import app_server, browser_marks, canvas, canvas_frame, plot_area
-from vae_core.codes import read_codes
-from vae_core.images import to_uint8
-from vae_core.latent import decode
-from vae_core.planes import principal_plane, traversal_codes
-from vae_core.pretrain import CATALOG
-from vae_core.store import load_model
+from vae_core.analysis.latent import decode
+from vae_core.analysis.planes import principal_plane, traversal_codes
+from vae_core.data.images import to_uint8
+from vae_core.experiments.pretrain import CATALOG
+from vae_core.store.checkpoints import load_model
+from vae_core.store.codes import read_codes
 
 pytestmark = browser_marks()
 WIDE = next(e for e in CATALOG if e.role == "beta_vae_20d")
@@ -118,7 +118,7 @@ def test_a_projected_point_becomes_the_planes_anchor_on_the_latent_map(server, p
 
 
 def test_the_classifier_lens_colours_the_plane_and_names_the_hovered_image(server, page, model):
-    from vae_core.classifier import load_classifier
+    from vae_core.analysis.classifier import load_classifier
 
     page.goto(f"{server}/Latent_map?model={WIDE.name}")
     frame = canvas(page)

@@ -1,7 +1,7 @@
 """The browser's side of the latent canvas, run in node against the Python side: every
 shipped model and freshly trained MLP, convolutional and conditional models decode as
 torch does (within 2/255 per pixel after rounding), encoders agree, and paths and the
-drawing pad's preparation match vae_core.geometry and vae_core.uploads."""
+drawing pad's preparation match vae_core.analysis.geometry and vae_core.data.uploads."""
 
 from __future__ import annotations
 
@@ -15,15 +15,16 @@ import pytest
 import torch
 
 from tests.browser import ROOT
-from vae_core.config import ModelConfig, TrainConfig
-from vae_core.export import checkpoint_state, export_weights, model_state
-from vae_core.geometry import interpolate
-from vae_core.images import png_bytes, to_uint8
-from vae_core.latent import decode, encode_images
-from vae_core.pretrain import CATALOG
-from vae_core.store import load_model
-from vae_core.train import train
-from vae_core.uploads import prepare_image
+from vae_core.analysis.geometry import interpolate
+from vae_core.analysis.latent import decode
+from vae_core.data.images import png_bytes, to_uint8
+from vae_core.data.uploads import prepare_image
+from vae_core.experiments.pretrain import CATALOG
+from vae_core.models.config import ModelConfig, TrainConfig
+from vae_core.store.checkpoints import load_model
+from vae_core.store.encoding import encode_images
+from vae_core.store.export import checkpoint_state, export_weights, model_state
+from vae_core.training.trainer import train
 
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None, reason="needs node (Node.js 20)")
@@ -126,8 +127,8 @@ def test_the_room_channel_and_a_followers_view_like_python(tmp_path):
 
 
 def test_planes_and_traversals_in_the_browser_like_python(tmp_path):
-    """planes.js in node: a plane's codes, projections and traversal rows as vae_core.planes computes them."""
-    from vae_core.planes import active_dimensions, plane_through, principal_plane, traversal_codes
+    """planes.js in node: a plane's codes, projections and traversal rows as vae_core.analysis.planes computes them."""
+    from vae_core.analysis.planes import active_dimensions, plane_through, principal_plane, traversal_codes
 
     rng = np.random.default_rng(5)
     planes = []
@@ -140,9 +141,9 @@ def test_planes_and_traversals_in_the_browser_like_python(tmp_path):
     code, kl = rng.normal(size=6), np.array([0.5, 0.0, 1.2, 0.005, 0.3, 0.0])
     order = [*active_dimensions(kl).tolist(), *[int(i) for i in np.argsort(-kl, kind="stable") if kl[i] < 0.01]]
     traversal = {"code": code.tolist(), "steps": 7, "grid": traversal_codes(code, 7).tolist(), "kl": kl.tolist(), "order": order}
-    from vae_core.classifier import load_classifier
-    from vae_core.data import load_arrays
-    from vae_core.export import export_classifier
+    from vae_core.analysis.classifier import load_classifier
+    from vae_core.data.datasets import load_arrays
+    from vae_core.store.export import export_classifier
 
     judge = load_classifier("mnist")
     images = load_arrays("mnist", "test")[0][:16].astype(np.float32).reshape(16, 784) / 255.0

@@ -7,16 +7,16 @@ import json
 import pytest
 import torch
 
-from vae_core.config import config_from_dict, config_to_dict
-from vae_core.metrics import evaluate
-from vae_core.paths import shipped_checkpoints_dir
-from vae_core.pretrain import CATALOG
+from vae_core.analysis.metrics import evaluate
+from vae_core.data.paths import shipped_checkpoints_dir
+from vae_core.experiments.pretrain import CATALOG
+from vae_core.models.config import config_from_dict, config_to_dict
 
 ENTRIES = {f"{e.dataset}-{e.role}": e for e in CATALOG}
 
 
 def test_every_catalogue_entry_ships_and_nothing_else():
-    from vae_core.classifier import CLASSIFIERS
+    from vae_core.analysis.classifier import CLASSIFIERS
 
     names = {p.name for p in shipped_checkpoints_dir().iterdir() if p.is_dir() and not p.name.startswith(".")}
     assert names == {e.name for e in CATALOG} | {CLASSIFIERS}  # and the judges of latent arithmetic
@@ -87,9 +87,9 @@ def test_stored_metrics_match_a_fresh_evaluation(key):
 
 @pytest.mark.parametrize("key", ENTRIES)
 def test_every_shipped_model_carries_its_test_codes(key):
-    from vae_core.codes import read_codes
-    from vae_core.data import load_dataset
-    from vae_core.latent import encode_images
+    from vae_core.data.datasets import load_dataset
+    from vae_core.store.codes import read_codes
+    from vae_core.store.encoding import encode_images
 
     entry = ENTRIES[key]
     codes = read_codes(entry.path)
@@ -102,7 +102,7 @@ def test_every_shipped_model_carries_its_test_codes(key):
 
 @pytest.mark.parametrize("key", ENTRIES)
 def test_every_shipped_model_carries_its_replay(key):
-    from vae_core.replay import REPLAY_SIZE, read_replay
+    from vae_core.store.replay import REPLAY_SIZE, read_replay
 
     entry = ENTRIES[key]
     replay = read_replay(entry.path)

@@ -52,7 +52,7 @@ def test_beta_vae_alias_sets_beta(tmp_path, capsys):
     assert main(["list", "--root", str(tmp_path), "--json"]) == 0
     (entry,) = json.loads(capsys.readouterr().out)
     assert entry["model"] == "vae"
-    from vae_core.store import read_checkpoint_info
+    from vae_core.store.checkpoints import read_checkpoint_info
 
     assert read_checkpoint_info(entry["path"]).model_config.beta == 4.0
 
@@ -72,7 +72,7 @@ def test_module_entry_point_runs():
 
 def test_app_command_runs_the_explorer_with_streamlit_options():
     from vae_core.cli import app_command
-    from vae_core.paths import PROJECT_ROOT
+    from vae_core.data.paths import PROJECT_ROOT
 
     command = app_command(["--server.port", "8600"])
     assert command[1:4] == ["-m", "streamlit", "run"]
@@ -110,7 +110,7 @@ def test_the_app_starts_from_any_folder(tmp_path):
 def test_a_sweep_can_be_made_small(monkeypatch, capsys):
     """sweep --train-subset reaches the grid points' training configuration (the first
     point's run fails on purpose, so the sweep stops there with exit code 1)."""
-    import vae_core.executors as executors
+    import vae_core.training.executors as executors
 
     seen = []
 

@@ -2,7 +2,7 @@ import dataclasses
 
 import pytest
 
-from vae_core.config import ModelConfig, TrainConfig, config_from_dict, config_key, config_to_dict
+from vae_core.models.config import ModelConfig, TrainConfig, config_from_dict, config_key, config_to_dict
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ import shutil
 import pytest
 import torch
 
-from vae_core.data import DatasetError, load_dataset, normalize_name
-from vae_core.paths import PROJECT_ROOT
+from vae_core.data.datasets import DatasetError, load_dataset, normalize_name
+from vae_core.data.paths import PROJECT_ROOT
 
 
 @pytest.mark.parametrize("name,classes", [("mnist", "0"), ("fashion-mnist", "T-shirt/top")])
@@ -37,14 +37,14 @@ def test_arrays_are_the_same_split_without_torch():
 
     import numpy as np
 
-    from vae_core.data import load_arrays
+    from vae_core.data.datasets import load_arrays
 
     images, labels = load_arrays("mnist", "test")
     assert images.dtype == np.uint8 and images.shape == (10_000, 28, 28) and labels.dtype == np.int64
     tensors = load_dataset("mnist", "test")
     assert np.array_equal((images / 255.0).astype(np.float32), tensors.images[:, 0].numpy())
     assert np.array_equal(labels, tensors.labels.numpy())
-    code = "import sys; from vae_core.data import load_arrays; load_arrays('fashion-mnist', 'test'); print('torch' in sys.modules)"
+    code = "import sys; from vae_core.data.datasets import load_arrays; load_arrays('fashion-mnist', 'test'); print('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout.strip() == "False"
 
 

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from vae_core.cli import main
-from vae_core.executors import ExecutorUnavailable, FailoverExecutor, LocalExecutor, app_executor, make_executor, run_all
-from vae_core.pipeline import get_or_train
-from vae_core.replay import read_replay
+from vae_core.store.replay import read_replay
+from vae_core.training.executors import ExecutorUnavailable, LocalExecutor, run_all
+from vae_core.training.pipeline import get_or_train
+from vae_core.training.placement import FailoverExecutor, app_executor, make_executor
 
 
 def test_the_local_executor_reports_a_snapshot_per_epoch(tiny_model_config, tiny_train_config):

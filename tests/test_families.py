@@ -1,8 +1,8 @@
 import dataclasses
 
-from vae_core.families import FAMILIES, FAMILY_EPOCHS
-from vae_core.models import build_model
-from vae_core.store import checkpoint_name, save_model
+from vae_core.experiments.families import FAMILIES, FAMILY_EPOCHS
+from vae_core.models.networks import build_model
+from vae_core.store.checkpoints import checkpoint_name, save_model
 
 
 def test_members_differ_only_in_their_weight():

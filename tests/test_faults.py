@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from vae_core import list_checkpoints, load_model
-from vae_core.store import remove_partials
+from vae_core.store.checkpoints import remove_partials
 
 SAVER = textwrap.dedent(
     """

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from vae_core.geometry import data_extent, grid_points, pad_code, posterior_ellipse, square_extent
+from vae_core.analysis.geometry import data_extent, grid_points, pad_code, posterior_ellipse, square_extent
 
 
 def test_data_extent_ignores_outliers():

@@ -3,8 +3,9 @@ import os
 
 import pytest
 
-from vae_core.config import ModelConfig, TrainConfig
-from vae_core.jobs import DONE, FAILED, QUEUED, STOPPED, JobManager, default_max_running
+from vae_core.models.config import ModelConfig, TrainConfig
+from vae_core.training.executors import default_max_running
+from vae_core.training.jobs import DONE, FAILED, QUEUED, STOPPED, JobManager
 
 MODEL = ModelConfig(hidden_sizes=(16,))
 TRAIN = TrainConfig(epochs=2, batch_size=64, train_subset=512, test_subset=256)
@@ -73,8 +74,8 @@ def test_max_running_comes_from_the_environment(monkeypatch, value, expected):
 
 
 def test_a_finished_job_stores_its_replay():
-    from vae_core.replay import read_replay
-    from vae_core.store import resolve_checkpoint
+    from vae_core.store.checkpoints import resolve_checkpoint
+    from vae_core.store.replay import read_replay
 
     manager = JobManager(max_running=1)
     job = manager.submit(MODEL, dataclasses.replace(TRAIN, seed=7))
@@ -87,7 +88,7 @@ def test_a_finished_job_stores_its_replay():
 def test_trainings_run_at_a_lower_priority(monkeypatch):
     import threading
 
-    from vae_core.jobs import lower_priority, training_niceness
+    from vae_core.training.jobs import lower_priority, training_niceness
 
     monkeypatch.setenv("VAE_EXPLORER_TRAINING_NICE", "7")
     assert training_niceness() == 7

@@ -1,7 +1,7 @@
 import pytest
 
-from vae_core.config import ModelConfig
-from vae_core.kinds import KINDS, OBJECTIVES, describe, get_kind, kind_of
+from vae_core.models.config import ModelConfig
+from vae_core.models.kinds import KINDS, OBJECTIVES, describe, get_kind, kind_of
 
 
 def test_every_objective_has_a_plain_kind_and_every_kind_builds_a_config():

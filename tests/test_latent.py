@@ -3,14 +3,13 @@ import pytest
 import torch
 
 from vae_core import ModelConfig, build_model, load_dataset
-from vae_core.geometry import interpolate, interpolate_path, nearest_codes
-from vae_core.latent import (
+from vae_core.analysis.geometry import interpolate, interpolate_path, nearest_codes
+from vae_core.analysis.latent import (
     LatentDensity,
     class_style_grid,
     decode,
     decode_all_classes,
     decode_grid,
-    encode_dataset,
     interpolate_codes,
     interpolate_images,
     nearest_images,
@@ -18,6 +17,7 @@ from vae_core.latent import (
     traversal_grid,
     traverse,
 )
+from vae_core.store.encoding import encode_dataset
 
 
 @pytest.fixture(scope="module")

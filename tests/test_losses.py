@@ -3,7 +3,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from vae_core.losses import (
+from vae_core.models.losses import (
     gaussian_log_density,
     kernel_matrix,
     kl_monte_carlo_per_image,

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from vae_core import load_dataset
-from vae_core.metrics import (
+from vae_core.analysis.metrics import (
     active_units,
     aggregate_posterior,
     class_silhouette,
@@ -14,7 +14,7 @@ from vae_core.metrics import (
     mmd_to_prior,
     prior_holes,
 )
-from vae_core.train import evaluate_terms
+from vae_core.training.trainer import evaluate_terms
 
 
 def _clusters(rng, n_per=200, spread=0.2):

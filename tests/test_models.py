@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from vae_core import ModelConfig, build_model
-from vae_core.losses import model_loss
+from vae_core.models.losses import model_loss
 
 CASES = [
     ModelConfig(hidden_sizes=(32,)),

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from vae_core.paths import PROJECT_ROOT, cache_dir, shipped_checkpoints_dir, shipped_data_dir
+from vae_core.data.paths import PROJECT_ROOT, cache_dir, shipped_checkpoints_dir, shipped_data_dir
 
 
 def test_defaults_are_the_repository_folders_and_the_user_cache(monkeypatch, tmp_path):

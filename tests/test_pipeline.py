@@ -8,10 +8,10 @@ import threading
 import torch
 
 from vae_core import get_or_train, load_model
-from vae_core.pipeline import training_facts
-from vae_core.store import read_checkpoint_info
+from vae_core.store.checkpoints import read_checkpoint_info
+from vae_core.training.pipeline import training_facts
 
-store_module = importlib.import_module("vae_core.store")
+store_module = importlib.import_module("vae_core.store.checkpoints")
 
 
 def test_get_or_train_trains_once_then_reuses(tiny_model_config, tiny_train_config, isolated_store):
@@ -25,7 +25,7 @@ def test_get_or_train_trains_once_then_reuses(tiny_model_config, tiny_train_conf
 
 
 def test_two_identical_requests_train_once(monkeypatch, tiny_model_config, tiny_train_config):
-    train_module = importlib.import_module("vae_core.train")
+    train_module = importlib.import_module("vae_core.training.trainer")
     real_train, calls = train_module.train, []
 
     def counting_train(*args, **kwargs):

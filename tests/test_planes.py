@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vae_core.planes import (
+from vae_core.analysis.planes import (
     Plane,
     active_dimensions,
     anchors,

@@ -5,9 +5,9 @@ import sys
 import numpy as np
 import pytest
 
-from vae_core.projections import Projector, project, trustworthiness_score
+from vae_core.analysis.projections import Projector, project, trustworthiness_score
 
-projections_module = importlib.import_module("vae_core.projections")
+projections_module = importlib.import_module("vae_core.analysis.projections")
 
 
 @pytest.fixture(autouse=True)
@@ -125,7 +125,7 @@ def test_trustworthiness_of_identity_is_one(blobs):
 
 
 def test_umap_is_not_imported_with_the_package():
-    code = "import sys, vae_core, vae_core.projections, vae_core.latent, vae_core.metrics; print('umap' in sys.modules)"
+    code = "import sys, vae_core, vae_core.analysis.projections, vae_core.analysis.latent, vae_core.analysis.metrics; print('umap' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
 
 
@@ -139,7 +139,7 @@ def test_umap_projection_is_seeded(blobs):
 
 
 def test_estimates_come_from_this_machines_runs(tmp_path, monkeypatch):
-    from vae_core import projections
+    from vae_core.analysis import projections
 
     monkeypatch.setenv("VAE_EXPLORER_CACHE", str(tmp_path))
     first = projections.estimate("tsne", 10_000)  # nothing measured yet: the reference machine's rate
@@ -159,7 +159,7 @@ def test_estimates_come_from_this_machines_runs(tmp_path, monkeypatch):
 
 
 def test_progress_keeps_moving_past_the_estimate():
-    from vae_core.projections import progress_fraction
+    from vae_core.analysis.projections import progress_fraction
 
     steps = [progress_fraction(t, 10.0) for t in (0, 5, 10, 20, 40, 1000)]
     assert steps == sorted(steps) and len(set(steps)) == len(steps)  # always moving forward
@@ -170,7 +170,7 @@ def test_progress_keeps_moving_past_the_estimate():
 def test_progress_follows_the_clock_and_the_estimate(tmp_path, monkeypatch):
     import time
 
-    from vae_core.projections import run_with_progress
+    from vae_core.analysis.projections import run_with_progress
 
     calls = []
 
@@ -187,7 +187,7 @@ def test_progress_follows_the_clock_and_the_estimate(tmp_path, monkeypatch):
 
 
 def test_a_projection_records_its_time(tmp_path, monkeypatch):
-    from vae_core import projections
+    from vae_core.analysis import projections
 
     monkeypatch.setenv("VAE_EXPLORER_CACHE", str(tmp_path))
     data = np.random.default_rng(0).standard_normal((300, 5)).astype(np.float32)

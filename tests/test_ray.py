@@ -12,12 +12,13 @@ import pytest
 
 pytest.importorskip("ray")
 
-from vae_core.config import ModelConfig, TrainConfig  # noqa: E402
-from vae_core.executors import WorkerLost, make_executor  # noqa: E402
-from vae_core.jobs import DONE, FINISHED, STOPPED, JobManager  # noqa: E402
-from vae_core.pipeline import get_or_train  # noqa: E402
-from vae_core.pretrain import sweep  # noqa: E402
-from vae_core.store import list_checkpoints, load_model  # noqa: E402
+from vae_core.experiments.pretrain import sweep  # noqa: E402
+from vae_core.models.config import ModelConfig, TrainConfig  # noqa: E402
+from vae_core.store.checkpoints import list_checkpoints, load_model  # noqa: E402
+from vae_core.training.executors import WorkerLost  # noqa: E402
+from vae_core.training.jobs import DONE, FINISHED, STOPPED, JobManager  # noqa: E402
+from vae_core.training.pipeline import get_or_train  # noqa: E402
+from vae_core.training.placement import make_executor  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

@@ -22,9 +22,10 @@ pytest.importorskip("ray")
 from tests.ray_head import RayHead, ray_head  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from vae_core.config import ModelConfig, TrainConfig  # noqa: E402
-from vae_core.executors import ExecutorUnavailable, FailoverExecutor, make_executor  # noqa: E402
-from vae_core.jobs import DONE, FAILED, FINISHED, JobManager  # noqa: E402
+from vae_core.models.config import ModelConfig, TrainConfig  # noqa: E402
+from vae_core.training.executors import ExecutorUnavailable  # noqa: E402
+from vae_core.training.jobs import DONE, FAILED, FINISHED, JobManager  # noqa: E402
+from vae_core.training.placement import FailoverExecutor, make_executor  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

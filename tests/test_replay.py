@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from vae_core.data import load_dataset
-from vae_core.executors import EpochProbe
-from vae_core.replay import REPLAY_FILE, read_replay, write_replay
+from vae_core.data.datasets import load_dataset
+from vae_core.store.replay import REPLAY_FILE, read_replay, write_replay
+from vae_core.training.executors import EpochProbe
 
 
 def test_the_probe_takes_the_same_test_images_codes_and_reconstructions(trained_tiny):

@@ -4,9 +4,9 @@ import shutil
 
 import pytest
 
-from vae_core.report import DOCS, findings, generate, sweep_table
-from vae_core.study import welch_interval
-from vae_core.study_report import depends_on_pairing, likelihood_sentence, setting_differences, study_section
+from vae_core.experiments.report import DOCS, findings, generate, sweep_table
+from vae_core.experiments.study import welch_interval
+from vae_core.experiments.study_report import depends_on_pairing, likelihood_sentence, setting_differences, study_section
 
 
 def _metrics(knn, nmi, mmd, holes, std):

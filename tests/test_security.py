@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.browser import ROOT
-from vae_core.store import CheckpointError, resolve_checkpoint
+from vae_core.store.checkpoints import CheckpointError, resolve_checkpoint
 
 SOURCES = sorted((ROOT / "vae_core").glob("*.py")) + sorted((ROOT / "pages").glob("*.py")) + [ROOT / "explorer_app.py"]
 
@@ -31,14 +31,14 @@ def _pickled_npz(path: Path, key: str) -> None:
 
 
 def test_replay_reader_refuses_pickled_objects(tmp_path):
-    from vae_core.replay import REPLAY_FILE, read_replay
+    from vae_core.store.replay import REPLAY_FILE, read_replay
 
     _pickled_npz(tmp_path / REPLAY_FILE, "codes")
     assert read_replay(tmp_path) is None
 
 
 def test_projection_cache_refuses_pickled_objects(tmp_path, monkeypatch):
-    from vae_core import projections
+    from vae_core.analysis import projections
 
     monkeypatch.setenv("VAE_EXPLORER_CACHE", str(tmp_path))
     inputs = np.random.default_rng(0).standard_normal((20, 3)).astype(np.float32)

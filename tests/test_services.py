@@ -11,12 +11,13 @@ from PIL import Image
 
 from explorer import services, training
 from explorer.catalog import Catalog, comparison_table, metric_row
-from vae_core.data import load_dataset
-from vae_core.images import png_bytes
-from vae_core.latent import decode, encode_images
-from vae_core.paths import shipped_checkpoints_dir
-from vae_core.pretrain import CATALOG, MAIN_ROLES
-from vae_core.store import load_model
+from vae_core.analysis.latent import decode
+from vae_core.data.datasets import load_dataset
+from vae_core.data.images import png_bytes
+from vae_core.data.paths import shipped_checkpoints_dir
+from vae_core.experiments.pretrain import CATALOG, MAIN_ROLES
+from vae_core.store.checkpoints import load_model
+from vae_core.store.encoding import encode_images
 
 SHIPPED = {(e.dataset, e.role): e.name for e in CATALOG}
 VAE, CVAE, MMD, WIDE = (SHIPPED["mnist", r] for r in ("vae", "cvae", "mmd_vae", "vae_10d"))

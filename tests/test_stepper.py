@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from vae_core.stepper import MAX_STEP_BATCHES, StepTrainer
-from vae_core.train import Trainer, TrainingDiverged
+from vae_core.training.stepper import MAX_STEP_BATCHES, StepTrainer
+from vae_core.training.trainer import Trainer, TrainingDiverged
 
 
 def test_a_step_trains_the_batches_asked_for_and_moves_the_codes(tiny_model_config, tiny_train_config):
@@ -50,7 +50,7 @@ def test_a_second_step_while_one_trains_is_refused_and_the_trainer_stays_whole(t
     """Two presses of Step at once: the second is refused, not run on the same weights."""
     import threading
 
-    from vae_core.stepper import StepBusy
+    from vae_core.training.stepper import StepBusy
 
     stepper = StepTrainer(tiny_model_config, tiny_train_config, watched=20)
     entered, release = threading.Event(), threading.Event()

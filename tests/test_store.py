@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from vae_core import CheckpointError, CheckpointWriteError, list_checkpoints, load_model, save_model
-from vae_core.store import checkpoint_name, resolve_checkpoint
+from vae_core.store.checkpoints import checkpoint_name, resolve_checkpoint
 
-store_module = importlib.import_module("vae_core.store")
+store_module = importlib.import_module("vae_core.store.checkpoints")
 
 
 @pytest.fixture
@@ -157,7 +157,7 @@ def test_zip_download_unpacks_to_a_loadable_checkpoint(saved, tmp_path):
     import io
     import zipfile
 
-    from vae_core.store import zip_checkpoint
+    from vae_core.store.checkpoints import zip_checkpoint
 
     data = zip_checkpoint(saved)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -169,7 +169,7 @@ def test_zip_download_unpacks_to_a_loadable_checkpoint(saved, tmp_path):
 def test_replay_round_trip_and_damage(trained_tiny, tmp_path):
     import numpy as np
 
-    from vae_core.replay import REPLAY_FILE, read_replay
+    from vae_core.store.replay import REPLAY_FILE, read_replay
 
     codes = np.random.default_rng(0).standard_normal((3, 100, 2)).astype(np.float32)
     path = save_model(trained_tiny.model, trained_tiny.train_config, tmp_path, replay=codes)
@@ -180,7 +180,7 @@ def test_replay_round_trip_and_damage(trained_tiny, tmp_path):
 
 
 def test_a_store_folder_is_probed_once_a_minute_not_on_every_look_up(tmp_path, monkeypatch):
-    import vae_core.store as store
+    import vae_core.store.checkpoints as store
 
     probes = []
     real = store.tempfile.NamedTemporaryFile

@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from vae_core.config import ModelConfig, TrainConfig, config_key
-from vae_core.study import QUICK, mean_std, paired, paired_interval, run_study, verdict
+from vae_core.experiments.study import QUICK, mean_std, paired, paired_interval, run_study, verdict
+from vae_core.models.config import ModelConfig, TrainConfig, config_key
 
 
 def test_a_paired_interval_on_known_data():
@@ -39,7 +39,7 @@ def test_pairs_are_taken_by_seed():
 
 
 def test_binarization_keeps_pixel_means_and_is_fixed():
-    from vae_core.data import binarized, load_dataset
+    from vae_core.data.datasets import binarized, load_dataset
 
     test = load_dataset("mnist", "test")
     once = binarized(test, 0)
@@ -52,13 +52,13 @@ def test_binarizing_changes_a_key_and_its_default_changes_none():
     model = ModelConfig()
     assert config_key(model, TrainConfig()) == config_key(model, TrainConfig(binarize=False))
     assert config_key(model, TrainConfig(binarize=True)) != config_key(model, TrainConfig())
-    from vae_core.pretrain import CATALOG
+    from vae_core.experiments.pretrain import CATALOG
 
     assert all(config_key(e.model_config, e.train_config) == e.name.rsplit("-", 1)[1] for e in CATALOG)
 
 
 def test_a_binarized_training_sees_only_binary_images(monkeypatch):
-    from vae_core.train import Trainer
+    from vae_core.training.trainer import Trainer
 
     trainer = Trainer(ModelConfig(hidden_sizes=(16,)), TrainConfig(epochs=1, batch_size=64, train_subset=128, test_subset=64,
                                                                    binarize=True))  # fmt: skip
@@ -72,13 +72,13 @@ def test_a_binarized_training_sees_only_binary_images(monkeypatch):
 
 @pytest.mark.slow
 def test_a_quick_study_runs_end_to_end_and_the_report_reads_it(tmp_path, monkeypatch):
-    from vae_core.report import generate
+    from vae_core.experiments.report import generate
 
     monkeypatch.setenv("VAE_EXPLORER_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "docs" / "study.json"
     results = run_study(("mnist",), (0, 1), QUICK, out, on_message=lambda message: None)
     assert len(results["runs"]) == 8  # ELBO VAE, MMD-VAE, autoencoder, binarized ELBO VAE x 2 seeds
-    assert {r["method"] for r in results["projections"]} >= {"t-SNE of pixels (ours, vae_core.projections)"}
+    assert {r["method"] for r in results["projections"]} >= {"t-SNE of pixels (ours, vae_core.analysis.projections)"}
     saved = json.loads(out.read_text())
     assert saved["runs"] == results["runs"] and saved["seconds"] > 0
     again = run_study(("mnist",), (0, 1), QUICK, out, on_message=lambda message: None)  # resumed: nothing trained again

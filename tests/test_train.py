@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from vae_core import ModelConfig, TrainConfig, TrainingDiverged, train
-from vae_core.train import Trainer, learning_rate_at
+from vae_core.training.trainer import Trainer, learning_rate_at
 
 
 @pytest.mark.parametrize("model", ["vae", "mmd_vae", "cvae"])
@@ -104,7 +104,7 @@ def test_early_stopping_restores_the_best_epoch(monkeypatch, tiny_model_config, 
         return {"loss": next(scores)}
 
     snapshots = {}
-    monkeypatch.setattr(importlib.import_module("vae_core.train"), "evaluate_terms", fake_scores)
+    monkeypatch.setattr(importlib.import_module("vae_core.training.trainer"), "evaluate_terms", fake_scores)
     config = dataclasses.replace(tiny_train_config, epochs=5, early_stopping_patience=2)
     result = train(
         tiny_model_config,

@@ -13,7 +13,7 @@ from tests.browser import app_server
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from st_client import StreamlitSession, WidgetState  # noqa: E402
 
-from vae_core.store import list_checkpoints  # noqa: E402
+from vae_core.store.checkpoints import list_checkpoints  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

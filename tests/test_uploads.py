@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from vae_core import load_dataset
-from vae_core.uploads import MAX_UPLOAD_BYTES, UploadError, prepare_image
+from vae_core.data.uploads import MAX_UPLOAD_BYTES, UploadError, prepare_image
 
 
 def encode(image: Image.Image, fmt: str = "PNG") -> bytes:

@@ -1,6 +1,6 @@
 import numpy as np
 
-from vae_core.images import text_thumbnail
+from vae_core.data.images import text_thumbnail
 from vae_core.viz import (
     GRID_TRACE_NAME,
     add_click_lattice,

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.browser import ROOT
-from vae_core.pretrain import CATALOG
+from vae_core.experiments.pretrain import CATALOG
 
 WIDE = {e.role: e.name for e in CATALOG if e.dataset == "mnist" and e.model_config.latent_dim == 20}
 
@@ -38,11 +38,11 @@ def test_unused_dimensions_barely_change_the_image_and_used_ones_do(role):
     ten or more (the β-VAE leaves 14 of its 20 unused; the VAE uses all 20)."""
     import numpy as np
 
-    from vae_core.codes import read_codes
-    from vae_core.images import to_uint8
-    from vae_core.latent import decode
-    from vae_core.planes import ACTIVE_KL, kl_per_dimension, traversal_codes
-    from vae_core.store import load_model
+    from vae_core.analysis.latent import decode
+    from vae_core.analysis.planes import ACTIVE_KL, kl_per_dimension, traversal_codes
+    from vae_core.data.images import to_uint8
+    from vae_core.store.checkpoints import load_model
+    from vae_core.store.codes import read_codes
 
     entry = next(e for e in CATALOG if e.name == WIDE[role])
     model, codes = load_model(entry.path), read_codes(entry.path)
@@ -60,12 +60,12 @@ def test_the_plane_through_three_codes_decodes_them_at_its_anchors():
     """Decoding the plane's anchors, origin + u·e₁ + v·e₂, gives the three codes' own images."""
     import numpy as np
 
-    from vae_core.arithmetic import class_means
-    from vae_core.codes import read_codes
-    from vae_core.images import to_uint8
-    from vae_core.latent import decode
-    from vae_core.planes import anchors, plane_through
-    from vae_core.store import load_model
+    from vae_core.analysis.arithmetic import class_means
+    from vae_core.analysis.latent import decode
+    from vae_core.analysis.planes import anchors, plane_through
+    from vae_core.data.images import to_uint8
+    from vae_core.store.checkpoints import load_model
+    from vae_core.store.codes import read_codes
 
     entry = next(e for e in CATALOG if e.name == WIDE["vae_20d"])
     model, codes = load_model(entry.path), read_codes(entry.path)

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from vae_core.config import (
+from vae_core.models.config import (
     ARCHITECTURES,
     DATASETS,
     KL_ESTIMATORS,
@@ -26,7 +26,7 @@ from vae_core.config import (
     ModelConfig,
     TrainConfig,
 )
-from vae_core.kinds import KINDS, get_kind
+from vae_core.models.kinds import KINDS, get_kind
 
 PROG = "vae-explorer"
 
@@ -67,7 +67,7 @@ def _train_subset(text: str) -> int:
 
 
 def _dataset_name(text: str) -> str:
-    from vae_core.data import DatasetError, normalize_name
+    from vae_core.data.datasets import DatasetError, normalize_name
 
     try:
         return normalize_name(text)
@@ -162,7 +162,7 @@ def _format_terms(terms: dict[str, float]) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from vae_core.pipeline import get_or_train
+    from vae_core.training.pipeline import get_or_train
 
     model_config, train_config = configs_from_args(args)
     executor = executor_from_args(args)
@@ -191,8 +191,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from vae_core.metrics import evaluate
-    from vae_core.store import load_model
+    from vae_core.analysis.metrics import evaluate
+    from vae_core.store.checkpoints import load_model
 
     model = load_model(args.path)
     results = evaluate(model, args.dataset)
@@ -206,9 +206,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
-    from vae_core.codes import read_codes, write_codes
-    from vae_core.latent import encode_dataset
-    from vae_core.store import load_model
+    from vae_core.store.checkpoints import load_model
+    from vae_core.store.codes import read_codes, write_codes
+    from vae_core.store.encoding import encode_dataset
 
     for path in args.paths:
         if read_codes(path) is not None and not args.force:
@@ -221,7 +221,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from vae_core.store import default_roots, list_checkpoints
+    from vae_core.store.checkpoints import default_roots, list_checkpoints
 
     roots = args.root or default_roots()
     infos = list_checkpoints(roots)
@@ -262,7 +262,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_pretrain(args: argparse.Namespace) -> int:
-    from vae_core.pretrain import pretrain
+    from vae_core.experiments.pretrain import pretrain
 
     def on_record(entry, record) -> None:
         print(f"      {entry.dataset} {entry.role} epoch {record.epoch:3d}  test {_format_terms(record.test)}", flush=True)
@@ -280,7 +280,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from vae_core.pretrain import sweep
+    from vae_core.experiments.pretrain import sweep
 
     stream = sys.stderr if args.json else sys.stdout
     rows = sweep(args.dataset, epochs=args.epochs, on_message=lambda message: print(message, file=stream, flush=True),
@@ -288,7 +288,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
     if args.save:
-        from vae_core.report import DOCS
+        from vae_core.experiments.report import DOCS
 
         path = DOCS / f"sweep-{args.dataset}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -298,8 +298,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_study(args: argparse.Namespace) -> int:
-    from vae_core.report import DOCS
-    from vae_core.study import QUICK, SEEDS, Scale, run_study
+    from vae_core.experiments.report import DOCS
+    from vae_core.experiments.study import QUICK, SEEDS, Scale, run_study
 
     out = args.out or DOCS / "study.json"
     run_study(tuple(args.dataset or ("mnist", "fashion-mnist")), tuple(args.seed or SEEDS), QUICK if args.quick else Scale(),
@@ -309,7 +309,7 @@ def cmd_study(args: argparse.Namespace) -> int:
 
 
 def cmd_classifier(args: argparse.Namespace) -> int:
-    from vae_core.classifier import save_classifier, train_classifier
+    from vae_core.analysis.classifier import save_classifier, train_classifier
 
     for dataset in args.dataset or ["mnist", "fashion-mnist"]:
         classifier = train_classifier(dataset, epochs=args.epochs)
@@ -319,7 +319,7 @@ def cmd_classifier(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from vae_core.report import DOCS, generate
+    from vae_core.experiments.report import DOCS, generate
 
     generate(args.out or DOCS, on_message=lambda message: print(message, flush=True))
     return 0
@@ -335,7 +335,8 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
 
 def executor_from_args(args: argparse.Namespace, parallel: int | None = None):
     """The executor the options name; local trainings of a fan-out run ``parallel`` at once."""
-    from vae_core.executors import ExecutorUnavailable, make_executor
+    from vae_core.training.executors import ExecutorUnavailable
+    from vae_core.training.placement import make_executor
 
     if args.executor == "local":
         return make_executor("local", parallel=parallel)
@@ -349,7 +350,7 @@ def executor_from_args(args: argparse.Namespace, parallel: int | None = None):
 
 def _add_project_commands(commands) -> None:
     """The commands that rebuild what the project ships: models, sweep, study, classifiers, report."""
-    from vae_core.pretrain import ROLES
+    from vae_core.experiments.pretrain import ROLES
 
     pretrain = commands.add_parser("pretrain", help="rebuild the shipped checkpoints from scratch (seeded) and their metrics")
     pretrain.add_argument("--dataset", type=_dataset_name, action="append", help="only this dataset (repeatable)")
@@ -423,7 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
 def app_command(streamlit_args: list[str]) -> list[str]:
     """The command that starts the explorer: ``streamlit run explorer_app.py`` with the
     given Streamlit options (``--server.port 8600``, ...) passed through."""
-    from vae_core.paths import PROJECT_ROOT
+    from vae_core.data.paths import PROJECT_ROOT
 
     return [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "explorer_app.py"), *streamlit_args]
 
@@ -431,7 +432,7 @@ def app_command(streamlit_args: list[str]) -> list[str]:
 def run_app(streamlit_args: list[str]) -> int:
     """Replace this process with the Streamlit server, started in the project folder so that
     its ``.streamlit/config.toml`` applies."""
-    from vae_core.paths import PROJECT_ROOT
+    from vae_core.data.paths import PROJECT_ROOT
 
     if not (PROJECT_ROOT / "explorer_app.py").is_file():
         print(f"{PROG}: error: the app is not beside this package ({PROJECT_ROOT}); install it with pip install -e .", file=sys.stderr)
@@ -447,10 +448,10 @@ def run_app(streamlit_args: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from vae_core.data import DatasetError
-    from vae_core.executors import ExecutorUnavailable, WorkerLost
-    from vae_core.store import CheckpointError
-    from vae_core.train import TrainingDiverged
+    from vae_core.data.datasets import DatasetError
+    from vae_core.store.checkpoints import CheckpointError
+    from vae_core.training.executors import ExecutorUnavailable, WorkerLost
+    from vae_core.training.trainer import TrainingDiverged
 
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["app"]:  # everything after "app" belongs to Streamlit

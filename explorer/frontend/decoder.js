@@ -1,4 +1,4 @@
-// Runs an exported model (vae_core/export.py) in JavaScript: the decoder maps a code to
+// Runs an exported model (vae_core/store/export.py) in JavaScript: the decoder maps a code to
 // an image, the encoder an image to its posterior. Pure functions, no DOM: the browser and
 // the node tests (tests/js) import the same file.
 
@@ -49,7 +49,7 @@ export function parseModel(buffer) {
   return { spec, tensors };
 }
 
-// --- the operations (shapes and meanings as in vae_core/export.py) ------------------
+// --- the operations (shapes and meanings as in vae_core/store/export.py) ------------------
 
 function linear(x, weight, bias, relu) {
   const [outputs, inputs] = weight.shape;
@@ -342,7 +342,7 @@ export class Network {
   }
 }
 
-/** A shipped classifier (vae_core.export.export_classifier): 784 pixels -> 10 class probabilities. */
+/** A shipped classifier (vae_core.store.export.export_classifier): 784 pixels -> 10 class probabilities. */
 export class Classifier {
   constructor(buffer) {
     const { spec, tensors } = parseModel(buffer);

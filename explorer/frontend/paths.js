@@ -1,5 +1,5 @@
 // Latent paths and the drawing pad's preparation, as the Python side computes them
-// (vae_core/geometry.py interpolate, vae_core/uploads.py prepare_image). Pure functions.
+// (vae_core/analysis/geometry.py interpolate, vae_core/data/uploads.py prepare_image). Pure functions.
 
 const norm = (v) => Math.hypot(...v);
 
@@ -74,7 +74,7 @@ function resample(image, height, width, outH, outW) {
   return out;
 }
 
-export const INK_THRESHOLD = 0.15; // as vae_core.uploads: brighter pixels count as ink
+export const INK_THRESHOLD = 0.15; // as vae_core.data.uploads: brighter pixels count as ink
 
 /** A drawing (ink in [0, 1], [height x width], row-major) prepared like the data: its ink
  * fitted into a 20x20 box and centred by its centre of mass in 28x28. Null when blank. */

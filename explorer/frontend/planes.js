@@ -1,4 +1,4 @@
-// A plane through a d-D latent space (vae_core.planes.Plane as JSON: origin [d], basis
+// A plane through a d-D latent space (vae_core.analysis.planes.Plane as JSON: origin [d], basis
 // [[d], [d]]): the code at a point (u, v) of it, and a code's place on it. No DOM.
 
 /** origin + u·e₁ + v·e₂: the code [d] a map point names (the point itself without a plane). */
@@ -22,7 +22,7 @@ export function toPlane(plane, code) {
 }
 
 /** Codes [d][steps][d]: row i varies dimension i of ``code`` from -reach to +reach, the
- * others held (as vae_core.planes.traversal_codes with the prior's unit scale). */
+ * others held (as vae_core.analysis.planes.traversal_codes with the prior's unit scale). */
 export function traversalCodes(code, steps, reach = 3) {
   return code.map((_, dim) => Array.from({ length: steps }, (__, k) => {
     const row = [...code];

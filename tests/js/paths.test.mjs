@@ -9,7 +9,7 @@ import { interpolate, labelPlace, prepareDrawing } from "../../explorer/frontend
 const root = process.env.CANVAS_FIXTURES;
 const fixtures = JSON.parse(readFileSync(join(root, "paths.json"), "utf8"));
 
-test("linear and slerp paths match vae_core.geometry.interpolate", () => {
+test("linear and slerp paths match vae_core.analysis.geometry.interpolate", () => {
   for (const { z0, z1, steps, method, path } of fixtures.interpolations) {
     const ours = interpolate(z0, z1, steps, method);
     assert.equal(ours.length, path.length);

@@ -1,4 +1,4 @@
-// Planes and traversals in the browser against vae_core.planes ($PLANE_FIXTURES).
+// Planes and traversals in the browser against vae_core.analysis.planes ($PLANE_FIXTURES).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

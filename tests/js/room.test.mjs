@@ -1,6 +1,6 @@
 // The classroom's browser side: the room channel (reconnection, versions, hello, patches)
 // with a stand-in WebSocket, and what a follower's canvas takes from a View written by
-// Python ($ROOM_FIXTURES: views and the α frames vae_core.geometry computes for them).
+// Python ($ROOM_FIXTURES: views and the α frames vae_core.analysis.geometry computes for them).
 import { test, mock } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

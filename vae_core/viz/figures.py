@@ -8,7 +8,7 @@ import pandas  # noqa: F401  plotly imports pandas lazily on first use; importin
 import plotly.graph_objects as go  # two server threads drawing their first figures from seeing it half-imported
 from plotly.subplots import make_subplots
 
-from vae_core.geometry import Extent, square_extent
+from vae_core.analysis.geometry import Extent, square_extent
 from vae_core.viz.latent_map import MAP_HEIGHT, add_moves, add_points, base_map, class_colour, class_name, latent_map
 
 

@@ -13,8 +13,8 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from vae_core.geometry import Extent, grid_points
-from vae_core.images import png_data_uri
+from vae_core.analysis.geometry import Extent, grid_points
+from vae_core.data.images import png_data_uri
 
 CLASS_COLOURS = (
     "#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F",
@@ -195,7 +195,7 @@ def add_ellipses(figure: go.Figure, ellipses) -> go.Figure:
 
 def add_empty_cells(figure: go.Figure, empty_cells: np.ndarray, extent: Extent) -> go.Figure:
     """Shade the cells of an n x n grid over ``extent`` marked True in ``empty_cells``
-    (rows top to bottom, as :func:`vae_core.metrics.coverage_map` returns them)."""
+    (rows top to bottom, as :func:`vae_core.analysis.metrics.coverage_map` returns them)."""
     x_min, x_max, y_min, y_max = extent
     n_rows, n_cols = empty_cells.shape
     width, height = (x_max - x_min) / n_cols, (y_max - y_min) / n_rows

@@ -1,0 +1,236 @@
+"""The shipped models: their configurations, and the command that rebuilds them.
+
+``python -m vae_core pretrain`` trains every entry of :data:`CATALOG` from scratch
+(seeded), evaluates it on its test split, and writes it to ``checkpoints/``
+(float16 weights, float32 at load), replacing older versions and removing
+folders that are no longer in the catalogue.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from vae_core.data.paths import shipped_checkpoints_dir
+from vae_core.experiments.families import FAMILIES
+from vae_core.models.config import ModelConfig, TrainConfig
+from vae_core.models.kinds import kind_of
+from vae_core.store.checkpoints import checkpoint_name, load_model, read_history, save_model
+
+logger = logging.getLogger(__name__)
+
+@dataclass(frozen=True)
+class ShippedModel:
+    dataset: str
+    role: str  # its place in the catalogue: vae | mmd_vae | ae | cvae | vae_10d | vae_20d | beta_vae_20d, or a family member
+    model_config: ModelConfig
+    train_config: TrainConfig
+
+    @property
+    def title(self) -> str:
+        """e.g. 'VAE (ELBO), 2-D' (the kind's label from vae_core.models.kinds)."""
+        return f"{kind_of(self.model_config).label}, {self.model_config.latent_dim}-D"
+
+    @property
+    def name(self) -> str:
+        return checkpoint_name(self.model_config, self.train_config)
+
+    @property
+    def path(self) -> Path:
+        return shipped_checkpoints_dir() / self.name
+
+    def exists(self) -> bool:
+        return (self.path / "config.json").is_file()
+
+    def load(self):
+        return load_model(self.path)
+
+
+# Shared choices: a 512-256 MLP (about one million weights, 2 MB in float16) trained
+# with Adam and a cosine learning-rate decay. The MMD-VAE's lambda, kernel and
+# bandwidth come from the sweep in docs/RESULTS.md (python -m vae_core sweep).
+_MLP = (512, 256)
+# The wider latent spaces of the course material: a 784-400-20 VAE, and the same network as a
+# β-VAE with β = 10 (the β-VAE exercise's setting), whose KL term switches most dimensions off.
+_WIDE = {"hidden_sizes": (400,), "latent_dim": 20}
+
+
+def _train(dataset: str, epochs: int, **overrides) -> TrainConfig:
+    return TrainConfig(dataset=dataset, epochs=epochs, lr_schedule="cosine", seed=0, **overrides)
+
+
+def _entries(dataset: str) -> list[ShippedModel]:
+    return [
+        ShippedModel(dataset, "vae", ModelConfig(model="vae", hidden_sizes=_MLP), _train(dataset, 40)),
+        ShippedModel(
+            dataset,
+            "mmd_vae",
+            ModelConfig(model="mmd_vae", hidden_sizes=_MLP, mmd_weight=300.0, mmd_kernel="imq"),
+            _train(dataset, 60),
+        ),
+        ShippedModel(dataset, "ae", ModelConfig(model="ae", hidden_sizes=_MLP), _train(dataset, 30)),
+        ShippedModel(dataset, "cvae", ModelConfig(model="cvae", hidden_sizes=_MLP), _train(dataset, 40)),
+        ShippedModel(dataset, "vae_10d", ModelConfig(model="vae", hidden_sizes=_MLP, latent_dim=10), _train(dataset, 40)),
+    ]
+
+
+def _wide_entries(dataset: str) -> list[ShippedModel]:
+    return [
+        ShippedModel(dataset, "vae_20d", ModelConfig(model="vae", **_WIDE), _train(dataset, 40)),
+        ShippedModel(dataset, "beta_vae_20d", ModelConfig(model="vae", beta=10.0, **_WIDE), _train(dataset, 40)),
+    ]
+
+
+def _family_entries(dataset: str) -> list[ShippedModel]:
+    """Every member of the β and λ families (the β / λ page works at once on this dataset)."""
+    return [ShippedModel(dataset, f"{family.key}-{value:g}", *family.configs(dataset, value))
+            for family in FAMILIES.values() for value in family.values]  # fmt: skip
+
+
+MAIN_ROLES = ("vae", "mmd_vae", "ae", "cvae", "vae_10d", "vae_20d", "beta_vae_20d")  # the models the report describes
+CATALOG: tuple[ShippedModel, ...] = tuple(
+    _entries("mnist") + _wide_entries("mnist") + _entries("fashion-mnist") + _family_entries("mnist")
+)
+ROLES = {entry.role: entry.title for entry in CATALOG}  # role -> title, in catalogue order
+
+
+def shipped_model(dataset: str, role: str, latent_dim: int | None = None) -> ShippedModel | None:
+    """The catalogue entry for (dataset, role), if its checkpoint is present."""
+    if role == "vae" and latent_dim == 10:
+        role = "vae_10d"
+    for entry in CATALOG:
+        if entry.dataset == dataset and entry.role == role and entry.exists():
+            return entry
+    return None
+
+
+def pretrain(
+    datasets: list[str] | None = None,
+    roles: list[str] | None = None,
+    root: Path | None = None,
+    on_message: Callable[[str], None] = print,
+    iwae_k: int = 64,
+    on_record=None,
+    executor=None,
+) -> list[Path]:
+    """Train, evaluate and store the selected catalogue entries (all by default). On a
+    cluster executor the trainings run side by side (up to its capacity); each result is
+    evaluated and stored here. ``on_record(entry, record)`` sees every finished epoch."""
+    from vae_core.training.executors import LocalExecutor, run_all
+
+    executor = executor or LocalExecutor(parallel=1)
+    root = shipped_checkpoints_dir() if root is None else Path(root)
+    selected = [e for e in CATALOG if (not datasets or e.dataset in datasets) and (not roles or e.role in roles)]
+    count = len(selected)
+
+    def one(indexed) -> Path:
+        index, entry = indexed
+        on_message(f"[{index}/{count}] {entry.dataset} {entry.title}: training {entry.train_config.epochs} epochs")
+        path = _train_and_store(entry, root, executor, iwae_k, on_record)
+        on_message(f"    [{index}/{count}] -> {path}")
+        return path
+
+    written = run_all(executor, enumerate(selected, 1), one)
+    if not datasets and not roles:
+        prune(root)
+    return written
+
+
+def _train_and_store(entry: ShippedModel, root: Path, executor, iwae_k: int, on_record) -> Path:
+    from vae_core.analysis.metrics import evaluate
+    from vae_core.store.encoding import encode_dataset
+    from vae_core.training.executors import run_with_replay
+    from vae_core.training.pipeline import training_facts
+
+    report = None if on_record is None else (lambda snapshot: on_record(entry, snapshot.record))
+    result, replay = run_with_replay(executor, entry.model_config, entry.train_config, report)
+    start = time.perf_counter()
+    metrics = training_facts(result)
+    metrics.update(evaluate(result.model, entry.dataset, iwae_k=iwae_k))
+    metrics["evaluation_seconds"] = round(time.perf_counter() - start, 1)
+    metrics["role"] = entry.role
+    history = [record.to_dict() for record in result.history]
+    codes = encode_dataset(result.model, entry.dataset, "test")
+    return save_model(result.model, entry.train_config, root, metrics, history, half=True, replay=replay, codes=codes)
+
+
+def prune(root: Path) -> list[Path]:
+    """Remove checkpoint folders under ``root`` that the catalogue no longer names."""
+    keep = {entry.name for entry in CATALOG} | {"classifiers"}  # vae_core.analysis.classifier keeps its networks there
+    removed = []
+    for folder in sorted(Path(root).iterdir()) if Path(root).is_dir() else []:
+        if folder.is_dir() and not folder.name.startswith(".") and folder.name not in keep:
+            shutil.rmtree(folder)
+            removed.append(folder)
+            logger.info("removed %s (not in the catalogue)", folder)
+    return removed
+
+
+def shipped_history(entry: ShippedModel) -> list[dict]:
+    return read_history(entry.path)
+
+
+# The MMD-VAE sweep behind the shipped lambda/kernel/bandwidth (docs/RESULTS.md).
+SWEEP_GRID: tuple[dict, ...] = (
+    {"mmd_kernel": "rbf", "mmd_weight": 100.0},
+    {"mmd_kernel": "rbf", "mmd_weight": 300.0},
+    {"mmd_kernel": "rbf", "mmd_weight": 1000.0},
+    {"mmd_kernel": "imq", "mmd_weight": 100.0},
+    {"mmd_kernel": "imq", "mmd_weight": 300.0},
+    {"mmd_kernel": "imq", "mmd_weight": 1000.0},
+    {"mmd_kernel": "imq", "mmd_weight": 300.0, "kernel_scales": (0.5, 1.0, 2.0)},
+)
+
+
+def sweep(dataset: str, epochs: int = 20, grid=SWEEP_GRID, on_message: Callable[[str], None] = print,
+          executor=None, train_subset: int = 0) -> list[dict]:  # fmt: skip
+    """Train one MMD-VAE per grid point (same network and schedule as the shipped one,
+    fewer epochs) and measure how well its codes match the prior and keep classes apart.
+    On a cluster executor the grid points train side by side; rows keep the grid's order."""
+    from vae_core.training.executors import LocalExecutor, run_all
+
+    executor = executor or LocalExecutor(parallel=1)
+    base = next(e for e in CATALOG if e.dataset == dataset and e.role == "mmd_vae")
+
+    def one(point: dict) -> dict:
+        model_config = ModelConfig(**{**_config_dict(base.model_config), **point})
+        train_config = TrainConfig(dataset=dataset, epochs=epochs, lr_schedule="cosine", seed=0, train_subset=train_subset)
+        row = _sweep_row(executor.run(model_config, train_config), dataset)
+        on_message(
+            f"{row['kernel']} lambda={row['lambda']:g} scales={row['scales']}: recon {row['recon']:.1f}, "
+            f"5-NN {row['knn5_accuracy']:.3f}, MMD {row['mmd_to_prior']:.4f}, |mean| {row['max_abs_mean']:.3f}, "
+            f"std {row['std'][0]:.2f}/{row['std'][1]:.2f}"
+        )
+        return row
+
+    return run_all(executor, grid, one)
+
+
+def _sweep_row(result, dataset: str) -> dict:
+    from vae_core.analysis.metrics import latent_metrics
+    from vae_core.store.encoding import encode_dataset
+
+    model_config = result.model_config
+    latent = latent_metrics(encode_dataset(result.model, dataset, "train"), encode_dataset(result.model, dataset, "test"))
+    return {
+        "kernel": model_config.mmd_kernel,
+        "lambda": model_config.mmd_weight,
+        "scales": ",".join(f"{s:g}" for s in model_config.kernel_scales),
+        "epochs": result.train_config.epochs,
+        "recon": result.history[-1].test["recon"],
+        "knn5_accuracy": latent["knn5_accuracy"],
+        "mmd_to_prior": latent["mmd_to_prior"],
+        "max_abs_mean": max(abs(v) for v in latent["aggregate_mean"]),
+        "std": latent["aggregate_std"],
+        "seconds": round(result.wall_time, 1),
+    }
+
+
+def _config_dict(config: ModelConfig) -> dict:
+    from dataclasses import asdict
+
+    return asdict(config)
