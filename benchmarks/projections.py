@@ -32,12 +32,13 @@ import numpy as np
 def ten_dim_codes(checkpoint: str | None) -> np.ndarray:
     from vae_core import ModelConfig, TrainConfig, get_or_train, load_model
     from vae_core.experiments.pretrain import shipped_model
+    from vae_core.models.kinds import VAE
     from vae_core.store.encoding import encode_dataset
 
     if checkpoint:
         model = load_model(checkpoint)
     else:
-        entry = shipped_model("mnist", "vae", 10)
+        entry = shipped_model("mnist", VAE, 10)
         if entry is not None:
             model = entry.load()
         else:

@@ -16,10 +16,11 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from explorer import cache, services  # noqa: E402
 from vae_core.data.images import text_thumbnail  # noqa: E402
-from vae_core.experiments.pretrain import CATALOG  # noqa: E402
+from vae_core.experiments.pretrain import main_entry  # noqa: E402
+from vae_core.models.kinds import VAE  # noqa: E402
 from vae_core.viz import clicked_point, latent_map  # noqa: E402
 
-NAME = next(e.name for e in CATALOG if e.dataset == "mnist" and e.role == "vae")
+NAME = main_entry("mnist", VAE).name
 POINTS, GRID = 3000, 20
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.browser import CHROMIUM, CHROMIUM_FLAGS, app_server, canvas, canvas_frame, plot_area  # noqa: E402
-from vae_core.experiments.pretrain import CATALOG  # noqa: E402
+from vae_core.experiments.pretrain import main_entry  # noqa: E402
+from vae_core.models.kinds import VAE  # noqa: E402
 
 
 def measure(page, url: str, name: str, moves: int) -> dict:
@@ -41,8 +42,8 @@ def measure(page, url: str, name: str, moves: int) -> dict:
 def main(args) -> None:
     from playwright.sync_api import sync_playwright
 
-    wide = next(e for e in CATALOG if e.role == "vae_20d")
-    flat = next(e for e in CATALOG if e.dataset == "mnist" and e.role == "vae")
+    wide = main_entry("mnist", VAE, 20)
+    flat = main_entry("mnist", VAE)
     with tempfile.TemporaryDirectory() as store, app_server(env={"VAE_EXPLORER_STORE": store}) as (url, _), \
             sync_playwright() as playwright:  # fmt: skip
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)

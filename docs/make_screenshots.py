@@ -17,7 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.browser import app_server, box_select, browser, canvas, plot_area  # noqa: E402
-from vae_core.experiments.pretrain import CATALOG  # noqa: E402
+from vae_core.experiments.pretrain import main_entry  # noqa: E402
+from vae_core.models.kinds import MMD_VAE, VAE  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
@@ -149,8 +150,8 @@ def quiz(page, url: str, chromium) -> None:
 
 def main() -> None:
     OUT.mkdir(exist_ok=True)
-    mmd = next(e for e in CATALOG if e.dataset == "mnist" and e.role == "mmd_vae")
-    vae = next(e for e in CATALOG if e.dataset == "mnist" and e.role == "vae")
+    mmd = main_entry("mnist", MMD_VAE)
+    vae = main_entry("mnist", VAE)
     with app_server(env={"VAE_EXPLORER_STORE": tempfile.mkdtemp()}) as (url, _), browser() as chromium:
         page = chromium.new_page(viewport={"width": 1500, "height": 1400})
         latent_map(page, url, vae.name)

@@ -12,11 +12,10 @@ from pathlib import Path
 
 from vae_core.data.paths import shipped_checkpoints_dir
 from vae_core.experiments.pretrain import MAIN_ROLES
-from vae_core.models.kinds import OBJECTIVES
+from vae_core.models.kinds import MMD_VAE, VAE, ModelKind
 from vae_core.store.checkpoints import CheckpointInfo, list_checkpoints, read_name
 
 DATASET_LABELS = {"mnist": "MNIST digits", "fashion-mnist": "Fashion-MNIST clothes"}
-KIND_ORDER = {objective: index for index, objective in enumerate(OBJECTIVES)}  # vae, mmd_vae, ae, cvae
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,7 @@ class ModelEntry:
 
     name: str  # the checkpoint folder's name: what links and pickers carry
     dataset: str
-    model: str  # the objective (ModelConfig.model)
+    kind: ModelKind  # what it is (VAE, β-VAE, MMD-VAE, ...)
     label: str  # the kind's label with its weight, e.g. "β-VAE (β=4)"
     latent_dim: int
     shipped: bool
@@ -39,7 +38,7 @@ class ModelEntry:
 
     @property
     def role(self) -> str | None:
-        """Its place in the shipped catalogue (vae, mmd_vae, beta-4, ...), None when trained here."""
+        """Its place in the shipped catalogue (vae, mmd-vae, beta-4, ...), None when trained here."""
         return self.metrics.get("role") if self.shipped else None
 
 
@@ -61,7 +60,7 @@ def entry_from_info(info: CheckpointInfo, shipped_root: Path) -> ModelEntry:
     return ModelEntry(
         name=info.name,
         dataset=info.train_config.dataset,
-        model=config.model,
+        kind=config.kind,
         label=config.label,
         latent_dim=config.latent_dim,
         shipped=info.path.resolve().parent == shipped_root,
@@ -70,7 +69,7 @@ def entry_from_info(info: CheckpointInfo, shipped_root: Path) -> ModelEntry:
         metrics=info.metrics,
         details=_details(info),
         given_name=read_name(info.path),
-        weight=config.mmd_weight if config.model == "mmd_vae" else config.beta,
+        weight=config.kind.weight(config),
     )
 
 
@@ -103,7 +102,7 @@ class Catalog:
         def order(e: ModelEntry):
             main = e.shipped and e.role in MAIN_ROLES
             dataset = list(DATASET_LABELS).index(e.dataset) if e.dataset in DATASET_LABELS else 99
-            return (not e.shipped, not main, dataset, KIND_ORDER.get(e.model, 99), e.latent_dim, e.weight, e.label, e.name)
+            return (not e.shipped, not main, dataset, e.kind.order, e.latent_dim, e.weight, e.label, e.name)
 
         self.entries = sorted(titled(entries), key=order)
 
@@ -119,16 +118,24 @@ class Catalog:
         """Datasets with at least one model, in the usual order (all of them when the store is empty)."""
         return [d for d in DATASET_LABELS if any(e.dataset == d for e in self.entries)] or list(DATASET_LABELS)
 
-    def select(self, dataset: str, model: str | None = None, latent_dim: int | None = None) -> list[ModelEntry]:
+    def select(self, dataset: str, objective: ModelKind | None = None, latent_dim: int | None = None) -> list[ModelEntry]:
+        """The models of ``dataset`` trained with the objective of the kind ``objective`` (a β-VAE
+        has the VAE's), with ``latent_dim`` dimensions; None matches all."""
         return [
             e
             for e in self.entries
-            if e.dataset == dataset and (model is None or e.model == model) and (latent_dim is None or e.latent_dim == latent_dim)
+            if e.dataset == dataset
+            and (objective is None or e.kind.objective == objective.objective)
+            and (latent_dim is None or e.latent_dim == latent_dim)
         ]
 
-    def default(self, dataset: str, model: str = "vae", latent_dim: int = 2) -> ModelEntry | None:
+    def elbo_and_mmd(self, dataset: str) -> tuple[list[ModelEntry], list[ModelEntry]]:
+        """The 2-D models trained with the ELBO and those trained with MMD, for ELBO vs MMD."""
+        return self.select(dataset, VAE, 2), self.select(dataset, MMD_VAE, 2)
+
+    def default(self, dataset: str, objective: ModelKind = VAE, latent_dim: int = 2) -> ModelEntry | None:
         """The shipped model of that objective if present, else any stored one."""
-        candidates = self.select(dataset, model, latent_dim)
+        candidates = self.select(dataset, objective, latent_dim)
         return candidates[0] if candidates else None
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 from explorer import cache
 from explorer.catalog import MISSING, home_table
 from explorer.sitemap import PAGES
+from vae_core.models.kinds import MMD_VAE, VAE
 from vae_core.viz import vae_diagram
 
 
@@ -20,14 +21,14 @@ def home() -> None:
         "whole plane decodes to something sensible. With a **two-dimensional** latent space you "
         "can look at all of it at once."
     )
-    st.plotly_chart(vae_diagram("vae"), key="home_diagram_vae", config={"displayModeBar": False})
+    st.plotly_chart(vae_diagram(VAE), key="home_diagram_vae", config={"displayModeBar": False})
     st.markdown(
         "The **MMD-VAE** (InfoVAE) keeps the encoder and decoder but changes the second wish: "
         "instead of pulling *each* image's code towards the prior, it asks only that the cloud of "
         "*all* codes looks like the prior, measured by the maximum mean discrepancy. Codes may then "
         "be sharp and far apart, and the layout changes — the **ELBO vs MMD** page shows how."
     )
-    st.plotly_chart(vae_diagram("mmd_vae"), key="home_diagram_mmd", config={"displayModeBar": False})
+    st.plotly_chart(vae_diagram(MMD_VAE), key="home_diagram_mmd", config={"displayModeBar": False})
 
     st.subheader("Models ready to explore")
     rows = home_table(cache.catalog().entries)

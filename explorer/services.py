@@ -401,15 +401,15 @@ class SeedSpread:
     comparisons: int  # how many paired comparisons the whole study makes (none corrected for the others)
 
 
-def seed_spread(dataset: str, first: str = "mmd_vae", second: str = "vae") -> SeedSpread | None:
-    """The shipped pair of models over the study's seeds, or None where the study has no runs of them."""
+def seed_spread(dataset: str) -> SeedSpread | None:
+    """The shipped MMD-VAE and ELBO VAE over the study's seeds, or None where the study has no runs of them."""
     from vae_core.experiments.study_report import comparison_count, comparison_rows
 
     results = cache.study_results()
     if results is None:
         return None
     try:
-        rows = comparison_rows(results, dataset, first, second)
+        rows = comparison_rows(results, dataset)
         comparisons = comparison_count(results)
     except (KeyError, TypeError, ValueError):  # a hand-edited file: say nothing rather than something wrong
         return None

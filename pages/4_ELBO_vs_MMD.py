@@ -20,7 +20,7 @@ st.caption(
 )
 
 catalog = cache.catalog()
-vaes, mmds = catalog.select(dataset, "vae", 2), catalog.select(dataset, "mmd_vae", 2)
+vaes, mmds = catalog.elbo_and_mmd(dataset)
 if not vaes or not mmds:
     missing = "an ELBO VAE" if not vaes else "an MMD-VAE"
     st.info(f"This comparison needs a 2-D {missing} trained on {DATASET_LABELS[dataset]}: train one on the **Train live** page.")

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.browser import ROOT
+from vae_core.models.kinds import MMD_VAE
 
 APP = str(ROOT / "explorer_app.py")
 PAGES = [
@@ -267,7 +268,7 @@ def test_train_a_tiny_model_and_see_it_finish():
 def test_a_shared_link_restores_model_and_point():
     from explorer.catalog import Catalog
 
-    entry = Catalog.from_store().default("mnist", "mmd_vae")
+    entry = Catalog.from_store().default("mnist", MMD_VAE)
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params.update({"model": entry.name, "z": "0.5,-1.25"})
     at.run()

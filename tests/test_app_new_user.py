@@ -99,14 +99,14 @@ def test_pickers_sort_weights_as_numbers_and_mark_stopped_runs(tmp_path):
     stopped = {"training": {"stop_reason": "stopped", "epochs_requested": 10, "epochs_completed": 2}}
     save_model(build_model(ModelConfig(hidden_sizes=(16,))), TrainConfig(epochs=2), tmp_path, metrics=stopped)
     entries = Catalog([entry_from_info(info, ROOT / "checkpoints") for info in list_checkpoints([tmp_path])]).entries
-    mmd = [e.title.split(" · ")[0] for e in entries if e.model == "mmd_vae"]
+    mmd = [e.title.split(" · ")[0] for e in entries if e.kind.objective == "mmd_vae"]
     assert mmd == ["MMD-VAE (λ=10)", "MMD-VAE (λ=30)", "MMD-VAE (λ=100)", "MMD-VAE (λ=1000)"]
-    assert any("2 of 10 epochs, stopped" in e.title for e in entries if e.model == "vae")
+    assert any("2 of 10 epochs, stopped" in e.title for e in entries if e.kind.objective == "vae")
 
 
 def test_a_point_far_outside_the_codes_is_called_so():
     at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params.update({"model": SHIPPED["mnist", "vae_10d"], "z": "49,-49"})
+    at.query_params.update({"model": SHIPPED["mnist", "vae-10d"], "z": "49,-49"})
     at.run()
     at.switch_page("pages/2_Latent_map.py").run()
     assert not at.exception

@@ -82,10 +82,20 @@ def layer_of(module: str) -> int:
     return LAYERS.index(parts[1]) if len(parts) > 1 and parts[1] in LAYERS else len(LAYERS)
 
 
+def runtime_nodes(tree: ast.AST):
+    """Every node except those under ``if TYPE_CHECKING:`` (names for type hints only)."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            yield from (inner for branch in node.orelse for inner in [branch, *runtime_nodes(branch)])
+            continue
+        yield node
+        yield from runtime_nodes(node)
+
+
 def library_imports(path: Path) -> set[str]:
-    """vae_core modules ``path`` imports, at the top or inside a function."""
+    """vae_core modules ``path`` imports when it runs, at the top or inside a function."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in runtime_nodes(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module.startswith("vae_core"):
             known = [f"{node.module}.{alias.name}" for alias in node.names]
             found.add(node.module)

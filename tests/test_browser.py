@@ -187,7 +187,7 @@ def test_uploading_a_digit_encodes_it_and_garbage_is_refused(server, page, tmp_p
 def test_a_shared_link_restores_the_view_and_clicks_update_the_link(server, page):
     from vae_core.experiments.pretrain import CATALOG
 
-    mmd = next(e for e in CATALOG if e.dataset == "mnist" and e.role == "mmd_vae")
+    mmd = next(e for e in CATALOG if e.dataset == "mnist" and e.role == "mmd-vae")
     page.goto(f"{server}/Latent_map?model={mmd.name}&z=0.5,-1.25")
     frame = canvas(page)
     box = plot_area(frame)

@@ -18,7 +18,7 @@ from vae_core.store.checkpoints import load_model
 from vae_core.store.codes import read_codes
 
 pytestmark = browser_marks()
-WIDE = next(e for e in CATALOG if e.role == "beta_vae_20d")
+WIDE = next(e for e in CATALOG if e.role == "beta-vae-20d")
 IMAGE = "canvas[data-testid='decoded-image']"
 PIXELS = "(c) => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data).filter((_, i) => i % 4 === 0)"
 

@@ -45,11 +45,11 @@ QUALITY_FLOORS = {
     # (dataset, role): checks on the stored metrics, as the project promises them
     ("mnist", "vae"): lambda m: m["test"]["neg_elbo"] <= 140 and m["latent"]["knn5_accuracy"] >= 0.80,
     ("fashion-mnist", "vae"): lambda m: m["latent"]["knn5_accuracy"] >= 0.72,
-    ("mnist", "mmd_vae"): lambda m: _centred(m) and m["latent"]["knn5_accuracy"] >= 0.78,
-    ("fashion-mnist", "mmd_vae"): lambda m: _centred(m) and m["latent"]["knn5_accuracy"] >= 0.70,
+    ("mnist", "mmd-vae"): lambda m: _centred(m) and m["latent"]["knn5_accuracy"] >= 0.78,
+    ("fashion-mnist", "mmd-vae"): lambda m: _centred(m) and m["latent"]["knn5_accuracy"] >= 0.70,
     # The 20-D pair: the VAE uses every dimension; β = 10 switches most of them off.
-    ("mnist", "vae_20d"): lambda m: m["test"]["neg_elbo"] <= 105 and m["latent"]["active_units"] == 20,
-    ("mnist", "beta_vae_20d"): lambda m: 3 <= m["latent"]["active_units"] <= 12 and m["latent"]["knn5_accuracy"] >= 0.8,
+    ("mnist", "vae-20d"): lambda m: m["test"]["neg_elbo"] <= 105 and m["latent"]["active_units"] == 20,
+    ("mnist", "beta-vae-20d"): lambda m: 3 <= m["latent"]["active_units"] <= 12 and m["latent"]["knn5_accuracy"] >= 0.8,
 }
 
 

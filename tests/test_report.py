@@ -16,7 +16,7 @@ def _metrics(knn, nmi, mmd, holes, std):
 
 def test_one_seed_gives_numbers_and_no_verdict():
     text = findings(
-        "mnist", {"vae": _metrics(0.81, 0.60, 0.004, 0.01, [1.1, 1.0]), "mmd_vae": _metrics(0.79, 0.65, 0.001, 0.00, [1.0, 1.0])}
+        "mnist", {"vae": _metrics(0.81, 0.60, 0.004, 0.01, [1.1, 1.0]), "mmd-vae": _metrics(0.79, 0.65, 0.001, 0.00, [1.0, 1.0])}
     )
     assert "one seed each" in text and "5-NN accuracy 0.790 for the MMD-VAE against 0.810" in text
     assert "better" not in text and "worse" not in text
@@ -27,8 +27,8 @@ def test_verdicts_come_only_from_intervals_that_exclude_zero():
         return {"dataset": "mnist", "role": role, "seed": seed, "metrics": {"5-NN accuracy": knn, "NMI": nmi}}
 
     study = {"runs": [run("vae", 0, 0.809, 0.60), run("vae", 1, 0.805, 0.61), run("vae", 2, 0.811, 0.62),
-                      run("mmd_vae", 0, 0.804, 0.50), run("mmd_vae", 1, 0.810, 0.51), run("mmd_vae", 2, 0.806, 0.52)]}  # fmt: skip
-    text = findings("mnist", {"vae": _metrics(0.809, 0.6, 0.004, 0.01, [1, 1]), "mmd_vae": _metrics(0.804, 0.5, 0.001, 0.0, [1, 1])},
+                      run("mmd-vae", 0, 0.804, 0.50), run("mmd-vae", 1, 0.810, 0.51), run("mmd-vae", 2, 0.806, 0.52)]}  # fmt: skip
+    text = findings("mnist", {"vae": _metrics(0.809, 0.6, 0.004, 0.01, [1, 1]), "mmd-vae": _metrics(0.804, 0.5, 0.001, 0.0, [1, 1])},
                     study)  # fmt: skip
     assert "5-NN accuracy 0.807 ± 0.003 against 0.808 ± 0.003 — no clear difference" in text
     assert "k-means NMI 0.510 ± 0.010 against 0.610 ± 0.010 — worse" in text  # every seed lower: the interval excludes 0
@@ -66,7 +66,7 @@ def test_the_report_regenerates_from_the_shipped_checkpoints(tmp_path):
 
 
 def _binarized_runs(values):
-    return {"iwae_k": 500, "runs": [{"dataset": "mnist", "role": "vae_binarized", "seed": seed, "metrics": {"IWAE NLL (nats)": v}}
+    return {"iwae_k": 500, "runs": [{"dataset": "mnist", "role": "vae-binarized", "seed": seed, "metrics": {"IWAE NLL (nats)": v}}
                                     for seed, v in enumerate(values)]}  # fmt: skip
 
 
@@ -100,10 +100,10 @@ def test_verdicts_that_rest_on_pairing_the_seeds_are_marked():
 
     # Every pair moves together (a clear paired difference) while the two groups overlap widely.
     results = {"runs": [run("vae", s, v) for s, v in enumerate([0.50, 0.60, 0.70])]
-               + [run("mmd_vae", s, v + 0.01) for s, v in enumerate([0.50, 0.60, 0.70])]}  # fmt: skip
-    assert depends_on_pairing(results, "mnist", "mmd_vae", "vae", "NMI")
+               + [run("mmd-vae", s, v + 0.01) for s, v in enumerate([0.50, 0.60, 0.70])]}  # fmt: skip
+    assert depends_on_pairing(results, "mnist", "mmd-vae", "vae", "NMI")
     section = "\n".join(study_section({**results, "seeds": [0, 1, 2]}))
     assert "| better † |" in section and "Holm" in section and "not log-likelihoods" in section
     apart = {"runs": [run("vae", s, v) for s, v in enumerate([0.50, 0.51, 0.52])]
-             + [run("mmd_vae", s, v) for s, v in enumerate([0.70, 0.69, 0.71])]}  # fmt: skip
-    assert not depends_on_pairing(apart, "mnist", "mmd_vae", "vae", "NMI")  # clear either way
+             + [run("mmd-vae", s, v) for s, v in enumerate([0.70, 0.69, 0.71])]}  # fmt: skip
+    assert not depends_on_pairing(apart, "mnist", "mmd-vae", "vae", "NMI")  # clear either way

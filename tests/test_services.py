@@ -16,11 +16,12 @@ from vae_core.data.datasets import load_dataset
 from vae_core.data.images import png_bytes
 from vae_core.data.paths import shipped_checkpoints_dir
 from vae_core.experiments.pretrain import CATALOG, MAIN_ROLES
+from vae_core.models.kinds import MMD_VAE
 from vae_core.store.checkpoints import load_model
 from vae_core.store.encoding import encode_images
 
 SHIPPED = {(e.dataset, e.role): e.name for e in CATALOG}
-VAE, CVAE, MMD, WIDE = (SHIPPED["mnist", r] for r in ("vae", "cvae", "mmd_vae", "vae_10d"))
+VAE, CVAE, MMD, WIDE = (SHIPPED["mnist", r] for r in ("vae", "cvae", "mmd-vae", "vae-10d"))
 
 
 def test_a_decoded_point_is_the_models_decoding_enlarged():
@@ -122,9 +123,9 @@ def test_the_catalog_lists_shipped_models_first_and_finds_defaults():
     main = {name for (_, role), name in SHIPPED.items() if role in MAIN_ROLES}
     assert {e.name for e in catalog.entries[: len(main)]} == main  # the main models, then the families
     assert {e.name for e in catalog.entries[len(main) : len(SHIPPED)]} == set(SHIPPED.values()) - main
-    assert catalog.default("mnist").name == VAE and catalog.default("mnist", "mmd_vae").name == MMD
+    assert catalog.default("mnist").name == VAE and catalog.default("mnist", MMD_VAE).name == MMD
     assert catalog.find("no-such-model") is None and catalog.datasets() == ["mnist", "fashion-mnist"]
-    assert [e.model for e in catalog.select("mnist", latent_dim=2)][:4] == ["vae", "mmd_vae", "ae", "cvae"]
+    assert [e.kind.name for e in catalog.select("mnist", latent_dim=2)][:4] == ["vae", "mmd-vae", "ae", "cvae"]
     entry = catalog.find(VAE)
     assert entry.stochastic_encoder and not entry.conditional and entry.title == "VAE (ELBO) · 2-D · 40 epochs · 512-256 MLP"
     row = metric_row(entry)

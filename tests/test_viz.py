@@ -1,6 +1,7 @@
 import numpy as np
 
 from vae_core.data.images import text_thumbnail
+from vae_core.models.kinds import MMD_VAE
 from vae_core.viz import (
     GRID_TRACE_NAME,
     add_click_lattice,
@@ -101,7 +102,7 @@ def test_other_figures():
     embedding, labels = _codes()
     scatter = projection_scatter(embedding, labels, NAMES, selected_index=4)
     assert scatter.data[-1].name == "decoded point" and scatter.data[-1].x[0] == embedding[4, 0]
-    assert len(vae_diagram("mmd_vae").layout.shapes) == 5
+    assert len(vae_diagram(MMD_VAE).layout.shapes) == 5 and "MMD" in vae_diagram(MMD_VAE).layout.annotations[-1].text
 
 
 def test_a_single_epochs_labels_sit_beside_its_points_inside_the_panel():

@@ -53,7 +53,7 @@ def test_unused_dimensions_barely_change_the_image_and_used_ones_do(role):
     idle, used = kl < ACTIVE_KL, kl >= 0.05
     assert (change[idle].mean(axis=(1, 2)) < 1.0).all() and (change[idle].max(axis=(1, 2)) <= 12).all()
     assert (change[used].mean(axis=(1, 2)) >= 10).all()
-    assert idle.sum() == (14 if role == "beta_vae_20d" else 0) and idle.sum() + used.sum() == 20
+    assert idle.sum() == (14 if role == "beta-vae-20d" else 0) and idle.sum() + used.sum() == 20
 
 
 def test_the_plane_through_three_codes_decodes_them_at_its_anchors():
@@ -67,7 +67,7 @@ def test_the_plane_through_three_codes_decodes_them_at_its_anchors():
     from vae_core.store.checkpoints import load_model
     from vae_core.store.codes import read_codes
 
-    entry = next(e for e in CATALOG if e.name == WIDE["vae_20d"])
+    entry = next(e for e in CATALOG if e.name == WIDE["vae-20d"])
     model, codes = load_model(entry.path), read_codes(entry.path)
     chosen = class_means(codes.mu, codes.labels)[[0, 1, 7]]
     plane = plane_through(*chosen)

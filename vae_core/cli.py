@@ -26,7 +26,7 @@ from vae_core.models.config import (
     ModelConfig,
     TrainConfig,
 )
-from vae_core.models.kinds import KINDS, get_kind
+from vae_core.models.kinds import KINDS, VAE, get_kind
 
 PROG = "vae-explorer"
 
@@ -79,7 +79,7 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags for every ModelConfig / TrainConfig field (shared by train and pretrain)."""
     model = parser.add_argument_group("model")
     model.add_argument(
-        "--model", choices=list(KINDS), default="vae", help="; ".join(f"{k.name}: {k.label}" for k in KINDS.values())
+        "--model", choices=list(KINDS), default=VAE.name, help="; ".join(f"{k.name}: {k.label}" for k in KINDS.values())
     )
     model.add_argument("--arch", choices=ARCHITECTURES, default="mlp", dest="architecture")
     model.add_argument("--hidden", type=_int_list, default=(400,), dest="hidden_sizes", help="dense layer widths, e.g. 512,256")

@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from vae_core.models.config import ModelConfig, TrainConfig
+from vae_core.models.kinds import MMD_VAE, VAE
 from vae_core.store.checkpoints import checkpoint_name, find_checkpoint
 
 BETAS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
@@ -45,14 +46,14 @@ class Family:
 
 FAMILIES = {
     "beta": Family(
-        "beta", "VAE with weight β on the KL term", "β", BETAS, ModelConfig(model="vae", hidden_sizes=FAMILY_NETWORK), "beta"
+        "beta", "VAE with weight β on the KL term", "β", BETAS, ModelConfig(**VAE.config_fields(hidden_sizes=FAMILY_NETWORK)), "beta"
     ),
     "lambda": Family(
         "lambda",
         "MMD-VAE with weight λ on the MMD term",
         "λ",
         LAMBDAS,
-        ModelConfig(model="mmd_vae", hidden_sizes=FAMILY_NETWORK, mmd_kernel="imq"),
+        ModelConfig(**MMD_VAE.config_fields(hidden_sizes=FAMILY_NETWORK, mmd_kernel="imq")),
         "mmd_weight",
     ),
 }

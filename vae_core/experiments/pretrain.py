@@ -18,7 +18,7 @@ from pathlib import Path
 from vae_core.data.paths import shipped_checkpoints_dir
 from vae_core.experiments.families import FAMILIES
 from vae_core.models.config import ModelConfig, TrainConfig
-from vae_core.models.kinds import kind_of
+from vae_core.models.kinds import AE, BETA_VAE, CVAE, MMD_VAE, VAE, ModelKind
 from vae_core.store.checkpoints import checkpoint_name, load_model, read_history, save_model
 
 logger = logging.getLogger(__name__)
@@ -26,14 +26,18 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ShippedModel:
     dataset: str
-    role: str  # its place in the catalogue: vae | mmd_vae | ae | cvae | vae_10d | vae_20d | beta_vae_20d, or a family member
+    role: str  # its place in the catalogue: main_role(kind, d) (vae, mmd-vae, vae-10d, ...), or a family member (beta-4)
     model_config: ModelConfig
     train_config: TrainConfig
 
     @property
     def title(self) -> str:
         """e.g. 'VAE (ELBO), 2-D' (the kind's label from vae_core.models.kinds)."""
-        return f"{kind_of(self.model_config).label}, {self.model_config.latent_dim}-D"
+        return f"{self.kind.label}, {self.model_config.latent_dim}-D"
+
+    @property
+    def kind(self) -> ModelKind:
+        return self.model_config.kind
 
     @property
     def name(self) -> str:
@@ -63,26 +67,32 @@ def _train(dataset: str, epochs: int, **overrides) -> TrainConfig:
     return TrainConfig(dataset=dataset, epochs=epochs, lr_schedule="cosine", seed=0, **overrides)
 
 
+def main_role(kind: ModelKind, latent_dim: int = 2) -> str:
+    """A main shipped model's place in the catalogue: its kind's name, with the latent size
+    beyond two dimensions ("vae", "mmd-vae", "vae-10d", "beta-vae-20d")."""
+    return kind.name if latent_dim == 2 else f"{kind.name}-{latent_dim}d"
+
+
+VAE_ROLE, MMD_ROLE, AE_ROLE, CVAE_ROLE = (main_role(kind) for kind in (VAE, MMD_VAE, AE, CVAE))  # the 2-D main models
+
+
+def _main(dataset: str, kind: ModelKind, epochs: int, **fields) -> ShippedModel:
+    model_config = ModelConfig(**kind.config_fields(**fields))
+    return ShippedModel(dataset, main_role(kind, model_config.latent_dim), model_config, _train(dataset, epochs))
+
+
 def _entries(dataset: str) -> list[ShippedModel]:
     return [
-        ShippedModel(dataset, "vae", ModelConfig(model="vae", hidden_sizes=_MLP), _train(dataset, 40)),
-        ShippedModel(
-            dataset,
-            "mmd_vae",
-            ModelConfig(model="mmd_vae", hidden_sizes=_MLP, mmd_weight=300.0, mmd_kernel="imq"),
-            _train(dataset, 60),
-        ),
-        ShippedModel(dataset, "ae", ModelConfig(model="ae", hidden_sizes=_MLP), _train(dataset, 30)),
-        ShippedModel(dataset, "cvae", ModelConfig(model="cvae", hidden_sizes=_MLP), _train(dataset, 40)),
-        ShippedModel(dataset, "vae_10d", ModelConfig(model="vae", hidden_sizes=_MLP, latent_dim=10), _train(dataset, 40)),
+        _main(dataset, VAE, 40, hidden_sizes=_MLP),
+        _main(dataset, MMD_VAE, 60, hidden_sizes=_MLP, mmd_weight=300.0, mmd_kernel="imq"),
+        _main(dataset, AE, 30, hidden_sizes=_MLP),
+        _main(dataset, CVAE, 40, hidden_sizes=_MLP),
+        _main(dataset, VAE, 40, hidden_sizes=_MLP, latent_dim=10),
     ]
 
 
 def _wide_entries(dataset: str) -> list[ShippedModel]:
-    return [
-        ShippedModel(dataset, "vae_20d", ModelConfig(model="vae", **_WIDE), _train(dataset, 40)),
-        ShippedModel(dataset, "beta_vae_20d", ModelConfig(model="vae", beta=10.0, **_WIDE), _train(dataset, 40)),
-    ]
+    return [_main(dataset, VAE, 40, **_WIDE), _main(dataset, BETA_VAE, 40, beta=10.0, **_WIDE)]
 
 
 def _family_entries(dataset: str) -> list[ShippedModel]:
@@ -91,21 +101,23 @@ def _family_entries(dataset: str) -> list[ShippedModel]:
             for family in FAMILIES.values() for value in family.values]  # fmt: skip
 
 
-MAIN_ROLES = ("vae", "mmd_vae", "ae", "cvae", "vae_10d", "vae_20d", "beta_vae_20d")  # the models the report describes
+MAIN_ROLES = tuple(entry.role for entry in _entries("mnist") + _wide_entries("mnist"))  # the models the report describes
 CATALOG: tuple[ShippedModel, ...] = tuple(
     _entries("mnist") + _wide_entries("mnist") + _entries("fashion-mnist") + _family_entries("mnist")
 )
 ROLES = {entry.role: entry.title for entry in CATALOG}  # role -> title, in catalogue order
 
 
-def shipped_model(dataset: str, role: str, latent_dim: int | None = None) -> ShippedModel | None:
-    """The catalogue entry for (dataset, role), if its checkpoint is present."""
-    if role == "vae" and latent_dim == 10:
-        role = "vae_10d"
-    for entry in CATALOG:
-        if entry.dataset == dataset and entry.role == role and entry.exists():
-            return entry
-    return None
+def main_entry(dataset: str, kind: ModelKind, latent_dim: int = 2) -> ShippedModel:
+    """The main catalogue entry of that kind and latent size (StopIteration if there is none)."""
+    role = main_role(kind, latent_dim)
+    return next(entry for entry in CATALOG if entry.dataset == dataset and entry.role == role)
+
+
+def shipped_model(dataset: str, kind: ModelKind, latent_dim: int = 2) -> ShippedModel | None:
+    """The main catalogue entry of that kind and latent size, if its checkpoint is present."""
+    role = main_role(kind, latent_dim)
+    return next((e for e in CATALOG if e.dataset == dataset and e.role == role and e.exists()), None)
 
 
 def pretrain(
@@ -194,7 +206,7 @@ def sweep(dataset: str, epochs: int = 20, grid=SWEEP_GRID, on_message: Callable[
     from vae_core.training.executors import LocalExecutor, run_all
 
     executor = executor or LocalExecutor(parallel=1)
-    base = next(e for e in CATALOG if e.dataset == dataset and e.role == "mmd_vae")
+    base = main_entry(dataset, MMD_VAE)
 
     def one(point: dict) -> dict:
         model_config = ModelConfig(**{**_config_dict(base.model_config), **point})

@@ -20,7 +20,17 @@ from vae_core.analysis.latent import decode_grid, interpolate_codes, sample_prio
 from vae_core.data.datasets import CLASS_NAMES, load_dataset
 from vae_core.data.images import tile
 from vae_core.data.paths import PROJECT_ROOT
-from vae_core.experiments.pretrain import CATALOG, MAIN_ROLES, ROLES, ShippedModel, shipped_history
+from vae_core.experiments.pretrain import (
+    AE_ROLE,
+    CATALOG,
+    CVAE_ROLE,
+    MAIN_ROLES,
+    MMD_ROLE,
+    ROLES,
+    VAE_ROLE,
+    ShippedModel,
+    shipped_history,
+)
 from vae_core.experiments.study import load_results, paired, summary
 from vae_core.experiments.study_report import DATASET_TITLES, interval, spread, study_section
 from vae_core.store.encoding import encode_dataset
@@ -104,16 +114,16 @@ def findings(dataset: str, by_role: dict[str, dict], study: dict | None = None) 
     """Sentences comparing the MMD-VAE with the ELBO VAE: with the study's seeds, each
     difference with its interval and a verdict only where the interval excludes zero;
     without them, the two numbers and no verdict."""
-    vae, mmd = by_role.get("vae"), by_role.get("mmd_vae")
+    vae, mmd = by_role.get(VAE_ROLE), by_role.get(MMD_ROLE)
     if not vae or not mmd:
         return ""
     parts = []
     for metric, section, key, words, digits in FINDINGS:
-        comparison = None if study is None else paired(study, dataset, "mmd_vae", "vae", metric)
+        comparison = None if study is None else paired(study, dataset, MMD_ROLE, VAE_ROLE, metric)
         if comparison is None:
             parts.append(f"{words} {mmd[section][key]:.{digits}f} for the MMD-VAE against {vae[section][key]:.{digits}f}")
             continue
-        m, v = summary(study, dataset, "mmd_vae", metric), summary(study, dataset, "vae", metric)
+        m, v = summary(study, dataset, MMD_ROLE, metric), summary(study, dataset, VAE_ROLE, metric)
         parts.append(f"{words} {spread(*m[:2], digits)} against {spread(*v[:2], digits)} — {comparison['verdict']} "
                      f"(difference {interval(comparison, digits)}, {comparison['pairs']} seeds)")  # fmt: skip
     head = f"On {DATASET_TITLES[dataset]}, the MMD-VAE against the ELBO VAE, "
@@ -270,13 +280,13 @@ FIGURES = {  # file stem -> caption after the dataset's title
 def draw_figures(dataset: str, entries: list[ShippedModel], figures: Path) -> list[str]:
     """Every figure of one dataset's section; the Markdown lines that show them."""
     two_d = {e.role: e.load() for e in entries if e.model_config.latent_dim == 2}
-    comparison = {role: two_d[role] for role in ("vae", "mmd_vae") if role in two_d}
+    comparison = {role: two_d[role] for role in (VAE_ROLE, MMD_ROLE) if role in two_d}
 
     def path(stem: str) -> Path:
         return figures / f"{dataset}-{stem}.png"
 
     latent_figure(dataset, comparison, path("elbo-vs-mmd"))
-    latent_figure(dataset, {r: m for r, m in two_d.items() if r in ("ae", "cvae")}, path("ae-and-cvae"), shared_axes=False)
+    latent_figure(dataset, {r: m for r, m in two_d.items() if r in (AE_ROLE, CVAE_ROLE)}, path("ae-and-cvae"), shared_axes=False)
     manifold_figure(comparison, path("manifolds"))
     interpolation_figure(dataset, two_d, path("interpolations"))
     prior_samples_figure(two_d, path("prior-samples"))
@@ -287,7 +297,7 @@ def draw_figures(dataset: str, entries: list[ShippedModel], figures: Path) -> li
 
 def sweep_section(dataset: str, entries: list[ShippedModel], out: Path) -> list[str]:
     """The MMD-VAE sweep table when docs/sweep-<dataset>.json exists, else a pointer to the command."""
-    mmd = next((e.model_config for e in entries if e.role == "mmd_vae"), None)
+    mmd = next((e.model_config for e in entries if e.role == MMD_ROLE), None)
     if mmd is None:
         return []
     title = DATASET_TITLES[dataset]

@@ -25,10 +25,11 @@ from pathlib import Path
 import numpy as np
 
 from vae_core.data.paths import cache_dir
+from vae_core.experiments.pretrain import AE_ROLE, MMD_ROLE, VAE_ROLE
 from vae_core.models.config import ModelConfig, TrainConfig, config_key
 
-STUDY_ROLES = ("vae", "mmd_vae", "ae")
-BINARIZED = "vae_binarized"  # the ELBO VAE on dynamically binarized MNIST
+STUDY_ROLES = (VAE_ROLE, MMD_ROLE, AE_ROLE)  # the 2-D main models, retrained over several seeds
+BINARIZED = f"{VAE_ROLE}-binarized"  # the ELBO VAE on dynamically binarized MNIST
 SEEDS = (0, 1, 2)
 
 
@@ -86,7 +87,7 @@ def study_configs(datasets, seeds, scale: Scale) -> list[tuple[str, str, int, Mo
     for entry in CATALOG:
         if entry.dataset not in datasets or entry.role not in STUDY_ROLES:
             continue
-        variants = [(entry.role, {})] + ([(BINARIZED, {"binarize": True})] if entry.role == "vae" and entry.dataset == "mnist" else [])
+        variants = [(entry.role, {})] + ([(BINARIZED, {"binarize": True})] if entry.role == VAE_ROLE and entry.dataset == "mnist" else [])
         for role, extra in variants:
             epochs = max(1, round(entry.train_config.epochs * scale.epochs))
             for seed in seeds:
@@ -179,7 +180,7 @@ def _seed0_codes(dataset, configs, store) -> np.ndarray | None:
     from vae_core.store.encoding import encode_dataset
 
     for d, role, seed, model_config, train_config in configs:
-        if d == dataset and role == "vae" and seed == min(c[2] for c in configs):
+        if d == dataset and role == VAE_ROLE and seed == min(c[2] for c in configs):
             return encode_dataset(_model_for(model_config, train_config, store)[0], dataset, "test").mu
     return None
 

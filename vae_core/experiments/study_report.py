@@ -7,12 +7,13 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from vae_core.experiments.pretrain import AE_ROLE, MMD_ROLE, VAE_ROLE
 from vae_core.experiments.study import BINARIZED, LITERATURE, METRICS, STUDY_ROLES, paired, summary, verdict, welch_interval
 
-ROLE_TITLES = {"vae": "ELBO VAE", "mmd_vae": "MMD-VAE", "ae": "autoencoder", BINARIZED: "ELBO VAE, binarized MNIST"}
+ROLE_TITLES = {VAE_ROLE: "ELBO VAE", MMD_ROLE: "MMD-VAE", AE_ROLE: "autoencoder", BINARIZED: "ELBO VAE, binarized MNIST"}
 DAVIDSON_HIDDEN_SIZES = (256, 128)  # Davidson et al. 2018's MLP encoder (and its mirror, the decoder)
 DATASET_TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
-PAIRS = (("mmd_vae", "vae"), ("ae", "vae"))  # (first, second): the report's paired comparisons
+PAIRS = ((MMD_ROLE, VAE_ROLE), (AE_ROLE, VAE_ROLE))  # (first, second): the report's paired comparisons
 
 
 def spread(mean: float, std: float, digits: int) -> str:
@@ -71,7 +72,7 @@ def comparison_count(results: dict) -> int:
                for dataset in DATASET_TITLES for first, second in PAIRS for title in METRICS)  # fmt: skip
 
 
-def comparison_rows(results: dict, dataset: str, first: str = "mmd_vae", second: str = "vae") -> dict[str, dict[str, str]]:
+def comparison_rows(results: dict, dataset: str, first: str = MMD_ROLE, second: str = VAE_ROLE) -> dict[str, dict[str, str]]:
     """One pair of models over the seeds, as plain rows for an app table: metric -> the two
     means ± standard deviations, the paired difference with its 95 % interval and the verdict."""
     rows = {}
@@ -132,7 +133,7 @@ def setting_differences(results: dict) -> str:
     from vae_core.experiments.pretrain import CATALOG
     from vae_core.models.networks import build_model
 
-    entry = next(e for e in CATALOG if e.dataset == "mnist" and e.role == "vae")
+    entry = next(e for e in CATALOG if e.dataset == "mnist" and e.role == VAE_ROLE)
     ours = entry.model_config
     theirs = dataclasses.replace(ours, hidden_sizes=DAVIDSON_HIDDEN_SIZES)
     count = lambda config: sum(p.numel() for p in build_model(config).parameters()) / 1e6  # noqa: E731
@@ -148,7 +149,7 @@ def setting_differences(results: dict) -> str:
 def knn_table(results: dict) -> str:
     """5-NN accuracy of 2-D embeddings: ours and Sainburg et al.'s."""
     lines = ["| embedding | MNIST | Fashion-MNIST | protocol |", "|---|---|---|---|"]
-    ours = [summary(results, d, "vae", "5-NN accuracy") for d in ("mnist", "fashion-mnist")]
+    ours = [summary(results, d, VAE_ROLE, "5-NN accuracy") for d in ("mnist", "fashion-mnist")]
     lines.append(f"| 2-D VAE codes (ours) | {spread(*ours[0][:2], 3)} | {spread(*ours[1][:2], 3)} | fit on 60,000 training "
                  "codes, scored on 10,000 test codes, seeds as above |")  # fmt: skip
     by_method: dict[str, dict] = {}

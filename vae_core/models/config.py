@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vae_core.data.datasets import DATASETS
-from vae_core.models.kinds import OBJECTIVES, describe
+from vae_core.models.kinds import VAE, ModelKind, kind_of, objectives
 
 FORMAT_VERSION = 1  # bump when the checkpoint layout or the meaning of a field changes
 
@@ -42,7 +42,7 @@ def _check_positive(name: str, value: float, allow_zero: bool = False) -> None:
 class ModelConfig:
     """What network to build and which objective it optimises."""
 
-    model: str = "vae"  # objective: vae | mmd_vae | ae | cvae (kinds.py: a beta-VAE is a vae with beta != 1)
+    model: str = VAE.objective  # the objective a kind trains (vae_core.models.kinds: a β-VAE is a VAE with beta != 1)
     architecture: str = "mlp"  # mlp | conv (conv: two strided convolutions, as in the MMD-VAE article)
     hidden_sizes: tuple[int, ...] = (400,)  # widths of the dense hidden layers, encoder order
     conv_channels: tuple[int, ...] = (32, 64)  # channels of the strided convolutions (conv only)
@@ -58,7 +58,7 @@ class ModelConfig:
     stochastic_encoder: bool = False  # mmd_vae only: Gaussian q(z|x) instead of a point code
 
     def __post_init__(self) -> None:
-        _check_choice("model", self.model, OBJECTIVES)
+        _check_choice("model", self.model, objectives())
         _check_choice("architecture", self.architecture, ARCHITECTURES)
         _check_choice("likelihood", self.likelihood, LIKELIHOODS)
         _check_choice("kl_estimator", self.kl_estimator, KL_ESTIMATORS)
@@ -83,17 +83,21 @@ class ModelConfig:
             raise ValueError("kernel_scales must hold at least one scale")
         for scale in self.kernel_scales:
             _check_positive("kernel_scales", scale)
-        if self.stochastic_encoder and self.model != "mmd_vae":
-            raise ValueError("stochastic_encoder is an mmd_vae option (vae and cvae are always stochastic)")
+        self.kind.check(self)
+
+    @property
+    def kind(self) -> ModelKind:
+        """The model kind this config trains: it owns the objective, the encoder and the label."""
+        return kind_of(self)
 
     @property
     def has_stochastic_encoder(self) -> bool:
         """True when the encoder outputs a Gaussian q(z|x) rather than a point."""
-        return self.model in ("vae", "cvae") or (self.model == "mmd_vae" and self.stochastic_encoder)
+        return self.kind.stochastic_encoder(self)
 
     @property
     def is_conditional(self) -> bool:
-        return self.model == "cvae"
+        return self.kind.conditional
 
     @property
     def has_elbo(self) -> bool:
@@ -103,7 +107,7 @@ class ModelConfig:
     @property
     def label(self) -> str:
         """Short human-readable name, e.g. 'β-VAE (β=4)' or 'MMD-VAE (λ=300)' (see vae_core.models.kinds)."""
-        return describe(self)
+        return self.kind.describe(self)
 
 
 @dataclass(frozen=True)

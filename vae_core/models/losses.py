@@ -8,11 +8,13 @@ batch, so every reported number is "per image".
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 
-from vae_core.models.config import ModelConfig
+if TYPE_CHECKING:
+    from vae_core.models.config import ModelConfig
 
 LOG_2PI = math.log(2.0 * math.pi)
 
@@ -131,8 +133,10 @@ def model_loss(
     """All loss terms of one batch as batch means (nats per image).
 
     Keys: ``loss`` (what is minimised), ``recon``, and where defined ``kl``
-    (stochastic encoders), ``mmd`` (MMD-VAE), ``neg_elbo`` (recon + kl, for density
-    decoders). ``reg_scale`` multiplies the regulariser during KL/MMD warm-up.
+    (stochastic encoders), ``neg_elbo`` (recon + kl, for density decoders) and the terms
+    the kind's objective adds (``mmd`` for the MMD-VAE). ``reg_scale`` multiplies the
+    regulariser during KL/MMD warm-up. The regulariser is the kind's
+    (:meth:`vae_core.models.kinds.ModelKind.regulariser`):
 
     - VAE / CVAE:  recon + beta * KL(q(z|x) || p(z))            (Higgins et al. 2017)
     - MMD-VAE:     recon + lambda * MMD(q(z), p(z))             (Zhao et al., InfoVAE, 2019)
@@ -140,7 +144,6 @@ def model_loss(
     """
     recon = reconstruction_per_image(output.logits, x, config.likelihood, config.gaussian_std, log_std).mean()
     terms: dict[str, torch.Tensor] = {"recon": recon}
-    loss = recon
     if output.logvar is not None:
         if config.kl_estimator == "monte_carlo":
             kl = kl_monte_carlo_per_image(output.z, output.mu, output.logvar).mean()
@@ -149,12 +152,5 @@ def model_loss(
         terms["kl"] = kl
         if config.has_elbo:
             terms["neg_elbo"] = recon + kl
-        if config.model in ("vae", "cvae"):
-            loss = loss + reg_scale * config.beta * kl
-    if config.model == "mmd_vae":
-        prior = torch.randn_like(output.z)
-        divergence = mmd(output.z, prior, config.mmd_kernel, config.kernel_bandwidth, config.kernel_scales)
-        terms["mmd"] = divergence
-        loss = loss + reg_scale * config.mmd_weight * divergence
-    terms["loss"] = loss
+    terms["loss"] = recon + config.kind.regulariser(config, output, terms, reg_scale)
     return terms

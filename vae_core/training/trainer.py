@@ -128,7 +128,7 @@ def evaluate_terms(
         for start in range(0, images.shape[0], batch_size):
             x = images[start : start + batch_size].to(device)
             y = labels[start : start + batch_size].to(device) if model.config.is_conditional else None
-            if model.config.model == "mmd_vae" and x.shape[0] < 2:
+            if x.shape[0] < model.config.kind.min_batch_size:
                 continue
             terms = model_loss(model.config, model(x, y), x, model.log_std)
             for key, value in terms.items():
@@ -143,8 +143,9 @@ def _check_batch_size(model_config: ModelConfig, train_config: TrainConfig, n_tr
         raise ValueError(
             f"batch_size {train_config.batch_size} is larger than the {n_train} training images; choose at most {n_train}"
         )
-    if model_config.model == "mmd_vae" and train_config.batch_size < 2:
-        raise ValueError("the MMD-VAE compares batches of codes with the prior: batch_size must be >= 2")
+    kind = model_config.kind
+    if train_config.batch_size < kind.min_batch_size:
+        raise ValueError(f"the {kind.label}'s objective compares codes within a batch: batch_size must be >= {kind.min_batch_size}")
 
 
 def available_memory() -> int | None:
@@ -292,7 +293,7 @@ class Trainer:
         terms = model_loss(self.model_config, output, x, model.log_std, reg_scale)
         loss_value = terms["loss"].item()
         if not math.isfinite(loss_value) or loss_value > LOSS_CEILING:
-            hint = ", or the MMD weight too large" if self.model_config.model == "mmd_vae" else ""
+            hint = self.model_config.kind.divergence_hint
             raise TrainingDiverged(
                 f"the loss became {loss_value:.3g} in epoch {epoch + 1}, batch {batch_index + 1}: "
                 f"the learning rate {config.learning_rate:g} is probably too high (try 1e-3 or lower){hint}",

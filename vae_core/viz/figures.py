@@ -3,6 +3,8 @@ projections, histograms and the model diagram. Pure functions of numpy arrays.""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas  # noqa: F401  plotly imports pandas lazily on first use; importing it here, once, keeps
 import plotly.graph_objects as go  # two server threads drawing their first figures from seeing it half-imported
@@ -10,6 +12,9 @@ from plotly.subplots import make_subplots
 
 from vae_core.analysis.geometry import Extent, square_extent
 from vae_core.viz.latent_map import MAP_HEIGHT, add_moves, add_points, base_map, class_colour, class_name, latent_map
+
+if TYPE_CHECKING:
+    from vae_core.models.kinds import ModelKind
 
 
 def class_key(figure: go.Figure, labels, class_names) -> go.Figure:
@@ -182,13 +187,14 @@ def latent_histogram(codes: np.ndarray, labels: np.ndarray, class_names, bins: i
     return figure
 
 
-def vae_diagram(model: str = "vae") -> go.Figure:
-    """Block diagram of an encoder-decoder with the regulariser of ``model`` (vae | mmd_vae)."""
+def vae_diagram(kind: ModelKind) -> go.Figure:
+    """Block diagram of an encoder-decoder with the kind's code, sampling and objective (``kind.diagram``)."""
+    diagram = kind.diagram
     boxes = [
         (0.02, "image x", "#EEEEEE"),
         (0.2, "encoder", "#C9DAF8"),
-        (0.42, "μ(x), σ(x)" if model == "vae" else "code z(x)", "#FFF2CC"),
-        (0.62, "z = μ + σ·ε" if model == "vae" else "z", "#FCE5CD"),
+        (0.42, diagram.code, "#FFF2CC"),
+        (0.62, diagram.sample, "#FCE5CD"),
         (0.8, "decoder", "#C9DAF8"),
     ]
     figure = go.Figure()
@@ -215,11 +221,7 @@ def vae_diagram(model: str = "vae") -> go.Figure:
             }
         )
     annotations.append({"x": 0.99, "y": 0.7, "text": "x̂", "showarrow": False, "font": {"size": 18}})
-    if model == "vae":
-        note = "loss = reconstruction + β · KL( q(z|x) ‖ N(0, I) )  — every code is pulled towards the prior"
-    else:
-        note = "loss = reconstruction + λ · MMD( q(z), N(0, I) )  — only the cloud of all codes must match the prior"
-    annotations.append({"x": 0.5, "y": 0.25, "text": note, "showarrow": False, "font": {"size": 13}})
+    annotations.append({"x": 0.5, "y": 0.25, "text": diagram.loss, "showarrow": False, "font": {"size": 13}})
     figure.update_layout(
         shapes=shapes,
         annotations=annotations,

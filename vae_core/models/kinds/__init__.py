@@ -1,0 +1,62 @@
+"""The model kinds, in one registry.
+
+A kind is what a user picks ("β-VAE"); each lives in its own module of this package as
+``KIND`` and is found there, so adding a kind is adding a module (or, from outside the
+package, calling :func:`register`). The command line, the app's forms and pickers, the
+shipped catalogue, the losses, the trainer and the figures all ask the kind of a config
+(``config.kind``) and never compare names.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from vae_core.models.kinds.base import Diagram, ModelKind
+
+__all__ = ["KINDS", "Diagram", "ModelKind", "get_kind", "kind_of", "objectives", "register", "unregister"]
+
+KINDS: dict[str, ModelKind] = {}  # name -> kind, in their order
+
+
+def register(kind: ModelKind) -> ModelKind:
+    """Add ``kind`` to the registry (ValueError if its name is taken); returns it."""
+    if kind.name in KINDS and KINDS[kind.name] != kind:
+        raise ValueError(f"a model kind called {kind.name!r} is registered already")
+    KINDS[kind.name] = kind
+    ordered = sorted(KINDS.values(), key=lambda k: (k.order, k.name))
+    KINDS.clear()
+    KINDS.update((k.name, k) for k in ordered)
+    return kind
+
+
+def unregister(kind: ModelKind) -> None:
+    KINDS.pop(kind.name, None)
+
+
+def objectives() -> tuple[str, ...]:
+    """The ModelConfig.model values the registered kinds train (vae, mmd_vae, ae, cvae)."""
+    return tuple(dict.fromkeys(kind.objective for kind in KINDS.values()))
+
+
+def kind_of(model_config) -> ModelKind:
+    """The kind a ModelConfig trains (a "vae" with β != 1 is a β-VAE)."""
+    for kind in KINDS.values():
+        if kind.claims(model_config):
+            return kind
+    raise ValueError(f"no model kind trains model={model_config.model!r}")
+
+
+def get_kind(name: str) -> ModelKind:
+    """The kind spelled ``name`` ("beta-vae", or "beta_vae"); ValueError naming the choices otherwise."""
+    key = str(name).strip().lower().replace("_", "-")
+    if key not in KINDS:
+        raise ValueError(f"unknown model kind {name!r}: choose one of {', '.join(KINDS)}")
+    return KINDS[key]
+
+
+for _module in pkgutil.iter_modules(__path__):
+    if _module.name != "base":
+        register(importlib.import_module(f"{__name__}.{_module.name}").KIND)
+
+VAE, BETA_VAE, MMD_VAE, AE, CVAE = (KINDS[name] for name in ("vae", "beta-vae", "mmd-vae", "ae", "cvae"))
