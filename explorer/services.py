@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import streamlit as st
 
 from explorer import cache
 from explorer.canvas import MapView
@@ -137,8 +138,10 @@ class PlacedUpload:
 
 
 def place_upload(name: str, data: bytes, label: int | None = None, size: int = 112) -> PlacedUpload:
-    """Prepare, encode and reconstruct an uploaded picture; UploadError says why one is refused."""
-    return place_image(name, prepare_image(data), label, size)
+    """Prepare, encode and reconstruct an uploaded picture; UploadError says why one is refused
+    (over the server's upload limit, ``server.maxUploadSize`` in MB, among other reasons)."""
+    limit = int(st.get_option("server.maxUploadSize")) * 1024 * 1024
+    return place_image(name, prepare_image(data, max_bytes=limit), label, size)
 
 
 def place_drawing(name: str, pixels: bytes, label: int | None = None, size: int = 112) -> PlacedUpload:

@@ -71,12 +71,20 @@ def test_module_entry_point_runs():
 
 
 def test_app_command_runs_the_explorer_with_streamlit_options():
-    from vae_core.cli import app_command
+    from explorer.launch import app_command
     from vae_core.data.paths import PROJECT_ROOT
 
     command = app_command(["--server.port", "8600"])
     assert command[1:4] == ["-m", "streamlit", "run"]
     assert command[4] == str(PROJECT_ROOT / "explorer_app.py") and command[5:] == ["--server.port", "8600"]
+
+
+def test_the_library_has_no_app_command_and_the_console_script_has(capsys):
+    from explorer.launch import main as console_main
+
+    assert main(["app"]) == 2 and "app" in capsys.readouterr().err
+    assert console_main(["app", "--help"]) == 0 and "streamlit run" in capsys.readouterr().out
+    assert console_main(["list", "--json"]) == 0 and json.loads(capsys.readouterr().out)
 
 
 def test_the_app_starts_from_any_folder(tmp_path):
@@ -86,7 +94,7 @@ def test_the_app_starts_from_any_folder(tmp_path):
     from tests.browser import free_port
 
     port = free_port()
-    command = [sys.executable, "-m", "vae_core", "app", "--server.port", str(port), "--server.headless", "true",
+    command = [sys.executable, "-m", "explorer", "--server.port", str(port), "--server.headless", "true",
                "--server.address", "127.0.0.1"]  # fmt: skip
     process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -103,7 +111,7 @@ def test_the_app_starts_from_any_folder(tmp_path):
     finally:
         process.terminate()
         process.wait(10)
-    help_text = subprocess.run([sys.executable, "-m", "vae_core", "app", "--help"], capture_output=True, text=True, timeout=60)
+    help_text = subprocess.run([sys.executable, "-m", "explorer", "--help"], capture_output=True, text=True, timeout=60)
     assert help_text.returncode == 0 and "streamlit run" in help_text.stdout
 
 

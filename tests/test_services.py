@@ -81,6 +81,16 @@ def test_an_upload_is_placed_where_the_encoder_puts_it():
         services.place_upload(VAE, b"not a picture")
 
 
+def test_an_upload_is_held_to_the_servers_limit(monkeypatch):
+    """The app, not the library, knows the server's upload limit (server.maxUploadSize, MB)."""
+    import streamlit
+
+    picture = png_bytes(np.zeros((28, 28), np.uint8))
+    monkeypatch.setattr(streamlit, "get_option", lambda name: 0 if name == "server.maxUploadSize" else None)
+    with pytest.raises(services.UploadError, match="limit is 0 MB"):
+        services.place_upload(VAE, picture)
+
+
 def test_a_walk_runs_between_its_endpoints():
     walk = services.walk(VAE, [-1.0, 0.0], [1.0, 0.5], steps=7, method="slerp")
     assert walk.steps == 7 and walk.point(0) == [-1.0, 0.0] and np.allclose(walk.point(6), [1.0, 0.5])

@@ -75,6 +75,13 @@ def test_bad_uploads_are_refused_with_a_reason(data, message):
         prepare_image(data)
 
 
+def test_the_caller_sets_the_size_limit():
+    picture = encode(digit("L"))
+    assert prepare_image(picture, max_bytes=len(picture)).shape == (28, 28)
+    with pytest.raises(UploadError, match="limit is 0 MB"):
+        prepare_image(picture, max_bytes=len(picture) - 1)
+
+
 def test_huge_dimensions_are_refused():
     header = Image.new("1", (6000, 6000))  # 36 megapixels, a few kB as PNG
     with pytest.raises(UploadError, match="pixels"):

@@ -1,4 +1,5 @@
-"""Command line: ``python -m vae_core {app,train,evaluate,list,...} ...`` (also ``vae-explorer``).
+"""Command line: ``python -m vae_core {train,evaluate,list,...} ...`` (also ``vae-explorer``,
+whose ``app`` command, starting the explorer, belongs to the app package: :mod:`explorer.launch`).
 
 Exit codes: 0 success, 1 the work failed (diverged training, unreadable
 checkpoint, unwritable store), 2 bad arguments. Every failure prints one line.
@@ -10,14 +11,13 @@ import argparse
 import dataclasses
 import json
 import logging
-import os
 import sys
 import time
 from pathlib import Path
 
+from vae_core.data.datasets import DATASETS
 from vae_core.models.config import (
     ARCHITECTURES,
-    DATASETS,
     KL_ESTIMATORS,
     LIKELIHOODS,
     LR_SCHEDULES,
@@ -393,7 +393,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress messages")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    commands.add_parser("app", help="start the explorer in the browser (options go to `streamlit run`)")
     train = commands.add_parser("train", help="train a model (or reuse the stored one with the same config)")
     add_config_arguments(train)
     train.add_argument("--out", type=Path, default=None, help="store root (default: the user checkpoint store)")
@@ -421,32 +420,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def app_command(streamlit_args: list[str]) -> list[str]:
-    """The command that starts the explorer: ``streamlit run explorer_app.py`` with the
-    given Streamlit options (``--server.port 8600``, ...) passed through."""
-    from vae_core.data.paths import PROJECT_ROOT
-
-    return [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "explorer_app.py"), *streamlit_args]
-
-
-def run_app(streamlit_args: list[str]) -> int:
-    """Replace this process with the Streamlit server, started in the project folder so that
-    its ``.streamlit/config.toml`` applies."""
-    from vae_core.data.paths import PROJECT_ROOT
-
-    if not (PROJECT_ROOT / "explorer_app.py").is_file():
-        print(f"{PROG}: error: the app is not beside this package ({PROJECT_ROOT}); install it with pip install -e .", file=sys.stderr)
-        return 1
-    if any(arg in ("-h", "--help") for arg in streamlit_args):
-        print(f"usage: {PROG} app [streamlit run options]\n\nStart the explorer in the browser. Options go to "
-              "`streamlit run` unchanged, e.g. --server.port 8600 --server.headless true.")  # fmt: skip
-        return 0
-    os.chdir(PROJECT_ROOT)
-    command = app_command(streamlit_args)
-    os.execv(command[0], command)
-    return 0  # not reached: execv does not return
-
-
 def main(argv: list[str] | None = None) -> int:
     from vae_core.data.datasets import DatasetError
     from vae_core.store.checkpoints import CheckpointError
@@ -454,8 +427,6 @@ def main(argv: list[str] | None = None) -> int:
     from vae_core.training.trainer import TrainingDiverged
 
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["app"]:  # everything after "app" belongs to Streamlit
-        return run_app(argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # matches server.maxUploadSize in .streamlit/config.toml
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # the largest file prepare_image reads unless told otherwise
 MAX_PIXELS = 25_000_000  # width x height beyond which an image is refused (decompression bombs)
 INK_THRESHOLD = 0.15  # pixels above this (after inversion) count as ink
 
@@ -36,16 +36,17 @@ def _to_grey(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
 
 
-def prepare_image(data: bytes, invert: bool | None = None) -> np.ndarray:
+def prepare_image(data: bytes, invert: bool | None = None, max_bytes: int = MAX_UPLOAD_BYTES) -> np.ndarray:
     """Decode and normalise an upload: bytes -> float32 [28, 28] in [0, 1], white ink on black.
 
     ``invert=None`` decides from the border: a light border means dark ink on
-    light paper, which is inverted to match the data.
+    light paper, which is inverted to match the data. Files over ``max_bytes`` are refused
+    (an app passes the limit its server enforces).
     """
     if not data:
         raise UploadError("The file is empty.")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadError(f"The file is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
+    if len(data) > max_bytes:
+        raise UploadError(f"The file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
