@@ -2,17 +2,17 @@
 
 The app lives in the ``explorer`` package beside this file, its pages in ``pages/``.
 Streamlit imports this file once to find ``app`` (the pages plus the classroom's live
-channel, ``explorer.live``), then runs it for every page view, where it sets up the
+channel, ``explorer.classroom.live``), then runs it for every page view, where it sets up the
 navigation and the shared frame and runs the chosen page.
 """
 
 import streamlit as st
 
 if __name__ == "__main__":  # a page view
-    from explorer import frame
+    from explorer.core import sidebar
 
-    frame.run()
+    sidebar.run()
 else:  # the server
-    from explorer import live
+    from explorer.classroom import live
 
     app = st.App(__file__, routes=live.routes(), lifespan=live.lifespan)

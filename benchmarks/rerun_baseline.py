@@ -14,7 +14,8 @@ from pathlib import Path
 import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from explorer import cache, services  # noqa: E402
+from explorer.core import loaded
+from explorer.maps import map_figures, points
 from vae_core.data.images import text_thumbnail  # noqa: E402
 from vae_core.experiments.pretrain import main_entry  # noqa: E402
 from vae_core.models.kinds import VAE  # noqa: E402
@@ -26,11 +27,11 @@ POINTS, GRID = 3000, 20
 
 @st.cache_resource
 def figure():
-    codes = cache.encoded(NAME)
-    extent = cache.map_extent(NAME)
-    thumbnails = [text_thumbnail(image / 255.0) for image in cache.test_images("mnist")[:POINTS]]
-    return latent_map(codes.mu[:POINTS], codes.labels[:POINTS], cache.class_names("mnist"), extent,
-                      mosaic=cache.grid_mosaic(NAME, extent, GRID), thumbnails=thumbnails)  # fmt: skip
+    codes = loaded.encoded(NAME)
+    extent = map_figures.map_extent(NAME)
+    thumbnails = [text_thumbnail(image / 255.0) for image in loaded.test_images("mnist")[:POINTS]]
+    return latent_map(codes.mu[:POINTS], codes.labels[:POINTS], loaded.class_names("mnist"), extent,
+                      mosaic=map_figures.grid_mosaic(NAME, extent, GRID), thumbnails=thumbnails)  # fmt: skip
 
 
 st.set_page_config(page_title="Latent map (rerun baseline)", layout="wide")
@@ -50,10 +51,10 @@ def map_and_decoder() -> None:
         if point is None:
             st.info("Click anywhere on the map to decode that point.")
             return
-        decoded = services.decode_point(NAME, point, size=280)
+        decoded = points.decode_point(NAME, point, size=280)
         st.image(decoded.image, width=280)
         st.markdown(f"**z = ({decoded.point[0]:.3f}, {decoded.point[1]:.3f})** — clicked point")
-        st.image(services.neighbours(NAME, point).mosaic)
+        st.image(points.neighbours(NAME, point).mosaic)
 
 
 map_and_decoder()

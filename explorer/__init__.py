@@ -1,19 +1,19 @@
-"""The Streamlit app around :mod:`vae_core`: everything that knows about Streamlit.
+"""The Streamlit app around :mod:`vae_core`, grouped by feature; everything that knows about
+Streamlit lives here.
 
-- :mod:`explorer.frame`: navigation, the shared sidebar pickers, page guards
-- :mod:`explorer.links`: share links (URL state)
-- :mod:`explorer.cache`: what sessions share (models, codes, figures, the training pool)
-- :mod:`explorer.catalog`: the models this server offers, as pickers show them
-- :mod:`explorer.services`: plain results for pages (decoded images, neighbours, uploads,
-  interpolation strips, grids)
-- :mod:`explorer.training`: the Train live form, jobs and the β / λ families
-- :mod:`explorer.home`: the Home page; :mod:`explorer.sitemap`: the list of pages
-- :mod:`explorer.memory`: the C allocator told to keep less memory under a class
+- :mod:`explorer.core`: the sidebar (navigation, pickers, guards), the catalogue, what every
+  session shares once loaded, the session's View and share links, the Home page, memory
+- :mod:`explorer.canvas`: the latent canvas component (its browser side is ``frontend/``)
+- :mod:`explorer.maps`: decoded points and neighbours, placed pictures and samples, map
+  figures, planes and traversals, projections, the classifier lens
+- :mod:`explorer.comparisons`: interpolation, ELBO vs MMD, latent arithmetic
+- :mod:`explorer.classroom`: the room panel, rooms (memory or Redis), the live channel
+- :mod:`explorer.training`: Train live, step-by-step training, the β / λ families
+- :mod:`explorer.launch`: the ``vae-explorer`` command (``python -m explorer`` starts the app)
 
 Pages in ``pages/`` import this package and :mod:`vae_core.viz` only.
 """
 
-from explorer import memory
+from explorer.core import memory
 
 memory.fewer_malloc_arenas()
-

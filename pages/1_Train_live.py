@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import cache, frame, services, training
-from explorer.catalog import DATASET_LABELS
+from explorer.core import catalog, loaded, sidebar
+from explorer.core.catalog import DATASET_LABELS
+from explorer.training import train_live as training
 from vae_core.viz import batch_losses, latent_histogram, latent_map, loss_curves, replay_figure, step_map
 
-frame.ensure_frame()
+sidebar.ensure_frame()
 st.title("Train live")
 st.caption(
     "Pick an objective and a network, press **Train**, and watch the loss fall and the latent space "
@@ -32,7 +33,7 @@ st.caption(training.kind_summary(kind))
 with st.form("train_form"):
     c1, c2, c3 = st.columns(3)
     dataset = c1.selectbox("Dataset", list(DATASET_LABELS), format_func=DATASET_LABELS.get, key="train_dataset",
-                           index=list(DATASET_LABELS).index(frame.current_dataset()))  # fmt: skip
+                           index=list(DATASET_LABELS).index(sidebar.current_dataset()))  # fmt: skip
     architecture = c1.radio("Architecture", ["mlp", "conv"], horizontal=True, key="train_arch",
                             format_func={"mlp": "MLP", "conv": "Convolutional"}.get)  # fmt: skip
     hidden = c2.text_input("Hidden layer widths", "512,256", key="train_hidden")
@@ -102,7 +103,7 @@ def step_by_step() -> None:
 
 
 def show_step(stepper, step) -> None:
-    names = cache.class_names(stepper.trainer.train_config.dataset)
+    names = loaded.class_names(stepper.trainer.train_config.dataset)
     m1, m2, m3 = st.columns(3)
     m1.metric("Batches trained", f"{stepper.batches_done:,}")
     m2.metric("Epochs", f"{stepper.epochs_done:.2f}", help=f"{stepper.batches_per_epoch} batches make an epoch")
@@ -150,7 +151,7 @@ def show_codes(snapshot) -> None:
     live = training.live_codes(snapshot)
     if live is None:
         return
-    names = cache.class_names(job.train_config.dataset)
+    names = loaded.class_names(job.train_config.dataset)
     left, right = st.columns([3, 2])
     with left:
         count = len(live.labels)
@@ -176,7 +177,7 @@ def show_result(snapshot) -> None:
     name = snapshot.checkpoint_name
     st.download_button(
         "Download the checkpoint (zip)",
-        data=lambda: services.checkpoint_zip(name),
+        data=lambda: catalog.checkpoint_zip(name),
         file_name=f"{name}.zip",
         mime="application/zip",
         on_click="ignore",
@@ -193,12 +194,12 @@ def show_result(snapshot) -> None:
             except ValueError as error:
                 st.error(str(error))
             else:
-                cache.catalog.clear()
+                loaded.catalog.clear()
                 st.success("Named: pickers show it from now on.")
     if st.button("Explore this model", type="primary", key="train_open"):
-        entry = cache.catalog().find(name)
+        entry = loaded.catalog().find(name)
         if entry is not None:
-            frame.open_model(entry)
+            sidebar.open_model(entry)
         st.switch_page("pages/2_Latent_map.py")
 
 
@@ -219,7 +220,7 @@ def live() -> None:
         job.stop()
     show(snapshot)
     if snapshot.status in training.FINISHED:
-        cache.catalog.clear()  # the new checkpoint shows in every picker
+        loaded.catalog.clear()  # the new checkpoint shows in every picker
         st.rerun(scope="app")
 
 

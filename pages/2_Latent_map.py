@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import cache, canvas, classroom, frame, links, planes, services, session
+from explorer.canvas import component as canvas
+from explorer.classroom import panel as classroom
+from explorer.comparisons import arithmetic
+from explorer.core import links, loaded, session, sidebar
+from explorer.maps import lens, map_figures, placing, planes, points
+from explorer.training import train_live as training
 from vae_core.viz import quiz_heatmap, replay_figure
 
-frame.ensure_frame()
+sidebar.ensure_frame()
 st.title("Latent map")
-entry = frame.require_model(frame.current_entry(), min_dim=2)
-names = cache.class_names(entry.dataset)
+entry = sidebar.require_model(sidebar.current_entry(), min_dim=2)
+names = loaded.class_names(entry.dataset)
 state = st.session_state
 
 st.caption(
@@ -74,8 +79,8 @@ with st.expander("Your own image: upload a drawing or photo of a digit / garment
     if upload is not None and state.get("map_upload_id") != upload.file_id:
         state["map_upload_id"] = upload.file_id
         try:
-            state["map_placed"] = services.place_upload(entry.name, upload.getvalue(), label)
-        except services.UploadError as error:
+            state["map_placed"] = placing.place_upload(entry.name, upload.getvalue(), label)
+        except placing.UploadError as error:
             state["map_placed"], state["map_upload_error"] = None, str(error)
             if session.view().point_source == "your image's posterior mean":  # the old image's point goes too
                 set_point(None, None)
@@ -97,17 +102,17 @@ with st.expander("Your own image: upload a drawing or photo of a digit / garment
 
 buttons = button_row.columns([1.6, 0.7, 1.5, 1.3, 1.3, 1.4])
 if buttons[0].button("Random prior sample", icon=":material/casino:", key="map_random"):
-    set_point(services.prior_point(latent_dim=entry.latent_dim if wide else 2), "a sample from the prior N(0, I)")
+    set_point(points.prior_point(latent_dim=entry.latent_dim if wide else 2), "a sample from the prior N(0, I)")
 if buttons[1].button("Reset", key="map_reset"):
     set_point(None, None)
     state["map_samples"] = None
-sampler = buttons[2].selectbox("Sample a sheet from", list(services.SAMPLERS), format_func=services.SAMPLERS.get,
+sampler = buttons[2].selectbox("Sample a sheet from", list(placing.SAMPLERS), format_func=placing.SAMPLERS.get,
                                key="map_sampler", label_visibility="collapsed")  # fmt: skip
 if buttons[3].button("Sample a sheet", icon=":material/grid_view:", key="map_sample"):
-    state["map_samples"] = (services.SAMPLERS[sampler], services.sample_points(entry.name, sampler, 64, state.get("map_seed", 0)))
+    state["map_samples"] = (placing.SAMPLERS[sampler], placing.sample_points(entry.name, sampler, 64, state.get("map_seed", 0)))
     state["map_seed"] = state.get("map_seed", 0) + 1
 draw = buttons[4].toggle("Draw your own", key="map_draw", help="A drawing pad beside the map, encoded as you draw.")
-lens, no_lens = services.lens(entry.dataset, names) if buttons[5].toggle(
+lens, no_lens = lens.lens(entry.dataset, names) if buttons[5].toggle(
     "Classifier lens", key="map_lens", help="The decoded map coloured by what a classifier sees in each place: its class, "
     "its confidence as opacity, outlines where it changes its mind or is unsure. Where does a 4 become a 9?") else (None, None)
 if no_lens:
@@ -122,7 +127,7 @@ def answer(event) -> None:
         if hidden and not classroom.is_teacher():
             state["map_quiz_message"] = classroom.answer(event.point)
     elif event.kind == "drawing":
-        placed = services.place_drawing(entry.name, event.pixels, label)
+        placed = placing.place_drawing(entry.name, event.pixels, label)
         state["map_placed"] = placed
         set_point(list(placed.mean), "your drawing's posterior mean")
     elif event.kind == "anchor" and chosen is not None and chosen.anchor_codes:
@@ -135,7 +140,7 @@ def answer(event) -> None:
 
 def show_pinned(point) -> None:
     try:
-        decoded = services.decode_point(entry.name, point, label, size=168)
+        decoded = points.decode_point(entry.name, point, label, size=168)
     except ValueError as error:
         st.error(f"Cannot decode this point: {error}")
         return
@@ -155,7 +160,7 @@ def show_pinned(point) -> None:
         if decoded.far_from_data:
             st.warning(f"This point lies far outside the codes: the nearest test image is {decoded.nearest:.1f} away. The "
                        "decoder was never trained near here, so this image says little about the model.")  # fmt: skip
-        nearest = services.neighbours(entry.name, point)
+        nearest = points.neighbours(entry.name, point)
         st.markdown("**Nearest real test images** (by latent distance)")
         st.image(nearest.png, output_format="PNG")
         st.caption(" · ".join(nearest.captions))
@@ -172,14 +177,14 @@ def show_pinned(point) -> None:
 
 
 def figure_options() -> dict:
-    """The map's display options as cache.map_figure takes them."""
+    """The map's display options as map_figures.map_figure takes them."""
     return {"shade_n": grid_n if shade_empty else 0, "prior_circles": prior_circles, "density": density,
-            "ellipses": tuple(services.test_ellipses(entry.name, n_ellipses)),
+            "ellipses": tuple(points.test_ellipses(entry.name, n_ellipses)),
             "uncoloured": hidden and not classroom.following()}  # fmt: skip  (a follower's canvas hides and shows them)
 
 
 def map_html() -> str:
-    figure = cache.map_figure(entry.name, n_points, mosaic_n=grid_n if show_mosaic else 0, label=label, **figure_options())
+    figure = map_figures.map_figure(entry.name, n_points, mosaic_n=grid_n if show_mosaic else 0, label=label, **figure_options())
     return figure.to_html(include_plotlyjs=True)
 
 
@@ -201,14 +206,14 @@ def map_and_decoder() -> None:
     if chosen is not None:
         view = planes.plane_view(entry.name, entry.label, chosen, n_points, grid_n if show_mosaic else 0, label)
     else:
-        view = services.map_view(entry.name, entry.label, n_points, mosaic_n=grid_n if show_mosaic else 0, class_label=label,
+        view = points.map_view(entry.name, entry.label, n_points, mosaic_n=grid_n if show_mosaic else 0, class_label=label,
                                  **figure_options())  # fmt: skip
     placed = state.get("map_placed")
     samples = state.get("map_samples")
     overlay = canvas.Overlay(
         pinned=planes.on_plane(chosen, point) if chosen else None if point is None else tuple(point[:2]),
         pinned_by=f"server-{state.get(session.MAP_PIN, 0)}-{chosen.key() if chosen else ''}",
-        pinned_images=[services.server_image(entry.name, point, label)] if point is not None and view.model_url is None else None,
+        pinned_images=[points.server_image(entry.name, point, label)] if point is not None and view.model_url is None else None,
         ellipses=[placed.ellipse] if placed is not None and placed.ellipse else [],
         samples=samples[1] if samples else [], samples_title=f"64 samples from {samples[0]}" if samples else "",
         quiz=canvas.quiz_overlay(quiz, names), lens=lens,
@@ -236,7 +241,7 @@ def traversals(point) -> None:
     """One dimension at a time around the pinned point (or the codes' mean)."""
     st.subheader("Traversals: one dimension at a time", anchor=False)
     d = entry.latent_dim
-    around = point if point is not None and len(point) == d else cache.class_means(entry.name).mean(axis=0)
+    around = point if point is not None and len(point) == d else loaded.class_means(entry.name).mean(axis=0)
     steps = st.slider("Steps per dimension", 5, 15, 9, key="map_traversal_steps")
     st.caption(f"Around {'the pinned point' if point is not None and len(point) == d else 'the mean of the test codes'}: each "
                "row decodes the code with one dimension moved from −3 to +3 prior σ, rows sorted by how much the model "
@@ -256,8 +261,8 @@ def quiz_answers() -> None:
         return
     clicks = classroom.answers()
     st.subheader(f"Where the room thinks {names[current.target]} lives: {len(clicks)} answers")
-    target = services.class_codes(entry.name, current.target) if current.revealed else None
-    extent = cache.map_extent(entry.name)
+    target = arithmetic.class_codes(entry.name, current.target) if current.revealed else None
+    extent = map_figures.map_extent(entry.name)
     st.plotly_chart(quiz_heatmap(clicks, extent, target, names[current.target]), key="map_quiz_heatmap")
     if not current.revealed:
         st.caption("Press **Reveal** in the sidebar to show where the class really lives, and the colours to everyone.")
@@ -266,7 +271,7 @@ def quiz_answers() -> None:
 if quiz is not None and classroom.is_teacher():
     quiz_answers()
 
-replay = services.replay(entry.name)
+replay = training.replay(entry.name)
 if replay is not None:
     codes, labels = replay
     # A toggle rather than an expander: the animation (one frame per epoch) is built and sent

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import cache, canvas, classroom, frame, links, services, session
-from explorer.view import ViewError
+from explorer.canvas import component as canvas
+from explorer.classroom import panel as classroom
+from explorer.comparisons import interpolation
+from explorer.core import links, loaded, session, sidebar
+from explorer.core.view import ViewError
+from explorer.maps import points
 
-frame.ensure_frame()
+sidebar.ensure_frame()
 st.title("Interpolate")
-entry = frame.require_model(frame.current_entry(), min_dim=1)
-names = cache.class_names(entry.dataset)
+entry = sidebar.require_model(sidebar.current_entry(), min_dim=1)
+names = loaded.class_names(entry.dataset)
 state = st.session_state
 ENDPOINTS = {"images": "Two test images", "means": "Two class means", "clicks": "Two clicks on the latent map"}
 
@@ -56,16 +60,16 @@ def pick_image(column, tag: str, default_class: int) -> int:
         chosen_class = st.selectbox(
             f"{tag}: class", range(10), index=default_class, format_func=lambda i: names[i], key=f"interp_{tag}_class"
         )
-        members = services.class_members(entry.dataset, chosen_class)
+        members = points.class_members(entry.dataset, chosen_class)
         position = st.number_input(f"{tag}: which one (0–{len(members) - 1})", 0, len(members) - 1, 0, key=f"interp_{tag}_index")
         index = members[position]
-        st.image(services.test_image(entry.dataset, index, 84), caption=f"test image #{index}", width=84, output_format="PNG")
+        st.image(points.test_image(entry.dataset, index, 84), caption=f"test image #{index}", width=84, output_format="PNG")
         return index
 
 
 def clicked_endpoints():
     """The two points set on the map (clicks or drags), or None until both are set (another
-    model starts without: explorer.frame.adopt_model)."""
+    model starts without: explorer.core.sidebar.adopt_model)."""
     ends = state.get(CLICKED)
     return None if ends is None else [list(end) for end in ends]
 
@@ -74,12 +78,12 @@ if source == "images":
     col_a, col_b = st.columns(2)
     index_a = pick_image(col_a, "A", 0)
     index_b = pick_image(col_b, "B", 1 if entry.dataset == "mnist" else 7)
-    endpoints = services.test_codes(entry.name, [index_a, index_b])
+    endpoints = points.test_codes(entry.name, [index_a, index_b])
 elif source == "means":
     col_a, col_b = st.columns(2)
     first = col_a.selectbox("A: mean of class", range(10), index=1, format_func=lambda i: names[i], key="interp_mean_A")
     second = col_b.selectbox("B: mean of class", range(10), index=7, format_func=lambda i: names[i], key="interp_mean_B")
-    endpoints = services.class_mean_ends(entry.name, first, second)
+    endpoints = interpolation.class_mean_ends(entry.name, first, second)
 else:
     endpoints = clicked_endpoints()
 
@@ -114,7 +118,7 @@ def path_widgets() -> tuple[str, int, bool, int]:
 
 # A follower's widgets would go stale as the teacher changes the path: the view's values, shown on the map.
 method, steps, animate, alpha_index = (current.method, current.steps, False, current.alpha) if following else path_widgets()
-walk = None if endpoints is None else services.walk(entry.name, *endpoints, steps, method, label)
+walk = None if endpoints is None else interpolation.walk(entry.name, *endpoints, steps, method, label)
 
 if entry.latent_dim >= 2:
     ends = None if endpoints is None else tuple(tuple(float(v) for v in end[:2]) for end in endpoints)
@@ -125,7 +129,7 @@ if entry.latent_dim >= 2:
             "Click the map to set A, then B (a third click starts again at A), or drag A and B: the path and its frames "
             "are decoded in your browser as they move. The star marks the frame at α."
         )
-    view = services.map_view(entry.name, entry.label, 3000, class_label=label)
+    view = points.map_view(entry.name, entry.label, 3000, class_label=label)
     canvas.latent_canvas([view], key="interp_canvas", mode="interpolate", overlay=overlay, label=label, height=680,
                          room=classroom.canvas_room())  # fmt: skip
     if following:
@@ -135,7 +139,7 @@ else:
 if walk is None:
     st.info("Click two points on the map: A, then B.")
     st.stop()
-for tag, distance in services.far_ends(entry.name, endpoints):
+for tag, distance in interpolation.far_ends(entry.name, endpoints):
     st.warning(f"Point {tag} lies far outside the codes: the nearest test image's code is {distance:.1f} away. The decoder "
                "was never trained near there, so the frames near it say little about the model.")  # fmt: skip
 

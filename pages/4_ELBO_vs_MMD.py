@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import cache, canvas, classroom, frame, links, services, session
-from explorer.catalog import DATASET_LABELS, comparison_table
+from explorer.canvas import component as canvas
+from explorer.classroom import panel as classroom
+from explorer.comparisons import elbo_mmd
+from explorer.core import links, loaded, session, sidebar
+from explorer.core.catalog import DATASET_LABELS, comparison_table
+from explorer.maps import map_figures, points
 from vae_core.viz import paired_map
 
-frame.ensure_frame()
+sidebar.ensure_frame()
 st.title("ELBO vs MMD")
 state = st.session_state
-dataset = frame.current_dataset()
-names = cache.class_names(dataset)
+dataset = sidebar.current_dataset()
+names = loaded.class_names(dataset)
 st.caption(
     "Left: a VAE trained on the ELBO, whose KL term pulls every image's code towards N(0, I). Right: an "
     "MMD-VAE, which only asks that the cloud of all codes matches N(0, I). Dotted and dashed circles mark "
     "the prior's 1σ and 2σ. Move over either map: the same z is decoded by both models as you go; click to pin it."
 )
 
-catalog = cache.catalog()
+catalog = loaded.catalog()
 vaes, mmds = catalog.elbo_and_mmd(dataset)
 if not vaes or not mmds:
     missing = "an ELBO VAE" if not vaes else "an MMD-VAE"
@@ -29,10 +33,10 @@ if not vaes or not mmds:
 c1, c2 = st.columns(2)
 left_name = c1.selectbox("ELBO model", [e.name for e in vaes], format_func=lambda n: catalog.find(n).title, key="cmp_vae")
 right_name = c2.selectbox("MMD model", [e.name for e in mmds], format_func=lambda n: catalog.find(n).title, key="cmp_mmd")
-entries = [frame.require_model(catalog.find(left_name), 2), frame.require_model(catalog.find(right_name), 2)]
+entries = [sidebar.require_model(catalog.find(left_name), 2), sidebar.require_model(catalog.find(right_name), 2)]
 show_mosaic = st.toggle("Decoded manifold underneath", value=False, key="cmp_mosaic")
 
-extent = cache.map_extent(left_name, right_name)
+extent = map_figures.map_extent(left_name, right_name)
 if state.get("cmp_pair") not in (None, (left_name, right_name)):
     session.update(point=None, selection=None)  # another pair of models: forget the old point
 state["cmp_pair"] = (left_name, right_name)
@@ -65,7 +69,7 @@ def side_by_side() -> None:
     point = shown_point()
     follower = classroom.following()  # a follower's canvas applies the teacher's selection itself
     maps = [
-        services.map_view(
+        points.map_view(
             entry.name,
             entry.label,
             SHOWN,
@@ -87,7 +91,7 @@ def side_by_side() -> None:
 
 
 def joined() -> None:
-    codes_a, codes_b, labels = services.paired_codes(left_name, right_name, highlight)
+    codes_a, codes_b, labels = elbo_mmd.paired_codes(left_name, right_name, highlight)
     st.plotly_chart(paired_map(codes_a, codes_b, labels, names, extent, entries[0].label, entries[1].label), key="cmp_paired")
     st.caption(
         f"{len(labels)} {'selected' if highlight is not None else 'random'} test images: a circle where the ELBO VAE puts each, "
@@ -110,14 +114,14 @@ elif point is None:
 else:
     st.markdown(f"**Both decoders at z = ({point[0]:.2f}, {point[1]:.2f})**")
     for column, entry in zip(st.columns(4), entries):
-        column.image(services.decode_point(entry.name, point, size=168).png, caption=entry.label, width=168, output_format="PNG")
+        column.image(points.decode_point(entry.name, point, size=168).png, caption=entry.label, width=168, output_format="PNG")
 
 st.subheader("What the numbers say")
 st.caption("One training run of each model (one seed): a gap here may be seed noise. *Over several seeds* below says which "
            "gaps hold across seeds.")
 st.table(comparison_table(entries))
 
-spread = services.seed_spread(dataset)
+spread = elbo_mmd.seed_spread(dataset)
 st.subheader("Over several seeds")
 if spread is None:
     st.info("No seed study for this dataset yet: `python -m vae_core study` trains the shipped models with three seeds.")

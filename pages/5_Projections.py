@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import cache, frame, planes, projections, services
+from explorer.core import loaded, sidebar
+from explorer.maps import planes, points, projections
 from vae_core.viz import projection_scatter, selected_indices
 
-frame.ensure_frame()
+sidebar.ensure_frame()
 st.title("Projections")
 state = st.session_state
-dataset = frame.current_dataset()
-names = cache.class_names(dataset)
+dataset = sidebar.current_dataset()
+names = loaded.class_names(dataset)
 st.caption(
     "A latent space wider than two dimensions cannot be drawn directly. t-SNE and UMAP place points so "
     "that neighbours stay neighbours; PCA keeps the two directions of largest spread. Trustworthiness "
     "(1 = perfect) says how faithfully each keeps neighbourhoods. Click a point to see its image."
 )
 
-wide = [e for e in cache.catalog().select(dataset) if e.latent_dim > 2]
+wide = [e for e in loaded.catalog().select(dataset) if e.latent_dim > 2]
 sources = {None: "Raw pixels (784 dimensions)"} | {e.name: f"Latent codes: {e.title}" for e in wide}
-current = frame.current_entry()
+current = sidebar.current_entry()
 default = current.name if current is not None and current.name in sources else (wide[0].name if wide else None)
 source = st.selectbox("What to project", list(sources), index=list(sources).index(default), format_func=sources.get,
                       key="proj_source")  # fmt: skip
@@ -47,7 +48,7 @@ elif method == "umap":
         "min_dist", 0.0, 0.99, 0.1, step=0.01, key="proj_min_dist", help="How tightly points may pack."
     )
 
-inputs, labels = services.projection_inputs(dataset, source, n_points)
+inputs, labels = projections.projection_inputs(dataset, source, n_points)
 result = projections.cached(inputs, method, **params)
 if result is None:
     if method == "pca" or st.button(f"Compute ({projections.expected_time(method, n_points)})", type="primary", key="proj_compute"):
@@ -76,7 +77,7 @@ with left:
         selected = None
     figure = projection_scatter(
         result.embedding, labels, names, selected_index=selected,
-        thumbnails=cache.thumbnails(dataset, n_points) if n_points <= cache.HOVER_IMAGE_LIMIT else None,
+        thumbnails=loaded.thumbnails(dataset, n_points) if n_points <= loaded.HOVER_IMAGE_LIMIT else None,
     )  # fmt: skip
     rows = selected_indices(st.plotly_chart(figure, key="proj_chart", on_select="rerun", selection_mode="points"))
     if len(rows) and int(rows[0]) != state.get("proj_last_click"):
@@ -87,11 +88,11 @@ with right:
     if index is None or index >= n_points:
         st.info("Click a point to see its image.")
     else:
-        st.image(services.test_image(dataset, index, 168), caption=f"test image #{index}: {names[labels[index]]}", width=168,
+        st.image(points.test_image(dataset, index, 168), caption=f"test image #{index}: {names[labels[index]]}", width=168,
                  output_format="PNG")
-        model = cache.catalog().find(source) if source else None
+        model = loaded.catalog().find(source) if source else None
         if model is not None and st.button("Open its code on the Latent map", key="proj_to_map", icon=":material/map:",
                                            help="The plane through this image's code and two class means; drag them."):  # fmt: skip
-            frame.open_model(model)
-            planes.anchor_at(model, services.test_codes(model.name, [index])[0])
+            sidebar.open_model(model)
+            planes.anchor_at(model, points.test_codes(model.name, [index])[0])
             st.switch_page("pages/2_Latent_map.py")

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import cache, frame, services, training
-from explorer.catalog import DATASET_LABELS
+from explorer.core import loaded, sidebar
+from explorer.core.catalog import DATASET_LABELS
+from explorer.maps import map_figures, points
+from explorer.training import train_live as training
 from vae_core.viz import family_terms, latent_map
 
-frame.ensure_frame()
+sidebar.ensure_frame()
 st.title("β / λ sweep")
 state = st.session_state
-dataset = frame.current_dataset()
-names = cache.class_names(dataset)
+dataset = sidebar.current_dataset()
+names = loaded.class_names(dataset)
 st.caption(
     "The same network trained with a different weight on its regulariser. A small β lets the VAE ignore the prior "
     "(sharp reconstructions, a spread-out, holey space); a large β pulls every code to N(0, I) (blurry, overlapping). "
@@ -63,7 +65,7 @@ def progress() -> None:
         )
         st.progress(snapshot.fraction, text=f"{family.symbol} = {v:g}: {where}")
     if running and not pending:
-        cache.catalog.clear()
+        loaded.catalog.clear()
         st.rerun(scope="app")
 
 
@@ -75,11 +77,11 @@ if name is None and value in running:
 elif name is None:
     st.info(f"{family.symbol} = {value:g} is not trained yet on {DATASET_LABELS[dataset]}: press the button above.")
 else:
-    codes = cache.encoded(name)
+    codes = loaded.encoded(name)
     shared = st.toggle(f"The same axes for every {family.symbol}", value=False, key="sweep_shared_axes",
                        help=f"On: compare sizes across {family.symbol} (small clouds stay small). Off: each map fills its "
                             "axes, so the shape of every cloud can be seen.")  # fmt: skip
-    extent = training.family_extent(members) if shared else cache.map_extent(name)
+    extent = training.family_extent(members) if shared else map_figures.map_extent(name)
     axes = f"the same axes for every {family.symbol}" if shared else "axes fitted to this model's codes"
     left, right = st.columns([3, 2])
     with left:
@@ -90,7 +92,7 @@ else:
         st.plotly_chart(figure, key="sweep_map")
     with right:
         st.markdown("**Decoded grid over [-2.5, 2.5]²**")
-        st.image(services.decoded_grid(name, (-2.5, 2.5, -2.5, 2.5), n=12, size=336), width=336, output_format="PNG")
+        st.image(points.decoded_grid(name, (-2.5, 2.5, -2.5, 2.5), n=12, size=336), width=336, output_format="PNG")
 
 terms = training.family_terms(family, members)
 if terms is not None:

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import cache, canvas, classroom, frame, services, session
+from explorer.canvas import component as canvas
+from explorer.classroom import panel as classroom
+from explorer.comparisons import arithmetic, interpolation
+from explorer.core import loaded, session, sidebar
+from explorer.maps import points
 from vae_core.viz import arithmetic_heatmap
 
-frame.ensure_frame()
+sidebar.ensure_frame()
 st.title("Latent arithmetic")
-entry = frame.require_model(frame.current_entry(), min_dim=2)
+entry = sidebar.require_model(sidebar.current_entry(), min_dim=2)
 if entry.conditional:
     st.info("A conditional VAE takes the class as an input, so its codes carry no class to add or subtract: "
             "pick an unconditional model in the sidebar.")  # fmt: skip
     st.stop()
-names = cache.class_names(entry.dataset)
+names = loaded.class_names(entry.dataset)
 state = st.session_state
-judge, judge_problem = cache.classifier(entry.dataset)
+judge, judge_problem = loaded.classifier(entry.dataset)
 st.caption(
     "Codes are points, so they can be added. The arrow from one class's mean code to another's is an *attribute "
     "vector*: added to any code, it should carry that image towards the other class. A classifier trained on the "
@@ -47,7 +51,7 @@ def verdicts(judged, captions) -> None:
 
 def image_picker(column, tag: str, default_class: int, default_position: int = 0) -> int:
     chosen = column.selectbox(f"{tag}: class", range(10), index=default_class, format_func=lambda i: names[i], key=f"arith_{tag}_class")
-    members = services.class_members(entry.dataset, chosen)
+    members = points.class_members(entry.dataset, chosen)
     position = column.number_input(f"{tag}: which one", 0, len(members) - 1, default_position, key=f"arith_{tag}_index")
     return members[position]
 
@@ -68,19 +72,19 @@ def attribute_mode() -> None:
     if event is not None and event.kind == "pin":
         state[start_key], state["arith_start_class"], state["arith_start_clicked"] = list(event.point), source, True
     if state.get(start_key) is None or state.get("arith_start_class") != source:
-        state[start_key] = services.test_codes(entry.name, services.class_members(entry.dataset, source)[:1])[0][:2].tolist()
+        state[start_key] = points.test_codes(entry.name, points.class_members(entry.dataset, source)[:1])[0][:2].tolist()
         state["arith_start_class"], state["arith_start_clicked"] = source, False
     x, y = state[start_key][:2]
     start = f"the point you clicked, ({x:.2f}, {y:.2f})" if state.get("arith_start_clicked") else f"the first test {names[source]}"
-    step = services.attribute_shift(entry.name, state[start_key], source, target, strength)
+    step = arithmetic.attribute_shift(entry.name, state[start_key], source, target, strength)
     overlay = canvas.Overlay(arrows=step.arrows, pinned=step.judged[1].map_point, pinned_by=f"shift-{step.judged[1].map_point}")
     show_in_view(step.arrows, step.judged[1].map_point, "start + the attribute vector")
     st.caption(f"Click the map to start somewhere else (now: {start}). The long arrow joins the class "
                "means; the short one is the same arrow, scaled, from your starting point.")  # fmt: skip
-    canvas.latent_canvas([services.map_view(entry.name, entry.label, 3000)], key="arith_canvas", overlay=overlay, height=620,
+    canvas.latent_canvas([points.map_view(entry.name, entry.label, 3000)], key="arith_canvas", overlay=overlay, height=620,
                          room=classroom.canvas_room())  # fmt: skip
     verdicts(step.judged, ["start", f"start + {strength:g} × (mean {names[target]} − mean {names[source]})"])
-    walk = services.walk(entry.name, step.judged[0].point, step.judged[1].point, 9)
+    walk = interpolation.walk(entry.name, step.judged[0].point, step.judged[1].point, 9)
     st.image(walk.strip_png, caption="the way there, in nine steps", width="stretch", output_format="PNG")
 
 
@@ -90,14 +94,14 @@ def analogy_mode() -> None:
     a = image_picker(columns[0], "a", first)
     b = image_picker(columns[1], "b", second)
     c = image_picker(columns[2], "c", first, 1)
-    result = services.analogy(entry.name, a, b, c)
+    result = arithmetic.analogy(entry.name, a, b, c)
     overlay = canvas.Overlay(arrows=result.arrows, pinned=result.judged[3].map_point, pinned_by=f"analogy-{a}-{b}-{c}")
     show_in_view(result.arrows, result.judged[3].map_point, "c + (b − a)")
-    canvas.latent_canvas([services.map_view(entry.name, entry.label, 3000)], key="arith_analogy_canvas", overlay=overlay,
+    canvas.latent_canvas([points.map_view(entry.name, entry.label, 3000)], key="arith_analogy_canvas", overlay=overlay,
                          height=620, room=classroom.canvas_room())  # fmt: skip
     verdicts(result.judged, ["a", "b", "c", "c + (b − a)"])
     answer = result.judged[3]
-    meant = services.analogy_target(entry.dataset, a, b, c)
+    meant = arithmetic.analogy_target(entry.dataset, a, b, c)
     if answer.judged_class is not None and meant is not None:
         landed = "lands on" if answer.judged_class == meant else "misses"
         st.markdown(f"The answer **{landed}** {names[meant]}, the class of b (a and c share a class).")
@@ -105,7 +109,7 @@ def analogy_mode() -> None:
 
 def fails_mode() -> None:
     strength = st.select_slider("Strength", [0.5, 1.0, 1.5], value=1.0, key="arith_check_strength")
-    check = cache.arithmetic_check(entry.name, strength)
+    check = arithmetic.arithmetic_check(entry.name, strength)
     if check is None:
         st.info("Without a classifier there is nothing to judge the decoded images by.")
         return

@@ -7,6 +7,9 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from explorer.comparisons import elbo_mmd
+from explorer.core import loaded
+from explorer.training import train_live as training
 from tests.browser import ROOT
 from vae_core.models.kinds import MMD_VAE
 
@@ -148,25 +151,23 @@ def test_elbo_vs_mmd_gives_the_spread_over_seeds():
 
 @pytest.mark.parametrize("content", [None, "{not json", '{"runs": 3}', '{"runs": [{"dataset": "mnist"}]}'])
 def test_elbo_vs_mmd_without_a_readable_study(tmp_path, monkeypatch, content):
-    from explorer import cache
 
     path = tmp_path / "study.json"
     if content is not None:
         path.write_text(content)
     monkeypatch.setenv("VAE_EXPLORER_STUDY", str(path))
-    cache.study_results.clear()
+    elbo_mmd.study_results.clear()
     try:
         at = open_page("pages/4_ELBO_vs_MMD.py")
         assert len(at.table) == 1 and "No seed study for this dataset yet" in texts(at)
     finally:
-        cache.study_results.clear()
+        elbo_mmd.study_results.clear()
 
 
 def test_train_live_says_where_trainings_run_and_warns_when_the_cluster_is_away(monkeypatch):
-    from explorer import cache
 
     monkeypatch.setenv("VAE_EXPLORER_RAY_ADDRESS", "127.0.0.1:9")
-    cache.job_manager.clear()
+    training.job_manager.clear()
     try:
         at = open_page("pages/1_Train_live.py")
         assert any(c.value.startswith("Trainings run on this machine") for c in at.caption)
@@ -174,7 +175,7 @@ def test_train_live_says_where_trainings_run_and_warns_when_the_cluster_is_away(
         at.switch_page("pages/6_Beta_lambda.py").run()
         assert any("cannot reach the Ray cluster" in w.value for w in at.warning)
     finally:
-        cache.job_manager.clear()
+        training.job_manager.clear()
 
 
 def test_train_live_steps_a_model_batch_by_batch():
@@ -242,7 +243,6 @@ def test_train_form_rejects_bad_widths():
 
 def train_tiny(hidden: str):
     """Train live with a tiny network for one epoch on 5,000 images: the page and the finished job."""
-    from explorer import cache
 
     at = open_page("pages/1_Train_live.py")
     at.text_input(key="train_hidden").set_value(hidden)
@@ -250,23 +250,22 @@ def train_tiny(hidden: str):
     at.selectbox(key="train_subset").set_value("5,000 (fast demo)")
     at.button[0].click().run()
     assert not at.exception
-    job = cache.job_manager().get(at.session_state["train_job"])
-    return at, cache.job_manager().wait(job, timeout=300)
+    job = training.job_manager().get(at.session_state["train_job"])
+    return at, training.job_manager().wait(job, timeout=300)
 
 
 def test_train_a_tiny_model_and_see_it_finish():
-    from explorer import cache
 
     at, snapshot = train_tiny("32")
     assert snapshot.status == "done", snapshot.message
     at.run()
     assert not at.exception
     assert any("stored as" in s.value for s in at.success)
-    assert snapshot.checkpoint_name in [e.name for e in cache.catalog.__wrapped__().entries]
+    assert snapshot.checkpoint_name in [e.name for e in loaded.catalog.__wrapped__().entries]
 
 
 def test_a_shared_link_restores_model_and_point():
-    from explorer.catalog import Catalog
+    from explorer.core.catalog import Catalog
 
     entry = Catalog.from_store().default("mnist", MMD_VAE)
     at = AppTest.from_file(APP, default_timeout=120)
@@ -301,7 +300,6 @@ def test_elbo_vs_mmd_joined_view():
 
 @pytest.mark.slow
 def test_beta_family_member_trains_on_demand():
-    from explorer import cache
 
     at = open_page("pages/6_Beta_lambda.py")
     at.sidebar.selectbox(key="sidebar_model_dataset").set_value("fashion-mnist").run()  # the MNIST families ship
@@ -309,9 +307,9 @@ def test_beta_family_member_trains_on_demand():
     assert any("not trained yet" in i.value for i in at.info)
     at.button(key="sweep_train_one").click().run()
     assert not at.exception
-    job = cache.job_manager().get(at.session_state["sweep_jobs"][2.0])
-    assert cache.job_manager().wait(job, timeout=600).status == "done"
-    cache.catalog.clear()
+    job = training.job_manager().get(at.session_state["sweep_jobs"][2.0])
+    assert training.job_manager().wait(job, timeout=600).status == "done"
+    loaded.catalog.clear()
     at.run()
     assert not at.exception
     assert not any("not trained yet" in i.value for i in at.info)

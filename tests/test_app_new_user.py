@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.catalog import MISSING, Catalog
+from explorer.core import loaded
+from explorer.core.catalog import MISSING, Catalog
 from tests.browser import ROOT
 from tests.test_app import APP, open_page, texts, train_tiny
 from vae_core.data.images import png_bytes
@@ -52,7 +53,6 @@ def test_a_network_too_large_for_memory_is_refused_before_training():
 
 @pytest.mark.slow
 def test_a_bad_form_clears_the_last_result_and_models_can_be_named():
-    from explorer import cache
 
     at, snapshot = train_tiny("16")
     assert snapshot.status == "done"
@@ -61,7 +61,7 @@ def test_a_bad_form_clears_the_last_result_and_models_can_be_named():
     at.text_input(key="train_name").set_value("my first VAE")
     at.button(key="FormSubmitter:train_name_form-Save the name").click().run()
     assert any("Named" in s.value for s in at.success)
-    cache.catalog.clear()
+    loaded.catalog.clear()
     at.run()
     assert any(o.startswith("my first VAE · VAE (ELBO) · 2-D") for o in at.sidebar.selectbox(key="sidebar_model_name").options)
     at.text_input(key="train_hidden").set_value("16, x")
@@ -77,7 +77,7 @@ def test_models_of_one_kind_are_told_apart(tmp_path):
 
     for epochs, hidden in ((5, (32,)), (12, (32,)), (12, (64,))):
         save_model(build_model(ModelConfig(hidden_sizes=hidden)), TrainConfig(epochs=epochs), tmp_path)
-    from explorer.catalog import entry_from_info
+    from explorer.core.catalog import entry_from_info
     from vae_core.store.checkpoints import list_checkpoints
 
     entries = Catalog([entry_from_info(info, ROOT / "checkpoints") for info in list_checkpoints([tmp_path])]).entries
@@ -89,7 +89,7 @@ def test_models_of_one_kind_are_told_apart(tmp_path):
 
 
 def test_pickers_sort_weights_as_numbers_and_mark_stopped_runs(tmp_path):
-    from explorer.catalog import entry_from_info
+    from explorer.core.catalog import entry_from_info
     from vae_core.models.config import ModelConfig, TrainConfig
     from vae_core.models.networks import build_model
     from vae_core.store.checkpoints import list_checkpoints, save_model

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from explorer import canvas
-from explorer.canvas import CanvasInputError, read_event
+from explorer.canvas import component as canvas
+from explorer.canvas.component import CanvasInputError, read_event
 
 
 def event(**fields):

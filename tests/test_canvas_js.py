@@ -108,7 +108,7 @@ def test_javascript_runs_the_models_and_paths_like_python(fixtures):
 def test_the_room_channel_and_a_followers_view_like_python(tmp_path):
     """channel.js and follow.js in node: reconnection, versions, numbered changes, and the
     α frame a follower draws from a View that Python wrote."""
-    from explorer.view import QuizState, View
+    from explorer.core.view import QuizState, View
 
     rng = np.random.default_rng(3)
     cases = []
@@ -161,8 +161,8 @@ def test_planes_and_traversals_in_the_browser_like_python(tmp_path):
 
 
 def test_the_shipped_webassembly_is_built_from_its_source():
-    """dense.wasm is what dense.wat compiles to (python -m explorer.wasm rebuilds it)."""
+    """dense.wasm is what dense.wat compiles to (python -m explorer.canvas.wasm rebuilds it)."""
     pytest.importorskip("wasmtime", reason="the wasmtime package compiles dense.wat")
-    from explorer import wasm
+    from explorer.canvas import wasm
 
     assert (wasm.FRONTEND / "dense.wasm").read_bytes() == wasm.build()

@@ -127,7 +127,7 @@ def test_a_new_kind_is_one_object_the_library_and_the_app_ask(toy_kind):
 
 
 def test_a_new_kind_trains_and_the_app_lists_it(toy_kind, tmp_path):
-    from explorer.catalog import Catalog, entry_from_info
+    from explorer.core.catalog import Catalog, entry_from_info
     from vae_core.store.checkpoints import read_checkpoint_info, save_model
     from vae_core.training.trainer import train
 

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(not os.path.exists(REDIS_SERV
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """(websocket base URL, the rooms of the server's Redis)."""
-    from explorer.rooms_redis import RedisRooms
+    from explorer.classroom.redis_rooms import RedisRooms
 
     with redis_server(tmp_path_factory.mktemp("redis")) as (redis_url, _):
         env = {"VAE_EXPLORER_STORE": str(tmp_path_factory.mktemp("store")), "VAE_EXPLORER_REDIS_URL": redis_url}
@@ -45,7 +45,7 @@ def receive(socket, timeout: float = 10.0) -> dict:
 def test_a_follower_gets_the_current_view_at_once_and_every_change_after(served):
     base, rooms = served
     code, token = rooms.open()
-    from explorer.view import View
+    from explorer.core.view import View
 
     rooms.publish(code, token, View(page="Latent_map", point=(1.0, 2.0)))
     with connect(base, code, "ada") as student, connect(base, code, "teacher", token) as teacher:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from explorer import cache
+from explorer.maps import map_figures
 from tests.browser import REDIS_SERVER
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,14 +20,14 @@ SHIPPED_VAE = "mnist-vae-2d-ff56de535987"
 
 
 def test_map_figure_is_built_once_and_shared():
-    first = cache.map_figure(SHIPPED_VAE, 500)
-    assert cache.map_figure(SHIPPED_VAE, 500) is first
+    first = map_figures.map_figure(SHIPPED_VAE, 500)
+    assert map_figures.map_figure(SHIPPED_VAE, 500) is first
     assert sum(len(trace.x) for trace in first.data if trace.customdata is not None) == 500
     # Other options give another figure, not a changed shared one.
-    circled = cache.map_figure(SHIPPED_VAE, 500, prior_circles=True)
+    circled = map_figures.map_figure(SHIPPED_VAE, 500, prior_circles=True)
     assert circled is not first and len(circled.layout.shapes) == len(first.layout.shapes) + 2
     # The canvas fetches it as a file named by its content, written once.
-    assert cache.map_figure_url(SHIPPED_VAE, 500) == cache.map_figure_url(SHIPPED_VAE, 500) != cache.map_figure_url(
+    assert map_figures.map_figure_url(SHIPPED_VAE, 500) == map_figures.map_figure_url(SHIPPED_VAE, 500) != map_figures.map_figure_url(
         SHIPPED_VAE, 500, prior_circles=True
     )
 

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from explorer.rooms import CLOSED, MEMBER_SECONDS, MemoryRooms, RoomError, normalise_code
-from explorer.view import View, ViewError
+from explorer.classroom.rooms import CLOSED, MEMBER_SECONDS, MemoryRooms, RoomError, normalise_code
+from explorer.core.view import View, ViewError
 from tests.browser import REDIS_SERVER, redis_server
 
 HAVE_REDIS = os.path.exists(REDIS_SERVER)
@@ -30,7 +30,7 @@ def rooms(request):
     if request.param == "memory":
         yield MemoryRooms()
         return
-    from explorer.rooms_redis import RedisRooms
+    from explorer.classroom.redis_rooms import RedisRooms
 
     store = RedisRooms(request.getfixturevalue("redis_url"))
     yield store
@@ -48,7 +48,7 @@ def heard(rooms):
     if isinstance(rooms, MemoryRooms):
         rooms.listen(listener)
         return got, arrived
-    from explorer.rooms_redis import CHANNEL  # a Redis listener subscribes in its own thread: wait until it has
+    from explorer.classroom.redis_rooms import CHANNEL  # a Redis listener subscribes in its own thread: wait until it has
 
     subscribers = lambda: rooms._client.pubsub_numsub(CHANNEL)[0][1]  # noqa: E731
     before, deadline = subscribers(), time.monotonic() + 10
@@ -182,7 +182,7 @@ def test_concurrent_changes_never_share_a_version(rooms):
 
 
 def test_redis_rooms_are_shared_by_replicas_and_outlive_them(redis_url):
-    from explorer.rooms_redis import RedisRooms
+    from explorer.classroom.redis_rooms import RedisRooms
 
     first, second = RedisRooms(redis_url), RedisRooms(redis_url)
     got, arrived = heard(second)
@@ -202,7 +202,7 @@ def test_redis_rooms_are_shared_by_replicas_and_outlive_them(redis_url):
 
 
 def test_a_redis_server_that_is_away_gives_a_message_not_a_crash(tmp_path):
-    from explorer.rooms_redis import RedisRooms
+    from explorer.classroom.redis_rooms import RedisRooms
     from tests.browser import free_port
 
     rooms = RedisRooms(f"redis://127.0.0.1:{free_port()}/0")

@@ -9,8 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer import services, training
-from explorer.catalog import Catalog, comparison_table, metric_row
+from explorer.comparisons import elbo_mmd, interpolation
+from explorer.core import catalog
+from explorer.core.catalog import Catalog, comparison_table, metric_row
+from explorer.maps import placing, points, projections
+from explorer.training import train_live as training
 from vae_core.analysis.latent import decode
 from vae_core.data.datasets import load_dataset
 from vae_core.data.images import png_bytes
@@ -25,7 +28,7 @@ VAE, CVAE, MMD, WIDE = (SHIPPED["mnist", r] for r in ("vae", "cvae", "mmd-vae", 
 
 
 def test_a_decoded_point_is_the_models_decoding_enlarged():
-    decoded = services.decode_point(VAE, [0.5, -1.0], size=280)
+    decoded = points.decode_point(VAE, [0.5, -1.0], size=280)
     assert decoded.image.dtype == np.uint8 and decoded.image.shape == (280, 280)
     expected = decode(load_model(shipped_checkpoints_dir() / VAE), np.array([0.5, -1.0], np.float32))
     assert np.array_equal(decoded.image[::10, ::10], np.clip(np.rint(expected * 255), 0, 255).astype(np.uint8))
@@ -33,36 +36,36 @@ def test_a_decoded_point_is_the_models_decoding_enlarged():
     assert decoded.held_at_zero == 0 and decoded.every_class is None
     assert Image.open(io.BytesIO(decoded.png)).size == (280, 280)
     with pytest.raises(ValueError, match="finite"):
-        services.decode_point(VAE, [float("nan"), 0.0])
+        points.decode_point(VAE, [float("nan"), 0.0])
 
 
 def test_a_point_shown_by_many_sessions_is_decoded_once_and_shared_read_only():
-    first = services.decode_point(VAE, [0.25, 0.75], size=168)
-    again = services.decode_point(VAE, np.array([0.25, 0.75]), size=168)
+    first = points.decode_point(VAE, [0.25, 0.75], size=168)
+    again = points.decode_point(VAE, np.array([0.25, 0.75]), size=168)
     assert again is first  # a room following the teacher decodes the pinned point once
-    assert services.decode_point(VAE, [0.25, 0.75], size=280) is not first
-    assert services.neighbours(VAE, (0.25, 0.75)) is services.neighbours(VAE, [0.25, 0.75])
+    assert points.decode_point(VAE, [0.25, 0.75], size=280) is not first
+    assert points.neighbours(VAE, (0.25, 0.75)) is points.neighbours(VAE, [0.25, 0.75])
     with pytest.raises(ValueError):
         first.image[0, 0] = 0  # one session cannot change what the others show
     with pytest.raises(ValueError):
-        services.neighbours(VAE, [0.25, 0.75]).mosaic[0, 0] = 0
+        points.neighbours(VAE, [0.25, 0.75]).mosaic[0, 0] = 0
     with pytest.raises(ValueError):
-        services.decode_point(VAE, ["left", "up"])
-    walk = services.walk(VAE, [0.0, 0.0], (1.0, 1.0), 5)
-    assert services.walk(VAE, np.zeros(2), [1, 1], 5.0) is walk and services.walk(VAE, [0, 0], [1, 1], 6) is not walk
+        points.decode_point(VAE, ["left", "up"])
+    walk = interpolation.walk(VAE, [0.0, 0.0], (1.0, 1.0), 5)
+    assert interpolation.walk(VAE, np.zeros(2), [1, 1], 5.0) is walk and interpolation.walk(VAE, [0, 0], [1, 1], 6) is not walk
     assert walk.strip_png is walk.strip_png  # encoded once
     with pytest.raises(ValueError):
         walk.frames[0, 0, 0] = 1.0
 
 
 def test_wider_and_conditional_models():
-    assert services.decode_point(WIDE, [0.0, 0.0]).held_at_zero == 8
-    every_class = services.decode_point(CVAE, [0.0, 0.0], label=3).every_class
+    assert points.decode_point(WIDE, [0.0, 0.0]).held_at_zero == 8
+    every_class = points.decode_point(CVAE, [0.0, 0.0], label=3).every_class
     assert len(every_class) == 10 and all(image.dtype == np.uint8 and image.shape == (84, 84) for image in every_class)
 
 
 def test_neighbours_are_the_nearest_test_codes_in_order():
-    nearest = services.neighbours(VAE, [0.0, 0.0])
+    nearest = points.neighbours(VAE, [0.0, 0.0])
     assert len(nearest.captions) == 8 and nearest.mosaic.dtype == np.uint8
     distances = [float(c.split("(")[1].rstrip(")")) for c in nearest.captions]
     assert distances == sorted(distances)
@@ -71,14 +74,14 @@ def test_neighbours_are_the_nearest_test_codes_in_order():
 def test_an_upload_is_placed_where_the_encoder_puts_it():
     test = load_dataset("mnist", "test")
     digit = (test.images[3, 0].numpy() * 255).astype(np.uint8)
-    placed = services.place_upload(VAE, png_bytes(255 - digit))  # dark ink on white, as people draw
+    placed = placing.place_upload(VAE, png_bytes(255 - digit))  # dark ink on white, as people draw
     model = load_model(shipped_checkpoints_dir() / VAE)
     mu, _ = encode_images(model, test.images[3:4])
     assert np.hypot(placed.mean[0] - mu[0, 0], placed.mean[1] - mu[0, 1]) < 0.5  # prepared like the data
     assert placed.ellipse is not None and placed.ellipse[:2] == placed.mean
-    assert services.place_upload(MMD, png_bytes(255 - digit)).ellipse is None  # a point encoder has no posterior spread
-    with pytest.raises(services.UploadError, match="not an image"):
-        services.place_upload(VAE, b"not a picture")
+    assert placing.place_upload(MMD, png_bytes(255 - digit)).ellipse is None  # a point encoder has no posterior spread
+    with pytest.raises(placing.UploadError, match="not an image"):
+        placing.place_upload(VAE, b"not a picture")
 
 
 def test_an_upload_is_held_to_the_servers_limit(monkeypatch):
@@ -87,45 +90,45 @@ def test_an_upload_is_held_to_the_servers_limit(monkeypatch):
 
     picture = png_bytes(np.zeros((28, 28), np.uint8))
     monkeypatch.setattr(streamlit, "get_option", lambda name: 0 if name == "server.maxUploadSize" else None)
-    with pytest.raises(services.UploadError, match="limit is 0 MB"):
-        services.place_upload(VAE, picture)
+    with pytest.raises(placing.UploadError, match="limit is 0 MB"):
+        placing.place_upload(VAE, picture)
 
 
 def test_a_walk_runs_between_its_endpoints():
-    walk = services.walk(VAE, [-1.0, 0.0], [1.0, 0.5], steps=7, method="slerp")
+    walk = interpolation.walk(VAE, [-1.0, 0.0], [1.0, 0.5], steps=7, method="slerp")
     assert walk.steps == 7 and walk.point(0) == [-1.0, 0.0] and np.allclose(walk.point(6), [1.0, 0.5])
     assert walk.frame(3, 112).shape == (112, 112) and walk.strip(1).shape == (28, 7 * 28)
     assert walk.gif(56)[:6] == b"GIF89a" and walk.strip_png[:4] == b"\x89PNG"
-    wide = services.walk(WIDE, [0.0, 0.0], [1.0, 1.0], steps=3)
+    wide = interpolation.walk(WIDE, [0.0, 0.0], [1.0, 1.0], steps=3)
     assert wide.path.shape == (3, 10) and np.all(wide.path[:, 2:] == 0)
-    a, b = services.test_codes(VAE, [0, 1])
-    assert np.allclose(services.walk(VAE, a, b, 5).point(4), b)
+    a, b = points.test_codes(VAE, [0, 1])
+    assert np.allclose(interpolation.walk(VAE, a, b, 5).point(4), b)
 
 
 def test_test_images_classes_and_pairs():
-    members = services.class_members("mnist", 7)
+    members = points.class_members("mnist", 7)
     labels = load_dataset("mnist", "test").labels.numpy()
     assert members == np.flatnonzero(labels == 7).tolist()
-    assert services.test_image("mnist", members[0], 84).shape == (84, 84)
-    codes_a, codes_b, pair_labels = services.paired_codes(VAE, MMD, rows=[5, 1, 9])
+    assert points.test_image("mnist", members[0], 84).shape == (84, 84)
+    codes_a, codes_b, pair_labels = elbo_mmd.paired_codes(VAE, MMD, rows=[5, 1, 9])
     assert codes_a.shape == codes_b.shape == (3, 2) and pair_labels.tolist() == labels[[5, 1, 9]].tolist()
-    assert len(services.paired_codes(VAE, MMD)[2]) == 300
-    pixels, first = services.projection_inputs("mnist", None, 100)
+    assert len(elbo_mmd.paired_codes(VAE, MMD)[2]) == 300
+    pixels, first = projections.projection_inputs("mnist", None, 100)
     assert pixels.shape == (100, 784) and np.array_equal(first, labels[:100])
-    assert services.projection_inputs("mnist", WIDE, 100)[0].shape == (100, 10)
+    assert projections.projection_inputs("mnist", WIDE, 100)[0].shape == (100, 10)
 
 
 def test_ellipses_replays_grids_and_downloads():
-    ellipses = services.test_ellipses(VAE, 5)
+    ellipses = points.test_ellipses(VAE, 5)
     assert len(ellipses) == 5 and all(sx > 0 and sy > 0 for _, _, sx, sy in ellipses)
-    assert services.test_ellipses(MMD, 5) == []
-    codes, labels = services.replay(VAE)
+    assert points.test_ellipses(MMD, 5) == []
+    codes, labels = training.replay(VAE)
     assert codes.shape[0] == 40 and codes.shape[1] == len(labels)
-    assert services.decoded_grid(VAE, (-2.0, 2.0, -2.0, 2.0), n=4, size=112).shape == (112, 112)
-    with zipfile.ZipFile(io.BytesIO(services.checkpoint_zip(VAE))) as archive:
+    assert points.decoded_grid(VAE, (-2.0, 2.0, -2.0, 2.0), n=4, size=112).shape == (112, 112)
+    with zipfile.ZipFile(io.BytesIO(catalog.checkpoint_zip(VAE))) as archive:
         assert f"{VAE}/model.safetensors" in archive.namelist()
-    point = services.prior_point(seed=3)
-    assert point == services.prior_point(seed=3) and len(point) == 2
+    point = points.prior_point(seed=3)
+    assert point == points.prior_point(seed=3) and len(point) == 2
 
 
 def test_the_catalog_lists_shipped_models_first_and_finds_defaults():

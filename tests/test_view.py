@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from explorer.view import MESSAGE_CHARS, QuizState, View, ViewError
+from explorer.core.view import MESSAGE_CHARS, QuizState, View, ViewError
 
 RICH = View(page="Interpolate", dataset="fashion", model="fashion-vae-2d-abc", point=(0.5, -1.25, 3.0),
             point_source="click", ends=((0.0, 1.0), (2.5, -0.5)), method="slerp", steps=9, alpha=4,

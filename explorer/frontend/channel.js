@@ -1,4 +1,4 @@
-// A classroom room's live channel (explorer/live.py, contract in README.md): says hello,
+// A classroom room's live channel (explorer/classroom/live.py, contract in README.md): says hello,
 // hands every newer view to onView, reconnects with backoff and then gets the current view
 // (never a replay), and pings so the student counts as present. No DOM: tests run it in node.
 

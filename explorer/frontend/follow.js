@@ -1,4 +1,4 @@
-// What a follower's canvas shows of the teacher's view (explorer/view.py's View as JSON):
+// What a follower's canvas shows of the teacher's view (explorer/core/view.py's View as JSON):
 // pure functions, so that node tests can check them against the Python side.
 
 import { interpolate } from "./paths.js";

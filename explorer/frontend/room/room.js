@@ -1,4 +1,4 @@
-// The sidebar's room link (explorer/classroom.py): a following student's page subscribes to
+// The sidebar's room link (explorer/classroom/panel.py): a following student's page subscribes to
 // its room and asks Streamlit for a rerun when the teacher's page or model is not the one
 // this page shows. Everything on a map (point, ends, path, selection, quiz, arrows) the
 // latent canvas applies by itself. Message contract: ../README.md.

@@ -1,4 +1,4 @@
-// Traversals (explorer/planes.py): each latent dimension varied over ±3 prior σ around a
+// Traversals (explorer/maps/planes.py): each latent dimension varied over ±3 prior σ around a
 // code, one row per dimension sorted by its KL to the prior, decoded in the browser; a
 // slider per dimension moves the code and redraws it at display rate. Contract: ../README.md.
 

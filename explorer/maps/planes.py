@@ -15,8 +15,10 @@ import numpy as np
 import streamlit as st
 import streamlit.components.v1 as components
 
-from explorer import cache
-from explorer.canvas import FRONTEND, MapView
+from explorer.canvas import FRONTEND
+from explorer.canvas.component import MapView
+from explorer.core import loaded
+from explorer.maps import map_figures
 from vae_core.analysis.geometry import square_extent
 from vae_core.analysis.planes import Plane, anchors, axis_plane, kl_per_dimension, plane_through, principal_plane
 from vae_core.viz import latent_map
@@ -53,7 +55,7 @@ class Slice:
 @st.cache_data(max_entries=32, show_spinner=False)
 def dimension_kl(name: str) -> np.ndarray | None:
     """Each dimension's mean KL to the prior over the test images [d] (None without log-variances)."""
-    codes = cache.encoded(name)
+    codes = loaded.encoded(name)
     return None if codes.logvar is None else kl_per_dimension(codes.mu, codes.logvar)
 
 
@@ -63,7 +65,7 @@ def principal(name: str) -> Slice:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _principal(name: str) -> Plane:
-    return principal_plane(cache.encoded(name).mu)
+    return principal_plane(loaded.encoded(name).mu)
 
 
 def through(codes, names: list[str]) -> Slice:
@@ -80,15 +82,15 @@ def two_dimensions(code, first: int, second: int) -> Slice:
 def plane_figure(name: str, n_points: int, key: tuple):
     """The test codes at their projections onto the plane ``key`` (origin, basis), faded by
     their distance from it; (figure URL, extent)."""
-    from explorer.canvas import publish_figure
+    from explorer.canvas.component import publish_figure
 
     plane = Plane(np.asarray(key[0]), np.asarray(key[1]))
-    codes = cache.encoded(name)
+    codes = loaded.encoded(name)
     uv, distance = plane.project(codes.mu[:n_points])
     typical = float(np.median(distance)) or 1.0
     opacity = np.clip(0.9 * np.exp(-((distance / typical) ** 2) / 2), FADE_FLOOR, 0.9)
-    extent = square_extent(uv, min_span=cache.MIN_MAP_SPAN)
-    figure = latent_map(uv, codes.labels[:n_points], cache.class_names(codes.dataset), extent, click_grid=0, opacity=opacity)
+    extent = square_extent(uv, min_span=map_figures.MIN_MAP_SPAN)
+    figure = latent_map(uv, codes.labels[:n_points], loaded.class_names(codes.dataset), extent, click_grid=0, opacity=opacity)
     figure.update_layout(xaxis_title="u (along e₁)", yaxis_title="v (along e₂)")
     return publish_figure(figure), extent
 
@@ -96,7 +98,7 @@ def plane_figure(name: str, n_points: int, key: tuple):
 def plane_view(name: str, label: str, chosen: Slice, n_points: int, mosaic_n: int, class_label: int | None) -> MapView:
     """The canvas's map of a plane: decoded in the browser (a model too large for it is
     decoded on the server after each click, and shows no grid)."""
-    model = cache.browser_model(name)
+    model = loaded.browser_model(name)
     url, extent = plane_figure(name, n_points, chosen.key())
     return MapView(url, extent, model.url, model.encoder_url, label, model.reason, mosaic_n if model.url else 0,
                    plane=chosen.plane.to_dict(), anchors=chosen.anchor_points)  # fmt: skip
@@ -124,9 +126,9 @@ def picker(entry, names, point) -> Slice:
 def anchor_at(entry, code) -> None:
     """Make ``code`` [d] the first anchor of the Latent map's plane through three codes (the
     other two: the default classes' means) and the pinned point; the page then shows it."""
-    from explorer import session
+    from explorer.core import session
 
-    state, means = st.session_state, cache.class_means(entry.name)
+    state, means = st.session_state, loaded.class_means(entry.name)
     classes = list(_defaults(entry))
     state["map_slice"] = "three"
     state[f"map_anchors_{entry.name}"] = [tuple(float(v) for v in code), *(tuple(means[c].tolist()) for c in classes[1:])]
@@ -147,7 +149,7 @@ def _three_means(entry, names) -> Slice:
     defaults = _defaults(entry)
     chosen = [column.selectbox(f"Anchor {i + 1}: mean of class", range(10), index=defaults[i], format_func=lambda c: names[c],
                                key=f"map_anchor_class_{i}") for i, column in enumerate(columns)]  # fmt: skip
-    key, means = f"map_anchors_{entry.name}", cache.class_means(entry.name)
+    key, means = f"map_anchors_{entry.name}", loaded.class_means(entry.name)
     if state.get(f"{key}_classes") != chosen:  # other classes: their means again (dragging moved them)
         state[key], state[f"{key}_classes"] = [tuple(means[c].tolist()) for c in chosen], chosen
     try:
@@ -164,7 +166,7 @@ def _two_dimensions(entry, point) -> Slice:
     c1, c2 = st.columns(2)
     first = c1.selectbox("u: dimension", range(d), index=order[0], format_func=words, key="map_dim_u")
     second = c2.selectbox("v: dimension", range(d), index=order[1], format_func=words, key="map_dim_v")
-    through_code = point if point is not None and len(point) == d else cache.class_means(entry.name).mean(axis=0)
+    through_code = point if point is not None and len(point) == d else loaded.class_means(entry.name).mean(axis=0)
     try:
         return two_dimensions(through_code, first, second)
     except ValueError as error:
@@ -175,7 +177,7 @@ def _two_dimensions(entry, point) -> Slice:
 def traversal(entry, code, steps: int, label: int | None = None) -> None:
     """Each dimension of ``code`` [d] varied over ±REACH prior σ in ``steps`` steps, one row per
     dimension sorted by its KL to the prior, decoded in the browser (with a slider each)."""
-    model = cache.browser_model(entry.name)
+    model = loaded.browser_model(entry.name)
     if model.url is None:
         st.info(f"Traversals are decoded in the browser, which does not run this model: {model.reason}.")
         return

@@ -11,14 +11,20 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import streamlit as st
 
-from explorer import cache
+from explorer.core import loaded
+from explorer.maps import map_figures
 from vae_core.analysis.geometry import Extent, square_extent
 from vae_core.data.images import png_data_uri, upscale
 from vae_core.experiments.families import FAMILIES, FAMILY_EPOCHS, Family
 from vae_core.models.config import ModelConfig, TrainConfig
 from vae_core.models.kinds import KINDS, get_kind
-from vae_core.store.checkpoints import read_name, resolve_checkpoint, write_name
+from vae_core.store.checkpoints import (
+    read_name,
+    resolve_checkpoint,
+    write_name,
+)
 from vae_core.training.jobs import DONE, FAILED, FINISHED, QUEUED, RUNNING, STOPPED, JobSnapshot, TrainingJob
 
 __all__ = ["DONE", "FAILED", "FAMILIES", "FAMILY_EPOCHS", "FINISHED", "QUEUED", "RUNNING", "STOPPED"]
@@ -107,7 +113,7 @@ def name_model(checkpoint: str, name: str) -> str:
 
 def submit(model_config: ModelConfig, train_config: TrainConfig) -> str:
     """Start (or queue, or share) a training; its job id."""
-    return cache.job_manager().submit(model_config, train_config).job_id
+    return job_manager().submit(model_config, train_config).job_id
 
 
 STEP_SIZES = {"1 batch": 1, "10 batches": 10, "100 batches": 100, "an epoch": 0}  # 0: one epoch's batches
@@ -150,12 +156,12 @@ def step_terms(step) -> dict[str, float]:
 
 def where_trainings_run() -> tuple[str, str | None]:
     """Where this server's trainings run, and a warning when it is not where it was asked to."""
-    manager = cache.job_manager()
+    manager = job_manager()
     return f"Trainings run on {manager.executor.describe()}, {manager.max_running} at a time.", manager.notice
 
 
 def job(job_id: str | None) -> TrainingJob | None:
-    return cache.job_manager().get(job_id) if job_id else None
+    return job_manager().get(job_id) if job_id else None
 
 
 @dataclass(frozen=True)
@@ -223,7 +229,7 @@ class FamilyTerms:
 
 def family_terms(family: Family, members: dict[float, str | None]) -> FamilyTerms | None:
     """The terms of the trained members (None while none is trained)."""
-    catalog = cache.catalog()
+    catalog = loaded.catalog()
     rows = []
     for value, name in members.items():
         entry = catalog.find(name) if name else None
@@ -241,4 +247,24 @@ def family_terms(family: Family, members: dict[float, str | None]) -> FamilyTerm
 def family_extent(members: dict[float, str | None]):
     """One square for every trained member, so their layouts compare."""
     names = [name for name in members.values() if name]
-    return cache.map_extent(*names) if names else None
+    return map_figures.map_extent(*names) if names else None
+
+
+def replay(name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The stored per-epoch codes of a checkpoint and their labels, when it has a 2-D replay."""
+    codes = loaded.replay_codes(name)
+    if codes is None or len(codes) < 2 or codes.shape[2] < 2:
+        return None
+    return codes, loaded.encoded(name).labels[: codes.shape[1]]
+
+
+@st.cache_resource
+def job_manager():
+    """The one training pool of this server, shared by every session: on the Ray cluster at
+    $VAE_EXPLORER_RAY_ADDRESS where one is set and reachable, else on this machine (with a
+    notice saying why, when a cluster was asked for)."""
+    from vae_core.training.jobs import JobManager
+    from vae_core.training.placement import app_executor
+
+    executor, notice = app_executor()
+    return JobManager(executor=executor, notice=notice)

@@ -16,27 +16,16 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import plotly
 import streamlit as st
-import streamlit.components.v1 as components
 
-from vae_core.data.paths import cache_dir
+from explorer.canvas import FILES_URL, SERVED, latent_canvas_component
 
-FRONTEND = Path(__file__).resolve().parent / "frontend"
-SERVED = cache_dir() / "browser"  # exported models and figures, named by their content
 POINT_LIMIT = 50.0  # |coordinate| accepted from the browser (the prior puts almost nothing beyond 5)
 MAX_ROWS = 10_000  # test images a selection may name
 MAX_EVENT_CHARS = 80_000  # a larger message from the browser is refused unread (10,000 rows fit)
 DRAWING_PIXELS = 28 * 28
 
-for folder in ("models", "figures"):
-    (SERVED / folder).mkdir(parents=True, exist_ok=True)
-_component = components.declare_component("latent_canvas", path=str(FRONTEND))
-components.declare_component("plotly_js", path=str(Path(plotly.__file__).parent / "package_data"))
-components.declare_component("files", path=str(SERVED))
-FILES_URL = "../explorer.canvas.files"  # relative to the component's page
 
 
 class CanvasInputError(ValueError):
@@ -196,10 +185,10 @@ def latent_canvas(maps: list[MapView], *, key: str, mode: str = "explore", overl
     """Show the canvas. ``mode``: explore (hover, pin, drag, draw, samples), interpolate
     (draggable ends A and B with the decoded path), compare (two maps hovered together).
     What the user does arrives through :func:`take_event` on the next run. ``room``
-    (explorer.classroom.canvas_room) joins a classroom's live channel: a teacher's canvas
+    (explorer.classroom.panel.canvas_room) joins a classroom's live channel: a teacher's canvas
     publishes its pins, drags and ends there, a follower's applies the teacher's."""
     overlay = overlay or Overlay()
-    _component(
+    latent_canvas_component(
         mode=mode, maps=[m.args() for m in maps], label=label, draw=draw, height=height, room=room,
         overlay={"pinned": overlay.pinned, "pinned_by": overlay.pinned_by, "pinned_images": overlay.pinned_images,
                  "ellipses": overlay.ellipses, "samples": overlay.samples, "samples_title": overlay.samples_title,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import cache
-from explorer.catalog import MISSING, home_table
-from explorer.sitemap import PAGES
+from explorer.core import loaded
+from explorer.core.catalog import MISSING, home_table
+from explorer.core.sitemap import PAGES
 from vae_core.models.kinds import MMD_VAE, VAE
 from vae_core.viz import vae_diagram
 
@@ -31,7 +31,7 @@ def home() -> None:
     st.plotly_chart(vae_diagram(MMD_VAE), key="home_diagram_mmd", config={"displayModeBar": False})
 
     st.subheader("Models ready to explore")
-    rows = home_table(cache.catalog().entries)
+    rows = home_table(loaded.catalog().entries)
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch", key="home_models")
         st.caption(

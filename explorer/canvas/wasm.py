@@ -1,8 +1,8 @@
 """Build explorer/frontend/dense.wasm from dense.wat (needs the ``wasmtime`` package for its
 wat2wasm; the app ships the built file, so nothing is compiled at install time).
 
-    python -m explorer.wasm          # writes dense.wasm
-    python -m explorer.wasm --check  # exit 1 when dense.wasm is not dense.wat's build
+    python -m explorer.canvas.wasm          # writes dense.wasm
+    python -m explorer.canvas.wasm --check  # exit 1 when dense.wasm is not dense.wat's build
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-FRONTEND = Path(__file__).resolve().parent / "frontend"
+FRONTEND = Path(__file__).resolve().parents[1] / "frontend"
 
 
 def build() -> bytes:

@@ -1,4 +1,4 @@
-"""A session's shared values: its :class:`~explorer.view.View` (what it shows: page, model,
+"""A session's shared values: its :class:`~explorer.core.view.View` (what it shows: page, model,
 point, path, selection, quiz, arrows) and the names of the few session-state values that
 more than one module reads or writes.
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.view import STATE_KEY, View
+from explorer.core.view import STATE_KEY, View
 
 DATASET = "dataset"  # the sidebar's dataset
 MODEL = "model_name"  # the sidebar's model (a checkpoint name)

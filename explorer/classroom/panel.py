@@ -1,36 +1,32 @@
 """The sidebar's classroom panel: open or join a room, follow the teacher, run a quiz.
 
-The teacher's session publishes its :class:`~explorer.view.View` after each of its runs
+The teacher's session publishes its :class:`~explorer.core.view.View` after each of its runs
 (:func:`after_run`); the teacher's canvas publishes pins, drags and ends itself, straight
-into the room's live channel (explorer.live). A following student's browser subscribes to
+into the room's live channel (explorer.classroom.live). A following student's browser subscribes to
 that channel twice: the latent canvas applies point, ends, path, α, selection, quiz and
 arrows as they come, with no run on the server, and the sidebar's room link
 (``explorer/frontend/room``) asks its own page for a rerun when the teacher's page or model
 is not the one shown. A following run adopts the room's newest view as it starts
-(:func:`before_run`). The rooms themselves are :mod:`explorer.rooms`.
+(:func:`before_run`). The rooms themselves are :mod:`explorer.classroom.rooms`.
 """
 
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import streamlit as st
 import streamlit.components.v1 as components
 
-from explorer import (
-    cache,
-    canvas,  # noqa: F401  (declares the folder that serves channel.js, which the room link imports)
-    session,
-)
-from explorer.rooms import RoomError
-from explorer.view import QuizState
+from explorer.canvas import FRONTEND  # declares the folder that serves channel.js, which the room link imports
+from explorer.classroom.rooms import RoomError, shared
+from explorer.core import loaded, session
+from explorer.core.view import QuizState
 
 ROOM, TOKEN, MEMBER, FOLLOW = "room_code", "room_token", "room_member", "room_follow"
 SEEN, NOTICE = "room_seen", "room_notice"  # the room's view version this session adopted; a message for the sidebar
 ROOM_PARAM = "room"  # a student's room in the address bar: a new session (a replica lost) joins again
 COUNT_SECONDS = 2.0  # how often the teacher's panel counts the students present
-_room_link = components.declare_component("room_link", path=str(Path(__file__).resolve().parent / "frontend" / "room"))
+_room_link = components.declare_component("room_link", path=str(FRONTEND / "room"))
 
 
 def is_teacher() -> bool:
@@ -73,7 +69,7 @@ def before_run(pages: dict, here: str) -> None:
     if not following():
         return
     try:
-        version, view = cache.rooms().latest(room_code())
+        version, view = shared().latest(room_code())
     except RoomError as error:
         _forget(f"{error}. You are exploring on your own.")
         return
@@ -93,7 +89,7 @@ def after_run() -> None:
     if code is None or not is_teacher():
         return
     try:
-        cache.rooms().publish(code, state[TOKEN], session.view())
+        shared().publish(code, state[TOKEN], session.view())
     except RoomError as error:
         _forget(str(error))
 
@@ -118,7 +114,7 @@ def panel() -> None:
 def _join(typed: str, quiet: bool = False) -> bool:
     state = st.session_state
     try:
-        state[ROOM] = cache.rooms().join(typed, member())
+        state[ROOM] = shared().join(typed, member())
     except RoomError as error:
         if quiet:
             state[NOTICE] = f"{error}. You are exploring on your own."
@@ -140,7 +136,7 @@ def _entry_panel() -> None:
     if st.button("Open a room (teacher)", key="room_open", help="Students who join see your page, model, pinned point, "
                  "interpolation and selection, and can answer quizzes."):  # fmt: skip
         try:
-            state[ROOM], state[TOKEN] = cache.rooms().open()
+            state[ROOM], state[TOKEN] = shared().open()
         except RoomError as error:
             st.error(str(error))
         else:
@@ -151,9 +147,9 @@ def _entry_panel() -> None:
 def _warm_up(name: str | None) -> None:
     """Load the room's model now (torch included, about 1.5 s once per server), so that the
     teacher's first click does not keep the whole class waiting for it."""
-    if name and cache.catalog().find(name) is not None:
+    if name and loaded.catalog().find(name) is not None:
         with st.spinner("Preparing the model for the room…"):
-            cache.get_model(name)
+            loaded.get_model(name)
 
 
 def _forget(notice: str | None = None) -> None:
@@ -166,7 +162,7 @@ def _forget(notice: str | None = None) -> None:
 
 
 def _teacher_panel() -> None:
-    state, rooms, code = st.session_state, cache.rooms(), room_code()
+    state, rooms, code = st.session_state, shared(), room_code()
     st.header(code, anchor=False, help="Large enough to read from a projected screen: write it on the board.")
     st.markdown(f"Room **{code}**: students join with this code and see what you see.")
 
@@ -192,9 +188,9 @@ def _teacher_panel() -> None:
 
 
 def _quiz_controls(code: str) -> None:
-    state, rooms = st.session_state, cache.rooms()
+    state, rooms = st.session_state, shared()
     quiz = session.view().quiz
-    names = cache.class_names(state.get(session.DATASET, "mnist"))
+    names = loaded.class_names(state.get(session.DATASET, "mnist"))
     try:
         if quiz is None:
             target = st.selectbox("Quiz: where does this class live?", range(10), format_func=lambda i: names[i],
@@ -231,7 +227,7 @@ def _student_panel() -> None:
     st.toggle("Follow the teacher", key="room_follow_toggle", on_change=toggled,
               help="Off: explore on your own; on again: back to the teacher's view.")  # fmt: skip
     if st.button("Leave the room", key="room_leave"):
-        cache.rooms().leave(code, member())
+        shared().leave(code, member())
         _forget()
         st.rerun()
     if following():
@@ -249,7 +245,7 @@ def quiz() -> QuizState | None:
 def answer(point) -> str:
     """Send a student's quiz click; a sentence saying what happened."""
     try:
-        x, y = cache.rooms().answer(room_code(), member(), point)
+        x, y = shared().answer(room_code(), member(), point)
     except RoomError as error:
         return str(error)
     return f"Your answer is in: ({x:.2f}, {y:.2f}). Click again to change it."
@@ -261,7 +257,7 @@ def answers():
 
     code = room_code()
     try:
-        clicks = cache.rooms().answers(code) if code else []
+        clicks = shared().answers(code) if code else []
     except RoomError:
         clicks = []
     return np.asarray(clicks, np.float32).reshape(-1, 2)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from explorer.core import loaded
 from vae_core.analysis.projections import Projection, estimate, lookup, project, umap_ready, warm_up_umap
+from vae_core.data.datasets import load_arrays
 
 METHODS = {"tsne": "t-SNE", "umap": "UMAP", "pca": "PCA"}
 
@@ -28,3 +32,12 @@ def expected_time(method: str, n: int) -> str:
 
 def compute(inputs, method: str, progress, **params) -> Projection:
     return project(inputs, method, progress=progress, **params)
+
+
+def projection_inputs(dataset: str, name: str | None, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """What the Projections page projects: the first ``count`` test images' pixels
+    (``name`` None) or their codes under a model, with their labels."""
+    images, labels = load_arrays(dataset, "test")
+    if name is None:
+        return images[:count].reshape(count, -1).astype(np.float32) / 255.0, labels[:count]
+    return loaded.encoded(name).mu[:count], labels[:count]

@@ -12,7 +12,7 @@ frequent, a replayed ``seq`` or a student's patch, is refused with ``{"type": "r
 "reason": ...}`` and logged. The full contract is explorer/frontend/README.md.
 
 One :class:`Hub` per server process holds its connections by room and hears every change
-of every room from the rooms' backend (:mod:`explorer.rooms`), whichever replica made it.
+of every room from the rooms' backend (:mod:`explorer.classroom.rooms`), whichever replica made it.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from contextlib import asynccontextmanager
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from explorer.rooms import CLOSED, MemoryRooms, RoomError, Rooms, normalise_code
-from explorer.view import ViewError
+from explorer.classroom.rooms import CLOSED, MemoryRooms, RoomError, Rooms, normalise_code
+from explorer.core.view import ViewError
 
 _log = logging.getLogger(__name__)
 
@@ -120,11 +120,11 @@ _hub_lock = threading.Lock()
 
 
 def hub() -> Hub:
-    """This process's hub, over :func:`explorer.rooms.shared` rooms."""
+    """This process's hub, over :func:`explorer.classroom.rooms.shared` rooms."""
     global _hub
     with _hub_lock:
         if _hub is None:
-            from explorer.rooms import shared
+            from explorer.classroom.rooms import shared
 
             _hub = Hub(shared())
         return _hub

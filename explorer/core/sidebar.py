@@ -7,10 +7,11 @@ import contextvars
 
 import streamlit as st
 
-from explorer import cache, classroom, links, memory, session
-from explorer.catalog import DATASET_LABELS, ModelEntry
-from explorer.home import home
-from explorer.sitemap import PAGES
+from explorer.classroom import panel as classroom
+from explorer.core import links, loaded, memory, session
+from explorer.core.catalog import DATASET_LABELS, ModelEntry
+from explorer.core.home import home
+from explorer.core.sitemap import PAGES
 from vae_core.store.checkpoints import CheckpointError
 
 _frame_drawn = contextvars.ContextVar("explorer_frame_drawn", default=False)
@@ -59,7 +60,7 @@ def ensure_frame() -> None:
 def frame() -> None:
     """What every page shares: page settings, a shared link's state, the sidebar picker."""
     st.set_page_config(page_title="VAE Latent Explorer", page_icon="🧭", layout="wide")
-    links.apply_link(cache.catalog())
+    links.apply_link(loaded.catalog())
     st.sidebar.markdown("### What to explore")
     entry = select_model()
     room = classroom.room_code() if not classroom.is_teacher() else None  # a new session joins it again
@@ -73,7 +74,7 @@ def frame() -> None:
 
 def select_model(widget_key: str = "sidebar_model") -> ModelEntry | None:
     """The sidebar's dataset and model pickers (kept in session state, shared by all pages)."""
-    catalog = cache.catalog()
+    catalog = loaded.catalog()
     datasets = catalog.datasets()
     state = st.session_state
     if state.get(session.DATASET) not in datasets:
@@ -152,7 +153,7 @@ def current_dataset() -> str:
 
 def current_entry() -> ModelEntry | None:
     """The model chosen in the sidebar, or None."""
-    return cache.catalog().find(st.session_state.get(session.MODEL))
+    return loaded.catalog().find(st.session_state.get(session.MODEL))
 
 
 def require_model(entry: ModelEntry | None, min_dim: int = 1) -> ModelEntry:
@@ -164,7 +165,7 @@ def require_model(entry: ModelEntry | None, min_dim: int = 1) -> ModelEntry:
         st.info(f"This page needs a latent space of at least {min_dim} dimensions; {entry.title} has {entry.latent_dim}.")
         st.stop()
     try:
-        cache.browser_model(entry.name)  # reads and checks the weights without building the network
+        loaded.browser_model(entry.name)  # reads and checks the weights without building the network
     except CheckpointError as error:
         st.error(f"This model cannot be opened: {error}")
         st.stop()

@@ -1,7 +1,7 @@
 """The models this server offers, as the pickers and tables show them.
 
 Built from the checkpoint store's listing (JSON only, no weights are read). Plain Python:
-:mod:`explorer.cache` keeps one :class:`Catalog` per few seconds for every session.
+:mod:`explorer.core.loaded` keeps one :class:`Catalog` per few seconds for every session.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from vae_core.data.paths import shipped_checkpoints_dir
 from vae_core.experiments.pretrain import MAIN_ROLES
 from vae_core.models.kinds import MMD_VAE, VAE, ModelKind
-from vae_core.store.checkpoints import CheckpointInfo, list_checkpoints, read_name
+from vae_core.store.checkpoints import CheckpointInfo, list_checkpoints, read_name, resolve_checkpoint, zip_checkpoint
 
 DATASET_LABELS = {"mnist": "MNIST digits", "fashion-mnist": "Fashion-MNIST clothes"}
 
@@ -199,3 +199,8 @@ def comparison_table(entries: list[ModelEntry]) -> dict[str, dict]:
     table = {entry.label: {title: metric_text(entry, title) for title in METRICS} for entry in entries}
     table["what it means"] = {title: metric.meaning for title, metric in METRICS.items()}
     return table
+
+
+def checkpoint_zip(name: str) -> bytes:
+    """A checkpoint folder as a zip for download."""
+    return zip_checkpoint(resolve_checkpoint(name))

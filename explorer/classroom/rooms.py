@@ -1,4 +1,4 @@
-"""Classroom rooms: a teacher's :class:`~explorer.view.View` that students follow, and quiz
+"""Classroom rooms: a teacher's :class:`~explorer.core.view.View` that students follow, and quiz
 answers, behind one small interface with two backends.
 
 - :class:`MemoryRooms`: one server process (the default; nothing to install).
@@ -28,7 +28,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from explorer.view import QuizState, View
+from explorer.core.view import QuizState, View
 
 _log = logging.getLogger(__name__)
 
@@ -330,7 +330,7 @@ def shared() -> Rooms:
         if _shared is None:
             url = os.environ.get(REDIS_URL, "").strip()
             if url:
-                from explorer.rooms_redis import RedisRooms
+                from explorer.classroom.redis_rooms import RedisRooms
 
                 _shared = RedisRooms(url)
             else:

@@ -1,15 +1,15 @@
 """Share links: the model, clicked point (all its coordinates), interpolation ends, path and
 α live in the address bar (``?model=<name>&z=x,y&a=x,y&b=x,y&path=slerp``), so a link
 reopens the same view. The link is one serialisation of the session's View
-(:meth:`explorer.view.View.to_query`)."""
+(:meth:`explorer.core.view.View.to_query`)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from explorer import session
-from explorer.catalog import Catalog
-from explorer.view import POINT_LIMIT, STATE_KEY, View, format_point
+from explorer.core import session
+from explorer.core.catalog import Catalog
+from explorer.core.view import POINT_LIMIT, STATE_KEY, View, format_point
 
 __all__ = ["POINT_LIMIT", "apply_link", "format_point", "share_control"]
 

@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 
-from explorer.rooms import (
+from explorer.classroom.rooms import (
     CLOSED,
     IDLE_SECONDS,
     MAX_MEMBERS,
@@ -29,7 +29,7 @@ from explorer.rooms import (
     not_a_room,
     token_hash,
 )
-from explorer.view import View, ViewError
+from explorer.core.view import View, ViewError
 
 _log = logging.getLogger(__name__)
 

@@ -1,0 +1,23 @@
+"""The latent canvas: the custom component (``explorer/frontend``) that draws maps and decodes
+in the browser, the files it is served, and the WebAssembly kernel it runs.
+
+The components are declared here, so that their URLs (``/component/explorer.canvas.<name>/``,
+which the browser's modules import each other by) name the package, not a module in it.
+"""
+
+from pathlib import Path
+
+import plotly
+import streamlit.components.v1 as components
+
+from vae_core.data.paths import cache_dir
+
+FRONTEND = Path(__file__).resolve().parents[1] / "frontend"  # explorer/frontend: every file the browser runs
+SERVED = cache_dir() / "browser"  # exported models and figures, named by their content
+FILES_URL = "../explorer.canvas.files"  # relative to the component's page
+
+for _folder in ("models", "figures"):
+    (SERVED / _folder).mkdir(parents=True, exist_ok=True)
+latent_canvas_component = components.declare_component("latent_canvas", path=str(FRONTEND))
+components.declare_component("plotly_js", path=str(Path(plotly.__file__).parent / "package_data"))
+components.declare_component("files", path=str(SERVED))

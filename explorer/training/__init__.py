@@ -1,0 +1,1 @@
+"""Training from the app: the Train live form, jobs, step-by-step training and the β / λ families."""
