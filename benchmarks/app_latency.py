@@ -15,22 +15,20 @@ For each:
    baseline reruns the page and decodes on the server (until the image is on screen);
    clicks on empty places and on data points, each checked, lost ones counted.
 
-    python benchmarks/app_latency.py [--clicks 100] [--baseline-clicks 30]
+    python -m benchmarks.app_latency [--clicks 100] [--baseline-clicks 30]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.browser import CANVAS, app_server, browser, canvas_frame  # noqa: E402
+from tests.drivers.browser import CANVAS, app_server, browser, canvas_frame
 
 HERE = Path(__file__).resolve().parent
 DECODED = ".st-key-map_decoded"

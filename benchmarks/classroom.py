@@ -17,7 +17,7 @@ With ``--replicas N`` (N > 1) the servers share a redis-server started here, and
 ``--kill`` one replica is killed (SIGKILL) after the pins: its students reconnect to another
 replica (as the proxy sends them), and the benchmark times them back to the teacher's view.
 
-    python benchmarks/classroom.py [--students 300] [--pins 20] [--replicas 1] [--kill]
+    python -m benchmarks.classroom [--students 300] [--pins 20] [--replicas 1] [--kill]
 """
 
 from __future__ import annotations
@@ -29,18 +29,14 @@ import json
 import os
 import signal
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import websockets
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from st_client import StreamlitSession, WidgetState  # noqa: E402
-
-from tests.browser import app_server, redis_server  # noqa: E402
+from tests.drivers.browser import app_server, redis_server
+from tests.drivers.st_client import StreamlitSession, WidgetState
 
 
 def cpu_seconds(pid: int) -> float:

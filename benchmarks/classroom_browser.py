@@ -4,20 +4,17 @@ student: the time from the teacher's canvas sending the point to the student's c
 drawing it (both read from ``Date.now()`` on this machine), the first pin after joining
 included.
 
-    python benchmarks/classroom_browser.py [--students 5] [--pins 10]
+    python -m benchmarks.classroom_browser [--students 5] [--pins 10]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, app_server, canvas_frame  # noqa: E402
-from tests.test_browser_classroom import click_map, following_canvas, join, open_room  # noqa: E402
+from tests.drivers.browser import CHROMIUM, CHROMIUM_FLAGS, app_server, canvas_frame
+from tests.drivers.classroom import click_map, following_canvas, join, open_room
 
 
 def main(args) -> None:

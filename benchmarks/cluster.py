@@ -17,7 +17,7 @@ C cores gives C slots that train at the measured one-CPU speed; a GPU worker giv
 benchmark runs on CPUs). It prints the wait a student sees from pressing Train to the
 finished model: median, 95th percentile and the last student.
 
-    python benchmarks/cluster.py [--jobs 4] [--epochs 10] [--images 20000] [--cpus 2]
+    python -m benchmarks.cluster [--jobs 4] [--epochs 10] [--images 20000] [--cpus 2]
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ import time
 
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # the benchmark's cluster runs on localhost only
 
-from vae_core.models.config import ModelConfig, TrainConfig  # noqa: E402
-from vae_core.training.executors import LocalExecutor, run_all  # noqa: E402
-from vae_core.training.placement import make_executor  # noqa: E402
+from vae_core.models.config import ModelConfig, TrainConfig
+from vae_core.training.executors import LocalExecutor, run_all
+from vae_core.training.placement import make_executor
 
 STUDENTS = 200
 

@@ -23,7 +23,7 @@ has been computed, since UMAP's import and compilation take about half a GB once
 process), so that what grows after it is what a class keeps adding. Exits 1 if anything of the first
 three showed.
 
-    python benchmarks/fuzz.py [--sessions 20] [--seconds 120] [--warm-up 60] [--seed 0] [--forge 0.15]
+    python -m benchmarks.fuzz [--sessions 20] [--seconds 120] [--warm-up 60] [--seed 0] [--forge 0.15]
 """
 
 from __future__ import annotations
@@ -44,11 +44,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from st_client import Run, StreamlitSession, WidgetState, plotly_values  # noqa: E402
-
-from tests.browser import app_server, rss_bytes  # noqa: E402
+from tests.drivers.browser import app_server, rss_bytes
+from tests.drivers.st_client import Run, StreamlitSession, WidgetState, plotly_values
 
 PAGES = ("", "Train_live", "Latent_map", "Interpolate", "ELBO_vs_MMD", "Projections", "Beta_lambda", "Latent_arithmetic")
 SKIPPED_TYPES = {"download_button", "link_button", "page_link"}

@@ -18,7 +18,7 @@ were queued and finished; with --baseline, first the same figures for a server o
 Streamlit's default runner setting (a forced full garbage collection after every run),
 which the app's config turns off. Exits 1 on any error.
 
-    python benchmarks/load.py [--sessions 20] [--seconds 60] [--trainings 3] [--baseline]
+    python -m benchmarks.load [--sessions 20] [--seconds 60] [--trainings 3] [--baseline]
 """
 
 from __future__ import annotations
@@ -31,15 +31,11 @@ import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from st_client import StreamlitSession, WidgetState, canvas_pin  # noqa: E402
-
-from tests.browser import app_server, rss_bytes  # noqa: E402
+from tests.drivers.browser import app_server, rss_bytes
+from tests.drivers.st_client import StreamlitSession, WidgetState, canvas_pin
 
 CLICK_TIMEOUT = 20.0  # seconds; a click not answered by then is an error
 TRAINING_TIMEOUT = 900.0

@@ -6,8 +6,8 @@ Results go to a fresh temporary cache, so "cold" is a real computation and
 "cached" a real disk read. UMAP's one-time costs (import, numba compilation on a
 first small fit) are timed and printed separately.
 
-    python benchmarks/projections.py [--checkpoint checkpoints/<name>] [--baseline]
-    python benchmarks/projections.py --rates
+    python -m benchmarks.projections [--checkpoint checkpoints/<name>] [--baseline]
+    python -m benchmarks.projections --rates
 
 --rates measures what a server expects of its first projections before it has timings of
 its own (``vae_core.analysis.projections.REFERENCE_RATES``): seconds per unit of cost for PCA,

@@ -8,18 +8,14 @@ server and shows it with its eight nearest test images.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import streamlit as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from explorer.core import loaded
 from explorer.maps import map_figures, points
-from vae_core.data.images import text_thumbnail  # noqa: E402
-from vae_core.experiments.pretrain import main_entry  # noqa: E402
-from vae_core.models.kinds import VAE  # noqa: E402
-from vae_core.viz import clicked_point, latent_map  # noqa: E402
+from vae_core.data.images import text_thumbnail
+from vae_core.experiments.pretrain import main_entry
+from vae_core.models.kinds import VAE
+from vae_core.viz import clicked_point, latent_map
 
 NAME = main_entry("mnist", VAE).name
 POINTS, GRID = 3000, 20

@@ -9,7 +9,7 @@ shuffling DataLoader, sigmoid outputs and BCE on probabilities summed over the b
 Epochs of the loops are interleaved (baseline, ours, ours, baseline, ...), so a
 machine that speeds up or slows down during the run affects all of them alike.
 
-    python benchmarks/train_speed.py [--epochs 3] [--threads 2]
+    python -m benchmarks.train_speed [--epochs 3] [--threads 2]
 """
 
 from __future__ import annotations

@@ -3,21 +3,18 @@ moves, a 20 x 9 traversal grid and the 32 x 32 classifier lens, each timed in th
 (``window.__latentCanvas`` and ``window.__traversal``), with the same measures on a 2-D
 model beside them as the baseline.
 
-    python benchmarks/wide_latent.py [--moves 120]
+    python -m benchmarks.wide_latent [--moves 120]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, app_server, canvas, canvas_frame, plot_area  # noqa: E402
-from vae_core.experiments.pretrain import main_entry  # noqa: E402
-from vae_core.models.kinds import VAE  # noqa: E402
+from tests.drivers.browser import CHROMIUM, CHROMIUM_FLAGS, app_server, canvas, canvas_frame, plot_area
+from vae_core.experiments.pretrain import main_entry
+from vae_core.models.kinds import VAE
 
 
 def measure(page, url: str, name: str, moves: int) -> dict:

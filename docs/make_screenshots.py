@@ -1,6 +1,6 @@
 """Regenerate the README's screenshots from the running app in headless chromium.
 
-    python docs/make_screenshots.py
+    python -m docs.make_screenshots
 
 Writes docs/screenshots/*.png: the latent canvas with a hovered and a pinned point, a
 drawing placed on the map with a sheet of samples, posterior ellipses with density
@@ -11,14 +11,12 @@ the linked ELBO vs MMD maps with a box selection. Each waits for the state it sh
 from __future__ import annotations
 
 import re
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.browser import app_server, box_select, browser, canvas, plot_area  # noqa: E402
-from vae_core.experiments.pretrain import main_entry  # noqa: E402
-from vae_core.models.kinds import MMD_VAE, VAE  # noqa: E402
+from tests.drivers.browser import app_server, box_select, browser, canvas, plot_area
+from vae_core.experiments.pretrain import main_entry
+from vae_core.models.kinds import MMD_VAE, VAE
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"

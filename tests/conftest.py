@@ -48,7 +48,7 @@ def viewport() -> dict:
 @pytest.fixture(scope="module")
 def chromium():
     """One headless chromium per test module (tests/browser.py says how it is started)."""
-    from tests.browser import browser
+    from tests.drivers.browser import browser
 
     with browser() as instance:
         yield instance

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from explorer.comparisons import elbo_mmd
 from explorer.core import loaded
 from explorer.training import train_live as training
-from tests.browser import ROOT
+from tests.drivers.browser import ROOT
 from vae_core.models.kinds import MMD_VAE
 
 APP = str(ROOT / "explorer_app.py")

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from explorer.core import loaded
 from explorer.core.catalog import MISSING, Catalog
-from tests.browser import ROOT
+from tests.drivers.browser import ROOT
 from tests.test_app import APP, open_page, texts, train_tiny
 from vae_core.data.images import png_bytes
 from vae_core.experiments.pretrain import CATALOG

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import ROOT
+from tests.drivers.browser import ROOT
 
 LIBRARY = sorted((ROOT / "vae_core").rglob("*.py"))
 APP = sorted((ROOT / "explorer").rglob("*.py"))
@@ -139,3 +139,22 @@ def test_the_library_import_graph_has_no_circle():
     for module in sorted(graph):
         if module not in state:
             visit(module, [module])
+
+
+SCRIPTS = sorted(
+    path
+    for folder in ("tests", "benchmarks", "docs", "vae_core", "explorer", "pages")
+    for path in (ROOT / folder).rglob("*.py")
+)
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_nothing_edits_the_import_path(path):
+    """Shared drivers live in tests.drivers and benchmarks run as modules from the repository
+    root (python -m benchmarks.load), so no file reaches for another through sys.path."""
+    edits = [
+        node.lineno
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute) and node.attr == "path" and getattr(node.value, "id", None) == "sys"
+    ]
+    assert not edits, f"sys.path used on lines {edits}"

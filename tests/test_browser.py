@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import (
+from tests.drivers.browser import (
     app_server,
     box_select,
     browser_marks,

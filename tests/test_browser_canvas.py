@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import (
+from tests.drivers.browser import (
     app_server,
     browser_marks,
     canvas,

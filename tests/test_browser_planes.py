@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.browser import app_server, browser_marks, canvas, canvas_frame, plot_area
+from tests.drivers.browser import app_server, browser_marks, canvas, canvas_frame, plot_area
 from vae_core.analysis.latent import decode
 from vae_core.analysis.planes import principal_plane, traversal_codes
 from vae_core.data.images import to_uint8

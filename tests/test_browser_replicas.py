@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from tests.browser import REDIS_SERVER, app_server, browser_marks, canvas, free_port, redis_server
-from tests.test_browser_classroom import ROOT_SELECTOR, click_map, following_canvas, join, open_room, pinned
+from tests.drivers.browser import REDIS_SERVER, app_server, browser_marks, canvas, free_port, redis_server
+from tests.drivers.classroom import ROOT_SELECTOR, click_map, following_canvas, join, open_room, pinned
 
 pytestmark = [*browser_marks(), pytest.mark.skipif(not os.path.exists(REDIS_SERVER), reason="redis-server is not installed")]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import app_server, browser_marks, canvas, canvas_frame, plot_area
+from tests.drivers.browser import app_server, browser_marks, canvas, canvas_frame, plot_area
 
 pytestmark = browser_marks()
 ARROW = '[data-testid="arrow"]'

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.browser import ROOT
+from tests.drivers.browser import ROOT
 from vae_core.analysis.geometry import interpolate
 from vae_core.analysis.latent import decode
 from vae_core.data.images import png_bytes, to_uint8

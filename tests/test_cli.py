@@ -91,7 +91,7 @@ def test_the_app_starts_from_any_folder(tmp_path):
     import time
     import urllib.request
 
-    from tests.browser import free_port
+    from tests.drivers.browser import free_port
 
     port = free_port()
     command = [sys.executable, "-m", "explorer", "--server.port", str(port), "--server.headless", "true",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.browser import ROOT
+from tests.drivers.browser import ROOT
 from vae_core.models.config import ModelConfig, TrainConfig
 from vae_core.models.kinds import (
     AE,

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from tests.browser import REDIS_SERVER, app_server, redis_server
+from tests.drivers.browser import REDIS_SERVER, app_server, redis_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not os.path.exists(REDIS_SERVER), reason="redis-server is not installed")]
 

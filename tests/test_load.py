@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from explorer.maps import map_figures
-from tests.browser import REDIS_SERVER
+from tests.drivers.browser import REDIS_SERVER
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_VAE = "mnist-vae-2d-ff56de535987"
@@ -41,7 +41,7 @@ def test_server_skips_the_forced_collection_after_every_run():
 @pytest.mark.slow
 def test_load_benchmark_serves_clicks_and_a_training():
     command = [
-        sys.executable, "benchmarks/load.py", "--sessions", "2", "--seconds", "6", "--trainings", "1",
+        sys.executable, "-m", "benchmarks.load", "--sessions", "2", "--seconds", "6", "--trainings", "1",
         "--training-epochs", "1", "--training-images", "5,000 (fast demo)",
     ]  # fmt: skip
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -57,7 +57,7 @@ def test_classroom_benchmark_students_follow_every_pin_page_and_a_lost_replica()
     following a page switch, and one replica killed under its students."""
     if not os.path.exists(REDIS_SERVER):
         pytest.skip("redis-server is not installed")
-    command = [sys.executable, "benchmarks/classroom.py", "--students", "20", "--few", "5", "--pins", "4",
+    command = [sys.executable, "-m", "benchmarks.classroom", "--students", "20", "--few", "5", "--pins", "4",
                "--page-students", "3", "--replicas", "2", "--kill"]  # fmt: skip
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -71,7 +71,7 @@ def test_classroom_benchmark_students_follow_every_pin_page_and_a_lost_replica()
 def test_a_short_fuzz_leaves_no_exit_traceback_or_exception_box():
     """Six sessions pressing random widgets of every page for half a minute, trainings and
     forged values included (benchmarks/fuzz.py): the server must survive with a clean log."""
-    command = [sys.executable, "benchmarks/fuzz.py", "--sessions", "6", "--seconds", "30", "--warm-up", "0", "--seed", "5"]
+    command = [sys.executable, "-m", "benchmarks.fuzz", "--sessions", "6", "--seconds", "30", "--warm-up", "0", "--seed", "5"]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     report = result.stdout + result.stderr
     assert result.returncode == 0, report

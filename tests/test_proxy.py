@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import app_server, browser, canvas, chromium_available, free_port
+from tests.drivers.browser import app_server, browser, canvas, chromium_available, free_port
 
 pytestmark = pytest.mark.slow
 

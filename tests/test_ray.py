@@ -12,13 +12,13 @@ import pytest
 
 pytest.importorskip("ray")
 
-from vae_core.experiments.pretrain import sweep  # noqa: E402
-from vae_core.models.config import ModelConfig, TrainConfig  # noqa: E402
-from vae_core.store.checkpoints import list_checkpoints, load_model  # noqa: E402
-from vae_core.training.executors import WorkerLost  # noqa: E402
-from vae_core.training.jobs import DONE, FINISHED, STOPPED, JobManager  # noqa: E402
-from vae_core.training.pipeline import get_or_train  # noqa: E402
-from vae_core.training.placement import make_executor  # noqa: E402
+from vae_core.experiments.pretrain import sweep
+from vae_core.models.config import ModelConfig, TrainConfig
+from vae_core.store.checkpoints import list_checkpoints, load_model
+from vae_core.training.executors import WorkerLost
+from vae_core.training.jobs import DONE, FINISHED, STOPPED, JobManager
+from vae_core.training.pipeline import get_or_train
+from vae_core.training.placement import make_executor
 
 pytestmark = pytest.mark.slow
 

@@ -13,19 +13,16 @@ import sys
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("ray")
 
-from tests.ray_head import RayHead, ray_head  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from vae_core.models.config import ModelConfig, TrainConfig  # noqa: E402
-from vae_core.training.executors import ExecutorUnavailable  # noqa: E402
-from vae_core.training.jobs import DONE, FAILED, FINISHED, JobManager  # noqa: E402
-from vae_core.training.placement import FailoverExecutor, make_executor  # noqa: E402
+from tests.drivers.ray_head import RayHead, ray_head
+from vae_core.models.config import ModelConfig, TrainConfig
+from vae_core.training.executors import ExecutorUnavailable
+from vae_core.training.jobs import DONE, FAILED, FINISHED, JobManager
+from vae_core.training.placement import FailoverExecutor, make_executor
 
 pytestmark = pytest.mark.slow
 
@@ -208,13 +205,13 @@ class Page:
     """Train live in one websocket session, followed as the browser's timer does."""
 
     def __init__(self, url: str):
-        from st_client import StreamlitSession
+        from tests.drivers.st_client import StreamlitSession
 
         self.session, self.timer, self.run = StreamlitSession(url), None, None
 
     async def train(self) -> None:
         """Press Train for a long run of a small network."""
-        from st_client import WidgetState
+        from tests.drivers.st_client import WidgetState
 
         await self.session.connect()
         form = await self.session.run_page("Train_live")
@@ -243,7 +240,7 @@ def texts(run) -> str:
 
 
 async def trains_on_the_cluster_again(url: str, timeout: float = 90) -> None:
-    from st_client import StreamlitSession
+    from tests.drivers.st_client import StreamlitSession
 
     deadline = time.monotonic() + timeout
     page = StreamlitSession(url)
@@ -258,7 +255,7 @@ async def trains_on_the_cluster_again(url: str, timeout: float = 90) -> None:
 
 async def trains_here(url: str, timeout: float = 30) -> None:
     """The server's Train live page says that trainings run on this machine, and why."""
-    from st_client import StreamlitSession
+    from tests.drivers.st_client import StreamlitSession
 
     deadline = time.monotonic() + timeout
     page = StreamlitSession(url)
@@ -276,7 +273,7 @@ def test_two_app_servers_outlive_their_cluster(tmp_path):
     """kill -9 of the head while a page follows a training: both servers keep serving, the
     page says within 10 s that the training was lost and where trainings run now, and once a
     head answers at the address again the servers train there without a restart."""
-    from tests.browser import app_server
+    from tests.drivers.browser import app_server
 
     head = RayHead().start()
     env = {**head.env, "VAE_EXPLORER_RAY_ADDRESS": head.address, "VAE_EXPLORER_STORE": str(tmp_path / "store")}

@@ -12,7 +12,7 @@ import pytest
 
 from explorer.classroom.rooms import CLOSED, MEMBER_SECONDS, MemoryRooms, RoomError, normalise_code
 from explorer.core.view import View, ViewError
-from tests.browser import REDIS_SERVER, redis_server
+from tests.drivers.browser import REDIS_SERVER, redis_server
 
 HAVE_REDIS = os.path.exists(REDIS_SERVER)
 
@@ -203,7 +203,7 @@ def test_redis_rooms_are_shared_by_replicas_and_outlive_them(redis_url):
 
 def test_a_redis_server_that_is_away_gives_a_message_not_a_crash(tmp_path):
     from explorer.classroom.redis_rooms import RedisRooms
-    from tests.browser import free_port
+    from tests.drivers.browser import free_port
 
     rooms = RedisRooms(f"redis://127.0.0.1:{free_port()}/0")
     with pytest.raises(RoomError, match="does not answer"):

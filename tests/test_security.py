@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.browser import ROOT
+from tests.drivers.browser import ROOT
 from vae_core.store.checkpoints import CheckpointError, resolve_checkpoint
 
 SOURCES = sorted((ROOT / "vae_core").glob("*.py")) + sorted((ROOT / "pages").glob("*.py")) + [ROOT / "explorer_app.py"]

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 
 import pytest
 
-from tests.browser import app_server
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from st_client import StreamlitSession, WidgetState  # noqa: E402
-
-from vae_core.store.checkpoints import list_checkpoints  # noqa: E402
+from tests.drivers.browser import app_server
+from tests.drivers.st_client import StreamlitSession, WidgetState
+from vae_core.store.checkpoints import list_checkpoints
 
 pytestmark = pytest.mark.slow
 

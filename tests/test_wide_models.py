@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.browser import ROOT
+from tests.drivers.browser import ROOT
 from vae_core.experiments.pretrain import CATALOG
 
 WIDE = {e.role: e.name for e in CATALOG if e.dataset == "mnist" and e.model_config.latent_dim == 20}

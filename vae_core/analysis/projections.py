@@ -226,7 +226,7 @@ def record_timing(method: str, n: int, seconds: float) -> None:
 
 # What a server expects before it has timings of its own: seconds per unit of COST and
 # UMAP's one-time import and compilation, on the two-core machine of docs/BENCHMARKS.md
-# (`python benchmarks/projections.py --rates` prints them for any machine).
+# (`python -m benchmarks.projections --rates` prints them for any machine).
 REFERENCE_RATES = {"pca": 5.83e-5, "tsne": 1.75e-4, "umap": 2.51e-4}
 REFERENCE_COMPILE = 38.0
 

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.browser import free_port
+from tests.drivers.browser import free_port
 
 
 def head_processes(temp_dir: str) -> list[int]:
