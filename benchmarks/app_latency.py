@@ -54,33 +54,56 @@ class Traffic:
         except Exception:  # a request the browser cancelled
             return
         path = request.url.split("?")[0]
-        kind = "models" if "/models/" in path else "figures" if "/figures/" in path else "scripts" if path.endswith(self.SCRIPT) else "other"
+        kind = (
+            "models"
+            if "/models/" in path
+            else "figures"
+            if "/figures/" in path
+            else "scripts"
+            if path.endswith(self.SCRIPT)
+            else "other"
+        )
         self.http[kind] = self.http.get(kind, 0) + size
 
     def summary(self) -> str:
         data = self.websocket + self.http.get("figures", 0) + self.http.get("other", 0)
-        parts = [f"map data {data / 1e6:.2f} MB (websocket {self.websocket / 1e6:.2f} MB, figure files {self.http.get('figures', 0) / 1e6:.2f} MB)"]
+        parts = [
+            f"map data {data / 1e6:.2f} MB (websocket {self.websocket / 1e6:.2f} MB, figure files "
+            f"{self.http.get('figures', 0) / 1e6:.2f} MB)"
+        ]
         if self.http.get("models"):
             parts.append(f"decoder weights {self.http['models'] / 1e6:.2f} MB (once per model)")
-        parts.append(f"scripts and styles {self.http.get('scripts', 0) / 1e6:.2f} MB (kept by the browser)")
+        parts.append(
+            f"scripts and styles {self.http.get('scripts', 0) / 1e6:.2f} MB (kept by the browser)"
+        )
         return "; ".join(parts)
 
 
-def measure_first_map(chromium, script: Path, cache: str, path: str, canvas: bool) -> tuple[str, str]:
+def measure_first_map(
+    chromium, script: Path, cache: str, path: str, canvas: bool
+) -> tuple[str, str]:
     launch = time.perf_counter()
     with app_server(env={"VAE_EXPLORER_CACHE": cache}, script=script) as (url, _):
         page = chromium.new_page(viewport={"width": 1400, "height": 1000})
         traffic = Traffic(page)
         page.goto(f"{url}/{path}")
         if canvas:
-            page.frame_locator(CANVAS).first.locator('[data-testid="latent-canvas"]').wait_for(state="attached", timeout=120_000)
+            page.frame_locator(CANVAS).first.locator('[data-testid="latent-canvas"]').wait_for(
+                state="attached", timeout=120_000
+            )
             frame = canvas_frame(page)
-            frame.wait_for_function("() => window.__latentCanvas.firstMap !== null", timeout=120_000, polling=10)
+            frame.wait_for_function(
+                "() => window.__latentCanvas.firstMap !== null", timeout=120_000, polling=10
+            )
             seconds = time.perf_counter() - launch
-            frame.wait_for_function("() => window.__latentCanvas.interactive !== null", timeout=120_000, polling=10)
+            frame.wait_for_function(
+                "() => window.__latentCanvas.interactive !== null", timeout=120_000, polling=10
+            )
             times = f"{seconds:5.2f} s (interactive {time.perf_counter() - launch:.2f} s)"
             # The weights arrive after the map: count them too, apart.
-            page.frame_locator(CANVAS).first.locator('[data-testid="latent-canvas"][data-state="ready"]').wait_for(timeout=60_000)
+            page.frame_locator(CANVAS).first.locator(
+                '[data-testid="latent-canvas"][data-state="ready"]'
+            ).wait_for(timeout=60_000)
         else:
             plot_box(page)
             times = f"{time.perf_counter() - launch:5.2f} s"
@@ -138,7 +161,9 @@ def canvas_clicks(page, count: int, rng):
         before = root.evaluate("() => window.__latentCanvas.pin.length")
         page.mouse.click(x, y)
         try:
-            root.wait_for_function("n => window.__latentCanvas.pin.length > n", arg=before, timeout=5_000)
+            root.wait_for_function(
+                "n => window.__latentCanvas.pin.length > n", arg=before, timeout=5_000
+            )
         except Exception:
             lost += 1
         page.wait_for_timeout(int(rng.uniform(50, 150)))
@@ -156,10 +181,13 @@ def baseline_clicks(page, count: int, rng) -> tuple[list[float], int]:
         page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
         try:
             page.wait_for_function(
-                "([sel, prev]) => { const e = document.querySelector(sel); return e && e.innerText !== prev &&"
-                " [...e.querySelectorAll('img')].length > 1 && [...e.querySelectorAll('img')].every(i => i.complete && i.naturalWidth); }",
-                arg=[DECODED, text], timeout=10_000,
-            )  # fmt: skip
+                "([sel, prev]) => "
+                "{ const e = document.querySelector(sel); return e && e.innerText !== prev &&"
+                " [...e.querySelectorAll('img')].length > 1 && "
+                "[...e.querySelectorAll('img')].every(i => i.complete && i.naturalWidth); }",
+                arg=[DECODED, text],
+                timeout=10_000,
+            )
         except Exception:  # no rerun: the click fell between markers, or during a redraw
             lost += 1
             continue
@@ -172,29 +200,45 @@ def baseline_clicks(page, count: int, rng) -> tuple[list[float], int]:
 def describe(values: list[float]) -> str:
     if not values:
         return "no measurements"
-    return f"median {statistics.median(values):.1f} ms, p95 {np.percentile(values, 95):.1f} ms (n = {len(values)})"
+    return (
+        f"median {statistics.median(values):.1f} ms, p95 {np.percentile(values, 95):.1f} ms (n = "
+        f"{len(values)})"
+    )
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=100)
     parser.add_argument("--baseline-clicks", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def first_maps(chromium, app, baseline) -> list[tuple]:
+    """(name, times, traffic) of the first map: the canvas with an empty and a warm cache, and
+    the rerun baseline."""
+    cache = tempfile.mkdtemp(prefix="latency-cache-")
+    return [
+        ("canvas, empty cache", *measure_first_map(chromium, app, cache, "Latent_map", True)),
+        ("canvas, warm cache", *measure_first_map(chromium, app, cache, "Latent_map", True)),
+        ("rerun baseline", *measure_first_map(chromium, baseline, tempfile.mkdtemp(), "", False)),
+    ]
+
+
+def main() -> None:
+    args = arguments()
     rng = np.random.default_rng(args.seed)
     app, baseline = HERE.parent / "explorer_app.py", HERE / "rerun_baseline.py"
     with browser() as chromium:
-        cold_cache = tempfile.mkdtemp(prefix="latency-cache-")
-        rows = [("canvas, empty cache", *measure_first_map(chromium, app, cold_cache, "Latent_map", True)),
-                ("canvas, warm cache", *measure_first_map(chromium, app, cold_cache, "Latent_map", True)),
-                ("rerun baseline", *measure_first_map(chromium, baseline, tempfile.mkdtemp(), "", False))]  # fmt: skip
+        rows = first_maps(chromium, app, baseline)
         print("launch to first latent map visible, and what the browser received until then:")
         for name, times, traffic in rows:
             print(f"  {name:<20} {times:<32} {traffic}")
         with app_server() as (url, _):
-            page = chromium.new_page(viewport={"width": 1400, "height": 1200})  # the whole map on screen
+            page = chromium.new_page(viewport={"width": 1400, "height": 1200})  # the whole map
             page.goto(f"{url}/Latent_map")
-            page.frame_locator(CANVAS).first.locator('[data-testid="latent-canvas"][data-state="ready"]').wait_for(timeout=120_000)
+            ready = '[data-testid="latent-canvas"][data-state="ready"]'
+            page.frame_locator(CANVAS).first.locator(ready).wait_for(timeout=120_000)
             pins, lost, hovers, decodes = canvas_clicks(page, args.clicks, rng)
         with app_server(script=baseline) as (url, _):
             page = chromium.new_page(viewport={"width": 1400, "height": 1200})
@@ -202,11 +246,23 @@ def main() -> None:
             page.locator(DECODED).wait_for(timeout=120_000)
             base_latencies, base_lost = baseline_clicks(page, args.baseline_clicks, rng)
     print("hover to decoded image drawn:")
-    print(f"  canvas               {describe(hovers[1:])}; decoding alone {describe(decodes)} (goal: median < 16 ms)")
-    print("  rerun baseline       nothing happens between lattice points (hover shows a text drawing of the point's image)")
+    print(
+        f"  canvas               {describe(hovers[1:])}; decoding alone {describe(decodes)} (goal: "
+        "median < 16 ms)"
+    )
+    print(
+        "  rerun baseline       nothing happens between lattice points (hover shows a text drawing "
+        "of the point's image)"
+    )
     print("click to pinned (decoded) image:")
-    print(f"  canvas               {describe(pins)}; lost clicks {lost} of {args.clicks} (goal: median < 50 ms, none lost)")
-    print(f"  rerun baseline       {describe(base_latencies)}; lost clicks {base_lost} of {args.baseline_clicks}")
+    print(
+        f"  canvas               {describe(pins)}; lost clicks {lost} of {args.clicks} (goal: "
+        "median < 50 ms, none lost)"
+    )
+    print(
+        f"  rerun baseline       {describe(base_latencies)}; lost clicks {base_lost} of "
+        f"{args.baseline_clicks}"
+    )
 
 
 if __name__ == "__main__":

@@ -43,7 +43,9 @@ def measure(executor, jobs: int, epochs: int, images: int) -> dict:
 
     def one(seed: int) -> None:
         start = time.perf_counter()
-        result = executor.run(ModelConfig(), TrainConfig(epochs=epochs, train_subset=images, seed=100 + seed))
+        result = executor.run(
+            ModelConfig(), TrainConfig(epochs=epochs, train_subset=images, seed=100 + seed)
+        )
         seen.append((time.perf_counter() - start, result.wall_time))
 
     start = time.perf_counter()
@@ -62,7 +64,9 @@ def measure(executor, jobs: int, epochs: int, images: int) -> dict:
     }
 
 
-def course_waits(slots: list[float], arrival_s: float, students: int = STUDENTS) -> tuple[float, float, float]:
+def course_waits(
+    slots: list[float], arrival_s: float, students: int = STUDENTS
+) -> tuple[float, float, float]:
     """First come, first served on slots that each take ``slots[i]`` seconds per job;
     returns (median, p95, last) of the time from pressing Train to the finished model."""
     free_at = [0.0] * len(slots)
@@ -85,30 +89,52 @@ def course_table(local: dict, ray_run: dict, args) -> None:
         ("Ray, 2 CPUs", [one_cpu] * 2),
         ("Ray, 8 CPUs", [one_cpu] * 8),
         ("Ray, 32 CPUs", [one_cpu] * 32),
-        (f"Ray, 32 CPUs + a GPU worker ({args.gpu_slots} slots at {args.gpu_speedup:g}x)", [one_cpu] * 32 + [gpu] * args.gpu_slots),
+        (
+            f"Ray, 32 CPUs + a GPU worker ({args.gpu_slots} slots at {args.gpu_speedup:g}x)",
+            [one_cpu] * 32 + [gpu] * args.gpu_slots,
+        ),
     ]
     for minutes in (args.arrival_minutes, 0.0):
         when = f"over {minutes:g} min" if minutes else "all at once"
-        print(f"\n{STUDENTS} students, one training each, pressing Train {when} "
-              f"(job: {local['job']:.0f} s on the local pool, {one_cpu:.0f} s on one Ray CPU):")  # fmt: skip
+        print(
+            f"\n{STUDENTS} students, one training each, pressing Train {when} "
+            f"(job: {local['job']:.0f} s on the local pool, {one_cpu:.0f} s on one Ray CPU):"
+        )
         print(f"  {'workers':<64} {'median wait':>12} {'p95 wait':>10} {'last':>10}")
         for name, slots in rows:
             median, p95, last = course_waits(slots, minutes * 60)
             print(f"  {name:<64} {median / 60:>10.1f} m {p95 / 60:>8.1f} m {last / 60:>8.1f} m")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--jobs", type=int, default=4)
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--images", type=int, default=20_000, help="training images per job (0: all 60,000)")
-    parser.add_argument("--cpus", type=int, default=os.cpu_count() or 2, help="CPUs of the local Ray cluster")
+    parser.add_argument(
+        "--images", type=int, default=20_000, help="training images per job (0: all 60,000)"
+    )
+    parser.add_argument(
+        "--cpus", type=int, default=os.cpu_count() or 2, help="CPUs of the local Ray cluster"
+    )
     parser.add_argument("--arrival-minutes", type=float, default=10.0)
-    parser.add_argument("--gpu-speedup", type=float, default=8.0, help="a GPU slot's speed over one CPU (assumed)")
-    parser.add_argument("--gpu-slots", type=int, default=4, help="trainings sharing the GPU at once")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--gpu-speedup", type=float, default=8.0, help="a GPU slot's speed over one CPU (assumed)"
+    )
+    parser.add_argument(
+        "--gpu-slots", type=int, default=4, help="trainings sharing the GPU at once"
+    )
+    return parser.parse_args()
 
-    print(f"{args.jobs} trainings of {args.epochs} epochs on {args.images or 60_000:,} images, {os.cpu_count()} cores")
+
+def main() -> None:
+    args = arguments()
+
+    print(
+        f"{args.jobs} trainings of {args.epochs} epochs on {args.images or 60_000:,} images, "
+        f"{os.cpu_count()} cores"
+    )
     local = measure(LocalExecutor(), args.jobs, args.epochs, args.images)
     started = time.perf_counter()
     ray_executor = make_executor("ray", "local", num_cpus=args.cpus)
@@ -118,16 +144,25 @@ def main() -> None:
     finally:
         ray_executor.shutdown()
     print(f"  (starting the local Ray cluster took {startup:.1f} s, once per server)")
-    print(f"  {'':<24} {'slots':>5} {'job (s)':>8} {'training (s)':>13} {'median overhead':>17} {'worst':>10} "
-          f"{'jobs/hour':>10}")  # fmt: skip
+    print(
+        f"  {'':<24} {'slots':>5} {'job (s)':>8} {'training (s)':>13} {'median overhead':>17} "
+        f"{'worst':>10} "
+        f"{'jobs/hour':>10}"
+    )
     for name, row in (("local pool (baseline)", local), ("Ray, local cluster", ray_run)):
         share = 100 * row["overhead"] / row["training"]
-        print(f"  {name:<24} {row['slots']:>5} {row['job']:>8.1f} {row['training']:>13.1f} "
-              f"{row['overhead']:>6.2f} s ({share:>4.1f} %) {row['worst']:>8.2f} s {row['per_hour']:>10.0f}")  # fmt: skip
+        print(
+            f"  {name:<24} {row['slots']:>5} {row['job']:>8.1f} {row['training']:>13.1f} "
+            f"{row['overhead']:>6.2f} s ({share:>4.1f} %) {row['worst']:>8.2f} s "
+            f"{row['per_hour']:>10.0f}"
+        )
     share = 100 * ray_run["overhead"] / ray_run["training"]
     worst = 100 * ray_run["worst"] / ray_run["training"]
-    print(f"  Ray's per-job overhead is {share:.1f} % of a {args.epochs}-epoch job (goal: under 10 %); "
-          f"{worst:.1f} % for the slowest job")  # fmt: skip
+    print(
+        f"  Ray's per-job overhead is {share:.1f} % of a {args.epochs}-epoch job (goal: under 10 "
+        "%); "
+        f"{worst:.1f} % for the slowest job"
+    )
     course_table(local, ray_run, args)
 
 

@@ -4,7 +4,8 @@ Each session is a Streamlit websocket client (``st_client.py``) that opens a ran
 and then, for --seconds, does what a restless student might: presses a random button,
 moves a slider, picks an option, types into a field, submits a form with random values,
 clicks the latent canvas (pins, dragged ends, drawings, selections) or a chart, uploads a
-file (a real picture, or junk), follows a timer, switches page (or reloads the tab, a new session), and now and then presses
+file (a real picture, or junk), follows a timer, switches page (or reloads the tab, a new session),
+and now and then presses
 the same thing twice without waiting. One value in --forge of them is forged the way a
 hand-made client could, at the app's own boundary: numbers out of range (and NaN or infinity
 where the field takes decimals), text no option offers, canvas events with impossible
@@ -23,7 +24,8 @@ has been computed, since UMAP's import and compilation take about half a GB once
 process), so that what grows after it is what a class keeps adding. Exits 1 if anything of the first
 three showed.
 
-    python -m benchmarks.fuzz [--sessions 20] [--seconds 120] [--warm-up 60] [--seed 0] [--forge 0.15]
+    python -m benchmarks.fuzz [--sessions 20] [--seconds 120] [--warm-up 60] [--seed 0] [--forge
+    0.15]
 """
 
 from __future__ import annotations
@@ -47,10 +49,32 @@ from pathlib import Path
 from tests.drivers.browser import app_server, rss_bytes
 from tests.drivers.st_client import Run, StreamlitSession, WidgetState, plotly_values
 
-PAGES = ("", "Train_live", "Latent_map", "Interpolate", "ELBO_vs_MMD", "Projections", "Beta_lambda", "Latent_arithmetic")
+PAGES = (
+    "",
+    "Train_live",
+    "Latent_map",
+    "Interpolate",
+    "ELBO_vs_MMD",
+    "Projections",
+    "Beta_lambda",
+    "Latent_arithmetic",
+)
 SKIPPED_TYPES = {"download_button", "link_button", "page_link"}
-WIDGET_TYPES = {"button", "checkbox", "radio", "selectbox", "multiselect", "slider", "number_input", "text_input",
-                "text_area", "button_group", "component_instance", "plotly_chart", "file_uploader"}  # fmt: skip
+WIDGET_TYPES = {
+    "button",
+    "checkbox",
+    "radio",
+    "selectbox",
+    "multiselect",
+    "slider",
+    "number_input",
+    "text_input",
+    "text_area",
+    "button_group",
+    "component_instance",
+    "plotly_chart",
+    "file_uploader",
+}
 
 
 @dataclass
@@ -116,8 +140,23 @@ class Widgets:
 class Session:
     """One fuzzing session (see the module docstring)."""
 
-    def __init__(self, url: str, rng: random.Random, findings: Findings, forge: float, timeout: float, name: str):
-        self.url, self.rng, self.findings, self.forge, self.timeout, self.name = url, rng, findings, forge, timeout, name
+    def __init__(
+        self,
+        url: str,
+        rng: random.Random,
+        findings: Findings,
+        forge: float,
+        timeout: float,
+        name: str,
+    ):
+        self.url, self.rng, self.findings, self.forge, self.timeout, self.name = (
+            url,
+            rng,
+            findings,
+            forge,
+            timeout,
+            name,
+        )
         self.client: StreamlitSession | None = None
         self.widgets = Widgets()
         self.page = ""
@@ -148,7 +187,9 @@ class Session:
         roll = rng.random()
         if roll < 0.06 or not self.widgets.elements:
             page = rng.choice(PAGES)
-            if rng.random() < 0.25:  # the tab reloaded: a new session (the old one lingers, as Streamlit keeps it)
+            if (
+                rng.random() < 0.25
+            ):  # the tab reloaded: a new session (the old one lingers, as Streamlit keeps it)
                 self.findings.actions["reload"] += 1
                 await self.open(page)
             else:  # a page link or the sidebar: the same session
@@ -179,8 +220,11 @@ class Session:
         submit button sends every field of its form)."""
         widget = getattr(element, kind)
         if kind == "button" and widget.is_form_submitter:
-            fields = [(i, k, e) for i, (k, _, e) in self.widgets.elements.items()
-                      if k != "button" and getattr(getattr(e, k), "form_id", "") == widget.form_id]  # fmt: skip
+            fields = [
+                (i, k, e)
+                for i, (k, _, e) in self.widgets.elements.items()
+                if k != "button" and getattr(getattr(e, k), "form_id", "") == widget.form_id
+            ]
             states = [s for i, k, e in fields if (s := self.value(i, k, getattr(e, k))) is not None]
             return states + [WidgetState(id=widget_id, trigger_value=True)]
         if kind == "file_uploader":
@@ -201,21 +245,35 @@ class Session:
             state.string_value = junk(rng) if forged or not options else rng.choice(options)
         elif kind == "multiselect":
             options = list(widget.options)
-            state.string_array_value.data.extend([junk(rng)] if forged else rng.sample(options, rng.randrange(len(options) + 1)))
+            state.string_array_value.data.extend(
+                [junk(rng)] if forged else rng.sample(options, rng.randrange(len(options) + 1))
+            )
         elif kind == "button_group":
             options = [option.content for option in widget.options]
-            state.string_array_value.data.extend([junk(rng)] if forged or not options else [rng.choice(options)])
+            state.string_array_value.data.extend(
+                [junk(rng)] if forged or not options else [rng.choice(options)]
+            )
         elif kind == "slider":
             self.slider(state, widget, forged)
         elif kind == "number_input":
             low = widget.min if widget.has_min else -1e6
             high = widget.max if widget.has_max else 1e6
-            whole = widget.data_type == 0  # INT: Streamlit itself refuses what is not a whole number
-            wild = [low - 1000, high + 1e6] if whole else [low - 1000, high * 1e6 + 1, float("nan"), float("inf")]
+            whole = (
+                widget.data_type == 0
+            )  # INT: Streamlit itself refuses what is not a whole number
+            wild = (
+                [low - 1000, high + 1e6]
+                if whole
+                else [low - 1000, high * 1e6 + 1, float("nan"), float("inf")]
+            )
             value = rng.choice(wild) if forged else rng.uniform(low, high)
             state.double_value = float(round(value)) if whole else value
         elif kind in ("text_input", "text_area"):
-            state.string_value = junk(rng) if forged else rng.choice(["32", "512,256", "400", "my model", "", "7,7,7"])
+            state.string_value = (
+                junk(rng)
+                if forged
+                else rng.choice(["32", "512,256", "400", "my model", "", "7,7,7"])
+            )
         elif kind == "component_instance":
             state.json_value = self.canvas_event(widget, forged)
         elif kind == "plotly_chart":
@@ -228,11 +286,16 @@ class Session:
         rng, count = self.rng, max(1, len(widget.default))
         if widget.options:  # a select slider: its values are the options' labels
             state.string_array_value.data.extend(
-                [junk(rng)] * count if forged else sorted(rng.choice(list(widget.options)) for _ in range(count))
+                [junk(rng)] * count
+                if forged
+                else sorted(rng.choice(list(widget.options)) for _ in range(count))
             )
             return
         low, high = widget.min, widget.max
-        values = [rng.choice([low - 10, high + 1e9]) if forged else rng.uniform(low, high) for _ in range(count)]
+        values = [
+            rng.choice([low - 10, high + 1e9]) if forged else rng.uniform(low, high)
+            for _ in range(count)
+        ]
         if widget.data_type in (0, 1):  # INT and FLOAT are numbers; round ints as the browser does
             values = [round(v) if widget.data_type == 0 and abs(v) < 1e15 else v for v in values]
         state.double_array_value.data.extend(sorted(values))
@@ -241,16 +304,18 @@ class Session:
         rng = self.rng
         event_id = f"{self.name}-{rng.randrange(10**9)}"
         if forged:
-            return rng.choice([
-                json.dumps({"kind": "pin", "id": event_id, "z": ["a", None]}),
-                json.dumps({"kind": "pin", "id": event_id, "map": 7, "z": [1e308, -1e308]}),
-                json.dumps({"kind": "drawing", "id": event_id, "pixels": "not base64!"}),
-                json.dumps({"kind": "select", "id": event_id, "map": 1, "rows": [-5, 10**9]}),
-                json.dumps({"kind": "ends", "id": event_id, "a": [0], "b": "x"}),
-                json.dumps({"kind": rng.choice(["hack", "", None]), "id": event_id}),
-                json.dumps([1, 2, 3]),
-                json.dumps({"kind": "pin", "id": "x" * 200, "z": [0, 0]}),
-            ])  # fmt: skip
+            return rng.choice(
+                [
+                    json.dumps({"kind": "pin", "id": event_id, "z": ["a", None]}),
+                    json.dumps({"kind": "pin", "id": event_id, "map": 7, "z": [1e308, -1e308]}),
+                    json.dumps({"kind": "drawing", "id": event_id, "pixels": "not base64!"}),
+                    json.dumps({"kind": "select", "id": event_id, "map": 1, "rows": [-5, 10**9]}),
+                    json.dumps({"kind": "ends", "id": event_id, "a": [0], "b": "x"}),
+                    json.dumps({"kind": rng.choice(["hack", "", None]), "id": event_id}),
+                    json.dumps([1, 2, 3]),
+                    json.dumps({"kind": "pin", "id": "x" * 200, "z": [0, 0]}),
+                ]
+            )
         args = json.loads(widget.json_args or "{}")
         maps = args.get("maps") or [{"extent": [-3, 3, -3, 3]}]
         index = rng.randrange(len(maps))
@@ -269,20 +334,49 @@ class Session:
 
     def chart_selection(self, widget, forged: bool) -> str:
         rng = self.rng
-        if forged:  # well-formed (Streamlit parses the selection before the page runs), pointing nowhere
-            point = {"curve_number": 99, "point_number": 10**9, "point_index": 10**9, "x": 1e300, "y": -1e300}
-            return json.dumps({"selection": {"points": [point], "point_indices": [10**9, -3], "box": [], "lasso": []}})
+        if (
+            forged
+        ):  # well-formed (Streamlit parses the selection before the page runs), pointing nowhere
+            point = {
+                "curve_number": 99,
+                "point_number": 10**9,
+                "point_index": 10**9,
+                "x": 1e300,
+                "y": -1e300,
+            }
+            return json.dumps(
+                {
+                    "selection": {
+                        "points": [point],
+                        "point_indices": [10**9, -3],
+                        "box": [],
+                        "lasso": [],
+                    }
+                }
+            )
         spec = json.loads(widget.spec or "{}")
         traces = [t for t in spec.get("data", []) if "x" in t and "y" in t]
         if not traces:
-            return json.dumps({"selection": {"points": [], "point_indices": [], "box": [], "lasso": []}})
+            return json.dumps(
+                {"selection": {"points": [], "point_indices": [], "box": [], "lasso": []}}
+            )
         curve = rng.randrange(len(traces))
         xs, ys = plotly_values(traces[curve]["x"]), plotly_values(traces[curve]["y"])
         if not len(xs):
-            return json.dumps({"selection": {"points": [], "point_indices": [], "box": [], "lasso": []}})
+            return json.dumps(
+                {"selection": {"points": [], "point_indices": [], "box": [], "lasso": []}}
+            )
         index = rng.randrange(len(xs))
-        point = {"curve_number": curve, "point_number": index, "point_index": index, "x": _plain(xs[index]), "y": _plain(ys[index])}
-        return json.dumps({"selection": {"points": [point], "point_indices": [index], "box": [], "lasso": []}})
+        point = {
+            "curve_number": curve,
+            "point_number": index,
+            "point_index": index,
+            "x": _plain(xs[index]),
+            "y": _plain(ys[index]),
+        }
+        return json.dumps(
+            {"selection": {"points": [point], "point_indices": [index], "box": [], "lasso": []}}
+        )
 
     async def live(self, deadline: dict) -> None:
         """Act until deadline["at"] (set once the warm-up is over); a session whose stream broke
@@ -292,10 +386,16 @@ class Session:
             try:
                 await self.act()
             except (TimeoutError, asyncio.TimeoutError):
-                self.findings.timeouts.append(f"{self.name} on /{self.page}: no answer within {self.timeout:g} s")
+                self.findings.timeouts.append(
+                    f"{self.name} on /{self.page}: no answer within {self.timeout:g} s"
+                )
                 await self.open(self.page)
-            except Exception as error:  # a broken socket, a refused upload: note it and start afresh
-                self.findings.client_errors.append(f"{self.name} on /{self.page}: {type(error).__name__}: {error}"[:300])
+            except (
+                Exception
+            ) as error:  # a broken socket, a refused upload: note it and start afresh
+                self.findings.client_errors.append(
+                    f"{self.name} on /{self.page}: {type(error).__name__}: {error}"[:300]
+                )
                 await self.open(self.rng.choice(PAGES))
             await asyncio.sleep(self.rng.uniform(0.05, 0.6))  # a person looks, a little
         await self.client.close()
@@ -311,8 +411,14 @@ def tracebacks(log_text: str) -> list[str]:
     found, lines = [], log_text.splitlines()
     for index, line in enumerate(lines):
         if line.startswith("Traceback (most recent call last)"):
-            tail = next((lines[j] for j in range(index + 1, min(len(lines), index + 200))
-                         if lines[j] and not lines[j].startswith((" ", "Traceback"))), "?")  # fmt: skip
+            tail = next(
+                (
+                    lines[j]
+                    for j in range(index + 1, min(len(lines), index + 200))
+                    if lines[j] and not lines[j].startswith((" ", "Traceback"))
+                ),
+                "?",
+            )
             found.append(tail[:300])
     return found
 
@@ -325,7 +431,9 @@ class Report:
     findings: Findings
     server_exit: int | None
     tracebacks: list[str]
-    memory: list[tuple[float, int]]  # (seconds since the start, resident bytes of the server and its children)
+    memory: list[
+        tuple[float, int]
+    ]  # (seconds since the start, resident bytes of the server and its children)
 
     @property
     def clean(self) -> bool:
@@ -346,20 +454,28 @@ class Report:
         f = self.findings
         timeline = ", ".join(f"{self.rss_at(q) / 2**20:.0f}" for q in (0.0, 0.25, 0.5, 0.75, 1.0))
         out = [
-            f"{self.sessions} sessions for {self.seconds:.0f} s after a {self.warm_up:.0f} s warm-up: {sum(f.actions.values())} "
+            f"{self.sessions} sessions for {self.seconds:.0f} s after a {self.warm_up:.0f} s "
+            f"warm-up: {sum(f.actions.values())} "
             f"actions, {f.runs} runs",
             "  actions: " + ", ".join(f"{name} {count}" for name, count in f.actions.most_common()),
             f"  server exits: {0 if self.server_exit is None else 1}"
             + ("" if self.server_exit is None else f" (exit code {self.server_exit})"),
             f"  tracebacks in the server log: {len(self.tracebacks)}",
             f"  exception boxes sent to pages: {len(f.exception_boxes)}",
-            f"  runs not finished within the timeout: {len(f.timeouts)}; client errors: {len(f.client_errors)}",
-            f"  server memory (MiB) at the start {self.memory[0][1] / 2**20:.0f}; at 0, 25, 50, 75 and 100 % of the measured "
-            f"run: {timeline}; peak {max(rss for _, rss in self.memory) / 2**20:.0f}; growth over the measured run "
+            f"  runs not finished within the timeout: {len(f.timeouts)}; client errors: "
+            f"{len(f.client_errors)}",
+            f"  server memory (MiB) at the start {self.memory[0][1] / 2**20:.0f}; at 0, 25, 50, 75 "
+            "and 100 % of the measured "
+            f"run: {timeline}; peak {max(rss for _, rss in self.memory) / 2**20:.0f}; growth over "
+            "the measured run "
             f"{self.growth / 2**20:+.0f} MiB",
         ]
-        for title, items in (("traceback", self.tracebacks), ("exception box", f.exception_boxes),
-                             ("timeout", f.timeouts), ("client error", f.client_errors)):  # fmt: skip
+        for title, items in (
+            ("traceback", self.tracebacks),
+            ("exception box", f.exception_boxes),
+            ("timeout", f.timeouts),
+            ("client error", f.client_errors),
+        ):
             for item, count in collections.Counter(items).most_common(8):
                 out.append(f"  {title} ({count}x): {item}")
         return out
@@ -375,21 +491,44 @@ async def warm_umap(url: str, timeout: float = 600.0) -> None:
         run = await client.run_page("Projections", timeout=timeout)
         method = WidgetState(id=run.widget_id("Method"), string_value="UMAP")
         run = await client.set_widgets([method], timeout=timeout)
-        compute = next((e.button.id for _, _, e in run.elements
-                        if e.WhichOneof("type") == "button" and e.button.label.startswith("Compute")), None)  # fmt: skip
+        compute = next(
+            (
+                e.button.id
+                for _, _, e in run.elements
+                if e.WhichOneof("type") == "button" and e.button.label.startswith("Compute")
+            ),
+            None,
+        )
         if compute is None:
-            raise RuntimeError("the warm-up found no Compute button for UMAP on Projections (a cache that is not fresh?)")
-        await client.set_widgets([method, WidgetState(id=compute, trigger_value=True)], timeout=timeout)
+            raise RuntimeError(
+                "the warm-up found no Compute button for UMAP on Projections (a cache that is not "
+                "fresh?)"
+            )
+        await client.set_widgets(
+            [method, WidgetState(id=compute, trigger_value=True)], timeout=timeout
+        )
     finally:
         await client.close()
 
 
-async def _fuzz(url: str, sessions: int, seconds: float, warm_up: float, seed: int, forge: float, timeout: float,
-                findings: Findings, started: float) -> float:  # fmt: skip
+async def _fuzz(
+    url: str,
+    sessions: int,
+    seconds: float,
+    warm_up: float,
+    seed: int,
+    forge: float,
+    timeout: float,
+    findings: Findings,
+    started: float,
+) -> float:
     """Fuzz for the warm-up (at least ``warm_up`` seconds, and until UMAP is compiled), then
     for ``seconds`` more; the moment the measured run began (seconds since ``started``)."""
     deadline = {"at": float("inf")}
-    crowd = [Session(url, random.Random(seed * 1000 + i), findings, forge, timeout, f"s{i}") for i in range(sessions)]
+    crowd = [
+        Session(url, random.Random(seed * 1000 + i), findings, forge, timeout, f"s{i}")
+        for i in range(sessions)
+    ]
     measured = {}
 
     async def warm() -> None:
@@ -403,13 +542,23 @@ async def _fuzz(url: str, sessions: int, seconds: float, warm_up: float, seed: i
     return measured["from"] - started
 
 
-def fuzz(sessions: int = 20, seconds: float = 120.0, seed: int = 0, forge: float = 0.15, timeout: float = 60.0,
-         env: dict | None = None, warm_up: float = 60.0) -> Report:  # fmt: skip
+def fuzz(
+    sessions: int = 20,
+    seconds: float = 120.0,
+    seed: int = 0,
+    forge: float = 0.15,
+    timeout: float = 60.0,
+    env: dict | None = None,
+    warm_up: float = 60.0,
+) -> Report:
     """Run the fuzz against a fresh server (its own store and caches) and report."""
     scratch = Path(tempfile.mkdtemp(prefix="fuzz-"))
     log = scratch / "server.log"
-    server_env = {"VAE_EXPLORER_STORE": str(scratch / "store"), "VAE_EXPLORER_CACHE": str(scratch / "cache"),
-                  **(env or {})}  # fmt: skip
+    server_env = {
+        "VAE_EXPLORER_STORE": str(scratch / "store"),
+        "VAE_EXPLORER_CACHE": str(scratch / "cache"),
+        **(env or {}),
+    }
     findings = Findings()
     with app_server(env=server_env, with_process=True, log=log) as (url, _, process):
         memory, started, done = [], time.monotonic(), threading.Event()
@@ -420,7 +569,9 @@ def fuzz(sessions: int = 20, seconds: float = 120.0, seed: int = 0, forge: float
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        measured_from = asyncio.run(_fuzz(url, sessions, seconds, warm_up, seed, forge, timeout, findings, started))
+        measured_from = asyncio.run(
+            _fuzz(url, sessions, seconds, warm_up, seed, forge, timeout, findings, started)
+        )
         done.set()
         sampler.join()
         memory.append((time.monotonic() - started, rss_bytes(process.pid)))
@@ -432,14 +583,34 @@ def fuzz(sessions: int = 20, seconds: float = 120.0, seed: int = 0, forge: float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=120.0, help="the measured run, after the warm-up")
-    parser.add_argument("--warm-up", type=float, default=60.0, help="seconds of fuzzing before the measured run")
+    parser.add_argument(
+        "--seconds", type=float, default=120.0, help="the measured run, after the warm-up"
+    )
+    parser.add_argument(
+        "--warm-up", type=float, default=60.0, help="seconds of fuzzing before the measured run"
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--forge", type=float, default=0.15, help="share of values forged as a hand-made client could")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds a run may take before it counts as stalled")
+    parser.add_argument(
+        "--forge",
+        type=float,
+        default=0.15,
+        help="share of values forged as a hand-made client could",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="seconds a run may take before it counts as stalled",
+    )
     args = parser.parse_args()
-    print(f"conditions: {os.cpu_count()} cores; sessions and server on the same machine; seed {args.seed}", flush=True)
-    report = fuzz(args.sessions, args.seconds, args.seed, args.forge, args.timeout, warm_up=args.warm_up)
+    print(
+        f"conditions: {os.cpu_count()} cores; sessions and server on the same machine; seed "
+        f"{args.seed}",
+        flush=True,
+    )
+    report = fuzz(
+        args.sessions, args.seconds, args.seed, args.forge, args.timeout, warm_up=args.warm_up
+    )
     print("\n".join(report.lines()))
     sys.exit(0 if report.clean else 1)
 

@@ -7,8 +7,10 @@ pin event) for --seconds, waiting 0.3-1.2 s between clicks like a person looking
 result. A click counts as served when the fragment rerun reports the pinned point's
 coordinates and the server's images (the pinned point and its nearest test images) have
 been fetched over HTTP; its latency runs from sending the click to the last byte. (The
-browser shows the decoded image itself at once; this measures what only the server adds.) Three more sessions submit three different trainings
-(the default MLP VAE, 10 epochs on 20,000 images) on the Train live page at the same moment and follow their progress as the
+browser shows the decoded image itself at once; this measures what only the server adds.) Three more
+sessions submit three different trainings
+(the default MLP VAE, 10 epochs on 20,000 images) on the Train live page at the same moment and
+follow their progress as the
 page's one-second timer does. The load generator runs in this process, so on a small
 machine it shares the cores with the server (as a class's laptops would not).
 
@@ -52,7 +54,19 @@ class Clock:
         self.ready += 1
 
 
-async def clicker(url: str, seconds: float, seed: int, latencies: list, loads: list, errors: list, clock: Clock) -> None:
+def click_problem(run, images: list, x: float, y: float) -> str | None:
+    """What went wrong with a click's run (an exception box, no decoded image), or None."""
+    if run.exceptions():
+        return f"exception shown on the page: {run.exceptions()[0][:300]}"
+    expected = f"**z = ({x:.3f}, {y:.3f})**"
+    if not images or not any(text.startswith(expected) for text in run.markdown()):
+        return f"the click at ({x:.3f}, {y:.3f}) did not show its decoded image"
+    return None
+
+
+async def clicker(
+    url: str, seconds: float, seed: int, latencies: list, loads: list, errors: list, clock: Clock
+) -> None:
     rng = np.random.default_rng(seed)
     session = StreamlitSession(url)
     try:
@@ -74,7 +88,9 @@ async def clicker(url: str, seconds: float, seed: int, latencies: list, loads: l
             x, y = float(rng.uniform(x_min, x_max)), float(rng.uniform(y_min, y_max))
             begin = time.perf_counter()
             try:
-                event = WidgetState(id=widget_id, json_value=canvas_pin(f"load-{seed}-{clicks}", x, y))
+                event = WidgetState(
+                    id=widget_id, json_value=canvas_pin(f"load-{seed}-{clicks}", x, y)
+                )
                 run = await session.set_widgets([event], fragment_id, timeout=CLICK_TIMEOUT)
                 images = run.image_urls()
                 for image in images:
@@ -83,11 +99,9 @@ async def clicker(url: str, seconds: float, seed: int, latencies: list, loads: l
                 errors.append(f"session {seed}: no answer to a click within {CLICK_TIMEOUT:.0f} s")
                 return  # the session's stream is out of step now; a person would reload
             elapsed = time.perf_counter() - begin
-            expected = f"**z = ({x:.3f}, {y:.3f})**"
-            if run.exceptions():
-                errors.append(f"session {seed}: exception shown on the page: {run.exceptions()[0][:300]}")
-            elif not images or not any(text.startswith(expected) for text in run.markdown()):
-                errors.append(f"session {seed}: the click at ({x:.3f}, {y:.3f}) did not show its decoded image")
+            problem = click_problem(run, images, x, y)
+            if problem:
+                errors.append(f"session {seed}: {problem}")
             else:
                 latencies.append(elapsed)
             component = run.component("map_canvas")
@@ -100,7 +114,9 @@ async def clicker(url: str, seconds: float, seed: int, latencies: list, loads: l
         await session.close()
 
 
-async def trainer(url: str, seed: int, epochs: int, images: str, results: dict, errors: list, clock: Clock) -> None:
+async def trainer(
+    url: str, seed: int, epochs: int, images: str, results: dict, errors: list, clock: Clock
+) -> None:
     """Ask for the default MLP VAE and follow its training to the end."""
     session = StreamlitSession(url)
     try:
@@ -117,22 +133,29 @@ async def trainer(url: str, seed: int, epochs: int, images: str, results: dict, 
         requested = time.perf_counter()
         run = await session.set_widgets(widgets, timeout=120)
         queued = False
-        timer = None  # (interval, fragment id) of the page's progress timer, which the frontend keeps running
+        # (interval, fragment id) of the page's progress timer, which the frontend keeps running
+        timer = None
         while True:
             alerts = run.alerts()
             queued |= any("Waiting for a free trainer" in text for text in alerts)
             if any("stored as" in text for text in alerts):
                 results[seed] = {"seconds": time.perf_counter() - requested, "queued": queued}
                 return
-            if run.exceptions() or any(word in text for text in alerts for word in ("failed", "diverged", "Cannot train")):
+            if run.exceptions() or any(
+                word in text for text in alerts for word in ("failed", "diverged", "Cannot train")
+            ):
                 errors.append(f"training {seed}: {(run.exceptions() or alerts)[0][:300]}")
                 return
             timer = run.auto_reruns[-1] if run.auto_reruns else timer
             if timer is None or timer[1] in run.stopped_reruns:
-                errors.append(f"training {seed}: the page stopped following the training before it finished")
+                errors.append(
+                    f"training {seed}: the page stopped following the training before it finished"
+                )
                 return
             if time.perf_counter() - requested > TRAINING_TIMEOUT:
-                errors.append(f"training {seed} did not finish in {TRAINING_TIMEOUT / 60:.0f} minutes")
+                errors.append(
+                    f"training {seed} did not finish in {TRAINING_TIMEOUT / 60:.0f} minutes"
+                )
                 return
             await asyncio.sleep(timer[0])
             run = await session.auto_rerun(timer[1], timeout=120)
@@ -148,13 +171,25 @@ async def run(url: str, sessions: int, seconds: float, trainings: int, epochs: i
     errors: list[str] = []
     results: dict = {}
     clock = Clock(sessions + trainings)
-    tasks = [asyncio.create_task(clicker(url, seconds, i, latencies, loads, errors, clock)) for i in range(sessions)]
-    tasks += [asyncio.create_task(trainer(url, 100 + i, epochs, images, results, errors, clock)) for i in range(trainings)]
+    tasks = [
+        asyncio.create_task(clicker(url, seconds, i, latencies, loads, errors, clock))
+        for i in range(sessions)
+    ]
+    tasks += [
+        asyncio.create_task(trainer(url, 100 + i, epochs, images, results, errors, clock))
+        for i in range(trainings)
+    ]
     # The clock starts once every session has loaded its page (or after 5 minutes).
     load_deadline = time.perf_counter() + 300
-    while clock.ready < clock.expected and time.perf_counter() < load_deadline and not all(t.done() for t in tasks):
+    while (
+        clock.ready < clock.expected
+        and time.perf_counter() < load_deadline
+        and not all(t.done() for t in tasks)
+    ):
         await asyncio.sleep(0.2)
-    print(f"{clock.ready}/{clock.expected} sessions loaded their page; starting the clock", flush=True)
+    print(
+        f"{clock.ready}/{clock.expected} sessions loaded their page; starting the clock", flush=True
+    )
     clock.started.set()
     await asyncio.gather(*tasks)
     return latencies, loads, errors, results
@@ -166,10 +201,17 @@ def conditions(args) -> str:
         flags = open("/proc/cpuinfo", encoding="ascii", errors="replace").read()
     except OSError:
         flags = ""
-    bf16 = "native bfloat16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "no native bfloat16 (float32 trainings)"
+    bf16 = (
+        "native bfloat16"
+        if ("avx512_bf16" in flags or "amx_bf16" in flags)
+        else "no native bfloat16 (float32 trainings)"
+    )
     cache = "an empty app cache" if args.empty_cache else "the user's app cache"
-    return (f"{os.cpu_count()} cores, {bf16}; {cache}; trainings at nice {args.training_nice}; the load generator "
-            "on the same cores")  # fmt: skip
+    return (
+        f"{os.cpu_count()} cores, {bf16}; {cache}; trainings at nice {args.training_nice}; the "
+        "load generator "
+        "on the same cores"
+    )
 
 
 def measure(args, flags: tuple[str, ...] = ()) -> dict:
@@ -190,11 +232,24 @@ def measure(args, flags: tuple[str, ...] = ()) -> dict:
         threading.Thread(target=watch, daemon=True).start()
         began = time.perf_counter()
         latencies, loads, errors, results = asyncio.run(
-            run(url, args.sessions, args.seconds, args.trainings, args.training_epochs, args.training_images)
+            run(
+                url,
+                args.sessions,
+                args.seconds,
+                args.trainings,
+                args.training_epochs,
+                args.training_images,
+            )
         )
         stop.set()
-    return {"ms": sorted(1000 * v for v in latencies), "loads": sorted(loads), "errors": errors, "trainings": results, "peak": peak[0],
-            "elapsed": time.perf_counter() - began}  # fmt: skip
+    return {
+        "ms": sorted(1000 * v for v in latencies),
+        "loads": sorted(loads),
+        "errors": errors,
+        "trainings": results,
+        "peak": peak[0],
+        "elapsed": time.perf_counter() - began,
+    }
 
 
 def report(title: str, figures: dict, trainings: int) -> None:
@@ -203,7 +258,8 @@ def report(title: str, figures: dict, trainings: int) -> None:
     if figures["loads"]:
         loads = figures["loads"]
         print(
-            f"  first view of the map, {len(loads)} sessions opened at once: median {statistics.median(loads):.1f} s, max {loads[-1]:.1f} s"
+            f"  first view of the map, {len(loads)} sessions opened at once: median "
+            f"{statistics.median(loads):.1f} s, max {loads[-1]:.1f} s"
         )
     print(f"  clicks served: {len(ms)}; errors: {len(figures['errors'])}")
     if ms:
@@ -214,8 +270,13 @@ def report(title: str, figures: dict, trainings: int) -> None:
     print(f"  server peak RSS: {figures['peak'] / 2**30:.2f} GiB")
     for seed, result in sorted(figures["trainings"].items()):
         queued = " (waited in the queue)" if result["queued"] else ""
-        print(f"  training seed {seed}: finished {result['seconds']:.0f} s after the request{queued}")
-    print(f"  trainings completed: {len(figures['trainings'])}/{trainings} ({figures['elapsed']:.0f} s in all)")
+        print(
+            f"  training seed {seed}: finished {result['seconds']:.0f} s after the request{queued}"
+        )
+    print(
+        f"  trainings completed: {len(figures['trainings'])}/{trainings} ({figures['elapsed']:.0f} "
+        "s in all)"
+    )
     for error in figures["errors"][:20]:
         print("  error:", error)
 
@@ -225,27 +286,44 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--trainings", type=int, default=3)
-    parser.add_argument("--training-epochs", type=int, default=10, help="epochs of each requested training")
     parser.add_argument(
-        "--training-images", default="20,000", choices=["5,000 (fast demo)", "20,000", "all 60,000"],
+        "--training-epochs", type=int, default=10, help="epochs of each requested training"
+    )
+    parser.add_argument(
+        "--training-images",
+        default="20,000",
+        choices=["5,000 (fast demo)", "20,000", "all 60,000"],
         help="the Train live page's training-set choice",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--baseline", action="store_true",
+        "--baseline",
+        action="store_true",
         help="first run the same load against a server with Streamlit's default runner setting "
         "(a full garbage collection after every run), for comparison",
-    )  # fmt: skip
-    parser.add_argument("--training-nice", type=int, default=10, help="how much lower trainings run (0: the server's priority)")
-    parser.add_argument("--empty-cache", action="store_true", help="start the server with an empty app cache")
+    )
+    parser.add_argument(
+        "--training-nice",
+        type=int,
+        default=10,
+        help="how much lower trainings run (0: the server's priority)",
+    )
+    parser.add_argument(
+        "--empty-cache", action="store_true", help="start the server with an empty app cache"
+    )
     args = parser.parse_args()
     print(
-        f"{args.sessions} sessions clicking the latent map for {args.seconds:.0f} s; {args.trainings} trainings "
+        f"{args.sessions} sessions clicking the latent map for {args.seconds:.0f} s; "
+        f"{args.trainings} trainings "
         f"({args.training_epochs} epochs on {args.training_images} images) requested at once",
         flush=True,
     )
     print(f"conditions: {conditions(args)}", flush=True)
     if args.baseline:
-        report("Streamlit's default runner (runner.postScriptGC = true)", measure(args, BASELINE_FLAGS), args.trainings)
+        report(
+            "Streamlit's default runner (runner.postScriptGC = true)",
+            measure(args, BASELINE_FLAGS),
+            args.trainings,
+        )
     figures = measure(args)
     report("the app as configured (.streamlit/config.toml)", figures, args.trainings)
     sys.exit(1 if figures["errors"] or len(figures["trainings"]) < args.trainings else 0)

@@ -42,7 +42,9 @@ def ten_dim_codes(checkpoint: str | None) -> np.ndarray:
         if entry is not None:
             model = entry.load()
         else:
-            model = get_or_train(ModelConfig(latent_dim=10, hidden_sizes=(512, 256)), TrainConfig(epochs=5)).model
+            model = get_or_train(
+                ModelConfig(latent_dim=10, hidden_sizes=(512, 256)), TrainConfig(epochs=5)
+            ).model
     return encode_dataset(model, "mnist", "test").mu
 
 
@@ -67,15 +69,21 @@ def resident_mib() -> float:
 
 
 def reference_rates(codes: np.ndarray) -> None:
-    """Seconds per unit of cost (vae_core.analysis.projections.COST) of each method on ``codes``, and
+    """Seconds per unit of cost (vae_core.analysis.projections.COST) of each method on ``codes``,
+    and
     UMAP's one-time costs, as the constants vae_core.analysis.projections ships."""
     os.environ["VAE_EXPLORER_CACHE"] = tempfile.mkdtemp(prefix="projection-rates-")
     from vae_core.analysis.projections import COST, project, warm_up_umap
 
     print(f"{len(codes):,} codes of dimension {codes.shape[1]}, {os.cpu_count()} cores")
     before = resident_mib()
-    compile_seconds = timed("import umap and compile (once per server)", lambda: warm_up_umap().join())
-    print(f"  resident memory {before:.0f} MiB before, {resident_mib():.0f} MiB after (free pages handed back first)")
+    compile_seconds = timed(
+        "import umap and compile (once per server)", lambda: warm_up_umap().join()
+    )
+    print(
+        f"  resident memory {before:.0f} MiB before, {resident_mib():.0f} MiB after (free pages "
+        "handed back first)"
+    )
     rates = {}
     for method in ("pca", "tsne", "umap"):
         seconds = timed(f"{method}", lambda m=method: project(codes, m, cache=False))
@@ -85,12 +93,30 @@ def reference_rates(codes: np.ndarray) -> None:
     print(f"REFERENCE_COMPILE_SECONDS = {compile_seconds:.0f}")
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", default=None)
-    parser.add_argument("--baseline", action="store_true", help="also time scikit-learn's default t-SNE")
-    parser.add_argument("--rates", action="store_true", help="measure the first-run reference rates and stop")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--baseline", action="store_true", help="also time scikit-learn's default t-SNE"
+    )
+    parser.add_argument(
+        "--rates", action="store_true", help="measure the first-run reference rates and stop"
+    )
+    return parser.parse_args()
+
+
+def sklearn_baseline(data: np.ndarray) -> None:
+    """scikit-learn's TSNE with its defaults (on 50 PCA components for wide inputs), timed."""
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+
+    inputs = data if data.shape[1] <= 50 else PCA(50).fit_transform(data)
+    tsne = TSNE(2, init="pca", learning_rate="auto", random_state=0)
+    timed("scikit-learn TSNE defaults (baseline)", lambda: tsne.fit_transform(inputs))
+
+
+def main() -> None:
+    args = arguments()
     from vae_core import load_dataset
 
     codes = ten_dim_codes(args.checkpoint)
@@ -103,14 +129,18 @@ def main() -> None:
     from vae_core.analysis.projections import project
 
     print(
-        f"inputs: {codes.shape[0]:,} codes of dimension {codes.shape[1]}, {pixels.shape[0]:,} images of {pixels.shape[1]} pixels"
+        f"inputs: {codes.shape[0]:,} codes of dimension {codes.shape[1]}, {pixels.shape[0]:,} "
+        f"images of {pixels.shape[1]} pixels"
     )
     print("one-time UMAP costs (per server process / per installation):")
     import_time = timed("import umap", lambda: __import__("umap"))
     # Above 4,096 points UMAP's neighbour search switches to code paths that numba compiles
     # on first use, so the warm-up fit uses random data of that size.
     warm_up = np.random.default_rng(1).standard_normal((5000, codes.shape[1])).astype(np.float32)
-    jit_time = timed("first UMAP fit, 5,000 random points (numba compile)", lambda: project(warm_up, "umap", cache=False))
+    jit_time = timed(
+        "first UMAP fit, 5,000 random points (numba compile)",
+        lambda: project(warm_up, "umap", cache=False),
+    )
     rows = []
     for name, data in (("10-D codes", codes), ("raw pixels", pixels)):
         print(f"{name}:")
@@ -120,19 +150,14 @@ def main() -> None:
             trust = project(data, method).trustworthiness
             rows.append((name, method, cold, cached, trust))
         if args.baseline:
-            from sklearn.manifold import TSNE
-
-            timed(
-                "scikit-learn TSNE defaults (baseline)",
-                lambda x=data: TSNE(2, init="pca", learning_rate="auto", random_state=0).fit_transform(
-                    x if x.shape[1] <= 50 else __import__("sklearn.decomposition", fromlist=["PCA"]).PCA(50).fit_transform(x)
-                ),
-            )
+            sklearn_baseline(data)
     print()
     print(f"{'input':<11} {'method':<6} {'cold s':>7} {'cached s':>9} {'trustworthiness':>16}")
     for name, method, cold, cached, trust in rows:
         print(f"{name:<11} {method:<6} {cold:>7.2f} {cached:>9.3f} {trust:>16.4f}")
-    print(f"(plus once per server: import umap {import_time:.1f} s, numba compile {jit_time:.1f} s)")
+    print(
+        f"(plus once per server: import umap {import_time:.1f} s, numba compile {jit_time:.1f} s)"
+    )
     goal = all(cold < 20 for *_, cold, _, _ in rows) and all(cached < 0.5 for *_, cached, _ in rows)
     print("goal (cold < 20 s, cached < 0.5 s):", "met" if goal else "NOT met")
     sys.exit(0)

@@ -26,8 +26,14 @@ def figure():
     codes = loaded.encoded(NAME)
     extent = map_figures.map_extent(NAME)
     thumbnails = [text_thumbnail(image / 255.0) for image in loaded.test_images("mnist")[:POINTS]]
-    return latent_map(codes.mu[:POINTS], codes.labels[:POINTS], loaded.class_names("mnist"), extent,
-                      mosaic=map_figures.grid_mosaic(NAME, extent, GRID), thumbnails=thumbnails)  # fmt: skip
+    return latent_map(
+        codes.mu[:POINTS],
+        codes.labels[:POINTS],
+        loaded.class_names("mnist"),
+        extent,
+        mosaic=map_figures.grid_mosaic(NAME, extent, GRID),
+        thumbnails=thumbnails,
+    )
 
 
 st.set_page_config(page_title="Latent map (rerun baseline)", layout="wide")
@@ -38,7 +44,9 @@ st.title("Latent map")
 def map_and_decoder() -> None:
     left, right = st.columns([3, 2])
     with left:
-        event = st.plotly_chart(figure(), key="map_chart", on_select="rerun", selection_mode="points")
+        event = st.plotly_chart(
+            figure(), key="map_chart", on_select="rerun", selection_mode="points"
+        )
         click = clicked_point(event)
         if click is not None and click != st.session_state.get("last_click"):
             st.session_state["last_click"] = st.session_state["point"] = list(click)

@@ -35,8 +35,12 @@ class TutorialLoop:
     """The seed-style loop, one epoch per call."""
 
     def __init__(self, batch_size: int, seed: int):
-        load_dataset("mnist", "train")  # decompresses the shipped files where torchvision reads them
-        train_set = datasets.MNIST(str(cache_dir() / "datasets"), train=True, transform=transforms.ToTensor())
+        load_dataset(
+            "mnist", "train"
+        )  # decompresses the shipped files where torchvision reads them
+        train_set = datasets.MNIST(
+            str(cache_dir() / "datasets"), train=True, transform=transforms.ToTensor()
+        )
         # shuffle=True with the sampler spelled out, so every loop sees the same image order.
         sampler = RandomSampler(train_set, generator=torch.Generator().manual_seed(seed))
         self.loader = DataLoader(train_set, batch_size=batch_size, sampler=sampler)
@@ -72,17 +76,27 @@ class CoreLoop:
         return time.perf_counter() - start
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--seeds", type=int, default=3, help="repeat with seeds 0..N-1; the -ELBOs are averaged")
+    parser.add_argument(
+        "--seeds", type=int, default=3, help="repeat with seeds 0..N-1; the -ELBOs are averaged"
+    )
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments()
     torch.set_num_threads(args.threads)
     test = load_dataset("mnist", "test")
 
-    names = ("tutorial (ToTensor + DataLoader), float32", "vae_core Trainer, float32", "vae_core Trainer, precision=auto")
+    names = (
+        "tutorial (ToTensor + DataLoader), float32",
+        "vae_core Trainer, float32",
+        "vae_core Trainer, precision=auto",
+    )
     times: dict[str, list[float]] = {name: [] for name in names}
     elbos: dict[str, list[float]] = {name: [] for name in names}
     for seed in range(args.seeds):
@@ -98,17 +112,30 @@ def main() -> None:
         for name, loop in loops.items():
             elbos[name].append(evaluate_terms(loop.model, test.images, test.labels)["neg_elbo"])
 
-    auto = "bfloat16 matrix products" if fast_bfloat16(torch.device("cpu")) else "float32 (no native bfloat16 here)"
-    print(f"threads {args.threads}, batch {args.batch_size}, {args.epochs} epochs x {args.seeds} seeds, 784-400-2 MLP VAE")
+    auto = (
+        "bfloat16 matrix products"
+        if fast_bfloat16(torch.device("cpu"))
+        else "float32 (no native bfloat16 here)"
+    )
+    print(
+        f"threads {args.threads}, batch {args.batch_size}, {args.epochs} epochs x {args.seeds} "
+        "seeds, 784-400-2 MLP VAE"
+    )
     print(f"precision=auto means {auto} on this machine")
-    print(f"{'loop':<44} {'median epoch s':>14} {'speed-up':>9} {'mean test -ELBO':>16} {'per seed':>24}")
+    print(
+        f"{'loop':<44} {'median epoch s':>14} {'speed-up':>9} {'mean test -ELBO':>16} "
+        f"{'per seed':>24}"
+    )
     base = statistics.median(times[names[0]])
     base_elbo = statistics.mean(elbos[names[0]])
     for name in names:
         median = statistics.median(times[name])
         elbo = statistics.mean(elbos[name])
         per_seed = " ".join(f"{v:.1f}" for v in elbos[name])
-        print(f"{name:<44} {median:>14.2f} {base / median:>8.1f}x {elbo:>9.2f} ({elbo - base_elbo:+.2f}) {per_seed:>24}")
+        print(
+            f"{name:<44} {median:>14.2f} {base / median:>8.1f}x {elbo:>9.2f} "
+            f"({elbo - base_elbo:+.2f}) {per_seed:>24}"
+        )
 
 
 if __name__ == "__main__":

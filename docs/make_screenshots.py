@@ -51,10 +51,16 @@ def drawing(page, url: str, model: str) -> None:
     page.mouse.move(*at(box, 0.32, 0.25))
     page.mouse.down()
     for step in range(1, 25):  # a 7: across, then down and to the left
-        fx, fy = (0.32 + 0.4 * step / 8, 0.25) if step <= 8 else (0.72 - 0.25 * (step - 8) / 16, 0.25 + 0.55 * (step - 8) / 16)
+        fx, fy = (
+            (0.32 + 0.4 * step / 8, 0.25)
+            if step <= 8
+            else (0.72 - 0.25 * (step - 8) / 16, 0.25 + 0.55 * (step - 8) / 16)
+        )
         page.mouse.move(*at(box, fx, fy))
     page.mouse.up()
-    page.locator(".st-key-map_decoded").get_by_text("your drawing's posterior mean").wait_for(timeout=60_000)
+    page.locator(".st-key-map_decoded").get_by_text("your drawing's posterior mean").wait_for(
+        timeout=60_000
+    )
     page.wait_for_function(IDLE)
     page.screenshot(path=str(OUT / "draw-and-sample.png"))
 
@@ -65,14 +71,20 @@ def ellipses(page, url: str, model: str) -> None:
     page.get_by_text("Display options").click()
     page.get_by_text("Density contours of the codes").click()
     page.wait_for_function(IDLE)
-    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Posterior σ-ellipses").get_by_role("slider")
+    slider = (
+        page.locator('[data-testid="stSlider"]')
+        .filter(has_text="Posterior σ-ellipses")
+        .get_by_role("slider")
+    )
     slider.focus()
     for _ in range(3):
         page.keyboard.press("ArrowRight")
     page.wait_for_function(IDLE)
     page.get_by_text("Display options").click()
     slider.wait_for(state="hidden")
-    canvas(page).locator(".shapelayer path").nth(59).wait_for(state="attached", timeout=60_000)  # 30 ellipses at 1σ and 2σ
+    canvas(page).locator(".shapelayer path").nth(59).wait_for(
+        state="attached", timeout=60_000
+    )  # 30 ellipses at 1σ and 2σ
     page.screenshot(path=str(OUT / "posterior-ellipses.png"))
 
 
@@ -121,8 +133,13 @@ def quiz(page, url: str, chromium) -> None:
     page.goto(f"{url}/Latent_map")
     canvas(page)
     page.get_by_role("button", name="Open a room (teacher)").click()
-    code = re.search(r"Room ([A-Z2-9]{5})", page.get_by_text(re.compile(r"Room [A-Z2-9]{5}: students")).inner_text()).group(1)
-    students = [chromium.new_context(viewport={"width": 1400, "height": 1100}).new_page() for _ in range(3)]
+    code = re.search(
+        r"Room ([A-Z2-9]{5})",
+        page.get_by_text(re.compile(r"Room [A-Z2-9]{5}: students")).inner_text(),
+    ).group(1)
+    students = [
+        chromium.new_context(viewport={"width": 1400, "height": 1100}).new_page() for _ in range(3)
+    ]
     for student in students:
         student.goto(url)
         student.get_by_placeholder("code on the board").fill(code)
@@ -134,7 +151,9 @@ def quiz(page, url: str, chromium) -> None:
         box = plot_area(canvas(student))
         student.mouse.click(*at(box, 0.62 + 0.04 * index, 0.45 + 0.03 * index))
         canvas(student).get_by_text("Your answer is in").wait_for(timeout=60_000)
-        if index == 0:  # a student's map in the quiz: no colours, no decoded grid, the question on top
+        if (
+            index == 0
+        ):  # a student's map in the quiz: no colours, no decoded grid, the question on top
             student.wait_for_function(IDLE)
             student.screenshot(path=str(OUT / "classroom-quiz-student.png"))
     page.get_by_text("3 answers").first.wait_for(timeout=60_000)
@@ -150,7 +169,10 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     mmd = main_entry("mnist", MMD_VAE)
     vae = main_entry("mnist", VAE)
-    with app_server(env={"VAE_EXPLORER_STORE": tempfile.mkdtemp()}) as (url, _), browser() as chromium:
+    with (
+        app_server(env={"VAE_EXPLORER_STORE": tempfile.mkdtemp()}) as (url, _),
+        browser() as chromium,
+    ):
         page = chromium.new_page(viewport={"width": 1500, "height": 1400})
         latent_map(page, url, vae.name)
         drawing(page, url, vae.name)

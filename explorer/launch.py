@@ -10,7 +10,8 @@ from pathlib import Path
 PROG = "vae-explorer"
 PROJECT = Path(__file__).resolve().parent.parent  # explorer_app.py and .streamlit/ live here
 APP_HELP = (
-    f"usage: {PROG} app [streamlit run options]\n\nStart the explorer in the browser. Options go to "
+    f"usage: {PROG} app [streamlit run options]\n\nStart the explorer in the browser. Options go "
+    "to "
     "`streamlit run` unchanged, e.g. --server.port 8600 --server.headless true."
 )
 
@@ -25,7 +26,10 @@ def run_app(streamlit_args: list[str]) -> int:
     """Replace this process with the Streamlit server, started in the project folder so that
     its ``.streamlit/config.toml`` applies."""
     if not (PROJECT / "explorer_app.py").is_file():
-        print(f"{PROG}: error: explorer_app.py is not beside this package ({PROJECT})", file=sys.stderr)
+        print(
+            f"{PROG}: error: explorer_app.py is not beside this package ({PROJECT})",
+            file=sys.stderr,
+        )
         return 1
     if any(arg in ("-h", "--help") for arg in streamlit_args):
         print(APP_HELP)

@@ -7,12 +7,20 @@ import streamlit as st
 from explorer.core import catalog, loaded, sidebar
 from explorer.core.catalog import DATASET_LABELS
 from explorer.training import train_live as training
-from vae_core.viz import batch_losses, latent_histogram, latent_map, loss_curves, replay_figure, step_map
+from vae_core.viz import (
+    batch_losses,
+    latent_histogram,
+    latent_map,
+    loss_curves,
+    replay_figure,
+    step_map,
+)
 
 sidebar.ensure_frame()
 st.title("Train live")
 st.caption(
-    "Pick an objective and a network, press **Train**, and watch the loss fall and the latent space "
+    "Pick an objective and a network, press **Train**, and watch the loss fall and the latent "
+    "space "
     "organise itself epoch by epoch. Finished models land in the store and appear in every page's "
     "model picker; a configuration that is already stored opens at once instead of retraining."
 )
@@ -23,40 +31,90 @@ if notice:
 state = st.session_state
 
 BACKGROUND, STEPS = "In the background", "Step by step"
-mode = st.radio("How to train", [BACKGROUND, STEPS], horizontal=True, key="train_mode",
-                help="Step by step: the model learns only when you press Step (1, 10, 100 batches or an epoch), "
-                "and the map shows every test code moving. Good for showing a class how training works.")  # fmt: skip
-kind = st.selectbox("Model", list(training.KIND_LABELS), format_func=training.KIND_LABELS.get, key="train_kind")
+mode = st.radio(
+    "How to train",
+    [BACKGROUND, STEPS],
+    horizontal=True,
+    key="train_mode",
+    help=(
+        "Step by step: the model learns only when you press Step (1, 10, 100 batches or an "
+        "epoch), and the map shows every test code moving. Good for showing a class how "
+        "training works."
+    ),
+)
+kind = st.selectbox(
+    "Model", list(training.KIND_LABELS), format_func=training.KIND_LABELS.get, key="train_kind"
+)
 settings = training.kind_settings(kind)
 st.caption(training.kind_summary(kind))
 
 with st.form("train_form"):
     c1, c2, c3 = st.columns(3)
-    dataset = c1.selectbox("Dataset", list(DATASET_LABELS), format_func=DATASET_LABELS.get, key="train_dataset",
-                           index=list(DATASET_LABELS).index(sidebar.current_dataset()))  # fmt: skip
-    architecture = c1.radio("Architecture", ["mlp", "conv"], horizontal=True, key="train_arch",
-                            format_func={"mlp": "MLP", "conv": "Convolutional"}.get)  # fmt: skip
+    dataset = c1.selectbox(
+        "Dataset",
+        list(DATASET_LABELS),
+        format_func=DATASET_LABELS.get,
+        key="train_dataset",
+        index=list(DATASET_LABELS).index(sidebar.current_dataset()),
+    )
+    architecture = c1.radio(
+        "Architecture",
+        ["mlp", "conv"],
+        horizontal=True,
+        key="train_arch",
+        format_func={"mlp": "MLP", "conv": "Convolutional"}.get,
+    )
     hidden = c2.text_input("Hidden layer widths", "512,256", key="train_hidden")
     latent_dim = c2.number_input("Latent dimension", 1, 32, 2, key="train_latent_dim")
-    beta = c2.number_input("β (weight of the KL term)", 0.0, 100.0, 4.0, step=0.25, key="train_beta") if "beta" in settings else 1.0
-    mmd_weight = (c2.number_input("λ (weight of the MMD term)", 0.0, 100_000.0, 1000.0, step=100.0, key="train_lambda")
-                  if "mmd_weight" in settings else 1000.0)  # fmt: skip
-    kernel = (c2.selectbox("MMD kernel", list(training.KERNELS), key="train_kernel", format_func=training.KERNELS.get)
-              if "mmd_kernel" in settings else "imq")  # fmt: skip
+    beta = (
+        c2.number_input("β (weight of the KL term)", 0.0, 100.0, 4.0, step=0.25, key="train_beta")
+        if "beta" in settings
+        else 1.0
+    )
+    mmd_weight = (
+        c2.number_input(
+            "λ (weight of the MMD term)", 0.0, 100_000.0, 1000.0, step=100.0, key="train_lambda"
+        )
+        if "mmd_weight" in settings
+        else 1000.0
+    )
+    kernel = (
+        c2.selectbox(
+            "MMD kernel",
+            list(training.KERNELS),
+            key="train_kernel",
+            format_func=training.KERNELS.get,
+        )
+        if "mmd_kernel" in settings
+        else "imq"
+    )
     form = training.TrainForm(
-        dataset=dataset, kind=kind, architecture=architecture, hidden=hidden, latent_dim=latent_dim, beta=beta,
-        mmd_weight=mmd_weight, kernel=kernel,
+        dataset=dataset,
+        kind=kind,
+        architecture=architecture,
+        hidden=hidden,
+        latent_dim=latent_dim,
+        beta=beta,
+        mmd_weight=mmd_weight,
+        kernel=kernel,
         epochs=c3.slider("Epochs", 1, 60, 10, key="train_epochs"),
-        learning_rate=c3.select_slider("Learning rate", training.LEARNING_RATES, value=1e-3, key="train_lr"),
-        batch_size=c3.select_slider("Batch size", training.BATCH_SIZES, value=128, key="train_batch"),
+        learning_rate=c3.select_slider(
+            "Learning rate", training.LEARNING_RATES, value=1e-3, key="train_lr"
+        ),
+        batch_size=c3.select_slider(
+            "Batch size", training.BATCH_SIZES, value=128, key="train_batch"
+        ),
         subset=c3.selectbox("Training images", list(training.SUBSETS), key="train_subset"),
         seed=c3.number_input("Seed", 0, 10_000, 0, key="train_seed"),
-    )  # fmt: skip
+    )
     submitted = st.form_submit_button("Train" if mode == BACKGROUND else "Set up", type="primary")
 
 if submitted and mode == STEPS:
     try:
-        state["train_stepper"], state["train_last_step"] = training.new_stepper(*training.configs(form)), None
+        state["train_stepper"], state["train_last_step"] = (
+            training.new_stepper(*training.configs(form)),
+            None,
+        )
     except ValueError as error:
         state.pop("train_stepper", None)
         st.error(f"Cannot train this configuration: {error}")
@@ -68,16 +126,23 @@ elif submitted:
         st.error(f"Cannot train this configuration: {error}")
 
 
-
 def step_by_step() -> None:
     stepper = state.get("train_stepper")
     if stepper is None:
-        st.info("Choose a configuration above and press **Set up**: the model starts untrained and learns only when you step.")
+        st.info(
+            "Choose a configuration above and press **Set up**: the model starts untrained and "
+            "learns only when you step."
+        )
         return
     if state.pop("train_slow_off", False):  # a diverged slow-motion step turns slow motion off
         state["train_slow"] = False
     c1, c2, c3 = st.columns([2, 1, 2], vertical_alignment="bottom")
-    size = c1.segmented_control("Step size", list(training.STEP_SIZES), default="10 batches", key="train_step_size") or "1 batch"
+    size = (
+        c1.segmented_control(
+            "Step size", list(training.STEP_SIZES), default="10 batches", key="train_step_size"
+        )
+        or "1 batch"
+    )
     slow = c3.toggle("Slow motion: one step a second", key="train_slow")
     pressed = c2.button("Step", type="primary", key="train_step", icon=":material/skip_next:")
 
@@ -106,19 +171,38 @@ def show_step(stepper, step) -> None:
     names = loaded.class_names(stepper.trainer.train_config.dataset)
     m1, m2, m3 = st.columns(3)
     m1.metric("Batches trained", f"{stepper.batches_done:,}")
-    m2.metric("Epochs", f"{stepper.epochs_done:.2f}", help=f"{stepper.batches_per_epoch} batches make an epoch")
+    m2.metric(
+        "Epochs",
+        f"{stepper.epochs_done:.2f}",
+        help=f"{stepper.batches_per_epoch} batches make an epoch",
+    )
     if step is not None:
         terms = training.step_terms(step)
-        m3.metric("Loss in the last step", f"{terms['loss']:.1f}", help=", ".join(f"{k} {v:.2f}" for k, v in terms.items()))
+        m3.metric(
+            "Loss in the last step",
+            f"{terms['loss']:.1f}",
+            help=", ".join(f"{k} {v:.2f}" for k, v in terms.items()),
+        )
     before = stepper.codes if step is None else step.codes_before
     if stepper.codes.shape[1] >= 2:
-        st.markdown(f"**Latent means of {len(stepper.labels):,} test images; grey lines join each to where it was before the step**")
-        st.plotly_chart(step_map(before, stepper.codes, stepper.labels, names, training.step_extent(stepper, step)),
-                        key="train_step_map")  # fmt: skip
+        st.markdown(
+            f"**Latent means of {len(stepper.labels):,} test images; grey lines join each to where "
+            "it was before the step**"
+        )
+        st.plotly_chart(
+            step_map(
+                before, stepper.codes, stepper.labels, names, training.step_extent(stepper, step)
+            ),
+            key="train_step_map",
+        )
     else:
-        st.plotly_chart(latent_histogram(stepper.codes, stepper.labels, names), key="train_step_histogram")
+        st.plotly_chart(
+            latent_histogram(stepper.codes, stepper.labels, names), key="train_step_histogram"
+        )
     if stepper.history:
-        st.plotly_chart(batch_losses(stepper.history, len(step.batches) if step else 0), key="train_step_losses")
+        st.plotly_chart(
+            batch_losses(stepper.history, len(step.batches) if step else 0), key="train_step_losses"
+        )
 
 
 if mode == STEPS:
@@ -127,7 +211,10 @@ if mode == STEPS:
 
 job = training.job(state.get("train_job"))
 if job is None:
-    st.info("Choose a configuration above and press **Train**. A 5,000-image MLP run takes a few seconds per epoch.")
+    st.info(
+        "Choose a configuration above and press **Train**. A 5,000-image MLP run takes a few "
+        "seconds per epoch."
+    )
     st.stop()
 
 
@@ -136,7 +223,9 @@ def show_status(snapshot) -> None:
         st.warning(f"Waiting for a free trainer: {snapshot.where}.")
     elif snapshot.status == training.RUNNING:
         eta = "estimating…" if snapshot.eta is None else f"about {snapshot.eta:.0f} s left"
-        st.progress(snapshot.fraction, text=f"Epoch {snapshot.epochs_done}/{snapshot.epochs} · {eta}")
+        st.progress(
+            snapshot.fraction, text=f"Epoch {snapshot.epochs_done}/{snapshot.epochs} · {eta}"
+        )
         if snapshot.where:
             st.caption(snapshot.where[0].upper() + snapshot.where[1:] + ".")
     elif snapshot.status == training.DONE:
@@ -155,16 +244,29 @@ def show_codes(snapshot) -> None:
     left, right = st.columns([3, 2])
     with left:
         count = len(live.labels)
-        if live.dims >= 2 and live.epochs > 1 and snapshot.status in (training.DONE, training.STOPPED):
-            st.markdown(f"**Replay: the latent means of {count:,} test images after each of the {live.epochs} epochs**")
+        if (
+            live.dims >= 2
+            and live.epochs > 1
+            and snapshot.status in (training.DONE, training.STOPPED)
+        ):
+            st.markdown(
+                f"**Replay: the latent means of {count:,} test images after each of the "
+                f"{live.epochs} epochs**"
+            )
             st.plotly_chart(replay_figure(live.frames, live.labels, names), key="train_replay")
         elif live.dims >= 2:
             st.markdown(f"**Latent means of {count:,} test images after epoch {live.epochs}**")
-            figure = latent_map(live.latest[:, :2], live.labels, names, live.extent, click_grid=0, height=460)
+            figure = latent_map(
+                live.latest[:, :2], live.labels, names, live.extent, click_grid=0, height=460
+            )
             st.plotly_chart(figure, key="train_scatter")
         else:
-            st.markdown("**A one-dimensional latent space: how many test codes fall at each position**")
-            st.plotly_chart(latent_histogram(live.latest, live.labels, names), key="train_histogram")
+            st.markdown(
+                "**A one-dimensional latent space: how many test codes fall at each position**"
+            )
+            st.plotly_chart(
+                latent_histogram(live.latest, live.labels, names), key="train_histogram"
+            )
     with right:
         pictures = training.reconstructions(snapshot)
         if pictures is not None:
@@ -186,8 +288,13 @@ def show_result(snapshot) -> None:
     )
     with st.form("train_name_form", border=False):
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-        given = c1.text_input("Name it (shown in every picker)", training.model_name(name) or "", max_chars=60,
-                              key="train_name", placeholder="e.g. my first VAE")  # fmt: skip
+        given = c1.text_input(
+            "Name it (shown in every picker)",
+            training.model_name(name) or "",
+            max_chars=60,
+            key="train_name",
+            placeholder="e.g. my first VAE",
+        )
         if c2.form_submit_button("Save the name"):
             try:
                 training.name_model(name, given)

@@ -18,22 +18,35 @@ state = st.session_state
 dataset = sidebar.current_dataset()
 names = loaded.class_names(dataset)
 st.caption(
-    "Left: a VAE trained on the ELBO, whose KL term pulls every image's code towards N(0, I). Right: an "
-    "MMD-VAE, which only asks that the cloud of all codes matches N(0, I). Dotted and dashed circles mark "
-    "the prior's 1σ and 2σ. Move over either map: the same z is decoded by both models as you go; click to pin it."
+    "Left: a VAE trained on the ELBO, whose KL term pulls every image's code towards N(0, I). "
+    "Right: an "
+    "MMD-VAE, which only asks that the cloud of all codes matches N(0, I). Dotted and dashed "
+    "circles mark "
+    "the prior's 1σ and 2σ. Move over either map: the same z is decoded by both models as you go; "
+    "click to pin it."
 )
 
 catalog = loaded.catalog()
 vaes, mmds = catalog.elbo_and_mmd(dataset)
 if not vaes or not mmds:
     missing = "an ELBO VAE" if not vaes else "an MMD-VAE"
-    st.info(f"This comparison needs a 2-D {missing} trained on {DATASET_LABELS[dataset]}: train one on the **Train live** page.")
+    st.info(
+        f"This comparison needs a 2-D {missing} trained on {DATASET_LABELS[dataset]}: train one on "
+        "the **Train live** page."
+    )
     st.stop()
 
 c1, c2 = st.columns(2)
-left_name = c1.selectbox("ELBO model", [e.name for e in vaes], format_func=lambda n: catalog.find(n).title, key="cmp_vae")
-right_name = c2.selectbox("MMD model", [e.name for e in mmds], format_func=lambda n: catalog.find(n).title, key="cmp_mmd")
-entries = [sidebar.require_model(catalog.find(left_name), 2), sidebar.require_model(catalog.find(right_name), 2)]
+left_name = c1.selectbox(
+    "ELBO model", [e.name for e in vaes], format_func=lambda n: catalog.find(n).title, key="cmp_vae"
+)
+right_name = c2.selectbox(
+    "MMD model", [e.name for e in mmds], format_func=lambda n: catalog.find(n).title, key="cmp_mmd"
+)
+entries = [
+    sidebar.require_model(catalog.find(left_name), 2),
+    sidebar.require_model(catalog.find(right_name), 2),
+]
 show_mosaic = st.toggle("Decoded manifold underneath", value=False, key="cmp_mosaic")
 
 extent = map_figures.map_extent(left_name, right_name)
@@ -51,10 +64,16 @@ if event is not None and event.kind == "pin":
     session.update(point=tuple(event.point), point_source="click")
 elif event is not None and event.kind == "select":
     session.update(selection=tuple(r for r in event.rows if r < SHOWN) or None)
-view = st.radio("View", ["Side by side", "One map, each image joined to its two places"], horizontal=True, key="cmp_view")
+view = st.radio(
+    "View",
+    ["Side by side", "One map, each image joined to its two places"],
+    horizontal=True,
+    key="cmp_view",
+)
 highlight = session.view().selection
 st.caption(
-    "Drag a box or lasso (toolbar) on either map to select images: the same images light up on the other map. "
+    "Drag a box or lasso (toolbar) on either map to select images: the same images light up on the "
+    "other map. "
     "Double-click a map to clear the selection."
 )
 
@@ -77,12 +96,22 @@ def side_by_side() -> None:
             mosaic_n=16 if show_mosaic else 0,
             prior_circles=True,
             highlight=None if follower else highlight,
-        )  # fmt: skip
+        )
         for entry in entries
     ]
-    overlay = canvas.Overlay(pinned=None if point is None else tuple(point[:2]), pinned_by=f"server-{point}",
-                             selection=highlight if follower else None)  # fmt: skip
-    canvas.latent_canvas(maps, key="cmp_canvas", mode="compare", overlay=overlay, height=480, room=classroom.canvas_room())
+    overlay = canvas.Overlay(
+        pinned=None if point is None else tuple(point[:2]),
+        pinned_by=f"server-{point}",
+        selection=highlight if follower else None,
+    )
+    canvas.latent_canvas(
+        maps,
+        key="cmp_canvas",
+        mode="compare",
+        overlay=overlay,
+        height=480,
+        room=classroom.canvas_room(),
+    )
     if highlight is not None and not follower:
         st.caption(f"{len(highlight)} images selected.")
         if st.button("Clear the selection", key="cmp_clear"):
@@ -92,9 +121,13 @@ def side_by_side() -> None:
 
 def joined() -> None:
     codes_a, codes_b, labels = elbo_mmd.paired_codes(left_name, right_name, highlight)
-    st.plotly_chart(paired_map(codes_a, codes_b, labels, names, extent, entries[0].label, entries[1].label), key="cmp_paired")
+    st.plotly_chart(
+        paired_map(codes_a, codes_b, labels, names, extent, entries[0].label, entries[1].label),
+        key="cmp_paired",
+    )
     st.caption(
-        f"{len(labels)} {'selected' if highlight is not None else 'random'} test images: a circle where the ELBO VAE puts each, "
+        f"{len(labels)} {'selected' if highlight is not None else 'random'} test images: a circle "
+        "where the ELBO VAE puts each, "
         "a cross where the MMD-VAE puts it, and a grey line between the two."
     )
 
@@ -107,36 +140,62 @@ else:
 point = shown_point()
 links.share_control(**({"z": links.format_point(point)} if point is not None else {}))
 if classroom.following():
-    st.caption("Following the teacher: the maps show the teacher's point and selection as they change, both decoders "
-               "beside them. Turn off **Follow the teacher** to explore on your own.")  # fmt: skip
+    st.caption(
+        "Following the teacher: the maps show the teacher's point and selection as they change, "
+        "both decoders "
+        "beside them. Turn off **Follow the teacher** to explore on your own."
+    )
 elif point is None:
     st.info("Click a point on either map to decode it with both models.")
 else:
     st.markdown(f"**Both decoders at z = ({point[0]:.2f}, {point[1]:.2f})**")
     for column, entry in zip(st.columns(4), entries):
-        column.image(points.decode_point(entry.name, point, size=168).png, caption=entry.label, width=168, output_format="PNG")
+        column.image(
+            points.decode_point(entry.name, point, size=168).png,
+            caption=entry.label,
+            width=168,
+            output_format="PNG",
+        )
 
 st.subheader("What the numbers say")
-st.caption("One training run of each model (one seed): a gap here may be seed noise. *Over several seeds* below says which "
-           "gaps hold across seeds.")
+st.caption(
+    "One training run of each model (one seed): a gap here may be seed noise. *Over several seeds* "
+    "below says which "
+    "gaps hold across seeds."
+)
 st.table(comparison_table(entries))
 
 spread = elbo_mmd.seed_spread(dataset)
 st.subheader("Over several seeds")
 if spread is None:
-    st.info("No seed study for this dataset yet: `python -m vae_core study` trains the shipped models with three seeds.")
+    st.info(
+        "No seed study for this dataset yet: `python -m vae_core study` trains the shipped models "
+        "with three seeds."
+    )
 else:
     seeds = ", ".join(str(s) for s in spread.seeds)
     st.caption(
-        f"The shipped ELBO VAE and MMD-VAE trained again with seeds {seeds} (`python -m vae_core study`): mean ± standard "
-        "deviation over the seeds, and the paired difference with its 95 % interval. A difference is called better or worse "
-        "only where that interval excludes zero; one seed cannot tell a real difference from seed noise. The study makes "
-        f"{spread.comparisons} such comparisons without a correction for multiple comparisons (Holm's method would be one), "
-        "so about one in twenty could read better or worse by chance; † marks a verdict that depends on pairing the seeds "
+        f"The shipped ELBO VAE and MMD-VAE trained again with seeds {seeds} (`python -m vae_core "
+        "study`): mean ± standard "
+        "deviation over the seeds, and the paired difference with its 95 % interval. A difference "
+        "is called better or worse "
+        "only where that interval excludes zero; one seed cannot tell a real difference from seed "
+        "noise. The study makes "
+        f"{spread.comparisons} such comparisons without a correction for multiple comparisons "
+        "(Holm's method would be one), "
+        "so about one in twenty could read better or worse by chance; † marks a verdict that "
+        "depends on pairing the seeds "
         "by number."
     )
     st.table(spread.table)
     if spread.clear:
-        st.markdown("**Clear differences:** " + ", ".join(spread.clear) + f". Every other difference is not resolved with {len(spread.seeds)} seeds.")
+        st.markdown(
+            "**Clear differences:** "
+            + ", ".join(spread.clear)
+            + f". Every other difference is not resolved with {len(spread.seeds)} seeds."
+        )
     else:
-        st.markdown(f"**No clear difference** on any metric: no gap above is resolved with {len(spread.seeds)} seeds.")
+        st.markdown(
+            "**No clear difference** on any metric: no gap above is resolved with "
+            f"{len(spread.seeds)} seeds."
+        )

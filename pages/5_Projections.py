@@ -14,55 +14,99 @@ state = st.session_state
 dataset = sidebar.current_dataset()
 names = loaded.class_names(dataset)
 st.caption(
-    "A latent space wider than two dimensions cannot be drawn directly. t-SNE and UMAP place points so "
-    "that neighbours stay neighbours; PCA keeps the two directions of largest spread. Trustworthiness "
+    "A latent space wider than two dimensions cannot be drawn directly. t-SNE and UMAP place "
+    "points so "
+    "that neighbours stay neighbours; PCA keeps the two directions of largest spread. "
+    "Trustworthiness "
     "(1 = perfect) says how faithfully each keeps neighbourhoods. Click a point to see its image."
 )
 
 wide = [e for e in loaded.catalog().select(dataset) if e.latent_dim > 2]
 sources = {None: "Raw pixels (784 dimensions)"} | {e.name: f"Latent codes: {e.title}" for e in wide}
 current = sidebar.current_entry()
-default = current.name if current is not None and current.name in sources else (wide[0].name if wide else None)
-source = st.selectbox("What to project", list(sources), index=list(sources).index(default), format_func=sources.get,
-                      key="proj_source")  # fmt: skip
+default = (
+    current.name
+    if current is not None and current.name in sources
+    else (wide[0].name if wide else None)
+)
+source = st.selectbox(
+    "What to project",
+    list(sources),
+    index=list(sources).index(default),
+    format_func=sources.get,
+    key="proj_source",
+)
 if not wide:
     st.caption(
-        "No model with more than two latent dimensions for this dataset yet: train one (latent dimension > 2) on **Train live**."
+        "No model with more than two latent dimensions for this dataset yet: train one (latent "
+        "dimension > 2) on **Train live**."
     )
 
 c1, c2, c3 = st.columns(3)
-method = c1.radio("Method", list(projections.METHODS), horizontal=True, key="proj_method", format_func=projections.METHODS.get)
+method = c1.radio(
+    "Method",
+    list(projections.METHODS),
+    horizontal=True,
+    key="proj_method",
+    format_func=projections.METHODS.get,
+)
 n_points = c1.select_slider("Test images", [2000, 5000, 10000], value=5000, key="proj_points")
 params = {}
 if method == "tsne":
     params["perplexity"] = float(
         c2.slider(
-            "Perplexity", 5, 100, 30, key="proj_perplexity", help="Roughly how many neighbours each point pays attention to."
+            "Perplexity",
+            5,
+            100,
+            30,
+            key="proj_perplexity",
+            help="Roughly how many neighbours each point pays attention to.",
         )
     )
 elif method == "umap":
     params["n_neighbors"] = c2.slider(
-        "n_neighbors", 5, 100, 15, key="proj_neighbors", help="Larger values favour global structure."
+        "n_neighbors",
+        5,
+        100,
+        15,
+        key="proj_neighbors",
+        help="Larger values favour global structure.",
     )
     params["min_dist"] = c3.slider(
-        "min_dist", 0.0, 0.99, 0.1, step=0.01, key="proj_min_dist", help="How tightly points may pack."
+        "min_dist",
+        0.0,
+        0.99,
+        0.1,
+        step=0.01,
+        key="proj_min_dist",
+        help="How tightly points may pack.",
     )
 
 inputs, labels = projections.projection_inputs(dataset, source, n_points)
 result = projections.cached(inputs, method, **params)
 if result is None:
-    if method == "pca" or st.button(f"Compute ({projections.expected_time(method, n_points)})", type="primary", key="proj_compute"):
+    if method == "pca" or st.button(
+        f"Compute ({projections.expected_time(method, n_points)})",
+        type="primary",
+        key="proj_compute",
+    ):
         bar = st.progress(0.0, text="starting…")
         try:
             result = projections.compute(
-                inputs, method, progress=lambda fraction, message: bar.progress(fraction, text=message), **params
+                inputs,
+                method,
+                progress=lambda fraction, message: bar.progress(fraction, text=message),
+                **params,
             )
         except ValueError as error:
             st.error(f"Cannot compute this projection: {error}")
             st.stop()
         bar.empty()
     else:
-        st.info("Not computed yet for these settings. Results are cached on disk: each setting is computed once.")
+        st.info(
+            "Not computed yet for these settings. Results are cached on disk: each setting is "
+            "computed once."
+        )
         st.stop()
 
 m1, m2, m3 = st.columns(3)
@@ -76,10 +120,17 @@ with left:
     if selected is not None and selected >= n_points:
         selected = None
     figure = projection_scatter(
-        result.embedding, labels, names, selected_index=selected,
-        thumbnails=loaded.thumbnails(dataset, n_points) if n_points <= loaded.HOVER_IMAGE_LIMIT else None,
-    )  # fmt: skip
-    rows = selected_indices(st.plotly_chart(figure, key="proj_chart", on_select="rerun", selection_mode="points"))
+        result.embedding,
+        labels,
+        names,
+        selected_index=selected,
+        thumbnails=loaded.thumbnails(dataset, n_points)
+        if n_points <= loaded.HOVER_IMAGE_LIMIT
+        else None,
+    )
+    rows = selected_indices(
+        st.plotly_chart(figure, key="proj_chart", on_select="rerun", selection_mode="points")
+    )
     if len(rows) and int(rows[0]) != state.get("proj_last_click"):
         state["proj_last_click"] = state["proj_selected"] = int(rows[0])
         st.rerun()
@@ -88,11 +139,19 @@ with right:
     if index is None or index >= n_points:
         st.info("Click a point to see its image.")
     else:
-        st.image(points.test_image(dataset, index, 168), caption=f"test image #{index}: {names[labels[index]]}", width=168,
-                 output_format="PNG")
+        st.image(
+            points.test_image(dataset, index, 168),
+            caption=f"test image #{index}: {names[labels[index]]}",
+            width=168,
+            output_format="PNG",
+        )
         model = loaded.catalog().find(source) if source else None
-        if model is not None and st.button("Open its code on the Latent map", key="proj_to_map", icon=":material/map:",
-                                           help="The plane through this image's code and two class means; drag them."):  # fmt: skip
+        if model is not None and st.button(
+            "Open its code on the Latent map",
+            key="proj_to_map",
+            icon=":material/map:",
+            help="The plane through this image's code and two class means; drag them.",
+        ):
             sidebar.open_model(model)
             planes.anchor_at(model, points.test_codes(model.name, [index])[0])
             st.switch_page("pages/2_Latent_map.py")

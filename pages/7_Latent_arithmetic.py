@@ -1,4 +1,5 @@
-"""Latent arithmetic: attribute vectors from class means, analogies, and where 2-D makes them fail."""
+"""Latent arithmetic: attribute vectors from class means, analogies, and where 2-D makes them
+fail."""
 
 from __future__ import annotations
 
@@ -15,15 +16,20 @@ sidebar.ensure_frame()
 st.title("Latent arithmetic")
 entry = sidebar.require_model(sidebar.current_entry(), min_dim=2)
 if entry.conditional:
-    st.info("A conditional VAE takes the class as an input, so its codes carry no class to add or subtract: "
-            "pick an unconditional model in the sidebar.")  # fmt: skip
+    st.info(
+        "A conditional VAE takes the class as an input, so its codes carry no class to add or "
+        "subtract: "
+        "pick an unconditional model in the sidebar."
+    )
     st.stop()
 names = loaded.class_names(entry.dataset)
 state = st.session_state
 judge, judge_problem = loaded.classifier(entry.dataset)
 st.caption(
-    "Codes are points, so they can be added. The arrow from one class's mean code to another's is an *attribute "
-    "vector*: added to any code, it should carry that image towards the other class. A classifier trained on the "
+    "Codes are points, so they can be added. The arrow from one class's mean code to another's is "
+    "an *attribute "
+    "vector*: added to any code, it should carry that image towards the other class. A classifier "
+    "trained on the "
     "training images says what each decoded image looks like."
 )
 if judge_problem:
@@ -38,8 +44,11 @@ except canvas.CanvasInputError as error:
 ATTRIBUTE, ANALOGY, FAILS = "Attribute vectors", "Analogies a : b :: c : ?", "Where it fails"
 mode = st.radio("What to try", [ATTRIBUTE, ANALOGY, FAILS], horizontal=True, key="arith_mode")
 if classroom.following():
-    st.caption("Following the teacher: the arrows and the answer's star on the map are the teacher's, as they change; "
-               "the choices and images below are yours.")  # fmt: skip
+    st.caption(
+        "Following the teacher: the arrows and the answer's star on the map are the teacher's, as "
+        "they change; "
+        "the choices and images below are yours."
+    )
 
 
 def verdicts(judged, captions) -> None:
@@ -50,61 +59,116 @@ def verdicts(judged, captions) -> None:
 
 
 def image_picker(column, tag: str, default_class: int, default_position: int = 0) -> int:
-    chosen = column.selectbox(f"{tag}: class", range(10), index=default_class, format_func=lambda i: names[i], key=f"arith_{tag}_class")
+    chosen = column.selectbox(
+        f"{tag}: class",
+        range(10),
+        index=default_class,
+        format_func=lambda i: names[i],
+        key=f"arith_{tag}_class",
+    )
     members = points.class_members(entry.dataset, chosen)
-    position = column.number_input(f"{tag}: which one", 0, len(members) - 1, default_position, key=f"arith_{tag}_index")
+    position = column.number_input(
+        f"{tag}: which one", 0, len(members) - 1, default_position, key=f"arith_{tag}_index"
+    )
     return members[position]
 
 
 def show_in_view(arrows, point, source: str) -> None:
     """The arrows and the answer's point become the view's (a room's followers draw them)."""
-    session.update(arrows=tuple((*(float(v) for v in arrow[:4]), str(arrow[4])) for arrow in arrows),
-                   point=None if point is None else tuple(float(v) for v in point), point_source=source)  # fmt: skip
+    session.update(
+        arrows=tuple((*(float(v) for v in arrow[:4]), str(arrow[4])) for arrow in arrows),
+        point=None if point is None else tuple(float(v) for v in point),
+        point_source=source,
+    )
+
+
+def choose_start(start_key: str, source: int) -> None:
+    """Where the attribute vector starts: the point clicked last, else the first test image of
+    the source class (again whenever the source class changes)."""
+    if event is not None and event.kind == "pin":
+        state[start_key], state["arith_start_class"] = list(event.point), source
+        state["arith_start_clicked"] = True
+    if state.get(start_key) is None or state.get("arith_start_class") != source:
+        first = points.class_members(entry.dataset, source)[:1]
+        state[start_key] = points.test_codes(entry.name, first)[0][:2].tolist()
+        state["arith_start_class"], state["arith_start_clicked"] = source, False
 
 
 def attribute_mode() -> None:
     c1, c2, c3 = st.columns(3)
-    first, second = (0, 6) if entry.dataset == "mnist" else (9, 5)  # a pair that works on the shipped models
-    source = c1.selectbox("From class", range(10), index=first, format_func=lambda i: names[i], key="arith_from")
-    target = c2.selectbox("To class", range(10), index=second, format_func=lambda i: names[i], key="arith_to")
+    # a pair that works on the shipped models
+    first, second = (0, 6) if entry.dataset == "mnist" else (9, 5)
+    source = c1.selectbox(
+        "From class", range(10), index=first, format_func=lambda i: names[i], key="arith_from"
+    )
+    target = c2.selectbox(
+        "To class", range(10), index=second, format_func=lambda i: names[i], key="arith_to"
+    )
     strength = c3.slider("Strength", 0.0, 2.0, 1.0, 0.1, key="arith_strength")
     start_key = f"arith_start_{entry.name}"
-    if event is not None and event.kind == "pin":
-        state[start_key], state["arith_start_class"], state["arith_start_clicked"] = list(event.point), source, True
-    if state.get(start_key) is None or state.get("arith_start_class") != source:
-        state[start_key] = points.test_codes(entry.name, points.class_members(entry.dataset, source)[:1])[0][:2].tolist()
-        state["arith_start_class"], state["arith_start_clicked"] = source, False
+    choose_start(start_key, source)
     x, y = state[start_key][:2]
-    start = f"the point you clicked, ({x:.2f}, {y:.2f})" if state.get("arith_start_clicked") else f"the first test {names[source]}"
+    start = (
+        f"the point you clicked, ({x:.2f}, {y:.2f})"
+        if state.get("arith_start_clicked")
+        else f"the first test {names[source]}"
+    )
     step = arithmetic.attribute_shift(entry.name, state[start_key], source, target, strength)
-    overlay = canvas.Overlay(arrows=step.arrows, pinned=step.judged[1].map_point, pinned_by=f"shift-{step.judged[1].map_point}")
+    overlay = canvas.Overlay(
+        arrows=step.arrows,
+        pinned=step.judged[1].map_point,
+        pinned_by=f"shift-{step.judged[1].map_point}",
+    )
     show_in_view(step.arrows, step.judged[1].map_point, "start + the attribute vector")
-    st.caption(f"Click the map to start somewhere else (now: {start}). The long arrow joins the class "
-               "means; the short one is the same arrow, scaled, from your starting point.")  # fmt: skip
-    canvas.latent_canvas([points.map_view(entry.name, entry.label, 3000)], key="arith_canvas", overlay=overlay, height=620,
-                         room=classroom.canvas_room())  # fmt: skip
-    verdicts(step.judged, ["start", f"start + {strength:g} × (mean {names[target]} − mean {names[source]})"])
+    st.caption(
+        f"Click the map to start somewhere else (now: {start}). The long arrow joins the class "
+        "means; the short one is the same arrow, scaled, from your starting point."
+    )
+    canvas.latent_canvas(
+        [points.map_view(entry.name, entry.label, 3000)],
+        key="arith_canvas",
+        overlay=overlay,
+        height=620,
+        room=classroom.canvas_room(),
+    )
+    verdicts(
+        step.judged,
+        ["start", f"start + {strength:g} × (mean {names[target]} − mean {names[source]})"],
+    )
     walk = interpolation.walk(entry.name, step.judged[0].point, step.judged[1].point, 9)
-    st.image(walk.strip_png, caption="the way there, in nine steps", width="stretch", output_format="PNG")
+    st.image(
+        walk.strip_png, caption="the way there, in nine steps", width="stretch", output_format="PNG"
+    )
 
 
 def analogy_mode() -> None:
     columns = st.columns(3)
-    first, second = (1, 7) if entry.dataset == "mnist" else (5, 9)  # an analogy that works on the shipped models
+    first, second = (
+        (1, 7) if entry.dataset == "mnist" else (5, 9)
+    )  # an analogy that works on the shipped models
     a = image_picker(columns[0], "a", first)
     b = image_picker(columns[1], "b", second)
     c = image_picker(columns[2], "c", first, 1)
     result = arithmetic.analogy(entry.name, a, b, c)
-    overlay = canvas.Overlay(arrows=result.arrows, pinned=result.judged[3].map_point, pinned_by=f"analogy-{a}-{b}-{c}")
+    overlay = canvas.Overlay(
+        arrows=result.arrows, pinned=result.judged[3].map_point, pinned_by=f"analogy-{a}-{b}-{c}"
+    )
     show_in_view(result.arrows, result.judged[3].map_point, "c + (b − a)")
-    canvas.latent_canvas([points.map_view(entry.name, entry.label, 3000)], key="arith_analogy_canvas", overlay=overlay,
-                         height=620, room=classroom.canvas_room())  # fmt: skip
+    canvas.latent_canvas(
+        [points.map_view(entry.name, entry.label, 3000)],
+        key="arith_analogy_canvas",
+        overlay=overlay,
+        height=620,
+        room=classroom.canvas_room(),
+    )
     verdicts(result.judged, ["a", "b", "c", "c + (b − a)"])
     answer = result.judged[3]
     meant = arithmetic.analogy_target(entry.dataset, a, b, c)
     if answer.judged_class is not None and meant is not None:
         landed = "lands on" if answer.judged_class == meant else "misses"
-        st.markdown(f"The answer **{landed}** {names[meant]}, the class of b (a and c share a class).")
+        st.markdown(
+            f"The answer **{landed}** {names[meant]}, the class of b (a and c share a class)."
+        )
 
 
 def fails_mode() -> None:
@@ -116,14 +180,19 @@ def fails_mode() -> None:
     st.plotly_chart(arithmetic_heatmap(check.success, names), key="arith_heatmap")
     worst = ", ".join(f"{names[i]} → {names[j]} ({100 * v:.0f} %)" for i, j, v in check.worst(3))
     st.markdown(
-        f"Moving {check.per_pair} test codes of each class by each class-mean difference (strength {strength:g}), the decoded "
-        f"image is the class aimed at in **{100 * check.overall:.0f} %** of cases over the 90 pairs (the judge recognises "
+        f"Moving {check.per_pair} test codes of each class by each class-mean difference (strength "
+        f"{strength:g}), the decoded "
+        f"image is the class aimed at in **{100 * check.overall:.0f} %** of cases over the 90 "
+        "pairs (the judge recognises "
         f"{100 * check.classifier_accuracy:.0f} % of real test images). Worst: {worst}."
     )
     st.caption(
-        "In two dimensions each class is a region, not a direction: the arrow between two class means crosses other "
-        "classes on the way, and a code near the edge of its own region overshoots or lands in a neighbour. With more "
-        "dimensions there is room for the classes to sit side by side: pick the shipped 10-D VAE in the sidebar and compare."
+        "In two dimensions each class is a region, not a direction: the arrow between two class "
+        "means crosses other "
+        "classes on the way, and a code near the edge of its own region overshoots or lands in a "
+        "neighbour. With more "
+        "dimensions there is room for the classes to sit side by side: pick the shipped 10-D VAE "
+        "in the sidebar and compare."
     )
 
 

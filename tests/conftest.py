@@ -36,7 +36,9 @@ def trained_tiny():
     """One tiny VAE trained once per session (a few seconds)."""
     from vae_core import train
 
-    return train(TINY_MODEL, TrainConfig(epochs=2, batch_size=64, train_subset=2048, test_subset=512))
+    return train(
+        TINY_MODEL, TrainConfig(epochs=2, batch_size=64, train_subset=2048, test_subset=512)
+    )
 
 
 @pytest.fixture
@@ -47,7 +49,7 @@ def viewport() -> dict:
 
 @pytest.fixture(scope="module")
 def chromium():
-    """One headless chromium per test module (tests/browser.py says how it is started)."""
+    """One headless chromium per test module (tests/drivers/browser.py says how it is started)."""
     from tests.drivers.browser import browser
 
     with browser() as instance:
@@ -64,4 +66,3 @@ def page(chromium, viewport):
     yield page
     context.close()
     assert not errors, errors
-

@@ -35,7 +35,9 @@ def open_page(page: str | None = None) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info])
+    return "\n".join(
+        [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
+    )
 
 
 def test_home_lists_models_and_the_tour():
@@ -86,7 +88,11 @@ def test_latent_map_prior_sample_reset_and_options():
 
 def test_latent_map_for_a_conditional_vae_offers_classes():
     at = open_page()
-    cvae = next(o for o in at.sidebar.selectbox(key="sidebar_model_name").options if o.startswith("Conditional VAE"))
+    cvae = next(
+        o
+        for o in at.sidebar.selectbox(key="sidebar_model_name").options
+        if o.startswith("Conditional VAE")
+    )
     at.sidebar.selectbox(key="sidebar_model_name").select(cvae).run()
     at.switch_page("pages/2_Latent_map.py").run()
     assert not at.exception
@@ -112,7 +118,9 @@ def test_interpolation_controls():
     at = open_page("pages/3_Interpolate.py")
     assert "**α = 0.00**" in texts(at)
     alpha = at.select_slider(key="interp_alpha")
-    assert alpha.options[0] == "0.00" and alpha.options[-1] == "1.00"  # the slider speaks in α, not in frames
+    assert (
+        alpha.options[0] == "0.00" and alpha.options[-1] == "1.00"
+    )  # the slider speaks in α, not in frames
     alpha.set_value(11).run()
     assert not at.exception and "**α = 1.00**" in texts(at)
     at.radio(key="interp_method").set_value("slerp").run()
@@ -142,14 +150,20 @@ def test_elbo_vs_mmd_gives_the_spread_over_seeds():
     assert all("±" in cell for cell in spread["ELBO VAE"])
     plain = {verdict.removesuffix(" †") for verdict in spread["verdict"]}
     assert plain <= {"no clear difference", "MMD-VAE better", "MMD-VAE worse"}
-    assert spread["verdict"]["recon MSE"].endswith(" †")  # MNIST's recon MSE verdict rests on pairing the seeds
+    assert spread["verdict"]["recon MSE"].endswith(
+        " †"
+    )  # MNIST's recon MSE verdict rests on pairing the seeds
     said = texts(at)
-    assert ("Clear differences" in said and "not resolved with 3 seeds" in said) or "No clear difference" in said
+    assert (
+        "Clear differences" in said and "not resolved with 3 seeds" in said
+    ) or "No clear difference" in said
     assert "within seed noise" not in said and "Holm" in said and "24 such comparisons" in said
     assert "One training run of each model (one seed)" in said
 
 
-@pytest.mark.parametrize("content", [None, "{not json", '{"runs": 3}', '{"runs": [{"dataset": "mnist"}]}'])
+@pytest.mark.parametrize(
+    "content", [None, "{not json", '{"runs": 3}', '{"runs": [{"dataset": "mnist"}]}']
+)
 def test_elbo_vs_mmd_without_a_readable_study(tmp_path, monkeypatch, content):
 
     path = tmp_path / "study.json"
@@ -185,7 +199,9 @@ def test_train_live_steps_a_model_batch_by_batch():
     next(b for b in at.get("form_submit_button") if b.label == "Set up").click().run()
     assert [m.value for m in at.metric][:2] == ["0", "0.00"]
     at.button(key="train_step").click().run()
-    assert at.metric[0].value == "10" and len(at.get("plotly_chart")) == 2  # the moving codes and every batch's loss
+    assert (
+        at.metric[0].value == "10" and len(at.get("plotly_chart")) == 2
+    )  # the moving codes and every batch's loss
     at.button(key="train_step").click().run()
     assert at.metric[0].value == "20" and not at.exception
     busy = at.session_state["train_stepper"]._busy  # as if the last press were still training
@@ -194,7 +210,11 @@ def test_train_live_steps_a_model_batch_by_batch():
         at.button(key="train_step").click().run()
     finally:
         busy.release()
-    assert any("still training" in i.value for i in at.info) and at.metric[0].value == "20" and not at.exception
+    assert (
+        any("still training" in i.value for i in at.info)
+        and at.metric[0].value == "20"
+        and not at.exception
+    )
     at.button(key="train_step").click().run()
     assert at.metric[0].value == "30" and not at.info
 
@@ -206,7 +226,9 @@ def test_latent_arithmetic_judges_shifts_analogies_and_the_whole_grid():
     at.session_state["arith_canvas"] = {"kind": "pin", "id": "click-1", "map": 0, "z": [1.25, -0.5]}
     at.run()
     captions = " ".join(c.value for c in at.caption)
-    assert "now: the point you clicked, (1.25, -0.50)" in captions and "the first test" not in captions
+    assert (
+        "now: the point you clicked, (1.25, -0.50)" in captions and "the first test" not in captions
+    )
     at.selectbox(key="arith_to").set_value(1).run()
     at.slider(key="arith_strength").set_value(0.0).run()
     assert not at.exception
@@ -219,7 +241,11 @@ def test_latent_arithmetic_judges_shifts_analogies_and_the_whole_grid():
 
 def test_latent_arithmetic_asks_for_an_unconditional_model():
     at = open_page("pages/7_Latent_arithmetic.py")
-    cvae = next(o for o in at.sidebar.selectbox(key="sidebar_model_name").options if o.startswith("Conditional VAE"))
+    cvae = next(
+        o
+        for o in at.sidebar.selectbox(key="sidebar_model_name").options
+        if o.startswith("Conditional VAE")
+    )
     at.sidebar.selectbox(key="sidebar_model_name").select(cvae).run()
     assert "conditional VAE takes the class as an input" in texts(at)
 
@@ -242,7 +268,8 @@ def test_train_form_rejects_bad_widths():
 
 
 def train_tiny(hidden: str):
-    """Train live with a tiny network for one epoch on 5,000 images: the page and the finished job."""
+    """Train live with a tiny network for one epoch on 5,000 images: the page and the finished
+    job."""
 
     at = open_page("pages/1_Train_live.py")
     at.text_input(key="train_hidden").set_value(hidden)
@@ -279,7 +306,10 @@ def test_a_shared_link_restores_model_and_point():
     assert at.query_params["model"] in (entry.name, [entry.name])
 
 
-@pytest.mark.parametrize("query", [{"model": "../../etc/passwd"}, {"z": "nan,1"}, {"z": "1e9,0"}, {"z": "abc"}, {"a": "1,2"}])
+@pytest.mark.parametrize(
+    "query",
+    [{"model": "../../etc/passwd"}, {"z": "nan,1"}, {"z": "1e9,0"}, {"z": "abc"}, {"a": "1,2"}],
+)
 def test_bad_links_fall_back_with_a_warning(query):
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params.update(query)
@@ -302,7 +332,9 @@ def test_elbo_vs_mmd_joined_view():
 def test_beta_family_member_trains_on_demand():
 
     at = open_page("pages/6_Beta_lambda.py")
-    at.sidebar.selectbox(key="sidebar_model_dataset").set_value("fashion-mnist").run()  # the MNIST families ship
+    at.sidebar.selectbox(key="sidebar_model_dataset").set_value(
+        "fashion-mnist"
+    ).run()  # the MNIST families ship
     at.select_slider(key="sweep_beta_value").set_value(2.0).run()
     assert any("not trained yet" in i.value for i in at.info)
     at.button(key="sweep_train_one").click().run()
@@ -329,26 +361,34 @@ def test_shipped_models_replay_their_training():
 def test_the_mnist_families_ship_and_compare_on_one_axis():
     at = open_page("pages/6_Beta_lambda.py")
     assert not any("not trained yet" in i.value for i in at.info)
-    for family, values in (("beta", [0.25, 0.5, 1.0, 2.0, 4.0, 8.0]), ("lambda", [10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0])):
+    for family, values in (
+        ("beta", [0.25, 0.5, 1.0, 2.0, 4.0, 8.0]),
+        ("lambda", [10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0]),
+    ):
         at.radio(key="sweep_family").set_value(family).run()
         assert not at.exception
         assert at.dataframe[0].value.index.tolist() == values
         terms = at.get("plotly_chart")[-1]
         assert '"type":"log"' in terms.proto.spec.replace(" ", "")  # the weight on a log axis
+
     def x_ranges(shared: bool) -> set:
         at.toggle(key="sweep_shared_axes").set_value(shared).run()
         ranges = set()
         for value in (0.25, 8.0):
             at.radio(key="sweep_family").set_value("beta").run()
             at.select_slider(key="sweep_beta_value").set_value(value).run()
-            ranges.add(tuple(json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["xaxis"]["range"]))
+            ranges.add(
+                tuple(json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["xaxis"]["range"])
+            )
         return ranges
 
     assert len(x_ranges(shared=False)) == 2  # by default each β fills its own axes
     assert len(x_ranges(shared=True)) == 1  # asked for, every β on the same axes
 
 
-@pytest.mark.parametrize("page", ["pages/2_Latent_map.py", "pages/3_Interpolate.py", "pages/4_ELBO_vs_MMD.py"])
+@pytest.mark.parametrize(
+    "page", ["pages/2_Latent_map.py", "pages/3_Interpolate.py", "pages/4_ELBO_vs_MMD.py"]
+)
 def test_a_link_made_for_a_wider_model_leaves_its_point_out_in_words(page):
     wide = ",".join(["0.5"] * 20)  # a 20-D model's point, opened with a 2-D model
     at = AppTest.from_file(str(ROOT / "explorer_app.py"), default_timeout=120)
@@ -357,4 +397,6 @@ def test_a_link_made_for_a_wider_model_leaves_its_point_out_in_words(page):
     assert not at.exception
     assert any("more coordinates than" in w.value for w in at.sidebar.warning)
     view = at.session_state["view"]
-    assert view.point is None and (view.ends is None or all(len(end) == 2 for end in view.ends))  # not the link's
+    assert view.point is None and (
+        view.ends is None or all(len(end) == 2 for end in view.ends)
+    )  # not the link's

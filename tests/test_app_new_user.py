@@ -22,11 +22,17 @@ def test_the_home_table_reads_well():
     table = at.dataframe[0].value
     assert not table.isin(["None"]).any().any() and not table.isna().any().any()
     wide = table[table["model"].str.contains("10-D")]
-    assert len(wide) == 2 and (wide["prior holes"] == MISSING).all()  # meaningless in 10-D, and said so
-    assert (table[table["model"].str.startswith("Autoencoder")]["test -ELBO (nats)"] == MISSING).all()
+    assert (
+        len(wide) == 2 and (wide["prior holes"] == MISSING).all()
+    )  # meaningless in 10-D, and said so
+    assert (
+        table[table["model"].str.startswith("Autoencoder")]["test -ELBO (nats)"] == MISSING
+    ).all()
     shipped = table[table["origin"] == "shipped"]
     family = r"β=(?:0\.25|0\.5|2|4|8)\)|λ=(?:10|30|100|1000|3000)\)"
-    assert len(shipped) == 12 and not shipped["model"].str.contains(family).any()  # the families live on their page
+    assert (
+        len(shipped) == 12 and not shipped["model"].str.contains(family).any()
+    )  # the families live on their page
     assert "measured for 2-D latent spaces only" in "\n".join(c.value for c in at.caption)
 
 
@@ -63,11 +69,16 @@ def test_a_bad_form_clears_the_last_result_and_models_can_be_named():
     assert any("Named" in s.value for s in at.success)
     loaded.catalog.clear()
     at.run()
-    assert any(o.startswith("my first VAE · VAE (ELBO) · 2-D") for o in at.sidebar.selectbox(key="sidebar_model_name").options)
+    assert any(
+        o.startswith("my first VAE · VAE (ELBO) · 2-D")
+        for o in at.sidebar.selectbox(key="sidebar_model_name").options
+    )
     at.text_input(key="train_hidden").set_value("16, x")
     at.button[0].click().run()
     assert any("hidden layer widths" in e.value for e in at.error)
-    assert not any("stored as" in s.value for s in at.success)  # the old result no longer sits under the error
+    assert not any(
+        "stored as" in s.value for s in at.success
+    )  # the old result no longer sits under the error
 
 
 def test_models_of_one_kind_are_told_apart(tmp_path):
@@ -76,16 +87,24 @@ def test_models_of_one_kind_are_told_apart(tmp_path):
     from vae_core.store.checkpoints import save_model
 
     for epochs, hidden in ((5, (32,)), (12, (32,)), (12, (64,))):
-        save_model(build_model(ModelConfig(hidden_sizes=hidden)), TrainConfig(epochs=epochs), tmp_path)
+        save_model(
+            build_model(ModelConfig(hidden_sizes=hidden)), TrainConfig(epochs=epochs), tmp_path
+        )
     from explorer.core.catalog import entry_from_info
     from vae_core.store.checkpoints import list_checkpoints
 
-    entries = Catalog([entry_from_info(info, ROOT / "checkpoints") for info in list_checkpoints([tmp_path])]).entries
+    entries = Catalog(
+        [entry_from_info(info, ROOT / "checkpoints") for info in list_checkpoints([tmp_path])]
+    ).entries
     titles = [e.title for e in entries]
     assert len(set(titles)) == 3, titles
-    assert all(t.startswith("VAE (ELBO) · 2-D · ") and t.endswith(" · trained here") for t in titles)
+    assert all(
+        t.startswith("VAE (ELBO) · 2-D · ") and t.endswith(" · trained here") for t in titles
+    )
     # Epochs first: a picker shows about 35 characters, and they tell these apart soonest.
-    assert {"5 epochs · 32 MLP", "12 epochs · 32 MLP", "12 epochs · 64 MLP"} == {" · ".join(t.split(" · ")[2:4]) for t in titles}
+    assert {"5 epochs · 32 MLP", "12 epochs · 32 MLP", "12 epochs · 64 MLP"} == {
+        " · ".join(t.split(" · ")[2:4]) for t in titles
+    }
 
 
 def test_pickers_sort_weights_as_numbers_and_mark_stopped_runs(tmp_path):
@@ -95,10 +114,23 @@ def test_pickers_sort_weights_as_numbers_and_mark_stopped_runs(tmp_path):
     from vae_core.store.checkpoints import list_checkpoints, save_model
 
     for weight in (1000.0, 30.0, 100.0, 10.0):
-        save_model(build_model(ModelConfig(model="mmd_vae", mmd_weight=weight)), TrainConfig(epochs=3), tmp_path)
-    stopped = {"training": {"stop_reason": "stopped", "epochs_requested": 10, "epochs_completed": 2}}
-    save_model(build_model(ModelConfig(hidden_sizes=(16,))), TrainConfig(epochs=2), tmp_path, metrics=stopped)
-    entries = Catalog([entry_from_info(info, ROOT / "checkpoints") for info in list_checkpoints([tmp_path])]).entries
+        save_model(
+            build_model(ModelConfig(model="mmd_vae", mmd_weight=weight)),
+            TrainConfig(epochs=3),
+            tmp_path,
+        )
+    stopped = {
+        "training": {"stop_reason": "stopped", "epochs_requested": 10, "epochs_completed": 2}
+    }
+    save_model(
+        build_model(ModelConfig(hidden_sizes=(16,))),
+        TrainConfig(epochs=2),
+        tmp_path,
+        metrics=stopped,
+    )
+    entries = Catalog(
+        [entry_from_info(info, ROOT / "checkpoints") for info in list_checkpoints([tmp_path])]
+    ).entries
     mmd = [e.title.split(" · ")[0] for e in entries if e.kind.objective == "mmd_vae"]
     assert mmd == ["MMD-VAE (λ=10)", "MMD-VAE (λ=30)", "MMD-VAE (λ=100)", "MMD-VAE (λ=1000)"]
     assert any("2 of 10 epochs, stopped" in e.title for e in entries if e.kind.objective == "vae")
@@ -130,7 +162,11 @@ def test_a_refused_upload_takes_the_last_image_off_the_map():
 
 def test_the_conditional_vae_draws_every_class_with_its_name():
     at = open_page()
-    cvae = next(o for o in at.sidebar.selectbox(key="sidebar_model_name").options if o.startswith("Conditional VAE"))
+    cvae = next(
+        o
+        for o in at.sidebar.selectbox(key="sidebar_model_name").options
+        if o.startswith("Conditional VAE")
+    )
     at.sidebar.selectbox(key="sidebar_model_name").select(cvae).run()
     at.switch_page("pages/2_Latent_map.py").run()
     at.button(key="map_random").click().run()

@@ -1,8 +1,20 @@
 import numpy as np
 import pytest
 
-from vae_core.analysis.arithmetic import ArithmeticCheck, analogy, attribute_vector, check_attributes, class_means, shift
-from vae_core.analysis.classifier import Classifier, ClassifierError, load_classifier, save_classifier
+from vae_core.analysis.arithmetic import (
+    ArithmeticCheck,
+    analogy,
+    attribute_vector,
+    check_attributes,
+    class_means,
+    shift,
+)
+from vae_core.analysis.classifier import (
+    Classifier,
+    ClassifierError,
+    load_classifier,
+    save_classifier,
+)
 from vae_core.data.datasets import load_arrays
 
 
@@ -11,8 +23,12 @@ def line_codes(per_class: int = 20):
     rng = np.random.default_rng(0)
     labels = np.repeat(np.arange(10), per_class)
     offsets = rng.normal(0, 0.1, (len(labels), 2))
-    offsets -= np.stack([offsets[labels == c].mean(axis=0) for c in range(10)])[labels]  # exact means
-    return np.stack([labels, -labels], axis=1).astype(np.float32) + offsets.astype(np.float32), labels
+    offsets -= np.stack([offsets[labels == c].mean(axis=0) for c in range(10)])[
+        labels
+    ]  # exact means
+    return np.stack([labels, -labels], axis=1).astype(np.float32) + offsets.astype(
+        np.float32
+    ), labels
 
 
 class NearestClassJudge:
@@ -53,9 +69,17 @@ def test_analogies_complete_the_parallelogram():
 def test_the_check_counts_shifts_that_land_in_the_aimed_class():
     codes, labels = line_codes()
     perfect = check_attributes(fake_decode, NearestClassJudge(), codes, labels, per_pair=10)
-    assert perfect.success.shape == (10, 10) and np.allclose(perfect.success, 1.0) and perfect.overall == 1.0
-    half = check_attributes(fake_decode, NearestClassJudge(), codes, labels, per_pair=10, strength=0.0)
-    assert np.allclose(np.diag(half.success), 1.0) and half.overall == 0.0  # never moved: only the diagonal lands
+    assert (
+        perfect.success.shape == (10, 10)
+        and np.allclose(perfect.success, 1.0)
+        and perfect.overall == 1.0
+    )
+    half = check_attributes(
+        fake_decode, NearestClassJudge(), codes, labels, per_pair=10, strength=0.0
+    )
+    assert (
+        np.allclose(np.diag(half.success), 1.0) and half.overall == 0.0
+    )  # never moved: only the diagonal lands
     assert half.worst(2)[0][2] == 0.0
 
 
@@ -72,20 +96,31 @@ def test_the_shipped_classifiers_recognise_test_images():
         accuracy = float((classifier.predict(images[:2000] / 255.0) == labels[:2000]).mean())
         assert accuracy > floor and abs(accuracy - classifier.test_accuracy) < 0.03
         probabilities = classifier.probabilities(images[:5] / 255.0)
-        assert probabilities.shape == (5, 10) and np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+        assert probabilities.shape == (5, 10) and np.allclose(
+            probabilities.sum(axis=1), 1.0, atol=1e-5
+        )
 
 
 def test_classifier_round_trip_and_broken_files(tmp_path):
     rng = np.random.default_rng(1)
-    weights = {"hidden.weight": rng.normal(0, 0.05, (512, 784)), "hidden.bias": np.zeros(512), "out.weight": rng.normal(0, 0.05, (10, 512)),
-               "out.bias": np.zeros(10)}  # fmt: skip
+    weights = {
+        "hidden.weight": rng.normal(0, 0.05, (512, 784)),
+        "hidden.bias": np.zeros(512),
+        "out.weight": rng.normal(0, 0.05, (10, 512)),
+        "out.bias": np.zeros(10),
+    }
     original = Classifier("mnist", {k: v.astype(np.float32) for k, v in weights.items()}, 0.5)
     folder = save_classifier(original, tmp_path)
     again = save_classifier(original, tmp_path)  # replacing an existing one
-    assert folder == again and sorted(p.name for p in (tmp_path / "classifiers").iterdir()) == ["mnist"]
+    assert folder == again and sorted(p.name for p in (tmp_path / "classifiers").iterdir()) == [
+        "mnist"
+    ]
     loaded = load_classifier("mnist", tmp_path)
     images = load_arrays("mnist", "test")[0][:50] / 255.0
-    assert np.array_equal(loaded.predict(images), original.predict(images)) and loaded.test_accuracy == 0.5
+    assert (
+        np.array_equal(loaded.predict(images), original.predict(images))
+        and loaded.test_accuracy == 0.5
+    )
     (folder / "classifier.safetensors").write_bytes(b"not a tensor file")
     with pytest.raises(ClassifierError, match="python -m vae_core classifier rebuilds it"):
         load_classifier("mnist", tmp_path)
@@ -98,9 +133,15 @@ def test_pruning_and_listing_a_store_leave_the_classifiers_alone(tmp_path):
     from vae_core.store.checkpoints import list_checkpoints
 
     rng = np.random.default_rng(2)
-    weights = {"hidden.weight": rng.normal(size=(512, 784)), "hidden.bias": np.zeros(512), "out.weight": rng.normal(size=(10, 512)),
-               "out.bias": np.zeros(10)}  # fmt: skip
-    save_classifier(Classifier("mnist", {k: v.astype(np.float32) for k, v in weights.items()}, 0.9), tmp_path)
+    weights = {
+        "hidden.weight": rng.normal(size=(512, 784)),
+        "hidden.bias": np.zeros(512),
+        "out.weight": rng.normal(size=(10, 512)),
+        "out.bias": np.zeros(10),
+    }
+    save_classifier(
+        Classifier("mnist", {k: v.astype(np.float32) for k, v in weights.items()}, 0.9), tmp_path
+    )
     (tmp_path / "an-old-model").mkdir()
     assert list_checkpoints([tmp_path]) == []  # no warning-worthy "corrupt checkpoint" either
     assert [p.name for p in prune(tmp_path)] == ["an-old-model"]

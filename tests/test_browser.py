@@ -15,16 +15,26 @@ from tests.drivers.browser import (
 
 pytestmark = browser_marks()
 
-PAGES = {"Home": "", "Train live": "Train_live", "Latent map": "Latent_map", "Interpolate": "Interpolate",
-         "ELBO vs MMD": "ELBO_vs_MMD", "Projections": "Projections", "β / λ sweep": "Beta_lambda",
-         "Latent arithmetic": "Latent_arithmetic"}  # fmt: skip
+PAGES = {
+    "Home": "",
+    "Train live": "Train_live",
+    "Latent map": "Latent_map",
+    "Interpolate": "Interpolate",
+    "ELBO vs MMD": "ELBO_vs_MMD",
+    "Projections": "Projections",
+    "β / λ sweep": "Beta_lambda",
+    "Latent arithmetic": "Latent_arithmetic",
+}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     store = tmp_path_factory.mktemp("browser-store")
     cache = tmp_path_factory.mktemp("browser-cache")
-    with app_server(env={"VAE_EXPLORER_STORE": str(store), "VAE_EXPLORER_CACHE": str(cache)}) as (url, _):
+    with app_server(env={"VAE_EXPLORER_STORE": str(store), "VAE_EXPLORER_CACHE": str(cache)}) as (
+        url,
+        _,
+    ):
         yield url
 
 
@@ -36,7 +46,9 @@ def viewport() -> dict:
 def wait_ready(page, timeout=60_000):
     """Wait until Streamlit has finished running the script."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
+    )
 
 
 def test_a_direct_link_gets_the_shared_sidebar(server, page):
@@ -49,7 +61,9 @@ def test_a_direct_link_gets_the_shared_sidebar(server, page):
 @pytest.mark.parametrize("title,path", PAGES.items())
 def test_every_page_loads_without_errors(server, page, title, path):
     page.goto(f"{server}/{path}")
-    page.get_by_role("heading", name=title if title != "Home" else "VAE Latent Explorer").first.wait_for(timeout=60_000)
+    page.get_by_role(
+        "heading", name=title if title != "Home" else "VAE Latent Explorer"
+    ).first.wait_for(timeout=60_000)
     wait_ready(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
@@ -73,7 +87,9 @@ def test_clicking_empty_space_on_the_map_decodes_it(server, page):
     assert [round(float(v), 3) for v in pinned.split(",")] == [round(x1, 3), round(y1, 3)]
     page.mouse.click(box["x"] + box["width"] * 0.85, box["y"] + box["height"] * 0.85)
     page.wait_for_function(
-        "previous => { const e = document.querySelector('.st-key-map_decoded'); const m = e && e.innerText.match(/z = \\(([^)]*)\\)/); return m && m[1] !== previous; }",
+        "previous => "
+        "{ const e = document.querySelector('.st-key-map_decoded');"
+        " const m = e && e.innerText.match(/z = \\(([^)]*)\\)/); return m && m[1] !== previous; }",
         arg=first.split("z = (")[1].split(")")[0],
     )
     x2, y2 = decoded_z(decoded.inner_text())
@@ -91,11 +107,16 @@ def test_moving_the_interpolation_slider_changes_the_frame(server, page):
     frame.locator("img").wait_for(timeout=60_000)
     before_text, before_src = frame.inner_text(), frame.locator("img").get_attribute("src")
     assert "α = 0.00" in before_text
-    slider = page.locator('[data-testid="stSlider"]').filter(has_text="position along the path").get_by_role("slider")
+    slider = (
+        page.locator('[data-testid="stSlider"]')
+        .filter(has_text="position along the path")
+        .get_by_role("slider")
+    )
     slider.focus()
     for _ in range(5):
         page.keyboard.press("ArrowRight")
-    # Each key press reruns the page: wait for the state the last one asked for, not for the first change.
+    # Each key press reruns the page: wait for the state the last one asked for, not for the first
+    # change.
     frame.get_by_text("α = 0.45").wait_for(timeout=60_000)
     assert frame.locator("img").get_attribute("src") != before_src
 
@@ -104,7 +125,11 @@ def test_switching_to_clicked_ends_keeps_the_slider_and_the_frame_together(serve
     page.goto(f"{server}/Interpolate?a=-1.5,0.5&b=1.5,-0.5")
     frame = page.locator(".st-key-interp_frame")
     frame.get_by_text("α = 0.00").wait_for(timeout=60_000)
-    slider = page.locator('[data-testid="stSlider"]').filter(has_text="position along the path").get_by_role("slider")
+    slider = (
+        page.locator('[data-testid="stSlider"]')
+        .filter(has_text="position along the path")
+        .get_by_role("slider")
+    )
     slider.focus()
     for _ in range(5):
         page.keyboard.press("ArrowRight")
@@ -112,38 +137,54 @@ def test_switching_to_clicked_ends_keeps_the_slider_and_the_frame_together(serve
     page.get_by_text("Two test images").click()
     frame.get_by_text("α = 0.45").wait_for(timeout=60_000)  # the frame stays where the slider is
     page.get_by_text("Two clicks on the latent map").click()
-    frame.get_by_text("z = (-0.14, 0.05)").wait_for(timeout=60_000)  # α = 5/11 along the clicked ends
+    frame.get_by_text("z = (-0.14, 0.05)").wait_for(
+        timeout=60_000
+    )  # α = 5/11 along the clicked ends
     assert slider.get_attribute("aria-valuetext") == "0.45"  # the slider shows α, as the frame does
     slider.focus()
     page.keyboard.press("ArrowRight")
     frame.get_by_text("α = 0.55").wait_for(timeout=60_000)  # one step on, not a jump to the end
 
 
+def start_a_small_training(page, server) -> None:
+    """Train live with a 32-unit network for three epochs on 5,000 images."""
+    page.goto(f"{server}/Train_live")
+    page.get_by_role("heading", name="Train live").wait_for(timeout=60_000)
+    page.get_by_label("Hidden layer widths").fill("32")
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Epochs")
+    slider.get_by_role("slider").focus()
+    for key in ("Home", "ArrowRight", "ArrowRight"):
+        page.keyboard.press(key)
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Training images").click()
+    page.get_by_role("option", name="5,000 (fast demo)").click()
+    page.get_by_role("button", name="Train", exact=True).click()
+
+
 def test_a_short_training_shows_every_image_and_is_stored(server, page):
     """Three epochs, redrawn every second: every reconstruction drawn, none lost on the way."""
     console, missing = [], []
     page.on("console", lambda message: console.append(message.text))
-    page.on("response", lambda response: missing.append(response.url) if response.status >= 400 and "/media/" in response.url else None)
-    page.goto(f"{server}/Train_live")
-    page.get_by_role("heading", name="Train live").wait_for(timeout=60_000)
-    hidden = page.get_by_label("Hidden layer widths")
-    hidden.fill("32")
-    epochs = page.locator('[data-testid="stSlider"]').filter(has_text="Epochs").get_by_role("slider")
-    epochs.focus()
-    page.keyboard.press("Home")
-    page.keyboard.press("ArrowRight")
-    page.keyboard.press("ArrowRight")
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="Training images").click()
-    page.get_by_role("option", name="5,000 (fast demo)").click()
-    page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text("Test images (top) and their reconstructions", exact=False).wait_for(timeout=180_000)
+    page.on(
+        "response",
+        lambda response: (
+            missing.append(response.url)
+            if response.status >= 400 and "/media/" in response.url
+            else None
+        ),
+    )
+    start_a_small_training(page, server)
+    page.get_by_text("Test images (top) and their reconstructions", exact=False).wait_for(
+        timeout=180_000
+    )
     page.get_by_text("stored as", exact=False).wait_for(timeout=180_000)
     # Eight test images and their eight reconstructions, every one drawn, and each carried
     # inside the page's message: a media file could be dropped by the next redraw unfetched.
     page.wait_for_function(
-        """() => { const shown = [...document.querySelectorAll('[data-testid="stImageContainer"] img')];
-                   return shown.length === 16
-                       && shown.every(i => i.complete && i.naturalWidth > 0 && i.src.startsWith('data:image/png')); }""",
+        """() => {
+            const shown = [...document.querySelectorAll('[data-testid="stImageContainer"] img')];
+            return shown.length === 16 && shown.every(
+                i => i.complete && i.naturalWidth > 0 && i.src.startsWith('data:image/png'));
+        }""",
         timeout=30_000,
     )
     assert not [text for text in console if "Image source error" in text] and not missing
@@ -154,7 +195,8 @@ def test_a_short_training_shows_every_image_and_is_stored(server, page):
     page.wait_for_function(
         """() => { const bar = document.querySelector('[data-testid="stSidebar"]');
                    return bar.textContent.includes('trained here')
-                       || [...bar.querySelectorAll('input')].some(i => (i.value || '').includes('trained here')); }""",
+                       || [...bar.querySelectorAll('input')].some(
+                           i => (i.value || '').includes('trained here')); }""",
         timeout=30_000,
     )
 
@@ -170,14 +212,18 @@ def test_uploading_a_digit_encodes_it_and_garbage_is_refused(server, page, tmp_p
     digit = (load_dataset("mnist", "test").images[3, 0].numpy() * 255).astype(np.uint8)
     png = tmp_path / "digit.png"
     buffer = io.BytesIO()
-    Image.fromarray(255 - digit).save(buffer, format="PNG")  # dark ink on white paper, as people draw
+    Image.fromarray(255 - digit).save(
+        buffer, format="PNG"
+    )  # dark ink on white paper, as people draw
     png.write_bytes(buffer.getvalue())
     page.goto(f"{server}/Latent_map")
     plot_area(canvas(page))
     page.get_by_text("Your own image", exact=False).click()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(png))
     page.get_by_text("its reconstruction").wait_for(timeout=60_000)
-    page.locator(".st-key-map_decoded").get_by_text("your image's posterior mean").wait_for(timeout=30_000)
+    page.locator(".st-key-map_decoded").get_by_text("your image's posterior mean").wait_for(
+        timeout=30_000
+    )
     garbage = tmp_path / "notes.png"
     garbage.write_bytes(b"this is not a picture")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(garbage))
@@ -191,13 +237,16 @@ def test_a_shared_link_restores_the_view_and_clicks_update_the_link(server, page
     page.goto(f"{server}/Latent_map?model={mmd.name}&z=0.5,-1.25")
     frame = canvas(page)
     box = plot_area(frame)
-    assert frame.locator('[data-testid="latent-canvas"]').get_attribute("data-pinned") == "0.5,-1.25"
+    assert (
+        frame.locator('[data-testid="latent-canvas"]').get_attribute("data-pinned") == "0.5,-1.25"
+    )
     decoded = page.locator(".st-key-map_decoded")
     decoded.get_by_text("z = (0.500, -1.250)").wait_for(timeout=60_000)
     assert "MMD-VAE" in page.locator('[data-testid="stSidebar"]').inner_html()
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
     page.wait_for_function(
-        "() => !location.search.includes('z=0.5%2C-1.25') && !location.search.includes('z=0.5,-1.25') && location.search.includes('z=')"
+        "() => !location.search.includes('z=0.5%2C-1.25') && "
+        "!location.search.includes('z=0.5,-1.25') && location.search.includes('z=')"
     )
     assert f"model={mmd.name}" in page.url
 

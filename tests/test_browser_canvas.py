@@ -38,7 +38,9 @@ def point(text: str) -> tuple[float, float]:
 
 
 def image_pixels(page, index: int = 0) -> str:
-    return canvas_frame(page).evaluate(f"() => document.querySelectorAll('{IMAGE}')[{index}].toDataURL()")
+    return canvas_frame(page).evaluate(
+        f"() => document.querySelectorAll('{IMAGE}')[{index}].toDataURL()"
+    )
 
 
 def open_map(page, server, path: str = "Latent_map"):
@@ -57,7 +59,9 @@ def test_hovering_decodes_any_position_in_the_browser(server, page):
     assert point(second)[0] > point(first)[0] and point(second)[1] < point(first)[1]
     assert image_pixels(page) != before
     assert "· hover" in frame.locator(".coords").inner_text()
-    assert "Click anywhere" in page.locator(".st-key-map_decoded").inner_text()  # hovering asks the server nothing
+    assert (
+        "Click anywhere" in page.locator(".st-key-map_decoded").inner_text()
+    )  # hovering asks the server nothing
 
 
 def test_a_click_on_empty_space_pins_it_and_a_drag_moves_it(server, page):
@@ -73,7 +77,9 @@ def test_a_click_on_empty_space_pins_it_and_a_drag_moves_it(server, page):
     moved = canvas_attribute_changes(page, ROOT_SELECTOR, "data-pinned", pinned)
     assert point(moved)[0] > point(pinned)[0] and point(moved)[1] > point(pinned)[1]
     x, y = point(moved)
-    page.locator(".st-key-map_decoded").get_by_text(f"z = ({x:.3f}, {y:.3f})").wait_for(timeout=30_000)
+    page.locator(".st-key-map_decoded").get_by_text(f"z = ({x:.3f}, {y:.3f})").wait_for(
+        timeout=30_000
+    )
     assert frame.locator(IMAGE).get_attribute("data-z") == moved  # the image shows the pinned point
 
 
@@ -88,7 +94,9 @@ def test_reset_forgets_the_pinned_point_everywhere(server, page):
     frame.locator(".coords").get_by_text("the prior's centre").wait_for(timeout=30_000)
     assert "pinned" not in frame.locator(".coords").inner_text()
     assert frame.locator(ROOT_SELECTOR).get_attribute("data-pinned") is None
-    page.locator(".st-key-map_decoded").get_by_text("Click anywhere on the map").wait_for(timeout=30_000)
+    page.locator(".st-key-map_decoded").get_by_text("Click anywhere on the map").wait_for(
+        timeout=30_000
+    )
 
 
 def test_a_drawn_stroke_places_a_point_on_the_map(server, page):
@@ -107,12 +115,21 @@ def test_a_drawn_stroke_places_a_point_on_the_map(server, page):
     x, y = point(drawn)
     panel = page.locator(".st-key-map_decoded")
     panel.get_by_text("your drawing's posterior mean").wait_for(timeout=60_000)
-    server_x, server_y = (float(v) for v in panel.inner_text().split("z = (")[1].split(")")[0].split(","))
-    assert abs(server_x - x) < 0.01 and abs(server_y - y) < 0.01  # the browser's encoder agrees with the server's
+    server_x, server_y = (
+        float(v) for v in panel.inner_text().split("z = (")[1].split(")")[0].split(",")
+    )
+    assert (
+        abs(server_x - x) < 0.01 and abs(server_y - y) < 0.01
+    )  # the browser's encoder agrees with the server's
 
 
 @pytest.mark.parametrize(
-    "sampler", ["the prior N(0, I)", "a Gaussian mixture fitted to the codes", "a kernel density of the codes"]
+    "sampler",
+    [
+        "the prior N(0, I)",
+        "a Gaussian mixture fitted to the codes",
+        "a kernel density of the codes",
+    ],
 )
 def test_samplers_draw_a_sheet(server, page, sampler):
     frame, _ = open_map(page, server)
@@ -130,7 +147,9 @@ def test_one_hover_decodes_with_both_models(server, page):
     page.mouse.move(*at(right, 0.4, 0.6))
     first = canvas_attribute_changes(page, f'{IMAGE}[data-map="0"]', "data-z", None)
     canvas_frame(page).wait_for_function(
-        "z => document.querySelector('[data-testid=decoded-image][data-map=\"1\"]').dataset.z === z", arg=first
+        "z => document.querySelector('[data-testid=decoded-image][data-map=\"1\"]')"
+        ".dataset.z === z",
+        arg=first,
     )
     before = [image_pixels(page, 0), image_pixels(page, 1)]
     page.mouse.move(*at(box, 0.7, 0.3))  # now over the left map
@@ -159,25 +178,33 @@ def test_interpolation_ends_are_clicked_and_dragged_on_the_map(server, page):
     page.mouse.move(*at(box, 0.5, 0.9), steps=10)
     page.mouse.up()
     dragged = canvas_attribute_changes(page, '[data-testid="path-strip"]', "data-ends", ends)
-    assert dragged.split(";")[0] == ends.split(";")[0] and dragged.split(";")[1] != ends.split(";")[1]
+    assert (
+        dragged.split(";")[0] == ends.split(";")[0] and dragged.split(";")[1] != ends.split(";")[1]
+    )
     page.wait_for_function("() => location.search.includes('b=')")
 
 
 def test_a_forged_message_is_refused_with_a_message(server, page):
     open_map(page, server)
     canvas_frame(page).evaluate(
-        """() => window.parent.postMessage({isStreamlitMessage: true, type: 'streamlit:setComponentValue',
+        """() => window.parent.postMessage({isStreamlitMessage: true,
+               type: 'streamlit:setComponentValue',
                value: {kind: 'pin', id: 'forged-1', z: [1e9, 0]}, dataType: 'json'}, '*')"""
     )
     page.get_by_text("Ignored a message from the map", exact=False).wait_for(timeout=30_000)
-    assert "within ±50" in page.get_by_text("Ignored a message from the map", exact=False).inner_text()
+    assert (
+        "within ±50" in page.get_by_text("Ignored a message from the map", exact=False).inner_text()
+    )
     assert "Click anywhere" in page.locator(".st-key-map_decoded").inner_text()
 
 
 @pytest.fixture(scope="module")
 def small_browser_server(tmp_path_factory):
     """A server that lets browsers load no model: every map is decoded on the server."""
-    env = {"VAE_EXPLORER_STORE": str(tmp_path_factory.mktemp("store")), "VAE_EXPLORER_BROWSER_MB": "0.001"}
+    env = {
+        "VAE_EXPLORER_STORE": str(tmp_path_factory.mktemp("store")),
+        "VAE_EXPLORER_BROWSER_MB": "0.001",
+    }
     with app_server(env=env) as (url, _):
         yield url
 
@@ -185,11 +212,15 @@ def small_browser_server(tmp_path_factory):
 def test_a_model_the_browser_cannot_run_is_decoded_on_the_server(small_browser_server, page):
     page.goto(f"{small_browser_server}/Latent_map")
     frame = canvas(page, state="server")
-    page.get_by_text("Decoded on the server after each click", exact=False).first.wait_for(timeout=30_000)
+    page.get_by_text("Decoded on the server after each click", exact=False).first.wait_for(
+        timeout=30_000
+    )
     assert "Decoded on the server" in frame.locator(".status").inner_text()
     box = plot_area(frame)
     before = page.locator(".st-key-map_decoded").inner_text()
     page.mouse.click(*at(box, 0.4, 0.4))
     wait_for_text_change(page, ".st-key-map_decoded", before)
-    z = canvas_attribute_changes(page, IMAGE, "data-z", None)  # the server's image, drawn on the canvas
+    z = canvas_attribute_changes(
+        page, IMAGE, "data-z", None
+    )  # the server's image, drawn on the canvas
     assert z == frame.locator(ROOT_SELECTOR).get_attribute("data-pinned")

@@ -7,8 +7,22 @@ import re
 
 import pytest
 
-from tests.drivers.browser import app_server, box_select, browser_marks, canvas, canvas_frame, plot_area
-from tests.drivers.classroom import ROOT_SELECTOR, click_map, following_canvas, join, open_room, pinned
+from tests.drivers.browser import (
+    app_server,
+    box_select,
+    browser_marks,
+    canvas,
+    canvas_frame,
+    plot_area,
+)
+from tests.drivers.classroom import (
+    ROOT_SELECTOR,
+    click_map,
+    following_canvas,
+    join,
+    open_room,
+    pinned,
+)
 
 pytestmark = browser_marks()
 
@@ -28,16 +42,6 @@ def people(chromium, viewport):
         context.close()
 
 
-
-
-
-
-
-
-
-
-
-
 def test_students_follow_the_teachers_point_and_drag_without_a_rerun(server, people):
     teacher, student, _ = people
     code = open_room(teacher, server)
@@ -52,10 +56,16 @@ def test_students_follow_the_teachers_point_and_drag_without_a_rerun(server, peo
     teacher.mouse.down()
     box = plot_area(canvas(teacher))
     follower_frame = canvas_frame(student)
-    for step in range(1, 5):  # each step of the drag reaches the student while the button is still down
+    for step in range(
+        1, 5
+    ):  # each step of the drag reaches the student while the button is still down
         seen = follower_frame.evaluate("() => window.__latentCanvas.followed.length")
-        teacher.mouse.move(box["x"] + box["width"] * (0.3 + 0.08 * step), box["y"] + box["height"] * 0.5, steps=2)
-        follower_frame.wait_for_function("(n) => window.__latentCanvas.followed.length > n", arg=seen, timeout=30_000)
+        teacher.mouse.move(
+            box["x"] + box["width"] * (0.3 + 0.08 * step), box["y"] + box["height"] * 0.5, steps=2
+        )
+        follower_frame.wait_for_function(
+            "(n) => window.__latentCanvas.followed.length > n", arg=seen, timeout=30_000
+        )
     teacher.mouse.up()
     dragged = pinned(teacher)
     follower.locator(f'{ROOT_SELECTOR}[data-pinned="{dragged}"]').wait_for(timeout=30_000)
@@ -63,7 +73,9 @@ def test_students_follow_the_teachers_point_and_drag_without_a_rerun(server, peo
     assert follower.locator(ROOT_SELECTOR).evaluate("() => window.__latentCanvas.renders") == runs
     decoded = follower.locator('canvas[data-testid="decoded-image"]').get_attribute("data-z")
     assert decoded == dragged
-    student.get_by_test_id("stSidebarUserContent").get_by_text("Follow the teacher").click()  # off: the student explores alone
+    student.get_by_test_id("stSidebarUserContent").get_by_text(
+        "Follow the teacher"
+    ).click()  # off: the student explores alone
     canvas(student).locator(f"{ROOT_SELECTOR}:not([data-room])").wait_for(timeout=60_000)
     click_map(student, 0.15, 0.8)
     student.get_by_text("z = (").first.wait_for(timeout=60_000)
@@ -87,23 +99,32 @@ def test_a_student_cannot_publish_and_forged_messages_are_refused(server, people
               socket.send("not json");
               socket.send(JSON.stringify({type: "hello", member: "x", token: "0".repeat(32)}));
             };
-            socket.onmessage = (event) => { heard.push(JSON.parse(event.data)); if (heard.length === 4) resolve(heard); };
+            socket.onmessage = (event) => {
+              heard.push(JSON.parse(event.data));
+              if (heard.length === 4) resolve(heard);
+            };
         })""",
         code,
     )
     reasons = [m["reason"] for m in answers if m["type"] == "refused"]
-    assert any("only the teacher" in r for r in reasons) and any("JSON" in r for r in reasons), answers
+    assert any("only the teacher" in r for r in reasons) and any("JSON" in r for r in reasons), (
+        answers
+    )
     forged = student.evaluate(
         """(code) => new Promise((resolve) => {
             const url = `${location.origin.replace(/^http/, "ws")}/api/rooms/${code}`;
             const socket = new WebSocket(url);
-            socket.onopen = () => socket.send(JSON.stringify({type: "hello", member: "x", token: "f".repeat(32)}));
+            socket.onopen = () => socket.send(
+              JSON.stringify({type: "hello", member: "x", token: "f".repeat(32)}));
             socket.onmessage = (event) => resolve(JSON.parse(event.data));
         })""",
         code,
     )
     assert forged["type"] == "error" and "Only the teacher" in forged["reason"]
-    assert pinned(teacher) == before and follower.locator(ROOT_SELECTOR).get_attribute("data-pinned") == before
+    assert (
+        pinned(teacher) == before
+        and follower.locator(ROOT_SELECTOR).get_attribute("data-pinned") == before
+    )
 
 
 def test_a_quiz_hides_the_classes_and_counts_each_students_last_click(server, people):
@@ -118,21 +139,28 @@ def test_a_quiz_hides_the_classes_and_counts_each_students_last_click(server, pe
         frame = canvas(student)
         frame.locator(f'{ROOT_SELECTOR}[data-quiz="hidden"]').wait_for(timeout=30_000)
         colours = frame.locator(ROOT_SELECTOR).evaluate(
-            "() => [...new Set([...document.querySelectorAll('.js-plotly-plot')].flatMap(p => p.data"
+            "() => [...new Set([...document.querySelectorAll('.js-plotly-plot')].flatMap(p => "
+            "p.data"
             ".filter(t => t.customdata).map(t => String(t.marker.color))))]"
         )
         assert colours == ["#9e9e9e"]  # no colour gives the class away
         frame.locator(ROOT_SELECTOR).wait_for(timeout=30_000)
         images = "() => (document.querySelector('.js-plotly-plot').layout.images || []).length"
-        frame.locator(ROOT_SELECTOR).evaluate(images) == 0 or frame.locator(f'{ROOT_SELECTOR}[data-mosaic="0"]').wait_for()
-        assert frame.locator(ROOT_SELECTOR).evaluate(images) == 0  # nor does the decoded grid under the points
+        frame.locator(ROOT_SELECTOR).evaluate(images) == 0 or frame.locator(
+            f'{ROOT_SELECTOR}[data-mosaic="0"]'
+        ).wait_for()
+        assert (
+            frame.locator(ROOT_SELECTOR).evaluate(images) == 0
+        )  # nor does the decoded grid under the points
         frame.get_by_text("Quiz: the colours are hidden").wait_for(timeout=30_000)
         click_map(student, fx, fy)
         frame.get_by_text("Your answer is in").wait_for(timeout=30_000)
     click_map(first, 0.45, 0.45)  # a changed mind: the last click counts
     canvas(first).get_by_text("Your answer is in: (").wait_for(timeout=30_000)
     teacher.get_by_text("2 answers").first.wait_for(timeout=60_000)
-    teacher.get_by_text(re.compile("lives: 2 answers")).first.wait_for(timeout=60_000)  # the heat map's count
+    teacher.get_by_text(re.compile("lives: 2 answers")).first.wait_for(
+        timeout=60_000
+    )  # the heat map's count
     teacher.get_by_role("button", name="Reveal").click()
     canvas(first).locator(f'{ROOT_SELECTOR}[data-quiz="revealed"]').wait_for(timeout=30_000)
     canvas(first).get_by_text("Quiz revealed").wait_for(timeout=30_000)
@@ -143,7 +171,11 @@ def test_students_follow_the_ends_path_and_alpha_and_the_teacher_from_page_to_pa
     code = open_room(teacher, server)
     join(student, server, code)
     student.wait_for_url(re.compile(r"/Latent_map"), timeout=60_000)
-    for title, path in (("Interpolate", "Interpolate"), ("ELBO vs MMD", "ELBO_vs_MMD"), ("Latent map", "Latent_map")):
+    for title, path in (
+        ("Interpolate", "Interpolate"),
+        ("ELBO vs MMD", "ELBO_vs_MMD"),
+        ("Latent map", "Latent_map"),
+    ):
         teacher.get_by_role("link", name=title).first.click()
         student.wait_for_url(re.compile(f"/{path}"), timeout=60_000)
         student.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=60_000)
@@ -151,7 +183,9 @@ def test_students_follow_the_ends_path_and_alpha_and_the_teacher_from_page_to_pa
             follower, mine = following_canvas(student), canvas(teacher)
             strip = 'canvas[data-testid="path-strip"]'
             ends = mine.locator(f"{strip}[data-ends]").get_attribute("data-ends")
-            follower.locator(f'{strip}[data-ends="{ends}"]').wait_for(timeout=30_000)  # the test images' ends
+            follower.locator(f'{strip}[data-ends="{ends}"]').wait_for(
+                timeout=30_000
+            )  # the test images' ends
             teacher.get_by_text("slerp").click()
             follower.locator(f'{strip}[data-method="slerp"]').wait_for(timeout=30_000)
             teacher.get_by_role("slider", name="α").first.press("End")  # the last frame: B
@@ -159,7 +193,12 @@ def test_students_follow_the_ends_path_and_alpha_and_the_teacher_from_page_to_pa
             follower.locator(f'{ROOT_SELECTOR}[data-pinned="{at_b}"]').wait_for(timeout=30_000)
         if path == "ELBO_vs_MMD":
             box_select(teacher, 0, (0.3, 0.3), (0.7, 0.7), within=canvas(teacher))
-            following_canvas(student).locator(f'{ROOT_SELECTOR}[data-selection]:not([data-selection=""])').wait_for(
-                timeout=30_000)  # fmt: skip
-    assert student.get_by_role("switch", name="Follow the teacher").is_checked()  # still following after three switches
-    assert f"room={code}" in student.url  # a new session (a replica lost) joins the room again from the address
+            following_canvas(student).locator(
+                f'{ROOT_SELECTOR}[data-selection]:not([data-selection=""])'
+            ).wait_for(timeout=30_000)
+    assert student.get_by_role(
+        "switch", name="Follow the teacher"
+    ).is_checked()  # still following after three switches
+    assert (
+        f"room={code}" in student.url
+    )  # a new session (a replica lost) joins the room again from the address

@@ -20,7 +20,10 @@ from vae_core.store.codes import read_codes
 pytestmark = browser_marks()
 WIDE = next(e for e in CATALOG if e.role == "beta-vae-20d")
 IMAGE = "canvas[data-testid='decoded-image']"
-PIXELS = "(c) => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data).filter((_, i) => i % 4 === 0)"
+PIXELS = (
+    "(c) => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data).filter((_, "
+    "i) => i % 4 === 0)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,24 +52,35 @@ def test_a_plane_of_a_20d_model_decodes_pins_and_moves_with_its_anchors(server, 
     hovered.wait_for(timeout=30_000)
     uv = [float(v) for v in hovered.get_attribute("data-z").split(",")]
     ours = np.asarray(hovered.evaluate(PIXELS), np.int16)
-    assert np.abs(ours - torch_image(model, plane.codes(uv))).max() <= 2  # origin + u·e₁ + v·e₂, decoded alike
+    assert (
+        np.abs(ours - torch_image(model, plane.codes(uv))).max() <= 2
+    )  # origin + u·e₁ + v·e₂, decoded alike
     page.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.4)
     frame.locator("[data-testid='latent-canvas'][data-pinned]").wait_for(timeout=30_000)
-    page.wait_for_url(re.compile(r"z=([-0-9.e]+(,|%2C)){19}[-0-9.e]+"), timeout=60_000)  # the link carries all 20 coordinates
+    page.wait_for_url(
+        re.compile(r"z=([-0-9.e]+(,|%2C)){19}[-0-9.e]+"), timeout=60_000
+    )  # the link carries all 20 coordinates
     page.get_by_text("The plane through three class means").click()
     anchor = canvas(page).locator("[data-testid='anchor-0']")
     anchor.wait_for(timeout=60_000)
     assert anchor.get_attribute("data-uv") == "0,0"  # the first anchor is the plane's origin
     second = canvas(page).locator("[data-testid='anchor-1']").get_attribute("data-uv")
-    figure = canvas_frame(page).evaluate("() => Object.keys(window.__latentCanvas.figureBytes).length")
+    figure = canvas_frame(page).evaluate(
+        "() => Object.keys(window.__latentCanvas.figureBytes).length"
+    )
     handle = anchor.bounding_box()
     page.mouse.move(handle["x"] + 10, handle["y"] + 10)
     page.mouse.down()
     page.mouse.move(handle["x"] + 60, handle["y"] - 50, steps=6)
     page.mouse.up()
-    canvas_frame(page).wait_for_function("(n) => Object.keys(window.__latentCanvas.figureBytes).length > n", arg=figure,
-                                         timeout=60_000)  # fmt: skip  (the plane moved: a new map)
-    canvas(page).locator(f"[data-testid='anchor-1']:not([data-uv='{second}'])").wait_for(timeout=30_000)  # measured anew
+    canvas_frame(page).wait_for_function(
+        "(n) => Object.keys(window.__latentCanvas.figureBytes).length > n",
+        arg=figure,
+        timeout=60_000,
+    )  # the plane moved: a new map
+    canvas(page).locator(f"[data-testid='anchor-1']:not([data-uv='{second}'])").wait_for(
+        timeout=30_000
+    )  # measured anew
 
 
 def test_a_traversal_row_matches_torch_and_idle_dimensions_stay_still(server, page, model):
@@ -82,18 +96,26 @@ def test_a_traversal_row_matches_torch_and_idle_dimensions_stay_still(server, pa
     grid = traversal_codes(around, 9)[dim]
     strip = np.asarray(first.evaluate(PIXELS), np.int16).reshape(28, 9 * 28)
     for k, code in enumerate(grid):
-        assert np.abs(strip[:, 28 * k : 28 * (k + 1)].ravel() - torch_image(model, code)).max() <= 2, k
-    assert kl > 0.1 and np.ptp(strip.reshape(28, 9, 28).mean(axis=(0, 2))) > 3  # the most used dimension changes it
+        assert (
+            np.abs(strip[:, 28 * k : 28 * (k + 1)].ravel() - torch_image(model, code)).max() <= 2
+        ), k
+    assert (
+        kl > 0.1 and np.ptp(strip.reshape(28, 9, 28).mean(axis=(0, 2))) > 3
+    )  # the most used dimension changes it
     last = rows.last
     assert float(last.get_attribute("data-kl")) < 0.01
     idle = np.asarray(last.evaluate(PIXELS), np.int16).reshape(28, 9, 28)
-    assert np.abs(idle - idle[:, :1, :]).mean() < 1.5  # an unused dimension: about a grey level on average
+    assert (
+        np.abs(idle - idle[:, :1, :]).mean() < 1.5
+    )  # an unused dimension: about a grey level on average
     slider = traversal.locator(f"input[data-dim='{dim}']")
     before = traversal.locator("canvas[data-testid='traversal-current']").get_attribute("data-code")
     slider.focus()
     for _ in range(10):
         slider.press("ArrowRight")
-    traversal.locator(f"canvas[data-testid='traversal-current']:not([data-code='{before}'])").wait_for(timeout=30_000)
+    traversal.locator(
+        f"canvas[data-testid='traversal-current']:not([data-code='{before}'])"
+    ).wait_for(timeout=30_000)
 
 
 def test_a_projected_point_becomes_the_planes_anchor_on_the_latent_map(server, page):
@@ -105,16 +127,22 @@ def test_a_projected_point_becomes_the_planes_anchor_on_the_latent_map(server, p
                    if (!g || !g._fullLayout || !g._fullLayout.xaxis || !g._fullData) return null;
                    const t = g._fullData.find((trace) => trace.x && trace.x.length);
                    if (!t) return null;
-                   const xa = g._fullLayout.xaxis, ya = g._fullLayout.yaxis, r = g.getBoundingClientRect();
-                   return [r.left + xa._offset + xa.c2p(t.x[0]), r.top + ya._offset + ya.c2p(t.y[0])]; }""",
+                   const xa = g._fullLayout.xaxis, ya = g._fullLayout.yaxis;
+                   const r = g.getBoundingClientRect();
+                   return [r.left + xa._offset + xa.c2p(t.x[0]),
+                           r.top + ya._offset + ya.c2p(t.y[0])]; }""",
         timeout=60_000,
     ).json_value()
     page.mouse.click(*where)
     page.get_by_role("button", name="Open its code on the Latent map").click()
     page.wait_for_url(re.compile(r"/Latent_map"), timeout=60_000)
     frame = canvas(page)
-    frame.locator("[data-testid='anchor-0'][data-uv='0,0']").wait_for(timeout=60_000)  # the image's code: the plane's origin
-    frame.locator("[data-testid='latent-canvas'][data-pinned='0,0']").wait_for(timeout=60_000)  # and the pinned point
+    frame.locator("[data-testid='anchor-0'][data-uv='0,0']").wait_for(
+        timeout=60_000
+    )  # the image's code: the plane's origin
+    frame.locator("[data-testid='latent-canvas'][data-pinned='0,0']").wait_for(
+        timeout=60_000
+    )  # and the pinned point
 
 
 def test_the_classifier_lens_colours_the_plane_and_names_the_hovered_image(server, page, model):
@@ -129,7 +157,9 @@ def test_the_classifier_lens_colours_the_plane_and_names_the_hovered_image(serve
     page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.45)
     said = frame.locator("[data-testid='prediction'][data-prediction]").first
     said.wait_for(timeout=30_000)
-    uv = [float(v) for v in frame.locator(f"{IMAGE}[data-z]").first.get_attribute("data-z").split(",")]
+    uv = [
+        float(v) for v in frame.locator(f"{IMAGE}[data-z]").first.get_attribute("data-z").split(",")
+    ]
     image = decode(model, principal_plane(read_codes(WIDE.path).mu).codes(uv).astype(np.float32))
     probabilities = load_classifier("mnist").probabilities(image[None])[0]
     top, second = np.sort(probabilities)[::-1][:2]

@@ -8,10 +8,27 @@ import re
 
 import pytest
 
-from tests.drivers.browser import REDIS_SERVER, app_server, browser_marks, canvas, free_port, redis_server
-from tests.drivers.classroom import ROOT_SELECTOR, click_map, following_canvas, join, open_room, pinned
+from tests.drivers.browser import (
+    REDIS_SERVER,
+    app_server,
+    browser_marks,
+    canvas,
+    free_port,
+    redis_server,
+)
+from tests.drivers.classroom import (
+    ROOT_SELECTOR,
+    click_map,
+    following_canvas,
+    join,
+    open_room,
+    pinned,
+)
 
-pytestmark = [*browser_marks(), pytest.mark.skipif(not os.path.exists(REDIS_SERVER), reason="redis-server is not installed")]
+pytestmark = [
+    *browser_marks(),
+    pytest.mark.skipif(not os.path.exists(REDIS_SERVER), reason="redis-server is not installed"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +37,9 @@ def redis_url(tmp_path_factory):
         yield url
 
 
-def test_a_room_spans_replicas_and_a_restarted_replicas_student_catches_up(redis_url, chromium, viewport, tmp_path):
+def test_a_room_spans_replicas_and_a_restarted_replicas_student_catches_up(
+    redis_url, chromium, viewport, tmp_path
+):
     env = {"VAE_EXPLORER_STORE": str(tmp_path / "store"), "VAE_EXPLORER_REDIS_URL": redis_url}
     student_port = free_port()
     contexts = [chromium.new_context(viewport=viewport) for _ in range(2)]
@@ -33,16 +52,25 @@ def test_a_room_spans_replicas_and_a_restarted_replicas_student_catches_up(redis
                 student.wait_for_url(re.compile(r"/Latent_map"), timeout=60_000)
                 follower = following_canvas(student)
                 click_map(teacher, 0.3, 0.3)
-                follower.locator(f'{ROOT_SELECTOR}[data-pinned="{pinned(teacher)}"]').wait_for(timeout=30_000)
+                follower.locator(f'{ROOT_SELECTOR}[data-pinned="{pinned(teacher)}"]').wait_for(
+                    timeout=30_000
+                )
             # the student's replica is gone: its canvas says so and retries
-            canvas(student, state=None).locator(f'{ROOT_SELECTOR}[data-room="reconnecting"]').wait_for(timeout=30_000)
+            canvas(student, state=None).locator(
+                f'{ROOT_SELECTOR}[data-room="reconnecting"]'
+            ).wait_for(timeout=30_000)
             click_map(teacher, 0.7, 0.6)  # a pin while the student's replica is away
             moved = pinned(teacher)
             with app_server(env=env, port=student_port):
-                # back: the page reconnects (a new session joins the room from its address) and catches up
-                canvas(student).locator(f'{ROOT_SELECTOR}[data-room="live"][data-pinned="{moved}"]').wait_for(timeout=90_000)
+                # back: the page reconnects (a new session joins the room from its address) and
+                # catches up
+                canvas(student).locator(
+                    f'{ROOT_SELECTOR}[data-room="live"][data-pinned="{moved}"]'
+                ).wait_for(timeout=90_000)
                 click_map(teacher, 0.5, 0.8)
-                following_canvas(student).locator(f'{ROOT_SELECTOR}[data-pinned="{pinned(teacher)}"]').wait_for(timeout=30_000)
+                following_canvas(student).locator(
+                    f'{ROOT_SELECTOR}[data-pinned="{pinned(teacher)}"]'
+                ).wait_for(timeout=30_000)
     finally:
         for context in contexts:
             context.close()

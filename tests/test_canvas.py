@@ -38,7 +38,10 @@ def test_good_events_are_read():
         (event(kind="pin", z="1,2"), "two numbers"),
         (event(kind="pin", z=[True, 1]), "two numbers"),
         (event(kind="ends", a=[0, 0], b=[0, float("inf")]), "point B"),
-        (event(kind="drawing", pixels=base64.b64encode(bytes(100)).decode()), "784 pixels; got 100"),
+        (
+            event(kind="drawing", pixels=base64.b64encode(bytes(100)).decode()),
+            "784 pixels; got 100",
+        ),
         (event(kind="drawing", pixels="not base64!"), "28x28"),
         (event(kind="drawing", pixels="A" * 5000), "28x28"),
         (event(kind="select", rows=[1, -2]), "row numbers"),
@@ -65,3 +68,17 @@ def test_published_files_are_named_by_their_content(tmp_path, monkeypatch):
     assert json.loads((tmp_path / "figures" / name).read_text()) == {"data": []}
     assert first.startswith(canvas.FILES_URL + "/figures/")
     assert not list((tmp_path / "figures").glob(".*"))  # no temporary file left behind
+
+
+def test_sessions_publishing_the_same_file_at_once_all_get_it(tmp_path, monkeypatch):
+    """Thirty threads of one server publish one figure together: none fails, one file remains."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(canvas, "SERVED", tmp_path)
+    (tmp_path / "figures").mkdir()
+    data = b'{"data": [2]}' * 50_000
+    with ThreadPoolExecutor(30) as pool:
+        urls = set(pool.map(lambda _: canvas.publish(data, "figures", ".json"), range(30)))
+    assert len(urls) == 1 and [p.name for p in (tmp_path / "figures").iterdir()] == [
+        urls.pop().rsplit("/", 1)[1]
+    ]

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,7 +33,9 @@ FRESH = {
     "fresh-mlp-vae": ModelConfig(hidden_sizes=(64, 32)),
     "fresh-conv-vae": ModelConfig(architecture="conv", hidden_sizes=(32,), conv_channels=(8, 16)),
     "fresh-mlp-cvae": ModelConfig(model="cvae", hidden_sizes=(48,)),
-    "fresh-conv-mmd-vae-3d": ModelConfig(model="mmd_vae", architecture="conv", hidden_sizes=(), conv_channels=(6,), latent_dim=3),
+    "fresh-conv-mmd-vae-3d": ModelConfig(
+        model="mmd_vae", architecture="conv", hidden_sizes=(), conv_channels=(6,), latent_dim=3
+    ),
 }
 
 
@@ -45,14 +48,26 @@ def write_model(folder, model, state) -> None:
     for index in range(12):
         z = rng.normal(0, 2, d).astype(np.float32)
         label = index % 10 if conditional else None
-        decode_cases.append({"z": z.tolist(), "label": label, "image": to_uint8(decode(model, z, label)).ravel().tolist()})
+        decode_cases.append(
+            {
+                "z": z.tolist(),
+                "label": label,
+                "image": to_uint8(decode(model, z, label)).ravel().tolist(),
+            }
+        )
     encode_cases = []
     pixels = rng.uniform(0, 1, (4, 1, 28, 28)).astype(np.float32)
     for index, image in enumerate(pixels):
         label = index if conditional else None
         mu, logvar = encode_images(model, image[None], None if label is None else [label])
-        encode_cases.append({"pixels": image.ravel().tolist(), "label": label, "mu": mu[0].tolist(),
-                             "logvar": None if logvar is None else logvar[0].tolist()})  # fmt: skip
+        encode_cases.append(
+            {
+                "pixels": image.ravel().tolist(),
+                "label": label,
+                "mu": mu[0].tolist(),
+                "logvar": None if logvar is None else logvar[0].tolist(),
+            }
+        )
     (folder / "cases.json").write_text(json.dumps({"decode": decode_cases, "encode": encode_cases}))
 
 
@@ -61,7 +76,13 @@ def path_fixtures() -> dict:
     pairs = [([1.0, 0.0], [-1.0, 0.0]), ([0.0, 0.0], [1.0, 2.0]), ([1.0, 1.0], [2.0, 2.0])]
     pairs += [(rng.normal(size=d).tolist(), rng.normal(size=d).tolist()) for d in (2, 3, 10)]
     interpolations = [
-        {"z0": a, "z1": b, "steps": 9, "method": method, "path": interpolate(a, b, 9, method).tolist()}
+        {
+            "z0": a,
+            "z1": b,
+            "steps": 9,
+            "method": method,
+            "path": interpolate(a, b, 9, method).tolist(),
+        }
         for a, b in pairs
         for method in ("linear", "slerp")
     ]
@@ -76,7 +97,14 @@ def path_fixtures() -> dict:
         else:
             ink[40:250, 130:152] = 1.0
         prepared = prepare_image(png_bytes(ink), invert=False)
-        drawings.append({"ink": ink.ravel().tolist(), "height": 280, "width": 280, "prepared": prepared.ravel().tolist()})
+        drawings.append(
+            {
+                "ink": ink.ravel().tolist(),
+                "height": 280,
+                "width": 280,
+                "prepared": prepared.ravel().tolist(),
+            }
+        )
     return {"interpolations": interpolations, "drawings": drawings}
 
 
@@ -88,7 +116,9 @@ def fixtures(tmp_path_factory):
         write_model(root / "models" / entry.name, model, checkpoint_state(entry.path))
     for name, config in FRESH.items():
         torch.manual_seed(0)
-        model = train(config, TrainConfig(epochs=1, batch_size=64, train_subset=1024, test_subset=256)).model
+        model = train(
+            config, TrainConfig(epochs=1, batch_size=64, train_subset=1024, test_subset=256)
+        ).model
         write_model(root / "models" / name, model, model_state(model))
     (root / "paths.json").write_text(json.dumps(path_fixtures()))
     return root
@@ -96,13 +126,22 @@ def fixtures(tmp_path_factory):
 
 @pytest.mark.slow
 def test_javascript_runs_the_models_and_paths_like_python(fixtures):
-    tests = sorted(str(p) for p in (ROOT / "tests" / "js").glob("*.test.mjs") if p.name not in ("room.test.mjs", "planes.test.mjs"))
+    tests = sorted(
+        str(p)
+        for p in (ROOT / "tests" / "js").glob("*.test.mjs")
+        if p.name not in ("room.test.mjs", "planes.test.mjs")
+    )
     result = subprocess.run(
-        [NODE, "--test", *tests], cwd=ROOT, env={**os.environ, "CANVAS_FIXTURES": str(fixtures)},
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        [NODE, "--test", *tests],
+        cwd=ROOT,
+        env={**os.environ, "CANVAS_FIXTURES": str(fixtures)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    assert f"# pass {len(CATALOG) + len(FRESH) + 5}" in result.stdout
+    # a test per model, plus the paths and drawing tests (5) and the canvas modules' own (5)
+    assert f"# pass {len(CATALOG) + len(FRESH) + 10}" in result.stdout
 
 
 def test_the_room_channel_and_a_followers_view_like_python(tmp_path):
@@ -115,47 +154,113 @@ def test_the_room_channel_and_a_followers_view_like_python(tmp_path):
     for method in ("linear", "slerp"):
         for alpha in (0, 4, 8):
             a, b = rng.normal(size=2).tolist(), rng.normal(size=2).tolist()
-            view = View(point=tuple(rng.normal(size=5).tolist()), ends=(tuple(a), tuple(b)), method=method, steps=9,
-                        alpha=alpha, quiz=QuizState(2), arrows=((0.0, 0.0, 1.0, 1.0, "2 → 7"),))  # fmt: skip
-            cases.append({"view": view.to_message(), "alphaPoint": interpolate(a, b, 9, method)[alpha].tolist()})
+            view = View(
+                point=tuple(rng.normal(size=5).tolist()),
+                ends=(tuple(a), tuple(b)),
+                method=method,
+                steps=9,
+                alpha=alpha,
+                quiz=QuizState(2),
+                arrows=((0.0, 0.0, 1.0, 1.0, "2 → 7"),),
+            )
+            cases.append(
+                {
+                    "view": view.to_message(),
+                    "alphaPoint": interpolate(a, b, 9, method)[alpha].tolist(),
+                }
+            )
     fixtures = tmp_path / "room.json"
     fixtures.write_text(json.dumps(cases))
-    result = subprocess.run([NODE, "--test", str(ROOT / "tests" / "js" / "room.test.mjs")], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120, env={**os.environ, "ROOM_FIXTURES": str(fixtures)})  # fmt: skip
+    result = subprocess.run(
+        [NODE, "--test", str(ROOT / "tests" / "js" / "room.test.mjs")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "ROOM_FIXTURES": str(fixtures)},
+    )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert "# pass 5" in result.stdout
 
 
-def test_planes_and_traversals_in_the_browser_like_python(tmp_path):
-    """planes.js in node: a plane's codes, projections and traversal rows as vae_core.analysis.planes computes them."""
-    from vae_core.analysis.planes import active_dimensions, plane_through, principal_plane, traversal_codes
+def plane_fixtures(rng) -> list[dict]:
+    """Planes through three codes and principal planes in 3, 10 and 20 dimensions: their codes
+    at some (u, v) and those codes' projections back, as vae_core.analysis.planes gives them."""
+    from vae_core.analysis.planes import plane_through, principal_plane
 
-    rng = np.random.default_rng(5)
     planes = []
     for d in (3, 10, 20):
-        for plane in (plane_through(*rng.normal(size=(3, d))), principal_plane(rng.normal(size=(50, d)))):
+        for plane in (
+            plane_through(*rng.normal(size=(3, d))),
+            principal_plane(rng.normal(size=(50, d))),
+        ):
             uv = rng.normal(size=(4, 2))
             codes = plane.codes(uv)
-            planes.append({"plane": plane.to_dict(), "uv": uv.tolist(), "codes": codes.tolist(),
-                           "projected": plane.project(codes)[0].tolist()})  # fmt: skip
+            projected = plane.project(codes)[0].tolist()
+            planes.append(
+                {
+                    "plane": plane.to_dict(),
+                    "uv": uv.tolist(),
+                    "codes": codes.tolist(),
+                    "projected": projected,
+                }
+            )
+    return planes
+
+
+def traversal_fixture(rng) -> dict:
+    """A traversal grid and the order of its rows (used dimensions by KL, then unused ones)."""
+    from vae_core.analysis.planes import active_dimensions, traversal_codes
+
     code, kl = rng.normal(size=6), np.array([0.5, 0.0, 1.2, 0.005, 0.3, 0.0])
-    order = [*active_dimensions(kl).tolist(), *[int(i) for i in np.argsort(-kl, kind="stable") if kl[i] < 0.01]]
-    traversal = {"code": code.tolist(), "steps": 7, "grid": traversal_codes(code, 7).tolist(), "kl": kl.tolist(), "order": order}
+    unused = [int(i) for i in np.argsort(-kl, kind="stable") if kl[i] < 0.01]
+    order = [*active_dimensions(kl).tolist(), *unused]
+    grid = traversal_codes(code, 7).tolist()
+    return {"code": code.tolist(), "steps": 7, "grid": grid, "kl": kl.tolist(), "order": order}
+
+
+def lens_fixture(folder: Path) -> dict:
+    """The shipped classifier exported for the browser, and its answers on 16 test images with
+    the float16 weights the browser reads."""
     from vae_core.analysis.classifier import load_classifier
     from vae_core.data.datasets import load_arrays
     from vae_core.store.export import export_classifier
 
     judge = load_classifier("mnist")
     images = load_arrays("mnist", "test")[0][:16].astype(np.float32).reshape(16, 784) / 255.0
-    (tmp_path / "classifier.safetensors").write_bytes(export_classifier(judge.weights))
-    halved = {k: v.astype(np.float16).astype(np.float32) for k, v in judge.weights.items()}  # what the browser reads
+    (folder / "classifier.safetensors").write_bytes(export_classifier(judge.weights))
+    halved = {k: v.astype(np.float16).astype(np.float32) for k, v in judge.weights.items()}
     probabilities = type(judge)("mnist", halved, judge.test_accuracy).probabilities(images)
-    lens = {"file": str(tmp_path / "classifier.safetensors"), "images": images.tolist(), "probabilities": probabilities.tolist(),
-            "predicted": probabilities.argmax(axis=1).tolist()}  # fmt: skip
+    return {
+        "file": str(folder / "classifier.safetensors"),
+        "images": images.tolist(),
+        "probabilities": probabilities.tolist(),
+        "predicted": probabilities.argmax(axis=1).tolist(),
+    }
+
+
+def test_planes_and_traversals_in_the_browser_like_python(tmp_path):
+    """planes.js and lens.js in node: a plane's codes, projections and traversal rows as
+    vae_core.analysis.planes computes them, and the classifier as numpy runs it."""
+    rng = np.random.default_rng(5)
     fixtures = tmp_path / "planes.json"
-    fixtures.write_text(json.dumps({"planes": planes, "traversal": traversal, "lens": lens}))
-    result = subprocess.run([NODE, "--test", str(ROOT / "tests" / "js" / "planes.test.mjs")], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120, env={**os.environ, "PLANE_FIXTURES": str(fixtures)})  # fmt: skip
+    fixtures.write_text(
+        json.dumps(
+            {
+                "planes": plane_fixtures(rng),
+                "traversal": traversal_fixture(rng),
+                "lens": lens_fixture(tmp_path),
+            }
+        )
+    )
+    result = subprocess.run(
+        [NODE, "--test", str(ROOT / "tests" / "js" / "planes.test.mjs")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PLANE_FIXTURES": str(fixtures)},
+    )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert "# pass 4" in result.stdout
 

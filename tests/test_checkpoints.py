@@ -18,9 +18,17 @@ ENTRIES = {f"{e.dataset}-{e.role}": e for e in CATALOG}
 def test_every_catalogue_entry_ships_and_nothing_else():
     from vae_core.analysis.classifier import CLASSIFIERS
 
-    names = {p.name for p in shipped_checkpoints_dir().iterdir() if p.is_dir() and not p.name.startswith(".")}
+    names = {
+        p.name
+        for p in shipped_checkpoints_dir().iterdir()
+        if p.is_dir() and not p.name.startswith(".")
+    }
     assert names == {e.name for e in CATALOG} | {CLASSIFIERS}  # and the judges of latent arithmetic
-    judges = {p.name for p in (shipped_checkpoints_dir() / CLASSIFIERS).iterdir() if not p.name.startswith(".")}
+    judges = {
+        p.name
+        for p in (shipped_checkpoints_dir() / CLASSIFIERS).iterdir()
+        if not p.name.startswith(".")
+    }
     assert judges == {"mnist", "fashion-mnist"}
 
 
@@ -34,7 +42,12 @@ def test_loads_with_its_config(key):
     entry = ENTRIES[key]
     model = entry.load()
     assert model.config == entry.model_config and model.train_config == entry.train_config
-    assert config_from_dict(type(entry.model_config), json.loads(json.dumps(config_to_dict(model.config)))) == model.config
+    assert (
+        config_from_dict(
+            type(entry.model_config), json.loads(json.dumps(config_to_dict(model.config)))
+        )
+        == model.config
+    )
     z = torch.zeros(1, model.config.latent_dim)
     label = torch.tensor([3]) if model.config.is_conditional else None
     image = model.decode(z, label)
@@ -43,13 +56,19 @@ def test_loads_with_its_config(key):
 
 QUALITY_FLOORS = {
     # (dataset, role): checks on the stored metrics, as the project promises them
-    ("mnist", "vae"): lambda m: m["test"]["neg_elbo"] <= 140 and m["latent"]["knn5_accuracy"] >= 0.80,
+    ("mnist", "vae"): lambda m: (
+        m["test"]["neg_elbo"] <= 140 and m["latent"]["knn5_accuracy"] >= 0.80
+    ),
     ("fashion-mnist", "vae"): lambda m: m["latent"]["knn5_accuracy"] >= 0.72,
     ("mnist", "mmd-vae"): lambda m: _centred(m) and m["latent"]["knn5_accuracy"] >= 0.78,
     ("fashion-mnist", "mmd-vae"): lambda m: _centred(m) and m["latent"]["knn5_accuracy"] >= 0.70,
     # The 20-D pair: the VAE uses every dimension; β = 10 switches most of them off.
-    ("mnist", "vae-20d"): lambda m: m["test"]["neg_elbo"] <= 105 and m["latent"]["active_units"] == 20,
-    ("mnist", "beta-vae-20d"): lambda m: 3 <= m["latent"]["active_units"] <= 12 and m["latent"]["knn5_accuracy"] >= 0.8,
+    ("mnist", "vae-20d"): lambda m: (
+        m["test"]["neg_elbo"] <= 105 and m["latent"]["active_units"] == 20
+    ),
+    ("mnist", "beta-vae-20d"): lambda m: (
+        3 <= m["latent"]["active_units"] <= 12 and m["latent"]["knn5_accuracy"] >= 0.8
+    ),
 }
 
 
@@ -79,10 +98,19 @@ def test_stored_metrics_match_a_fresh_evaluation(key):
     fresh = evaluate(entry.load(), entry.dataset, iwae_k=0)
     for name in ("recon", "recon_bce", "recon_mse", "kl", "neg_elbo"):
         if name in stored["test"]:
-            assert fresh["test"][name] == pytest.approx(stored["test"][name], rel=0.01, abs=0.3), name
-    for name, tolerance in (("knn5_accuracy", 0.01), ("nmi_kmeans10", 0.03), ("mmd_to_prior", 0.005), ("prior_holes", 0.02)):
+            assert fresh["test"][name] == pytest.approx(stored["test"][name], rel=0.01, abs=0.3), (
+                name
+            )
+    for name, tolerance in (
+        ("knn5_accuracy", 0.01),
+        ("nmi_kmeans10", 0.03),
+        ("mmd_to_prior", 0.005),
+        ("prior_holes", 0.02),
+    ):
         assert fresh["latent"][name] == pytest.approx(stored["latent"][name], abs=tolerance), name
-    assert fresh["latent"]["aggregate_mean"] == pytest.approx(stored["latent"]["aggregate_mean"], abs=0.02)
+    assert fresh["latent"]["aggregate_mean"] == pytest.approx(
+        stored["latent"]["aggregate_mean"], abs=0.02
+    )
 
 
 @pytest.mark.parametrize("key", ENTRIES)
@@ -93,11 +121,17 @@ def test_every_shipped_model_carries_its_test_codes(key):
 
     entry = ENTRIES[key]
     codes = read_codes(entry.path)
-    assert codes is not None, f"{entry.name} has no codes.npz: add it with python -m vae_core encode {entry.path}"
-    assert codes.mu.shape == (10_000, entry.model_config.latent_dim) and codes.dataset == entry.dataset
+    assert codes is not None, (
+        f"{entry.name} has no codes.npz: add it with python -m vae_core encode {entry.path}"
+    )
+    assert (
+        codes.mu.shape == (10_000, entry.model_config.latent_dim) and codes.dataset == entry.dataset
+    )
     data = load_dataset(entry.dataset, "test")
     mu, _ = encode_images(entry.load(), data.images[:200], data.labels[:200])
-    assert abs(mu - codes.mu[:200]).max() < 5e-3  # the codes of the weights that ship (float16 weights)
+    assert (
+        abs(mu - codes.mu[:200]).max() < 5e-3
+    )  # the codes of the weights that ship (float16 weights)
 
 
 @pytest.mark.parametrize("key", ENTRIES)
@@ -106,5 +140,7 @@ def test_every_shipped_model_carries_its_replay(key):
 
     entry = ENTRIES[key]
     replay = read_replay(entry.path)
-    assert replay is not None, f"{entry.name} has no replay.npz: rebuild it with python -m vae_core pretrain"
+    assert replay is not None, (
+        f"{entry.name} has no replay.npz: rebuild it with python -m vae_core pretrain"
+    )
     assert replay.shape == (entry.train_config.epochs, REPLAY_SIZE, entry.model_config.latent_dim)

@@ -6,7 +6,18 @@ import pytest
 
 from vae_core.cli import main
 
-TINY = ["--hidden", "32", "--epochs", "1", "--train-subset", "512", "--test-subset", "256", "--batch-size", "64"]
+TINY = [
+    "--hidden",
+    "32",
+    "--epochs",
+    "1",
+    "--train-subset",
+    "512",
+    "--test-subset",
+    "256",
+    "--batch-size",
+    "64",
+]
 
 
 @pytest.mark.parametrize(
@@ -65,7 +76,11 @@ def test_runtime_failures_exit_1(tmp_path, capsys):
 
 
 def test_module_entry_point_runs():
-    completed = subprocess.run([sys.executable, "-m", "vae_core", "train", "--latent-dim", "-1"], capture_output=True, text=True)
+    completed = subprocess.run(
+        [sys.executable, "-m", "vae_core", "train", "--latent-dim", "-1"],
+        capture_output=True,
+        text=True,
+    )
     assert completed.returncode == 2
     assert "latent_dim" in completed.stderr
 
@@ -76,7 +91,10 @@ def test_app_command_runs_the_explorer_with_streamlit_options():
 
     command = app_command(["--server.port", "8600"])
     assert command[1:4] == ["-m", "streamlit", "run"]
-    assert command[4] == str(PROJECT_ROOT / "explorer_app.py") and command[5:] == ["--server.port", "8600"]
+    assert command[4] == str(PROJECT_ROOT / "explorer_app.py") and command[5:] == [
+        "--server.port",
+        "8600",
+    ]
 
 
 def test_the_library_has_no_app_command_and_the_console_script_has(capsys):
@@ -94,15 +112,28 @@ def test_the_app_starts_from_any_folder(tmp_path):
     from tests.drivers.browser import free_port
 
     port = free_port()
-    command = [sys.executable, "-m", "explorer", "--server.port", str(port), "--server.headless", "true",
-               "--server.address", "127.0.0.1"]  # fmt: skip
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [
+        sys.executable,
+        "-m",
+        "explorer",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+    ]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.time() + 60
         while True:
             assert process.poll() is None, "the app exited"
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as response:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/_stcore/health", timeout=1
+                ) as response:
                     assert response.status == 200
                     break
             except OSError:
@@ -111,7 +142,9 @@ def test_the_app_starts_from_any_folder(tmp_path):
     finally:
         process.terminate()
         process.wait(10)
-    help_text = subprocess.run([sys.executable, "-m", "explorer", "--help"], capture_output=True, text=True, timeout=60)
+    help_text = subprocess.run(
+        [sys.executable, "-m", "explorer", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert help_text.returncode == 0 and "streamlit run" in help_text.stdout
 
 

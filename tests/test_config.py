@@ -2,7 +2,13 @@ import dataclasses
 
 import pytest
 
-from vae_core.models.config import ModelConfig, TrainConfig, config_from_dict, config_key, config_to_dict
+from vae_core.models.config import (
+    ModelConfig,
+    TrainConfig,
+    config_from_dict,
+    config_key,
+    config_to_dict,
+)
 
 
 @pytest.mark.parametrize(
@@ -29,7 +35,14 @@ def test_invalid_model_config_raises(kwargs):
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"epochs": 0}, {"batch_size": 0}, {"learning_rate": 0.0}, {"learning_rate": -1e-3}, {"dataset": "cifar"}, {"seed": -1}],
+    [
+        {"epochs": 0},
+        {"batch_size": 0},
+        {"learning_rate": 0.0},
+        {"learning_rate": -1e-3},
+        {"dataset": "cifar"},
+        {"seed": -1},
+    ],
 )
 def test_invalid_train_config_raises(kwargs):
     with pytest.raises(ValueError):

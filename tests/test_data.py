@@ -40,12 +40,22 @@ def test_arrays_are_the_same_split_without_torch():
     from vae_core.data.datasets import load_arrays
 
     images, labels = load_arrays("mnist", "test")
-    assert images.dtype == np.uint8 and images.shape == (10_000, 28, 28) and labels.dtype == np.int64
+    assert (
+        images.dtype == np.uint8 and images.shape == (10_000, 28, 28) and labels.dtype == np.int64
+    )
     tensors = load_dataset("mnist", "test")
     assert np.array_equal((images / 255.0).astype(np.float32), tensors.images[:, 0].numpy())
     assert np.array_equal(labels, tensors.labels.numpy())
-    code = "import sys; from vae_core.data.datasets import load_arrays; load_arrays('fashion-mnist', 'test'); print('torch' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout.strip() == "False"
+    code = (
+        "import sys; from vae_core.data.datasets import load_arrays; load_arrays('fashion-mnist', "
+        "'test'); print('torch' in sys.modules)"
+    )
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+        ).stdout.strip()
+        == "False"
+    )
 
 
 def test_labels_beyond_the_classes_are_refused(tmp_path, monkeypatch):
@@ -91,9 +101,13 @@ def test_missing_shipped_file_names_the_file(tmp_path, monkeypatch):
     (data / "MNIST" / "raw" / "t10k-images-idx3-ubyte.gz").unlink()
     monkeypatch.setenv("VAE_EXPLORER_DATA", str(data))
     monkeypatch.setenv("VAE_EXPLORER_CACHE", str(tmp_path / "cache"))
-    with pytest.raises(DatasetError, match=r"t10k-images-idx3-ubyte\.gz is missing.*git checkout -- data"):
+    with pytest.raises(
+        DatasetError, match=r"t10k-images-idx3-ubyte\.gz is missing.*git checkout -- data"
+    ):
         load_dataset("mnist", "test")
-    assert load_dataset("mnist", "train").images.shape[0] == 60_000  # the other split's files are still there
+    assert (
+        load_dataset("mnist", "train").images.shape[0] == 60_000
+    )  # the other split's files are still there
 
 
 def test_valid_gzip_with_wrong_content_is_reported(tmp_path, monkeypatch):

@@ -17,10 +17,18 @@ from vae_core.training.placement import FailoverExecutor, app_executor, make_exe
 def test_the_local_executor_reports_a_snapshot_per_epoch(tiny_model_config, tiny_train_config):
     config = dataclasses.replace(tiny_train_config, epochs=2)
     snapshots, batches = [], []
-    result = LocalExecutor().run(tiny_model_config, config, on_snapshot=snapshots.append,
-                                 on_batch=lambda done, total: batches.append((done, total)))  # fmt: skip
+    result = LocalExecutor().run(
+        tiny_model_config,
+        config,
+        on_snapshot=snapshots.append,
+        on_batch=lambda done, total: batches.append((done, total)),
+    )
     assert [s.record.epoch for s in snapshots] == [1, 2] and result.epochs_completed == 2
-    assert snapshots[0].codes.shape == (2000, 2) and snapshots[0].reconstructions.shape == (8, 28, 28)
+    assert snapshots[0].codes.shape == (2000, 2) and snapshots[0].reconstructions.shape == (
+        8,
+        28,
+        28,
+    )
     assert batches[-1][0] == batches[-1][1] == 2 * (512 // 64)
     assert not np.allclose(snapshots[0].codes, snapshots[1].codes)  # the codes move between epochs
 
@@ -68,7 +76,9 @@ def test_an_unknown_executor_is_refused():
 @pytest.mark.parametrize("address", ["127.0.0.1:9", "ray://127.0.0.1:9", "not an address"])
 def test_an_unreachable_cluster_is_a_clear_message(address):
     started = time.perf_counter()
-    with pytest.raises(ExecutorUnavailable, match="cannot reach the Ray cluster|is not a Ray address"):
+    with pytest.raises(
+        ExecutorUnavailable, match="cannot reach the Ray cluster|is not a Ray address"
+    ):
         make_executor("ray", address, connect_timeout=2.0)
     assert time.perf_counter() - started < 30
 
@@ -82,12 +92,17 @@ def test_the_app_falls_back_to_the_local_pool_with_a_warning(monkeypatch):
     try:
         assert executor.current is executor.local and executor.describe().startswith("this machine")
         assert notice == executor.notice
-        assert notice == "Trainings run on this server: cannot reach the Ray cluster at 127.0.0.1:9: nothing listens there."
+        assert (
+            notice == "Trainings run on this server: cannot reach the Ray cluster at 127.0.0.1:9: "
+            "nothing listens there."
+        )
     finally:
         executor.shutdown()
 
 
-def test_the_failover_executor_joins_a_cluster_that_answers_later(tiny_model_config, tiny_train_config):
+def test_the_failover_executor_joins_a_cluster_that_answers_later(
+    tiny_model_config, tiny_train_config
+):
     """Refused at first, the cluster is tried again in the background and used once it answers."""
     answers = threading.Event()
     cluster = LocalExecutor(parallel=3)
@@ -95,7 +110,9 @@ def test_the_failover_executor_joins_a_cluster_that_answers_later(tiny_model_con
 
     def connect(on_lost):
         if not answers.is_set():
-            raise ExecutorUnavailable("cannot reach the Ray cluster at host:1: nothing listens there")
+            raise ExecutorUnavailable(
+                "cannot reach the Ray cluster at host:1: nothing listens there"
+            )
         return cluster
 
     executor = FailoverExecutor("host:1", connect=connect, retry_seconds=0.05)
@@ -106,13 +123,32 @@ def test_the_failover_executor_joins_a_cluster_that_answers_later(tiny_model_con
         while executor.current is not cluster:
             assert time.monotonic() < deadline, "the cluster was not joined again"
             time.sleep(0.01)
-        assert executor.notice is None and executor.describe() == "the stand-in cluster" and executor.capacity() == 3
+        assert (
+            executor.notice is None
+            and executor.describe() == "the stand-in cluster"
+            and executor.capacity() == 3
+        )
     finally:
         executor.shutdown()
 
 
 def test_the_command_line_says_when_the_cluster_is_unreachable(capsys, tiny_model_config):
-    code = main(["train", "--epochs", "1", "--train-subset", "256", "--executor", "ray", "--ray-address", "127.0.0.1:9"])
+    code = main(
+        [
+            "train",
+            "--epochs",
+            "1",
+            "--train-subset",
+            "256",
+            "--executor",
+            "ray",
+            "--ray-address",
+            "127.0.0.1:9",
+        ]
+    )
     error = capsys.readouterr().err
     assert code == 1
-    assert "cannot reach the Ray cluster at 127.0.0.1:9" in error and "leave out --executor ray" in error
+    assert (
+        "cannot reach the Ray cluster at 127.0.0.1:9" in error
+        and "leave out --executor ray" in error
+    )

@@ -7,11 +7,16 @@ from vae_core.store.checkpoints import checkpoint_name, save_model
 
 def test_members_differ_only_in_their_weight():
     for family in FAMILIES.values():
-        assert list(family.values) == sorted(family.values) and len(set(family.values)) == len(family.values)
+        assert list(family.values) == sorted(family.values) and len(set(family.values)) == len(
+            family.values
+        )
         configs = [family.configs("mnist", v) for v in family.values]
         for (model, train), value in zip(configs, family.values):
             assert getattr(model, family.field) == value
-            assert dataclasses.replace(model, **{family.field: getattr(family.base, family.field)}) == family.base
+            assert (
+                dataclasses.replace(model, **{family.field: getattr(family.base, family.field)})
+                == family.base
+            )
             assert train.epochs == FAMILY_EPOCHS and train.dataset == "mnist"
         assert len({train for _, train in configs}) == 1
         assert family.name("fashion-mnist", family.values[0]).startswith("fashion-mnist-")
@@ -22,7 +27,11 @@ def test_a_member_is_found_once_stored(isolated_store):
     assert family.stored_name("fashion-mnist", 2.0) is None  # only the MNIST families ship
     model_config, train_config = family.configs("fashion-mnist", 2.0)
     path = save_model(build_model(model_config), train_config, isolated_store)
-    assert path.name == checkpoint_name(model_config, train_config) == family.stored_name("fashion-mnist", 2.0)
+    assert (
+        path.name
+        == checkpoint_name(model_config, train_config)
+        == family.stored_name("fashion-mnist", 2.0)
+    )
     assert family.stored_name("fashion-mnist", 4.0) is None
 
 

@@ -30,7 +30,11 @@ SAVER = textwrap.dedent(
 
 def _kill_after_output(command: list[str], lines: int, env=None) -> None:
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, **(env or {})}
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
     for _ in range(lines):
         if not process.stdout.readline():
@@ -73,7 +77,9 @@ def test_killed_during_training_leaves_the_store_readable(tmp_path):
     _kill_after_output(command, lines=2)  # two epochs done, killed mid-run
     assert list_checkpoints([root]) == []
     # The next run of the same configuration trains normally and stores a checkpoint.
-    done = subprocess.run([*command[:7], "2", *command[8:]], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [*command[:7], "2", *command[8:]], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert len(list_checkpoints([root])) == 1
 

@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from vae_core.analysis.geometry import data_extent, grid_points, pad_code, posterior_ellipse, square_extent
+from vae_core.analysis.geometry import (
+    data_extent,
+    grid_points,
+    pad_code,
+    posterior_ellipse,
+    square_extent,
+)
 
 
 def test_data_extent_ignores_outliers():
@@ -42,4 +48,9 @@ def test_pad_code_fills_the_rest_with_the_prior_mean():
 
 
 def test_posterior_ellipse_takes_the_first_two_dimensions():
-    assert posterior_ellipse(np.array([1.0, 2.0, 3.0]), np.array([0.1, 0.2, 0.3])) == (1.0, 2.0, 0.1, 0.2)
+    assert posterior_ellipse(np.array([1.0, 2.0, 3.0]), np.array([0.1, 0.2, 0.3])) == (
+        1.0,
+        2.0,
+        0.1,
+        0.2,
+    )

@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vae_core.data.images import gif_bytes, png_bytes, png_data_uri, text_thumbnail, tile, to_uint8, upscale
+from vae_core.data.images import (
+    gif_bytes,
+    png_bytes,
+    png_data_uri,
+    text_thumbnail,
+    tile,
+    to_uint8,
+    upscale,
+)
 
 
 def test_tile_layout():

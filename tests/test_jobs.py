@@ -67,7 +67,9 @@ def test_a_run_stopped_in_its_first_epoch_stores_nothing():
     assert snapshot.checkpoint_name is None
 
 
-@pytest.mark.parametrize("value,expected", [("3", 3), ("0", 1), ("many", max(1, (os.cpu_count() or 2) // 2))])
+@pytest.mark.parametrize(
+    "value,expected", [("3", 3), ("0", 1), ("many", max(1, (os.cpu_count() or 2) // 2))]
+)
 def test_max_running_comes_from_the_environment(monkeypatch, value, expected):
     monkeypatch.setenv("VAE_EXPLORER_MAX_TRAININGS", value)
     assert default_max_running() == expected
@@ -103,6 +105,8 @@ def test_trainings_run_at_a_lower_priority(monkeypatch):
     thread.start()
     thread.join()
     assert seen["change"] == 7
-    assert os.getpriority(os.PRIO_PROCESS, 0) == os.getpriority(os.PRIO_PROCESS, threading.get_native_id())  # not this thread
+    assert os.getpriority(os.PRIO_PROCESS, 0) == os.getpriority(
+        os.PRIO_PROCESS, threading.get_native_id()
+    )  # not this thread
     monkeypatch.setenv("VAE_EXPLORER_TRAINING_NICE", "many")
     assert training_niceness() == 10

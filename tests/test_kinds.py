@@ -54,7 +54,10 @@ def test_labels_carry_the_weight_that_sets_a_kind_apart():
 
 
 def test_kinds_own_their_encoder_and_options():
-    assert ModelConfig(model="vae").has_stochastic_encoder and not ModelConfig(model="ae").has_stochastic_encoder
+    assert (
+        ModelConfig(model="vae").has_stochastic_encoder
+        and not ModelConfig(model="ae").has_stochastic_encoder
+    )
     assert not ModelConfig(model="mmd_vae").has_stochastic_encoder
     assert ModelConfig(model="mmd_vae", stochastic_encoder=True).has_stochastic_encoder
     assert ModelConfig(model="cvae").is_conditional and not ModelConfig(model="vae").is_conditional
@@ -63,7 +66,9 @@ def test_kinds_own_their_encoder_and_options():
     with pytest.raises(ValueError, match="batch_size must be >= 2"):
         from vae_core.training.trainer import train
 
-        train(ModelConfig(model="mmd_vae"), TrainConfig(batch_size=1, train_subset=8, test_subset=8))
+        train(
+            ModelConfig(model="mmd_vae"), TrainConfig(batch_size=1, train_subset=8, test_subset=8)
+        )
 
 
 def test_spellings_and_unknown_kinds():
@@ -110,7 +115,11 @@ def test_a_new_kind_is_one_object_the_library_and_the_app_ask(toy_kind):
     from vae_core.viz import vae_diagram
 
     config = ModelConfig(**get_kind("code_norm").config_fields(hidden_sizes=(16,), beta=0.5))
-    assert config.kind is toy_kind and config.label == "Code-norm autoencoder" and not config.has_stochastic_encoder
+    assert (
+        config.kind is toy_kind
+        and config.label == "Code-norm autoencoder"
+        and not config.has_stochastic_encoder
+    )
     model = build_model(config)
     x = torch.rand(8, 1, 28, 28)
     output = model(x)
@@ -136,7 +145,9 @@ def test_a_new_kind_trains_and_the_app_lists_it(toy_kind, tmp_path):
     assert "norm" in result.history[-1].test
     path = save_model(result.model, result.train_config, tmp_path, {})
     catalog = Catalog([entry_from_info(read_checkpoint_info(path), tmp_path)])
-    assert catalog.entries[0].kind == toy_kind and catalog.entries[0].title.startswith("Code-norm autoencoder · 2-D")
+    assert catalog.entries[0].kind == toy_kind and catalog.entries[0].title.startswith(
+        "Code-norm autoencoder · 2-D"
+    )
     assert catalog.select("mnist", toy_kind) == catalog.entries and not catalog.select("mnist", VAE)
 
 
@@ -152,7 +163,11 @@ CODE = [
 
 def spellings() -> set[str]:
     names = {kind.name for kind in KINDS.values()} | set(objectives())
-    return names | {name.replace("-", "_") for name in names} | {name.replace("_", "-") for name in names}
+    return (
+        names
+        | {name.replace("-", "_") for name in names}
+        | {name.replace("_", "-") for name in names}
+    )
 
 
 @pytest.mark.parametrize("path", CODE, ids=lambda p: str(p.relative_to(ROOT)))
@@ -161,7 +176,9 @@ def test_no_kind_name_is_spelled_outside_the_registry(path: Path):
     found = [
         f"line {node.lineno}: {node.value!r}"
         for node in ast.walk(ast.parse(path.read_text()))
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip() in raw
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.strip() in raw
     ]
     assert not found, "ask the kind (vae_core.models.kinds) instead of spelling its name"
 

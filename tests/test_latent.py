@@ -96,7 +96,10 @@ def test_slerp_keeps_the_norm_of_equal_norm_endpoints(z1):
 def test_slerp_radius_changes_linearly_and_zero_falls_back():
     path = interpolate([1.0, 0.0], [0.0, 3.0], 5, "slerp")
     assert np.allclose(np.linalg.norm(path, axis=1), [1.0, 1.5, 2.0, 2.5, 3.0], atol=1e-5)
-    assert np.allclose(interpolate([0.0, 0.0], [2.0, 2.0], 3, "slerp"), interpolate([0.0, 0.0], [2.0, 2.0], 3, "linear"))
+    assert np.allclose(
+        interpolate([0.0, 0.0], [2.0, 2.0], 3, "slerp"),
+        interpolate([0.0, 0.0], [2.0, 2.0], 3, "linear"),
+    )
 
 
 def test_interpolation_rejects_bad_input():
@@ -136,7 +139,9 @@ def test_latent_density_samples_where_the_codes_are(method):
     density = LatentDensity(method, n_components=2).fit(codes)
     samples = density.sample(400, seed=1)
     assert samples.shape == (400, 2)
-    assert np.all(np.abs(np.abs(samples[:, 0]) - 5) < 2.0), "samples land near the two clusters, not in between"
+    assert np.all(np.abs(np.abs(samples[:, 0]) - 5) < 2.0), (
+        "samples land near the two clusters, not in between"
+    )
     assert 100 < (samples[:, 0] > 0).sum() < 300
     assert density.score_samples([[5.0, 0.0]])[0] > density.score_samples([[0.0, 0.0]])[0]
 

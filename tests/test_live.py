@@ -12,7 +12,10 @@ import pytest
 
 from tests.drivers.browser import REDIS_SERVER, app_server, redis_server
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not os.path.exists(REDIS_SERVER), reason="redis-server is not installed")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not os.path.exists(REDIS_SERVER), reason="redis-server is not installed"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +24,10 @@ def served(tmp_path_factory):
     from explorer.classroom.redis_rooms import RedisRooms
 
     with redis_server(tmp_path_factory.mktemp("redis")) as (redis_url, _):
-        env = {"VAE_EXPLORER_STORE": str(tmp_path_factory.mktemp("store")), "VAE_EXPLORER_REDIS_URL": redis_url}
+        env = {
+            "VAE_EXPLORER_STORE": str(tmp_path_factory.mktemp("store")),
+            "VAE_EXPLORER_REDIS_URL": redis_url,
+        }
         with app_server(env=env) as (url, _):
             rooms = RedisRooms(redis_url)
             yield url.replace("http", "ws") + "/api/rooms/", rooms
@@ -34,7 +40,9 @@ def connect(base: str, code: str, member: str, token: str | None = None):
     from websockets.sync.client import connect as ws_connect
 
     with ws_connect(base + code, open_timeout=10) as socket:
-        socket.send(json.dumps({"type": "hello", "member": member, **({"token": token} if token else {})}))
+        socket.send(
+            json.dumps({"type": "hello", "member": member, **({"token": token} if token else {})})
+        )
         yield socket
 
 
@@ -50,13 +58,23 @@ def test_a_follower_gets_the_current_view_at_once_and_every_change_after(served)
     rooms.publish(code, token, View(page="Latent_map", point=(1.0, 2.0)))
     with connect(base, code, "ada") as student, connect(base, code, "teacher", token) as teacher:
         first = receive(student)
-        assert first["type"] == "view" and first["version"] == 1 and first["view"]["point"] == [1.0, 2.0]
+        assert (
+            first["type"] == "view"
+            and first["version"] == 1
+            and first["view"]["point"] == [1.0, 2.0]
+        )
         receive(teacher)  # the teacher's connection hears the room too
-        teacher.send(json.dumps({"type": "patch", "seq": 1, "view": {"point": [0.5, -0.5], "point_source": "click"}}))
+        teacher.send(
+            json.dumps(
+                {"type": "patch", "seq": 1, "view": {"point": [0.5, -0.5], "point_source": "click"}}
+            )
+        )
         change = receive(student)
         assert change["version"] == 2 and change["view"]["point"] == [0.5, -0.5]
         assert rooms.latest(code)[1].point == (0.5, -0.5)
-        rooms.publish(code, token, rooms.latest(code)[1].replace(page="Interpolate"))  # a run of the teacher's page
+        rooms.publish(
+            code, token, rooms.latest(code)[1].replace(page="Interpolate")
+        )  # a run of the teacher's page
         assert receive(student)["view"]["page"] == "Interpolate"
         assert rooms.present(code) == 1  # the student, not the teacher
 
@@ -66,8 +84,13 @@ def test_the_channel_refuses_what_a_student_or_a_forger_sends(served):
     code, token = rooms.open()
     with connect(base, code, "eve") as student, connect(base, code, "teacher", token) as teacher:
         receive(student), receive(teacher)
-        sent = [{"type": "patch", "seq": 1, "view": {"point": [9, 9]}}, "not json", {"type": "shout"},
-                {"type": "answer", "z": [0, 0]}, "x" * 20_000]  # fmt: skip
+        sent = [
+            {"type": "patch", "seq": 1, "view": {"point": [9, 9]}},
+            "not json",
+            {"type": "shout"},
+            {"type": "answer", "z": [0, 0]},
+            "x" * 20_000,
+        ]
         for message in sent:
             student.send(message if isinstance(message, str) else json.dumps(message))
         heard = [receive(student) for _ in sent]
@@ -76,8 +99,13 @@ def test_the_channel_refuses_what_a_student_or_a_forger_sends(served):
         assert "only the teacher" in reasons[0] and "JSON" in reasons[1] and "unknown" in reasons[2]
         assert "No quiz" in reasons[3] and "at most" in reasons[4]
         teacher.send(json.dumps({"type": "patch", "seq": 5, "view": {"point": [1, 1]}}))
-        assert receive(student)["view"]["point"] == [1, 1] and receive(teacher)["view"]["point"] == [1, 1]
-        for replayed in ({"type": "patch", "seq": 5, "view": {"point": [2, 2]}}, {"type": "patch", "seq": 6, "view": {"point": ["x"]}}):
+        assert receive(student)["view"]["point"] == [1, 1] and receive(teacher)["view"][
+            "point"
+        ] == [1, 1]
+        for replayed in (
+            {"type": "patch", "seq": 5, "view": {"point": [2, 2]}},
+            {"type": "patch", "seq": 6, "view": {"point": ["x"]}},
+        ):
             teacher.send(json.dumps(replayed))
         assert "replayed" in receive(teacher)["reason"] and "numbers" in receive(teacher)["reason"]
         assert rooms.latest(code)[1].point == (1.0, 1.0)

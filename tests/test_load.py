@@ -27,8 +27,10 @@ def test_map_figure_is_built_once_and_shared():
     circled = map_figures.map_figure(SHIPPED_VAE, 500, prior_circles=True)
     assert circled is not first and len(circled.layout.shapes) == len(first.layout.shapes) + 2
     # The canvas fetches it as a file named by its content, written once.
-    assert map_figures.map_figure_url(SHIPPED_VAE, 500) == map_figures.map_figure_url(SHIPPED_VAE, 500) != map_figures.map_figure_url(
-        SHIPPED_VAE, 500, prior_circles=True
+    assert (
+        map_figures.map_figure_url(SHIPPED_VAE, 500)
+        == map_figures.map_figure_url(SHIPPED_VAE, 500)
+        != map_figures.map_figure_url(SHIPPED_VAE, 500, prior_circles=True)
     )
 
 
@@ -41,9 +43,20 @@ def test_server_skips_the_forced_collection_after_every_run():
 @pytest.mark.slow
 def test_load_benchmark_serves_clicks_and_a_training():
     command = [
-        sys.executable, "-m", "benchmarks.load", "--sessions", "2", "--seconds", "6", "--trainings", "1",
-        "--training-epochs", "1", "--training-images", "5,000 (fast demo)",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "benchmarks.load",
+        "--sessions",
+        "2",
+        "--seconds",
+        "6",
+        "--trainings",
+        "1",
+        "--training-epochs",
+        "1",
+        "--training-images",
+        "5,000 (fast demo)",
+    ]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     served = int(re.search(r"clicks served: (\d+); errors: 0", result.stdout).group(1))
@@ -57,13 +70,31 @@ def test_classroom_benchmark_students_follow_every_pin_page_and_a_lost_replica()
     following a page switch, and one replica killed under its students."""
     if not os.path.exists(REDIS_SERVER):
         pytest.skip("redis-server is not installed")
-    command = [sys.executable, "-m", "benchmarks.classroom", "--students", "20", "--few", "5", "--pins", "4",
-               "--page-students", "3", "--replicas", "2", "--kill"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.classroom",
+        "--students",
+        "20",
+        "--few",
+        "5",
+        "--pins",
+        "4",
+        "--page-students",
+        "3",
+        "--replicas",
+        "2",
+        "--kill",
+    ]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     rounds = re.findall(r"(\d+) students: pin -> every student .*; (\d+) lost", result.stdout)
-    assert [(int(n), int(lost)) for n, lost in rounds] == [(5, 0), (20, 0)], result.stdout  # every student got every pin
-    assert re.search(r"kill -9 of one replica: its 10 students back on the teacher's view", result.stdout), result.stdout
+    assert [(int(n), int(lost)) for n, lost in rounds] == [(5, 0), (20, 0)], (
+        result.stdout
+    )  # every student got every pin
+    assert re.search(
+        r"kill -9 of one replica: its 10 students back on the teacher's view", result.stdout
+    ), result.stdout
     assert "page switch: 3 Streamlit sessions on the teacher's page" in result.stdout
 
 
@@ -71,11 +102,27 @@ def test_classroom_benchmark_students_follow_every_pin_page_and_a_lost_replica()
 def test_a_short_fuzz_leaves_no_exit_traceback_or_exception_box():
     """Six sessions pressing random widgets of every page for half a minute, trainings and
     forged values included (benchmarks/fuzz.py): the server must survive with a clean log."""
-    command = [sys.executable, "-m", "benchmarks.fuzz", "--sessions", "6", "--seconds", "30", "--warm-up", "0", "--seed", "5"]
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.fuzz",
+        "--sessions",
+        "6",
+        "--seconds",
+        "30",
+        "--warm-up",
+        "0",
+        "--seed",
+        "5",
+    ]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     report = result.stdout + result.stderr
     assert result.returncode == 0, report
     assert "server exits: 0" in report and "tracebacks in the server log: 0" in report, report
     assert "exception boxes sent to pages: 0" in report, report
-    actions = int(re.search(r"sessions for \d+ s after a \d+ s warm-up: (\d+) actions", report).group(1))
-    assert actions >= 60, report  # the sessions really pressed things (about 5 a second each, pauses included)
+    actions = int(
+        re.search(r"sessions for \d+ s after a \d+ s warm-up: (\d+) actions", report).group(1)
+    )
+    assert actions >= 60, (
+        report
+    )  # the sessions really pressed things (about 5 a second each, pauses included)

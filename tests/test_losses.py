@@ -59,7 +59,10 @@ def test_kernel_values():
     y = torch.tensor([[1.0, 1.0]])  # squared distance 2; C = 2 * d * 1 = 4
     assert torch.allclose(kernel_matrix(x, y, "rbf"), torch.tensor([[math.exp(-0.5)]]))
     assert torch.allclose(kernel_matrix(x, y, "imq"), torch.tensor([[4.0 / 6.0]]))
-    assert torch.allclose(kernel_matrix(x, y, "rbf", scales=(1.0, 2.0)), torch.tensor([[math.exp(-0.5) + math.exp(-2 / 16)]]))
+    assert torch.allclose(
+        kernel_matrix(x, y, "rbf", scales=(1.0, 2.0)),
+        torch.tensor([[math.exp(-0.5) + math.exp(-2 / 16)]]),
+    )
 
 
 def test_bce_on_logits_equals_bce_on_probabilities():
@@ -82,8 +85,12 @@ def test_gaussian_fixed_and_learned_match_normal_log_prob():
     logits, x = torch.randn(3, 1, 28, 28), torch.rand(3, 1, 28, 28)
     mean = torch.sigmoid(logits)
     expected = -torch.distributions.Normal(mean, 0.2).log_prob(x).flatten(1).sum(1)
-    assert torch.allclose(reconstruction_per_image(logits, x, "gaussian", gaussian_std=0.2), expected, atol=1e-3)
-    learned = reconstruction_per_image(logits, x, "gaussian_learned", log_std=torch.tensor(math.log(0.2)))
+    assert torch.allclose(
+        reconstruction_per_image(logits, x, "gaussian", gaussian_std=0.2), expected, atol=1e-3
+    )
+    learned = reconstruction_per_image(
+        logits, x, "gaussian_learned", log_std=torch.tensor(math.log(0.2))
+    )
     assert torch.allclose(learned, expected, atol=1e-3)
 
 

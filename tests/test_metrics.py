@@ -18,7 +18,10 @@ from vae_core.training.trainer import evaluate_terms
 
 
 def _clusters(rng, n_per=200, spread=0.2):
-    centres = np.array([[np.cos(a), np.sin(a)] for a in np.linspace(0, 2 * np.pi, 10, endpoint=False)]) * 5
+    centres = (
+        np.array([[np.cos(a), np.sin(a)] for a in np.linspace(0, 2 * np.pi, 10, endpoint=False)])
+        * 5
+    )
     codes = np.concatenate([rng.normal(c, spread, (n_per, 2)) for c in centres])
     labels = np.repeat(np.arange(10), n_per)
     return codes, labels
@@ -60,7 +63,9 @@ def test_aggregate_posterior_uses_total_covariance():
 
 def test_active_units_counts_used_dimensions():
     rng = np.random.default_rng(0)
-    mu = np.concatenate([rng.standard_normal((1000, 3)), rng.standard_normal((1000, 2)) * 0.01], axis=1)
+    mu = np.concatenate(
+        [rng.standard_normal((1000, 3)), rng.standard_normal((1000, 2)) * 0.01], axis=1
+    )
     assert active_units(mu) == 3
 
 

@@ -18,7 +18,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("config", CASES, ids=lambda c: f"{c.model}-{c.architecture}-d{c.latent_dim}-{c.likelihood}")
+@pytest.mark.parametrize(
+    "config", CASES, ids=lambda c: f"{c.model}-{c.architecture}-d{c.latent_dim}-{c.likelihood}"
+)
 def test_shapes_ranges_and_named_outputs(config):
     torch.manual_seed(0)
     model = build_model(config)
@@ -54,7 +56,9 @@ def test_conditional_decoder_depends_on_the_class():
     torch.manual_seed(0)
     model = build_model(ModelConfig(model="cvae", hidden_sizes=(16,)))
     z = torch.zeros(1, 2)
-    assert not torch.allclose(model.decode(z, torch.tensor([1])), model.decode(z, torch.tensor([7])))
+    assert not torch.allclose(
+        model.decode(z, torch.tensor([1])), model.decode(z, torch.tensor([7]))
+    )
 
 
 def test_reparameterize_has_the_right_moments():

@@ -6,7 +6,10 @@ from vae_core.data.paths import PROJECT_ROOT, cache_dir, shipped_checkpoints_dir
 def test_defaults_are_the_repository_folders_and_the_user_cache(monkeypatch, tmp_path):
     for variable in ("VAE_EXPLORER_DATA", "VAE_EXPLORER_CHECKPOINTS", "VAE_EXPLORER_CACHE"):
         monkeypatch.delenv(variable, raising=False)
-    assert shipped_data_dir() == PROJECT_ROOT / "data" and (shipped_data_dir() / "MNIST" / "raw").is_dir()
+    assert (
+        shipped_data_dir() == PROJECT_ROOT / "data"
+        and (shipped_data_dir() / "MNIST" / "raw").is_dir()
+    )
     assert shipped_checkpoints_dir() == PROJECT_ROOT / "checkpoints"
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert cache_dir() == tmp_path / "vae-explorer"

@@ -35,7 +35,10 @@ def test_two_identical_requests_train_once(monkeypatch, tiny_model_config, tiny_
     monkeypatch.setattr(train_module, "train", counting_train)
     results = []
     threads = [
-        threading.Thread(target=lambda: results.append(get_or_train(tiny_model_config, tiny_train_config))) for _ in range(2)
+        threading.Thread(
+            target=lambda: results.append(get_or_train(tiny_model_config, tiny_train_config))
+        )
+        for _ in range(2)
     ]
     for thread in threads:
         thread.start()
@@ -49,7 +52,9 @@ def test_two_identical_requests_train_once(monkeypatch, tiny_model_config, tiny_
 def test_stopped_run_is_stored_under_the_epochs_it_completed(tiny_model_config, tiny_train_config):
     stop = threading.Event()
     config = dataclasses.replace(tiny_train_config, epochs=4)
-    stored = get_or_train(tiny_model_config, config, stop=stop, on_snapshot=lambda snapshot: stop.set())
+    stored = get_or_train(
+        tiny_model_config, config, stop=stop, on_snapshot=lambda snapshot: stop.set()
+    )
     assert stored.result.stop_reason == "stopped"
     assert load_model(stored.path).train_config.epochs == 1
 

@@ -66,7 +66,11 @@ def test_the_same_projection_asked_for_at_once_is_computed_once(blobs, monkeypat
     first = threading.Thread(target=lambda: results.append(project(blobs, "pca")))
     first.start()
     assert started.wait(30)
-    second = threading.Thread(target=lambda: results.append(project(blobs, "pca", progress=lambda f, m: messages.append(m))))
+    second = threading.Thread(
+        target=lambda: results.append(
+            project(blobs, "pca", progress=lambda f, m: messages.append(m))
+        )
+    )
     second.start()
     release.set()
     first.join(30)
@@ -94,7 +98,12 @@ def test_corrupt_cache_file_is_recomputed(blobs):
 
 def test_progress_is_reported(blobs):
     seen = []
-    project(blobs, "tsne", cache=False, progress=lambda fraction, message: seen.append((fraction, message)))
+    project(
+        blobs,
+        "tsne",
+        cache=False,
+        progress=lambda fraction, message: seen.append((fraction, message)),
+    )
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert any("t-SNE" in m for _, m in seen)
@@ -125,8 +134,16 @@ def test_trustworthiness_of_identity_is_one(blobs):
 
 
 def test_umap_is_not_imported_with_the_package():
-    code = "import sys, vae_core, vae_core.analysis.projections, vae_core.analysis.latent, vae_core.analysis.metrics; print('umap' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    code = (
+        "import sys, vae_core, vae_core.analysis.projections, vae_core.analysis.latent, "
+        "vae_core.analysis.metrics; print('umap' in sys.modules)"
+    )
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        == "False"
+    )
 
 
 @pytest.mark.slow
@@ -142,18 +159,30 @@ def test_estimates_come_from_this_machines_runs(tmp_path, monkeypatch):
     from vae_core.analysis import projections
 
     monkeypatch.setenv("VAE_EXPLORER_CACHE", str(tmp_path))
-    first = projections.estimate("tsne", 10_000)  # nothing measured yet: the reference machine's rate
+    first = projections.estimate(
+        "tsne", 10_000
+    )  # nothing measured yet: the reference machine's rate
     assert not first.measured_here
-    assert first.seconds == pytest.approx(projections.REFERENCE_RATES["tsne"] * 10_000 * np.log(10_000))
+    assert first.seconds == pytest.approx(
+        projections.REFERENCE_RATES["tsne"] * 10_000 * np.log(10_000)
+    )
     cold = projections.estimate("umap", 5_000, warm=False)
-    assert cold.seconds == pytest.approx(projections.REFERENCE_RATES["umap"] * 5_000**1.15 + projections.REFERENCE_COMPILE)
+    assert cold.seconds == pytest.approx(
+        projections.REFERENCE_RATES["umap"] * 5_000**1.15 + projections.REFERENCE_COMPILE
+    )
     projections.record_timing("tsne", 5_000, 10.0)
     ten_thousand = projections.estimate("tsne", 10_000)
-    assert ten_thousand.measured_here and 20.0 < ten_thousand.seconds < 22.5  # n log n from 5,000 to 10,000 points
+    assert (
+        ten_thousand.measured_here and 20.0 < ten_thousand.seconds < 22.5
+    )  # n log n from 5,000 to 10,000 points
     projections.record_timing("umap", 10_000, 9.0)
     assert projections.expected_seconds("umap", 10_000) == pytest.approx(9.0)
-    assert projections.expected_seconds("umap", 10_000, warm=False) == pytest.approx(9.0 + projections.REFERENCE_COMPILE)
-    assert not projections.estimate("umap", 10_000, warm=False).measured_here  # the compilation was never timed here
+    assert projections.expected_seconds("umap", 10_000, warm=False) == pytest.approx(
+        9.0 + projections.REFERENCE_COMPILE
+    )
+    assert not projections.estimate(
+        "umap", 10_000, warm=False
+    ).measured_here  # the compilation was never timed here
     projections._remember("umap-compile", 31.5)
     assert projections.expected_seconds("umap", 10_000, warm=False) == pytest.approx(40.5)
 
@@ -164,7 +193,9 @@ def test_progress_keeps_moving_past_the_estimate():
     steps = [progress_fraction(t, 10.0) for t in (0, 5, 10, 20, 40, 1000)]
     assert steps == sorted(steps) and len(set(steps)) == len(steps)  # always moving forward
     assert steps[0] == 0 and steps[1] == pytest.approx(0.425) and steps[2] == pytest.approx(0.85)
-    assert steps[-1] <= 0.95  # never claims to be done (the last 5 % is the trustworthiness measure)
+    assert (
+        steps[-1] <= 0.95
+    )  # never claims to be done (the last 5 % is the trustworthiness measure)
 
 
 def test_progress_follows_the_clock_and_the_estimate(tmp_path, monkeypatch):
@@ -178,7 +209,10 @@ def test_progress_follows_the_clock_and_the_estimate(tmp_path, monkeypatch):
         time.sleep(1.2)
         return "done"
 
-    assert run_with_progress(slow, 1.0, lambda f, m: calls.append((f, m)), "t-SNE of 10 points") == "done"
+    assert (
+        run_with_progress(slow, 1.0, lambda f, m: calls.append((f, m)), "t-SNE of 10 points")
+        == "done"
+    )
     fractions = [f for f, _ in calls]
     assert len(calls) >= 3 and fractions == sorted(fractions) and max(fractions) < 0.95
     assert "t-SNE of 10 points: 1 s of about 1 s" in [m for _, m in calls]

@@ -36,10 +36,15 @@ def proxy_config(replicas: list[str], port: int, log: Path) -> str:
 def nginx(folder: Path, config: str):
     (folder / "nginx.conf").write_text(config)
     directives = f"daemon off; pid {folder}/nginx.pid; error_log {folder}/error.log;"
-    check = subprocess.run([NGINX, "-t", "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", directives],
-                           capture_output=True, text=True)  # fmt: skip
+    check = subprocess.run(
+        [NGINX, "-t", "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", directives],
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0, check.stderr
-    process = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", directives])
+    process = subprocess.Popen(
+        [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", directives]
+    )
     try:
         yield
     finally:
@@ -59,13 +64,19 @@ def wait_for(url: str, timeout: float = 30.0) -> None:
             time.sleep(0.1)
 
 
-@pytest.mark.skipif(NGINX is None or not chromium_available(), reason="needs nginx and chromium (.ci/run installs both)")
+@pytest.mark.skipif(
+    NGINX is None or not chromium_available(),
+    reason="needs nginx and chromium (.ci/run installs both)",
+)
 def test_two_replicas_behind_nginx_keep_each_browser_on_its_replica(tmp_path):
     env = {"VAE_EXPLORER_STORE": str(tmp_path / "store")}
     port, log = free_port(), tmp_path / "access.log"
     with app_server(env) as (first, _), app_server(env) as (second, _):
         (tmp_path / "nginx").mkdir()
-        with nginx(tmp_path / "nginx", proxy_config([first, second], port, log)), browser() as chromium:
+        with (
+            nginx(tmp_path / "nginx", proxy_config([first, second], port, log)),
+            browser() as chromium,
+        ):
             url = f"http://127.0.0.1:{port}"
             wait_for(f"{url}/_stcore/health")
             for _ in range(3):  # three students, each in a browser of their own
@@ -75,9 +86,13 @@ def test_two_replicas_behind_nginx_keep_each_browser_on_its_replica(tmp_path):
                 canvas(page)  # the websocket and the component's files came through the proxy
                 decoded = page.locator(".st-key-map_decoded")
                 decoded.get_by_text("z = (0.300, -0.400)").wait_for(timeout=60_000)
-                # The decoded image is a media file of the replica that drew the page: it loads only if sticky.
-                page.wait_for_function("() => { const img = document.querySelector('.st-key-map_decoded img');"
-                                       " return img && img.complete && img.naturalWidth > 0; }", timeout=60_000)  # fmt: skip
+                # The decoded image is a media file of the replica that drew the page: it loads only
+                # if sticky.
+                page.wait_for_function(
+                    "() => { const img = document.querySelector('.st-key-map_decoded img');"
+                    " return img && img.complete && img.naturalWidth > 0; }",
+                    timeout=60_000,
+                )
                 assert any(c["name"] == "vae_explorer_replica" for c in context.cookies())
                 context.close()
     by_browser = defaultdict(set)

@@ -59,22 +59,37 @@ def test_two_trainings_show_live_snapshots_and_stop_on_the_worker(cluster, isola
     assert manager.max_running == 2
     finished = manager.submit(NETWORK, SMALL)
     long_run = manager.submit(NETWORK, dataclasses.replace(SMALL, epochs=400, seed=1))
-    wait_until(lambda: long_run.snapshot().epochs_done >= 1 or long_run.status in FINISHED)  # a snapshot crossed over
+    wait_until(
+        lambda: long_run.snapshot().epochs_done >= 1 or long_run.status in FINISHED
+    )  # a snapshot crossed over
     seen = long_run.snapshot()
     assert len(seen.live_codes) == seen.epochs_done and seen.live_codes[0].shape == (2000, 2)
     assert seen.reconstructions.shape == (2, 8, 28, 28) and seen.batches_total == 400 * 16
     long_run.stop()
     stopped = manager.wait(long_run, timeout=120)
     assert stopped.status == STOPPED and stopped.epochs_done < 400
-    assert load_model(isolated_store / stopped.checkpoint_name).train_config.epochs == stopped.epochs_done
+    assert (
+        load_model(isolated_store / stopped.checkpoint_name).train_config.epochs
+        == stopped.epochs_done
+    )
     done = manager.wait(finished, timeout=120)
     assert done.status == DONE and len(done.live_codes) == 2 and len(done.history) == 2
-    assert {info.name for info in list_checkpoints([isolated_store])} == {done.checkpoint_name, stopped.checkpoint_name}
+    assert {info.name for info in list_checkpoints([isolated_store])} == {
+        done.checkpoint_name,
+        stopped.checkpoint_name,
+    }
 
 
 def test_a_sweep_fans_out_over_the_cluster(cluster):
     grid = ({"mmd_weight": 10.0}, {"mmd_weight": 100.0}, {"mmd_weight": 1000.0})
-    rows = sweep("mnist", epochs=1, grid=grid, on_message=lambda message: None, executor=cluster, train_subset=1024)
+    rows = sweep(
+        "mnist",
+        epochs=1,
+        grid=grid,
+        on_message=lambda message: None,
+        executor=cluster,
+        train_subset=1024,
+    )
     assert [row["lambda"] for row in rows] == [10.0, 100.0, 1000.0]
     assert all(0.0 < row["knn5_accuracy"] <= 1.0 and row["recon"] > 0 for row in rows)
 

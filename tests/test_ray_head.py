@@ -105,15 +105,22 @@ from ray._raylet import GcsClient
 client = GcsClient(address=sys.argv[1])
 metadata = json.loads(client.internal_kv_get(b"CLUSTER_METADATA", namespace=b"cluster"))
 metadata["ray_version"] = sys.argv[2]
-client.internal_kv_put(b"CLUSTER_METADATA", json.dumps(metadata).encode(), True, namespace=b"cluster")
+client.internal_kv_put(
+    b"CLUSTER_METADATA", json.dumps(metadata).encode(), True, namespace=b"cluster"
+)
 """
 
 
 def set_cluster_version(head: RayHead, version: str) -> None:
     """Rewrite the Ray version the head says it runs (in a process of its own: Ray reads the
     token once per process)."""
-    subprocess.run([sys.executable, "-c", SET_VERSION, head.address, version], env={**os.environ, **head.env},
-                   check=True, capture_output=True, timeout=60)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-c", SET_VERSION, head.address, version],
+        env={**os.environ, **head.env},
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 def test_another_ray_version_is_a_version_mismatch(joined):
@@ -141,12 +148,24 @@ def test_the_cluster_joins_and_trains(joined):
 def test_a_full_cluster_keeps_a_job_in_this_servers_queue_and_says_why(joined):
     """Two servers share a two-CPU cluster: while one trains on both CPUs, the other's job
     waits in its own visible queue (not inside Ray's scheduler), then runs once a CPU is free."""
-    busy_server, other_server = make_executor("ray", joined.address), make_executor("ray", joined.address)
+    busy_server, other_server = (
+        make_executor("ray", joined.address),
+        make_executor("ray", joined.address),
+    )
     try:
         busy, other = JobManager(executor=busy_server), JobManager(executor=other_server)
-        long_runs = [busy.submit(NETWORK, dataclasses.replace(SMALL, epochs=400, seed=10 + i)) for i in range(2)]
-        wait_until(lambda: all(job.place.endswith("a node of the Ray cluster") for job in long_runs), 120, "both placed")
-        wait_until(lambda: other_server.free_slots() == 0, 10, "the other server to see the cluster full")
+        long_runs = [
+            busy.submit(NETWORK, dataclasses.replace(SMALL, epochs=400, seed=10 + i))
+            for i in range(2)
+        ]
+        wait_until(
+            lambda: all(job.place.endswith("a node of the Ray cluster") for job in long_runs),
+            120,
+            "both placed",
+        )
+        wait_until(
+            lambda: other_server.free_slots() == 0, 10, "the other server to see the cluster full"
+        )
         waiting = other.submit(NETWORK, dataclasses.replace(SMALL, seed=12))
         time.sleep(1.5)  # two dispatch ticks: it must still be in this server's queue
         snapshot = waiting.snapshot()
@@ -180,9 +199,13 @@ def test_losing_the_head_loses_its_training_only_and_its_return_is_used_again(mo
         assert time.monotonic() - killed < 10.0
         failed = doomed.snapshot()
         assert failed.status == FAILED and "was lost" in failed.message
-        assert "Trainings now run on this machine" in failed.message and failed.checkpoint_name is None
+        assert (
+            "Trainings now run on this machine" in failed.message and failed.checkpoint_name is None
+        )
         assert "was lost" in manager.notice and executor.describe().startswith("this machine")
-        here = manager.wait(manager.submit(NETWORK, dataclasses.replace(SMALL, seed=2)), timeout=120)
+        here = manager.wait(
+            manager.submit(NETWORK, dataclasses.replace(SMALL, seed=2)), timeout=120
+        )
         assert here.status == DONE  # trained on this machine meanwhile
         back = RayHead(port=lost_head.port, token=lost_head.token).start()
         wait_until(lambda: executor.notice is None, 60, "the cluster to be joined again")
@@ -215,12 +238,19 @@ class Page:
 
         await self.session.connect()
         form = await self.session.run_page("Train_live")
-        self._keep(await self.session.set_widgets([
-            WidgetState(id=form.widget_id("Hidden layer widths"), string_value="32"),
-            WidgetState(id=form.widget_id("Training images"), string_value="5,000 (fast demo)"),
-            WidgetState(id=form.widget_id("Epochs"), double_array_value={"data": [60]}),
-            WidgetState(id=form.widget_id("Train"), trigger_value=True),
-        ], timeout=120))  # fmt: skip
+        self._keep(
+            await self.session.set_widgets(
+                [
+                    WidgetState(id=form.widget_id("Hidden layer widths"), string_value="32"),
+                    WidgetState(
+                        id=form.widget_id("Training images"), string_value="5,000 (fast demo)"
+                    ),
+                    WidgetState(id=form.widget_id("Epochs"), double_array_value={"data": [60]}),
+                    WidgetState(id=form.widget_id("Train"), trigger_value=True),
+                ],
+                timeout=120,
+            )
+        )
 
     def _keep(self, run) -> None:
         assert not run.exceptions(), run.exceptions()
@@ -231,12 +261,19 @@ class Page:
         deadline = time.monotonic() + timeout
         while words not in texts(self.run):
             assert time.monotonic() < deadline, f"the page never said {words!r}: {texts(self.run)}"
-            self._keep(await (self.session.auto_rerun(self.timer[1], timeout=60) if self.timer
-                              else self.session.next_run(60)))  # fmt: skip
+            self._keep(
+                await (
+                    self.session.auto_rerun(self.timer[1], timeout=60)
+                    if self.timer
+                    else self.session.next_run(60)
+                )
+            )
 
 
 def texts(run) -> str:
-    return "\n".join(run.alerts() + run.markdown() + [e.caption.body for e in run.of_type("caption")])
+    return "\n".join(
+        run.alerts() + run.markdown() + [e.caption.body for e in run.of_type("caption")]
+    )
 
 
 async def trains_on_the_cluster_again(url: str, timeout: float = 90) -> None:
@@ -261,12 +298,18 @@ async def trains_here(url: str, timeout: float = 30) -> None:
     page = StreamlitSession(url)
     await page.connect()
     try:
-        while not ("Trainings run on this machine" in (shown := texts(await page.run_page("Train_live")))
-                   and "was lost at" in shown):  # fmt: skip
+        while not (
+            "Trainings run on this machine" in (shown := texts(await page.run_page("Train_live")))
+            and "was lost at" in shown
+        ):
             assert time.monotonic() < deadline, shown
             await asyncio.sleep(0.5)
     finally:
         await page.close()
+
+
+def healthy(url: str) -> bool:
+    return urllib.request.urlopen(f"{url}/_stcore/health", timeout=10).status == 200
 
 
 def test_two_app_servers_outlive_their_cluster(tmp_path):
@@ -276,7 +319,11 @@ def test_two_app_servers_outlive_their_cluster(tmp_path):
     from tests.drivers.browser import app_server
 
     head = RayHead().start()
-    env = {**head.env, "VAE_EXPLORER_RAY_ADDRESS": head.address, "VAE_EXPLORER_STORE": str(tmp_path / "store")}
+    env = {
+        **head.env,
+        "VAE_EXPLORER_RAY_ADDRESS": head.address,
+        "VAE_EXPLORER_STORE": str(tmp_path / "store"),
+    }
     heads = [head]
 
     async def scenario(first: str, second: str, servers) -> None:
@@ -284,11 +331,13 @@ def test_two_app_servers_outlive_their_cluster(tmp_path):
         page = Page(first)
         await page.train()
         await page.until("a node of the Ray cluster", 180)
-        assert all(driver_free(server.pid) for server in servers)  # Ray lives in the driver processes only
+        # Ray lives in the driver processes only
+        assert all(driver_free(server.pid) for server in servers)
         killed = head.kill()
         await page.until("Worker lost", 30)
         noticed = time.monotonic() - killed
-        print(f"head killed: the page said 'Worker lost' {noticed:.1f} s later")  # docs/RELIABILITY.md quotes it (-s)
+        # docs/RELIABILITY.md quotes it (-s)
+        print(f"head killed: the page said 'Worker lost' {noticed:.1f} s later")
         assert noticed < 10.0
         assert f"the Ray cluster at {head.address} was lost" in texts(page.run)
         assert "Trainings now run on this machine" in texts(page.run)
@@ -296,14 +345,17 @@ def test_two_app_servers_outlive_their_cluster(tmp_path):
         assert "Trainings run on this machine" in texts(page.run)
         await page.session.close()
         for url, server in ((first, servers[0]), (second, servers[1])):
-            assert server.poll() is None and urllib.request.urlopen(f"{url}/_stcore/health", timeout=10).status == 200
+            assert server.poll() is None and healthy(url)
         await trains_here(second)
         heads.append(RayHead(port=head.port, token=head.token).start())
         await trains_on_the_cluster_again(first)
         await trains_on_the_cluster_again(second)
 
     try:
-        with app_server(env, with_process=True) as (first, _, one), app_server(env, with_process=True) as (second, _, two):
+        with (
+            app_server(env, with_process=True) as (first, _, one),
+            app_server(env, with_process=True) as (second, _, two),
+        ):
             asyncio.run(scenario(first, second, (one, two)))
     finally:
         for started in heads:

@@ -18,7 +18,9 @@ def test_the_probe_takes_the_same_test_images_codes_and_reconstructions(trained_
     assert np.allclose(snapshot.codes, mu.detach().numpy(), atol=1e-5)  # encoder means, not samples
     assert snapshot.originals.shape == snapshot.reconstructions.shape == (4, 28, 28)
     assert np.allclose(snapshot.originals, test[:4, 0].numpy())
-    assert np.allclose(snapshot.reconstructions, model.decode(mu[:4]).detach().numpy()[:, 0], atol=1e-5)
+    assert np.allclose(
+        snapshot.reconstructions, model.decode(mu[:4]).detach().numpy()[:, 0], atol=1e-5
+    )
     assert snapshot.record is trained_tiny.history[-1]
 
 
@@ -30,7 +32,11 @@ def test_round_trip_in_half_precision(tmp_path):
     assert np.allclose(back, codes, atol=2e-3)
 
 
-@pytest.mark.parametrize("codes", [np.zeros((3, 2)), np.full((2, 5, 2), np.nan)], ids=["not three dimensions", "not finite"])
+@pytest.mark.parametrize(
+    "codes",
+    [np.zeros((3, 2)), np.full((2, 5, 2), np.nan)],
+    ids=["not three dimensions", "not finite"],
+)
 def test_unusable_replays_read_as_none(tmp_path, codes):
     np.savez(tmp_path / REPLAY_FILE, codes=codes)
     assert read_replay(tmp_path) is None

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from explorer.classroom.rooms import CLOSED, MEMBER_SECONDS, MemoryRooms, RoomError, normalise_code
+from explorer.classroom.memory_rooms import MemoryRooms
+from explorer.classroom.rooms import CLOSED, MEMBER_SECONDS, RoomError, normalise_code
 from explorer.core.view import View, ViewError
 from tests.drivers.browser import REDIS_SERVER, redis_server
 
@@ -48,7 +49,9 @@ def heard(rooms):
     if isinstance(rooms, MemoryRooms):
         rooms.listen(listener)
         return got, arrived
-    from explorer.classroom.redis_rooms import CHANNEL  # a Redis listener subscribes in its own thread: wait until it has
+    from explorer.classroom.redis_rooms import (
+        CHANNEL,
+    )  # a Redis listener subscribes in its own thread: wait until it has
 
     subscribers = lambda: rooms._client.pubsub_numsub(CHANNEL)[0][1]  # noqa: E731
     before, deadline = subscribers(), time.monotonic() + 10
@@ -96,15 +99,21 @@ def test_only_the_teachers_token_changes_a_room(rooms):
     other_code, other_token = rooms.open()
     rooms.join(code, "ada")
     forged = token[:-1] + ("1" if token.endswith("0") else "0")
-    for action in (lambda: rooms.publish(code, "guess", View(page="x")), lambda: rooms.start_quiz(code, other_token, 3),
-                   lambda: rooms.close(code, ""), lambda: rooms.patch(code, forged, {"page": "x"}),
-                   lambda: rooms.check_teacher(code, other_token)):  # fmt: skip
+    for action in (
+        lambda: rooms.publish(code, "guess", View(page="x")),
+        lambda: rooms.start_quiz(code, other_token, 3),
+        lambda: rooms.close(code, ""),
+        lambda: rooms.patch(code, forged, {"page": "x"}),
+        lambda: rooms.check_teacher(code, other_token),
+    ):
         with pytest.raises(RoomError, match="Only the teacher"):
             action()
     assert rooms.latest(code)[0] == 0
     rooms.close(other_code, other_token)
     with pytest.raises(RoomError, match="No room"):
-        rooms.publish(other_code, other_token, View(page="x"))  # a closed room's token opens nothing
+        rooms.publish(
+            other_code, other_token, View(page="x")
+        )  # a closed room's token opens nothing
 
 
 def test_an_unknown_or_closed_room_is_refused_with_a_message(rooms):
@@ -112,7 +121,11 @@ def test_an_unknown_or_closed_room_is_refused_with_a_message(rooms):
         rooms.join("abcde", "ada")
     code, token = rooms.open()
     rooms.close(code, token)
-    for action in (lambda: rooms.latest(code), lambda: rooms.join(code, "ada"), lambda: rooms.present(code)):
+    for action in (
+        lambda: rooms.latest(code),
+        lambda: rooms.join(code, "ada"),
+        lambda: rooms.present(code),
+    ):
         with pytest.raises(RoomError, match=f"No room {code}"):
             action()
     rooms.leave(code, "ada")  # leaving a closed room is harmless

@@ -11,17 +11,25 @@ import pytest
 from tests.drivers.browser import ROOT
 from vae_core.store.checkpoints import CheckpointError, resolve_checkpoint
 
-SOURCES = sorted((ROOT / "vae_core").glob("*.py")) + sorted((ROOT / "pages").glob("*.py")) + [ROOT / "explorer_app.py"]
+SOURCES = (
+    sorted((ROOT / "vae_core").glob("*.py"))
+    + sorted((ROOT / "pages").glob("*.py"))
+    + [ROOT / "explorer_app.py"]
+)
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
 def test_no_unpickling_anywhere(path: Path):
     source = path.read_text()
-    assert not re.search(r"^\s*(import pickle|from pickle|import dill|import joblib)", source, re.M), "pickle-family import"
+    assert not re.search(
+        r"^\s*(import pickle|from pickle|import dill|import joblib)", source, re.M
+    ), "pickle-family import"
     for call in re.findall(r"torch\.load\([^)]*\)", source):
         assert "weights_only=True" in call, call
     assert "allow_pickle=True" not in source
-    assert not re.search(r"np\.load\((?![^)]*allow_pickle=False)", source), "np.load without allow_pickle=False"
+    assert not re.search(r"np\.load\((?![^)]*allow_pickle=False)", source), (
+        "np.load without allow_pickle=False"
+    )
 
 
 def _pickled_npz(path: Path, key: str) -> None:
@@ -50,8 +58,21 @@ def test_projection_cache_refuses_pickled_objects(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     "name",
-    ["../outside", "../../etc/passwd", "..", "a/b", "a/../../outside", "/abs/path", "C:\\\\windows", "name\x00.txt",
-     ".hidden", "", "x" * 200, "%2e%2e", "..%2f"],
+    [
+        "../outside",
+        "../../etc/passwd",
+        "..",
+        "a/b",
+        "a/../../outside",
+        "/abs/path",
+        "C:\\\\windows",
+        "name\x00.txt",
+        ".hidden",
+        "",
+        "x" * 200,
+        "%2e%2e",
+        "..%2f",
+    ],
 )
 def test_checkpoint_names_from_urls_cannot_escape(tmp_path, name):
     store = tmp_path / "store"

@@ -8,19 +8,27 @@ from vae_core.training.stepper import MAX_STEP_BATCHES, StepTrainer
 from vae_core.training.trainer import Trainer, TrainingDiverged
 
 
-def test_a_step_trains_the_batches_asked_for_and_moves_the_codes(tiny_model_config, tiny_train_config):
+def test_a_step_trains_the_batches_asked_for_and_moves_the_codes(
+    tiny_model_config, tiny_train_config
+):
     stepper = StepTrainer(tiny_model_config, tiny_train_config, watched=200)
     assert stepper.codes.shape == (200, 2) and stepper.batches_done == 0
     step = stepper.step(3)
     assert len(step.batches) == 3 and set(step.batches[0]) >= {"loss", "recon", "kl"}
-    assert np.array_equal(step.codes_before, stepper.codes) is False and np.array_equal(step.codes_after, stepper.codes)
+    assert np.array_equal(step.codes_before, stepper.codes) is False and np.array_equal(
+        step.codes_after, stepper.codes
+    )
     assert not np.allclose(step.codes_before, step.codes_after)
-    assert stepper.batches_done == 3 and len(stepper.history) == 3 and stepper.labels.shape == (200,)
+    assert (
+        stepper.batches_done == 3 and len(stepper.history) == 3 and stepper.labels.shape == (200,)
+    )
 
 
 def test_steps_cross_epochs_like_the_trainer(tiny_model_config, tiny_train_config):
     """An epoch of single steps ends with the same weights as Trainer.train_epoch."""
-    config = dataclasses.replace(tiny_train_config, lr_schedule="cosine", epochs=3, precision="float32")
+    config = dataclasses.replace(
+        tiny_train_config, lr_schedule="cosine", epochs=3, precision="float32"
+    )
     stepper = StepTrainer(tiny_model_config, config, watched=50)
     per_epoch = stepper.batches_per_epoch
     for _ in range(per_epoch):
@@ -30,7 +38,9 @@ def test_steps_cross_epochs_like_the_trainer(tiny_model_config, tiny_train_confi
     for name, value in trainer.model.state_dict().items():
         assert torch.allclose(value, stepper.trainer.model.state_dict()[name], atol=1e-6), name
     stepper.step(per_epoch + 2)  # across the next epoch boundary
-    assert stepper.epochs_done == pytest.approx(2 + 2 / per_epoch) and stepper.trainer.epochs_done == 2
+    assert (
+        stepper.epochs_done == pytest.approx(2 + 2 / per_epoch) and stepper.trainer.epochs_done == 2
+    )
 
 
 @pytest.mark.parametrize("batches", [0, -1, MAX_STEP_BATCHES + 1, 2.5])
@@ -41,12 +51,16 @@ def test_impossible_step_sizes_are_refused(tiny_model_config, tiny_train_config,
 
 
 def test_a_diverging_step_says_so(tiny_model_config, tiny_train_config):
-    stepper = StepTrainer(tiny_model_config, dataclasses.replace(tiny_train_config, learning_rate=1e6), watched=20)
+    stepper = StepTrainer(
+        tiny_model_config, dataclasses.replace(tiny_train_config, learning_rate=1e6), watched=20
+    )
     with pytest.raises(TrainingDiverged, match="learning rate"):
         stepper.step(MAX_STEP_BATCHES)
 
 
-def test_a_second_step_while_one_trains_is_refused_and_the_trainer_stays_whole(tiny_model_config, tiny_train_config):
+def test_a_second_step_while_one_trains_is_refused_and_the_trainer_stays_whole(
+    tiny_model_config, tiny_train_config
+):
     """Two presses of Step at once: the second is refused, not run on the same weights."""
     import threading
 

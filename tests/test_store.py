@@ -16,7 +16,9 @@ store_module = importlib.import_module("vae_core.store.checkpoints")
 @pytest.fixture
 def saved(trained_tiny, tmp_path):
     history = [r.to_dict() for r in trained_tiny.history]
-    path = save_model(trained_tiny.model, trained_tiny.train_config, tmp_path, {"test": {"loss": 1.0}}, history)
+    path = save_model(
+        trained_tiny.model, trained_tiny.train_config, tmp_path, {"test": {"loss": 1.0}}, history
+    )
     return path
 
 
@@ -29,20 +31,29 @@ def test_round_trip_is_exact(trained_tiny, saved):
         assert torch.equal(a, b), name
     z = torch.randn(4, 2)
     assert torch.equal(trained_tiny.model.decode(z), loaded.decode(z))
-    assert sorted(p.name for p in saved.iterdir()) == ["config.json", "history.json", "metrics.json", "model.safetensors"]
+    assert sorted(p.name for p in saved.iterdir()) == [
+        "config.json",
+        "history.json",
+        "metrics.json",
+        "model.safetensors",
+    ]
     assert saved.name == checkpoint_name(trained_tiny.model.config, trained_tiny.train_config)
 
 
 def test_half_precision_storage_is_close_and_smaller(trained_tiny, tmp_path):
     full = save_model(trained_tiny.model, trained_tiny.train_config, tmp_path / "full")
     half = save_model(trained_tiny.model, trained_tiny.train_config, tmp_path / "half", half=True)
-    assert (half / "model.safetensors").stat().st_size < 0.6 * (full / "model.safetensors").stat().st_size
+    assert (half / "model.safetensors").stat().st_size < 0.6 * (
+        full / "model.safetensors"
+    ).stat().st_size
     z = torch.randn(8, 2)
     assert torch.allclose(load_model(half).decode(z), trained_tiny.model.decode(z), atol=5e-3)
 
 
 def test_saving_again_replaces_atomically(trained_tiny, saved):
-    again = save_model(trained_tiny.model, trained_tiny.train_config, saved.parent, {"test": {"loss": 2.0}})
+    again = save_model(
+        trained_tiny.model, trained_tiny.train_config, saved.parent, {"test": {"loss": 2.0}}
+    )
     assert again == saved
     assert json.loads((saved / "metrics.json").read_text())["test"]["loss"] == 2.0
     assert [p.name for p in saved.parent.iterdir()] == [saved.name]
@@ -59,25 +70,40 @@ def _edit_config(path, **changes):
     "damage,message",
     [
         (
-            lambda p: (p / "model.safetensors").write_bytes((p / "model.safetensors").read_bytes()[:1000]),
+            lambda p: (p / "model.safetensors").write_bytes(
+                (p / "model.safetensors").read_bytes()[:1000]
+            ),
             "unreadable or truncated",
         ),
         (lambda p: (p / "model.safetensors").write_bytes(b""), "unreadable or truncated"),
         (lambda p: (p / "model.safetensors").unlink(), "weights file model.safetensors is missing"),
         (lambda p: (p / "config.json").unlink(), "config file config.json is missing"),
         (lambda p: (p / "config.json").write_text("{not json"), "unreadable config"),
-        (lambda p: (p / "config.json").write_text("[1, 2]"), "not a VAE Latent Explorer checkpoint"),
+        (
+            lambda p: (p / "config.json").write_text("[1, 2]"),
+            "not a VAE Latent Explorer checkpoint",
+        ),
         (lambda p: _edit_config(p, format_version=99), "format version 99 is not supported"),
         (
-            lambda p: _edit_config(p, model={**json.loads((p / "config.json").read_text())["model"], "colour": 1}),
+            lambda p: _edit_config(
+                p, model={**json.loads((p / "config.json").read_text())["model"], "colour": 1}
+            ),
             "unknown ModelConfig keys: colour",
         ),
         (
-            lambda p: _edit_config(p, model={**json.loads((p / "config.json").read_text())["model"], "latent_dim": -1}),
+            lambda p: _edit_config(
+                p, model={**json.loads((p / "config.json").read_text())["model"], "latent_dim": -1}
+            ),
             "invalid config",
         ),
         (
-            lambda p: _edit_config(p, model={**json.loads((p / "config.json").read_text())["model"], "hidden_sizes": [64]}),
+            lambda p: _edit_config(
+                p,
+                model={
+                    **json.loads((p / "config.json").read_text())["model"],
+                    "hidden_sizes": [64],
+                },
+            ),
             "does not match its key",
         ),
     ],
@@ -122,7 +148,9 @@ def test_not_a_checkpoint(tmp_path):
 
 
 def test_listing_skips_damaged_checkpoints_with_a_warning(trained_tiny, saved, caplog):
-    other = save_model(trained_tiny.model, dataclasses.replace(trained_tiny.train_config, seed=5), saved.parent)
+    other = save_model(
+        trained_tiny.model, dataclasses.replace(trained_tiny.train_config, seed=5), saved.parent
+    )
     (other / "config.json").write_text("garbage")
     (saved.parent / ".tmp-half-written").mkdir()
     infos = list_checkpoints([saved.parent])
@@ -184,7 +212,9 @@ def test_a_store_folder_is_probed_once_a_minute_not_on_every_look_up(tmp_path, m
 
     probes = []
     real = store.tempfile.NamedTemporaryFile
-    monkeypatch.setattr(store.tempfile, "NamedTemporaryFile", lambda **kw: probes.append(kw) or real(**kw))
+    monkeypatch.setattr(
+        store.tempfile, "NamedTemporaryFile", lambda **kw: probes.append(kw) or real(**kw)
+    )
     clock = [100.0]
     monkeypatch.setattr(store.time, "monotonic", lambda: clock[0])
     folder = tmp_path / "store"
@@ -194,4 +224,6 @@ def test_a_store_folder_is_probed_once_a_minute_not_on_every_look_up(tmp_path, m
     assert store._writable(folder) and len(probes) == 2
     (tmp_path / "file.txt").write_text("a file, not a folder")
     assert not store._writable(tmp_path / "file.txt" / "below")
-    assert str(tmp_path / "file.txt" / "below") not in store._probed  # a failure is asked again next time
+    assert (
+        str(tmp_path / "file.txt" / "below") not in store._probed
+    )  # a failure is asked again next time

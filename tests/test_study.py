@@ -15,8 +15,12 @@ from vae_core.models.config import ModelConfig, TrainConfig, config_key
 def test_a_paired_interval_on_known_data():
     mean, low, high, n = paired_interval([1.0, 2.0, 3.0], [0.0, 0.0, 0.0])
     half = 4.302652729911275 / math.sqrt(3)  # t(0.975, 2 degrees of freedom) x sd 1 / sqrt(3)
-    assert (mean, n) == (2.0, 3) and low == pytest.approx(2 - half) and high == pytest.approx(2 + half)
-    assert verdict(low, high, higher_is_better=True) == "no clear difference"  # the interval holds 0
+    assert (
+        (mean, n) == (2.0, 3) and low == pytest.approx(2 - half) and high == pytest.approx(2 + half)
+    )
+    assert (
+        verdict(low, high, higher_is_better=True) == "no clear difference"
+    )  # the interval holds 0
     mean, low, high, _ = paired_interval([10.0, 11.0, 12.0], [1.0, 2.1, 2.9])
     assert low > 0 and verdict(low, high, True) == "better" and verdict(low, high, False) == "worse"
     assert verdict(-3.0, -1.0, True) == "worse" and verdict(-3.0, -1.0, False) == "better"
@@ -24,15 +28,27 @@ def test_a_paired_interval_on_known_data():
 
 def test_equal_samples_make_no_clear_difference():
     mean, low, high, n = paired_interval([0.81, 0.80, 0.82], [0.81, 0.80, 0.82])
-    assert (mean, low, high) == (0.0, 0.0, 0.0) and verdict(low, high, True) == "no clear difference"
+    assert (mean, low, high) == (0.0, 0.0, 0.0) and verdict(
+        low, high, True
+    ) == "no clear difference"
     assert math.isinf(paired_interval([1.0], [0.0])[1])  # one pair cannot bound anything
     assert mean_std([1.0, 3.0, None, float("nan")]) == (2.0, math.sqrt(2.0), 2)
 
 
 def test_pairs_are_taken_by_seed():
-    results = {"runs": [{"dataset": "mnist", "role": role, "seed": seed, "metrics": {"NMI": value}}
-                        for role, seed, value in [("vae", 0, 0.60), ("vae", 1, 0.62), ("vae", 2, 0.61),
-                                                  ("mmd_vae", 1, 0.50), ("mmd_vae", 2, 0.52), ("mmd_vae", 7, 0.9)]]}  # fmt: skip
+    results = {
+        "runs": [
+            {"dataset": "mnist", "role": role, "seed": seed, "metrics": {"NMI": value}}
+            for role, seed, value in [
+                ("vae", 0, 0.60),
+                ("vae", 1, 0.62),
+                ("vae", 2, 0.61),
+                ("mmd_vae", 1, 0.50),
+                ("mmd_vae", 2, 0.52),
+                ("mmd_vae", 7, 0.9),
+            ]
+        ]
+    }
     comparison = paired(results, "mnist", "mmd_vae", "vae", "NMI")
     assert comparison["pairs"] == 2 and comparison["difference"] == pytest.approx(-0.105)
     assert paired(results, "fashion-mnist", "mmd_vae", "vae", "NMI") is None
@@ -45,7 +61,9 @@ def test_binarization_keeps_pixel_means_and_is_fixed():
     once = binarized(test, 0)
     assert set(np.unique(once.images.numpy())) == {0.0, 1.0}
     assert abs(once.images.mean().item() - test.images.mean().item()) < 2e-3
-    assert once is binarized(test, 0) and not np.array_equal(once.images.numpy(), binarized(test, 1).images.numpy())
+    assert once is binarized(test, 0) and not np.array_equal(
+        once.images.numpy(), binarized(test, 1).images.numpy()
+    )
 
 
 def test_binarizing_changes_a_key_and_its_default_changes_none():
@@ -54,18 +72,24 @@ def test_binarizing_changes_a_key_and_its_default_changes_none():
     assert config_key(model, TrainConfig(binarize=True)) != config_key(model, TrainConfig())
     from vae_core.experiments.pretrain import CATALOG
 
-    assert all(config_key(e.model_config, e.train_config) == e.name.rsplit("-", 1)[1] for e in CATALOG)
+    assert all(
+        config_key(e.model_config, e.train_config) == e.name.rsplit("-", 1)[1] for e in CATALOG
+    )
 
 
 def test_a_binarized_training_sees_only_binary_images(monkeypatch):
     from vae_core.training.trainer import Trainer
 
-    trainer = Trainer(ModelConfig(hidden_sizes=(16,)), TrainConfig(epochs=1, batch_size=64, train_subset=128, test_subset=64,
-                                                                   binarize=True))  # fmt: skip
+    trainer = Trainer(
+        ModelConfig(hidden_sizes=(16,)),
+        TrainConfig(epochs=1, batch_size=64, train_subset=128, test_subset=64, binarize=True),
+    )
     assert set(np.unique(trainer.test_images.numpy())) == {0.0, 1.0}
     seen = []
     real = trainer.model.forward
-    monkeypatch.setattr(trainer.model, "forward", lambda x, y=None: seen.append(x.clone()) or real(x, y))
+    monkeypatch.setattr(
+        trainer.model, "forward", lambda x, y=None: seen.append(x.clone()) or real(x, y)
+    )
     trainer.train_epoch()
     assert seen and all(set(np.unique(x.numpy())) <= {0.0, 1.0} for x in seen)
 
@@ -78,11 +102,19 @@ def test_a_quick_study_runs_end_to_end_and_the_report_reads_it(tmp_path, monkeyp
     out = tmp_path / "docs" / "study.json"
     results = run_study(("mnist",), (0, 1), QUICK, out, on_message=lambda message: None)
     assert len(results["runs"]) == 8  # ELBO VAE, MMD-VAE, autoencoder, binarized ELBO VAE x 2 seeds
-    assert {r["method"] for r in results["projections"]} >= {"t-SNE of pixels (ours, vae_core.analysis.projections)"}
+    assert {r["method"] for r in results["projections"]} >= {
+        "t-SNE of pixels (ours, vae_core.analysis.projections)"
+    }
     saved = json.loads(out.read_text())
     assert saved["runs"] == results["runs"] and saved["seconds"] > 0
-    again = run_study(("mnist",), (0, 1), QUICK, out, on_message=lambda message: None)  # resumed: nothing trained again
+    again = run_study(
+        ("mnist",), (0, 1), QUICK, out, on_message=lambda message: None
+    )  # resumed: nothing trained again
     assert len(again["runs"]) == 8
     text = generate(out.parent, on_message=lambda message: None).read_text()
-    assert "## Seeds and spread" in text and "Davidson et al. 2018" in text and "Sainburg et al. 2021" in text
+    assert (
+        "## Seeds and spread" in text
+        and "Davidson et al. 2018" in text
+        and "Sainburg et al. 2021" in text
+    )
     assert "| MMD-VAE − ELBO VAE | 5-NN accuracy |" in text

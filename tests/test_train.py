@@ -31,7 +31,12 @@ def test_one_step_changes_every_trained_weight(model):
         ModelConfig(model="mmd_vae", hidden_sizes=(64,)),
         ModelConfig(model="ae", hidden_sizes=(64,)),
         ModelConfig(model="cvae", hidden_sizes=(64,)),
-        ModelConfig(architecture="conv", hidden_sizes=(32,), conv_channels=(8, 16), kl_estimator="monte_carlo"),
+        ModelConfig(
+            architecture="conv",
+            hidden_sizes=(32,),
+            conv_channels=(8, 16),
+            kl_estimator="monte_carlo",
+        ),
     ],
     ids=lambda c: f"{c.model}-{c.architecture}",
 )
@@ -70,7 +75,12 @@ def test_stop_is_honoured_within_one_batch(tiny_model_config, tiny_train_config)
         calls.append(done)
         stop.set()
 
-    result = train(tiny_model_config, dataclasses.replace(tiny_train_config, epochs=3), stop=stop, on_batch=on_batch)
+    result = train(
+        tiny_model_config,
+        dataclasses.replace(tiny_train_config, epochs=3),
+        stop=stop,
+        on_batch=on_batch,
+    )
     assert calls == [1]
     assert result.stop_reason == "stopped"
     assert result.epochs_completed == 0
@@ -92,7 +102,9 @@ def test_stop_keeps_the_last_completed_epoch(tiny_model_config, tiny_train_confi
 
 
 def test_huge_learning_rate_stops_with_a_clear_error(tiny_model_config, tiny_train_config):
-    with pytest.raises(TrainingDiverged, match="learning rate 1e\\+12 is probably too high") as caught:
+    with pytest.raises(
+        TrainingDiverged, match="learning rate 1e\\+12 is probably too high"
+    ) as caught:
         train(tiny_model_config, dataclasses.replace(tiny_train_config, learning_rate=1e12))
     assert caught.value.result.epochs_completed == 0
 
@@ -104,12 +116,16 @@ def test_early_stopping_restores_the_best_epoch(monkeypatch, tiny_model_config, 
         return {"loss": next(scores)}
 
     snapshots = {}
-    monkeypatch.setattr(importlib.import_module("vae_core.training.trainer"), "evaluate_terms", fake_scores)
+    monkeypatch.setattr(
+        importlib.import_module("vae_core.training.trainer"), "evaluate_terms", fake_scores
+    )
     config = dataclasses.replace(tiny_train_config, epochs=5, early_stopping_patience=2)
     result = train(
         tiny_model_config,
         config,
-        on_epoch=lambda r, m: snapshots.__setitem__(r.epoch, {k: v.clone() for k, v in m.state_dict().items()}),
+        on_epoch=lambda r, m: snapshots.__setitem__(
+            r.epoch, {k: v.clone() for k, v in m.state_dict().items()}
+        ),
     )
     assert result.stop_reason == "early_stopping"
     assert result.epochs_completed == 4

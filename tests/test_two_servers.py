@@ -22,12 +22,15 @@ async def ask_for_training(url: str) -> str:
     await session.connect()
     try:
         form = await session.run_page("Train_live")
-        run = await session.set_widgets([
-            WidgetState(id=form.widget_id("Seed"), double_value=7),
-            WidgetState(id=form.widget_id("Training images"), string_value="5,000 (fast demo)"),
-            WidgetState(id=form.widget_id("Epochs"), double_array_value={"data": [2]}),
-            WidgetState(id=form.widget_id("Train"), trigger_value=True),
-        ], timeout=120)  # fmt: skip
+        run = await session.set_widgets(
+            [
+                WidgetState(id=form.widget_id("Seed"), double_value=7),
+                WidgetState(id=form.widget_id("Training images"), string_value="5,000 (fast demo)"),
+                WidgetState(id=form.widget_id("Epochs"), double_array_value={"data": [2]}),
+                WidgetState(id=form.widget_id("Train"), trigger_value=True),
+            ],
+            timeout=120,
+        )
         timer = None
         for _ in range(2000):
             assert not run.exceptions(), run.exceptions()
@@ -36,7 +39,9 @@ async def ask_for_training(url: str) -> str:
                 return done[0]
             assert not any("failed" in text for text in run.alerts()), run.alerts()
             timer = run.auto_reruns[-1] if run.auto_reruns else timer
-            assert timer is not None and timer[1] not in run.stopped_reruns, "the page stopped following the training"
+            assert timer is not None and timer[1] not in run.stopped_reruns, (
+                "the page stopped following the training"
+            )
             await asyncio.sleep(timer[0])
             run = await session.auto_rerun(timer[1], timeout=120)
         raise AssertionError("the training never finished")
@@ -58,5 +63,9 @@ def test_one_configuration_asked_for_on_two_servers_trains_once(tmp_path):
     assert len(trained) == 1 and len(opened) == 1, messages
     stored = list_checkpoints([store])
     assert len(stored) == 1
-    assert all(stored[0].name in message for message in messages)  # the other server opened the one it trained
-    assert not [p for p in store.iterdir() if p.name.startswith(".tmp")]  # nothing partial left behind
+    assert all(
+        stored[0].name in message for message in messages
+    )  # the other server opened the one it trained
+    assert not [
+        p for p in store.iterdir() if p.name.startswith(".tmp")
+    ]  # nothing partial left behind

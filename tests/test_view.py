@@ -9,9 +9,20 @@ import pytest
 
 from explorer.core.view import MESSAGE_CHARS, QuizState, View, ViewError
 
-RICH = View(page="Interpolate", dataset="fashion", model="fashion-vae-2d-abc", point=(0.5, -1.25, 3.0),
-            point_source="click", ends=((0.0, 1.0), (2.5, -0.5)), method="slerp", steps=9, alpha=4,
-            selection=(3, 7, 11), quiz=QuizState(7, revealed=True), arrows=((0.0, 0.0, 1.0, 1.0, "0 → 6"),))  # fmt: skip
+RICH = View(
+    page="Interpolate",
+    dataset="fashion",
+    model="fashion-vae-2d-abc",
+    point=(0.5, -1.25, 3.0),
+    point_source="click",
+    ends=((0.0, 1.0), (2.5, -0.5)),
+    method="slerp",
+    steps=9,
+    alpha=4,
+    selection=(3, 7, 11),
+    quiz=QuizState(7, revealed=True),
+    arrows=((0.0, 0.0, 1.0, 1.0, "0 → 6"),),
+)
 
 
 @pytest.mark.parametrize("view", [View(), RICH, View(point=tuple(float(i) / 7 for i in range(20)))])
@@ -32,8 +43,16 @@ def test_a_share_link_carries_the_model_point_ends_path_and_alpha():
 
 
 def test_a_bad_link_keeps_the_rest_and_says_what_was_wrong():
-    view, problems = View.from_query({"z": "nan,1", "a": "1,2", "path": "spiral", "frames": "500", "alpha": "3"})
-    assert view.point is None and view.ends is None and view.method == "linear" and view.steps == 12 and view.alpha == 3
+    view, problems = View.from_query(
+        {"z": "nan,1", "a": "1,2", "path": "spiral", "frames": "500", "alpha": "3"}
+    )
+    assert (
+        view.point is None
+        and view.ends is None
+        and view.method == "linear"
+        and view.steps == 12
+        and view.alpha == 3
+    )
     assert len(problems) == 4 and "point" in problems[0] and "endpoints" in problems[1]
 
 

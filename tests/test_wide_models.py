@@ -13,7 +13,9 @@ WIDE = {e.role: e.name for e in CATALOG if e.dataset == "mnist" and e.model_conf
 
 
 @pytest.mark.parametrize("role", sorted(WIDE))
-@pytest.mark.parametrize("page", ["pages/3_Interpolate.py", "pages/7_Latent_arithmetic.py", "pages/5_Projections.py"])
+@pytest.mark.parametrize(
+    "page", ["pages/3_Interpolate.py", "pages/7_Latent_arithmetic.py", "pages/5_Projections.py"]
+)
 def test_a_20d_model_works_where_any_latent_size_does(role, page):
     at = AppTest.from_file(str(ROOT / "explorer_app.py"), default_timeout=180)
     at.query_params["model"] = WIDE[role]
@@ -51,7 +53,9 @@ def test_unused_dimensions_barely_change_the_image_and_used_ones_do(role):
     images = to_uint8(decode(model, grid)).reshape(20, 9, 784).astype(np.int16)
     change = np.abs(images - images[:, :1])
     idle, used = kl < ACTIVE_KL, kl >= 0.05
-    assert (change[idle].mean(axis=(1, 2)) < 1.0).all() and (change[idle].max(axis=(1, 2)) <= 12).all()
+    assert (change[idle].mean(axis=(1, 2)) < 1.0).all() and (
+        change[idle].max(axis=(1, 2)) <= 12
+    ).all()
     assert (change[used].mean(axis=(1, 2)) >= 10).all()
     assert idle.sum() == (14 if role == "beta-vae-20d" else 0) and idle.sum() + used.sum() == 20
 
@@ -72,5 +76,8 @@ def test_the_plane_through_three_codes_decodes_them_at_its_anchors():
     chosen = class_means(codes.mu, codes.labels)[[0, 1, 7]]
     plane = plane_through(*chosen)
     on_plane = plane.codes(anchors(plane, *chosen)).astype(np.float32)
-    difference = np.abs(to_uint8(decode(model, on_plane)).astype(int) - to_uint8(decode(model, chosen.astype(np.float32))))
+    difference = np.abs(
+        to_uint8(decode(model, on_plane)).astype(int)
+        - to_uint8(decode(model, chosen.astype(np.float32)))
+    )
     assert difference.max() <= 2

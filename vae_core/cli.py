@@ -44,7 +44,9 @@ def _int_list(text: str) -> tuple[int, ...]:
     try:
         values = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated whole numbers, got {text!r}"
+        ) from None
     return values
 
 
@@ -52,7 +54,9 @@ def _float_list(text: str) -> tuple[float, ...]:
     try:
         return tuple(float(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated numbers, got {text!r}"
+        ) from None
 
 
 def _train_subset(text: str) -> int:
@@ -77,54 +81,93 @@ def _dataset_name(text: str) -> str:
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags for every ModelConfig / TrainConfig field (shared by train and pretrain)."""
-    model = parser.add_argument_group("model")
+    _add_model_arguments(parser.add_argument_group("model"))
+    _add_training_arguments(parser.add_argument_group("training"))
+
+
+def _add_model_arguments(model) -> None:
     model.add_argument(
-        "--model", choices=list(KINDS), default=VAE.name, help="; ".join(f"{k.name}: {k.label}" for k in KINDS.values())
+        "--model",
+        choices=list(KINDS),
+        default=VAE.name,
+        help="; ".join(f"{k.name}: {k.label}" for k in KINDS.values()),
     )
     model.add_argument("--arch", choices=ARCHITECTURES, default="mlp", dest="architecture")
-    model.add_argument("--hidden", type=_int_list, default=(400,), dest="hidden_sizes", help="dense layer widths, e.g. 512,256")
+    model.add_argument(
+        "--hidden",
+        type=_int_list,
+        default=(400,),
+        dest="hidden_sizes",
+        help="dense layer widths, e.g. 512,256",
+    )
     model.add_argument("--conv-channels", type=_int_list, default=(32, 64))
     model.add_argument("--latent-dim", type=int, default=2)
     model.add_argument("--likelihood", choices=LIKELIHOODS, default="bernoulli")
     model.add_argument("--gaussian-std", type=float, default=0.1)
     model.add_argument("--kl-estimator", choices=KL_ESTIMATORS, default="analytic")
-    model.add_argument("--beta", type=float, default=None, help="KL weight (default 1; 4 for beta-vae)")
+    model.add_argument(
+        "--beta", type=float, default=None, help="KL weight (default 1; 4 for beta-vae)"
+    )
     model.add_argument("--mmd-weight", "--lambda", type=float, default=100.0, dest="mmd_weight")
     model.add_argument("--kernel", choices=MMD_KERNELS, default="rbf", dest="mmd_kernel")
     model.add_argument("--bandwidth", type=float, default=1.0, dest="kernel_bandwidth")
     model.add_argument("--kernel-scales", type=_float_list, default=(1.0,))
-    model.add_argument("--stochastic-encoder", action="store_true", help="mmd-vae with a Gaussian q(z|x)")
-    training = parser.add_argument_group("training")
-    training.add_argument("--dataset", type=_dataset_name, default="mnist", help=" | ".join(DATASETS))
+    model.add_argument(
+        "--stochastic-encoder", action="store_true", help="mmd-vae with a Gaussian q(z|x)"
+    )
+
+
+def _add_training_arguments(training) -> None:
+    training.add_argument(
+        "--dataset", type=_dataset_name, default="mnist", help=" | ".join(DATASETS)
+    )
     training.add_argument("--epochs", type=int, default=30)
     training.add_argument("--batch-size", type=int, default=128)
     training.add_argument("--lr", type=float, default=1e-3, dest="learning_rate")
     training.add_argument("--lr-schedule", choices=LR_SCHEDULES, default="constant")
     training.add_argument("--kl-warmup", type=int, default=0, dest="kl_warmup_epochs")
     training.add_argument(
-        "--early-stopping", type=int, default=0, dest="early_stopping_patience", help="patience in epochs; 0 = off"
+        "--early-stopping",
+        type=int,
+        default=0,
+        dest="early_stopping_patience",
+        help="patience in epochs; 0 = off",
     )
     training.add_argument("--train-subset", type=int, default=0)
     training.add_argument("--test-subset", type=int, default=0)
     training.add_argument("--seed", type=int, default=0)
     training.add_argument(
-        "--binarize", action="store_true", help="train on dynamically binarized images (the likelihood literature's protocol)"
+        "--binarize",
+        action="store_true",
+        help="train on dynamically binarized images (the likelihood literature's protocol)",
     )
     training.add_argument(
-        "--precision", choices=PRECISIONS, default="auto", help="auto: bfloat16 matrix products where the hardware has them"
+        "--precision",
+        choices=PRECISIONS,
+        default="auto",
+        help="auto: bfloat16 matrix products where the hardware has them",
     )
 
 
 def _config_fields(cls, args: argparse.Namespace, skip: tuple[str, ...] = ()) -> dict:
     """The parsed values of a config's fields (every flag's dest is the field's name)."""
-    return {f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if f.name not in skip and hasattr(args, f.name)}
+    return {
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(cls)
+        if f.name not in skip and hasattr(args, f.name)
+    }
 
 
 def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
-    kind = get_kind(args.model)  # --model names a kind; it sets ModelConfig.model and, for beta-vae, beta
+    kind = get_kind(
+        args.model
+    )  # --model names a kind; it sets ModelConfig.model and, for beta-vae, beta
     chosen = {} if args.beta is None else {"beta": args.beta}
     try:
-        model_config = ModelConfig(**kind.config_fields(**chosen), **_config_fields(ModelConfig, args, skip=("model", "beta")))
+        model_config = ModelConfig(
+            **kind.config_fields(**chosen),
+            **_config_fields(ModelConfig, args, skip=("model", "beta")),
+        )
         train_config = TrainConfig(**_config_fields(TrainConfig, args))
     except ValueError as error:
         raise UsageError(str(error)) from None
@@ -147,7 +190,10 @@ class ProgressBar:
         elapsed = now - self.start
         eta = elapsed / done * (total - done) if done else 0.0
         filled = int(self.width * done / total)
-        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} batches, ETA {eta:5.0f} s")
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} batches, ETA "
+            f"{eta:5.0f} s"
+        )
         self.stream.flush()
 
     def clear(self) -> None:
@@ -158,7 +204,9 @@ class ProgressBar:
 
 def _format_terms(terms: dict[str, float]) -> str:
     order = ("loss", "neg_elbo", "recon", "kl", "mmd")
-    return " ".join(f"{k}={terms[k]:.2f}" if k != "mmd" else f"{k}={terms[k]:.4f}" for k in order if k in terms)
+    return " ".join(
+        f"{k}={terms[k]:.2f}" if k != "mmd" else f"{k}={terms[k]:.4f}" for k in order if k in terms
+    )
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -177,8 +225,15 @@ def cmd_train(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    stored = get_or_train(model_config, train_config, root=args.out, executor=executor, on_snapshot=on_snapshot,
-                          on_batch=bar.update, device=args.device)  # fmt: skip
+    stored = get_or_train(
+        model_config,
+        train_config,
+        root=args.out,
+        executor=executor,
+        on_snapshot=on_snapshot,
+        on_batch=bar.update,
+        device=args.device,
+    )
     bar.clear()
     if not stored.trained:
         print(f"already trained: {stored.path}")
@@ -247,7 +302,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not infos:
         print(f"no checkpoints under {', '.join(str(r) for r in roots)}")
         return 0
-    print(f"{'name':<40} {'dataset':<14} {'model':<22} {'d':>3} {'epochs':>6} {'test -ELBO':>10} {'recon':>8}")
+    print(
+        f"{'name':<40} {'dataset':<14} {'model':<22} {'d':>3} {'epochs':>6} {'test -ELBO':>10} "
+        f"{'recon':>8}"
+    )
     for info in infos:
         test = info.metrics.get("test", {})
         elbo = test.get("neg_elbo")
@@ -255,7 +313,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         epochs = info.metrics.get("training", {}).get("epochs_completed", info.train_config.epochs)
         print(
             f"{info.name:<40} {info.train_config.dataset:<14} {info.model_config.label:<22} "
-            f"{info.model_config.latent_dim:>3} {epochs:>6} {'-' if elbo is None else f'{elbo:.2f}':>10} "
+            f"{info.model_config.latent_dim:>3} {epochs:>6} "
+            f"{'-' if elbo is None else f'{elbo:.2f}':>10} "
             f"{'-' if recon is None else f'{recon:.2f}':>8}"
         )
     return 0
@@ -265,7 +324,11 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     from vae_core.experiments.pretrain import pretrain
 
     def on_record(entry, record) -> None:
-        print(f"      {entry.dataset} {entry.role} epoch {record.epoch:3d}  test {_format_terms(record.test)}", flush=True)
+        print(
+            f"      {entry.dataset} {entry.role} epoch {record.epoch:3d}  test "
+            f"{_format_terms(record.test)}",
+            flush=True,
+        )
 
     pretrain(
         args.dataset or None,
@@ -283,8 +346,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from vae_core.experiments.pretrain import sweep
 
     stream = sys.stderr if args.json else sys.stdout
-    rows = sweep(args.dataset, epochs=args.epochs, on_message=lambda message: print(message, file=stream, flush=True),
-                 executor=executor_from_args(args, parallel=1), train_subset=args.train_subset)  # fmt: skip
+    rows = sweep(
+        args.dataset,
+        epochs=args.epochs,
+        on_message=lambda message: print(message, file=stream, flush=True),
+        executor=executor_from_args(args, parallel=1),
+        train_subset=args.train_subset,
+    )
     if args.json:
         print(json.dumps(rows, indent=2))
     if args.save:
@@ -302,8 +370,13 @@ def cmd_study(args: argparse.Namespace) -> int:
     from vae_core.experiments.study import QUICK, SEEDS, Scale, run_study
 
     out = args.out or DOCS / "study.json"
-    run_study(tuple(args.dataset or ("mnist", "fashion-mnist")), tuple(args.seed or SEEDS), QUICK if args.quick else Scale(),
-              out, on_message=lambda message: print(message, flush=True))  # fmt: skip
+    run_study(
+        tuple(args.dataset or ("mnist", "fashion-mnist")),
+        tuple(args.seed or SEEDS),
+        QUICK if args.quick else Scale(),
+        out,
+        on_message=lambda message: print(message, flush=True),
+    )
     print(f"wrote {out}; python -m vae_core report puts it into docs/RESULTS.md")
     return 0
 
@@ -326,11 +399,18 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--executor", choices=["local", "ray"], default="local",
-                        help="where trainings run: this machine, or a Ray cluster (pip install -e \".[cluster]\")")  # fmt: skip
-    parser.add_argument("--ray-address", default=None,
-                        help="the Ray cluster: host:port, ray://host:port, auto, or local (start one here); "
-                        "default $VAE_EXPLORER_RAY_ADDRESS, else local")  # fmt: skip
+    parser.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        default="local",
+        help='where trainings run: this machine, or a Ray cluster (pip install -e ".[cluster]")',
+    )
+    parser.add_argument(
+        "--ray-address",
+        default=None,
+        help="the Ray cluster: host:port, ray://host:port, auto, or local (start one here); "
+        "default $VAE_EXPLORER_RAY_ADDRESS, else local",
+    )
 
 
 def executor_from_args(args: argparse.Namespace, parallel: int | None = None):
@@ -343,76 +423,163 @@ def executor_from_args(args: argparse.Namespace, parallel: int | None = None):
     try:
         executor = make_executor("ray", args.ray_address)
     except ExecutorUnavailable as error:
-        raise ExecutorUnavailable(f"{error}; leave out --executor ray to train on this machine") from None
+        raise ExecutorUnavailable(
+            f"{error}; leave out --executor ray to train on this machine"
+        ) from None
     print(f"training on the {executor.describe()}", file=sys.stderr, flush=True)
     return executor
 
 
 def _add_project_commands(commands) -> None:
-    """The commands that rebuild what the project ships: models, sweep, study, classifiers, report."""
+    """The commands that rebuild what the project ships: models, sweep, study, classifiers,
+    report."""
+    for add in (_add_pretrain, _add_sweep, _add_study, _add_classifier, _add_report):
+        add(commands)
+
+
+def _add_pretrain(commands) -> None:
     from vae_core.experiments.pretrain import ROLES
 
-    pretrain = commands.add_parser("pretrain", help="rebuild the shipped checkpoints from scratch (seeded) and their metrics")
-    pretrain.add_argument("--dataset", type=_dataset_name, action="append", help="only this dataset (repeatable)")
-    pretrain.add_argument("--role", choices=list(ROLES), action="append", help="only this model role (repeatable)")
-    pretrain.add_argument("--out", type=Path, default=None, help="store root (default: the repository's checkpoints/)")
-    pretrain.add_argument("--iwae-k", type=int, default=64, help="importance samples for the IWAE estimate (0 skips it)")
+    pretrain = commands.add_parser(
+        "pretrain", help="rebuild the shipped checkpoints from scratch (seeded) and their metrics"
+    )
+    pretrain.add_argument(
+        "--dataset", type=_dataset_name, action="append", help="only this dataset (repeatable)"
+    )
+    pretrain.add_argument(
+        "--role", choices=list(ROLES), action="append", help="only this model role (repeatable)"
+    )
+    pretrain.add_argument(
+        "--out", type=Path, default=None, help="store root (default: the repository's checkpoints/)"
+    )
+    pretrain.add_argument(
+        "--iwae-k",
+        type=int,
+        default=64,
+        help="importance samples for the IWAE estimate (0 skips it)",
+    )
     add_executor_arguments(pretrain)
     pretrain.set_defaults(run=cmd_pretrain)
 
-    sweep = commands.add_parser("sweep", help="the MMD-VAE lambda / kernel / bandwidth sweep behind the shipped MMD-VAEs")
+
+def _add_sweep(commands) -> None:
+    sweep = commands.add_parser(
+        "sweep", help="the MMD-VAE lambda / kernel / bandwidth sweep behind the shipped MMD-VAEs"
+    )
     sweep.add_argument("--dataset", type=_dataset_name, default="mnist")
     sweep.add_argument("--epochs", type=int, default=20)
-    sweep.add_argument("--train-subset", type=_train_subset, default=0,
-                       help="train each grid point on the first N training images (default: all; a small, quick sweep)")  # fmt: skip
+    sweep.add_argument(
+        "--train-subset",
+        type=_train_subset,
+        default=0,
+        help=(
+            "train each grid point on the first N training images (default: all; a small, quick "
+            "sweep)"
+        ),
+    )
     sweep.add_argument("--json", action="store_true")
-    sweep.add_argument("--save", action="store_true", help="write docs/sweep-<dataset>.json for the report")
+    sweep.add_argument(
+        "--save", action="store_true", help="write docs/sweep-<dataset>.json for the report"
+    )
     add_executor_arguments(sweep)
     sweep.set_defaults(run=cmd_sweep)
 
-    study = commands.add_parser("study", help="train the shipped 2-D models with several seeds: spreads and paired comparisons")
-    study.add_argument("--dataset", type=_dataset_name, action="append", help="only this dataset (repeatable)")
-    study.add_argument("--seed", type=int, action="append", help="seeds (repeatable; default 0 1 2)")
-    study.add_argument("--quick", action="store_true", help="a few epochs on 2,000 images (a first look, and the tests)")
-    study.add_argument("--out", type=Path, default=None, help="results JSON (default: docs/study.json); an existing one is resumed")
+
+def _add_study(commands) -> None:
+    study = commands.add_parser(
+        "study",
+        help="train the shipped 2-D models with several seeds: spreads and paired comparisons",
+    )
+    study.add_argument(
+        "--dataset", type=_dataset_name, action="append", help="only this dataset (repeatable)"
+    )
+    study.add_argument(
+        "--seed", type=int, action="append", help="seeds (repeatable; default 0 1 2)"
+    )
+    study.add_argument(
+        "--quick",
+        action="store_true",
+        help="a few epochs on 2,000 images (a first look, and the tests)",
+    )
+    study.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results JSON (default: docs/study.json); an existing one is resumed",
+    )
     study.set_defaults(run=cmd_study)
 
-    classifier = commands.add_parser("classifier", help="rebuild the shipped classifiers that judge latent arithmetic")
-    classifier.add_argument("--dataset", type=_dataset_name, action="append", help="only this dataset (repeatable)")
+
+def _add_classifier(commands) -> None:
+    classifier = commands.add_parser(
+        "classifier", help="rebuild the shipped classifiers that judge latent arithmetic"
+    )
+    classifier.add_argument(
+        "--dataset", type=_dataset_name, action="append", help="only this dataset (repeatable)"
+    )
     classifier.add_argument("--epochs", type=int, default=6)
-    classifier.add_argument("--out", type=Path, default=None, help="checkpoints root (default: the repository's checkpoints/)")
+    classifier.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="checkpoints root (default: the repository's checkpoints/)",
+    )
     classifier.set_defaults(run=cmd_classifier)
 
-    report = commands.add_parser("report", help="regenerate docs/RESULTS.md and its figures from the shipped checkpoints")
-    report.add_argument("--out", type=Path, default=None, help="folder for RESULTS.md and figures/ (default: docs/)")
+
+def _add_report(commands) -> None:
+    report = commands.add_parser(
+        "report", help="regenerate docs/RESULTS.md and its figures from the shipped checkpoints"
+    )
+    report.add_argument(
+        "--out", type=Path, default=None, help="folder for RESULTS.md and figures/ (default: docs/)"
+    )
     report.set_defaults(run=cmd_report)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Train, evaluate and list 2-D latent VAEs and MMD-VAEs.")
+    parser = _Parser(
+        prog=PROG, description="Train, evaluate and list 2-D latent VAEs and MMD-VAEs."
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress messages")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    train = commands.add_parser("train", help="train a model (or reuse the stored one with the same config)")
+    train = commands.add_parser(
+        "train", help="train a model (or reuse the stored one with the same config)"
+    )
     add_config_arguments(train)
-    train.add_argument("--out", type=Path, default=None, help="store root (default: the user checkpoint store)")
+    train.add_argument(
+        "--out", type=Path, default=None, help="store root (default: the user checkpoint store)"
+    )
     train.add_argument("--device", default=None, help="cpu | cuda | mps (default: best available)")
     add_executor_arguments(train)
     train.set_defaults(run=cmd_train)
 
     evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint on its test split")
     evaluate.add_argument("path", type=Path)
-    evaluate.add_argument("--dataset", type=_dataset_name, default=None, help="evaluate on another dataset's test split")
+    evaluate.add_argument(
+        "--dataset",
+        type=_dataset_name,
+        default=None,
+        help="evaluate on another dataset's test split",
+    )
     evaluate.add_argument("--json", action="store_true", help="print the full result as JSON")
     evaluate.set_defaults(run=cmd_evaluate)
 
-    encode = commands.add_parser("encode", help="store the test split's codes beside checkpoints (apps then open them faster)")
+    encode = commands.add_parser(
+        "encode",
+        help="store the test split's codes beside checkpoints (apps then open them faster)",
+    )
     encode.add_argument("paths", type=Path, nargs="+", help="checkpoint folders")
-    encode.add_argument("--force", action="store_true", help="encode again even where codes are stored")
+    encode.add_argument(
+        "--force", action="store_true", help="encode again even where codes are stored"
+    )
     encode.set_defaults(run=cmd_encode)
 
     listing = commands.add_parser("list", help="list stored checkpoints")
-    listing.add_argument("--root", type=Path, action="append", help="store root to list (repeatable)")
+    listing.add_argument(
+        "--root", type=Path, action="append", help="store root to list (repeatable)"
+    )
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(run=cmd_list)
 
@@ -433,14 +600,24 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         return args.run(args)
     except UsageError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
-    except (CheckpointError, DatasetError, TrainingDiverged, WorkerLost, ExecutorUnavailable, ValueError,
-            OSError) as error:  # fmt: skip
+    except (
+        CheckpointError,
+        DatasetError,
+        TrainingDiverged,
+        WorkerLost,
+        ExecutorUnavailable,
+        ValueError,
+        OSError,
+    ) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

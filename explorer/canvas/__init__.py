@@ -12,7 +12,9 @@ import streamlit.components.v1 as components
 
 from vae_core.data.paths import cache_dir
 
-FRONTEND = Path(__file__).resolve().parents[1] / "frontend"  # explorer/frontend: every file the browser runs
+FRONTEND = (
+    Path(__file__).resolve().parents[1] / "frontend"
+)  # explorer/frontend: every file the browser runs
 SERVED = cache_dir() / "browser"  # exported models and figures, named by their content
 FILES_URL = "../explorer.canvas.files"  # relative to the component's page
 

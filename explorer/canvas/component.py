@@ -15,17 +15,19 @@ import hashlib
 import json
 import math
 import os
+import uuid
 from dataclasses import dataclass, field
 
 import streamlit as st
 
 from explorer.canvas import FILES_URL, SERVED, latent_canvas_component
 
-POINT_LIMIT = 50.0  # |coordinate| accepted from the browser (the prior puts almost nothing beyond 5)
+POINT_LIMIT = (
+    50.0  # |coordinate| accepted from the browser (the prior puts almost nothing beyond 5)
+)
 MAX_ROWS = 10_000  # test images a selection may name
 MAX_EVENT_CHARS = 80_000  # a larger message from the browser is refused unread (10,000 rows fit)
 DRAWING_PIXELS = 28 * 28
-
 
 
 class CanvasInputError(ValueError):
@@ -43,13 +45,25 @@ class MapView:
     model_label: str
     server_reason: str | None = None  # why the browser does not run this model
     mosaic: int = 0  # n for an n x n decoded grid under the points (0: none)
-    plane: dict | None = None  # {origin: [d], basis: [[d], [d]]}: the map is this plane of a wider latent space
-    anchors: list | None = None  # [[u, v]] * 3: the codes a plane through three codes passes through (draggable)
+    plane: dict | None = (
+        None  # {origin: [d], basis: [[d], [d]]}: the map is this plane of a wider latent space
+    )
+    anchors: list | None = (
+        None  # [[u, v]] * 3: the codes a plane through three codes passes through (draggable)
+    )
 
     def args(self) -> dict:
-        return {"figure": self.figure_url, "extent": list(self.extent), "model": self.model_url, "encoder": self.encoder_url,
-                "label": self.model_label, "server_reason": self.server_reason, "mosaic": self.mosaic,
-                "plane": self.plane, "anchors": self.anchors or []}  # fmt: skip
+        return {
+            "figure": self.figure_url,
+            "extent": list(self.extent),
+            "model": self.model_url,
+            "encoder": self.encoder_url,
+            "label": self.model_label,
+            "server_reason": self.server_reason,
+            "mosaic": self.mosaic,
+            "plane": self.plane,
+            "anchors": self.anchors or [],
+        }
 
 
 @dataclass(frozen=True)
@@ -72,7 +86,8 @@ def publish(data: bytes, folder: str, suffix: str) -> str:
     name = f"{hashlib.sha256(data).hexdigest()[:20]}{suffix}"
     path = SERVED / folder / name
     if not path.is_file():
-        tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
+        # a name of its own per call: two sessions may publish the same figure at once
+        tmp = path.with_name(f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, path)
     return f"{FILES_URL}/{folder}/{name}"
@@ -90,7 +105,9 @@ def _point(value, what: str) -> tuple[float, float]:
         raise CanvasInputError(f"{what} must be two numbers")
     x, y = (float(v) for v in value)
     if not (math.isfinite(x) and math.isfinite(y)) or max(abs(x), abs(y)) > POINT_LIMIT:
-        raise CanvasInputError(f"{what} must be finite and within ±{POINT_LIMIT:g}; got ({x:g}, {y:g})")
+        raise CanvasInputError(
+            f"{what} must be finite and within ±{POINT_LIMIT:g}; got ({x:g}, {y:g})"
+        )
     return x, y
 
 
@@ -102,7 +119,9 @@ def _pixels(value) -> bytes:
     except ValueError:
         raise CanvasInputError("a drawing must be a 28x28 image") from None
     if len(data) != DRAWING_PIXELS:
-        raise CanvasInputError(f"a drawing must be 28x28 = {DRAWING_PIXELS} pixels; got {len(data)}")
+        raise CanvasInputError(
+            f"a drawing must be 28x28 = {DRAWING_PIXELS} pixels; got {len(data)}"
+        )
     return data
 
 
@@ -127,9 +146,15 @@ def read_event(value) -> CanvasEvent | None:
     if not isinstance(map_index, int) or isinstance(map_index, bool) or not 0 <= map_index < 2:
         raise CanvasInputError("the canvas named a map that is not there")
     if kind == "pin":
-        return CanvasEvent(kind, event_id, point=_point(value.get("z"), "a clicked point"), map_index=map_index)
+        return CanvasEvent(
+            kind, event_id, point=_point(value.get("z"), "a clicked point"), map_index=map_index
+        )
     if kind == "ends":
-        return CanvasEvent(kind, event_id, ends=(_point(value.get("a"), "point A"), _point(value.get("b"), "point B")))
+        return CanvasEvent(
+            kind,
+            event_id,
+            ends=(_point(value.get("a"), "point A"), _point(value.get("b"), "point B")),
+        )
     if kind == "drawing":
         return CanvasEvent(kind, event_id, pixels=_pixels(value.get("pixels")))
     if kind == "select":
@@ -138,9 +163,13 @@ def read_event(value) -> CanvasEvent | None:
         anchor = value.get("index")
         if not isinstance(anchor, int) or isinstance(anchor, bool) or not 0 <= anchor < 3:
             raise CanvasInputError("the canvas named an anchor that is not there")
-        return CanvasEvent(kind, event_id, point=_point(value.get("z"), "an anchor's place"), anchor=anchor)
+        return CanvasEvent(
+            kind, event_id, point=_point(value.get("z"), "an anchor's place"), anchor=anchor
+        )
     if kind == "fallback":
-        return CanvasEvent(kind, event_id, reason=str(value.get("reason", ""))[:200], map_index=map_index)
+        return CanvasEvent(
+            kind, event_id, reason=str(value.get("reason", ""))[:200], map_index=map_index
+        )
     raise CanvasInputError(f"the canvas sent an event of an unknown kind ({str(kind)[:20]!r})")
 
 
@@ -150,22 +179,35 @@ class Overlay:
 
     pinned: tuple[float, float] | None = None
     pinned_by: str = ""  # which server action set it: the canvas applies each once
-    pinned_images: list[str] | None = None  # per map, PNG data URIs, for models decoded on the server
+    pinned_images: list[str] | None = (
+        None  # per map, PNG data URIs, for models decoded on the server
+    )
     ellipses: list[tuple[float, float, float, float]] = field(default_factory=list)
     samples: list[tuple[float, float]] = field(default_factory=list)
     samples_title: str = ""
     ends: tuple[tuple[float, float], tuple[float, float]] | None = None
     method: str = "linear"
     steps: int = 12
-    arrows: list[tuple[float, float, float, float, str]] = field(default_factory=list)  # (x0, y0, x1, y1, label)
-    selection: tuple[int, ...] | None = None  # compare mode: the selected test-image rows (drawn by the server's figure)
+    arrows: list[tuple[float, float, float, float, str]] = field(
+        default_factory=list
+    )  # (x0, y0, x1, y1, label)
+    selection: tuple[int, ...] | None = (
+        None  # compare mode: the selected test-image rows (drawn by the server's figure)
+    )
     quiz: dict | None = None  # {target, revealed, name}: a room's quiz (quiz_overlay)
-    lens: dict | None = None  # {classifier: url, colours, names, n}: colour the decoded grid by a classifier's answers
+    lens: dict | None = (
+        # {classifier: url, colours, names, n}: colour the decoded grid by a classifier's answers
+        None
+    )
 
 
 def quiz_overlay(quiz, names) -> dict | None:
     """A room's quiz for the canvas: which class (by name too) and whether it is revealed."""
-    return None if quiz is None else {"target": quiz.target, "revealed": quiz.revealed, "name": str(names[quiz.target])}
+    return (
+        None
+        if quiz is None
+        else {"target": quiz.target, "revealed": quiz.revealed, "name": str(names[quiz.target])}
+    )
 
 
 def take_event(key: str) -> CanvasEvent | None:
@@ -180,8 +222,17 @@ def take_event(key: str) -> CanvasEvent | None:
     return read_event(value)
 
 
-def latent_canvas(maps: list[MapView], *, key: str, mode: str = "explore", overlay: Overlay | None = None,
-                  label: int | None = None, draw: bool = False, height: int = 620, room: dict | None = None) -> None:  # fmt: skip
+def latent_canvas(
+    maps: list[MapView],
+    *,
+    key: str,
+    mode: str = "explore",
+    overlay: Overlay | None = None,
+    label: int | None = None,
+    draw: bool = False,
+    height: int = 620,
+    room: dict | None = None,
+) -> None:
     """Show the canvas. ``mode``: explore (hover, pin, drag, draw, samples), interpolate
     (draggable ends A and B with the decoded path), compare (two maps hovered together).
     What the user does arrives through :func:`take_event` on the next run. ``room``
@@ -189,12 +240,27 @@ def latent_canvas(maps: list[MapView], *, key: str, mode: str = "explore", overl
     publishes its pins, drags and ends there, a follower's applies the teacher's."""
     overlay = overlay or Overlay()
     latent_canvas_component(
-        mode=mode, maps=[m.args() for m in maps], label=label, draw=draw, height=height, room=room,
-        overlay={"pinned": overlay.pinned, "pinned_by": overlay.pinned_by, "pinned_images": overlay.pinned_images,
-                 "ellipses": overlay.ellipses, "samples": overlay.samples, "samples_title": overlay.samples_title,
-                 "ends": overlay.ends, "method": overlay.method, "steps": overlay.steps,
-                 "arrows": [[float(v) for v in arrow[:4]] + [str(arrow[4])] for arrow in overlay.arrows],
-                 "selection": None if overlay.selection is None else list(overlay.selection), "quiz": overlay.quiz,
-                 "lens": overlay.lens},
-        key=key, default=None,
-    )  # fmt: skip
+        mode=mode,
+        maps=[m.args() for m in maps],
+        label=label,
+        draw=draw,
+        height=height,
+        room=room,
+        overlay={
+            "pinned": overlay.pinned,
+            "pinned_by": overlay.pinned_by,
+            "pinned_images": overlay.pinned_images,
+            "ellipses": overlay.ellipses,
+            "samples": overlay.samples,
+            "samples_title": overlay.samples_title,
+            "ends": overlay.ends,
+            "method": overlay.method,
+            "steps": overlay.steps,
+            "arrows": [[float(v) for v in arrow[:4]] + [str(arrow[4])] for arrow in overlay.arrows],
+            "selection": None if overlay.selection is None else list(overlay.selection),
+            "quiz": overlay.quiz,
+            "lens": overlay.lens,
+        },
+        key=key,
+        default=None,
+    )

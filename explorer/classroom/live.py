@@ -28,7 +28,8 @@ from contextlib import asynccontextmanager
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from explorer.classroom.rooms import CLOSED, MemoryRooms, RoomError, Rooms, normalise_code
+from explorer.classroom.memory_rooms import MemoryRooms
+from explorer.classroom.rooms import CLOSED, RoomError, Rooms, normalise_code
 from explorer.core.view import ViewError
 
 _log = logging.getLogger(__name__)
@@ -45,7 +46,11 @@ class Connection:
     """One browser's websocket: a slot for the newest message, sent by its own task."""
 
     def __init__(self, websocket: WebSocket, member: str, token: str | None = None):
-        self.websocket, self.member, self.token = websocket, member, token  # a teacher's token, to change the room with
+        self.websocket, self.member, self.token = (
+            websocket,
+            member,
+            token,
+        )  # a teacher's token, to change the room with
         self.teacher = token is not None
         self.version = -1  # the newest view version offered
         self.pending: str | None = None
@@ -83,7 +88,11 @@ class Connection:
 
 
 def view_message(version: int, view_json: str) -> str:
-    return CLOSED_MESSAGE if version == CLOSED else f'{{"type":"view","version":{version},"view":{view_json}}}'
+    return (
+        CLOSED_MESSAGE
+        if version == CLOSED
+        else f'{{"type":"view","version":{version},"view":{view_json}}}'
+    )
 
 
 class Hub:
@@ -120,11 +129,11 @@ _hub_lock = threading.Lock()
 
 
 def hub() -> Hub:
-    """This process's hub, over :func:`explorer.classroom.rooms.shared` rooms."""
+    """This process's hub, over :func:`explorer.classroom.backend.shared` rooms."""
     global _hub
     with _hub_lock:
         if _hub is None:
-            from explorer.classroom.rooms import shared
+            from explorer.classroom.backend import shared
 
             _hub = Hub(shared())
         return _hub
@@ -176,7 +185,9 @@ async def _handle(connection: Connection, hub: Hub, code: str, text: str) -> Non
         elif kind == "patch" and connection.teacher:
             seq = message.get("seq")
             if not isinstance(seq, int) or isinstance(seq, bool) or seq <= connection.seq:
-                return await _refuse(connection, code, "a change must carry a newer sequence number (replayed?)")
+                return await _refuse(
+                    connection, code, "a change must carry a newer sequence number (replayed?)"
+                )
             connection.seq = seq
             changes = message.get("view")
             if not isinstance(changes, dict):

@@ -17,14 +17,22 @@ import uuid
 import streamlit as st
 import streamlit.components.v1 as components
 
-from explorer.canvas import FRONTEND  # declares the folder that serves channel.js, which the room link imports
-from explorer.classroom.rooms import RoomError, shared
+from explorer.canvas import (
+    FRONTEND,
+)  # declares the folder that serves channel.js, which the room link imports
+from explorer.classroom.backend import shared
+from explorer.classroom.rooms import RoomError
 from explorer.core import loaded, session
 from explorer.core.view import QuizState
 
 ROOM, TOKEN, MEMBER, FOLLOW = "room_code", "room_token", "room_member", "room_follow"
-SEEN, NOTICE = "room_seen", "room_notice"  # the room's view version this session adopted; a message for the sidebar
-ROOM_PARAM = "room"  # a student's room in the address bar: a new session (a replica lost) joins again
+SEEN, NOTICE = (
+    "room_seen",
+    "room_notice",
+)  # the room's view version this session adopted; a message for the sidebar
+ROOM_PARAM = (
+    "room"  # a student's room in the address bar: a new session (a replica lost) joins again
+)
 COUNT_SECONDS = 2.0  # how often the teacher's panel counts the students present
 _room_link = components.declare_component("room_link", path=str(FRONTEND / "room"))
 
@@ -53,7 +61,12 @@ def canvas_room(names=None) -> dict | None:
     code = room_code()
     if code is None or not (is_teacher() or following()):
         return None
-    return {"code": code, "member": member(), "token": st.session_state.get(TOKEN), "names": list(names or [])}
+    return {
+        "code": code,
+        "member": member(),
+        "token": st.session_state.get(TOKEN),
+        "names": list(names or []),
+    }
 
 
 # --- around every run ----------------------------------------------------------------------
@@ -84,7 +97,8 @@ def before_run(pages: dict, here: str) -> None:
 
 
 def after_run() -> None:
-    """The teacher's run publishes the view it ends with (nothing is sent when it did not change)."""
+    """The teacher's run publishes the view it ends with (nothing is sent when it did not
+    change)."""
     code, state = room_code(), st.session_state
     if code is None or not is_teacher():
         return
@@ -130,11 +144,20 @@ def _join(typed: str, quiet: bool = False) -> bool:
 def _entry_panel() -> None:
     state = st.session_state
     with st.form("room_join_form", border=False):
-        typed = st.text_input("Join a room", placeholder="code on the board, e.g. K7M2Q", max_chars=12, key="room_typed")
+        typed = st.text_input(
+            "Join a room",
+            placeholder="code on the board, e.g. K7M2Q",
+            max_chars=12,
+            key="room_typed",
+        )
         if st.form_submit_button("Join") and _join(typed):
             st.rerun()
-    if st.button("Open a room (teacher)", key="room_open", help="Students who join see your page, model, pinned point, "
-                 "interpolation and selection, and can answer quizzes."):  # fmt: skip
+    if st.button(
+        "Open a room (teacher)",
+        key="room_open",
+        help="Students who join see your page, model, pinned point, "
+        "interpolation and selection, and can answer quizzes.",
+    ):
         try:
             state[ROOM], state[TOKEN] = shared().open()
         except RoomError as error:
@@ -163,7 +186,11 @@ def _forget(notice: str | None = None) -> None:
 
 def _teacher_panel() -> None:
     state, rooms, code = st.session_state, shared(), room_code()
-    st.header(code, anchor=False, help="Large enough to read from a projected screen: write it on the board.")
+    st.header(
+        code,
+        anchor=False,
+        help="Large enough to read from a projected screen: write it on the board.",
+    )
     st.markdown(f"Room **{code}**: students join with this code and see what you see.")
 
     @st.fragment(run_every=COUNT_SECONDS)
@@ -193,14 +220,25 @@ def _quiz_controls(code: str) -> None:
     names = loaded.class_names(state.get(session.DATASET, "mnist"))
     try:
         if quiz is None:
-            target = st.selectbox("Quiz: where does this class live?", range(10), format_func=lambda i: names[i],
-                                  key="room_quiz_class")  # fmt: skip
-            if st.button("Start the quiz", key="room_quiz_start", help="Hides the class colours on every map in the room"):
+            target = st.selectbox(
+                "Quiz: where does this class live?",
+                range(10),
+                format_func=lambda i: names[i],
+                key="room_quiz_class",
+            )
+            if st.button(
+                "Start the quiz",
+                key="room_quiz_start",
+                help="Hides the class colours on every map in the room",
+            ):
                 rooms.start_quiz(code, state[TOKEN], int(target))
                 session.update(quiz=QuizState(int(target)))
                 st.rerun()
         elif not quiz.revealed:
-            st.markdown(f"Quiz on **{names[quiz.target]}**: {len(rooms.answers(code))} answers (Latent map shows them)")
+            st.markdown(
+                f"Quiz on **{names[quiz.target]}**: {len(rooms.answers(code))} answers (Latent map "
+                "shows them)"
+            )
             if st.button("Reveal", key="room_quiz_reveal", type="primary"):
                 rooms.reveal(code, state[TOKEN])
                 session.update(quiz=QuizState(quiz.target, True))
@@ -224,15 +262,28 @@ def _student_panel() -> None:
         state[FOLLOW] = state["room_follow_toggle"]
         state[SEEN] = None  # following again adopts the teacher's view at once
 
-    st.toggle("Follow the teacher", key="room_follow_toggle", on_change=toggled,
-              help="Off: explore on your own; on again: back to the teacher's view.")  # fmt: skip
+    st.toggle(
+        "Follow the teacher",
+        key="room_follow_toggle",
+        on_change=toggled,
+        help="Off: explore on your own; on again: back to the teacher's view.",
+    )
     if st.button("Leave the room", key="room_leave"):
         shared().leave(code, member())
         _forget()
         st.rerun()
     if following():
-        view = session.view()  # its page and model: the room link asks for a rerun when the teacher's differ
-        _room_link(code=code, member=member(), page=view.page, model=view.model or "", key="room_link", default=None)
+        view = (
+            session.view()
+        )  # its page and model: the room link asks for a rerun when the teacher's differ
+        _room_link(
+            code=code,
+            member=member(),
+            page=view.page,
+            model=view.model or "",
+            key="room_link",
+            default=None,
+        )
 
 
 def quiz() -> QuizState | None:

@@ -37,7 +37,8 @@ PREFIX = "vae-explorer:"
 CHANNEL = PREFIX + "rooms"  # every change of every room: "<code> <version> <view JSON>"
 ROOMS = PREFIX + "rooms-open"  # a sorted set of open rooms by creation time, for MAX_ROOMS
 
-# KEYS: room hash. ARGV: token hash, view JSON, expected version ("" for any), channel, code, idle seconds.
+# KEYS: room hash. ARGV: token hash, view JSON, expected version ("" for any), channel, code, idle
+# seconds.
 # Returns -1 (no room), -2 (not the teacher), -3 (the version moved on), else the version.
 STORE = """
 local token = redis.call('HGET', KEYS[1], 'token')
@@ -61,7 +62,9 @@ class RedisRooms(Rooms):
 
         self._redis_module = redis
         self._url = url
-        self._client = client or redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3, health_check_interval=10)
+        self._client = client or redis.Redis.from_url(
+            url, socket_timeout=5, socket_connect_timeout=3, health_check_interval=10
+        )
         self._store_script = self._client.register_script(STORE)
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -78,7 +81,9 @@ class RedisRooms(Rooms):
             return function(*args)
         except self._redis_module.RedisError as error:
             _log.warning("the rooms' Redis server did not answer: %s", error)
-            raise RoomError("The classroom server (Redis) does not answer; try again in a moment") from None
+            raise RoomError(
+                "The classroom server (Redis) does not answer; try again in a moment"
+            ) from None
 
     def _touch(self, pipe, code: str) -> None:
         for part in ("", "members", "answers"):
@@ -95,7 +100,9 @@ class RedisRooms(Rooms):
             token = secrets.token_hex(16)
             while True:
                 code = new_code()
-                if self._client.hsetnx(self._key(code), "token", token_hash(token)):  # unique across replicas
+                if self._client.hsetnx(
+                    self._key(code), "token", token_hash(token)
+                ):  # unique across replicas
                     break
             pipe = self._client.pipeline()
             pipe.hset(self._key(code), mapping={"version": 0, "view": View().to_json()})
@@ -139,7 +146,14 @@ class RedisRooms(Rooms):
             return int(version), View()
 
     def _store(self, code: str, token: str, view: View, expected: int | None) -> int | None:
-        args = [token_hash(token), view.to_json(), "" if expected is None else str(expected), CHANNEL, code, IDLE_SECONDS]
+        args = [
+            token_hash(token),
+            view.to_json(),
+            "" if expected is None else str(expected),
+            CHANNEL,
+            code,
+            IDLE_SECONDS,
+        ]
         result = int(self._call(self._store_script, [self._key(code)], args))
         if result == -1:
             raise not_a_room(code)
@@ -162,7 +176,10 @@ class RedisRooms(Rooms):
         def add():
             now = time.time()
             self._client.zremrangebyscore(members, 0, now - MEMBER_SECONDS)
-            if self._client.zscore(members, member) is None and self._client.zcard(members) >= MAX_MEMBERS:
+            if (
+                self._client.zscore(members, member) is None
+                and self._client.zcard(members) >= MAX_MEMBERS
+            ):
                 raise RoomError(f"Room {code} is full ({MAX_MEMBERS} students)")
             pipe = self._client.pipeline()
             pipe.zadd(members, {member: now})
@@ -174,7 +191,9 @@ class RedisRooms(Rooms):
 
     def seen(self, code: str, member: str) -> None:
         code = normalise_code(code)
-        self._call(self._client.zadd, self._key(code, "members"), {member: time.time()}, False, True)  # xx: members only
+        self._call(
+            self._client.zadd, self._key(code, "members"), {member: time.time()}, False, True
+        )  # xx: members only
 
     def leave(self, code: str, member: str) -> None:
         try:
@@ -184,7 +203,14 @@ class RedisRooms(Rooms):
 
     def present(self, code: str) -> int:
         code = self._exists(code)
-        return int(self._call(self._client.zcount, self._key(code, "members"), time.time() - MEMBER_SECONDS, "+inf"))
+        return int(
+            self._call(
+                self._client.zcount,
+                self._key(code, "members"),
+                time.time() - MEMBER_SECONDS,
+                "+inf",
+            )
+        )
 
     def _record(self, code: str, member: str, point: tuple[float, float]) -> None:
         pipe = self._client.pipeline()

@@ -1,10 +1,12 @@
 """Classroom rooms: a teacher's :class:`~explorer.core.view.View` that students follow, and quiz
 answers, behind one small interface with two backends.
 
-- :class:`MemoryRooms`: one server process (the default; nothing to install).
-- :class:`RedisRooms`: every replica that shares a Redis server (``VAE_EXPLORER_REDIS_URL``):
-  codes are unique across replicas, the teacher's last view outlives a replica, and each
-  published view reaches every replica through one pub/sub channel.
+- :class:`~explorer.classroom.memory_rooms.MemoryRooms`: one server process (the default;
+  nothing to install).
+- :class:`~explorer.classroom.redis_rooms.RedisRooms`: every replica that shares a Redis
+  server (``VAE_EXPLORER_REDIS_URL``): codes are unique across replicas, the teacher's last
+  view outlives a replica, and each published view reaches every replica through one pub/sub
+  channel. :func:`explorer.classroom.backend.shared` picks the one this process uses.
 
 A teacher opens a room and gets a short code for the board and a secret token; only the
 token (kept in the teacher's session, compared by its hash) changes the room. Every change
@@ -19,14 +21,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import os
 import re
 import secrets
-import threading
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from explorer.core.view import QuizState, View
 
@@ -35,7 +33,9 @@ _log = logging.getLogger(__name__)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread from a board
 CODE_LENGTH = 5
 CODE_PATTERN = re.compile(f"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
-IDLE_SECONDS = 4 * 3600  # a room that neither the teacher nor a student has used for this long is closed
+IDLE_SECONDS = (
+    4 * 3600
+)  # a room that neither the teacher nor a student has used for this long is closed
 MEMBER_SECONDS = 30.0  # a student not heard from for this long no longer counts as present
 MAX_ROOMS = 500
 MAX_MEMBERS = 1000  # a lecture hall, with room to spare
@@ -56,7 +56,9 @@ def normalise_code(text: str) -> str:
     """A code as typed ("k7m 2q") in canonical form; RoomError for anything that cannot be one."""
     code = re.sub(r"[\s-]", "", str(text or "")).upper()
     if not CODE_PATTERN.match(code):
-        raise RoomError(f"Room codes are {CODE_LENGTH} letters and digits, like K7M2Q (no 0, O, 1 or I)")
+        raise RoomError(
+            f"Room codes are {CODE_LENGTH} letters and digits, like K7M2Q (no 0, O, 1 or I)"
+        )
     return code
 
 
@@ -194,145 +196,3 @@ class Rooms(ABC):
             raise RoomError("No quiz is waiting for answers in this room")
         self._record(normalise_code(code), member, (x, y))
         return x, y
-
-
-@dataclass
-class _Room:
-    token_hash: str
-    touched: float
-    view: View = field(default_factory=View)
-    version: int = 0
-    members: dict[str, float] = field(default_factory=dict)  # member -> last seen
-    answers: dict[str, tuple[float, float]] = field(default_factory=dict)
-
-
-class MemoryRooms(Rooms):
-    """The rooms of one server process, in its memory."""
-
-    def __init__(self, clock=time.monotonic):
-        super().__init__()
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._rooms: dict[str, _Room] = {}
-
-    def _expire(self) -> None:
-        now = self._clock()
-        for code in [c for c, room in self._rooms.items() if now - room.touched > IDLE_SECONDS]:
-            del self._rooms[code]
-
-    def _room(self, code: str) -> _Room:
-        self._expire()
-        room = self._rooms.get(normalise_code(code))
-        if room is None:
-            raise not_a_room(normalise_code(code))
-        return room
-
-    def open(self) -> tuple[str, str]:
-        with self._lock:
-            self._expire()
-            if len(self._rooms) >= MAX_ROOMS:
-                raise RoomError("This server holds as many rooms as it can; close an old one first")
-            code = new_code()
-            while code in self._rooms:
-                code = new_code()
-            token = secrets.token_hex(16)
-            self._rooms[code] = _Room(token_hash(token), self._clock())
-            return code, token
-
-    def _teacher_room(self, code: str, token: str) -> _Room:
-        room = self._room(code)
-        if not secrets.compare_digest(room.token_hash, token_hash(token)):
-            raise RoomError(NOT_TEACHER)
-        room.touched = self._clock()
-        return room
-
-    def check_teacher(self, code: str, token: str) -> str:
-        with self._lock:
-            self._teacher_room(code, token)
-            return normalise_code(code)
-
-    def close(self, code: str, token: str) -> None:
-        with self._lock:
-            self._teacher_room(code, token)
-            del self._rooms[normalise_code(code)]
-        self._announce(normalise_code(code), CLOSED, "")
-
-    def latest(self, code: str) -> tuple[int, View]:
-        with self._lock:
-            room = self._room(code)
-            return room.version, room.view
-
-    def _store(self, code: str, token: str, view: View, expected: int | None) -> int | None:
-        with self._lock:
-            room = self._teacher_room(code, token)
-            if expected is not None and expected != room.version:
-                return None
-            if view == room.view:
-                return room.version
-            room.view, room.version = view, room.version + 1
-            version = room.version
-        self._announce(code, version, view.to_json())
-        return version
-
-    def join(self, code: str, member: str) -> str:
-        with self._lock:
-            room = self._room(code)
-            now = self._clock()
-            if member not in room.members and len(room.members) >= MAX_MEMBERS:
-                for m in [m for m, seen in room.members.items() if now - seen > MEMBER_SECONDS]:
-                    del room.members[m]
-                if len(room.members) >= MAX_MEMBERS:
-                    raise RoomError(f"Room {normalise_code(code)} is full ({MAX_MEMBERS} students)")
-            room.members[member] = room.touched = now  # a room students use stays open
-            return normalise_code(code)
-
-    def seen(self, code: str, member: str) -> None:
-        with self._lock:
-            room = self._room(code)
-            if member in room.members:
-                room.members[member] = room.touched = self._clock()
-
-    def leave(self, code: str, member: str) -> None:
-        with self._lock:
-            try:
-                self._room(code).members.pop(member, None)
-            except RoomError:
-                pass  # leaving a closed room needs nothing
-
-    def present(self, code: str) -> int:
-        with self._lock:
-            now = self._clock()
-            return sum(1 for seen in self._room(code).members.values() if now - seen <= MEMBER_SECONDS)
-
-    def _record(self, code: str, member: str, point: tuple[float, float]) -> None:
-        with self._lock:
-            room = self._room(code)
-            room.answers[member] = point
-            room.members[member] = room.touched = self._clock()
-
-    def answers(self, code: str) -> list[tuple[float, float]]:
-        with self._lock:
-            return list(self._room(code).answers.values())
-
-    def _clear_answers(self, code: str) -> None:
-        with self._lock:
-            self._room(code).answers.clear()
-
-
-_shared: Rooms | None = None
-_shared_lock = threading.Lock()
-
-
-def shared() -> Rooms:
-    """This process's rooms: in Redis when VAE_EXPLORER_REDIS_URL names a server, else here."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            url = os.environ.get(REDIS_URL, "").strip()
-            if url:
-                from explorer.classroom.redis_rooms import RedisRooms
-
-                _shared = RedisRooms(url)
-            else:
-                _shared = MemoryRooms()
-        return _shared

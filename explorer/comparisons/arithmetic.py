@@ -39,9 +39,15 @@ def judge_codes(name: str, codes: list, size: int = 112) -> list[Judged]:
     judge, _ = loaded.classifier(model.train_config.dataset)
     names = loaded.class_names(model.train_config.dataset)
     judged = []
-    for code, image, probabilities in zip(codes, images, judge.probabilities(images) if judge else [None] * len(codes)):
+    for code, image, probabilities in zip(
+        codes, images, judge.probabilities(images) if judge else [None] * len(codes)
+    ):
         label = None if probabilities is None else int(probabilities.argmax())
-        verdict = None if label is None else f"looks like {names[label]} ({100 * probabilities[label]:.0f} %)"
+        verdict = (
+            None
+            if label is None
+            else f"looks like {names[label]} ({100 * probabilities[label]:.0f} %)"
+        )
         judged.append(Judged(tuple(float(v) for v in code), upscale(image, size), verdict, label))
     return judged
 
@@ -56,7 +62,8 @@ class Arithmetic:
 
 
 def attribute_shift(name: str, start, source: int, target: int, strength: float) -> Arithmetic:
-    """start + strength * (mean of target - mean of source), with the class means' arrow for reference."""
+    """start + strength * (mean of target - mean of source), with the class means' arrow for
+    reference."""
     from vae_core.analysis.arithmetic import attribute_vector, shift
 
     means = loaded.class_means(name)
@@ -64,8 +71,10 @@ def attribute_shift(name: str, start, source: int, target: int, strength: float)
     vector = attribute_vector(means, source, target)
     begin = pad_code(start, means.shape[1])
     end = shift(begin, vector, strength)
-    arrows = [(*means[source][:2], *means[target][:2], f"mean {names[source]} → mean {names[target]}"),
-              (*begin[:2], *end[:2], f"{strength:g} × that arrow")]  # fmt: skip
+    arrows = [
+        (*means[source][:2], *means[target][:2], f"mean {names[source]} → mean {names[target]}"),
+        (*begin[:2], *end[:2], f"{strength:g} × that arrow"),
+    ]
     return Arithmetic(arrows, judge_codes(name, [begin, end]), tuple(float(v) for v in vector))
 
 
@@ -80,7 +89,8 @@ def analogy(name: str, a_index: int, b_index: int, c_index: int) -> Arithmetic:
 
 
 def analogy_target(dataset: str, a_index: int, b_index: int, c_index: int) -> int | None:
-    """The class an analogy's answer should have: b's, when a and c share a class (None otherwise)."""
+    """The class an analogy's answer should have: b's, when a and c share a class (None
+    otherwise)."""
     labels = load_arrays(dataset, "test")[1]
     return int(labels[b_index]) if labels[a_index] == labels[c_index] else None
 
@@ -91,9 +101,12 @@ def class_codes(name: str, label: int) -> np.ndarray:
     return codes.mu[codes.labels == label, :2]
 
 
-@st.cache_data(max_entries=12, show_spinner="Checking every class-to-class shift with the classifier…")
+@st.cache_data(
+    max_entries=12, show_spinner="Checking every class-to-class shift with the classifier…"
+)
 def arithmetic_check(name: str, strength: float = 1.0):
-    """How often each class-mean shift decodes to the class it aims at (None without a classifier)."""
+    """How often each class-mean shift decodes to the class it aims at (None without a
+    classifier)."""
     from vae_core.analysis.arithmetic import check_attributes
     from vae_core.analysis.latent import decode
 
@@ -102,4 +115,6 @@ def arithmetic_check(name: str, strength: float = 1.0):
     if judge is None:
         return None
     codes = loaded.encoded(name)
-    return check_attributes(lambda z: decode(model, z), judge, codes.mu, codes.labels, strength=strength)
+    return check_attributes(
+        lambda z: decode(model, z), judge, codes.mu, codes.labels, strength=strength
+    )

@@ -27,11 +27,14 @@ class SeedSpread:
     table: dict[str, dict[str, str]]  # column -> metric -> text: st.table shows a row per metric
     seeds: tuple[int, ...]
     clear: tuple[str, ...]  # the metrics whose interval excludes zero
-    comparisons: int  # how many paired comparisons the whole study makes (none corrected for the others)
+    comparisons: (
+        int  # how many paired comparisons the whole study makes (none corrected for the others)
+    )
 
 
 def seed_spread(dataset: str) -> SeedSpread | None:
-    """The shipped MMD-VAE and ELBO VAE over the study's seeds, or None where the study has no runs of them."""
+    """The shipped MMD-VAE and ELBO VAE over the study's seeds, or None where the study has no runs
+    of them."""
     from vae_core.experiments.study_report import comparison_count, comparison_rows
 
     results = study_results()
@@ -40,12 +43,23 @@ def seed_spread(dataset: str) -> SeedSpread | None:
     try:
         rows = comparison_rows(results, dataset)
         comparisons = comparison_count(results)
-    except (KeyError, TypeError, ValueError):  # a hand-edited file: say nothing rather than something wrong
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+    ):  # a hand-edited file: say nothing rather than something wrong
         return None
     if not rows:
         return None
-    clear = tuple(metric for metric, row in rows.items() if not row["verdict"].startswith("no clear difference"))
-    table = {column: {metric: row[column] for metric, row in rows.items()} for column in next(iter(rows.values()))}
+    clear = tuple(
+        metric
+        for metric, row in rows.items()
+        if not row["verdict"].startswith("no clear difference")
+    )
+    table = {
+        column: {metric: row[column] for metric, row in rows.items()}
+        for column in next(iter(rows.values()))
+    }
     return SeedSpread(table, tuple(int(s) for s in results.get("seeds", [])), clear, comparisons)
 
 

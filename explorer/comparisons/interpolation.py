@@ -63,7 +63,9 @@ def far_ends(name: str, ends) -> list[tuple[str, float]]:
     return far
 
 
-def walk(name: str, start, end, steps: int, method: str = "linear", label: int | None = None) -> Walk:
+def walk(
+    name: str, start, end, steps: int, method: str = "linear", label: int | None = None
+) -> Walk:
     """Interpolate (linear or slerp) between two codes or map positions and decode the frames.
 
     The last 64 walks are kept for every session (read-only): a room following the
@@ -72,7 +74,14 @@ def walk(name: str, start, end, steps: int, method: str = "linear", label: int |
 
 
 @functools.lru_cache(maxsize=64)
-def _walk(name: str, start: tuple[float, ...], end: tuple[float, ...], steps: int, method: str, label: int | None) -> Walk:
+def _walk(
+    name: str,
+    start: tuple[float, ...],
+    end: tuple[float, ...],
+    steps: int,
+    method: str,
+    label: int | None,
+) -> Walk:
     from vae_core.analysis.latent import decode_path
 
     dim = loaded.get_model(name).config.latent_dim

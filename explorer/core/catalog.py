@@ -13,7 +13,13 @@ from pathlib import Path
 from vae_core.data.paths import shipped_checkpoints_dir
 from vae_core.experiments.pretrain import MAIN_ROLES
 from vae_core.models.kinds import MMD_VAE, VAE, ModelKind
-from vae_core.store.checkpoints import CheckpointInfo, list_checkpoints, read_name, resolve_checkpoint, zip_checkpoint
+from vae_core.store.checkpoints import (
+    CheckpointInfo,
+    list_checkpoints,
+    read_name,
+    resolve_checkpoint,
+    zip_checkpoint,
+)
 
 DATASET_LABELS = {"mnist": "MNIST digits", "fashion-mnist": "Fashion-MNIST clothes"}
 
@@ -31,28 +37,48 @@ class ModelEntry:
     stochastic_encoder: bool  # has a Gaussian q(z|x), so posterior ellipses exist
     conditional: bool  # decodes a chosen class
     metrics: dict
-    details: tuple[str, ...] = ()  # what can tell it from a model of the same kind: network, epochs, images, lr, ...
+    details: tuple[
+        str, ...
+    ] = ()  # what can tell it from a model of the same kind: network, epochs, images, lr, ...
     given_name: str | None = None  # the name a user gave it
     title: str = ""  # what pickers show; the Catalog fills in what tells it from its neighbours
-    weight: float = 1.0  # the kind's weight (β, λ), so that pickers sort 10, 30, 100 rather than 10, 100, 30
+    weight: float = (
+        1.0  # the kind's weight (β, λ), so that pickers sort 10, 30, 100 rather than 10, 100, 30
+    )
 
     @property
     def role(self) -> str | None:
-        """Its place in the shipped catalogue (vae, mmd-vae, beta-4, ...), None when trained here."""
+        """Its place in the shipped catalogue (vae, mmd-vae, beta-4, ...), None when trained
+        here."""
         return self.metrics.get("role") if self.shipped else None
 
 
 def _details(info: CheckpointInfo) -> tuple[str, ...]:
     model, train = info.model_config, info.train_config
     widths = "-".join(str(h) for h in model.hidden_sizes) or "no hidden layer"
-    network = f"{widths} MLP" if model.architecture == "mlp" else f"conv {'-'.join(map(str, model.conv_channels))}, {widths}"
+    network = (
+        f"{widths} MLP"
+        if model.architecture == "mlp"
+        else f"conv {'-'.join(map(str, model.conv_channels))}, {widths}"
+    )
     trained = datetime.fromtimestamp(info.path.stat().st_mtime).strftime("trained %d %b %H:%M")
     facts = info.metrics.get("training", {}) if isinstance(info.metrics, dict) else {}
     stopped = facts.get("stop_reason") == "stopped"
-    epochs = f"{train.epochs} of {facts.get('epochs_requested', '?')} epochs, stopped" if stopped else f"{train.epochs} epochs"
+    epochs = (
+        f"{train.epochs} of {facts.get('epochs_requested', '?')} epochs, stopped"
+        if stopped
+        else f"{train.epochs} epochs"
+    )
     # What tells two models apart comes first: a picker shows about 35 characters of a title.
-    return (epochs, network, f"{train.train_subset or 60_000:,} images", f"lr {train.learning_rate:g}",
-            f"batch {train.batch_size}", f"seed {train.seed}", trained)  # fmt: skip
+    return (
+        epochs,
+        network,
+        f"{train.train_subset or 60_000:,} images",
+        f"lr {train.learning_rate:g}",
+        f"batch {train.batch_size}",
+        f"seed {train.seed}",
+        trained,
+    )
 
 
 def entry_from_info(info: CheckpointInfo, shipped_root: Path) -> ModelEntry:
@@ -78,12 +104,16 @@ def titled(entries: list[ModelEntry]) -> list[ModelEntry]:
     comes from and, among entries that would otherwise read the same, the details that differ."""
     groups: dict[tuple, list[ModelEntry]] = {}
     for entry in entries:
-        groups.setdefault((entry.dataset, entry.label, entry.latent_dim, entry.shipped), []).append(entry)
+        groups.setdefault((entry.dataset, entry.label, entry.latent_dim, entry.shipped), []).append(
+            entry
+        )
     result = []
     for entry in entries:
         group = groups[(entry.dataset, entry.label, entry.latent_dim, entry.shipped)]
         differing = [i for i in range(len(entry.details)) if len({e.details[i] for e in group}) > 1]
-        differing = [i for i in differing if i < len(entry.details) - 1] or differing  # the time only when nothing else differs
+        differing = [
+            i for i in differing if i < len(entry.details) - 1
+        ] or differing  # the time only when nothing else differs
         if entry.details and entry.details[0].endswith("stopped") and 0 not in differing:
             differing.insert(0, 0)  # a stopped run always says so
         parts = [entry.given_name] if entry.given_name else []
@@ -102,7 +132,16 @@ class Catalog:
         def order(e: ModelEntry):
             main = e.shipped and e.role in MAIN_ROLES
             dataset = list(DATASET_LABELS).index(e.dataset) if e.dataset in DATASET_LABELS else 99
-            return (not e.shipped, not main, dataset, e.kind.order, e.latent_dim, e.weight, e.label, e.name)
+            return (
+                not e.shipped,
+                not main,
+                dataset,
+                e.kind.order,
+                e.latent_dim,
+                e.weight,
+                e.label,
+                e.name,
+            )
 
         self.entries = sorted(titled(entries), key=order)
 
@@ -115,10 +154,15 @@ class Catalog:
         return next((e for e in self.entries if e.name == name), None)
 
     def datasets(self) -> list[str]:
-        """Datasets with at least one model, in the usual order (all of them when the store is empty)."""
-        return [d for d in DATASET_LABELS if any(e.dataset == d for e in self.entries)] or list(DATASET_LABELS)
+        """Datasets with at least one model, in the usual order (all of them when the store is
+        empty)."""
+        return [d for d in DATASET_LABELS if any(e.dataset == d for e in self.entries)] or list(
+            DATASET_LABELS
+        )
 
-    def select(self, dataset: str, objective: ModelKind | None = None, latent_dim: int | None = None) -> list[ModelEntry]:
+    def select(
+        self, dataset: str, objective: ModelKind | None = None, latent_dim: int | None = None
+    ) -> list[ModelEntry]:
         """The models of ``dataset`` trained with the objective of the kind ``objective`` (a β-VAE
         has the VAE's), with ``latent_dim`` dimensions; None matches all."""
         return [
@@ -133,7 +177,9 @@ class Catalog:
         """The 2-D models trained with the ELBO and those trained with MMD, for ELBO vs MMD."""
         return self.select(dataset, VAE, 2), self.select(dataset, MMD_VAE, 2)
 
-    def default(self, dataset: str, objective: ModelKind = VAE, latent_dim: int = 2) -> ModelEntry | None:
+    def default(
+        self, dataset: str, objective: ModelKind = VAE, latent_dim: int = 2
+    ) -> ModelEntry | None:
         """The shipped model of that objective if present, else any stored one."""
         candidates = self.select(dataset, objective, latent_dim)
         return candidates[0] if candidates else None
@@ -149,26 +195,57 @@ class Metric:
 
 
 METRICS = {
-    "test -ELBO (nats)": Metric("test", "neg_elbo", 2, "Lower is better: a bound on how many nats it costs to describe a "
-                                "test image (only for models with an ELBO)."),
-    "recon error (MSE)": Metric("test", "recon_mse", 2, "Squared pixel error of decoding each test image's own code; lower "
-                                "is sharper."),
-    "5-NN accuracy": Metric("latent", "knn5_accuracy", 3, "Share of test codes whose 5 nearest training codes have their "
-                            "class: how well classes separate."),
-    "NMI": Metric("latent", "nmi_kmeans10", 3, "Agreement between 10 k-means clusters of the codes and the true classes "
-                  "(0 = none, 1 = perfect)."),
-    "MMD to prior": Metric("latent", "mmd_to_prior", 4, "How different the cloud of codes is from N(0, I); near 0 means no "
-                           "big holes for the prior to fall into."),
-    "prior holes": Metric("latent", "prior_holes", 3, "Share of samples from N(0, I) that land far from every training code, "
-                          "where the decoder was never trained (2-D models only).", two_d_only=True),
-}  # fmt: skip
+    "test -ELBO (nats)": Metric(
+        "test",
+        "neg_elbo",
+        2,
+        "Lower is better: a bound on how many nats it costs to describe a "
+        "test image (only for models with an ELBO).",
+    ),
+    "recon error (MSE)": Metric(
+        "test",
+        "recon_mse",
+        2,
+        "Squared pixel error of decoding each test image's own code; lower is sharper.",
+    ),
+    "5-NN accuracy": Metric(
+        "latent",
+        "knn5_accuracy",
+        3,
+        "Share of test codes whose 5 nearest training codes have their "
+        "class: how well classes separate.",
+    ),
+    "NMI": Metric(
+        "latent",
+        "nmi_kmeans10",
+        3,
+        "Agreement between 10 k-means clusters of the codes and the true classes "
+        "(0 = none, 1 = perfect).",
+    ),
+    "MMD to prior": Metric(
+        "latent",
+        "mmd_to_prior",
+        4,
+        "How different the cloud of codes is from N(0, I); near 0 means no "
+        "big holes for the prior to fall into.",
+    ),
+    "prior holes": Metric(
+        "latent",
+        "prior_holes",
+        3,
+        "Share of samples from N(0, I) that land far from every training code, "
+        "where the decoder was never trained (2-D models only).",
+        two_d_only=True,
+    ),
+}
 MISSING = "−"  # what tables show where a number does not apply
 
 
 def metric_value(entry: ModelEntry, title: str) -> float | None:
     metric = METRICS[title]
     if metric.two_d_only and entry.latent_dim != 2:
-        return None  # in 10-D almost every prior sample is far from every code: the number would say nothing
+        # in 10-D almost every prior sample is far from every code: the number would say nothing
+        return None
     value = entry.metrics.get(metric.section, {}).get(metric.key)
     return float(value) if isinstance(value, (int, float)) else None
 
@@ -180,23 +257,35 @@ def metric_text(entry: ModelEntry, title: str) -> str:
 
 def metric_row(entry: ModelEntry) -> dict:
     """Headline numbers of a checkpoint from its stored metrics (no recomputation), as text."""
-    return {"model": f"{entry.label}, {entry.latent_dim}-D"} | {title: metric_text(entry, title) for title in METRICS}
+    return {"model": f"{entry.label}, {entry.latent_dim}-D"} | {
+        title: metric_text(entry, title) for title in METRICS
+    }
 
 
 def home_table(entries: list[ModelEntry]) -> list[dict]:
     """The Home page's table: every model except the members of the β / λ families."""
     short = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
     return [
-        {"dataset": short.get(e.dataset, e.dataset), **metric_row(e) | {"model": e.title.removesuffix(" · trained here") or
-         " · ".join(filter(None, [e.given_name, e.label, f"{e.latent_dim}-D"]))}, "origin": "shipped" if e.shipped else "trained here"}
+        {
+            "dataset": short.get(e.dataset, e.dataset),
+            **metric_row(e)
+            | {
+                "model": e.title.removesuffix(" · trained here")
+                or " · ".join(filter(None, [e.given_name, e.label, f"{e.latent_dim}-D"]))
+            },
+            "origin": "shipped" if e.shipped else "trained here",
+        }
         for e in entries
         if not e.shipped or e.role in MAIN_ROLES
-    ]  # fmt: skip
+    ]
 
 
 def comparison_table(entries: list[ModelEntry]) -> dict[str, dict]:
-    """Models side by side: a column per model (its headline numbers) and one saying what each number means."""
-    table = {entry.label: {title: metric_text(entry, title) for title in METRICS} for entry in entries}
+    """Models side by side: a column per model (its headline numbers) and one saying what each
+    number means."""
+    table = {
+        entry.label: {title: metric_text(entry, title) for title in METRICS} for entry in entries
+    }
     table["what it means"] = {title: metric.meaning for title, metric in METRICS.items()}
     return table
 

@@ -25,7 +25,8 @@ def home() -> None:
     st.markdown(
         "The **MMD-VAE** (InfoVAE) keeps the encoder and decoder but changes the second wish: "
         "instead of pulling *each* image's code towards the prior, it asks only that the cloud of "
-        "*all* codes looks like the prior, measured by the maximum mean discrepancy. Codes may then "
+        "*all* codes looks like the prior, measured by the maximum mean discrepancy. Codes may "
+        "then "
         "be sharp and far apart, and the layout changes — the **ELBO vs MMD** page shows how."
     )
     st.plotly_chart(vae_diagram(MMD_VAE), key="home_diagram_mmd", config={"displayModeBar": False})
@@ -35,9 +36,12 @@ def home() -> None:
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch", key="home_models")
         st.caption(
-            f"Numbers on each model's test split; {MISSING} where a number does not apply: a plain autoencoder and the "
-            "MMD-VAE's point encoder have no ELBO, and *prior holes* (the share of N(0, I) samples far from every "
-            "training code) is measured for 2-D latent spaces only — in 10 dimensions almost every sample is far "
+            f"Numbers on each model's test split; {MISSING} where a number does not apply: a plain "
+            "autoencoder and the "
+            "MMD-VAE's point encoder have no ELBO, and *prior holes* (the share of N(0, I) samples "
+            "far from every "
+            "training code) is measured for 2-D latent spaces only — in 10 dimensions almost every "
+            "sample is far "
             "from every code. The β / λ page has the shipped families of β-VAEs and MMD-VAEs."
         )
     else:

@@ -37,11 +37,14 @@ def apply_link(catalog: Catalog) -> None:
         state[session.MAP_PIN] = state.get(session.MAP_PIN, 0) + 1
     problems += wrong
     if problems:
-        state[session.LINK_WARNING] = "Shared link: " + "; ".join(problems) + ". Showing the defaults instead."
+        state[session.LINK_WARNING] = (
+            "Shared link: " + "; ".join(problems) + ". Showing the defaults instead."
+        )
 
 
 def share_control(container=None, **extra: str) -> None:
-    """Put this view (and page-specific values) into the URL and show the link with a copy button."""
+    """Put this view (and page-specific values) into the URL and show the link with a copy
+    button."""
     for key, value in {**session.view().to_query(), **extra}.items():
         st.query_params[key] = value
     url = st.context.url or ""

@@ -18,13 +18,20 @@ from explorer.canvas.component import publish
 from explorer.core.catalog import Catalog
 from vae_core.data.datasets import CLASS_NAMES, load_arrays
 from vae_core.data.images import text_thumbnail
-from vae_core.store.checkpoints import WEIGHTS_FILE, CheckpointError, read_checkpoint_info, resolve_checkpoint
+from vae_core.store.checkpoints import (
+    WEIGHTS_FILE,
+    CheckpointError,
+    read_checkpoint_info,
+    resolve_checkpoint,
+)
 from vae_core.store.codes import EncodedSplit, read_codes
 
 HOVER_IMAGE_LIMIT = 5000  # points beyond which hover drawings would make a figure too heavy to send
 
 
-BROWSER_LIMIT_MB = float(os.environ.get("VAE_EXPLORER_BROWSER_MB", "16"))  # larger models are decoded on the server
+BROWSER_LIMIT_MB = float(
+    os.environ.get("VAE_EXPLORER_BROWSER_MB", "16")
+)  # larger models are decoded on the server
 
 
 @st.cache_data(ttl=5, show_spinner=False)
@@ -100,15 +107,28 @@ def _browser_model(name: str, stamp: tuple) -> BrowserModel:
         decoder = export_weights(state, config, parts=("decoder",))
         encoder = export_weights(state, config, parts=("encoder",))
         spec = browser_spec(config)
-        run_program(spec["decoder"], state, np.zeros(config.latent_dim), 0)  # both networks fit their tensors
+        run_program(
+            spec["decoder"], state, np.zeros(config.latent_dim), 0
+        )  # both networks fit their tensors
         run_program(spec["encoder"], state, np.zeros(784), 0)
     except (KeyError, ValueError, OSError) as error:
-        raise CheckpointError(f"{folder}: its weights do not fit its configuration ({error})") from error
+        raise CheckpointError(
+            f"{folder}: its weights do not fit its configuration ({error})"
+        ) from error
     if len(decoder) > BROWSER_LIMIT_MB * 1e6:
         size = f"{len(decoder) / 1e6:.1f} MB"
-        return BrowserModel(None, None, len(decoder), f"its decoder's {size} of weights are more than a browser should "
-                            f"load (limit {BROWSER_LIMIT_MB:g} MB)")  # fmt: skip
-    return BrowserModel(publish(decoder, "models", ".safetensors"), publish(encoder, "models", ".safetensors"), len(decoder))
+        return BrowserModel(
+            None,
+            None,
+            len(decoder),
+            f"its decoder's {size} of weights are more than a browser should "
+            f"load (limit {BROWSER_LIMIT_MB:g} MB)",
+        )
+    return BrowserModel(
+        publish(decoder, "models", ".safetensors"),
+        publish(encoder, "models", ".safetensors"),
+        len(decoder),
+    )
 
 
 def browser_model(name: str) -> BrowserModel:

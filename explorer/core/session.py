@@ -14,8 +14,12 @@ from explorer.core.view import STATE_KEY, View
 
 DATASET = "dataset"  # the sidebar's dataset
 MODEL = "model_name"  # the sidebar's model (a checkpoint name)
-MAP_PIN = "map_pin_token"  # Latent map: counts the server's moves of the point (the canvas applies each once)
-LINK_APPLIED, LINK_WARNING = "link_applied", "link_warning"  # a shared link was read; what was wrong with it
+# Latent map: counts the server's moves of the point (the canvas applies each once)
+MAP_PIN = "map_pin_token"
+LINK_APPLIED, LINK_WARNING = (
+    "link_applied",
+    "link_warning",
+)  # a shared link was read; what was wrong with it
 
 
 def view() -> View:
@@ -41,5 +45,7 @@ def adopt(new: View) -> None:
 def move_point(point, source: str) -> None:
     """The server's own choice of point (a link, a button, an upload, a room): the canvas
     shows it even where the user pinned another one since."""
-    update(point=None if point is None else tuple(float(v) for v in point), point_source=source or "")
+    update(
+        point=None if point is None else tuple(float(v) for v in point), point_source=source or ""
+    )
     st.session_state[MAP_PIN] = st.session_state.get(MAP_PIN, 0) + 1

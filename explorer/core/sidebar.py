@@ -63,8 +63,15 @@ def frame() -> None:
     links.apply_link(loaded.catalog())
     st.sidebar.markdown("### What to explore")
     entry = select_model()
-    room = classroom.room_code() if not classroom.is_teacher() else None  # a new session joins it again
-    st.query_params.from_dict({**({"model": entry.name} if entry else {}), **({classroom.ROOM_PARAM: room} if room else {})})
+    room = (
+        classroom.room_code() if not classroom.is_teacher() else None
+    )  # a new session joins it again
+    st.query_params.from_dict(
+        {
+            **({"model": entry.name} if entry else {}),
+            **({classroom.ROOM_PARAM: room} if room else {}),
+        }
+    )
     if entry is not None:
         adopt_model(entry)
         fit_view(entry)
@@ -92,7 +99,11 @@ def select_model(widget_key: str = "sidebar_model") -> ModelEntry | None:
 
     state[dataset_key] = state[session.DATASET]
     dataset = st.sidebar.selectbox(
-        "Dataset", datasets, format_func=DATASET_LABELS.get, key=dataset_key, on_change=dataset_changed
+        "Dataset",
+        datasets,
+        format_func=DATASET_LABELS.get,
+        key=dataset_key,
+        on_change=dataset_changed,
     )
     choices = catalog.select(dataset)
     if not choices:
@@ -138,8 +149,10 @@ def fit_view(entry: ModelEntry) -> None:
         changes["ends"] = None
     if changes:
         session.update(**changes)
-        st.session_state[session.LINK_WARNING] = (f"The view's point or ends have more coordinates than {entry.title}'s "
-                                                  f"{d}-D latent space: they were left out.")  # fmt: skip
+        st.session_state[session.LINK_WARNING] = (
+            f"The view's point or ends have more coordinates than {entry.title}'s "
+            f"{d}-D latent space: they were left out."
+        )
 
 
 def open_model(entry: ModelEntry) -> None:
@@ -162,10 +175,15 @@ def require_model(entry: ModelEntry | None, min_dim: int = 1) -> ModelEntry:
         st.info("Pick a model in the sidebar, or train one on the **Train live** page.")
         st.stop()
     if entry.latent_dim < min_dim:
-        st.info(f"This page needs a latent space of at least {min_dim} dimensions; {entry.title} has {entry.latent_dim}.")
+        st.info(
+            f"This page needs a latent space of at least {min_dim} dimensions; {entry.title} has "
+            f"{entry.latent_dim}."
+        )
         st.stop()
     try:
-        loaded.browser_model(entry.name)  # reads and checks the weights without building the network
+        loaded.browser_model(
+            entry.name
+        )  # reads and checks the weights without building the network
     except CheckpointError as error:
         st.error(f"This model cannot be opened: {error}")
         st.stop()

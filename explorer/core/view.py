@@ -51,11 +51,15 @@ class View:
     alpha: int = 0  # the frame shown, 0 .. steps - 1
     selection: tuple[int, ...] | None = None  # test-image rows selected on ELBO vs MMD
     quiz: QuizState | None = None
-    arrows: tuple[tuple[float, float, float, float, str], ...] = ()  # latent arithmetic: x0, y0, x1, y1, label
+    arrows: tuple[
+        tuple[float, float, float, float, str], ...
+    ] = ()  # latent arithmetic: x0, y0, x1, y1, label
 
     def __post_init__(self):
         if self.method not in METHODS:
-            raise ViewError(f"an interpolation path is linear or slerp, not {str(self.method)[:20]!r}")
+            raise ViewError(
+                f"an interpolation path is linear or slerp, not {str(self.method)[:20]!r}"
+            )
         if not STEPS[0] <= self.steps <= STEPS[1]:
             raise ViewError(f"an interpolation has {STEPS[0]} to {STEPS[1]} frames")
         if not 0 <= self.alpha < self.steps:
@@ -110,7 +114,9 @@ class View:
         try:
             return cls.from_message(json.loads(text))
         except (ValueError, RecursionError) as error:
-            raise ViewError(str(error) if isinstance(error, ViewError) else "a view message must be JSON") from None
+            raise ViewError(
+                str(error) if isinstance(error, ViewError) else "a view message must be JSON"
+            ) from None
 
     # --- a share link: the address bar's query -------------------------------------------
 
@@ -145,14 +151,23 @@ class View:
             except (ViewError, ValueError):
                 problems.append(what)
 
-        take("z", lambda t: {"point": parse_point(t), "point_source": "the shared link's point"},
-             f"the link's point is not numbers between -{POINT_LIMIT:g} and {POINT_LIMIT:g}")
+        take(
+            "z",
+            lambda t: {"point": parse_point(t), "point_source": "the shared link's point"},
+            f"the link's point is not numbers between -{POINT_LIMIT:g} and {POINT_LIMIT:g}",
+        )
         if params.get("a") or params.get("b"):
-            take("a", lambda _: {"ends": (parse_point(params.get("a")), parse_point(params.get("b")))},
-                 "the link's interpolation endpoints are not usable")
+            take(
+                "a",
+                lambda _: {"ends": (parse_point(params.get("a")), parse_point(params.get("b")))},
+                "the link's interpolation endpoints are not usable",
+            )
         take("path", lambda t: {"method": t}, "the link's path is neither linear nor slerp")
-        take("frames", lambda t: {"steps": int(t), "alpha": min(view.alpha, int(t) - 1)},
-             f"the link's frames are not {STEPS[0]} to {STEPS[1]}")
+        take(
+            "frames",
+            lambda t: {"steps": int(t), "alpha": min(view.alpha, int(t) - 1)},
+            f"the link's frames are not {STEPS[0]} to {STEPS[1]}",
+        )
         take("alpha", lambda t: {"alpha": int(t)}, "the link's α is not one of the path's frames")
         return view, problems
 
@@ -221,7 +236,12 @@ def _quiz(value) -> QuizState:
     if not isinstance(value, dict) or set(value) - {"target", "revealed"}:
         raise ViewError("a quiz is a target class and whether it is revealed")
     target, revealed = value.get("target"), value.get("revealed", False)
-    if not isinstance(target, int) or isinstance(target, bool) or not 0 <= target <= 9 or not isinstance(revealed, bool):
+    if (
+        not isinstance(target, int)
+        or isinstance(target, bool)
+        or not 0 <= target <= 9
+        or not isinstance(revealed, bool)
+    ):
         raise ViewError("a quiz asks for one of the ten classes")
     return QuizState(target, revealed)
 
@@ -233,5 +253,10 @@ def _arrows(value) -> tuple[tuple[float, float, float, float, str], ...]:
     for arrow in value:
         if not isinstance(arrow, (list, tuple)) or len(arrow) != 5:
             raise ViewError("an arrow is x0, y0, x1, y1 and a label")
-        arrows.append((*(_number(v, "an arrow's ends") for v in arrow[:4]), _text(arrow[4], "an arrow's label")))
+        arrows.append(
+            (
+                *(_number(v, "an arrow's ends") for v in arrow[:4]),
+                _text(arrow[4], "an arrow's label"),
+            )
+        )
     return tuple(arrows)

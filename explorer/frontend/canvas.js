@@ -8,7 +8,7 @@
 // column), pad.js (draw your own, samples), teaching.js and room-view.js (classroom rooms).
 
 import { fitHeight, post, root, state, stats } from "./canvas-state.js";
-import { element, same } from "./draw.js";
+import { element, fmt, same } from "./draw.js";
 import { listenForClicks, redrawAll, restingPoint, showDecoded, showPinnedImages } from "./interaction.js";
 import { kernelReady } from "./loading.js";
 import { buildPad, drawSamples } from "./pad.js";

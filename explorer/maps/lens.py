@@ -19,13 +19,18 @@ def lens(dataset: str, names) -> tuple[dict | None, str | None]:
     url, problem = classifier_url(dataset)
     if url is None:
         return None, f"No classifier lens: {problem}"
-    return {"classifier": url, "colours": [class_colour(i) for i in range(10)], "names": [str(n) for n in names],
-            "n": LENS_GRID}, None  # fmt: skip
+    return {
+        "classifier": url,
+        "colours": [class_colour(i) for i in range(10)],
+        "names": [str(n) for n in names],
+        "n": LENS_GRID,
+    }, None
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def classifier_url(dataset: str) -> tuple[str | None, str | None]:
-    """(URL of the dataset's classifier exported for the browser, None) or (None, why there is none)."""
+    """(URL of the dataset's classifier exported for the browser, None) or (None, why there is
+    none)."""
     from vae_core.store.export import export_classifier
 
     judge, problem = loaded.classifier(dataset)

@@ -38,9 +38,21 @@ def empty_cells(name: str, extent: Extent, n: int) -> np.ndarray:
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def map_figure(name: str, n_points: int, *, extent: Extent | None = None, mosaic_n: int = 0, label: int | None = None,
-               shade_n: int = 0, prior_circles: bool = False, density: bool = False, ellipses=(), highlight=None,
-               title=None, uncoloured: bool = False):  # fmt: skip
+def map_figure(
+    name: str,
+    n_points: int,
+    *,
+    extent: Extent | None = None,
+    mosaic_n: int = 0,
+    label: int | None = None,
+    shade_n: int = 0,
+    prior_circles: bool = False,
+    density: bool = False,
+    ellipses=(),
+    highlight=None,
+    title=None,
+    uncoloured: bool = False,
+):
     """A latent map of a model's test codes and display options, built once for every
     session (callers must not modify it). ``extent`` defaults to the model's own square;
     ``mosaic_n`` decodes an n x n grid under it on the server (the canvas decodes its own
@@ -48,12 +60,20 @@ def map_figure(name: str, n_points: int, *, extent: Extent | None = None, mosaic
     codes = loaded.encoded(name)
     extent = extent or map_extent(name)
     return latent_map(
-        codes.mu[:n_points, :2], codes.labels[:n_points], loaded.class_names(codes.dataset), extent, click_grid=0,
+        codes.mu[:n_points, :2],
+        codes.labels[:n_points],
+        loaded.class_names(codes.dataset),
+        extent,
+        click_grid=0,
         mosaic=grid_mosaic(name, extent, mosaic_n, label) if mosaic_n else None,
         empty_cells=empty_cells(name, extent, shade_n) if shade_n else None,
-        prior_circles=prior_circles, ellipses=list(ellipses), density=density, highlight=highlight, title=title,
+        prior_circles=prior_circles,
+        ellipses=list(ellipses),
+        density=density,
+        highlight=highlight,
+        title=title,
         uncoloured=uncoloured,
-    )  # fmt: skip
+    )
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -25,7 +25,9 @@ class PlacedUpload:
     prepared: np.ndarray  # uint8, the 28x28 image the encoder saw, enlarged
     reconstruction: np.ndarray  # uint8, decoded from its posterior mean, enlarged
     mean: tuple[float, float]  # posterior mean in the map's two dimensions
-    ellipse: tuple[float, float, float, float] | None  # (mu_x, mu_y, sigma_x, sigma_y); None for point encoders
+    ellipse: (
+        tuple[float, float, float, float] | None
+    )  # (mu_x, mu_y, sigma_x, sigma_y); None for point encoders
 
 
 def place_upload(name: str, data: bytes, label: int | None = None, size: int = 112) -> PlacedUpload:
@@ -35,12 +37,17 @@ def place_upload(name: str, data: bytes, label: int | None = None, size: int = 1
     return place_image(name, prepare_image(data, max_bytes=limit), label, size)
 
 
-def place_drawing(name: str, pixels: bytes, label: int | None = None, size: int = 112) -> PlacedUpload:
-    """A drawing from the canvas (784 uint8, already prepared like the data) placed in latent space."""
+def place_drawing(
+    name: str, pixels: bytes, label: int | None = None, size: int = 112
+) -> PlacedUpload:
+    """A drawing from the canvas (784 uint8, already prepared like the data) placed in latent
+    space."""
     return place_image(name, np.frombuffer(pixels, np.uint8).reshape(28, 28) / 255.0, label, size)
 
 
-def place_image(name: str, prepared: np.ndarray, label: int | None = None, size: int = 112) -> PlacedUpload:
+def place_image(
+    name: str, prepared: np.ndarray, label: int | None = None, size: int = 112
+) -> PlacedUpload:
     """An image [28, 28] in [0, 1], white ink on black: its posterior and reconstruction."""
     from vae_core.analysis.latent import decode
     from vae_core.store.encoding import encode_images
@@ -50,13 +57,24 @@ def place_image(name: str, prepared: np.ndarray, label: int | None = None, size:
     mu, logvar = encode_images(model, prepared[None, None], None if label is None else [label])
     reconstruction = decode(model, mu[0], label)
     ellipse = None if logvar is None else posterior_ellipse(mu[0], np.exp(0.5 * logvar[0]))
-    return PlacedUpload(upscale(prepared, size), upscale(reconstruction, size), (float(mu[0, 0]), float(mu[0, 1])), ellipse)
+    return PlacedUpload(
+        upscale(prepared, size),
+        upscale(reconstruction, size),
+        (float(mu[0, 0]), float(mu[0, 1])),
+        ellipse,
+    )
 
 
-SAMPLERS = {"prior": "the prior N(0, I)", "gmm": "a Gaussian mixture fitted to the codes", "kde": "a kernel density of the codes"}
+SAMPLERS = {
+    "prior": "the prior N(0, I)",
+    "gmm": "a Gaussian mixture fitted to the codes",
+    "kde": "a kernel density of the codes",
+}
 
 
-def sample_points(name: str, sampler: str, count: int = 64, seed: int = 0) -> list[tuple[float, float]]:
+def sample_points(
+    name: str, sampler: str, count: int = 64, seed: int = 0
+) -> list[tuple[float, float]]:
     """``count`` positions on the map drawn from the prior or from a density fitted to the
     test codes (the aggregate posterior), in the map's two dimensions."""
     if sampler == "prior":

@@ -20,7 +20,14 @@ from explorer.canvas.component import MapView
 from explorer.core import loaded
 from explorer.maps import map_figures
 from vae_core.analysis.geometry import square_extent
-from vae_core.analysis.planes import Plane, anchors, axis_plane, kl_per_dimension, plane_through, principal_plane
+from vae_core.analysis.planes import (
+    Plane,
+    anchors,
+    axis_plane,
+    kl_per_dimension,
+    plane_through,
+    principal_plane,
+)
 from vae_core.viz import latent_map
 
 SLICES = {
@@ -30,7 +37,9 @@ SLICES = {
 }
 FADE_FLOOR = 0.06  # the faintest a code far from the plane is drawn
 REACH = 3.0  # a traversal's reach, in prior standard deviations
-_traversal = components.declare_component("traversal", path=str(Path(FRONTEND) / "traversal"))  # loads ../decoder.js
+_traversal = components.declare_component(
+    "traversal", path=str(Path(FRONTEND) / "traversal")
+)  # loads ../decoder.js
 
 
 @dataclass(frozen=True)
@@ -54,13 +63,17 @@ class Slice:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def dimension_kl(name: str) -> np.ndarray | None:
-    """Each dimension's mean KL to the prior over the test images [d] (None without log-variances)."""
+    """Each dimension's mean KL to the prior over the test images [d] (None without
+    log-variances)."""
     codes = loaded.encoded(name)
     return None if codes.logvar is None else kl_per_dimension(codes.mu, codes.logvar)
 
 
 def principal(name: str) -> Slice:
-    return Slice(_principal(name), words="the plane of the test codes' two main directions, through their mean")
+    return Slice(
+        _principal(name),
+        words="the plane of the test codes' two main directions, through their mean",
+    )
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -75,7 +88,10 @@ def through(codes, names: list[str]) -> Slice:
 
 
 def two_dimensions(code, first: int, second: int) -> Slice:
-    return Slice(axis_plane(code, first, second), words=f"dimensions {first} and {second}, the others held at the point's values")
+    return Slice(
+        axis_plane(code, first, second),
+        words=f"dimensions {first} and {second}, the others held at the point's values",
+    )
 
 
 @st.cache_resource(max_entries=64, show_spinner="Projecting the codes onto the plane…")
@@ -90,18 +106,36 @@ def plane_figure(name: str, n_points: int, key: tuple):
     typical = float(np.median(distance)) or 1.0
     opacity = np.clip(0.9 * np.exp(-((distance / typical) ** 2) / 2), FADE_FLOOR, 0.9)
     extent = square_extent(uv, min_span=map_figures.MIN_MAP_SPAN)
-    figure = latent_map(uv, codes.labels[:n_points], loaded.class_names(codes.dataset), extent, click_grid=0, opacity=opacity)
+    figure = latent_map(
+        uv,
+        codes.labels[:n_points],
+        loaded.class_names(codes.dataset),
+        extent,
+        click_grid=0,
+        opacity=opacity,
+    )
     figure.update_layout(xaxis_title="u (along e₁)", yaxis_title="v (along e₂)")
     return publish_figure(figure), extent
 
 
-def plane_view(name: str, label: str, chosen: Slice, n_points: int, mosaic_n: int, class_label: int | None) -> MapView:
+def plane_view(
+    name: str, label: str, chosen: Slice, n_points: int, mosaic_n: int, class_label: int | None
+) -> MapView:
     """The canvas's map of a plane: decoded in the browser (a model too large for it is
     decoded on the server after each click, and shows no grid)."""
     model = loaded.browser_model(name)
     url, extent = plane_figure(name, n_points, chosen.key())
-    return MapView(url, extent, model.url, model.encoder_url, label, model.reason, mosaic_n if model.url else 0,
-                   plane=chosen.plane.to_dict(), anchors=chosen.anchor_points)  # fmt: skip
+    return MapView(
+        url,
+        extent,
+        model.url,
+        model.encoder_url,
+        label,
+        model.reason,
+        mosaic_n if model.url else 0,
+        plane=chosen.plane.to_dict(),
+        anchors=chosen.anchor_points,
+    )
 
 
 def on_plane(chosen: Slice, point) -> tuple[float, float] | None:
@@ -114,8 +148,14 @@ def on_plane(chosen: Slice, point) -> tuple[float, float] | None:
 def picker(entry, names, point) -> Slice:
     """The page's choice of plane for a model wider than two dimensions."""
     d = entry.latent_dim
-    kind = st.radio(f"Which plane of the {d}-D latent space", list(SLICES), format_func=SLICES.get, horizontal=True,
-                    key="map_slice", help="A map can show any plane through the latent space; the codes off it fade.")  # fmt: skip
+    kind = st.radio(
+        f"Which plane of the {d}-D latent space",
+        list(SLICES),
+        format_func=SLICES.get,
+        horizontal=True,
+        key="map_slice",
+        help="A map can show any plane through the latent space; the codes off it fade.",
+    )
     if kind == "three":
         return _three_means(entry, names)
     if kind == "dims":
@@ -131,11 +171,16 @@ def anchor_at(entry, code) -> None:
     state, means = st.session_state, loaded.class_means(entry.name)
     classes = list(_defaults(entry))
     state["map_slice"] = "three"
-    state[f"map_anchors_{entry.name}"] = [tuple(float(v) for v in code), *(tuple(means[c].tolist()) for c in classes[1:])]
+    state[f"map_anchors_{entry.name}"] = [
+        tuple(float(v) for v in code),
+        *(tuple(means[c].tolist()) for c in classes[1:]),
+    ]
     state[f"map_anchors_{entry.name}_classes"] = classes
     for i, c in enumerate(classes):
         state[f"map_anchor_class_{i}"] = c
-    session.update(model=entry.name, dataset=entry.dataset)  # the map's model: the point belongs to its space
+    session.update(
+        model=entry.name, dataset=entry.dataset
+    )  # the map's model: the point belongs to its space
     session.move_point(code, "the image clicked on Projections (anchor 1)")
 
 
@@ -147,15 +192,28 @@ def _three_means(entry, names) -> Slice:
     state = st.session_state
     columns = st.columns(3)
     defaults = _defaults(entry)
-    chosen = [column.selectbox(f"Anchor {i + 1}: mean of class", range(10), index=defaults[i], format_func=lambda c: names[c],
-                               key=f"map_anchor_class_{i}") for i, column in enumerate(columns)]  # fmt: skip
+    chosen = [
+        column.selectbox(
+            f"Anchor {i + 1}: mean of class",
+            range(10),
+            index=defaults[i],
+            format_func=lambda c: names[c],
+            key=f"map_anchor_class_{i}",
+        )
+        for i, column in enumerate(columns)
+    ]
     key, means = f"map_anchors_{entry.name}", loaded.class_means(entry.name)
-    if state.get(f"{key}_classes") != chosen:  # other classes: their means again (dragging moved them)
+    if (
+        state.get(f"{key}_classes") != chosen
+    ):  # other classes: their means again (dragging moved them)
         state[key], state[f"{key}_classes"] = [tuple(means[c].tolist()) for c in chosen], chosen
     try:
         return through(state[key], [f"anchor {i + 1} ({names[c]})" for i, c in enumerate(chosen)])
     except ValueError as error:
-        st.warning(f"These three codes span no plane ({error}); showing the codes' main directions instead.")
+        st.warning(
+            f"These three codes span no plane ({error}); showing the codes' main directions "
+            "instead."
+        )
         return principal(entry.name)
 
 
@@ -164,9 +222,17 @@ def _two_dimensions(entry, point) -> Slice:
     order = list(range(d)) if kl is None else [int(i) for i in np.argsort(-kl, kind="stable")]
     words = (lambda i: f"{i}") if kl is None else (lambda i: f"{i} (KL {kl[i]:.2f})")
     c1, c2 = st.columns(2)
-    first = c1.selectbox("u: dimension", range(d), index=order[0], format_func=words, key="map_dim_u")
-    second = c2.selectbox("v: dimension", range(d), index=order[1], format_func=words, key="map_dim_v")
-    through_code = point if point is not None and len(point) == d else loaded.class_means(entry.name).mean(axis=0)
+    first = c1.selectbox(
+        "u: dimension", range(d), index=order[0], format_func=words, key="map_dim_u"
+    )
+    second = c2.selectbox(
+        "v: dimension", range(d), index=order[1], format_func=words, key="map_dim_v"
+    )
+    through_code = (
+        point
+        if point is not None and len(point) == d
+        else loaded.class_means(entry.name).mean(axis=0)
+    )
     try:
         return two_dimensions(through_code, first, second)
     except ValueError as error:
@@ -179,8 +245,18 @@ def traversal(entry, code, steps: int, label: int | None = None) -> None:
     dimension sorted by its KL to the prior, decoded in the browser (with a slider each)."""
     model = loaded.browser_model(entry.name)
     if model.url is None:
-        st.info(f"Traversals are decoded in the browser, which does not run this model: {model.reason}.")
+        st.info(
+            f"Traversals are decoded in the browser, which does not run this model: {model.reason}."
+        )
         return
     kl = dimension_kl(entry.name)
-    _traversal(model=model.url, code=[float(v) for v in code], kl=None if kl is None else kl.round(4).tolist(),
-               steps=int(steps), reach=REACH, label=label, key="map_traversal", default=None)  # fmt: skip
+    _traversal(
+        model=model.url,
+        code=[float(v) for v in code],
+        kl=None if kl is None else kl.round(4).tolist(),
+        steps=int(steps),
+        reach=REACH,
+        label=label,
+        key="map_traversal",
+        default=None,
+    )

@@ -18,19 +18,33 @@ from vae_core.analysis.geometry import Extent, nearest_codes, pad_code
 from vae_core.data.datasets import load_arrays
 from vae_core.data.images import png_bytes, png_data_uri, tile, upscale
 
-FAR_FROM_DATA = 1.0  # a point farther than this from every test code lies outside what the model learned
+FAR_FROM_DATA = (
+    1.0  # a point farther than this from every test code lies outside what the model learned
+)
 
 
-def map_view(name: str, label: str, n_points: int = 3000, *, extent: Extent | None = None, mosaic_n: int = 0,
-             class_label: int | None = None, **figure_options) -> MapView:  # fmt: skip
+def map_view(
+    name: str,
+    label: str,
+    n_points: int = 3000,
+    *,
+    extent: Extent | None = None,
+    mosaic_n: int = 0,
+    class_label: int | None = None,
+    **figure_options,
+) -> MapView:
     """A map for the canvas: the model's test codes with ``figure_options`` (see
     map_figures.map_figure) and, under them, an n x n decoded grid, decoded in the browser when
     it runs the model and on the server otherwise."""
     model = loaded.browser_model(name)
     extent = extent or map_figures.map_extent(name)
     server_mosaic = mosaic_n if model.url is None else 0
-    url = map_figures.map_figure_url(name, n_points, extent=extent, mosaic_n=server_mosaic, label=class_label, **figure_options)
-    return MapView(url, extent, model.url, model.encoder_url, label, model.reason, mosaic_n if model.url else 0)
+    url = map_figures.map_figure_url(
+        name, n_points, extent=extent, mosaic_n=server_mosaic, label=class_label, **figure_options
+    )
+    return MapView(
+        url, extent, model.url, model.encoder_url, label, model.reason, mosaic_n if model.url else 0
+    )
 
 
 @dataclass(frozen=True)
@@ -42,7 +56,9 @@ class DecodedPoint:
     png: bytes  # the same image as PNG, ready to show or download
     radius: float  # distance from the origin, in prior standard deviations
     held_at_zero: int  # latent coordinates beyond the map's two, held at 0
-    every_class: list[np.ndarray] | None  # conditional VAE: the same code drawn as each class (uint8 images)
+    every_class: (
+        list[np.ndarray] | None
+    )  # conditional VAE: the same code drawn as each class (uint8 images)
     nearest: float  # distance to the nearest test image's code (in the map's two dimensions)
 
     @property
@@ -69,7 +85,9 @@ def decode_point(name: str, point, label: int | None = None, size: int = 280) ->
 
 
 @functools.lru_cache(maxsize=128)
-def _decode_point(name: str, point: tuple[float, ...], label: int | None, size: int) -> DecodedPoint:
+def _decode_point(
+    name: str, point: tuple[float, ...], label: int | None, size: int
+) -> DecodedPoint:
     from vae_core.analysis.latent import decode, decode_all_classes
 
     model = loaded.get_model(name)
@@ -82,8 +100,15 @@ def _decode_point(name: str, point: tuple[float, ...], label: int | None, size: 
     shown = len(point)  # a plane's point carries every coordinate; a 2-D map's, the first two
     nearest = float(nearest_codes(loaded.encoded(name).mu[:, :shown], code[:shown], k=1)[1][0])
     enlarged = frozen(upscale(image, size))
-    return DecodedPoint((x, y), enlarged, png_bytes(enlarged), math.hypot(x, y), model.config.latent_dim - 2, every_class,
-                        nearest)  # fmt: skip
+    return DecodedPoint(
+        (x, y),
+        enlarged,
+        png_bytes(enlarged),
+        math.hypot(x, y),
+        model.config.latent_dim - 2,
+        every_class,
+        nearest,
+    )
 
 
 def frozen(array: np.ndarray) -> np.ndarray:
@@ -153,7 +178,12 @@ def decoded_grid(name: str, extent: Extent, n: int = 12, size: int = 336) -> np.
 
 
 def server_image(name: str, point, label: int | None = None) -> str:
-    """A map position decoded on the server, as a PNG data URI (for models the browser does not run)."""
+    """A map position decoded on the server, as a PNG data URI (for models the browser does not
+    run)."""
     from vae_core.analysis.latent import decode
 
-    return png_data_uri(decode(loaded.get_model(name), pad_code(point, loaded.get_model(name).config.latent_dim), label))
+    return png_data_uri(
+        decode(
+            loaded.get_model(name), pad_code(point, loaded.get_model(name).config.latent_dim), label
+        )
+    )

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from explorer.core import loaded
-from vae_core.analysis.projections import Projection, estimate, lookup, project, umap_ready, warm_up_umap
+from vae_core.analysis.projections import (
+    Projection,
+    estimate,
+    lookup,
+    project,
+    umap_ready,
+    warm_up_umap,
+)
 from vae_core.data.datasets import load_arrays
 
 METHODS = {"tsne": "t-SNE", "umap": "UMAP", "pca": "PCA"}

@@ -1,1 +1,2 @@
-"""Training from the app: the Train live form, jobs, step-by-step training and the β / λ families."""
+"""Training from the app: the Train live form, jobs, step-by-step training and the β / λ
+families."""

@@ -10,14 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from explorer.core import loaded
-from explorer.maps import map_figures
 from vae_core.analysis.geometry import Extent, square_extent
 from vae_core.data.images import png_data_uri, upscale
-from vae_core.experiments.families import FAMILIES, FAMILY_EPOCHS, Family
 from vae_core.models.config import ModelConfig, TrainConfig
 from vae_core.models.kinds import KINDS, get_kind
 from vae_core.store.checkpoints import (
@@ -25,9 +22,25 @@ from vae_core.store.checkpoints import (
     resolve_checkpoint,
     write_name,
 )
-from vae_core.training.jobs import DONE, FAILED, FINISHED, QUEUED, RUNNING, STOPPED, JobSnapshot, TrainingJob
+from vae_core.training.jobs import (
+    DONE,
+    FAILED,
+    FINISHED,
+    QUEUED,
+    RUNNING,
+    STOPPED,
+    JobSnapshot,
+    TrainingJob,
+)
 
-__all__ = ["DONE", "FAILED", "FAMILIES", "FAMILY_EPOCHS", "FINISHED", "QUEUED", "RUNNING", "STOPPED"]
+__all__ = [
+    "DONE",
+    "FAILED",
+    "FINISHED",
+    "QUEUED",
+    "RUNNING",
+    "STOPPED",
+]
 
 KIND_LABELS = {kind.name: kind.label for kind in KINDS.values()}  # the form's model choices
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
@@ -67,7 +80,9 @@ def kind_summary(kind: str) -> str:
 def parse_widths(text: str) -> tuple[int, ...]:
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts or not all(p.isdigit() and int(p) > 0 for p in parts):
-        raise ValueError("hidden layer widths must be positive whole numbers separated by commas, e.g. 512,256")
+        raise ValueError(
+            "hidden layer widths must be positive whole numbers separated by commas, e.g. 512,256"
+        )
     return tuple(int(p) for p in parts)
 
 
@@ -94,7 +109,9 @@ def configs(form: TrainForm) -> tuple[ModelConfig, TrainConfig]:
         lr_schedule="cosine",
     )
     if subset and form.batch_size > subset:
-        raise ValueError(f"batch size {form.batch_size} is larger than the {subset} training images")
+        raise ValueError(
+            f"batch size {form.batch_size} is larger than the {subset} training images"
+        )
     from vae_core.training.trainer import check_fits
 
     check_fits(model_config, train_config)
@@ -116,7 +133,12 @@ def submit(model_config: ModelConfig, train_config: TrainConfig) -> str:
     return job_manager().submit(model_config, train_config).job_id
 
 
-STEP_SIZES = {"1 batch": 1, "10 batches": 10, "100 batches": 100, "an epoch": 0}  # 0: one epoch's batches
+STEP_SIZES = {
+    "1 batch": 1,
+    "10 batches": 10,
+    "100 batches": 100,
+    "an epoch": 0,
+}  # 0: one epoch's batches
 
 
 def new_stepper(model_config: ModelConfig, train_config: TrainConfig):
@@ -126,7 +148,10 @@ def new_stepper(model_config: ModelConfig, train_config: TrainConfig):
     return StepTrainer(model_config, train_config)
 
 
-STEP_BUSY = "The previous step is still training: this press was not counted. Press Step again once it is drawn."
+STEP_BUSY = (
+    "The previous step is still training: this press was not counted. Press Step again once it is "
+    "drawn."
+)
 
 
 def take_step(stepper, size: str):
@@ -144,8 +169,13 @@ def take_step(stepper, size: str):
 
 
 def step_extent(stepper, step) -> Extent:
-    """A square holding the codes before and after the step, never narrower than the prior's 2σ disc."""
-    both = np.concatenate([step.codes_before[:, :2], step.codes_after[:, :2]]) if step else stepper.codes[:, :2]
+    """A square holding the codes before and after the step, never narrower than the prior's 2σ
+    disc."""
+    both = (
+        np.concatenate([step.codes_before[:, :2], step.codes_after[:, :2]])
+        if step
+        else stepper.codes[:, :2]
+    )
     return square_extent(both, min_span=4.4)
 
 
@@ -157,7 +187,10 @@ def step_terms(step) -> dict[str, float]:
 def where_trainings_run() -> tuple[str, str | None]:
     """Where this server's trainings run, and a warning when it is not where it was asked to."""
     manager = job_manager()
-    return f"Trainings run on {manager.executor.describe()}, {manager.max_running} at a time.", manager.notice
+    return (
+        f"Trainings run on {manager.executor.describe()}, {manager.max_running} at a time.",
+        manager.notice,
+    )
 
 
 def job(job_id: str | None) -> TrainingJob | None:
@@ -203,51 +236,12 @@ def reconstructions(snapshot: JobSnapshot, size: int = 56) -> tuple[list[str], l
     if snapshot.reconstructions is None:
         return None
     originals, recon = snapshot.reconstructions
-    return [png_data_uri(upscale(i, size)) for i in originals], [png_data_uri(upscale(i, size)) for i in recon]
+    return [png_data_uri(upscale(i, size)) for i in originals], [
+        png_data_uri(upscale(i, size)) for i in recon
+    ]
 
 
 # --- β / λ families ---------------------------------------------------------------
-
-
-def family_members(family: Family, dataset: str) -> dict[float, str | None]:
-    """Each value of the family -> its stored checkpoint name, or None while untrained."""
-    return {value: family.stored_name(dataset, value) for value in family.values}
-
-
-def submit_member(family: Family, dataset: str, value: float) -> str:
-    return submit(*family.configs(dataset, value))
-
-
-@dataclass(frozen=True)
-class FamilyTerms:
-    """Test loss terms (per image) of a family's trained members."""
-
-    values: list[float]  # the weights (β or λ) of the trained members, increasing
-    terms: dict[str, list]  # term title -> its value per member
-    table: pd.DataFrame  # the same, indexed by the weight
-
-
-def family_terms(family: Family, members: dict[float, str | None]) -> FamilyTerms | None:
-    """The terms of the trained members (None while none is trained)."""
-    catalog = loaded.catalog()
-    rows = []
-    for value, name in members.items():
-        entry = catalog.find(name) if name else None
-        if entry is None:
-            continue
-        test = entry.metrics.get("test", {})
-        rows.append({family.symbol: value, "reconstruction (nats)": test.get("recon"), "KL (nats)": test.get("kl"),
-                     "MMD": test.get("mmd")})  # fmt: skip
-    if not rows:
-        return None
-    table = pd.DataFrame(rows).set_index(family.symbol).dropna(axis=1, how="all")
-    return FamilyTerms(table.index.tolist(), {title: table[title].tolist() for title in table.columns}, table)
-
-
-def family_extent(members: dict[float, str | None]):
-    """One square for every trained member, so their layouts compare."""
-    names = [name for name in members.values() if name]
-    return map_figures.map_extent(*names) if names else None
 
 
 def replay(name: str) -> tuple[np.ndarray, np.ndarray] | None:

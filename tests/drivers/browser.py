@@ -38,7 +38,8 @@ def chromium_available() -> bool:
 
 
 def browser_marks() -> list:
-    """The marks of every browser test module: skipped (with the reason) where chromium is missing."""
+    """The marks of every browser test module: skipped (with the reason) where chromium is
+    missing."""
     import pytest
 
     reason = "needs Debian's chromium (apt-get install chromium) and playwright"
@@ -51,38 +52,63 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def server_flags(port: int) -> list[str]:
+    """A headless server on 127.0.0.1:port that reports nothing and watches no files."""
+    return [
+        *("--server.port", str(port), "--server.headless", "true"),
+        *("--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"),
+        *("--server.fileWatcherType", "none"),
+    ]
+
+
+def wait_until_healthy(url: str, process, start: float, timeout: float) -> None:
+    """Poll /_stcore/health until it answers 200; TimeoutError after ``timeout`` s from
+    ``start``, RuntimeError as soon as the server exits."""
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError("streamlit did not become healthy")
+        try:  # wait a moment for the server, or notice that it exited
+            process.wait(0.2)
+        except subprocess.TimeoutExpired:
+            continue
+        raise RuntimeError(f"streamlit exited with code {process.returncode}")
+
+
 @contextlib.contextmanager
-def app_server(env: dict | None = None, timeout: float = 60.0, with_process: bool = False, flags: tuple[str, ...] = (),
-               script: Path = ROOT / "explorer_app.py", log: Path | None = None, port: int | None = None):  # fmt: skip
+def app_server(
+    env: dict | None = None,
+    timeout: float = 60.0,
+    with_process: bool = False,
+    flags: tuple[str, ...] = (),
+    script: Path = ROOT / "explorer_app.py",
+    log: Path | None = None,
+    port: int | None = None,
+):
     """Start ``streamlit run explorer_app.py`` (or another ``script``, with extra command-line
-    ``flags``) and yield (url, seconds until healthy) (plus the server's Popen when ``with_process``).
+    ``flags``) and yield (url, seconds until healthy) (plus the server's Popen when
+    ``with_process``).
     The server's output goes to ``log``, else to $VAE_EXPLORER_SERVER_LOG, else nowhere."""
     port = port or free_port()
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(script),
-        "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *flags,
-    ]  # fmt: skip
+    command = [sys.executable, "-m", "streamlit", "run", str(script), *server_flags(port), *flags]
     log = open(log or os.environ.get("VAE_EXPLORER_SERVER_LOG", os.devnull), "w")
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.perf_counter() - start > timeout:
-                raise TimeoutError("streamlit did not become healthy")
-            try:  # wait a moment for the server, or notice that it exited
-                process.wait(0.2)
-            except subprocess.TimeoutExpired:
-                continue
-            raise RuntimeError(f"streamlit exited with code {process.returncode}")
-        yield (url, time.perf_counter() - start, process) if with_process else (url, time.perf_counter() - start)
+        wait_until_healthy(url, process, start, timeout)
+        yield (
+            (url, time.perf_counter() - start, process)
+            if with_process
+            else (url, time.perf_counter() - start)
+        )
     finally:
         process.terminate()
         try:
@@ -131,10 +157,15 @@ def canvas_frame(page):
     return next(f for f in page.frames if "latent_canvas" in f.url)
 
 
-def canvas_attribute_changes(page, selector: str, attribute: str, previous: str | None, timeout: float = 30_000) -> str:
-    """Wait until an element in the canvas shows ``attribute`` with a value other than ``previous``."""
+def canvas_attribute_changes(
+    page, selector: str, attribute: str, previous: str | None, timeout: float = 30_000
+) -> str:
+    """Wait until an element in the canvas shows ``attribute`` with a value other than
+    ``previous``."""
     handle = canvas_frame(page).wait_for_function(
-        "([s, a, p]) => { const e = document.querySelector(s); const v = e && e.getAttribute(a); return v && v !== p ? v : null; }",
+        "([s, a, p]) => "
+        "{ const e = document.querySelector(s); const v = e && e.getAttribute(a);"
+        " return v && v !== p ? v : null; }",
         arg=[selector, attribute, previous or ""],
         timeout=timeout,
     )
@@ -163,14 +194,17 @@ def rss_bytes(pid: int) -> int:
 def wait_for_text_change(page, selector: str, previous: str | None, timeout: float = 30_000) -> str:
     """Wait until the first element matching ``selector`` shows text different from ``previous``."""
     page.wait_for_function(
-        "([selector, previous]) => { const e = document.querySelector(selector); return e && e.innerText !== previous; }",
+        "([selector, previous]) => "
+        "{ const e = document.querySelector(selector); return e && e.innerText !== previous; }",
         arg=[selector, previous or ""],
         timeout=timeout,
     )
     return page.locator(selector).first.inner_text()
 
 
-def box_select(page, chart_index: int, start: tuple[float, float], end: tuple[float, float], within=None) -> None:
+def box_select(
+    page, chart_index: int, start: tuple[float, float], end: tuple[float, float], within=None
+) -> None:
     """Drag a box selection on a Plotly chart, corners given as fractions of its plot area
     (``within``: the canvas frame holding the chart, if not the page itself)."""
     holder = within if within is not None else page
@@ -192,11 +226,29 @@ def redis_server(directory: Path, port: int | None = None):
     """A real ``redis-server`` on a free port (nothing written to disk): yields
     (url, process). Debian's redis-server; CI installs it (.ci/run)."""
     port = port or free_port()
-    process = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                "--dir", str(directory)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen(
+        [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 20
     while True:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection(("127.0.0.1", port), timeout=0.5),
+        ):
             break
         if time.monotonic() > deadline:
             raise RuntimeError(f"redis-server did not start on port {port}")

@@ -48,7 +48,9 @@ class RayHead:
         self.cpus = cpus
         self.port = port or free_port()
         self.token = token or secrets.token_hex(32)
-        self.temp_dir = tempfile.mkdtemp(prefix="rh", dir="/tmp")  # short: Ray's socket paths must stay short
+        self.temp_dir = tempfile.mkdtemp(
+            prefix="rh", dir="/tmp"
+        )  # short: Ray's socket paths must stay short
 
     @property
     def address(self) -> str:
@@ -61,9 +63,23 @@ class RayHead:
 
     def start(self) -> RayHead:
         ray = str(Path(sys.executable).with_name("ray"))
-        command = [ray, "start", "--head", "--port", str(self.port), "--num-cpus", str(self.cpus),
-                   "--include-dashboard", "false", "--disable-usage-stats", "--temp-dir", self.temp_dir]  # fmt: skip
-        done = subprocess.run(command, env={**os.environ, **self.env}, capture_output=True, text=True, timeout=120)
+        command = [
+            ray,
+            "start",
+            "--head",
+            "--port",
+            str(self.port),
+            "--num-cpus",
+            str(self.cpus),
+            "--include-dashboard",
+            "false",
+            "--disable-usage-stats",
+            "--temp-dir",
+            self.temp_dir,
+        ]
+        done = subprocess.run(
+            command, env={**os.environ, **self.env}, capture_output=True, text=True, timeout=120
+        )
         if done.returncode != 0:
             raise RuntimeError(f"ray start failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
         return self

@@ -5,7 +5,8 @@ It opens ``/_stcore/stream``, asks for a page (``BackMsg.rerun_script``), keeps 
 messages of each run, answers the server's cached-message references from its own cache
 (as the browser does), and fetches the media files (decoded images) that a run refers
 to. A reader keeps every run the server sends, asked for or not (a classroom's followers
-are rerun by the server when the teacher moves). A click on the latent canvas is sent the way its iframe sends it: the component's
+are rerun by the server when the teacher moves). A click on the latent canvas is sent the way its
+iframe sends it: the component's
 value (a JSON event, see explorer/frontend/README.md) in a rerun of the fragment that
 holds it; a click on a Plotly chart as the chart's selection JSON.
 """
@@ -36,8 +37,12 @@ class Run:
     """What one script (or fragment) run sent: its elements in arrival order."""
 
     elements: list = field(default_factory=list)  # [(delta path, fragment id, Element)]
-    auto_reruns: list = field(default_factory=list)  # [(interval s, fragment id)] asked for by st.fragment(run_every=...)
-    stopped_reruns: list = field(default_factory=list)  # fragment ids whose timers the server stopped
+    auto_reruns: list = field(
+        default_factory=list
+    )  # [(interval s, fragment id)] asked for by st.fragment(run_every=...)
+    stopped_reruns: list = field(
+        default_factory=list
+    )  # fragment ids whose timers the server stopped
     status: int | None = None
 
     def of_type(self, kind: str) -> list:
@@ -64,16 +69,25 @@ class Run:
         return [image.url for element in self.of_type("imgs") for image in element.imgs.imgs]
 
     def component(self, key: str):
-        """(widget id, fragment id, arguments dict) of the custom component whose id carries ``key``."""
+        """(widget id, fragment id, arguments dict) of the custom component whose id carries
+        ``key``."""
         for _, fragment_id, element in self.elements:
-            if element.WhichOneof("type") == "component_instance" and element.component_instance.id.endswith(key):
-                return element.component_instance.id, fragment_id, json.loads(element.component_instance.json_args)
+            if element.WhichOneof(
+                "type"
+            ) == "component_instance" and element.component_instance.id.endswith(key):
+                return (
+                    element.component_instance.id,
+                    fragment_id,
+                    json.loads(element.component_instance.json_args),
+                )
         return None
 
     def chart(self, key: str):
         """(widget id, fragment id, Plotly spec dict) of the chart whose id carries ``key``."""
         for _, fragment_id, element in self.elements:
-            if element.WhichOneof("type") == "plotly_chart" and element.plotly_chart.id.endswith(key):
+            if element.WhichOneof("type") == "plotly_chart" and element.plotly_chart.id.endswith(
+                key
+            ):
                 return element.plotly_chart.id, fragment_id, json.loads(element.plotly_chart.spec)
         return None
 
@@ -87,7 +101,9 @@ class StreamlitSession:
         self.session_id = ""  # the server's name for this session (uploads are filed under it)
         self.cache: dict[str, ForwardMsg] = {}
         self.socket = None
-        self._runs: asyncio.Queue | None = None  # finished runs in arrival order; an exception if the socket broke
+        self._runs: asyncio.Queue | None = (
+            None  # finished runs in arrival order; an exception if the socket broke
+        )
         self._reader: asyncio.Task | None = None
 
     async def connect(self) -> None:
@@ -106,21 +122,35 @@ class StreamlitSession:
 
     async def run_page(self, page_name: str, timeout: float = 300) -> Run:
         """A full run of the page ``page_name`` (the URL path, e.g. "Latent_map")."""
-        return await self._rerun(ClientState(page_name=page_name), timeout)  # no page hash: the name decides
+        return await self._rerun(
+            ClientState(page_name=page_name), timeout
+        )  # no page hash: the name decides
 
-    async def set_widget(self, widget_id: str, string_value: str, fragment_id: str = "", timeout: float = 60) -> Run:
+    async def set_widget(
+        self, widget_id: str, string_value: str, fragment_id: str = "", timeout: float = 60
+    ) -> Run:
         """Send one widget's new value (as the frontend does after an interaction) and
         return the rerun it causes -- of ``fragment_id`` only, if given."""
-        return await self.set_widgets([WidgetState(id=widget_id, string_value=string_value)], fragment_id, timeout)
+        return await self.set_widgets(
+            [WidgetState(id=widget_id, string_value=string_value)], fragment_id, timeout
+        )
 
-    async def set_widgets(self, widgets: list[WidgetState], fragment_id: str = "", timeout: float = 60) -> Run:
+    async def set_widgets(
+        self, widgets: list[WidgetState], fragment_id: str = "", timeout: float = 60
+    ) -> Run:
         await self.send_widgets(widgets, fragment_id)
         return await self.next_run(timeout)
 
     async def send_widgets(self, widgets: list[WidgetState], fragment_id: str = "") -> None:
         """Send widgets' new values without waiting for the run (see :meth:`next_run`)."""
         widget_states = WidgetStates(widgets=widgets)
-        await self._send(ClientState(page_script_hash=self.page_script_hash, fragment_id=fragment_id, widget_states=widget_states))
+        await self._send(
+            ClientState(
+                page_script_hash=self.page_script_hash,
+                fragment_id=fragment_id,
+                widget_states=widget_states,
+            )
+        )
 
     async def auto_rerun(self, fragment_id: str, timeout: float = 60) -> Run:
         """The rerun the frontend sends on a ``run_every`` fragment's timer."""
@@ -129,10 +159,15 @@ class StreamlitSession:
 
     async def send_auto_rerun(self, fragment_id: str) -> None:
         """Send a ``run_every`` timer's rerun without waiting for it (see :meth:`next_run`)."""
-        await self._send(ClientState(page_script_hash=self.page_script_hash, fragment_id=fragment_id, is_auto_rerun=True))
+        await self._send(
+            ClientState(
+                page_script_hash=self.page_script_hash, fragment_id=fragment_id, is_auto_rerun=True
+            )
+        )
 
     async def next_run(self, timeout: float | None = None) -> Run:
-        """The next run the server finishes, whoever asked for it; TimeoutError after ``timeout`` s."""
+        """The next run the server finishes, whoever asked for it; TimeoutError after ``timeout``
+        s."""
         run = await asyncio.wait_for(self._runs.get(), timeout)
         if isinstance(run, Exception):
             self._runs.put_nowait(run)  # every later wait fails the same way
@@ -144,7 +179,9 @@ class StreamlitSession:
         url = path if path.startswith("http") else self.base_url + path
         return await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=60).read())
 
-    async def upload(self, widget_id: str, name: str, content: bytes, mime: str = "application/octet-stream") -> WidgetState:
+    async def upload(
+        self, widget_id: str, name: str, content: bytes, mime: str = "application/octet-stream"
+    ) -> WidgetState:
         """Upload a file the way the browser's file uploader does (PUT to the session's upload
         route, with the XSRF cookie and header); the widget state that then names it."""
         return await asyncio.to_thread(self._upload, widget_id, name, content, mime)
@@ -152,22 +189,45 @@ class StreamlitSession:
     def _upload(self, widget_id: str, name: str, content: bytes, mime: str) -> WidgetState:
         import uuid
 
-        with urllib.request.urlopen(self.base_url + "/_stcore/health", timeout=60) as response:  # sets the XSRF cookie
-            cookies = [c.split(";")[0].split("=", 1) for c in response.headers.get_all("Set-Cookie") or []]
+        with urllib.request.urlopen(
+            self.base_url + "/_stcore/health", timeout=60
+        ) as response:  # sets the XSRF cookie
+            cookies = [
+                c.split(";")[0].split("=", 1) for c in response.headers.get_all("Set-Cookie") or []
+            ]
         token = next((value for name, value in cookies if name == "_streamlit_xsrf"), "")
         file_id = uuid.uuid4().hex
         path = f"/_stcore/upload_file/{self.session_id}/{file_id}"
         boundary = uuid.uuid4().hex
-        body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-                f"Content-Type: {mime}\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()  # fmt: skip
-        request = urllib.request.Request(self.base_url + path, data=body, method="PUT", headers={
-            "Content-Type": f"multipart/form-data; boundary={boundary}", "X-Xsrftoken": token,
-            "Cookie": f"_streamlit_xsrf={token}",
-        })  # fmt: skip
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                f'filename="{name}"\r\n'
+                f"Content-Type: {mime}\r\n\r\n"
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=body,
+            method="PUT",
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "X-Xsrftoken": token,
+                "Cookie": f"_streamlit_xsrf={token}",
+            },
+        )
         urllib.request.urlopen(request, timeout=60).close()
-        info = UploadedFileInfo(file_id=file_id, name=name, size=len(content),
-                                file_urls=FileURLs(file_id=file_id, upload_url=path, delete_url=path))  # fmt: skip
-        return WidgetState(id=widget_id, file_uploader_state_value=FileUploaderState(uploaded_file_info=[info]))
+        info = UploadedFileInfo(
+            file_id=file_id,
+            name=name,
+            size=len(content),
+            file_urls=FileURLs(file_id=file_id, upload_url=path, delete_url=path),
+        )
+        return WidgetState(
+            id=widget_id, file_uploader_state_value=FileUploaderState(uploaded_file_info=[info])
+        )
 
     async def _rerun(self, state: ClientState, timeout: float) -> Run:
         await self._send(state)
@@ -181,7 +241,9 @@ class StreamlitSession:
         try:
             while True:
                 self._runs.put_nowait(await self._collect())
-        except Exception as error:  # the socket closed or the server sent nonsense: waiters hear of it
+        except (
+            Exception
+        ) as error:  # the socket closed or the server sent nonsense: waiters hear of it
             self._runs.put_nowait(error)
 
     async def _collect(self) -> Run:
@@ -192,7 +254,10 @@ class StreamlitSession:
             if message.WhichOneof("type") == "ref_hash":
                 cached = self.cache.get(message.ref_hash)
                 if cached is None:
-                    raise RuntimeError(f"server referred to a message this session never received ({message.ref_hash})")
+                    raise RuntimeError(
+                        "server referred to a message this session never received "
+                        f"({message.ref_hash})"
+                    )
                 path = list(message.metadata.delta_path)
                 message = ForwardMsg()
                 message.CopyFrom(cached)
@@ -206,9 +271,17 @@ class StreamlitSession:
             elif kind == "navigation":  # st.navigation names the page that runs
                 self.page_script_hash = message.navigation.page_script_hash
             elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
-                run.elements.append((tuple(message.metadata.delta_path), message.delta.fragment_id, message.delta.new_element))
+                run.elements.append(
+                    (
+                        tuple(message.metadata.delta_path),
+                        message.delta.fragment_id,
+                        message.delta.new_element,
+                    )
+                )
             elif kind == "auto_rerun":
-                run.auto_reruns.append((message.auto_rerun.interval, message.auto_rerun.fragment_id))
+                run.auto_reruns.append(
+                    (message.auto_rerun.interval, message.auto_rerun.fragment_id)
+                )
             elif kind == "stop_auto_rerun":
                 run.stopped_reruns.extend(message.stop_auto_rerun.fragment_ids)
             elif kind == "script_finished":
@@ -225,8 +298,16 @@ def canvas_pin(event_id: str, x: float, y: float) -> str:
 def plotly_click(trace: dict, index: int, curve_number: int = 0) -> str:
     """The selection JSON the frontend sends when marker ``index`` of ``trace`` is clicked."""
     x, y = float(plotly_values(trace["x"])[index]), float(plotly_values(trace["y"])[index])
-    point = {"curve_number": curve_number, "point_number": index, "point_index": index, "x": x, "y": y}
-    return json.dumps({"selection": {"points": [point], "point_indices": [index], "box": [], "lasso": []}})
+    point = {
+        "curve_number": curve_number,
+        "point_number": index,
+        "point_index": index,
+        "x": x,
+        "y": y,
+    }
+    return json.dumps(
+        {"selection": {"points": [point], "point_indices": [index], "box": [], "lasso": []}}
+    )
 
 
 def plotly_values(values):
@@ -234,5 +315,9 @@ def plotly_values(values):
     ``{"dtype": "f4", "bdata": <base64>}``."""
     if isinstance(values, dict) and "bdata" in values:
         array = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
-        return array.reshape(values["shape"]) if "shape" in values and isinstance(values["shape"], list) else array
+        return (
+            array.reshape(values["shape"])
+            if "shape" in values and isinstance(values["shape"], list)
+            else array
+        )
     return np.asarray(values)

@@ -39,7 +39,9 @@ def attribute_vector(means: np.ndarray, source: int, target: int) -> np.ndarray:
 
 def shift(point, vector, strength: float = 1.0) -> np.ndarray:
     """point + strength * vector."""
-    return (np.asarray(point, np.float32) + float(strength) * np.asarray(vector, np.float32)).astype(np.float32)
+    return (
+        np.asarray(point, np.float32) + float(strength) * np.asarray(vector, np.float32)
+    ).astype(np.float32)
 
 
 def analogy(a, b, c) -> np.ndarray:
@@ -52,7 +54,9 @@ def analogy(a, b, c) -> np.ndarray:
 class ArithmeticCheck:
     """How often an attribute shift decodes to the class it aims at."""
 
-    success: np.ndarray  # float [10, 10]: row = class moved from, column = class aimed at; share judged as the aim
+    success: (
+        np.ndarray
+    )  # float [10, 10]: row = class moved from, column = class aimed at; share judged as the aim
     per_pair: int  # codes moved for each (from, to) pair
     strength: float
     classifier_accuracy: float  # of the judge, on real test images
@@ -65,14 +69,27 @@ class ArithmeticCheck:
 
     def worst(self, count: int = 3) -> list[tuple[int, int, float]]:
         """(from, to, success) of the pairs that fail most."""
-        pairs = [(i, j, float(self.success[i, j])) for i in range(len(self.success)) for j in range(len(self.success)) if i != j]
+        pairs = [
+            (i, j, float(self.success[i, j]))
+            for i in range(len(self.success))
+            for j in range(len(self.success))
+            if i != j
+        ]
         return sorted(pairs, key=lambda p: p[2])[:count]
 
 
-def check_attributes(decode: Callable[[np.ndarray], np.ndarray], judge, codes: np.ndarray, labels: np.ndarray,
-                     per_pair: int = 100, strength: float = 1.0, seed: int = 0) -> ArithmeticCheck:  # fmt: skip
+def check_attributes(
+    decode: Callable[[np.ndarray], np.ndarray],
+    judge,
+    codes: np.ndarray,
+    labels: np.ndarray,
+    per_pair: int = 100,
+    strength: float = 1.0,
+    seed: int = 0,
+) -> ArithmeticCheck:
     """Move ``per_pair`` random codes of every class by every class-mean difference, decode,
-    and let ``judge`` (a :class:`vae_core.analysis.classifier.Classifier`) say which class each looks
+    and let ``judge`` (a :class:`vae_core.analysis.classifier.Classifier`) say which class each
+    looks
     like. The diagonal (no move) is how often the judge recognises a plain reconstruction."""
     codes, labels = np.asarray(codes, np.float32), np.asarray(labels)
     means = class_means(codes, labels)
@@ -80,8 +97,17 @@ def check_attributes(decode: Callable[[np.ndarray], np.ndarray], judge, codes: n
     success = np.zeros((NUM_CLASSES, NUM_CLASSES))
     for source in range(NUM_CLASSES):
         members = np.flatnonzero(labels == source)
-        chosen = codes[rng.choice(members, size=min(per_pair, len(members)), replace=False)]  # [n, d]
-        moved = np.concatenate([shift(chosen, attribute_vector(means, source, t), strength) for t in range(NUM_CLASSES)])
+        chosen = codes[
+            rng.choice(members, size=min(per_pair, len(members)), replace=False)
+        ]  # [n, d]
+        moved = np.concatenate(
+            [
+                shift(chosen, attribute_vector(means, source, t), strength)
+                for t in range(NUM_CLASSES)
+            ]
+        )
         verdicts = judge.predict(decode(moved)).reshape(NUM_CLASSES, len(chosen))  # [target, n]
         success[source] = (verdicts == np.arange(NUM_CLASSES)[:, None]).mean(axis=1)
-    return ArithmeticCheck(success, min(per_pair, int(np.bincount(labels).min())), strength, judge.test_accuracy)
+    return ArithmeticCheck(
+        success, min(per_pair, int(np.bincount(labels).min())), strength, judge.test_accuracy
+    )

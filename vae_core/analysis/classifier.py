@@ -34,13 +34,17 @@ class Classifier:
     """An MLP's weights as float32 numpy arrays."""
 
     dataset: str
-    weights: dict[str, np.ndarray]  # hidden.weight [512, 784], hidden.bias, out.weight [10, 512], out.bias
+    weights: dict[
+        str, np.ndarray
+    ]  # hidden.weight [512, 784], hidden.bias, out.weight [10, 512], out.bias
     test_accuracy: float
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """images float [N, 28, 28] (or [N, 1, 28, 28]) in [0, 1] -> class probabilities [N, 10]."""
         x = np.asarray(images, np.float32).reshape(len(images), -1)  # [N, 784]
-        hidden = np.maximum(x @ self.weights["hidden.weight"].T + self.weights["hidden.bias"], 0.0)  # [N, 512]
+        hidden = np.maximum(
+            x @ self.weights["hidden.weight"].T + self.weights["hidden.bias"], 0.0
+        )  # [N, 512]
         logits = hidden @ self.weights["out.weight"].T + self.weights["out.bias"]  # [N, 10]
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
@@ -55,8 +59,11 @@ def classifier_dir(dataset: str, root: Path | None = None) -> Path:
     return (root or shipped_checkpoints_dir()) / CLASSIFIERS / dataset
 
 
-def train_classifier(dataset: str, epochs: int = 6, seed: int = 0, threads: int | None = None) -> Classifier:
-    """Train the MLP on the whole training split (Adam, batch 128) and score it on the test split."""
+def train_classifier(
+    dataset: str, epochs: int = 6, seed: int = 0, threads: int | None = None
+) -> Classifier:
+    """Train the MLP on the whole training split (Adam, batch 128) and score it on the test
+    split."""
     import torch
     from torch import nn
 
@@ -79,8 +86,11 @@ def train_classifier(dataset: str, epochs: int = 6, seed: int = 0, threads: int 
             optimiser.zero_grad()
             nn.functional.cross_entropy(network(x[batch]), y[batch]).backward()
             optimiser.step()
-    weights = {name: tensor.detach().numpy().astype(np.float32) for name, tensor in network.state_dict().items()
-               if not name.startswith("relu")}  # fmt: skip
+    weights = {
+        name: tensor.detach().numpy().astype(np.float32)
+        for name, tensor in network.state_dict().items()
+        if not name.startswith("relu")
+    }
     test_images, test_labels = load_arrays(dataset, "test")
     unscored = Classifier(dataset, weights, 0.0)
     accuracy = float((unscored.predict(test_images / 255.0) == test_labels).mean())
@@ -95,9 +105,20 @@ def save_classifier(classifier: Classifier, root: Path | None = None) -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = folder.parent / f".tmp-{classifier.dataset}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
-    save_file({k: v.astype(np.float16) for k, v in classifier.weights.items()}, str(tmp / WEIGHTS_FILE))
-    (tmp / INFO_FILE).write_text(json.dumps({"dataset": classifier.dataset, "test_accuracy": classifier.test_accuracy,
-                                             "network": f"784-{HIDDEN}-10 MLP"}, indent=2) + "\n")  # fmt: skip
+    save_file(
+        {k: v.astype(np.float16) for k, v in classifier.weights.items()}, str(tmp / WEIGHTS_FILE)
+    )
+    (tmp / INFO_FILE).write_text(
+        json.dumps(
+            {
+                "dataset": classifier.dataset,
+                "test_accuracy": classifier.test_accuracy,
+                "network": f"784-{HIDDEN}-10 MLP",
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     if folder.exists():
         old = folder.parent / f".old-{classifier.dataset}-{uuid.uuid4().hex[:8]}"
         os.replace(folder, old)
@@ -118,11 +139,22 @@ def load_classifier(dataset: str, root: Path | None = None) -> Classifier:
     folder = classifier_dir(dataset, root)
     try:
         info = json.loads((folder / INFO_FILE).read_text())
-        weights = {k: v.astype(np.float32) for k, v in load_file(str(folder / WEIGHTS_FILE)).items()}
+        weights = {
+            k: v.astype(np.float32) for k, v in load_file(str(folder / WEIGHTS_FILE)).items()
+        }
     except (OSError, ValueError, SafetensorError) as error:
-        raise ClassifierError(f"no usable classifier for {dataset} in {folder} ({error}); "
-                              "python -m vae_core classifier rebuilds it") from None  # fmt: skip
-    shapes = {"hidden.weight": (HIDDEN, 784), "hidden.bias": (HIDDEN,), "out.weight": (10, HIDDEN), "out.bias": (10,)}
-    if {k: v.shape for k, v in weights.items()} != shapes or not all(np.isfinite(v).all() for v in weights.values()):
+        raise ClassifierError(
+            f"no usable classifier for {dataset} in {folder} ({error}); "
+            "python -m vae_core classifier rebuilds it"
+        ) from None
+    shapes = {
+        "hidden.weight": (HIDDEN, 784),
+        "hidden.bias": (HIDDEN,),
+        "out.weight": (10, HIDDEN),
+        "out.bias": (10,),
+    }
+    if {k: v.shape for k, v in weights.items()} != shapes or not all(
+        np.isfinite(v).all() for v in weights.values()
+    ):
         raise ClassifierError(f"the classifier in {folder} has unexpected or non-finite weights")
     return Classifier(dataset, weights, float(info.get("test_accuracy", 0.0)))

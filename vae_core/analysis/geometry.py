@@ -21,13 +21,17 @@ def pad_code(point, latent_dim: int) -> np.ndarray:
     mean): how a position on a 2-D map names a code of a wider latent space."""
     point = np.asarray(point, np.float32).ravel()
     if point.shape[0] > latent_dim:
-        raise ValueError(f"a point of {point.shape[0]} coordinates does not fit a {latent_dim}-D latent space")
+        raise ValueError(
+            f"a point of {point.shape[0]} coordinates does not fit a {latent_dim}-D latent space"
+        )
     code = np.zeros(latent_dim, np.float32)
     code[: point.shape[0]] = point
     return code
 
 
-def data_extent(codes: np.ndarray, quantile: float = 0.005, margin: float = 0.05) -> tuple[float, float, float, float]:
+def data_extent(
+    codes: np.ndarray, quantile: float = 0.005, margin: float = 0.05
+) -> tuple[float, float, float, float]:
     """(x_min, x_max, y_min, y_max) of the region 2-D codes occupy, ignoring the outermost
     ``quantile`` on each side, widened by ``margin`` of the span."""
     codes = np.asarray(codes, dtype=np.float64)
@@ -40,12 +44,16 @@ def data_extent(codes: np.ndarray, quantile: float = 0.005, margin: float = 0.05
     return float(low[0]), float(high[0]), float(low[1]), float(high[1])
 
 
-def square_extent(*code_sets: np.ndarray, min_span: float = 0.0) -> tuple[float, float, float, float]:
+def square_extent(
+    *code_sets: np.ndarray, min_span: float = 0.0
+) -> tuple[float, float, float, float]:
     """The square (x_min, x_max, y_min, y_max) around where the 2-D codes of every set lie
     (:func:`data_extent` of all of them together), centred on them, at least ``min_span``
     wide: squares keep circles round, and one square for several sets keeps their maps
     comparable."""
-    codes = np.concatenate([np.asarray(c, np.float64).reshape(-1, np.shape(c)[-1])[:, :2] for c in code_sets])
+    codes = np.concatenate(
+        [np.asarray(c, np.float64).reshape(-1, np.shape(c)[-1])[:, :2] for c in code_sets]
+    )
     x_min, x_max, y_min, y_max = data_extent(codes)
     cx, cy = (x_min + x_max) / 2, (y_min + y_max) / 2
     half = max(x_max - x_min, y_max - y_min, min_span) / 2
@@ -117,7 +125,10 @@ def interpolate_path(waypoints, steps_per_segment: int, method: str = "linear") 
     points = np.asarray(waypoints, np.float32)
     if points.ndim != 2 or points.shape[0] < 2:
         raise ValueError("a path needs at least two waypoints")
-    segments = [interpolate(points[i], points[i + 1], steps_per_segment, method) for i in range(len(points) - 1)]
+    segments = [
+        interpolate(points[i], points[i + 1], steps_per_segment, method)
+        for i in range(len(points) - 1)
+    ]
     return np.concatenate([segments[0]] + [segment[1:] for segment in segments[1:]])
 
 

@@ -21,6 +21,7 @@ from vae_core.store.encoding import as_tensor, device_of, encode_images
 
 logger = logging.getLogger(__name__)
 
+
 def _labels_for(model: LatentModel, label, count: int) -> torch.Tensor | None:
     if not model.config.is_conditional:
         return None
@@ -43,7 +44,10 @@ def decode(model: LatentModel, z, label=None) -> np.ndarray:
     single = z_array.ndim == 1
     z_array = np.atleast_2d(z_array)
     if z_array.shape[1] != model.config.latent_dim:
-        raise ValueError(f"codes have {z_array.shape[1]} dimensions; this model's latent space has {model.config.latent_dim}")
+        raise ValueError(
+            f"codes have {z_array.shape[1]} dimensions; this model's latent space has "
+            f"{model.config.latent_dim}"
+        )
     if not np.isfinite(z_array).all():
         raise ValueError("latent coordinates must be finite numbers")
     y = _labels_for(model, label, z_array.shape[0])
@@ -67,7 +71,11 @@ class GridDecode:
 
 
 def decode_grid(
-    model: LatentModel, extent: tuple[float, float, float, float], n: int = 20, label=None, base_z=None
+    model: LatentModel,
+    extent: tuple[float, float, float, float],
+    n: int = 20,
+    label=None,
+    base_z=None,
 ) -> GridDecode:
     """Decode an n x n grid over ``extent`` of the first two latent dimensions.
 
@@ -78,10 +86,14 @@ def decode_grid(
     if d < 2:
         raise ValueError("a 2-D grid needs a latent space of at least two dimensions")
     grid_x, grid_y = np.meshgrid(xs, ys[::-1])  # row 0 = largest y
-    z = np.tile(np.zeros(d, np.float32) if base_z is None else np.asarray(base_z, np.float32), (n * n, 1))
+    z = np.tile(
+        np.zeros(d, np.float32) if base_z is None else np.asarray(base_z, np.float32), (n * n, 1)
+    )
     z[:, 0], z[:, 1] = grid_x.ravel(), grid_y.ravel()
     images = decode(model, z, label)
-    return GridDecode(xs, ys, images.reshape(n, n, 28, 28), tile(images, n, n), tuple(float(v) for v in extent))
+    return GridDecode(
+        xs, ys, images.reshape(n, n, 28, 28), tile(images, n, n), tuple(float(v) for v in extent)
+    )
 
 
 @dataclass(frozen=True)
@@ -98,10 +110,14 @@ class Interpolation:
 
 def decode_path(model: LatentModel, path: np.ndarray, label=None) -> Interpolation:
     path = np.asarray(path, np.float32)
-    return Interpolation(path, decode(model, path, label), np.linspace(0, 1, len(path), dtype=np.float32))
+    return Interpolation(
+        path, decode(model, path, label), np.linspace(0, 1, len(path), dtype=np.float32)
+    )
 
 
-def interpolate_codes(model: LatentModel, z0, z1, steps: int = 10, method: str = "linear", label=None) -> Interpolation:
+def interpolate_codes(
+    model: LatentModel, z0, z1, steps: int = 10, method: str = "linear", label=None
+) -> Interpolation:
     """Decode the path between two latent points."""
     return decode_path(model, interpolate(z0, z1, steps, method), label)
 
@@ -119,7 +135,9 @@ def interpolate_images(
     return interpolate_codes(model, mu[0], mu[1], steps, method, labels[0])
 
 
-def sample_prior(model: LatentModel, n: int, seed: int = 0, label=None) -> tuple[np.ndarray, np.ndarray]:
+def sample_prior(
+    model: LatentModel, n: int, seed: int = 0, label=None
+) -> tuple[np.ndarray, np.ndarray]:
     """n codes from N(0, I) and their decoded images: (z [n, d], images [n, 28, 28])."""
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((n, model.config.latent_dim)).astype(np.float32)
@@ -135,7 +153,13 @@ class LatentDensity:
     wherever the aggregate posterior does not match the prior.
     """
 
-    def __init__(self, method: str = "gmm", n_components: int = 10, bandwidth: float | str = "scott", random_state: int = 0):
+    def __init__(
+        self,
+        method: str = "gmm",
+        n_components: int = 10,
+        bandwidth: float | str = "scott",
+        random_state: int = 0,
+    ):
         self.method = method
         self.n_components = n_components
         self.bandwidth = bandwidth
@@ -146,9 +170,9 @@ class LatentDensity:
         if self.method == "gmm":
             from sklearn.mixture import GaussianMixture
 
-            self.estimator_ = GaussianMixture(self.n_components, covariance_type="full", random_state=self.random_state).fit(
-                codes
-            )
+            self.estimator_ = GaussianMixture(
+                self.n_components, covariance_type="full", random_state=self.random_state
+            ).fit(codes)
         elif self.method == "kde":
             from sklearn.neighbors import KernelDensity
 
@@ -178,7 +202,8 @@ class LatentDensity:
 def nearest_images(
     encoded: EncodedSplit, dataset: ImageDataset, z, k: int = 8
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The k real images whose codes are nearest to z: (images [k, 28, 28], labels [k], indices [k], distances [k])."""
+    """The k real images whose codes are nearest to z: (images [k, 28, 28], labels [k], indices [k],
+    distances [k])."""
     index, distances = nearest_codes(encoded.mu, z, k)
     return dataset.images[index, 0].numpy(), encoded.labels[index], index, distances
 
@@ -213,7 +238,9 @@ def traverse(model: LatentModel, base_z, dim: int, values, label=None) -> np.nda
     return decode(model, z, label)
 
 
-def traversal_grid(model: LatentModel, base_z=None, span: float = 3.0, steps: int = 9, label=None) -> np.ndarray:
+def traversal_grid(
+    model: LatentModel, base_z=None, span: float = 3.0, steps: int = 9, label=None
+) -> np.ndarray:
     """Every dimension traversed from -span to +span: images [d, steps, 28, 28]."""
     d = model.config.latent_dim
     base = np.zeros(d, np.float32) if base_z is None else np.asarray(base_z, np.float32)

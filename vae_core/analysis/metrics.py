@@ -15,7 +15,12 @@ import torch
 
 from vae_core.analysis.geometry import grid_points
 from vae_core.data.datasets import ImageDataset, binarized, load_dataset
-from vae_core.models.losses import gaussian_log_density, mmd, reconstruction_per_image, standard_normal_log_density
+from vae_core.models.losses import (
+    gaussian_log_density,
+    mmd,
+    reconstruction_per_image,
+    standard_normal_log_density,
+)
 from vae_core.models.networks import LatentModel
 from vae_core.store.codes import EncodedSplit
 from vae_core.store.encoding import encode_dataset
@@ -50,7 +55,12 @@ def reconstruction_error(
 
 @torch.no_grad()
 def iwae_nll(
-    model: LatentModel, images: torch.Tensor, labels: torch.Tensor, k: int = 64, batch_size: int = 100, seed: int = 0
+    model: LatentModel,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    k: int = 64,
+    batch_size: int = 100,
+    seed: int = 0,
 ) -> float:
     """Importance-weighted estimate of -log p(x) in nats per image (lower is better).
 
@@ -75,9 +85,13 @@ def iwae_nll(
         flat_y = None if y is None else y.repeat(k)
         logits = model.decode_logits(flat_z, flat_y)
         x_rep = x.repeat(k, 1, 1, 1)
-        log_px_z = -reconstruction_per_image(logits, x_rep, config.likelihood, config.gaussian_std, model.log_std)
+        log_px_z = -reconstruction_per_image(
+            logits, x_rep, config.likelihood, config.gaussian_std, model.log_std
+        )
         log_w = (
-            log_px_z + standard_normal_log_density(flat_z) - gaussian_log_density(flat_z, mu.repeat(k, 1), logvar.repeat(k, 1))
+            log_px_z
+            + standard_normal_log_density(flat_z)
+            - gaussian_log_density(flat_z, mu.repeat(k, 1), logvar.repeat(k, 1))
         )
         log_px = torch.logsumexp(log_w.view(k, b), dim=0) - math.log(k)  # [B]
         total += -log_px.sum().item()
@@ -89,7 +103,9 @@ def knn_accuracy(train_codes, train_labels, test_codes, test_labels, k: int = 5)
     (scikit-learn KNeighborsClassifier, Euclidean distance)."""
     from sklearn.neighbors import KNeighborsClassifier
 
-    classifier = KNeighborsClassifier(n_neighbors=k, n_jobs=-1).fit(np.asarray(train_codes), np.asarray(train_labels))
+    classifier = KNeighborsClassifier(n_neighbors=k, n_jobs=-1).fit(
+        np.asarray(train_codes), np.asarray(train_labels)
+    )
     return float(classifier.score(np.asarray(test_codes), np.asarray(test_labels)))
 
 
@@ -99,7 +115,9 @@ def cluster_nmi(codes, labels, n_clusters: int = 10, seed: int = 0) -> float:
     from sklearn.cluster import KMeans
     from sklearn.metrics import normalized_mutual_info_score
 
-    clusters = KMeans(n_clusters=n_clusters, n_init=4, random_state=seed).fit_predict(np.asarray(codes, np.float64))
+    clusters = KMeans(n_clusters=n_clusters, n_init=4, random_state=seed).fit_predict(
+        np.asarray(codes, np.float64)
+    )
     return float(normalized_mutual_info_score(np.asarray(labels), clusters))
 
 
@@ -136,7 +154,11 @@ def aggregate_posterior(mu, logvar=None) -> dict[str, Any]:
     cov = np.atleast_2d(np.cov(mu, rowvar=False))
     if logvar is not None:
         cov = cov + np.diag(np.exp(np.asarray(logvar, np.float64)).mean(axis=0))
-    return {"mean": mu.mean(axis=0).tolist(), "cov": cov.tolist(), "std": np.sqrt(np.diag(cov)).tolist()}
+    return {
+        "mean": mu.mean(axis=0).tolist(),
+        "cov": cov.tolist(),
+        "std": np.sqrt(np.diag(cov)).tolist(),
+    }
 
 
 def active_units(mu, threshold: float = 0.01) -> int:
@@ -160,7 +182,9 @@ def _nearest_distances(reference, queries) -> np.ndarray:
     return distances[:, 0]
 
 
-def prior_holes(train_codes, radius: float | None = None, n_samples: int = 5000, seed: int = 0) -> float:
+def prior_holes(
+    train_codes, radius: float | None = None, n_samples: int = 5000, seed: int = 0
+) -> float:
     """Share of N(0, I) samples whose nearest encoded training code is farther than
     ``radius``: prior mass the decoder never saw during training ("holes")."""
     train_codes = np.asarray(train_codes, np.float32)
@@ -170,7 +194,9 @@ def prior_holes(train_codes, radius: float | None = None, n_samples: int = 5000,
     return float((_nearest_distances(train_codes, prior) > radius).mean())
 
 
-def coverage_map(train_codes, extent, n: int = 20, radius: float | None = None) -> dict[str, np.ndarray]:
+def coverage_map(
+    train_codes, extent, n: int = 20, radius: float | None = None
+) -> dict[str, np.ndarray]:
     """Per cell of an n x n grid over ``extent`` (same cells as latent.decode_grid):
     distance from the cell centre to the nearest training code, and whether it
     exceeds ``radius``. Rows run top (largest y) to bottom, like the mosaic."""
@@ -200,10 +226,16 @@ def latent_metrics(train: EncodedSplit, test: EncodedSplit, seed: int = 0) -> di
 
 
 def _resolve(dataset: ImageDataset | str, split: str) -> ImageDataset:
-    return load_dataset(dataset, split) if isinstance(dataset, str) else load_dataset(dataset.name, split)
+    return (
+        load_dataset(dataset, split)
+        if isinstance(dataset, str)
+        else load_dataset(dataset.name, split)
+    )
 
 
-def evaluate(model: LatentModel, dataset: ImageDataset | str | None = None, seed: int = 0, iwae_k: int = 64) -> dict[str, Any]:
+def evaluate(
+    model: LatentModel, dataset: ImageDataset | str | None = None, seed: int = 0, iwae_k: int = 64
+) -> dict[str, Any]:
     """Every metric for a model on a dataset's test split (default: its own dataset).
 
     ``test``: loss terms (nats per image; ``neg_elbo`` = recon + KL where the model
@@ -214,15 +246,28 @@ def evaluate(model: LatentModel, dataset: ImageDataset | str | None = None, seed
         dataset = model.train_config.dataset
     test = _resolve(dataset, "test")
     train = _resolve(dataset, "train")
-    if model.train_config is not None and model.train_config.binarize:  # scored on binary images, as it learned
+    if (
+        model.train_config is not None and model.train_config.binarize
+    ):  # scored on binary images, as it learned
         from vae_core.training.trainer import TEST_BINARIZATION_SEED
 
-        test, train = binarized(test, TEST_BINARIZATION_SEED), binarized(train, TEST_BINARIZATION_SEED + 1)
+        test, train = (
+            binarized(test, TEST_BINARIZATION_SEED),
+            binarized(train, TEST_BINARIZATION_SEED + 1),
+        )
     model.eval()
     terms = evaluate_terms(model, test.images, test.labels, seed=seed)
     terms.update(reconstruction_error(model, test.images, test.labels))
     if model.config.has_elbo and iwae_k > 0:
         terms["iwae_nll"] = iwae_nll(model, test.images, test.labels, k=iwae_k, seed=seed)
         terms["iwae_k"] = iwae_k
-    latent = latent_metrics(encode_dataset(model, train, "train"), encode_dataset(model, test, "test"), seed=seed)
-    return {"dataset": test.name, "split": test.split, "images": len(test), "test": terms, "latent": latent}
+    latent = latent_metrics(
+        encode_dataset(model, train, "train"), encode_dataset(model, test, "test"), seed=seed
+    )
+    return {
+        "dataset": test.name,
+        "split": test.split,
+        "images": len(test),
+        "test": terms,
+        "latent": latent,
+    }

@@ -15,7 +15,8 @@ turns into an image like any other code. Three ways to choose the plane:
 :func:`traversal_codes` varies one dimension at a time around a code (Higgins et al. 2017,
 *β-VAE*, Figure 7's latent traversals); :func:`kl_per_dimension` says how much each
 dimension carries, as its mean KL to the prior, which ranks a traversal's rows.
-(:func:`vae_core.analysis.metrics.active_units` counts the "active units" of Burda et al. 2016 by the
+(:func:`vae_core.analysis.metrics.active_units` counts the "active units" of Burda et al. 2016 by
+the
 variance of the posterior means instead; both single out the dimensions a model uses.)
 
 Plain numpy, no torch: the browser decodes the plane, the server only names it.
@@ -27,7 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ACTIVE_KL = 0.01  # nats: a dimension whose mean KL to the prior is below this carries (almost) nothing
+ACTIVE_KL = (
+    0.01  # nats: a dimension whose mean KL to the prior is below this carries (almost) nothing
+)
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,10 @@ class Plane:
     def __post_init__(self):
         origin, basis = np.asarray(self.origin, np.float64), np.asarray(self.basis, np.float64)
         if origin.ndim != 1 or basis.shape != (2, origin.shape[0]):
-            raise ValueError(f"a plane needs an origin [d] and a basis [2, d]; got {origin.shape} and {basis.shape}")
+            raise ValueError(
+                f"a plane needs an origin [d] and a basis [2, d]; got {origin.shape} and "
+                f"{basis.shape}"
+            )
         if not (np.isfinite(origin).all() and np.isfinite(basis).all()):
             raise ValueError("a plane's origin and basis must be finite")
         if not np.allclose(basis @ basis.T, np.eye(2), atol=1e-6):
@@ -87,7 +93,9 @@ def plane_through(a, b, c) -> Plane:
     the positive u axis, ``c`` above it (v > 0). ValueError when they lie on one line."""
     a, b, c = (np.asarray(code, np.float64).ravel() for code in (a, b, c))
     if not a.shape == b.shape == c.shape or a.shape[0] < 2:
-        raise ValueError("three codes of one latent space, with at least two dimensions, span a plane")
+        raise ValueError(
+            "three codes of one latent space, with at least two dimensions, span a plane"
+        )
     return Plane(a, _orthonormal(b - a, c - a))
 
 

@@ -93,14 +93,21 @@ class Projector:
 
     def _validate(self, n_points: int) -> None:
         if self.method not in METHODS:
-            raise ValueError(f"unknown projection {self.method!r}: choose one of {', '.join(METHODS)}")
+            raise ValueError(
+                f"unknown projection {self.method!r}: choose one of {', '.join(METHODS)}"
+            )
         if n_points < 3:
             raise ValueError("a projection needs at least 3 points")
         if self.method == "tsne" and not 1.0 <= self.perplexity < n_points:
-            raise ValueError(f"perplexity must be between 1 and the number of points ({n_points}); got {self.perplexity}")
+            raise ValueError(
+                f"perplexity must be between 1 and the number of points ({n_points}); got "
+                f"{self.perplexity}"
+            )
         if self.method == "umap":
             if not 2 <= self.n_neighbors < n_points:
-                raise ValueError(f"n_neighbors must be between 2 and {n_points - 1}; got {self.n_neighbors}")
+                raise ValueError(
+                    f"n_neighbors must be between 2 and {n_points - 1}; got {self.n_neighbors}"
+                )
             if not 0.0 <= self.min_dist <= 1.0:
                 raise ValueError(f"min_dist must be between 0 and 1; got {self.min_dist}")
 
@@ -114,38 +121,59 @@ class Projector:
         self._validate(len(X))
         warm = self.method != "umap" or umap_ready()
         start = time.perf_counter()
-        embedding = run_with_progress(lambda: self._embed(X), expected_seconds(self.method, len(X), warm), progress,
-                                      lambda: self._describe(len(X), self.method != "umap" or umap_ready()))  # fmt: skip
+        embedding = run_with_progress(
+            lambda: self._embed(X),
+            expected_seconds(self.method, len(X), warm),
+            progress,
+            lambda: self._describe(len(X), self.method != "umap" or umap_ready()),
+        )
         self.embedding_ = np.asarray(embedding, np.float32)
         self.seconds_ = time.perf_counter() - start
         if warm:  # a first UMAP also compiles; that time is recorded by the warm-up
             record_timing(self.method, len(X), self.seconds_)
         progress(0.95, "measuring trustworthiness")
-        self.trustworthiness_ = trustworthiness_score(X, self.embedding_, random_state=self.random_state)
+        self.trustworthiness_ = trustworthiness_score(
+            X, self.embedding_, random_state=self.random_state
+        )
         progress(1.0, "done")
         return self
 
     def _describe(self, n: int, warm: bool) -> str:
         name = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}[self.method]
-        return f"{name} of {n:,} points" if warm else "compiling UMAP (once per server), then the projection"
+        return (
+            f"{name} of {n:,} points"
+            if warm
+            else "compiling UMAP (once per server), then the projection"
+        )
 
     def _embed(self, X: np.ndarray) -> np.ndarray:
         from sklearn.decomposition import PCA
 
         if self.method == "pca":
             return PCA(2, random_state=self.random_state).fit_transform(X)
-        reduced = PCA(self.pca_dims, random_state=self.random_state).fit_transform(X) if X.shape[1] > self.pca_dims else X
+        reduced = (
+            PCA(self.pca_dims, random_state=self.random_state).fit_transform(X)
+            if X.shape[1] > self.pca_dims
+            else X
+        )
         if self.method == "tsne":
             from sklearn.manifold import TSNE
 
-            return TSNE(2, perplexity=self.perplexity, init="pca", learning_rate="auto", max_iter=self.max_iter,
-                        angle=self.angle, random_state=self.random_state).fit_transform(reduced)  # fmt: skip
+            return TSNE(
+                2,
+                perplexity=self.perplexity,
+                init="pca",
+                learning_rate="auto",
+                max_iter=self.max_iter,
+                angle=self.angle,
+                random_state=self.random_state,
+            ).fit_transform(reduced)
         warm_up_umap().join()  # the first UMAP of a process waits for numba to compile
         import umap
 
-        return umap.UMAP(n_neighbors=self.n_neighbors, min_dist=self.min_dist, random_state=self.random_state).fit_transform(
-            reduced
-        )
+        return umap.UMAP(
+            n_neighbors=self.n_neighbors, min_dist=self.min_dist, random_state=self.random_state
+        ).fit_transform(reduced)
 
     def fit_transform(self, X, progress: Progress | None = None) -> np.ndarray:
         return self.fit(X, progress).embedding_
@@ -160,8 +188,12 @@ def progress_fraction(elapsed: float, estimate: float) -> float:
     return 0.85 + 0.1 * (1.0 - math.exp(-(elapsed - estimate) / estimate))
 
 
-def run_with_progress(work: Callable[[], np.ndarray], estimate: float, progress: Progress, what: Callable[[], str] | str,
-                      ) -> np.ndarray:  # fmt: skip
+def run_with_progress(
+    work: Callable[[], np.ndarray],
+    estimate: float,
+    progress: Progress,
+    what: Callable[[], str] | str,
+) -> np.ndarray:
     """Run ``work`` on a worker thread while this thread reports progress about four times a
     second (:func:`progress_fraction`); ``what`` names the stage the work is in now."""
     outcome: dict = {}
@@ -178,7 +210,10 @@ def run_with_progress(work: Callable[[], np.ndarray], estimate: float, progress:
     while worker.is_alive():
         elapsed = time.perf_counter() - start
         stage = what() if callable(what) else what
-        progress(progress_fraction(elapsed, estimate), f"{stage}: {elapsed:.0f} s of about {estimate:.0f} s")
+        progress(
+            progress_fraction(elapsed, estimate),
+            f"{stage}: {elapsed:.0f} s of about {estimate:.0f} s",
+        )
         worker.join(0.25)
     if "error" in outcome:
         raise outcome["error"]
@@ -205,10 +240,13 @@ def _read_timings() -> dict:
 
 
 def _remember(key: str, entry, keep: int = 20) -> None:
-    """Append ``entry`` to the timings kept under ``key`` (the last ``keep``); a failed write is ignored."""
+    """Append ``entry`` to the timings kept under ``key`` (the last ``keep``); a failed write is
+    ignored."""
     with _timings_lock:
         timings = _read_timings()
-        timings[key] = [e for e in timings.get(key, []) if isinstance(e, type(entry))][-(keep - 1) :] + [entry]
+        timings[key] = [e for e in timings.get(key, []) if isinstance(e, type(entry))][
+            -(keep - 1) :
+        ] + [entry]
         try:
             path = _timings_path()
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -242,8 +280,16 @@ def estimate(method: str, n: int, warm: bool = True) -> Estimate:
     as n log n, UMAP as n^1.15) or, before its first run, from the reference machine's; a
     cold UMAP adds its compilation (recorded here, or the reference's)."""
     timings = _read_timings()
-    runs = [r for r in timings.get(method, []) if isinstance(r, list) and len(r) == 2 and r[0] > 1 and r[1] > 0]
-    rate = float(np.median([seconds / COST[method](m) for m, seconds in runs])) if runs else REFERENCE_RATES[method]
+    runs = [
+        r
+        for r in timings.get(method, [])
+        if isinstance(r, list) and len(r) == 2 and r[0] > 1 and r[1] > 0
+    ]
+    rate = (
+        float(np.median([seconds / COST[method](m) for m, seconds in runs]))
+        if runs
+        else REFERENCE_RATES[method]
+    )
     seconds = rate * COST[method](n)
     compiles = [c for c in timings.get("umap-compile", []) if isinstance(c, float)]
     if not warm:
@@ -286,7 +332,9 @@ def warm_up_umap() -> threading.Thread:
         return _warm_up_thread
 
 
-def trustworthiness_score(X, embedding, n_neighbors: int = 5, sample_size: int = TRUST_SAMPLE, random_state: int = 0) -> float:
+def trustworthiness_score(
+    X, embedding, n_neighbors: int = 5, sample_size: int = TRUST_SAMPLE, random_state: int = 0
+) -> float:
     """How well the projection keeps neighbourhoods (Venna & Kaski 2001; scikit-learn's
     ``trustworthiness``): 1 = every 2-D neighbour was a neighbour in the input space.
     Scored on a random sample of ``sample_size`` points."""
@@ -323,7 +371,9 @@ def projection_cache_dir() -> Path:
 
 
 def _cache_path(X: np.ndarray, projector: Projector) -> Path:
-    key = hashlib.sha256((inputs_hash(X) + json.dumps(projector.get_params(), sort_keys=True)).encode()).hexdigest()[:24]
+    key = hashlib.sha256(
+        (inputs_hash(X) + json.dumps(projector.get_params(), sort_keys=True)).encode()
+    ).hexdigest()[:24]
     return projection_cache_dir() / f"{projector.method}-{key}.npz"
 
 
@@ -358,7 +408,9 @@ def _computation_lock(path: Path) -> threading.Lock:
         return _computing.setdefault(path, threading.Lock())
 
 
-def project(X, method: str = "tsne", cache: bool = True, progress: Progress | None = None, **params) -> Projection:
+def project(
+    X, method: str = "tsne", cache: bool = True, progress: Progress | None = None, **params
+) -> Projection:
     """Project X [N, D] to 2-D, reading and writing the on-disk cache.
 
     ``params`` are :class:`Projector` arguments. Callers asking for the same projection at
@@ -391,14 +443,25 @@ def project(X, method: str = "tsne", cache: bool = True, progress: Progress | No
 
 def _fit(projector: Projector, X: np.ndarray, progress: Progress) -> Projection:
     projector.fit(X, progress)
-    return Projection(projector.embedding_, projector.trustworthiness_, projector.seconds_, False, projector.get_params())
+    return Projection(
+        projector.embedding_,
+        projector.trustworthiness_,
+        projector.seconds_,
+        False,
+        projector.get_params(),
+    )
 
 
 def _store(path: Path, result: Projection) -> None:
     tmp = path.with_name(f".{path.stem}-{uuid.uuid4().hex[:8]}.npz")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(tmp, embedding=result.embedding, trustworthiness=result.trustworthiness, seconds=result.seconds)
+        np.savez(
+            tmp,
+            embedding=result.embedding,
+            trustworthiness=result.trustworthiness,
+            seconds=result.seconds,
+        )
         os.replace(tmp, path)
     except OSError as error:
         with contextlib.suppress(OSError):

@@ -93,13 +93,19 @@ def _read_idx(path: Path, dimensions: int) -> np.ndarray:
         with gzip.open(path, "rb") as handle:
             data = handle.read()
     except (OSError, EOFError, zlib.error) as error:
-        raise DatasetError(f"{path} is corrupt ({error}): restore it with git checkout -- {path.parent}") from error
+        raise DatasetError(
+            f"{path} is corrupt ({error}): restore it with git checkout -- {path.parent}"
+        ) from error
     if len(data) < 4 + 4 * dimensions or data[:3] != b"\x00\x00\x08" or data[3] != dimensions:
-        raise DatasetError(f"{path} is unreadable: not an IDX file of unsigned bytes with {dimensions} dimensions")
+        raise DatasetError(
+            f"{path} is unreadable: not an IDX file of unsigned bytes with {dimensions} dimensions"
+        )
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dimensions))
     body = np.frombuffer(data, np.uint8, offset=4 + 4 * dimensions)
     if body.size != int(np.prod(shape)):
-        raise DatasetError(f"{path} is unreadable: it holds {body.size} bytes where its header promises {shape}")
+        raise DatasetError(
+            f"{path} is unreadable: it holds {body.size} bytes where its header promises {shape}"
+        )
     return body.reshape(shape)
 
 
@@ -108,19 +114,30 @@ _arrays_lock = threading.Lock()
 
 
 def load_arrays(name: str, split: str = "test") -> tuple[np.ndarray, np.ndarray]:
-    """A shipped split as numpy: images uint8 [N, 28, 28] and labels int64 [N] (read-only, memoised)."""
+    """A shipped split as numpy: images uint8 [N, 28, 28] and labels int64 [N] (read-only,
+    memoised)."""
     name, split = normalize_name(name), _check_split(split)
     key = (name, split, str(shipped_data_dir()))
     with _arrays_lock:
         if key not in _arrays:
             raw = shipped_data_dir() / _FOLDERS[name] / "raw"
             image_file, label_file = RAW_FILES[split]
-            images, labels = _read_idx(raw / f"{image_file}.gz", 3), _read_idx(raw / f"{label_file}.gz", 1)
-            if images.shape != (_SPLIT_SIZES[split], 28, 28) or labels.shape != (_SPLIT_SIZES[split],):
-                raise DatasetError(f"{name} {split}: expected {_SPLIT_SIZES[split]} images of 28x28 and as many labels, "
-                                   f"found {images.shape} and {labels.shape}")  # fmt: skip
+            images, labels = (
+                _read_idx(raw / f"{image_file}.gz", 3),
+                _read_idx(raw / f"{label_file}.gz", 1),
+            )
+            if images.shape != (_SPLIT_SIZES[split], 28, 28) or labels.shape != (
+                _SPLIT_SIZES[split],
+            ):
+                raise DatasetError(
+                    f"{name} {split}: expected {_SPLIT_SIZES[split]} images of 28x28 and as many "
+                    "labels, "
+                    f"found {images.shape} and {labels.shape}"
+                )
             if labels.max() >= len(CLASS_NAMES[name]):
-                raise DatasetError(f"{raw / label_file}.gz: labels beyond the {len(CLASS_NAMES[name])} classes")
+                raise DatasetError(
+                    f"{raw / label_file}.gz: labels beyond the {len(CLASS_NAMES[name])} classes"
+                )
             _arrays[key] = (images, labels.astype(np.int64))
         return _arrays[key]
 
@@ -131,7 +148,9 @@ def _check_split(split: str) -> str:
     return split
 
 
-def _torchvision_split(name: str, split: str, root: Path, download: bool) -> tuple[np.ndarray, np.ndarray]:
+def _torchvision_split(
+    name: str, split: str, root: Path, download: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """A split from another root, through torchvision (which downloads into it when asked)."""
     from torchvision import datasets
 
@@ -141,7 +160,8 @@ def _torchvision_split(name: str, split: str, root: Path, download: bool) -> tup
     except RuntimeError as error:  # torchvision: "Dataset not found. You can use download=True ..."
         raise DatasetError(
             f"{name} {split} split not found under {root / _FOLDERS[name] / 'raw'}; "
-            "without network access use the shipped copy (root=None), or run once online with download=True"
+            "without network access use the shipped copy (root=None), or run once online with "
+            "download=True"
         ) from error
     except Exception as error:  # a truncated IDX file surfaces as a ValueError or an assertion
         raise DatasetError(
@@ -155,7 +175,9 @@ _cache: dict[tuple[str, str, str], ImageDataset] = {}
 _cache_lock = threading.Lock()
 
 
-def load_dataset(name: str, split: str = "train", root: str | os.PathLike | None = None, download: bool = False) -> ImageDataset:
+def load_dataset(
+    name: str, split: str = "train", root: str | os.PathLike | None = None, download: bool = False
+) -> ImageDataset:
     """Load a whole split as float tensors.
 
     ``root=None`` reads the copy shipped in ``data/``. Any other root is handed to
@@ -169,11 +191,19 @@ def load_dataset(name: str, split: str = "train", root: str | os.PathLike | None
     with _cache_lock:
         if cache_key in _cache:
             return _cache[cache_key]
-        images, labels = load_arrays(name, split) if root is None else _torchvision_split(name, split, Path(root), download)
+        images, labels = (
+            load_arrays(name, split)
+            if root is None
+            else _torchvision_split(name, split, Path(root), download)
+        )
         if images.shape[1:] != (28, 28) or images.shape[0] != labels.shape[0]:
             raise DatasetError(f"{name} {split}: unexpected shapes {images.shape} / {labels.shape}")
-        tensor = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1).contiguous()  # [N, 1, 28, 28]
-        dataset = ImageDataset(name, split, tensor, torch.from_numpy(labels.copy()), CLASS_NAMES[name])
+        tensor = (
+            torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1).contiguous()
+        )  # [N, 1, 28, 28]
+        dataset = ImageDataset(
+            name, split, tensor, torch.from_numpy(labels.copy()), CLASS_NAMES[name]
+        )
         _cache[cache_key] = dataset
         logger.info("loaded %s %s: %d images", name, split, len(dataset))
         return dataset
@@ -191,6 +221,11 @@ def binarized(dataset: ImageDataset, seed: int = 0) -> ImageDataset:
     with _cache_lock:
         if key not in _binarized:
             generator = torch.Generator().manual_seed(seed)
-            _binarized[key] = ImageDataset(dataset.name, dataset.split, torch.bernoulli(dataset.images, generator=generator),
-                                           dataset.labels, dataset.class_names)  # fmt: skip
+            _binarized[key] = ImageDataset(
+                dataset.name,
+                dataset.split,
+                torch.bernoulli(dataset.images, generator=generator),
+                dataset.labels,
+                dataset.class_names,
+            )
         return _binarized[key]

@@ -23,7 +23,8 @@ def to_uint8(image) -> np.ndarray:
 
 
 def tile(images: np.ndarray, rows: int, cols: int, pad: int = 0) -> np.ndarray:
-    """Arrange images [rows*cols, H, W] (row-major) into one uint8 mosaic [rows*(H+pad)-pad, cols*(W+pad)-pad]
+    """Arrange images [rows*cols, H, W] (row-major) into one uint8 mosaic [rows*(H+pad)-pad,
+    cols*(W+pad)-pad]
     on a white background."""
     images = np.asarray(images)
     count, height, width = images.shape
@@ -59,7 +60,9 @@ def gif_bytes(frames: np.ndarray, size: int = 112, frame_ms: int = 120) -> bytes
     images = [Image.fromarray(upscale(frame, size), mode="L") for frame in frames]
     sequence = images + images[-2:0:-1]
     buffer = io.BytesIO()
-    sequence[0].save(buffer, format="GIF", save_all=True, append_images=sequence[1:], duration=frame_ms, loop=0)
+    sequence[0].save(
+        buffer, format="GIF", save_all=True, append_images=sequence[1:], duration=frame_ms, loop=0
+    )
     return buffer.getvalue()
 
 

@@ -28,7 +28,9 @@ def _to_grey(image: Image.Image) -> np.ndarray:
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         array = np.asarray(image, dtype=np.float64)
         low, high = float(array.min()), float(array.max())
-        return ((array - low) / (high - low) if high > low else np.zeros_like(array)).astype(np.float32)
+        return ((array - low) / (high - low) if high > low else np.zeros_like(array)).astype(
+            np.float32
+        )
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -36,7 +38,9 @@ def _to_grey(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
 
 
-def prepare_image(data: bytes, invert: bool | None = None, max_bytes: int = MAX_UPLOAD_BYTES) -> np.ndarray:
+def prepare_image(
+    data: bytes, invert: bool | None = None, max_bytes: int = MAX_UPLOAD_BYTES
+) -> np.ndarray:
     """Decode and normalise an upload: bytes -> float32 [28, 28] in [0, 1], white ink on black.
 
     ``invert=None`` decides from the border: a light border means dark ink on
@@ -46,20 +50,10 @@ def prepare_image(data: bytes, invert: bool | None = None, max_bytes: int = MAX_
     if not data:
         raise UploadError("The file is empty.")
     if len(data) > max_bytes:
-        raise UploadError(f"The file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB.")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.width * image.height > MAX_PIXELS:
-                raise UploadError(f"The image is {image.width}x{image.height} pixels; the limit is {MAX_PIXELS:,} pixels.")
-            image.load()
-    except UploadError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UploadError("The image has too many pixels to open safely.") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise UploadError("This file is not an image this app can read (PNG, JPEG, GIF, BMP or WebP).") from None
+        raise UploadError(
+            f"The file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB."
+        )
+    image = _open(data)
     image = ImageOps.exif_transpose(image) or image
     grey = _to_grey(image)
     if grey.size == 0:
@@ -73,16 +67,54 @@ def prepare_image(data: bytes, invert: bool | None = None, max_bytes: int = MAX_
     if not ink.any():
         raise UploadError("The image looks blank: no strokes stand out from the background.")
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    crop = grey[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return _centred(grey[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
+
+
+def _open(data: bytes) -> Image.Image:
+    """The decoded image; UploadError for too many pixels or bytes that are not an image."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.width * image.height > MAX_PIXELS:
+                raise UploadError(
+                    f"The image is {image.width}x{image.height} pixels; the limit is "
+                    f"{MAX_PIXELS:,} pixels."
+                )
+            image.load()
+            return image
+    except UploadError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UploadError("The image has too many pixels to open safely.") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise UploadError(
+            "This file is not an image this app can read (PNG, JPEG, GIF, BMP or WebP)."
+        ) from None
+
+
+def _centred(crop: np.ndarray) -> np.ndarray:
+    """The ink [h, w] fitted into a 20x20 box (aspect kept) and centred by its centre of mass
+    in a 28x28 frame, as MNIST's digits were."""
     # Fit the ink into a 20x20 box, keeping its aspect ratio.
     height, width = crop.shape
     scale = 20.0 / max(height, width)
     new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = np.asarray(Image.fromarray((crop * 255).astype(np.uint8)).resize(new_size, Image.LANCZOS), dtype=np.float32) / 255.0
+    small = (
+        np.asarray(
+            Image.fromarray((crop * 255).astype(np.uint8)).resize(new_size, Image.LANCZOS),
+            dtype=np.float32,
+        )
+        / 255.0
+    )
     # Centre by the centre of mass in a 28x28 frame.
     frame = np.zeros((28, 28), np.float32)
     mass = small.sum()
-    cy, cx = ((np.indices(small.shape) * small).sum(axis=(1, 2)) / mass) if mass > 0 else (small.shape[0] / 2, small.shape[1] / 2)
+    cy, cx = (
+        ((np.indices(small.shape) * small).sum(axis=(1, 2)) / mass)
+        if mass > 0
+        else (small.shape[0] / 2, small.shape[1] / 2)
+    )
     top = int(np.clip(round(14 - cy), 0, 28 - small.shape[0]))
     left = int(np.clip(round(14 - cx), 0, 28 - small.shape[1]))
     frame[top : top + small.shape[0], left : left + small.shape[1]] = small

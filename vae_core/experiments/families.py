@@ -46,7 +46,12 @@ class Family:
 
 FAMILIES = {
     "beta": Family(
-        "beta", "VAE with weight β on the KL term", "β", BETAS, ModelConfig(**VAE.config_fields(hidden_sizes=FAMILY_NETWORK)), "beta"
+        "beta",
+        "VAE with weight β on the KL term",
+        "β",
+        BETAS,
+        ModelConfig(**VAE.config_fields(hidden_sizes=FAMILY_NETWORK)),
+        "beta",
     ),
     "lambda": Family(
         "lambda",

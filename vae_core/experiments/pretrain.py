@@ -23,10 +23,13 @@ from vae_core.store.checkpoints import checkpoint_name, load_model, read_history
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class ShippedModel:
     dataset: str
-    role: str  # its place in the catalogue: main_role(kind, d) (vae, mmd-vae, vae-10d, ...), or a family member (beta-4)
+    # its place in the catalogue: main_role(kind, d) (vae, mmd-vae, vae-10d, ...), or a family
+    # member (beta-4)
+    role: str
     model_config: ModelConfig
     train_config: TrainConfig
 
@@ -73,12 +76,16 @@ def main_role(kind: ModelKind, latent_dim: int = 2) -> str:
     return kind.name if latent_dim == 2 else f"{kind.name}-{latent_dim}d"
 
 
-VAE_ROLE, MMD_ROLE, AE_ROLE, CVAE_ROLE = (main_role(kind) for kind in (VAE, MMD_VAE, AE, CVAE))  # the 2-D main models
+VAE_ROLE, MMD_ROLE, AE_ROLE, CVAE_ROLE = (
+    main_role(kind) for kind in (VAE, MMD_VAE, AE, CVAE)
+)  # the 2-D main models
 
 
 def _main(dataset: str, kind: ModelKind, epochs: int, **fields) -> ShippedModel:
     model_config = ModelConfig(**kind.config_fields(**fields))
-    return ShippedModel(dataset, main_role(kind, model_config.latent_dim), model_config, _train(dataset, epochs))
+    return ShippedModel(
+        dataset, main_role(kind, model_config.latent_dim), model_config, _train(dataset, epochs)
+    )
 
 
 def _entries(dataset: str) -> list[ShippedModel]:
@@ -97,13 +104,21 @@ def _wide_entries(dataset: str) -> list[ShippedModel]:
 
 def _family_entries(dataset: str) -> list[ShippedModel]:
     """Every member of the β and λ families (the β / λ page works at once on this dataset)."""
-    return [ShippedModel(dataset, f"{family.key}-{value:g}", *family.configs(dataset, value))
-            for family in FAMILIES.values() for value in family.values]  # fmt: skip
+    return [
+        ShippedModel(dataset, f"{family.key}-{value:g}", *family.configs(dataset, value))
+        for family in FAMILIES.values()
+        for value in family.values
+    ]
 
 
-MAIN_ROLES = tuple(entry.role for entry in _entries("mnist") + _wide_entries("mnist"))  # the models the report describes
+MAIN_ROLES = tuple(
+    entry.role for entry in _entries("mnist") + _wide_entries("mnist")
+)  # the models the report describes
 CATALOG: tuple[ShippedModel, ...] = tuple(
-    _entries("mnist") + _wide_entries("mnist") + _entries("fashion-mnist") + _family_entries("mnist")
+    _entries("mnist")
+    + _wide_entries("mnist")
+    + _entries("fashion-mnist")
+    + _family_entries("mnist")
 )
 ROLES = {entry.role: entry.title for entry in CATALOG}  # role -> title, in catalogue order
 
@@ -117,7 +132,9 @@ def main_entry(dataset: str, kind: ModelKind, latent_dim: int = 2) -> ShippedMod
 def shipped_model(dataset: str, kind: ModelKind, latent_dim: int = 2) -> ShippedModel | None:
     """The main catalogue entry of that kind and latent size, if its checkpoint is present."""
     role = main_role(kind, latent_dim)
-    return next((e for e in CATALOG if e.dataset == dataset and e.role == role and e.exists()), None)
+    return next(
+        (e for e in CATALOG if e.dataset == dataset and e.role == role and e.exists()), None
+    )
 
 
 def pretrain(
@@ -136,12 +153,19 @@ def pretrain(
 
     executor = executor or LocalExecutor(parallel=1)
     root = shipped_checkpoints_dir() if root is None else Path(root)
-    selected = [e for e in CATALOG if (not datasets or e.dataset in datasets) and (not roles or e.role in roles)]
+    selected = [
+        e
+        for e in CATALOG
+        if (not datasets or e.dataset in datasets) and (not roles or e.role in roles)
+    ]
     count = len(selected)
 
     def one(indexed) -> Path:
         index, entry = indexed
-        on_message(f"[{index}/{count}] {entry.dataset} {entry.title}: training {entry.train_config.epochs} epochs")
+        on_message(
+            f"[{index}/{count}] {entry.dataset} {entry.title}: training "
+            f"{entry.train_config.epochs} epochs"
+        )
         path = _train_and_store(entry, root, executor, iwae_k, on_record)
         on_message(f"    [{index}/{count}] -> {path}")
         return path
@@ -167,12 +191,23 @@ def _train_and_store(entry: ShippedModel, root: Path, executor, iwae_k: int, on_
     metrics["role"] = entry.role
     history = [record.to_dict() for record in result.history]
     codes = encode_dataset(result.model, entry.dataset, "test")
-    return save_model(result.model, entry.train_config, root, metrics, history, half=True, replay=replay, codes=codes)
+    return save_model(
+        result.model,
+        entry.train_config,
+        root,
+        metrics,
+        history,
+        half=True,
+        replay=replay,
+        codes=codes,
+    )
 
 
 def prune(root: Path) -> list[Path]:
     """Remove checkpoint folders under ``root`` that the catalogue no longer names."""
-    keep = {entry.name for entry in CATALOG} | {"classifiers"}  # vae_core.analysis.classifier keeps its networks there
+    keep = {entry.name for entry in CATALOG} | {
+        "classifiers"
+    }  # vae_core.analysis.classifier keeps its networks there
     removed = []
     for folder in sorted(Path(root).iterdir()) if Path(root).is_dir() else []:
         if folder.is_dir() and not folder.name.startswith(".") and folder.name not in keep:
@@ -198,8 +233,14 @@ SWEEP_GRID: tuple[dict, ...] = (
 )
 
 
-def sweep(dataset: str, epochs: int = 20, grid=SWEEP_GRID, on_message: Callable[[str], None] = print,
-          executor=None, train_subset: int = 0) -> list[dict]:  # fmt: skip
+def sweep(
+    dataset: str,
+    epochs: int = 20,
+    grid=SWEEP_GRID,
+    on_message: Callable[[str], None] = print,
+    executor=None,
+    train_subset: int = 0,
+) -> list[dict]:
     """Train one MMD-VAE per grid point (same network and schedule as the shipped one,
     fewer epochs) and measure how well its codes match the prior and keep classes apart.
     On a cluster executor the grid points train side by side; rows keep the grid's order."""
@@ -210,11 +251,15 @@ def sweep(dataset: str, epochs: int = 20, grid=SWEEP_GRID, on_message: Callable[
 
     def one(point: dict) -> dict:
         model_config = ModelConfig(**{**_config_dict(base.model_config), **point})
-        train_config = TrainConfig(dataset=dataset, epochs=epochs, lr_schedule="cosine", seed=0, train_subset=train_subset)
+        train_config = TrainConfig(
+            dataset=dataset, epochs=epochs, lr_schedule="cosine", seed=0, train_subset=train_subset
+        )
         row = _sweep_row(executor.run(model_config, train_config), dataset)
         on_message(
-            f"{row['kernel']} lambda={row['lambda']:g} scales={row['scales']}: recon {row['recon']:.1f}, "
-            f"5-NN {row['knn5_accuracy']:.3f}, MMD {row['mmd_to_prior']:.4f}, |mean| {row['max_abs_mean']:.3f}, "
+            f"{row['kernel']} lambda={row['lambda']:g} scales={row['scales']}: recon "
+            f"{row['recon']:.1f}, "
+            f"5-NN {row['knn5_accuracy']:.3f}, MMD {row['mmd_to_prior']:.4f}, |mean| "
+            f"{row['max_abs_mean']:.3f}, "
             f"std {row['std'][0]:.2f}/{row['std'][1]:.2f}"
         )
         return row
@@ -227,7 +272,10 @@ def _sweep_row(result, dataset: str) -> dict:
     from vae_core.store.encoding import encode_dataset
 
     model_config = result.model_config
-    latent = latent_metrics(encode_dataset(result.model, dataset, "train"), encode_dataset(result.model, dataset, "test"))
+    latent = latent_metrics(
+        encode_dataset(result.model, dataset, "train"),
+        encode_dataset(result.model, dataset, "test"),
+    )
     return {
         "kernel": model_config.mmd_kernel,
         "lambda": model_config.mmd_weight,

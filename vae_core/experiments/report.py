@@ -59,13 +59,18 @@ def _cov(cov) -> str:
 
 def metrics_table(entries: list[ShippedModel]) -> str:
     header = (
-        "| model | d | parameters | epochs | train time (s) | test -ELBO | IWAE NLL (K=64) | recon BCE | recon MSE | 5-NN acc. | NMI | "
+        "| model | d | parameters | epochs | train time (s) | test -ELBO | IWAE NLL (K=64) | recon "
+        "BCE | recon MSE | 5-NN acc. | NMI | "
         "silhouette | MMD to prior | active units | aggregate mean | aggregate cov | coverage |"
     )
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for entry in entries:
         metrics = json.loads((entry.path / "metrics.json").read_text())
-        test, latent, training = metrics.get("test", {}), metrics.get("latent", {}), metrics.get("training", {})
+        test, latent, training = (
+            metrics.get("test", {}),
+            metrics.get("latent", {}),
+            metrics.get("training", {}),
+        )
         cells = [
             ROLES[entry.role],
             str(entry.model_config.latent_dim),
@@ -80,9 +85,15 @@ def metrics_table(entries: list[ShippedModel]) -> str:
             _fmt(latent.get("nmi_kmeans10"), 3),
             _fmt(latent.get("silhouette"), 3),
             _fmt(latent.get("mmd_to_prior"), 4),
-            f"{latent['active_units']} of {entry.model_config.latent_dim}" if "active_units" in latent else "–",
-            _fmt(latent.get("aggregate_mean")) if entry.model_config.latent_dim <= 2 else "see metrics.json",
-            _cov(latent.get("aggregate_cov")) if entry.model_config.latent_dim <= 2 else "see metrics.json",
+            f"{latent['active_units']} of {entry.model_config.latent_dim}"
+            if "active_units" in latent
+            else "–",
+            _fmt(latent.get("aggregate_mean"))
+            if entry.model_config.latent_dim <= 2
+            else "see metrics.json",
+            _cov(latent.get("aggregate_cov"))
+            if entry.model_config.latent_dim <= 2
+            else "see metrics.json",
             _fmt(1.0 - latent["prior_holes"], 3) if "prior_holes" in latent else "–",
         ]
         lines.append("| " + " | ".join(cells) + " |")
@@ -91,12 +102,14 @@ def metrics_table(entries: list[ShippedModel]) -> str:
 
 def sweep_table(rows: list[dict]) -> str:
     lines = [
-        "| kernel | λ | scales | epochs | recon (nats) | 5-NN acc. | MMD to prior | max abs(mean) | std |",
+        "| kernel | λ | scales | epochs | recon (nats) | 5-NN acc. | MMD to prior | max abs(mean) "
+        "| std |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         lines.append(
-            f"| {row['kernel']} | {row['lambda']:g} | {row['scales']} | {row['epochs']} | {row['recon']:.1f} | {row['knn5_accuracy']:.3f} | "
+            f"| {row['kernel']} | {row['lambda']:g} | {row['scales']} | {row['epochs']} | "
+            f"{row['recon']:.1f} | {row['knn5_accuracy']:.3f} | "
             f"{row['mmd_to_prior']:.4f} | {row['max_abs_mean']:.3f} | {_fmt(row['std'])} |"
         )
     return "\n".join(lines)
@@ -106,7 +119,13 @@ FINDINGS = (  # study metric, metrics.json section and key, words, digits
     ("5-NN accuracy", "latent", "knn5_accuracy", "5-NN accuracy", 3),
     ("NMI", "latent", "nmi_kmeans10", "k-means NMI", 3),
     ("MMD to prior", "latent", "mmd_to_prior", "MMD to N(0, I)", 4),
-    ("prior holes", "latent", "prior_holes", "share of prior samples far from any training code", 3),
+    (
+        "prior holes",
+        "latent",
+        "prior_holes",
+        "share of prior samples far from any training code",
+        3,
+    ),
 )
 
 
@@ -121,19 +140,32 @@ def findings(dataset: str, by_role: dict[str, dict], study: dict | None = None) 
     for metric, section, key, words, digits in FINDINGS:
         comparison = None if study is None else paired(study, dataset, MMD_ROLE, VAE_ROLE, metric)
         if comparison is None:
-            parts.append(f"{words} {mmd[section][key]:.{digits}f} for the MMD-VAE against {vae[section][key]:.{digits}f}")
+            parts.append(
+                f"{words} {mmd[section][key]:.{digits}f} for the MMD-VAE against "
+                f"{vae[section][key]:.{digits}f}"
+            )
             continue
         m, v = summary(study, dataset, MMD_ROLE, metric), summary(study, dataset, VAE_ROLE, metric)
-        parts.append(f"{words} {spread(*m[:2], digits)} against {spread(*v[:2], digits)} — {comparison['verdict']} "
-                     f"(difference {interval(comparison, digits)}, {comparison['pairs']} seeds)")  # fmt: skip
+        parts.append(
+            f"{words} {spread(*m[:2], digits)} against {spread(*v[:2], digits)} — "
+            f"{comparison['verdict']} "
+            f"(difference {interval(comparison, digits)}, {comparison['pairs']} seeds)"
+        )
     head = f"On {DATASET_TITLES[dataset]}, the MMD-VAE against the ELBO VAE, "
     if study is None or not any(r["dataset"] == dataset for r in study.get("runs", [])):
-        head += "one seed each (which cannot tell a difference from seed noise; `python -m vae_core study` measures it): "
+        head += (
+            "one seed each (which cannot tell a difference from seed noise; "
+            "`python -m vae_core study` measures it): "
+        )
     v_std, m_std = vae["latent"]["aggregate_std"], mmd["latent"]["aggregate_std"]
-    return (head + "; ".join(parts) + ". "
-            f"The aggregate posterior has standard deviations {_fmt(v_std)} for the ELBO VAE and {_fmt(m_std)} for the "
-            f"MMD-VAE (the prior's are 1); reconstructions through the mean code cost {vae['test']['recon_bce']:.1f} and "
-            f"{mmd['test']['recon_bce']:.1f} nats of BCE per image respectively.")  # fmt: skip
+    return (
+        head + "; ".join(parts) + ". "
+        f"The aggregate posterior has standard deviations {_fmt(v_std)} for the ELBO VAE and "
+        f"{_fmt(m_std)} for the "
+        "MMD-VAE (the prior's are 1); reconstructions through the mean code cost "
+        f"{vae['test']['recon_bce']:.1f} and "
+        f"{mmd['test']['recon_bce']:.1f} nats of BCE per image respectively."
+    )
 
 
 # --- figures --------------------------------------------------------------------
@@ -151,9 +183,19 @@ def _plt():
 def _scatter(ax, codes, labels, names, title, extent):
     for label in range(10):
         rows = labels == label
-        ax.scatter(codes[rows, 0], codes[rows, 1], s=2, color=CLASS_COLOURS[label], label=names[label], alpha=0.7, linewidths=0)
+        ax.scatter(
+            codes[rows, 0],
+            codes[rows, 1],
+            s=2,
+            color=CLASS_COLOURS[label],
+            label=names[label],
+            alpha=0.7,
+            linewidths=0,
+        )
     for radius, style in ((1, ":"), (2, "--")):
-        ax.add_patch(_plt().Circle((0, 0), radius, fill=False, linestyle=style, color="#222222", linewidth=1))
+        ax.add_patch(
+            _plt().Circle((0, 0), radius, fill=False, linestyle=style, color="#222222", linewidth=1)
+        )
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     ax.set_aspect("equal")
@@ -179,7 +221,9 @@ def latent_figure(dataset: str, models: dict, path: Path, shared_axes: bool = Tr
     plt.close(fig)
 
 
-def _image_figure(images: list[tuple[str, np.ndarray]], path: Path, width: float = 5.0, stacked: bool = False) -> None:
+def _image_figure(
+    images: list[tuple[str, np.ndarray]], path: Path, width: float = 5.0, stacked: bool = False
+) -> None:
     """Greyscale images with titles, side by side (or one above the other when ``stacked``)."""
     plt = _plt()
     if stacked:
@@ -215,7 +259,9 @@ def interpolation_figure(dataset: str, models: dict, path: Path) -> None:
     for role, model in models.items():
         encoded = encode_dataset(model, dataset, "test")
         label = 0 if model.config.is_conditional else None
-        strip = interpolate_codes(model, encoded.mu[first_a], encoded.mu[first_b], steps=12, method="linear", label=label).strip
+        strip = interpolate_codes(
+            model, encoded.mu[first_a], encoded.mu[first_b], steps=12, method="linear", label=label
+        ).strip
         rows.append((ROLES[role], strip))
     _image_figure(rows, path, stacked=True)
 
@@ -238,9 +284,16 @@ def curves_figure(entries: list[ShippedModel], path: Path) -> None:
             continue
         epochs = [r["epoch"] for r in history]
         colour = CLASS_COLOURS[index % len(CLASS_COLOURS)]
-        axes[0].plot(epochs, [r["test"]["recon"] for r in history], color=colour, label=ROLES[entry.role])
+        axes[0].plot(
+            epochs, [r["test"]["recon"] for r in history], color=colour, label=ROLES[entry.role]
+        )
         if "neg_elbo" in history[0]["test"]:
-            axes[1].plot(epochs, [r["test"]["neg_elbo"] for r in history], color=colour, label=ROLES[entry.role])
+            axes[1].plot(
+                epochs,
+                [r["test"]["neg_elbo"] for r in history],
+                color=colour,
+                label=ROLES[entry.role],
+            )
     axes[0].set_title("test reconstruction term (nats)")
     axes[1].set_title("test -ELBO (nats)")
     for ax in axes:
@@ -256,15 +309,23 @@ def curves_figure(entries: list[ShippedModel], path: Path) -> None:
 
 
 INTRODUCTION = (
-    "Everything here is regenerated by `python -m vae_core report` from the shipped checkpoints, which "
-    "`python -m vae_core pretrain` rebuilds from scratch (seeded). Numbers are on each dataset's test split: "
-    "-ELBO, IWAE and reconstruction terms in nats per image (continuous pixels, Bernoulli decoder: on grey "
-    "levels these are bounds that rank models, not log-likelihoods; *Beside the literature* estimates −log p(x) "
-    "on binarized MNIST); active units count the dimensions whose posterior mean varies over the test images "
+    "Everything here is regenerated by `python -m vae_core report` from the shipped checkpoints, "
+    "which "
+    "`python -m vae_core pretrain` rebuilds from scratch (seeded). Numbers are on each dataset's "
+    "test split: "
+    "-ELBO, IWAE and reconstruction terms in nats per image (continuous pixels, Bernoulli decoder: "
+    "on grey "
+    "levels these are bounds that rank models, not log-likelihoods; *Beside the literature* "
+    "estimates −log p(x) "
+    "on binarized MNIST); active units count the dimensions whose posterior mean varies over the "
+    "test images "
     "(variance > 0.01, Burda et al. 2016); 5-NN "
-    "accuracy fits on the 60,000 training codes and scores the 10,000 test codes; NMI compares k-means(10) "
-    "clusters with the classes; MMD to the prior uses 5,000 codes and an RBF kernel; coverage is the share of "
-    "5,000 samples from N(0, I) that land within 0.25 of some training code. Training times were measured on "
+    "accuracy fits on the 60,000 training codes and scores the 10,000 test codes; NMI compares "
+    "k-means(10) "
+    "clusters with the classes; MMD to the prior uses 5,000 codes and an RBF kernel; coverage is "
+    "the share of "
+    "5,000 samples from N(0, I) that land within 0.25 of some training code. Training times were "
+    "measured on "
     "the two-core CPU machine that made the checkpoints."
 )
 FIGURES = {  # file stem -> caption after the dataset's title
@@ -286,17 +347,27 @@ def draw_figures(dataset: str, entries: list[ShippedModel], figures: Path) -> li
         return figures / f"{dataset}-{stem}.png"
 
     latent_figure(dataset, comparison, path("elbo-vs-mmd"))
-    latent_figure(dataset, {r: m for r, m in two_d.items() if r in (AE_ROLE, CVAE_ROLE)}, path("ae-and-cvae"), shared_axes=False)
+    latent_figure(
+        dataset,
+        {r: m for r, m in two_d.items() if r in (AE_ROLE, CVAE_ROLE)},
+        path("ae-and-cvae"),
+        shared_axes=False,
+    )
     manifold_figure(comparison, path("manifolds"))
     interpolation_figure(dataset, two_d, path("interpolations"))
     prior_samples_figure(two_d, path("prior-samples"))
     curves_figure(entries, path("training-curves"))
     title = DATASET_TITLES[dataset]
-    return [line for stem, caption in FIGURES.items() for line in (f"![{title}: {caption}](figures/{dataset}-{stem}.png)", "")]
+    return [
+        line
+        for stem, caption in FIGURES.items()
+        for line in (f"![{title}: {caption}](figures/{dataset}-{stem}.png)", "")
+    ]
 
 
 def sweep_section(dataset: str, entries: list[ShippedModel], out: Path) -> list[str]:
-    """The MMD-VAE sweep table when docs/sweep-<dataset>.json exists, else a pointer to the command."""
+    """The MMD-VAE sweep table when docs/sweep-<dataset>.json exists, else a pointer to the
+    command."""
     mmd = next((e.model_config for e in entries if e.role == MMD_ROLE), None)
     if mmd is None:
         return []
@@ -305,7 +376,8 @@ def sweep_section(dataset: str, entries: list[ShippedModel], out: Path) -> list[
     if not sweep_path.is_file():
         return [
             f"The {title} MMD-VAE uses the setting the MNIST sweep chose ({mmd.mmd_kernel} kernel, "
-            f"λ = {mmd.mmd_weight:g}); `python -m vae_core sweep --dataset {dataset} --save` runs the same sweep on {title} "
+            f"λ = {mmd.mmd_weight:g}); `python -m vae_core sweep --dataset {dataset} --save` runs "
+            f"the same sweep on {title} "
             "and adds its table here.",
             "",
         ]
@@ -314,9 +386,12 @@ def sweep_section(dataset: str, entries: list[ShippedModel], out: Path) -> list[
         f"### MMD-VAE sweep ({title})",
         "",
         "Each row trains the shipped MMD-VAE's network with one kernel and weight for "
-        f"{rows[0]['epochs']} epochs (`python -m vae_core sweep --dataset {dataset} --epochs {rows[0]['epochs']} --save`). "
-        f"The shipped model uses the {mmd.mmd_kernel} kernel with λ = {mmd.mmd_weight:g} and scales "
-        f"{', '.join(f'{s:g}' for s in mmd.kernel_scales)}: the highest 5-NN accuracy among the settings whose codes are "
+        f"{rows[0]['epochs']} epochs (`python -m vae_core sweep --dataset {dataset} --epochs "
+        f"{rows[0]['epochs']} --save`). "
+        f"The shipped model uses the {mmd.mmd_kernel} kernel with λ = {mmd.mmd_weight:g} and "
+        "scales "
+        f"{', '.join(f'{s:g}' for s in mmd.kernel_scales)}: the highest 5-NN accuracy among the "
+        "settings whose codes are "
         "centred (every |mean| ≤ 0.1) with standard deviations in [0.9, 1.1] and MMD ≤ 0.03.",
         "",
         sweep_table(rows),
@@ -332,7 +407,9 @@ def generate(out: Path = DOCS, on_message=print) -> Path:
     study_path = out / "study.json"
     study = load_results(study_path) if study_path.is_file() else None
     for dataset in ("mnist", "fashion-mnist"):
-        entries = [e for e in CATALOG if e.dataset == dataset and e.role in MAIN_ROLES and e.exists()]
+        entries = [
+            e for e in CATALOG if e.dataset == dataset and e.role in MAIN_ROLES and e.exists()
+        ]
         if not entries:
             continue
         on_message(f"{dataset}: {len(entries)} checkpoints")

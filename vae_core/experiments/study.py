@@ -52,16 +52,44 @@ METRICS = {
     "prior holes": Metric("latent", "prior_holes", False, 3),
 }
 
-# Published numbers, each with its source (test split; log-likelihoods on dynamically binarized MNIST).
+# Published numbers, each with its source (test split; log-likelihoods on dynamically binarized
+# MNIST).
 LITERATURE = {
     "log_likelihood": [  # (what, -log p(x) in nats, its standard deviation, runs, source)
-        ("2-D Gaussian VAE (N-VAE)", 135.73, 0.83, 10, "Davidson et al. 2018, Hyperspherical Variational Auto-Encoders, Table 1"),
-        ("2-D hyperspherical VAE (S-VAE)", 132.50, 0.73, 10, "Davidson et al. 2018, Hyperspherical Variational Auto-Encoders, Table 1"),
+        (
+            "2-D Gaussian VAE (N-VAE)",
+            135.73,
+            0.83,
+            10,
+            "Davidson et al. 2018, Hyperspherical Variational Auto-Encoders, Table 1",
+        ),
+        (
+            "2-D hyperspherical VAE (S-VAE)",
+            132.50,
+            0.73,
+            10,
+            "Davidson et al. 2018, Hyperspherical Variational Auto-Encoders, Table 1",
+        ),
     ],
     "knn5": [  # (method, MNIST, Fashion-MNIST, source)
-        ("2-D VAE codes", 0.765, 0.716, "Sainburg et al. 2021, Parametric UMAP embeddings, Table 2 (5-NN accuracy)"),
-        ("UMAP of pixels", 0.954, 0.761, "Sainburg et al. 2021, Parametric UMAP embeddings, Table 2"),
-        ("t-SNE of pixels", 0.950, 0.804, "Sainburg et al. 2021, Parametric UMAP embeddings, Table 2"),
+        (
+            "2-D VAE codes",
+            0.765,
+            0.716,
+            "Sainburg et al. 2021, Parametric UMAP embeddings, Table 2 (5-NN accuracy)",
+        ),
+        (
+            "UMAP of pixels",
+            0.954,
+            0.761,
+            "Sainburg et al. 2021, Parametric UMAP embeddings, Table 2",
+        ),
+        (
+            "t-SNE of pixels",
+            0.950,
+            0.804,
+            "Sainburg et al. 2021, Parametric UMAP embeddings, Table 2",
+        ),
     ],
 }
 
@@ -79,7 +107,9 @@ class Scale:
 QUICK = Scale(epochs=0.05, train_subset=2_000, projection_points=400, iwae_k=8)
 
 
-def study_configs(datasets, seeds, scale: Scale) -> list[tuple[str, str, int, ModelConfig, TrainConfig]]:
+def study_configs(
+    datasets, seeds, scale: Scale
+) -> list[tuple[str, str, int, ModelConfig, TrainConfig]]:
     """(dataset, role, seed, model config, train config) of every run of the study."""
     from vae_core.experiments.pretrain import CATALOG
 
@@ -87,17 +117,28 @@ def study_configs(datasets, seeds, scale: Scale) -> list[tuple[str, str, int, Mo
     for entry in CATALOG:
         if entry.dataset not in datasets or entry.role not in STUDY_ROLES:
             continue
-        variants = [(entry.role, {})] + ([(BINARIZED, {"binarize": True})] if entry.role == VAE_ROLE and entry.dataset == "mnist" else [])
+        variants = [(entry.role, {})] + (
+            [(BINARIZED, {"binarize": True})]
+            if entry.role == VAE_ROLE and entry.dataset == "mnist"
+            else []
+        )
         for role, extra in variants:
             epochs = max(1, round(entry.train_config.epochs * scale.epochs))
             for seed in seeds:
-                train = dataclasses.replace(entry.train_config, seed=seed, epochs=epochs, train_subset=scale.train_subset, **extra)
+                train = dataclasses.replace(
+                    entry.train_config,
+                    seed=seed,
+                    epochs=epochs,
+                    train_subset=scale.train_subset,
+                    **extra,
+                )
                 runs.append((entry.dataset, role, seed, entry.model_config, train))
     return runs
 
 
 def _model_for(model_config: ModelConfig, train_config: TrainConfig, store: Path):
-    """The shipped checkpoint when these are exactly its configs, else the study store's (trained once)."""
+    """The shipped checkpoint when these are exactly its configs, else the study store's (trained
+    once)."""
     from vae_core.data.paths import shipped_checkpoints_dir
     from vae_core.store.checkpoints import find_checkpoint, load_model
     from vae_core.training.pipeline import get_or_train
@@ -109,21 +150,31 @@ def _model_for(model_config: ModelConfig, train_config: TrainConfig, store: Path
     return stored.model, "trained" if stored.trained else "study store"
 
 
-def evaluate_run(dataset, role, seed, model_config, train_config, scale: Scale, store: Path) -> dict:
+def evaluate_run(
+    dataset, role, seed, model_config, train_config, scale: Scale, store: Path
+) -> dict:
     from vae_core.analysis.metrics import evaluate
 
     start = time.perf_counter()
     model, origin = _model_for(model_config, train_config, store)
     metrics = evaluate(model, dataset, iwae_k=scale.iwae_k if model_config.has_elbo else 0)
     return {
-        "dataset": dataset, "role": role, "seed": seed, "key": config_key(model_config, train_config), "origin": origin,
-        "epochs": train_config.epochs, "train_subset": train_config.train_subset, "binarized": train_config.binarize,
+        "dataset": dataset,
+        "role": role,
+        "seed": seed,
+        "key": config_key(model_config, train_config),
+        "origin": origin,
+        "epochs": train_config.epochs,
+        "train_subset": train_config.train_subset,
+        "binarized": train_config.binarize,
         "metrics": {name: metrics[m.section].get(m.key) for name, m in METRICS.items()},
         "seconds": round(time.perf_counter() - start, 1),
-    }  # fmt: skip
+    }
 
 
-def five_nn_cross_validated(points: np.ndarray, labels: np.ndarray, folds: int = 5, seed: int = 0) -> float:
+def five_nn_cross_validated(
+    points: np.ndarray, labels: np.ndarray, folds: int = 5, seed: int = 0
+) -> float:
     """5-NN accuracy of 2-D points by k-fold cross-validation within one set (for projections,
     which embed only the test images)."""
     from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -144,23 +195,47 @@ def projection_runs(dataset: str, scale: Scale, vae_codes: np.ndarray | None) ->
     rows = []
     for method, name in (("tsne", "t-SNE"), ("umap", "UMAP")):
         result = project(pixels, method)
-        rows.append({"dataset": dataset, "method": f"{name} of pixels (ours, vae_core.analysis.projections)", "points": n,
-                     "seconds": round(result.seconds, 1),
-                     "knn5_cv": five_nn_cross_validated(result.embedding, labels[:n])})  # fmt: skip
+        rows.append(
+            {
+                "dataset": dataset,
+                "method": f"{name} of pixels (ours, vae_core.analysis.projections)",
+                "points": n,
+                "seconds": round(result.seconds, 1),
+                "knn5_cv": five_nn_cross_validated(result.embedding, labels[:n]),
+            }
+        )
     if vae_codes is not None:
-        rows.append({"dataset": dataset, "method": "2-D VAE codes, seed 0 (ours)", "points": n, "seconds": 0.0,
-                     "knn5_cv": five_nn_cross_validated(vae_codes[:n, :2], labels[:n])})  # fmt: skip
+        rows.append(
+            {
+                "dataset": dataset,
+                "method": "2-D VAE codes, seed 0 (ours)",
+                "points": n,
+                "seconds": 0.0,
+                "knn5_cv": five_nn_cross_validated(vae_codes[:n, :2], labels[:n]),
+            }
+        )
     return rows
 
 
-def run_study(datasets=("mnist", "fashion-mnist"), seeds=SEEDS, scale: Scale = Scale(), out: Path | None = None,
-              on_message: Callable[[str], None] = print) -> dict:  # fmt: skip
+def run_study(
+    datasets=("mnist", "fashion-mnist"),
+    seeds=SEEDS,
+    scale: Scale = Scale(),
+    out: Path | None = None,
+    on_message: Callable[[str], None] = print,
+) -> dict:
     """Run (or resume, from ``out``) the whole study and return its raw results."""
     began = time.perf_counter()
     results = load_results(out) if out is not None and out.is_file() else {}
     done = {(r["key"], r["dataset"]) for r in results.get("runs", [])}
-    results.update({"seeds": list(seeds), "iwae_k": scale.iwae_k, "scale": dataclasses.asdict(scale),
-                    "machine": f"{platform.machine()}, {os.cpu_count()} cores"})  # fmt: skip
+    results.update(
+        {
+            "seeds": list(seeds),
+            "iwae_k": scale.iwae_k,
+            "scale": dataclasses.asdict(scale),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        }
+    )
     results.setdefault("runs", [])
     store = cache_dir() / "study-store"
     configs = study_configs(datasets, seeds, scale)
@@ -168,9 +243,13 @@ def run_study(datasets=("mnist", "fashion-mnist"), seeds=SEEDS, scale: Scale = S
         if (config_key(model_config, train_config), dataset) in done:
             continue
         on_message(f"[{index}/{len(configs)}] {dataset} {role} seed {seed}")
-        results["runs"].append(evaluate_run(dataset, role, seed, model_config, train_config, scale, store))
+        results["runs"].append(
+            evaluate_run(dataset, role, seed, model_config, train_config, scale, store)
+        )
         _save(results, out, began)
-    results["projections"] = [row for d in datasets for row in projection_runs(d, scale, _seed0_codes(d, configs, store))]
+    results["projections"] = [
+        row for d in datasets for row in projection_runs(d, scale, _seed0_codes(d, configs, store))
+    ]
     _save(results, out, began)
     on_message(f"study done in {results['seconds'] / 60:.0f} min")
     return results
@@ -181,12 +260,16 @@ def _seed0_codes(dataset, configs, store) -> np.ndarray | None:
 
     for d, role, seed, model_config, train_config in configs:
         if d == dataset and role == VAE_ROLE and seed == min(c[2] for c in configs):
-            return encode_dataset(_model_for(model_config, train_config, store)[0], dataset, "test").mu
+            return encode_dataset(
+                _model_for(model_config, train_config, store)[0], dataset, "test"
+            ).mu
     return None
 
 
 def _save(results: dict, out: Path | None, began: float) -> None:
-    results["seconds"] = round(results.get("previous_seconds", 0.0) + time.perf_counter() - began, 1)
+    results["seconds"] = round(
+        results.get("previous_seconds", 0.0) + time.perf_counter() - began, 1
+    )
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.tmp")
@@ -209,7 +292,11 @@ def mean_std(values) -> tuple[float, float, int]:
     values = np.asarray([v for v in values if v is not None and math.isfinite(v)], np.float64)
     if len(values) == 0:
         return math.nan, math.nan, 0
-    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else math.nan, len(values)
+    return (
+        float(values.mean()),
+        float(values.std(ddof=1)) if len(values) > 1 else math.nan,
+        len(values),
+    )
 
 
 def paired_interval(a, b, confidence: float = 0.95) -> tuple[float, float, float, int]:
@@ -226,8 +313,15 @@ def paired_interval(a, b, confidence: float = 0.95) -> tuple[float, float, float
     return mean, mean - half, mean + half, n
 
 
-def welch_interval(mean_a: float, std_a: float, n_a: int, mean_b: float, std_b: float, n_b: int,
-                   confidence: float = 0.95) -> tuple[float, float, float]:
+def welch_interval(
+    mean_a: float,
+    std_a: float,
+    n_a: int,
+    mean_b: float,
+    std_b: float,
+    n_b: int,
+    confidence: float = 0.95,
+) -> tuple[float, float, float]:
     """mean_a - mean_b and its Welch confidence interval, from two groups' means, standard
     deviations and sizes (no pairing: a published number against ours). (mean, low, high);
     unbounded where a group has fewer than two runs."""
@@ -256,8 +350,11 @@ def verdict(low: float, high: float, higher_is_better: bool) -> str:
 
 def values(results: dict, dataset: str, role: str, metric: str) -> dict[int, float]:
     """seed -> value of one metric for one model."""
-    return {r["seed"]: r["metrics"].get(metric) for r in results.get("runs", [])
-            if r["dataset"] == dataset and r["role"] == role and r["metrics"].get(metric) is not None}  # fmt: skip
+    return {
+        r["seed"]: r["metrics"].get(metric)
+        for r in results.get("runs", [])
+        if r["dataset"] == dataset and r["role"] == role and r["metrics"].get(metric) is not None
+    }
 
 
 def summary(results: dict, dataset: str, role: str, metric: str) -> tuple[float, float, int]:
@@ -265,10 +362,17 @@ def summary(results: dict, dataset: str, role: str, metric: str) -> tuple[float,
 
 
 def paired(results: dict, dataset: str, first: str, second: str, metric: str) -> dict | None:
-    """first - second on the seeds both have, with its interval and verdict (None: no common seed)."""
+    """first - second on the seeds both have, with its interval and verdict (None: no common
+    seed)."""
     a, b = values(results, dataset, first, metric), values(results, dataset, second, metric)
     seeds = sorted(set(a) & set(b))
     if not seeds:
         return None
     mean, low, high, n = paired_interval([a[s] for s in seeds], [b[s] for s in seeds])
-    return {"difference": mean, "low": low, "high": high, "pairs": n, "verdict": verdict(low, high, METRICS[metric].higher_is_better)}
+    return {
+        "difference": mean,
+        "low": low,
+        "high": high,
+        "pairs": n,
+        "verdict": verdict(low, high, METRICS[metric].higher_is_better),
+    }

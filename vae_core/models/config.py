@@ -26,7 +26,6 @@ LR_SCHEDULES = ("constant", "cosine")
 PRECISIONS = ("auto", "float32", "bfloat16")
 
 
-
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
@@ -42,12 +41,18 @@ def _check_positive(name: str, value: float, allow_zero: bool = False) -> None:
 class ModelConfig:
     """What network to build and which objective it optimises."""
 
-    model: str = VAE.objective  # the objective a kind trains (vae_core.models.kinds: a β-VAE is a VAE with beta != 1)
-    architecture: str = "mlp"  # mlp | conv (conv: two strided convolutions, as in the MMD-VAE article)
+    model: str = (
+        VAE.objective
+    )  # the objective a kind trains (vae_core.models.kinds: a β-VAE is a VAE with beta != 1)
+    architecture: str = (
+        "mlp"  # mlp | conv (conv: two strided convolutions, as in the MMD-VAE article)
+    )
     hidden_sizes: tuple[int, ...] = (400,)  # widths of the dense hidden layers, encoder order
     conv_channels: tuple[int, ...] = (32, 64)  # channels of the strided convolutions (conv only)
     latent_dim: int = 2  # dimension d of z
-    likelihood: str = "bernoulli"  # decoder p(x|z): bernoulli | gaussian | gaussian_learned | mse | l1
+    likelihood: str = (
+        "bernoulli"  # decoder p(x|z): bernoulli | gaussian | gaussian_learned | mse | l1
+    )
     gaussian_std: float = 0.1  # fixed decoder standard deviation for likelihood="gaussian"
     kl_estimator: str = "analytic"  # analytic closed form, or single-sample monte_carlo
     beta: float = 1.0  # weight of the KL term (beta-VAE when != 1)
@@ -67,7 +72,11 @@ class ModelConfig:
         object.__setattr__(self, "hidden_sizes", tuple(int(h) for h in self.hidden_sizes))
         object.__setattr__(self, "conv_channels", tuple(int(c) for c in self.conv_channels))
         object.__setattr__(self, "kernel_scales", tuple(float(s) for s in self.kernel_scales))
-        if isinstance(self.latent_dim, bool) or int(self.latent_dim) != self.latent_dim or self.latent_dim < 1:
+        if (
+            isinstance(self.latent_dim, bool)
+            or int(self.latent_dim) != self.latent_dim
+            or self.latent_dim < 1
+        ):
             raise ValueError(f"latent_dim must be a whole number >= 1; got {self.latent_dim!r}")
         if any(h < 1 for h in self.hidden_sizes):
             raise ValueError(f"hidden_sizes must all be >= 1; got {self.hidden_sizes}")
@@ -102,11 +111,16 @@ class ModelConfig:
     @property
     def has_elbo(self) -> bool:
         """True when the model defines an evidence lower bound (a density decoder and a q(z|x))."""
-        return self.has_stochastic_encoder and self.likelihood in ("bernoulli", "gaussian", "gaussian_learned")
+        return self.has_stochastic_encoder and self.likelihood in (
+            "bernoulli",
+            "gaussian",
+            "gaussian_learned",
+        )
 
     @property
     def label(self) -> str:
-        """Short human-readable name, e.g. 'β-VAE (β=4)' or 'MMD-VAE (λ=300)' (see vae_core.models.kinds)."""
+        """Short human-readable name, e.g. 'β-VAE (β=4)' or 'MMD-VAE (λ=300)' (see
+        vae_core.models.kinds)."""
         return self.kind.describe(self)
 
 
@@ -120,12 +134,18 @@ class TrainConfig:
     learning_rate: float = 1e-3  # Adam step size
     lr_schedule: str = "constant"  # constant | cosine (decays to 5% of learning_rate)
     kl_warmup_epochs: int = 0  # KL / MMD weight ramps linearly from 0 over this many epochs
-    early_stopping_patience: int = 0  # stop after this many epochs without a better test loss; 0 = off
+    early_stopping_patience: int = (
+        0  # stop after this many epochs without a better test loss; 0 = off
+    )
     train_subset: int = 0  # use only the first N training images; 0 = all
     test_subset: int = 0  # evaluate each epoch on the first N test images; 0 = all
     seed: int = 0  # seeds initialisation, shuffling and sampling noise
-    precision: str = "auto"  # matrix products in training: auto (bfloat16 where native) | float32 | bfloat16
-    binarize: bool = False  # pixels drawn as 0/1 anew each batch (dynamic binarization, as in the literature)
+    precision: str = (
+        "auto"  # matrix products in training: auto (bfloat16 where native) | float32 | bfloat16
+    )
+    binarize: bool = (
+        False  # pixels drawn as 0/1 anew each batch (dynamic binarization, as in the literature)
+    )
 
     def __post_init__(self) -> None:
         _check_choice("dataset", self.dataset, DATASETS)
@@ -135,7 +155,13 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or int(value) != value or value < 1:
                 raise ValueError(f"{name} must be a whole number >= 1; got {value!r}")
-        for name in ("kl_warmup_epochs", "early_stopping_patience", "train_subset", "test_subset", "seed"):
+        for name in (
+            "kl_warmup_epochs",
+            "early_stopping_patience",
+            "train_subset",
+            "test_subset",
+            "seed",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or int(value) != value or value < 0:
                 raise ValueError(f"{name} must be a whole number >= 0; got {value!r}")
@@ -144,7 +170,9 @@ class TrainConfig:
 
 def config_to_dict(config: ModelConfig | TrainConfig) -> dict[str, Any]:
     """Plain JSON-ready dict of a config (tuples become lists)."""
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()}
+    return {
+        k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()
+    }
 
 
 def config_from_dict(cls: type, data: dict[str, Any]):
@@ -164,7 +192,11 @@ LATER_FIELDS = {"binarize": False}
 
 
 def _key_dict(config) -> dict[str, Any]:
-    return {k: v for k, v in config_to_dict(config).items() if not (k in LATER_FIELDS and v == LATER_FIELDS[k])}
+    return {
+        k: v
+        for k, v in config_to_dict(config).items()
+        if not (k in LATER_FIELDS and v == LATER_FIELDS[k])
+    }
 
 
 def config_key(model_config: ModelConfig, train_config: TrainConfig) -> str:

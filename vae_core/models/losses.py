@@ -41,7 +41,9 @@ def kl_standard_normal_per_image(mu: torch.Tensor, logvar: torch.Tensor) -> torc
     return 0.5 * (mu.pow(2) + torch.exp(logvar) - 1.0 - logvar).sum(dim=-1)
 
 
-def kl_monte_carlo_per_image(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+def kl_monte_carlo_per_image(
+    z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor
+) -> torch.Tensor:
     """Single-sample estimate log q(z|x) - log p(z) at z ~ q(z|x): [B, d] -> [B].
 
     Unbiased for the KL; together with log p(x|z) it is the ELBO batch estimate
@@ -84,7 +86,9 @@ def reconstruction_per_image(
     return per_pixel.flatten(start_dim=1).sum(dim=1)
 
 
-def kernel_matrix(x: torch.Tensor, y: torch.Tensor, kernel: str = "rbf", bandwidth: float = 1.0, scales=(1.0,)) -> torch.Tensor:
+def kernel_matrix(
+    x: torch.Tensor, y: torch.Tensor, kernel: str = "rbf", bandwidth: float = 1.0, scales=(1.0,)
+) -> torch.Tensor:
     """Kernel values between two samples: x [N, d], y [M, d] -> [N, M].
 
     With C = 2 * d * (bandwidth * scale)^2, summed over ``scales``:
@@ -108,7 +112,9 @@ def kernel_matrix(x: torch.Tensor, y: torch.Tensor, kernel: str = "rbf", bandwid
     return total
 
 
-def mmd(x: torch.Tensor, y: torch.Tensor, kernel: str = "rbf", bandwidth: float = 1.0, scales=(1.0,)) -> torch.Tensor:
+def mmd(
+    x: torch.Tensor, y: torch.Tensor, kernel: str = "rbf", bandwidth: float = 1.0, scales=(1.0,)
+) -> torch.Tensor:
     """Unbiased estimate of MMD^2 between samples x [N, d] and y [M, d] (scalar).
 
     MMD^2(p, q) = E[k(x, x')] + E[k(y, y')] - 2 E[k(x, y)]
@@ -128,7 +134,11 @@ def mmd(x: torch.Tensor, y: torch.Tensor, kernel: str = "rbf", bandwidth: float 
 
 
 def model_loss(
-    config: ModelConfig, output, x: torch.Tensor, log_std: torch.Tensor | None = None, reg_scale: float = 1.0
+    config: ModelConfig,
+    output,
+    x: torch.Tensor,
+    log_std: torch.Tensor | None = None,
+    reg_scale: float = 1.0,
 ) -> dict[str, torch.Tensor]:
     """All loss terms of one batch as batch means (nats per image).
 
@@ -142,7 +152,9 @@ def model_loss(
     - MMD-VAE:     recon + lambda * MMD(q(z), p(z))             (Zhao et al., InfoVAE, 2019)
     - AE:          recon
     """
-    recon = reconstruction_per_image(output.logits, x, config.likelihood, config.gaussian_std, log_std).mean()
+    recon = reconstruction_per_image(
+        output.logits, x, config.likelihood, config.gaussian_std, log_std
+    ).mean()
     terms: dict[str, torch.Tensor] = {"recon": recon}
     if output.logvar is not None:
         if config.kl_estimator == "monte_carlo":

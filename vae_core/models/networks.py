@@ -40,7 +40,8 @@ def _mlp(sizes: list[int], final_activation: bool) -> nn.Sequential:
 
 
 class ConvFeatures(nn.Module):
-    """Strided 3x3 convolutions, 'valid' padding: [B, 1, 28, 28] -> [B, F] (28 -> 13 -> 6 for two layers)."""
+    """Strided 3x3 convolutions, 'valid' padding: [B, 1, 28, 28] -> [B, F] (28 -> 13 -> 6 for two
+    layers)."""
 
     def __init__(self, channels: tuple[int, ...]):
         super().__init__()
@@ -74,7 +75,12 @@ class ConvImage(nn.Module):
         while len(widths) < 2:
             widths.append(widths[-1])
         for c_out in widths:
-            ups += [nn.ConvTranspose2d(c_in, c_out, kernel_size=3, stride=2, padding=1, output_padding=1), nn.ReLU()]
+            ups += [
+                nn.ConvTranspose2d(
+                    c_in, c_out, kernel_size=3, stride=2, padding=1, output_padding=1
+                ),
+                nn.ReLU(),
+            ]
             c_in = c_out
         ups.append(nn.ConvTranspose2d(c_in, IMAGE_SHAPE[0], kernel_size=3, stride=1, padding=1))
         self.net = nn.Sequential(*ups)
@@ -115,7 +121,9 @@ class LatentModel(nn.Module):
             body_out = hidden[0] if hidden else d + n_cond
             self.decoder_out = ConvImage(body_out, config.conv_channels)
         else:
-            self.decoder_body = _mlp([d + n_cond, *reversed(hidden), IMAGE_PIXELS], final_activation=False)
+            self.decoder_body = _mlp(
+                [d + n_cond, *reversed(hidden), IMAGE_PIXELS], final_activation=False
+            )
             self.decoder_out = nn.Unflatten(1, IMAGE_SHAPE)
         if config.likelihood == "gaussian_learned":
             self.log_std = nn.Parameter(torch.tensor(math.log(0.1)))
@@ -126,7 +134,9 @@ class LatentModel(nn.Module):
         """Record how the weights were trained and, when stored, the checkpoint that holds them."""
         self.train_config = train_config
         self.checkpoint_path = checkpoint_path
-        self.checkpoint_key = config_key(self.config, train_config) if checkpoint_path is not None else None
+        self.checkpoint_key = (
+            config_key(self.config, train_config) if checkpoint_path is not None else None
+        )
 
     def _one_hot(self, y: torch.Tensor | None, batch: int, device) -> torch.Tensor | None:
         if not self.config.is_conditional:
@@ -142,7 +152,9 @@ class LatentModel(nn.Module):
             raise ValueError(f"class labels must be in 0..{NUM_CLASSES - 1}")
         return F.one_hot(y, NUM_CLASSES).to(torch.float32)
 
-    def encode(self, x: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def encode(
+        self, x: torch.Tensor, y: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """x [B, 1, 28, 28] -> (mu [B, d], logvar [B, d] or None for point encoders)."""
         h = self.features(x)
         cond = self._one_hot(y, x.shape[0], x.device)

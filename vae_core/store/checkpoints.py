@@ -31,7 +31,14 @@ from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
 from vae_core.data.paths import cache_dir, shipped_checkpoints_dir
-from vae_core.models.config import FORMAT_VERSION, ModelConfig, TrainConfig, config_from_dict, config_key, config_to_dict
+from vae_core.models.config import (
+    FORMAT_VERSION,
+    ModelConfig,
+    TrainConfig,
+    config_from_dict,
+    config_key,
+    config_to_dict,
+)
 
 if TYPE_CHECKING:
     from vae_core.models.networks import LatentModel
@@ -73,7 +80,8 @@ class CheckpointInfo:
 def checkpoint_name(model_config: ModelConfig, train_config: TrainConfig) -> str:
     """Folder name: readable facts, then the config key, e.g. ``mnist-vae-2d-1a2b3c4d5e6f``."""
     model = model_config.model.replace("_", "-")
-    return f"{train_config.dataset}-{model}-{model_config.latent_dim}d-{config_key(model_config, train_config)}"
+    key = config_key(model_config, train_config)
+    return f"{train_config.dataset}-{model}-{model_config.latent_dim}d-{key}"
 
 
 def user_store_dir() -> Path:
@@ -150,7 +158,10 @@ def save_model(
     final = root_path / name
     tmp = root_path / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
     dtype = np.float16 if half else np.float32
-    state = {k: np.ascontiguousarray(v.detach().float().cpu().numpy().astype(dtype)) for k, v in model.state_dict().items()}
+    state = {
+        k: np.ascontiguousarray(v.detach().float().cpu().numpy().astype(dtype))
+        for k, v in model.state_dict().items()
+    }
     header = {
         "format_version": FORMAT_VERSION,
         "key": config_key(model.config, train_config),
@@ -162,30 +173,43 @@ def save_model(
         root_path.mkdir(parents=True, exist_ok=True)
         tmp.mkdir()
         save_file(state, str(tmp / WEIGHTS_FILE), metadata={"format": "pt", "key": header["key"]})
-        _write_json(tmp / CONFIG_FILE, header)
-        _write_json(tmp / METRICS_FILE, metrics or {})
-        _write_json(tmp / HISTORY_FILE, history or [])
-        if replay is not None and len(replay):
-            from vae_core.store.replay import write_replay
-
-            write_replay(tmp, replay)
-        if codes is not None:
-            from vae_core.store.codes import write_codes
-
-            write_codes(tmp, codes)
-        if final.exists():
-            trash = root_path / f".old-{name}-{uuid.uuid4().hex[:8]}"
-            os.rename(final, trash)
-            os.rename(tmp, final)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.rename(tmp, final)
+        _write_files(tmp, header, metrics or {}, history or [], replay, codes)
+        _move_into_place(tmp, final)
     except (OSError, SafetensorError) as error:
         shutil.rmtree(tmp, ignore_errors=True)
-        reason = os.strerror(error.errno) if isinstance(error, OSError) and error.errno else str(error)
+        reason = (
+            os.strerror(error.errno) if isinstance(error, OSError) and error.errno else str(error)
+        )
         raise CheckpointWriteError(f"could not write checkpoint {final}: {reason}") from error
     logger.info("saved checkpoint %s", final)
     return final
+
+
+def _write_files(folder: Path, header: dict, metrics: dict, history: list, replay, codes) -> None:
+    """The JSON files, and the replay and codes where given, into the unfinished folder."""
+    _write_json(folder / CONFIG_FILE, header)
+    _write_json(folder / METRICS_FILE, metrics)
+    _write_json(folder / HISTORY_FILE, history)
+    if replay is not None and len(replay):
+        from vae_core.store.replay import write_replay
+
+        write_replay(folder, replay)
+    if codes is not None:
+        from vae_core.store.codes import write_codes
+
+        write_codes(folder, codes)
+
+
+def _move_into_place(tmp: Path, final: Path) -> None:
+    """Rename the finished folder to its name; an older one is moved aside first and removed
+    after, so a reader finds either the old checkpoint or the new one, never neither."""
+    if final.exists():
+        trash = final.parent / f".old-{final.name}-{uuid.uuid4().hex[:8]}"
+        os.rename(final, trash)
+        os.rename(tmp, final)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        os.rename(tmp, final)
 
 
 def remove_partials(root: str | os.PathLike, older_than: float = 3600.0) -> list[Path]:
@@ -223,10 +247,14 @@ def read_checkpoint_info(path: str | os.PathLike) -> CheckpointInfo:
     """Validate a checkpoint's JSON (not its weights) and describe it."""
     folder = Path(path)
     if not folder.is_dir():
-        raise CheckpointError(f"{folder} is not a checkpoint folder (it does not exist or is a file)")
+        raise CheckpointError(
+            f"{folder} is not a checkpoint folder (it does not exist or is a file)"
+        )
     header = _read_json(folder / CONFIG_FILE, "config")
     if not isinstance(header, dict) or "format_version" not in header:
-        raise CheckpointError(f"{folder}: {CONFIG_FILE} is not a VAE Latent Explorer checkpoint config")
+        raise CheckpointError(
+            f"{folder}: {CONFIG_FILE} is not a VAE Latent Explorer checkpoint config"
+        )
     if header["format_version"] != FORMAT_VERSION:
         raise CheckpointError(
             f"{folder}: checkpoint format version {header['format_version']!r} is not supported "
@@ -242,7 +270,9 @@ def read_checkpoint_info(path: str | os.PathLike) -> CheckpointInfo:
         raise CheckpointError(f"{folder}: config does not match its key (edited by hand?)")
     metrics_path = folder / METRICS_FILE
     metrics = _read_json(metrics_path, "metrics") if metrics_path.exists() else {}
-    return CheckpointInfo(folder, key, model_config, train_config, metrics if isinstance(metrics, dict) else {})
+    return CheckpointInfo(
+        folder, key, model_config, train_config, metrics if isinstance(metrics, dict) else {}
+    )
 
 
 def load_model(path: str | os.PathLike, device="cpu") -> LatentModel:
@@ -259,7 +289,9 @@ def load_model(path: str | os.PathLike, device="cpu") -> LatentModel:
     try:
         state = load_file(str(weights_path))
     except (SafetensorError, OSError, ValueError) as error:
-        raise CheckpointError(f"{weights_path}: unreadable or truncated weights ({error})") from error
+        raise CheckpointError(
+            f"{weights_path}: unreadable or truncated weights ({error})"
+        ) from error
     import torch
 
     from vae_core.models.networks import build_model
@@ -270,12 +302,14 @@ def load_model(path: str | os.PathLike, device="cpu") -> LatentModel:
     extra = sorted(set(state) - set(expected))
     if missing or extra:
         raise CheckpointError(
-            f"{weights_path}: tensors do not match the config (missing: {missing[:3]}, unexpected: {extra[:3]})"
+            f"{weights_path}: tensors do not match the config (missing: {missing[:3]}, unexpected: "
+            f"{extra[:3]})"
         )
     for name, tensor in state.items():
         if tensor.shape != expected[name].shape:
             raise CheckpointError(
-                f"{weights_path}: tensor {name} has shape {tuple(tensor.shape)}, the config needs {tuple(expected[name].shape)}"
+                f"{weights_path}: tensor {name} has shape {tuple(tensor.shape)}, the config needs "
+                f"{tuple(expected[name].shape)}"
             )
         if not np.isfinite(tensor).all():
             raise CheckpointError(f"{weights_path}: tensor {name} holds NaN or infinite values")
@@ -293,7 +327,15 @@ def zip_checkpoint(path: str | os.PathLike) -> bytes:
     info = read_checkpoint_info(path)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name in (WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE, HISTORY_FILE, NAME_FILE, "replay.npz", "codes.npz"):
+        for name in (
+            WEIGHTS_FILE,
+            CONFIG_FILE,
+            METRICS_FILE,
+            HISTORY_FILE,
+            NAME_FILE,
+            "replay.npz",
+            "codes.npz",
+        ):
             file = info.path / name
             if file.is_file():
                 archive.write(file, arcname=f"{info.name}/{name}")
@@ -321,10 +363,13 @@ def read_name(folder: str | os.PathLike) -> str | None:
 
 def write_name(folder: str | os.PathLike, name: str) -> str:
     """Give a checkpoint a name for pickers (an empty name removes it). ValueError for a
-    name that is too long or holds control characters; CheckpointWriteError when the disk refuses."""
+    name that is too long or holds control characters; CheckpointWriteError when the disk
+    refuses."""
     name = " ".join(str(name).split())
     if len(name) > MAX_NAME_LENGTH:
-        raise ValueError(f"a name has at most {MAX_NAME_LENGTH} characters; this one has {len(name)}")
+        raise ValueError(
+            f"a name has at most {MAX_NAME_LENGTH} characters; this one has {len(name)}"
+        )
     if any(ord(c) < 32 or ord(c) == 127 for c in name):
         raise ValueError("a name cannot hold control characters")
     path = Path(folder) / NAME_FILE
@@ -336,12 +381,15 @@ def write_name(folder: str | os.PathLike, name: str) -> str:
         tmp.write_text(json.dumps({"name": name}) + "\n", encoding="utf-8")
         os.replace(tmp, path)
     except OSError as error:
-        raise CheckpointWriteError(f"could not name {folder}: {os.strerror(error.errno) if error.errno else error}") from error
+        raise CheckpointWriteError(
+            f"could not name {folder}: {os.strerror(error.errno) if error.errno else error}"
+        ) from error
     return name
 
 
 def list_checkpoints(roots: list[str | os.PathLike] | None = None) -> list[CheckpointInfo]:
-    """Every valid checkpoint under the roots, sorted by name; invalid ones are skipped with a warning."""
+    """Every valid checkpoint under the roots, sorted by name; invalid ones are skipped with a
+    warning."""
     found: dict[str, CheckpointInfo] = {}
     for root in roots if roots is not None else default_roots():
         root_path = Path(root)
@@ -375,7 +423,9 @@ def resolve_checkpoint(name: str, roots: list[str | os.PathLike] | None = None) 
 
 
 def find_checkpoint(
-    model_config: ModelConfig, train_config: TrainConfig, roots: list[str | os.PathLike] | None = None
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    roots: list[str | os.PathLike] | None = None,
 ) -> Path | None:
     """The folder holding a valid checkpoint for exactly these configs, if any."""
     name = checkpoint_name(model_config, train_config)

@@ -39,7 +39,10 @@ class EncodedSplit:
         sigma = self.sigma
         if sigma is None or count <= 0:
             return []
-        return [(float(m[0]), float(m[1]), float(s[0]), float(s[1])) for m, s in zip(self.mu[:count], sigma[:count])]
+        return [
+            (float(m[0]), float(m[1]), float(s[0]), float(s[1]))
+            for m, s in zip(self.mu[:count], sigma[:count])
+        ]
 
     def __len__(self) -> int:
         return self.labels.shape[0]
@@ -49,8 +52,12 @@ def write_codes(folder: str | os.PathLike, encoded: EncodedSplit) -> Path:
     """Store a split's codes in ``folder`` (written to a temporary name, then renamed)."""
     path = Path(folder) / CODES_FILE
     tmp = path.with_name(f".{CODES_FILE}-{uuid.uuid4().hex[:8]}.npz")
-    arrays = {"mu": np.asarray(encoded.mu, np.float32), "labels": np.asarray(encoded.labels, np.int64),
-              "dataset": np.array(encoded.dataset), "split": np.array(encoded.split)}  # fmt: skip
+    arrays = {
+        "mu": np.asarray(encoded.mu, np.float32),
+        "labels": np.asarray(encoded.labels, np.int64),
+        "dataset": np.array(encoded.dataset),
+        "split": np.array(encoded.split),
+    }
     if encoded.logvar is not None:
         arrays["logvar"] = np.asarray(encoded.logvar, np.float32)
     try:
@@ -73,7 +80,11 @@ def read_codes(folder: str | os.PathLike) -> EncodedSplit | None:
             dataset, split = str(stored["dataset"]), str(stored["split"])
     except (OSError, ValueError, KeyError):
         return None
-    if mu.ndim != 2 or labels.shape != (len(mu),) or (logvar is not None and logvar.shape != mu.shape):
+    if (
+        mu.ndim != 2
+        or labels.shape != (len(mu),)
+        or (logvar is not None and logvar.shape != mu.shape)
+    ):
         return None
     if not np.isfinite(mu).all() or (logvar is not None and not np.isfinite(logvar).all()):
         return None

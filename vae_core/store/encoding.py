@@ -45,7 +45,11 @@ def encode_images(
     mus, logvars = [], []
     for start in range(0, images.shape[0], batch_size):
         x = images[start : start + batch_size].to(device)
-        y = None if labels_t is None or not model.config.is_conditional else labels_t[start : start + batch_size].to(device)
+        y = (
+            None
+            if labels_t is None or not model.config.is_conditional
+            else labels_t[start : start + batch_size].to(device)
+        )
         mu, logvar = model.encode(x, y)
         mus.append(mu.float().cpu())
         if logvar is not None:
@@ -55,7 +59,9 @@ def encode_images(
     return mu, logvar
 
 
-def encode_dataset(model: LatentModel, dataset: ImageDataset | str | None = None, split: str = "test") -> EncodedSplit:
+def encode_dataset(
+    model: LatentModel, dataset: ImageDataset | str | None = None, split: str = "test"
+) -> EncodedSplit:
     """Encode a whole split in batches; memoised per (checkpoint key, dataset, split).
 
     ``dataset`` defaults to the one the model was trained on. Models without a

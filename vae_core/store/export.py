@@ -61,22 +61,48 @@ def decoder_program(config: ModelConfig) -> list[dict]:
     n_cond = NUM_CLASSES if config.is_conditional else 0
     ops: list[dict] = [{"op": "concat_label", "classes": NUM_CLASSES}] if n_cond else []
     if config.architecture == "mlp":
-        ops += _linears("decoder_body", [d + n_cond, *reversed(hidden), math.prod(IMAGE_SHAPE)], final_relu=False)
+        ops += _linears(
+            "decoder_body",
+            [d + n_cond, *reversed(hidden), math.prod(IMAGE_SHAPE)],
+            final_relu=False,
+        )
     else:
         ops += _linears("decoder_body", [d + n_cond, *reversed(hidden)], final_relu=True)
         base = config.conv_channels[-1] // 2 or 1
         widths = list(reversed(config.conv_channels))[:2]
         widths += [widths[-1]] * (2 - len(widths))
         ops += [
-            {"op": "linear", "weight": "decoder_out.dense.0.weight", "bias": "decoder_out.dense.0.bias", "relu": True},
+            {
+                "op": "linear",
+                "weight": "decoder_out.dense.0.weight",
+                "bias": "decoder_out.dense.0.bias",
+                "relu": True,
+            },
             {"op": "reshape", "shape": [base, 7, 7]},
         ]
         for index in range(2):
-            ops.append({"op": "conv_transpose2d", "weight": f"decoder_out.net.{2 * index}.weight",
-                        "bias": f"decoder_out.net.{2 * index}.bias", "stride": 2, "padding": 1, "output_padding": 1,
-                        "relu": True})  # fmt: skip
-        ops.append({"op": "conv_transpose2d", "weight": "decoder_out.net.4.weight", "bias": "decoder_out.net.4.bias",
-                    "stride": 1, "padding": 1, "output_padding": 0, "relu": False})  # fmt: skip
+            ops.append(
+                {
+                    "op": "conv_transpose2d",
+                    "weight": f"decoder_out.net.{2 * index}.weight",
+                    "bias": f"decoder_out.net.{2 * index}.bias",
+                    "stride": 2,
+                    "padding": 1,
+                    "output_padding": 1,
+                    "relu": True,
+                }
+            )
+        ops.append(
+            {
+                "op": "conv_transpose2d",
+                "weight": "decoder_out.net.4.weight",
+                "bias": "decoder_out.net.4.bias",
+                "stride": 1,
+                "padding": 1,
+                "output_padding": 0,
+                "relu": False,
+            }
+        )
         ops.append({"op": "flatten"})
     return ops + [{"op": "sigmoid"}]
 
@@ -91,14 +117,24 @@ def encoder_program(config: ModelConfig) -> list[dict]:
     else:
         ops.append({"op": "reshape", "shape": list(IMAGE_SHAPE)})
         for index in range(len(config.conv_channels)):
-            ops.append({"op": "conv2d", "weight": f"features.net.{2 * index}.weight", "bias": f"features.net.{2 * index}.bias",
-                        "stride": 2, "padding": 0, "relu": True})  # fmt: skip
+            ops.append(
+                {
+                    "op": "conv2d",
+                    "weight": f"features.net.{2 * index}.weight",
+                    "bias": f"features.net.{2 * index}.bias",
+                    "stride": 2,
+                    "padding": 0,
+                    "relu": True,
+                }
+            )
         ops.append({"op": "flatten"})
         features = _conv_feature_shape(config.conv_channels)
     n_cond = NUM_CLASSES if config.is_conditional else 0
     if n_cond:
         ops.append({"op": "concat_label", "classes": NUM_CLASSES})
-    return ops + _linears("encoder_head", [features + n_cond, *config.hidden_sizes, stats], final_relu=False)
+    return ops + _linears(
+        "encoder_head", [features + n_cond, *config.hidden_sizes, stats], final_relu=False
+    )
 
 
 def program_tensors(program: list[dict]) -> list[str]:
@@ -113,14 +149,19 @@ def browser_spec(config: ModelConfig) -> dict[str, Any]:
         "conditional": config.is_conditional,
         "classes": NUM_CLASSES,
         "stochastic": config.has_stochastic_encoder,
-        "logvar_range": [-30.0, 20.0],  # the encoder's clamp (vae_core.models.networks.LatentModel.encode)
+        "logvar_range": [
+            -30.0,
+            20.0,
+        ],  # the encoder's clamp (vae_core.models.networks.LatentModel.encode)
         "image_shape": list(IMAGE_SHAPE),
         "decoder": decoder_program(config),
         "encoder": encoder_program(config),
     }
 
 
-def export_weights(state: dict[str, np.ndarray], config: ModelConfig, parts=("decoder", "encoder")) -> bytes:
+def export_weights(
+    state: dict[str, np.ndarray], config: ModelConfig, parts=("decoder", "encoder")
+) -> bytes:
     """The tensors of the programs named in ``parts`` as float16 safetensors bytes, the spec
     in the file's metadata (a browser loads the decoder first, the encoder when it needs
     one). KeyError when ``state`` lacks a tensor."""
@@ -132,7 +173,8 @@ def export_weights(state: dict[str, np.ndarray], config: ModelConfig, parts=("de
     return save(tensors, metadata={"spec": json.dumps(spec, separators=(",", ":"))})
 
 
-# The shipped classifiers (vae_core.analysis.classifier): 784 -> 512 (ReLU) -> 10 logits; the browser adds the softmax.
+# The shipped classifiers (vae_core.analysis.classifier): 784 -> 512 (ReLU) -> 10 logits; the
+# browser adds the softmax.
 CLASSIFIER_PROGRAM = [
     {"op": "linear", "weight": "hidden.weight", "bias": "hidden.bias", "relu": True},
     {"op": "linear", "weight": "out.weight", "bias": "out.bias", "relu": False},
@@ -144,8 +186,16 @@ def export_classifier(weights: dict[str, np.ndarray]) -> bytes:
     lens runs it in the browser on every decoded image)."""
     from safetensors.numpy import save
 
-    spec = {"format": BROWSER_FORMAT, "classes": NUM_CLASSES, "classifier": CLASSIFIER_PROGRAM, "parts": ["classifier"]}
-    tensors = {name: np.ascontiguousarray(np.asarray(weights[name], np.float16)) for name in program_tensors(CLASSIFIER_PROGRAM)}
+    spec = {
+        "format": BROWSER_FORMAT,
+        "classes": NUM_CLASSES,
+        "classifier": CLASSIFIER_PROGRAM,
+        "parts": ["classifier"],
+    }
+    tensors = {
+        name: np.ascontiguousarray(np.asarray(weights[name], np.float16))
+        for name in program_tensors(CLASSIFIER_PROGRAM)
+    }
     return save(tensors, metadata={"spec": json.dumps(spec, separators=(",", ":"))})
 
 
@@ -158,7 +208,9 @@ def checkpoint_state(folder: str | os.PathLike) -> dict[str, np.ndarray]:
 
 def model_state(model) -> dict[str, np.ndarray]:
     """A model's weights (in memory) as numpy arrays."""
-    return {name: tensor.detach().float().cpu().numpy() for name, tensor in model.state_dict().items()}
+    return {
+        name: tensor.detach().float().cpu().numpy() for name, tensor in model.state_dict().items()
+    }
 
 
 def read_exported(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -173,33 +225,47 @@ def read_exported(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 # --- the reference interpreter ----------------------------------------------------
 
 
-def _conv2d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, stride: int, padding: int) -> np.ndarray:
-    """x [C_in, H, W], weight [C_out, C_in, k, k] -> [C_out, H', W'] (cross-correlation, as PyTorch)."""
+def _conv2d(
+    x: np.ndarray, weight: np.ndarray, bias: np.ndarray, stride: int, padding: int
+) -> np.ndarray:
+    """x [C_in, H, W], weight [C_out, C_in, k, k] -> [C_out, H', W'] (cross-correlation, as
+    PyTorch)."""
     k = weight.shape[2]
     x = np.pad(x, ((0, 0), (padding, padding), (padding, padding)))
     out_h, out_w = (x.shape[1] - k) // stride + 1, (x.shape[2] - k) // stride + 1
-    windows = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(1, 2))[:, ::stride, ::stride][:, :out_h, :out_w]
+    windows = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(1, 2))[
+        :, ::stride, ::stride
+    ][:, :out_h, :out_w]
     return np.einsum("chwij,ocij->ohw", windows, weight) + bias[:, None, None]
 
 
-def _conv_transpose2d(x, weight, bias, stride: int, padding: int, output_padding: int) -> np.ndarray:
-    """x [C_in, H, W], weight [C_in, C_out, k, k] -> [C_out, (H-1)s - 2p + k + op, ...] (PyTorch ConvTranspose2d)."""
+def _conv_transpose2d(
+    x, weight, bias, stride: int, padding: int, output_padding: int
+) -> np.ndarray:
+    """x [C_in, H, W], weight [C_in, C_out, k, k] -> [C_out, (H-1)s - 2p + k + op, ...] (PyTorch
+    ConvTranspose2d)."""
     c_in, height, width = x.shape
     k = weight.shape[2]
     full_h, full_w = (height - 1) * stride + k, (width - 1) * stride + k
     full = np.zeros((weight.shape[1], full_h + output_padding, full_w + output_padding), np.float64)
-    contributions = np.einsum("chw,coij->ohwij", x, weight)  # each input pixel's k x k footprint per output channel
+    contributions = np.einsum(
+        "chw,coij->ohwij", x, weight
+    )  # each input pixel's k x k footprint per output channel
     for i in range(k):
         for j in range(k):
-            full[:, i : i + (height - 1) * stride + 1 : stride, j : j + (width - 1) * stride + 1 : stride] += contributions[
-                ..., i, j
-            ]
+            full[
+                :,
+                i : i + (height - 1) * stride + 1 : stride,
+                j : j + (width - 1) * stride + 1 : stride,
+            ] += contributions[..., i, j]
     out_h = (height - 1) * stride - 2 * padding + k + output_padding
     out_w = (width - 1) * stride - 2 * padding + k + output_padding
     return full[:, padding : padding + out_h, padding : padding + out_w] + bias[:, None, None]
 
 
-def run_program(program: list[dict], tensors: dict[str, np.ndarray], x, label: int | None = None) -> np.ndarray:
+def run_program(
+    program: list[dict], tensors: dict[str, np.ndarray], x, label: int | None = None
+) -> np.ndarray:
     """Run a program on one input in float64 numpy (the reference for other interpreters)."""
     value = np.asarray(x, np.float64)
     for op in program:
@@ -207,10 +273,18 @@ def run_program(program: list[dict], tensors: dict[str, np.ndarray], x, label: i
         if kind == "linear":
             value = tensors[op["weight"]] @ value + tensors[op["bias"]]
         elif kind == "conv2d":
-            value = _conv2d(value, tensors[op["weight"]], tensors[op["bias"]], op["stride"], op["padding"])
+            value = _conv2d(
+                value, tensors[op["weight"]], tensors[op["bias"]], op["stride"], op["padding"]
+            )
         elif kind == "conv_transpose2d":
-            value = _conv_transpose2d(value, tensors[op["weight"]], tensors[op["bias"]], op["stride"], op["padding"],
-                                      op["output_padding"])  # fmt: skip
+            value = _conv_transpose2d(
+                value,
+                tensors[op["weight"]],
+                tensors[op["bias"]],
+                op["stride"],
+                op["padding"],
+                op["output_padding"],
+            )
         elif kind == "reshape":
             value = value.reshape(op["shape"])
         elif kind == "flatten":

@@ -1,7 +1,8 @@
 """Latent replay: the codes of a fixed test subset after every epoch of a training run.
 
 The codes come from :class:`vae_core.training.executors.EpochProbe` snapshots, taken where the
-model trains; they travel with the checkpoint as ``replay.npz`` (float16, read with ``allow_pickle=False``) so the app
+model trains; they travel with the checkpoint as ``replay.npz`` (float16, read with
+``allow_pickle=False``) so the app
 can replay how the latent space organised itself, for live and shipped models alike.
 """
 

@@ -1,11 +1,13 @@
 """Where trainings run: this process (the default) or a Ray cluster (``.[cluster]`` extra).
 
-An :class:`Executor` runs one training and hands back a :class:`vae_core.training.trainer.TrainResult`
+An :class:`Executor` runs one training and hands back a
+:class:`vae_core.training.trainer.TrainResult`
 whose model lives in the calling process, whatever machine did the work. While it runs it
 reports an :class:`EpochSnapshot` after every epoch (the loss terms, the codes of a fixed
 test subset and a few reconstructions: what the live view draws, computed where the model
 is) and the batches done; setting ``stop`` ends it after the current batch with the last
-completed epoch's weights. Storing the result is the caller's job (:mod:`vae_core.training.pipeline`),
+completed epoch's weights. Storing the result is the caller's job
+(:mod:`vae_core.training.pipeline`),
 so workers never need the store's disk.
 
 This module holds the interface and this machine's executor; the Ray executor
@@ -29,7 +31,9 @@ from vae_core.store.replay import REPLAY_SIZE
 
 logger = logging.getLogger(__name__)
 
-SNAPSHOT_SUBSET = REPLAY_SIZE  # fixed test images whose codes are recorded after every epoch (the replay)
+SNAPSHOT_SUBSET = (
+    REPLAY_SIZE  # fixed test images whose codes are recorded after every epoch (the replay)
+)
 SNAPSHOT_RECONSTRUCTIONS = 8  # test images reconstructed after every epoch
 
 
@@ -45,7 +49,6 @@ def default_max_running() -> int:
     return max(1, (os.cpu_count() or 2) // 2)
 
 
-
 class ExecutorUnavailable(RuntimeError):
     """The executor cannot start: Ray is not installed, or its cluster cannot be reached."""
 
@@ -59,7 +62,9 @@ class EpochSnapshot:
     """What one finished epoch looks like, small enough to cross the network."""
 
     record: object  # vae_core.training.trainer.EpochRecord
-    codes: np.ndarray  # float32 [SNAPSHOT_SUBSET, latent_dim]: encoder means of the fixed test subset
+    codes: (
+        np.ndarray
+    )  # float32 [SNAPSHOT_SUBSET, latent_dim]: encoder means of the fixed test subset
     originals: np.ndarray  # float32 [SNAPSHOT_RECONSTRUCTIONS, 28, 28]
     reconstructions: np.ndarray  # float32 [SNAPSHOT_RECONSTRUCTIONS, 28, 28]: decoded encoder means
 
@@ -67,7 +72,9 @@ class EpochSnapshot:
 class EpochProbe:
     """Turns (record, model) into an :class:`EpochSnapshot`; runs where the model is."""
 
-    def __init__(self, dataset: str, size: int = SNAPSHOT_SUBSET, shown: int = SNAPSHOT_RECONSTRUCTIONS):
+    def __init__(
+        self, dataset: str, size: int = SNAPSHOT_SUBSET, shown: int = SNAPSHOT_RECONSTRUCTIONS
+    ):
         from vae_core.data.datasets import load_dataset
 
         test = load_dataset(dataset, "test")
@@ -79,7 +86,8 @@ class EpochProbe:
         return self._encode(model, 0)[0]
 
     def _encode(self, model, shown: int) -> tuple[np.ndarray, np.ndarray]:
-        """(codes [size, d], reconstructions of the first ``shown`` [shown, 28, 28]), in eval mode."""
+        """(codes [size, d], reconstructions of the first ``shown`` [shown, 28, 28]), in eval
+        mode."""
         import torch
 
         was_training = model.training
@@ -88,15 +96,23 @@ class EpochProbe:
         y = self.labels.to(device) if model.config.is_conditional else None
         with torch.no_grad():
             mu, _ = model.encode(self.images.to(device), y)  # [size, latent_dim]
-            recon = model.decode(mu[:shown], None if y is None else y[:shown]) if shown else None  # [shown, 1, 28, 28]
+            recon = (
+                model.decode(mu[:shown], None if y is None else y[:shown]) if shown else None
+            )  # [shown, 1, 28, 28]
         model.train(was_training)
-        pictures = np.zeros((0, 28, 28), np.float32) if recon is None else recon.float().cpu().numpy()[:, 0]
+        pictures = (
+            np.zeros((0, 28, 28), np.float32)
+            if recon is None
+            else recon.float().cpu().numpy()[:, 0]
+        )
         return mu.float().cpu().numpy(), pictures
 
     def __call__(self, record, model) -> EpochSnapshot:
         codes, reconstructions = self._encode(model, self.shown)
         originals = self.images[: self.shown, 0].numpy().astype(np.float32)
-        return EpochSnapshot(record=record, codes=codes, originals=originals, reconstructions=reconstructions)
+        return EpochSnapshot(
+            record=record, codes=codes, originals=originals, reconstructions=reconstructions
+        )
 
 
 class Executor:
@@ -114,11 +130,17 @@ class Executor:
     def describe(self) -> str:
         raise NotImplementedError
 
-    def run(self, model_config: ModelConfig, train_config: TrainConfig, *,
-            on_snapshot: Callable[[EpochSnapshot], None] | None = None,
-            on_batch: Callable[[int, int], None] | None = None,
-            stop: threading.Event | None = None, device: str | None = None,
-            on_place: Callable[[str], None] | None = None):  # fmt: skip
+    def run(
+        self,
+        model_config: ModelConfig,
+        train_config: TrainConfig,
+        *,
+        on_snapshot: Callable[[EpochSnapshot], None] | None = None,
+        on_batch: Callable[[int, int], None] | None = None,
+        stop: threading.Event | None = None,
+        device: str | None = None,
+        on_place: Callable[[str], None] | None = None,
+    ):
         """Train and return the TrainResult (model in this process). ``on_place`` hears,
         in words, where the training waits or runs whenever that changes. Raises
         :class:`vae_core.training.trainer.TrainingDiverged`, ``ValueError`` for impossible settings,
@@ -141,18 +163,42 @@ class LocalExecutor(Executor):
     def describe(self) -> str:
         return f"this machine ({os.cpu_count() or 1} cores)"
 
-    def run(self, model_config, train_config, *, on_snapshot=None, on_batch=None, stop=None, device=None, on_place=None):
+    def run(
+        self,
+        model_config,
+        train_config,
+        *,
+        on_snapshot=None,
+        on_batch=None,
+        stop=None,
+        device=None,
+        on_place=None,
+    ):
         from vae_core.training.trainer import train
 
         if on_place is not None:
             on_place("training on this server")
         probe = EpochProbe(train_config.dataset) if on_snapshot is not None else None
-        on_epoch = None if probe is None else (lambda record, model: on_snapshot(probe(record, model)))
-        return train(model_config, train_config, on_epoch=on_epoch, stop=stop, on_batch=on_batch, device=device)
+        on_epoch = (
+            None if probe is None else (lambda record, model: on_snapshot(probe(record, model)))
+        )
+        return train(
+            model_config,
+            train_config,
+            on_epoch=on_epoch,
+            stop=stop,
+            on_batch=on_batch,
+            device=device,
+        )
 
 
-def run_with_replay(executor: Executor, model_config: ModelConfig, train_config: TrainConfig,
-                    on_snapshot: Callable[[EpochSnapshot], None] | None = None, **options):  # fmt: skip
+def run_with_replay(
+    executor: Executor,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    on_snapshot: Callable[[EpochSnapshot], None] | None = None,
+    **options,
+):
     """``executor.run`` that also keeps each epoch's codes: (the TrainResult, the latent replay
     float32 [epochs completed, SNAPSHOT_SUBSET, d], or None when no epoch finished)."""
     frames: list[np.ndarray] = []
@@ -167,7 +213,9 @@ def run_with_replay(executor: Executor, model_config: ModelConfig, train_config:
     return result, (np.stack(frames) if frames else None)
 
 
-def run_all(executor: Executor, work: Iterable, run_one: Callable, parallel: int | None = None) -> list:
+def run_all(
+    executor: Executor, work: Iterable, run_one: Callable, parallel: int | None = None
+) -> list:
     """``run_one(item)`` for every item, up to the executor's capacity at once (each call
     usually trains through ``executor.run``); results in the items' order. The first
     error is raised after the others finish."""

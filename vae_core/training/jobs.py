@@ -21,7 +21,12 @@ import numpy as np
 
 from vae_core.data.datasets import load_dataset
 from vae_core.models.config import ModelConfig, TrainConfig, config_key
-from vae_core.store.checkpoints import find_checkpoint, read_history, remove_partials, user_store_dir
+from vae_core.store.checkpoints import (
+    find_checkpoint,
+    read_history,
+    remove_partials,
+    user_store_dir,
+)
 from vae_core.store.replay import read_replay
 from vae_core.training.executors import EpochSnapshot, Executor, LocalExecutor, WorkerLost
 from vae_core.training.pipeline import get_or_train
@@ -73,16 +78,24 @@ class JobSnapshot:
     elapsed: float  # seconds since it started running
     eta: float | None  # seconds left, once measurable
     history: list[dict]
-    live_codes: list[np.ndarray]  # per epoch: codes [SNAPSHOT_SUBSET, 2 or d] of the fixed test subset
+    live_codes: list[
+        np.ndarray
+    ]  # per epoch: codes [SNAPSHOT_SUBSET, 2 or d] of the fixed test subset
     live_labels: np.ndarray
-    reconstructions: np.ndarray | None  # float32 [2, SNAPSHOT_RECONSTRUCTIONS, 28, 28]: originals, reconstructions
+    reconstructions: (
+        np.ndarray | None
+    )  # float32 [2, SNAPSHOT_RECONSTRUCTIONS, 28, 28]: originals, reconstructions
     checkpoint_name: str | None
     message: str  # the error, or what happened on completion
     where: str = ""  # where it waits or runs, and why, in words (empty once finished)
 
     @property
     def fraction(self) -> float:
-        return 1.0 if self.status == DONE else (self.batches_done / self.batches_total if self.batches_total else 0.0)
+        return (
+            1.0
+            if self.status == DONE
+            else (self.batches_done / self.batches_total if self.batches_total else 0.0)
+        )
 
 
 @dataclass
@@ -159,7 +172,11 @@ class TrainingJob:
             self.history.append(snapshot.record.to_dict())
             self.live_codes.append(snapshot.codes)
             if len(self.live_labels) != len(snapshot.codes):
-                self.live_labels = load_dataset(self.train_config.dataset, "test").labels[: len(snapshot.codes)].numpy()
+                self.live_labels = (
+                    load_dataset(self.train_config.dataset, "test")
+                    .labels[: len(snapshot.codes)]
+                    .numpy()
+                )
             self.reconstructions = np.stack([snapshot.originals, snapshot.reconstructions])
 
     def _progress(self, done: int, total: int) -> None:
@@ -185,7 +202,9 @@ class TrainingJob:
                 on_place=self._placed,
             )
         except TrainingDiverged as error:
-            self._finish(FAILED, f"Training diverged: {error}. Lower the learning rate and try again.")
+            self._finish(
+                FAILED, f"Training diverged: {error}. Lower the learning rate and try again."
+            )
             return
         except WorkerLost as error:
             now = f" Trainings now run on {executor.describe()}." if executor is not None else ""
@@ -199,30 +218,38 @@ class TrainingJob:
         with self._lock:
             self.checkpoint_name = name
             if not stored.trained:
-                self.history = read_history(stored.path)
-                self.epochs_done = len(self.history)
-                replay = read_replay(stored.path)
-                if replay is not None:
-                    self.live_codes = list(replay)
-                    self.live_labels = load_dataset(self.train_config.dataset, "test").labels[: replay.shape[1]].numpy()
-        if stored.save_error:
-            self._finish(
-                DONE if stored.result and stored.result.stop_reason != "stopped" else STOPPED,
-                f"Trained, but {stored.save_error}. The model could not be stored.",
-            )
-        elif stored.result is not None and stored.result.stop_reason == "stopped":
-            if name is None:
-                self._finish(STOPPED, "Stopped before the first epoch finished: nothing was stored.")
-            else:
-                self._finish(STOPPED, f"Stopped after {stored.result.epochs_completed} epochs; stored as {name}.")
-        elif not stored.trained:
-            self._finish(DONE, f"Already trained: opened the stored model {name}.")
-        else:
-            self._finish(DONE, f"Finished in {stored.result.wall_time:.0f} s; stored as {name}.")
+                self._show_stored(stored.path)
+        self._finish(*_outcome(stored, name))
+
+    def _show_stored(self, path) -> None:
+        """A configuration found in the store: its history and replay, as if it had run here."""
+        self.history = read_history(path)
+        self.epochs_done = len(self.history)
+        replay = read_replay(path)
+        if replay is not None:
+            self.live_codes = list(replay)
+            labels = load_dataset(self.train_config.dataset, "test").labels
+            self.live_labels = labels[: replay.shape[1]].numpy()
 
     def _finish(self, status: str, message: str) -> None:
         with self._lock:
             self.status, self.message, self.finished = status, message, time.time()
+
+
+def _outcome(stored, name: str | None) -> tuple[str, str]:
+    """(status, message) of a finished get_or_train: stored, stopped, found, or not storable."""
+    result = stored.result
+    stopped = result is not None and result.stop_reason == "stopped"
+    if stored.save_error:
+        message = f"Trained, but {stored.save_error}. The model could not be stored."
+        return (STOPPED if stopped or result is None else DONE), message
+    if stopped and name is None:
+        return STOPPED, "Stopped before the first epoch finished: nothing was stored."
+    if stopped:
+        return STOPPED, f"Stopped after {result.epochs_completed} epochs; stored as {name}."
+    if not stored.trained:
+        return DONE, f"Already trained: opened the stored model {name}."
+    return DONE, f"Finished in {result.wall_time:.0f} s; stored as {name}."
 
 
 class JobManager:
@@ -236,7 +263,12 @@ class JobManager:
 
     TICK_SECONDS = 1.0  # how often a queue held back by a full cluster looks again
 
-    def __init__(self, max_running: int | None = None, executor: Executor | None = None, notice: str | None = None):
+    def __init__(
+        self,
+        max_running: int | None = None,
+        executor: Executor | None = None,
+        notice: str | None = None,
+    ):
         self.executor = executor or LocalExecutor()
         self._notice = notice
         self._max_running = max_running
@@ -259,9 +291,15 @@ class JobManager:
         """Where a queued job waits and why, in words."""
         place = f"position {position} of {len(self._queue)} in this server's queue"
         if self.executor.free_slots() == 0:
-            return f"{place}: every CPU of {self.executor.describe()} is training (other servers' trainings included)"
+            return (
+                f"{place}: every CPU of {self.executor.describe()} is training (other servers' "
+                "trainings included)"
+            )
         running = self.max_running
-        return f"{place}: {running} training{'s run' if running > 1 else ' runs'} at a time on {self.executor.describe()}"
+        return (
+            f"{place}: {running} training{'s run' if running > 1 else ' runs'} at a time on "
+            f"{self.executor.describe()}"
+        )
 
     def submit(self, model_config: ModelConfig, train_config: TrainConfig) -> TrainingJob:
         """Start (or queue) a training; an identical configuration already queued or
@@ -276,7 +314,9 @@ class JobManager:
             if find_checkpoint(model_config, train_config) is not None:
                 # Stored already: "train" it at once (get_or_train loads it) without queueing.
                 self._running.append(job)
-                threading.Thread(target=self._work, args=(job,), daemon=True, name=f"train-{job.job_id}").start()
+                threading.Thread(
+                    target=self._work, args=(job,), daemon=True, name=f"train-{job.job_id}"
+                ).start()
                 return job
             self._queue.append(job)
         self._dispatch()
@@ -298,7 +338,9 @@ class JobManager:
         with self._lock:
             if job in self._queue:
                 self._queue.remove(job)
-                job._finish(STOPPED, "Removed from the queue before it started: nothing was trained.")
+                job._finish(
+                    STOPPED, "Removed from the queue before it started: nothing was trained."
+                )
 
     def _dispatch(self) -> None:
         with self._lock:
@@ -308,7 +350,9 @@ class JobManager:
                 job = self._queue.pop(0)
                 self._running.append(job)
                 trainers.append(job)
-                threading.Thread(target=self._work, args=(job,), daemon=True, name=f"train-{job.job_id}").start()
+                threading.Thread(
+                    target=self._work, args=(job,), daemon=True, name=f"train-{job.job_id}"
+                ).start()
             held_back = bool(self._queue) and len(trainers) < limit
             if held_back and not self._ticking:
                 self._ticking = True

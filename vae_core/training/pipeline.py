@@ -1,6 +1,7 @@
 """Train on demand: the stored model for a configuration, or a fresh run stored for next time.
 
-This is where training (:mod:`vae_core.training.trainer`) meets persistence (:mod:`vae_core.store.checkpoints`):
+This is where training (:mod:`vae_core.training.trainer`) meets persistence
+(:mod:`vae_core.store.checkpoints`):
 :func:`get_or_train` looks the configuration up, trains it when it is missing, and stores
 the result with its history, training facts and latent replay. One configuration asked
 for twice at once, by two threads or two processes sharing a store (several app servers,
@@ -68,7 +69,9 @@ def training_lock(root: Path, key: str):
             file_lock = FileLock(str(root / f".lock-{key}"))
             file_lock.acquire()
         except OSError as error:
-            logger.warning("no cross-process lock in %s (%s); locking within this process only", root, error)
+            logger.warning(
+                "no cross-process lock in %s (%s); locking within this process only", root, error
+            )
             file_lock = None
         try:
             yield
@@ -96,7 +99,8 @@ def get_or_train(
     store): one trains, the other waits for it and loads the result. The training runs on
     ``executor`` (this process by default; a Ray cluster hands the weights back) and
     reports an :class:`EpochSnapshot` per epoch to ``on_snapshot``; the snapshots' codes are
-    stored as the checkpoint's latent replay; ``on_place`` hears where it waits or runs. A run stopped early is stored under its
+    stored as the checkpoint's latent replay; ``on_place`` hears where it waits or runs. A run
+    stopped early is stored under its
     config with ``epochs`` set to the epochs it completed; its metrics are the test terms
     of its best epoch and the training facts. Raises TrainingDiverged, ValueError and
     :class:`vae_core.training.executors.WorkerLost` from the executor.
@@ -109,8 +113,16 @@ def get_or_train(
         found = find_checkpoint(model_config, train_config, search)
         if found is not None:
             return StoredModel(model=load_model(found), path=found, trained=False)
-        result, replay_codes = run_with_replay(executor or LocalExecutor(), model_config, train_config, on_snapshot,
-                                               on_batch=on_batch, stop=stop, device=device, on_place=on_place)  # fmt: skip
+        result, replay_codes = run_with_replay(
+            executor or LocalExecutor(),
+            model_config,
+            train_config,
+            on_snapshot,
+            on_batch=on_batch,
+            stop=stop,
+            device=device,
+            on_place=on_place,
+        )
         return _store(result, write_root, replay_codes)
 
 
@@ -118,19 +130,32 @@ def _store(result, write_root: Path, replay_codes: np.ndarray | None) -> StoredM
     """Save a finished (or stopped) run; a failed save keeps the model in memory."""
     model = result.model
     if result.epochs_completed == 0:
-        return StoredModel(model=model, path=None, trained=True, result=result, save_error="no epoch finished, nothing to save")
+        return StoredModel(
+            model=model,
+            path=None,
+            trained=True,
+            result=result,
+            save_error="no epoch finished, nothing to save",
+        )
     saved_config = result.train_config
     if result.stop_reason == "stopped":
         saved_config = dataclasses.replace(saved_config, epochs=result.epochs_completed)
     test_codes = encode_dataset(model, saved_config.dataset, "test")
     try:
         path = save_model(
-            model, saved_config, write_root, training_facts(result), [r.to_dict() for r in result.history],
-            replay=replay_codes, codes=test_codes,
-        )  # fmt: skip
+            model,
+            saved_config,
+            write_root,
+            training_facts(result),
+            [r.to_dict() for r in result.history],
+            replay=replay_codes,
+            codes=test_codes,
+        )
     except CheckpointWriteError as error:
         logger.warning("%s; the model is kept in memory only", error)
-        return StoredModel(model=model, path=None, trained=True, result=result, save_error=str(error))
+        return StoredModel(
+            model=model, path=None, trained=True, result=result, save_error=str(error)
+        )
     model.set_origin(saved_config, path)
     return StoredModel(model=model, path=path, trained=True, result=result)
 

@@ -33,11 +33,15 @@ def make_executor(kind: str = "local", address: str | None = None, **options) ->
     try:
         from vae_core.training.ray_executor import RayExecutor
     except ImportError as error:
-        raise ExecutorUnavailable(f"Ray is not installed ({error}); install it with pip install -e \".[cluster]\"") from None
+        raise ExecutorUnavailable(
+            f'Ray is not installed ({error}); install it with pip install -e ".[cluster]"'
+        ) from None
     return RayExecutor(address or os.environ.get(RAY_ADDRESS_VARIABLE) or "local", **options)
 
 
-RETRY_SECONDS = 5.0  # how soon a lost or refused cluster is tried again (doubling to RETRY_LIMIT_SECONDS)
+RETRY_SECONDS = (
+    5.0  # how soon a lost or refused cluster is tried again (doubling to RETRY_LIMIT_SECONDS)
+)
 RETRY_LIMIT_SECONDS = 60.0
 
 
@@ -49,7 +53,9 @@ class FailoverExecutor(Executor):
     cluster answers, when trainings go there again. ``connect(on_lost)`` makes the cluster's
     executor (default: a :class:`vae_core.training.ray_executor.RayExecutor`)."""
 
-    def __init__(self, address: str, connect: Callable | None = None, retry_seconds: float = RETRY_SECONDS):
+    def __init__(
+        self, address: str, connect: Callable | None = None, retry_seconds: float = RETRY_SECONDS
+    ):
         self.address = address
         self.local = LocalExecutor()
         self.cluster: Executor | None = None
@@ -74,8 +80,11 @@ class FailoverExecutor(Executor):
         return True
 
     def _lost(self, reason: str) -> None:
-        self.notice = (f"The Ray cluster at {self.address} was lost at {time.strftime('%H:%M:%S')} ({reason}): "
-                       "trainings run on this server until it answers again.")  # fmt: skip
+        self.notice = (
+            f"The Ray cluster at {self.address} was lost at {time.strftime('%H:%M:%S')} "
+            f"({reason}): "
+            "trainings run on this server until it answers again."
+        )
         self._retry_in_background()
 
     def _retry_in_background(self) -> None:

@@ -33,7 +33,13 @@ import time
 from multiprocessing.connection import Connection
 
 import ray
-from ray.exceptions import ActorUnavailableError, GetTimeoutError, RayActorError, RayError, WorkerCrashedError
+from ray.exceptions import (
+    ActorUnavailableError,
+    GetTimeoutError,
+    RayActorError,
+    RayError,
+    WorkerCrashedError,
+)
 
 from vae_core.models.config import ModelConfig, TrainConfig
 
@@ -42,8 +48,16 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.5  # how often a running training is asked for news
 STATUS_SECONDS = 1.0  # how often the parent hears the cluster's free CPUs
 CHECK_SECONDS = 3.0  # the longest the cluster's metadata may take to arrive
-NOT_STARTED = {"weights": None, "history": [], "wall_time": 0.0, "stop_reason": "stopped", "best_epoch": 0,
-               "diverged": None, "device": None, "host": None}  # a training stopped before it was placed  # fmt: skip
+NOT_STARTED = {
+    "weights": None,
+    "history": [],
+    "wall_time": 0.0,
+    "stop_reason": "stopped",
+    "best_epoch": 0,
+    "diverged": None,
+    "device": None,
+    "host": None,
+}  # a training stopped before it was placed
 
 
 class Refused(RuntimeError):
@@ -93,11 +107,20 @@ class TrainingActor:
 
         diverged = None
         try:
-            result = train(model_config, train_config, on_epoch=on_epoch, stop=self._stop, on_batch=on_batch,
-                           device=device)  # fmt: skip
+            result = train(
+                model_config,
+                train_config,
+                on_epoch=on_epoch,
+                stop=self._stop,
+                on_batch=on_batch,
+                device=device,
+            )
         except TrainingDiverged as error:
             result, diverged = error.result, str(error)
-        state = {name: tensor.detach().cpu().contiguous() for name, tensor in result.model.state_dict().items()}
+        state = {
+            name: tensor.detach().cpu().contiguous()
+            for name, tensor in result.model.state_dict().items()
+        }
         return {
             "weights": save(state),
             "history": [record.to_dict() for record in result.history],
@@ -114,28 +137,39 @@ def check_cluster(address: str) -> None:
     """Ask the GCS at ``address`` for the cluster's metadata before joining: a refused token
     and a version mismatch answer at once here, where ``ray.init`` retries for 20 s and
     calls either "Failed to connect". Raises :class:`Refused` with the reason."""
-    from ray._raylet import GcsClient  # Ray's own client of its head: the one call that tells these apart
+    from ray._raylet import (
+        GcsClient,
+    )  # Ray's own client of its head: the one call that tells these apart
 
     try:
-        raw = GcsClient(address=address).internal_kv_get(b"CLUSTER_METADATA", namespace=b"cluster",
-                                                          timeout=CHECK_SECONDS)  # fmt: skip
+        raw = GcsClient(address=address).internal_kv_get(
+            b"CLUSTER_METADATA", namespace=b"cluster", timeout=CHECK_SECONDS
+        )
     except ray.exceptions.AuthenticationError:
         raise Refused(
-            f"the Ray cluster at {address} refused this server's authentication token: give it the cluster's "
+            f"the Ray cluster at {address} refused this server's authentication token: give it the "
+            "cluster's "
             "token (RAY_AUTH_MODE=token with RAY_AUTH_TOKEN, or ~/.ray/auth_token)"
         ) from None
     except Exception as error:  # a timeout or a protocol error: something else listens there
-        raise Refused(f"{address} answers, but not as a Ray cluster ({type(error).__name__}: {error})") from None
+        raise Refused(
+            f"{address} answers, but not as a Ray cluster ({type(error).__name__}: {error})"
+        ) from None
     try:
         metadata = json.loads(raw or b"{}")
         theirs = (str(metadata["ray_version"]), str(metadata["python_version"]))
     except (ValueError, KeyError, TypeError):
-        raise Refused(f"{address} answers, but not as a Ray cluster (it holds no cluster metadata)") from None
+        raise Refused(
+            f"{address} answers, but not as a Ray cluster (it holds no cluster metadata)"
+        ) from None
     ours = (ray.__version__, ".".join(map(str, sys.version_info[:3])))
-    level = 2 if os.environ.get("RAY_DEFAULT_PYTHON_VERSION_MATCH_LEVEL") == "minor" else 3  # Ray's own rule
+    level = (
+        2 if os.environ.get("RAY_DEFAULT_PYTHON_VERSION_MATCH_LEVEL") == "minor" else 3
+    )  # Ray's own rule
     if theirs[0] != ours[0] or theirs[1].split(".")[:level] != ours[1].split(".")[:level]:
         raise Refused(
-            f"version mismatch: the Ray cluster at {address} runs Ray {theirs[0]} on Python {theirs[1]}, "
+            f"version mismatch: the Ray cluster at {address} runs Ray {theirs[0]} on Python "
+            f"{theirs[1]}, "
             f"this server has Ray {ours[0]} on Python {ours[1]}; install the same versions on both"
         )
 
@@ -144,7 +178,9 @@ def connect(address: str, num_cpus: int | None) -> None:
     """Join (or, for "local", start) the cluster; :class:`Refused` with a reason if it cannot."""
     options = {"include_dashboard": False, "logging_level": logging.WARNING, "log_to_driver": False}
     if address == "local":
-        ray.init(address="local", num_cpus=num_cpus, **options)  # a new cluster, whatever else runs here
+        ray.init(
+            address="local", num_cpus=num_cpus, **options
+        )  # a new cluster, whatever else runs here
         return
     if not address.startswith("ray://") and address != "auto":
         check_cluster(address)
@@ -168,14 +204,22 @@ def cluster_facts() -> dict:
 class Driver:
     """Serves the parent's requests (see the module docstring)."""
 
-    def __init__(self, connection: Connection, cpus_per_training: float, gpus_per_training: float | None):
+    def __init__(
+        self, connection: Connection, cpus_per_training: float, gpus_per_training: float | None
+    ):
         self.connection = connection
         self._send_lock = threading.Lock()
         self._stops: dict[str, threading.Event] = {}
-        if gpus_per_training is None:  # a quarter of a GPU each where the cluster has GPUs: small models share well
+        if (
+            gpus_per_training is None
+        ):  # a quarter of a GPU each where the cluster has GPUs: small models share well
             gpus_per_training = 0.25 if ray.cluster_resources().get("GPU", 0) >= 1 else 0.0
-        self._actor_class = ray.remote(num_cpus=cpus_per_training, num_gpus=gpus_per_training, max_concurrency=4,
-                                       max_restarts=0)(TrainingActor)  # fmt: skip
+        self._actor_class = ray.remote(
+            num_cpus=cpus_per_training,
+            num_gpus=gpus_per_training,
+            max_concurrency=4,
+            max_restarts=0,
+        )(TrainingActor)
 
     def send(self, *message) -> None:
         with self._send_lock:
@@ -194,8 +238,12 @@ class Driver:
             if message[0] == "run":
                 _, job, model_config, train_config = message
                 self._stops[job] = threading.Event()
-                threading.Thread(target=self._train, args=(job, model_config, train_config), daemon=True,
-                                 name=f"train-{job}").start()  # fmt: skip
+                threading.Thread(
+                    target=self._train,
+                    args=(job, model_config, train_config),
+                    daemon=True,
+                    name=f"train-{job}",
+                ).start()
             elif message[0] == "stop" and message[1] in self._stops:
                 self._stops[message[1]].set()
 
@@ -214,9 +262,19 @@ class Driver:
         try:
             self.send("result", job, self._drive(job, actor, model_config, train_config))
         except (RayActorError, WorkerCrashedError) as error:
-            self.send("failed", job, "lost", f"the worker training this model was lost ({type(error).__name__})")
+            self.send(
+                "failed",
+                job,
+                "lost",
+                f"the worker training this model was lost ({type(error).__name__})",
+            )
         except RayError as error:
-            self.send("failed", job, "error", f"the Ray cluster could not run it ({type(error).__name__}: {error})")
+            self.send(
+                "failed",
+                job,
+                "error",
+                f"the Ray cluster could not run it ({type(error).__name__}: {error})",
+            )
         finally:
             self._stops.pop(job, None)
             ray.kill(actor)  # its CPU goes back to the cluster at once
@@ -244,7 +302,8 @@ class Driver:
         try:
             snapshots, (done, total) = ray.get(actor.poll.remote(), timeout=30)
         except (GetTimeoutError, ActorUnavailableError):
-            return  # a busy or briefly unreachable worker answers next time; a dead one fails ``run``
+            # a busy or briefly unreachable worker answers next time; a dead one fails ``run``
+            return
         if total:
             self.send("batch", job, done, total)
         for snapshot in snapshots:
@@ -252,12 +311,18 @@ class Driver:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="The Ray driver of a VAE Latent Explorer server (started by it).")
+    parser = argparse.ArgumentParser(
+        description="The Ray driver of a VAE Latent Explorer server (started by it)."
+    )
     parser.add_argument("address")
-    parser.add_argument("--fd", type=int, required=True, help="this end of the socket pair to the parent")
+    parser.add_argument(
+        "--fd", type=int, required=True, help="this end of the socket pair to the parent"
+    )
     parser.add_argument("--cpus-per-training", type=float, default=1.0)
     parser.add_argument("--gpus-per-training", type=float, default=None)
-    parser.add_argument("--num-cpus", type=int, default=None, help='CPUs of a cluster started here ("local")')
+    parser.add_argument(
+        "--num-cpus", type=int, default=None, help='CPUs of a cluster started here ("local")'
+    )
     args = parser.parse_args(argv)
     connection = Connection(args.fd)
     try:

@@ -43,14 +43,18 @@ PROBE_SECONDS = 2.0  # each network check of an address
 WATCH_SECONDS = 1.0  # how often the head is checked while the executor runs
 MISSES_BEFORE_LOST = 3  # checks in a row the head may miss before the cluster counts as lost
 SILENCE_SECONDS = 20.0  # the longest the driver may go without reporting the cluster's resources
-HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])  # + an empty SETTINGS frame
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes(
+    [0, 0, 0, 4, 0, 0, 0, 0, 0]
+)  # + an empty SETTINGS frame
 
 
 def split_address(address: str) -> tuple[str, int]:
     """(host, port) of "host:port" or "ray://host:port"; ExecutorUnavailable for anything else."""
     host, _, port = address.removeprefix("ray://").rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ExecutorUnavailable(f"{address!r} is not a Ray address (host:port, ray://host:port, auto or local)")
+        raise ExecutorUnavailable(
+            f"{address!r} is not a Ray address (host:port, ray://host:port, auto or local)"
+        )
     return host.strip("[]"), int(port)
 
 
@@ -61,17 +65,26 @@ def probe_address(address: str, timeout: float = PROBE_SECONDS) -> None:
     try:
         connection = socket.create_connection((host, port), timeout=timeout)
     except ConnectionRefusedError:
-        raise ExecutorUnavailable(f"cannot reach the Ray cluster at {address}: nothing listens there") from None
+        raise ExecutorUnavailable(
+            f"cannot reach the Ray cluster at {address}: nothing listens there"
+        ) from None
     except TimeoutError:
-        raise ExecutorUnavailable(f"cannot reach the Ray cluster at {address}: no answer within {timeout:g} s") from None
+        raise ExecutorUnavailable(
+            f"cannot reach the Ray cluster at {address}: no answer within {timeout:g} s"
+        ) from None
     except OSError as error:
-        raise ExecutorUnavailable(f"cannot reach the Ray cluster at {address} ({error.strerror or error})") from None
+        raise ExecutorUnavailable(
+            f"cannot reach the Ray cluster at {address} ({error.strerror or error})"
+        ) from None
     with connection:
         try:
             connection.sendall(HTTP2_PREFACE)
             reply = connection.recv(9)
         except TimeoutError:
-            raise ExecutorUnavailable(f"{address} answers, but not as a Ray cluster (it said nothing within {timeout:g} s)") from None
+            raise ExecutorUnavailable(
+                f"{address} answers, but not as a Ray cluster (it said nothing within {timeout:g} "
+                "s)"
+            ) from None
         except OSError as error:
             reply = b""
             logger.debug("probe of %s: %s", address, error)
@@ -86,8 +99,15 @@ class RayExecutor(Executor):
     Raises :class:`ExecutorUnavailable` within ``connect_timeout`` seconds (CONNECT_SECONDS to
     join, START_SECONDS to start one here), with the reason, when the cluster cannot be joined."""
 
-    def __init__(self, address: str = "local", cpus_per_training: float = 1.0, gpus_per_training: float | None = None,
-                 num_cpus: int | None = None, connect_timeout: float | None = None, on_lost=None):  # fmt: skip
+    def __init__(
+        self,
+        address: str = "local",
+        cpus_per_training: float = 1.0,
+        gpus_per_training: float | None = None,
+        num_cpus: int | None = None,
+        connect_timeout: float | None = None,
+        on_lost=None,
+    ):
         self.address = address
         self.cpus_per_training = cpus_per_training
         self.lost: str | None = None  # why the cluster was lost, once it is
@@ -95,7 +115,9 @@ class RayExecutor(Executor):
         self._lock = threading.Lock()
         self._jobs: dict[str, queue.Queue] = {}
         self._unplaced: set[str] = set()  # sent to the cluster, waiting there for a CPU
-        self._output: collections.deque[str] = collections.deque(maxlen=20)  # the driver's last lines
+        self._output: collections.deque[str] = collections.deque(
+            maxlen=20
+        )  # the driver's last lines
         self._closed = threading.Event()
         if connect_timeout is None:
             connect_timeout = START_SECONDS if address == "local" else CONNECT_SECONDS
@@ -112,20 +134,38 @@ class RayExecutor(Executor):
 
     # --- the driver process ----------------------------------------------------------
 
-    def _start_driver(self, cpus_per_training: float, gpus_per_training: float | None, num_cpus: int | None) -> None:
+    def _start_driver(
+        self, cpus_per_training: float, gpus_per_training: float | None, num_cpus: int | None
+    ) -> None:
         ours, theirs = socket.socketpair()
-        command = [sys.executable, "-m", "vae_core.training.ray_driver", self.address, "--fd", str(theirs.fileno()),
-                   "--cpus-per-training", str(cpus_per_training)]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "vae_core.training.ray_driver",
+            self.address,
+            "--fd",
+            str(theirs.fileno()),
+            "--cpus-per-training",
+            str(cpus_per_training),
+        ]
         if gpus_per_training is not None:
             command += ["--gpus-per-training", str(gpus_per_training)]
         if num_cpus is not None:
             command += ["--num-cpus", str(num_cpus)]
         env = dict(os.environ)
         if self.address == "local":
-            env.setdefault("RAY_AUTH_MODE", "disabled")  # a cluster of this machine alone, on localhost
-        self._process = subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-                                         start_new_session=True)  # fmt: skip
+            env.setdefault(
+                "RAY_AUTH_MODE", "disabled"
+            )  # a cluster of this machine alone, on localhost
+        self._process = subprocess.Popen(
+            command,
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
         theirs.close()
         self._connection = Connection(ours.detach())
         self._send_lock = threading.Lock()
@@ -156,7 +196,10 @@ class RayExecutor(Executor):
         if message is not None and message[0] == "refused":
             return message[1]
         if message is None and time.monotonic() >= deadline:
-            return f"cannot join the Ray cluster at {self.address}: no answer within {self._connect_timeout:g} s"
+            return (
+                f"cannot join the Ray cluster at {self.address}: no answer within "
+                f"{self._connect_timeout:g} s"
+            )
         self._process.wait(5)
         last = next((line for line in reversed(self._output) if line.strip()), "no output")
         return f"cannot join the Ray cluster at {self.address} (its driver ended: {last})"
@@ -220,10 +263,14 @@ class RayExecutor(Executor):
             self.lost = reason
             inboxes = list(self._jobs.items())
         logger.warning("the Ray cluster at %s was lost: %s", self.address, reason)
-        if self._on_lost is not None:  # first, so that a failed job already finds where trainings run now
+        if (
+            self._on_lost is not None
+        ):  # first, so that a failed job already finds where trainings run now
             self._on_lost(reason)
         for job, inbox in inboxes:
-            inbox.put(("failed", job, "lost", f"the Ray cluster at {self.address} was lost ({reason})"))
+            inbox.put(
+                ("failed", job, "lost", f"the Ray cluster at {self.address} was lost ({reason})")
+            )
         self._kill()
 
     # --- the Executor interface ------------------------------------------------------------
@@ -245,11 +292,27 @@ class RayExecutor(Executor):
     def describe(self) -> str:
         facts = self._facts
         gpus = f", {facts['gpus']:g} GPUs" if facts.get("gpus") else ""
-        return f"the Ray cluster at {self.address} ({facts.get('nodes', 0)} nodes, {facts.get('cpus', 0.0):g} CPUs{gpus})"
+        return (
+            f"the Ray cluster at {self.address} ({facts.get('nodes', 0)} nodes, "
+            f"{facts.get('cpus', 0.0):g} CPUs{gpus})"
+        )
 
-    def run(self, model_config, train_config, *, on_snapshot=None, on_batch=None, stop=None, device=None, on_place=None):
+    def run(
+        self,
+        model_config,
+        train_config,
+        *,
+        on_snapshot=None,
+        on_batch=None,
+        stop=None,
+        device=None,
+        on_place=None,
+    ):
         if not self.alive:
-            raise WorkerLost(f"the Ray cluster at {self.address} was lost ({self.lost or 'shut down'}); nothing was stored")
+            raise WorkerLost(
+                f"the Ray cluster at {self.address} was lost ({self.lost or 'shut down'}); nothing "
+                "was stored"
+            )
         job, inbox = uuid.uuid4().hex, queue.Queue()
         with self._lock:
             self._jobs[job] = inbox
@@ -258,15 +321,22 @@ class RayExecutor(Executor):
             self._send("run", job, model_config, train_config)
             if on_place is not None:
                 on_place("waiting in the Ray cluster for a free CPU")
-            return self._follow(job, inbox, model_config, train_config, on_snapshot, on_batch, stop, on_place)
+            return self._follow(
+                job, inbox, model_config, train_config, on_snapshot, on_batch, stop, on_place
+            )
         except OSError:
-            raise WorkerLost(f"the Ray cluster at {self.address} was lost (its driver went away); nothing was stored") from None
+            raise WorkerLost(
+                f"the Ray cluster at {self.address} was lost (its driver went away); nothing was "
+                "stored"
+            ) from None
         finally:
             with self._lock:
                 self._jobs.pop(job, None)
                 self._unplaced.discard(job)
 
-    def _follow(self, job, inbox, model_config, train_config, on_snapshot, on_batch, stop, on_place):
+    def _follow(
+        self, job, inbox, model_config, train_config, on_snapshot, on_batch, stop, on_place
+    ):
         stop_sent = False
         while True:
             if stop is not None and stop.is_set() and not stop_sent:
@@ -301,7 +371,14 @@ class RayExecutor(Executor):
         with self._lock:
             inboxes = list(self._jobs.items())
         for job, inbox in inboxes:
-            inbox.put(("failed", job, "lost", f"the connection to the Ray cluster at {self.address} was shut down"))
+            inbox.put(
+                (
+                    "failed",
+                    job,
+                    "lost",
+                    f"the connection to the Ray cluster at {self.address} was shut down",
+                )
+            )
         try:
             self._send("bye")
             self._process.wait(15)
@@ -322,11 +399,19 @@ def _result(model_config: ModelConfig, train_config: TrainConfig, payload: dict)
         model.load_state_dict(load(payload["weights"]))
     model.eval()
     model.set_origin(train_config)
-    result = TrainResult(model=model, model_config=model_config, train_config=train_config,
-                         history=[EpochRecord(**record) for record in payload["history"]], wall_time=payload["wall_time"],
-                         stop_reason=payload["stop_reason"], best_epoch=payload["best_epoch"])  # fmt: skip
+    result = TrainResult(
+        model=model,
+        model_config=model_config,
+        train_config=train_config,
+        history=[EpochRecord(**record) for record in payload["history"]],
+        wall_time=payload["wall_time"],
+        stop_reason=payload["stop_reason"],
+        best_epoch=payload["best_epoch"],
+    )
     if payload["host"] is not None:
-        logger.info("trained on %s (%s) in %.1f s", payload["host"], payload["device"], payload["wall_time"])
+        logger.info(
+            "trained on %s (%s) in %.1f s", payload["host"], payload["device"], payload["wall_time"]
+        )
     if payload["diverged"]:
         raise TrainingDiverged(payload["diverged"], result)
     return result

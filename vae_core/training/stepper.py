@@ -46,7 +46,13 @@ class StepTrainer:
     still runs (a double press, a slow-motion tick). The second raises :class:`StepBusy`.
     """
 
-    def __init__(self, model_config: ModelConfig, train_config: TrainConfig, watched: int = WATCHED, device: str | None = "cpu"):
+    def __init__(
+        self,
+        model_config: ModelConfig,
+        train_config: TrainConfig,
+        watched: int = WATCHED,
+        device: str | None = "cpu",
+    ):
         self.trainer = Trainer(model_config, train_config, device)
         self._probe = EpochProbe(train_config.dataset, size=watched, shown=0)
         self.labels = self._probe.labels.numpy()
@@ -79,7 +85,9 @@ class StepTrainer:
             trainer.epochs_done += 1
         for group in trainer.optimizer.param_groups:
             group["lr"] = learning_rate_at(trainer.train_config, trainer.epochs_done)
-        self._order = torch.randperm(trainer.train_images.shape[0], generator=trainer.shuffle).to(trainer.device)
+        self._order = torch.randperm(trainer.train_images.shape[0], generator=trainer.shuffle).to(
+            trainer.device
+        )
         self._next = 0
 
     def step(self, batches: int) -> Step:
@@ -104,7 +112,9 @@ class StepTrainer:
             if self._order is None or self._next == len(trainer.batch_starts):
                 self._start_epoch()
             start = trainer.batch_starts[self._next]
-            terms = trainer.train_batch(self._order[start : start + size], trainer.epochs_done, self._next)
+            terms = trainer.train_batch(
+                self._order[start : start + size], trainer.epochs_done, self._next
+            )
             terms_of_step.append({name: float(value) for name, value in terms.items()})
             self._next += 1
             self.batches_done += 1

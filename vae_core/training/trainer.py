@@ -111,7 +111,11 @@ def _subset(dataset: ImageDataset, limit: int) -> tuple[torch.Tensor, torch.Tens
 
 @torch.no_grad()
 def evaluate_terms(
-    model: LatentModel, images: torch.Tensor, labels: torch.Tensor, batch_size: int = EVAL_BATCH, seed: int = 0
+    model: LatentModel,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    batch_size: int = EVAL_BATCH,
+    seed: int = 0,
 ) -> dict[str, float]:
     """Mean loss terms over a whole image set (images [N, 1, 28, 28], labels [N]).
 
@@ -127,7 +131,11 @@ def evaluate_terms(
         torch.manual_seed(seed)
         for start in range(0, images.shape[0], batch_size):
             x = images[start : start + batch_size].to(device)
-            y = labels[start : start + batch_size].to(device) if model.config.is_conditional else None
+            y = (
+                labels[start : start + batch_size].to(device)
+                if model.config.is_conditional
+                else None
+            )
             if x.shape[0] < model.config.kind.min_batch_size:
                 continue
             terms = model_loss(model.config, model(x, y), x, model.log_std)
@@ -141,11 +149,15 @@ def evaluate_terms(
 def _check_batch_size(model_config: ModelConfig, train_config: TrainConfig, n_train: int) -> None:
     if train_config.batch_size > n_train:
         raise ValueError(
-            f"batch_size {train_config.batch_size} is larger than the {n_train} training images; choose at most {n_train}"
+            f"batch_size {train_config.batch_size} is larger than the {n_train} training images; "
+            f"choose at most {n_train}"
         )
     kind = model_config.kind
     if train_config.batch_size < kind.min_batch_size:
-        raise ValueError(f"the {kind.label}'s objective compares codes within a batch: batch_size must be >= {kind.min_batch_size}")
+        raise ValueError(
+            f"the {kind.label}'s objective compares codes within a batch: batch_size must be >= "
+            f"{kind.min_batch_size}"
+        )
 
 
 def available_memory() -> int | None:
@@ -183,8 +195,10 @@ def check_fits(model_config: ModelConfig, train_config: TrainConfig) -> None:
     available, needed = available_memory(), memory_needed(model_config, train_config)
     if available is not None and needed > 0.8 * available:
         raise ValueError(
-            f"this network has {parameter_count(model_config):,} weights: training it needs about {needed / 2**30:,.1f} GB "
-            f"of memory and this machine has {available / 2**30:.1f} GB available; choose smaller hidden widths"
+            f"this network has {parameter_count(model_config):,} weights: training it needs about "
+            f"{needed / 2**30:,.1f} GB "
+            f"of memory and this machine has {available / 2**30:.1f} GB available; choose smaller "
+            "hidden widths"
         )
 
 
@@ -212,7 +226,9 @@ class Trainer:
     always run in float32.
     """
 
-    def __init__(self, model_config: ModelConfig, train_config: TrainConfig, device: str | None = None):
+    def __init__(
+        self, model_config: ModelConfig, train_config: TrainConfig, device: str | None = None
+    ):
         self.model_config, self.train_config = model_config, train_config
         check_fits(model_config, train_config)
         self.device = pick_device(device)
@@ -221,7 +237,9 @@ class Trainer:
         if train_config.binarize:  # the test set is binarized once; training batches anew each time
             test_set = binarized(test_set, TEST_BINARIZATION_SEED)
             self.binarizer = torch.Generator(device=self.device).manual_seed(train_config.seed)
-        self.train_images, self.train_labels = (t.to(self.device) for t in _subset(train_set, train_config.train_subset))
+        self.train_images, self.train_labels = (
+            t.to(self.device) for t in _subset(train_set, train_config.train_subset)
+        )
         self.test_images, self.test_labels = _subset(test_set, train_config.test_subset)
         n_train = self.train_images.shape[0]
         _check_batch_size(model_config, train_config, n_train)
@@ -230,9 +248,13 @@ class Trainer:
         self.optimizer = make_optimizer(self.model, train_config.learning_rate)
         self.shuffle = torch.Generator().manual_seed(train_config.seed)
         # A final batch of one image is dropped: the MMD needs two codes to compare.
-        self.batch_starts = [s for s in range(0, n_train, train_config.batch_size) if n_train - s >= 2 or s == 0]
+        self.batch_starts = [
+            s for s in range(0, n_train, train_config.batch_size) if n_train - s >= 2 or s == 0
+        ]
         precision = train_config.precision
-        self.bfloat16 = precision == "bfloat16" or (precision == "auto" and fast_bfloat16(self.device))
+        self.bfloat16 = precision == "bfloat16" or (
+            precision == "auto" and fast_bfloat16(self.device)
+        )
         self.epochs_done = 0
 
     @property
@@ -274,7 +296,9 @@ class Trainer:
         self.epochs_done += 1
         return {name: value / seen for name, value in zip(names, totals.tolist())}
 
-    def train_batch(self, idx: torch.Tensor, epoch: int, batch_index: int) -> dict[str, torch.Tensor]:
+    def train_batch(
+        self, idx: torch.Tensor, epoch: int, batch_index: int
+    ) -> dict[str, torch.Tensor]:
         """One gradient step on the training images ``idx`` ([B] indices) of 0-based ``epoch``;
         the batch's loss terms as detached scalars. The model must be in training mode.
         Raises :class:`TrainingDiverged` (``result=None``) when the loss is not finite or absurd."""
@@ -285,18 +309,26 @@ class Trainer:
         y = self.train_labels[idx] if self.model_config.is_conditional else None
         reg_scale = 1.0
         if config.kl_warmup_epochs:
-            reg_scale = min(1.0, (epoch + batch_index / len(self.batch_starts)) / config.kl_warmup_epochs)
+            reg_scale = min(
+                1.0, (epoch + batch_index / len(self.batch_starts)) / config.kl_warmup_epochs
+            )
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bfloat16):
             output = model(x, y)
         if self.bfloat16:
-            output = ModelOutput(*(None if t is None else t.float() for t in (output.logits, output.z, output.mu, output.logvar)))
+            output = ModelOutput(
+                *(
+                    None if t is None else t.float()
+                    for t in (output.logits, output.z, output.mu, output.logvar)
+                )
+            )
         terms = model_loss(self.model_config, output, x, model.log_std, reg_scale)
         loss_value = terms["loss"].item()
         if not math.isfinite(loss_value) or loss_value > LOSS_CEILING:
             hint = self.model_config.kind.divergence_hint
             raise TrainingDiverged(
                 f"the loss became {loss_value:.3g} in epoch {epoch + 1}, batch {batch_index + 1}: "
-                f"the learning rate {config.learning_rate:g} is probably too high (try 1e-3 or lower){hint}",
+                f"the learning rate {config.learning_rate:g} is probably too high (try 1e-3 or "
+                f"lower){hint}",
                 None,
             )
         self.optimizer.zero_grad(set_to_none=True)
@@ -305,9 +337,13 @@ class Trainer:
         return {name: value.detach() for name, value in terms.items()}
 
     def test_terms(self) -> dict[str, float]:
-        return evaluate_terms(self.model, self.test_images, self.test_labels, seed=self.train_config.seed)
+        return evaluate_terms(
+            self.model, self.test_images, self.test_labels, seed=self.train_config.seed
+        )
 
-    def run_epoch(self, stop: threading.Event | None = None, on_batch: Callable[[int], None] | None = None) -> EpochRecord | None:
+    def run_epoch(
+        self, stop: threading.Event | None = None, on_batch: Callable[[int], None] | None = None
+    ) -> EpochRecord | None:
         """Train one epoch and score the test images: its record, or None when ``stop`` was set."""
         start = time.perf_counter()
         epoch = self.epochs_done
@@ -326,10 +362,16 @@ class Trainer:
 
 
 class _EarlyStopping:
-    """Keeps the weights of the best test loss; says stop after ``patience`` epochs without a better one (0 = never)."""
+    """Keeps the weights of the best test loss; says stop after ``patience`` epochs without a better
+    one (0 = never)."""
 
     def __init__(self, patience: int):
-        self.patience, self.best_loss, self.best_state, self.epochs_without_gain = patience, math.inf, None, 0
+        self.patience, self.best_loss, self.best_state, self.epochs_without_gain = (
+            patience,
+            math.inf,
+            None,
+            0,
+        )
 
     def should_stop(self, test_loss: float, state: dict) -> bool:
         if not self.patience:
@@ -368,7 +410,7 @@ def train(
     total_batches = per_epoch * train_config.epochs
 
     for epoch in range(train_config.epochs):
-        report = None if on_batch is None else (lambda done, base=epoch * per_epoch: on_batch(base + done, total_batches))
+        report = _progress(on_batch, epoch * per_epoch, total_batches)
         try:
             record = trainer.run_epoch(stop, report)
         except TrainingDiverged as error:
@@ -380,20 +422,40 @@ def train(
             model.load_state_dict(last_state)
             result.stop_reason = "stopped"
             break
-        result.history.append(record)
-        last_state = copy.deepcopy(model.state_dict())
-        result.best_epoch = record.epoch
-        logger.info("epoch %d: train loss %.3f, test loss %.3f", record.epoch, record.train["loss"], record.test["loss"])
+        last_state = _keep(result, record, model)
         if on_epoch is not None:
             on_epoch(record, model)
         if early.should_stop(record.test["loss"], last_state):
             result.stop_reason = "early_stopping"
             break
 
+    return _finish(result, early, start_time)
+
+
+def _finish(result: TrainResult, early: _EarlyStopping, start_time: float) -> TrainResult:
+    """The best epoch's weights when early stopping kept them, in eval mode, with its origin."""
+    model = result.model
     if early.best_state is not None:
         model.load_state_dict(early.best_state)
         result.best_epoch = min(result.history, key=lambda r: r.test["loss"]).epoch
     model.eval()
-    model.set_origin(train_config)
+    model.set_origin(result.train_config)
     result.wall_time = time.perf_counter() - start_time
     return result
+
+
+def _progress(on_batch, done_before: int, total: int):
+    """``on_batch`` for one epoch: its batches counted from ``done_before`` out of ``total``."""
+    if on_batch is None:
+        return None
+    return lambda done: on_batch(done_before + done, total)
+
+
+def _keep(result: TrainResult, record: EpochRecord, model: LatentModel) -> dict:
+    """A finished epoch joins the history; returns a copy of its weights."""
+    result.history.append(record)
+    result.best_epoch = record.epoch
+    logger.info(
+        "epoch %d: train %.3f, test %.3f", record.epoch, record.train["loss"], record.test["loss"]
+    )
+    return copy.deepcopy(model.state_dict())

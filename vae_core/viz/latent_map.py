@@ -17,9 +17,17 @@ from vae_core.analysis.geometry import Extent, grid_points
 from vae_core.data.images import png_data_uri
 
 CLASS_COLOURS = (
-    "#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F",
-    "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#7F7F7F",
-)  # fmt: skip
+    "#4E79A7",
+    "#F28E2B",
+    "#E15759",
+    "#76B7B2",
+    "#59A14F",
+    "#EDC948",
+    "#B07AA1",
+    "#FF9DA7",
+    "#9C755F",
+    "#7F7F7F",
+)
 GRID_TRACE_NAME = "click grid"
 SELECTED_TRACE_NAME = "decoded point"
 MAP_HEIGHT = 620
@@ -34,23 +42,33 @@ def class_name(class_names, label: int) -> str:
     return str(class_names[int(label)]) if int(label) < len(class_names) else str(label)
 
 
-def base_map(extent: Extent, *, title: str | None = None, height: int = MAP_HEIGHT, show_legend: bool = True) -> go.Figure:
+def base_map(
+    extent: Extent, *, title: str | None = None, height: int = MAP_HEIGHT, show_legend: bool = True
+) -> go.Figure:
     """An empty map of ``extent`` with equal axis scales (circles stay round)."""
     x_min, x_max, y_min, y_max = extent
     figure = go.Figure()
     figure.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 100 if title else 40, "b": 10},
-        title={"text": title, "x": 0.0, "xanchor": "left", "y": 0.985, "yanchor": "top"} if title else None,
+        title={"text": title, "x": 0.0, "xanchor": "left", "y": 0.985, "yanchor": "top"}
+        if title
+        else None,
         showlegend=show_legend,
-        legend={"itemsizing": "constant", "orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0,
-                "title": {"text": "hide a class:"}},
+        legend={
+            "itemsizing": "constant",
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.01,
+            "x": 0,
+            "title": {"text": "hide a class:"},
+        },
         hovermode="closest",
         clickmode="event+select",
         dragmode="pan",
         plot_bgcolor="#FFFFFF",
         uirevision="latent-map",
-    )  # fmt: skip
+    )
     axis = {"zeroline": True, "zerolinecolor": "#DDDDDD", "gridcolor": "#EEEEEE"}
     figure.update_xaxes(range=[x_min, x_max], title="z₁", constrain="domain", **axis)
     figure.update_yaxes(range=[y_min, y_max], title="z₂", scaleanchor="x", scaleratio=1, **axis)
@@ -75,14 +93,18 @@ def add_click_lattice(figure: go.Figure, extent: Extent, n: int = 60) -> go.Figu
     grid_x, grid_y = lattice_points(extent, n)
     figure.add_trace(
         go.Scattergl(
-            x=grid_x, y=grid_y, mode="markers", name=GRID_TRACE_NAME, showlegend=False,
+            x=grid_x,
+            y=grid_y,
+            mode="markers",
+            name=GRID_TRACE_NAME,
+            showlegend=False,
             marker={"size": max(4.0, 600.0 / n), "opacity": 0.0, "color": "#000000"},
             hovertemplate="z = (%{x:.2f}, %{y:.2f})<br>click to decode<extra></extra>",
             # The clicked lattice point becomes the visible marker of the decoded position.
             selected={"marker": {"opacity": 1.0, "size": 16, "color": "#FFD400"}},
             unselected={"marker": {"opacity": 0.0}},
         )
-    )  # fmt: skip
+    )
     return figure
 
 
@@ -90,15 +112,41 @@ OVERLAY_LEGEND = "legend2"  # the key of what is drawn over the points, under th
 EMPTY_FILL = "rgba(150, 0, 0, 0.32)"
 
 
-def add_key(figure: go.Figure, name: str, *, line: dict | None = None, marker: dict | None = None) -> go.Figure:
+def add_key(
+    figure: go.Figure, name: str, *, line: dict | None = None, marker: dict | None = None
+) -> go.Figure:
     """A line in the overlay key under the map: a legend entry drawn like an overlay (a
     dotted circle, a red ellipse, shaded cells) that stands for shapes, which plotly.js
     lists in no legend of its own. Clicking it changes nothing."""
-    figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines" if line else "markers", line=line, marker=marker, name=name,
-                                legend=OVERLAY_LEGEND, showlegend=True, hoverinfo="skip"))  # fmt: skip
-    figure.update_layout({OVERLAY_LEGEND: {"orientation": "h", "x": 0, "xanchor": "left", "yref": "container", "y": 0,
-                                           "yanchor": "bottom", "title": {"text": "on the map:"}, "itemclick": False,
-                                           "itemdoubleclick": False, "font": {"size": 12}}})  # fmt: skip
+    figure.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="lines" if line else "markers",
+            line=line,
+            marker=marker,
+            name=name,
+            legend=OVERLAY_LEGEND,
+            showlegend=True,
+            hoverinfo="skip",
+        )
+    )
+    figure.update_layout(
+        {
+            OVERLAY_LEGEND: {
+                "orientation": "h",
+                "x": 0,
+                "xanchor": "left",
+                "yref": "container",
+                "y": 0,
+                "yanchor": "bottom",
+                "title": {"text": "on the map:"},
+                "itemclick": False,
+                "itemdoubleclick": False,
+                "font": {"size": 12},
+            }
+        }
+    )
     return figure
 
 
@@ -108,11 +156,18 @@ def add_density(figure: go.Figure, codes: np.ndarray) -> go.Figure:
     if len(codes) > 10:
         figure.add_trace(
             go.Histogram2dContour(
-                x=codes[:, 0], y=codes[:, 1], ncontours=8, contours={"coloring": "lines"},
-                line={"width": 1.5}, colorscale=[[0, "#444444"], [1, "#444444"]], showscale=False,
-                hoverinfo="skip", name="density of the codes", histnorm="probability density",
+                x=codes[:, 0],
+                y=codes[:, 1],
+                ncontours=8,
+                contours={"coloring": "lines"},
+                line={"width": 1.5},
+                colorscale=[[0, "#444444"], [1, "#444444"]],
+                showscale=False,
+                hoverinfo="skip",
+                name="density of the codes",
+                histnorm="probability density",
             )
-        )  # fmt: skip
+        )
         add_key(figure, "density of the codes (contours)", line={"color": "#444444", "width": 1.5})
     return figure
 
@@ -137,43 +192,74 @@ def add_points(
     codes, labels = np.asarray(codes, np.float32), np.asarray(labels)
     if uncoloured:
         labels, class_names = np.zeros(len(codes), np.int64), ("test images",)
-    faded = None
-    if highlight is not None:
-        faded = np.ones(len(codes), bool)
-        rows = np.asarray(list(highlight), np.int64)
-        faded[rows[(rows >= 0) & (rows < len(codes))]] = False
+    faded = None if highlight is None else _faded(len(codes), highlight)
     for label in np.unique(labels):
         rows = np.flatnonzero(labels == label)
         name = class_name(class_names, label)
         colour = "#7F7F7F" if uncoloured else class_colour(int(label))
-        marker = {"size": point_size, "color": colour, "opacity": POINT_OPACITY, "line": {"width": 0}}
+        marker = {
+            "size": point_size,
+            "color": colour,
+            "opacity": POINT_OPACITY,
+            "line": {"width": 0},
+        }
         if opacity is not None:
             marker["opacity"] = np.round(np.asarray(opacity, np.float64)[rows], 3).tolist()
-        trace = {"x": codes[rows, 0], "y": codes[rows, 1], "mode": "markers", "name": name, "customdata": rows,
-                 "legendgroup": name, "marker": marker}  # fmt: skip
+        trace = {
+            "x": codes[rows, 0],
+            "y": codes[rows, 1],
+            "mode": "markers",
+            "name": name,
+            "customdata": rows,
+            "legendgroup": name,
+            "marker": marker,
+        }
         if faded is None:  # a click selects one point; the others must not fade
             trace["unselected"] = {"marker": {"opacity": POINT_OPACITY}}
             trace["selected"] = {"marker": {"opacity": 1.0, "size": point_size * 2.5}}
         else:
             marker["opacity"] = np.where(faded[rows], 0.08, 0.95).tolist()
             marker["size"] = np.where(faded[rows], point_size * 0.7, point_size * 1.4).tolist()
-        hover = "<b>%{fullData.name}</b>  #%{customdata}<br>z = (%{x:.2f}, %{y:.2f})"
-        if thumbnails is not None:
-            trace["hovertext"] = [thumbnails[i] for i in rows]
-            hover += "<br><span style='font-family:monospace;line-height:0.9'>%{hovertext}</span>"
-        figure.add_trace(go.Scattergl(**trace, hovertemplate=hover + "<extra></extra>"))
+        figure.add_trace(go.Scattergl(**trace, hovertemplate=_hover(trace, rows, thumbnails)))
     return figure
 
 
+def _hover(trace: dict, rows: np.ndarray, thumbnails: list[str] | None) -> str:
+    """A point's hover: class, row and code, and its thumbnail's text drawing when given."""
+    hover = "<b>%{fullData.name}</b>  #%{customdata}<br>z = (%{x:.2f}, %{y:.2f})"
+    if thumbnails is not None:
+        trace["hovertext"] = [thumbnails[i] for i in rows]
+        hover += "<br><span style='font-family:monospace;line-height:0.9'>%{hovertext}</span>"
+    return hover + "<extra></extra>"
+
+
+def _faded(count: int, highlight) -> np.ndarray:
+    """[count] True for every row not in ``highlight`` (rows out of range ignored)."""
+    faded = np.ones(count, bool)
+    rows = np.asarray(list(highlight), np.int64)
+    faded[rows[(rows >= 0) & (rows < count)]] = False
+    return faded
+
+
 def _circle(cx: float, cy: float, rx: float, ry: float, line: dict, layer: str = "above") -> dict:
-    return {"type": "circle", "xref": "x", "yref": "y", "x0": cx - rx, "x1": cx + rx, "y0": cy - ry, "y1": cy + ry,
-            "line": line, "layer": layer}  # fmt: skip
+    return {
+        "type": "circle",
+        "xref": "x",
+        "yref": "y",
+        "x0": cx - rx,
+        "x1": cx + rx,
+        "y0": cy - ry,
+        "y1": cy + ry,
+        "line": line,
+        "layer": layer,
+    }
 
 
 def add_prior_circles(figure: go.Figure) -> go.Figure:
     """The prior N(0, I)'s 1σ (dotted) and 2σ (dashed) circles."""
     shapes = [
-        _circle(0.0, 0.0, r, r, {"color": "#222222", "width": 1.5, "dash": dash}) for r, dash in ((1.0, "dot"), (2.0, "dash"))
+        _circle(0.0, 0.0, r, r, {"color": "#222222", "width": 1.5, "dash": dash})
+        for r, dash in ((1.0, "dot"), (2.0, "dash"))
     ]
     add_key(figure, "prior 1σ", line={"color": "#222222", "width": 1.5, "dash": "dot"})
     add_key(figure, "prior 2σ", line={"color": "#222222", "width": 1.5, "dash": "dash"})
@@ -200,12 +286,24 @@ def add_empty_cells(figure: go.Figure, empty_cells: np.ndarray, extent: Extent) 
     n_rows, n_cols = empty_cells.shape
     width, height = (x_max - x_min) / n_cols, (y_max - y_min) / n_rows
     shapes = [
-        {"type": "rect", "x0": x_min + c * width, "x1": x_min + (c + 1) * width, "y0": y_max - (r + 1) * height,
-         "y1": y_max - r * height, "fillcolor": EMPTY_FILL, "line": {"width": 0}, "layer": "below"}
+        {
+            "type": "rect",
+            "x0": x_min + c * width,
+            "x1": x_min + (c + 1) * width,
+            "y0": y_max - (r + 1) * height,
+            "y1": y_max - r * height,
+            "fillcolor": EMPTY_FILL,
+            "line": {"width": 0},
+            "layer": "below",
+        }
         for r, c in zip(*np.nonzero(empty_cells))
-    ]  # fmt: skip
+    ]
     if shapes:
-        add_key(figure, "far from every training code", marker={"symbol": "square", "size": 12, "color": EMPTY_FILL})
+        add_key(
+            figure,
+            "far from every training code",
+            marker={"symbol": "square", "size": 12, "color": EMPTY_FILL},
+        )
     return _add_shapes(figure, shapes)
 
 
@@ -215,47 +313,93 @@ def add_moves(figure: go.Figure, before: np.ndarray, after: np.ndarray) -> go.Fi
     gaps = np.full(len(before), np.nan, np.float32)
     x = np.stack([before[:, 0], after[:, 0], gaps], axis=1).ravel()
     y = np.stack([before[:, 1], after[:, 1], gaps], axis=1).ravel()
-    figure.add_trace(go.Scatter(x=x, y=y, mode="lines", line={"color": "rgba(60,60,60,0.35)", "width": 1},
-                                name="moved", hoverinfo="skip", showlegend=False))  # fmt: skip
+    figure.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="lines",
+            line={"color": "rgba(60,60,60,0.35)", "width": 1},
+            name="moved",
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
     return figure
 
 
-def add_path(figure: go.Figure, path: np.ndarray, endpoints: tuple[str, str] = ("A", "B")) -> go.Figure:
+def add_path(
+    figure: go.Figure, path: np.ndarray, endpoints: tuple[str, str] = ("A", "B")
+) -> go.Figure:
     """A latent path [T, 2] as a line, its ends marked with ``endpoints``."""
     path = np.asarray(path, np.float32)
     if not len(path):
         return figure
     figure.add_trace(
-        go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", line={"color": "#111111", "width": 2},
-                   marker={"size": 6, "color": "#111111"}, name="path", hoverinfo="skip")
-    )  # fmt: skip
+        go.Scatter(
+            x=path[:, 0],
+            y=path[:, 1],
+            mode="lines+markers",
+            line={"color": "#111111", "width": 2},
+            marker={"size": 6, "color": "#111111"},
+            name="path",
+            hoverinfo="skip",
+        )
+    )
     figure.add_trace(
-        go.Scatter(x=path[[0, -1], 0], y=path[[0, -1], 1], mode="markers+text", text=list(endpoints),
-                   textposition="top center", textfont={"size": 16, "color": "#111111"}, name="endpoints", hoverinfo="skip",
-                   marker={"size": 14, "color": "#FFFFFF", "line": {"width": 2.5, "color": "#111111"}})
-    )  # fmt: skip
+        go.Scatter(
+            x=path[[0, -1], 0],
+            y=path[[0, -1], 1],
+            mode="markers+text",
+            text=list(endpoints),
+            textposition="top center",
+            textfont={"size": 16, "color": "#111111"},
+            name="endpoints",
+            hoverinfo="skip",
+            marker={"size": 14, "color": "#FFFFFF", "line": {"width": 2.5, "color": "#111111"}},
+        )
+    )
     return figure
 
 
 def add_selected(figure: go.Figure, point) -> go.Figure:
     """The decoded point, drawn as a star."""
     figure.add_trace(
-        go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name=SELECTED_TRACE_NAME,
-                   marker={"symbol": "star", "size": 22, "color": "#FFD400", "line": {"width": 2, "color": "#000000"}},
-                   hovertemplate="decoded z = (%{x:.2f}, %{y:.2f})<extra></extra>")
-    )  # fmt: skip
+        go.Scatter(
+            x=[point[0]],
+            y=[point[1]],
+            mode="markers",
+            name=SELECTED_TRACE_NAME,
+            marker={
+                "symbol": "star",
+                "size": 22,
+                "color": "#FFD400",
+                "line": {"width": 2, "color": "#000000"},
+            },
+            hovertemplate="decoded z = (%{x:.2f}, %{y:.2f})<extra></extra>",
+        )
+    )
     return figure
 
 
-def add_mosaic(figure: go.Figure, mosaic: np.ndarray | str, extent: Extent, opacity: float = 0.6) -> go.Figure:
+def add_mosaic(
+    figure: go.Figure, mosaic: np.ndarray | str, extent: Extent, opacity: float = 0.6
+) -> go.Figure:
     """A decoded grid under the points: a uint8 mosaic (drawn as dark ink on white, so
     coloured points stay readable) or a ready data URI from :func:`mosaic_source`."""
     x_min, x_max, y_min, y_max = extent
     source = mosaic if isinstance(mosaic, str) else mosaic_source(mosaic)
     figure.add_layout_image(
-        source=source, xref="x", yref="y", x=x_min, y=y_max, sizex=x_max - x_min, sizey=y_max - y_min,
-        sizing="stretch", layer="below", opacity=opacity,
-    )  # fmt: skip
+        source=source,
+        xref="x",
+        yref="y",
+        x=x_min,
+        y=y_max,
+        sizex=x_max - x_min,
+        sizey=y_max - y_min,
+        sizing="stretch",
+        layer="below",
+        opacity=opacity,
+    )
     return figure
 
 
@@ -314,7 +458,12 @@ def clicked_point(selection) -> tuple[float, float] | None:
         return None
     for point in (selection.get("selection") or {}).get("points") or []:
         x, y = point.get("x"), point.get("y")
-        if isinstance(x, (int, float)) and isinstance(y, (int, float)) and math.isfinite(x) and math.isfinite(y):
+        if (
+            isinstance(x, (int, float))
+            and isinstance(y, (int, float))
+            and math.isfinite(x)
+            and math.isfinite(y)
+        ):
             return float(x), float(y)
     return None
 

@@ -14,7 +14,16 @@ import pkgutil
 
 from vae_core.models.kinds.base import Diagram, ModelKind
 
-__all__ = ["KINDS", "Diagram", "ModelKind", "get_kind", "kind_of", "objectives", "register", "unregister"]
+__all__ = [
+    "KINDS",
+    "Diagram",
+    "ModelKind",
+    "get_kind",
+    "kind_of",
+    "objectives",
+    "register",
+    "unregister",
+]
 
 KINDS: dict[str, ModelKind] = {}  # name -> kind, in their order
 
@@ -48,7 +57,8 @@ def kind_of(model_config) -> ModelKind:
 
 
 def get_kind(name: str) -> ModelKind:
-    """The kind spelled ``name`` ("beta-vae", or "beta_vae"); ValueError naming the choices otherwise."""
+    """The kind spelled ``name`` ("beta-vae", or "beta_vae"); ValueError naming the choices
+    otherwise."""
     key = str(name).strip().lower().replace("_", "-")
     if key not in KINDS:
         raise ValueError(f"unknown model kind {name!r}: choose one of {', '.join(KINDS)}")
@@ -59,4 +69,6 @@ for _module in pkgutil.iter_modules(__path__):
     if _module.name != "base":
         register(importlib.import_module(f"{__name__}.{_module.name}").KIND)
 
-VAE, BETA_VAE, MMD_VAE, AE, CVAE = (KINDS[name] for name in ("vae", "beta-vae", "mmd-vae", "ae", "cvae"))
+VAE, BETA_VAE, MMD_VAE, AE, CVAE = (
+    KINDS[name] for name in ("vae", "beta-vae", "mmd-vae", "ae", "cvae")
+)

@@ -19,5 +19,9 @@ KIND = PointKind(
     label="Autoencoder",
     summary="No prior at all: reconstruction only, codes wherever they fall.",
     order=3,
-    diagram=Diagram(code="code z(x)", sample="z", loss="loss = reconstruction  — no prior: codes fall wherever they help"),
+    diagram=Diagram(
+        code="code z(x)",
+        sample="z",
+        loss="loss = reconstruction  — no prior: codes fall wherever they help",
+    ),
 )

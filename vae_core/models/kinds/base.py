@@ -37,15 +37,20 @@ class ModelKind:
     summary: str  # one sentence for someone who has not met it
     order: int  # its place in pickers, tables and the command line's help
     diagram: Diagram
-    overrides: tuple[tuple[str, object], ...] = ()  # ModelConfig fields the kind fixes (β-VAE: beta = 4)
-    settings: tuple[str, ...] = ()  # ModelConfig fields a user tunes for this kind (the forms show only these)
+    overrides: tuple[
+        tuple[str, object], ...
+    ] = ()  # ModelConfig fields the kind fixes (β-VAE: beta = 4)
+    settings: tuple[
+        str, ...
+    ] = ()  # ModelConfig fields a user tunes for this kind (the forms show only these)
     conditional: bool = False  # decodes a chosen class (the encoder and decoder see the label)
     weight_field: str = "beta"  # the ModelConfig field pickers sort its models by
     min_batch_size: int = 1  # the smallest batch its objective is defined on
     divergence_hint: str = ""  # added to "lower the learning rate" when a training diverges
 
     def config_fields(self, **fields) -> dict:
-        """ModelConfig keyword arguments for this kind: its objective, its defaults, then ``fields``."""
+        """ModelConfig keyword arguments for this kind: its objective, its defaults, then
+        ``fields``."""
         return {"model": self.objective, **dict(self.overrides), **fields}
 
     def claims(self, config: ModelConfig) -> bool:
@@ -55,13 +60,17 @@ class ModelKind:
     def check(self, config: ModelConfig) -> None:
         """ValueError for an option this kind does not take."""
         if config.stochastic_encoder:
-            raise ValueError(f"stochastic_encoder is not an option of the {self.label} (its encoder is fixed)")
+            raise ValueError(
+                f"stochastic_encoder is not an option of the {self.label} (its encoder is fixed)"
+            )
 
     def stochastic_encoder(self, config: ModelConfig) -> bool:
         """True when the encoder outputs a Gaussian q(z|x) rather than a point."""
         return True
 
-    def regulariser(self, config: ModelConfig, output, terms: dict, reg_scale: float) -> torch.Tensor | float:
+    def regulariser(
+        self, config: ModelConfig, output, terms: dict, reg_scale: float
+    ) -> torch.Tensor | float:
         """What the objective adds to the reconstruction term for one batch (a batch mean);
         ``terms`` holds the batch's terms so far (``kl`` for Gaussian encoders) and takes any
         new one. ``reg_scale`` ramps the regulariser during warm-up."""

@@ -21,7 +21,9 @@ KIND = BetaKind(
     name="beta-vae",
     objective="vae",
     label="β-VAE",
-    summary="A VAE whose KL term is weighted by β: above 1 it pulls codes harder towards the prior.",
+    summary=(
+        "A VAE whose KL term is weighted by β: above 1 it pulls codes harder towards the prior."
+    ),
     order=1,
     diagram=GAUSSIAN_DIAGRAM,
     overrides=(("beta", 4.0),),

@@ -16,7 +16,10 @@ KIND = KLKind(
     diagram=Diagram(
         code="μ(x, y), σ(x, y)",
         sample="z = μ + σ·ε",
-        loss="loss = reconstruction of x given (z, y) + β · KL( q(z|x, y) ‖ N(0, I) )  — the class y is given",
+        loss=(
+            "loss = reconstruction of x given (z, y) + β · KL( q(z|x, y) ‖ N(0, I) )  — the class "
+            "y is given"
+        ),
     ),
     conditional=True,
 )

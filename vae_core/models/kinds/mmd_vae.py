@@ -23,7 +23,9 @@ class MMDKind(ModelKind):
 
         # recon + λ · MMD(q(z), p(z)), the prior sampled afresh for every batch (InfoVAE, eq. 10)
         prior = torch.randn_like(output.z)
-        terms["mmd"] = mmd(output.z, prior, config.mmd_kernel, config.kernel_bandwidth, config.kernel_scales)
+        terms["mmd"] = mmd(
+            output.z, prior, config.mmd_kernel, config.kernel_bandwidth, config.kernel_scales
+        )
         return reg_scale * config.mmd_weight * terms["mmd"]
 
     def describe(self, config) -> str:
@@ -34,12 +36,18 @@ KIND = MMDKind(
     name="mmd-vae",
     objective="mmd_vae",
     label="MMD-VAE (InfoVAE)",
-    summary="Asks only that the cloud of all codes matches N(0, I), measured by the maximum mean discrepancy.",
+    summary=(
+        "Asks only that the cloud of all codes matches N(0, I), measured by the maximum mean "
+        "discrepancy."
+    ),
     order=2,
     diagram=Diagram(
         code="code z(x)",
         sample="z",
-        loss="loss = reconstruction + λ · MMD( q(z), N(0, I) )  — only the cloud of all codes must match the prior",
+        loss=(
+            "loss = reconstruction + λ · MMD( q(z), N(0, I) )  — only the cloud of all codes must "
+            "match the prior"
+        ),
     ),
     settings=("mmd_weight", "mmd_kernel"),
     weight_field="mmd_weight",

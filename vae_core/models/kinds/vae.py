@@ -10,7 +10,10 @@ from vae_core.models.kinds.base import Diagram, ModelKind
 GAUSSIAN_DIAGRAM = Diagram(
     code="μ(x), σ(x)",
     sample="z = μ + σ·ε",
-    loss="loss = reconstruction + β · KL( q(z|x) ‖ N(0, I) )  — every code is pulled towards the prior",
+    loss=(
+        "loss = reconstruction + β · KL( q(z|x) ‖ N(0, I) )  — every code is pulled towards the "
+        "prior"
+    ),
 )
 
 
