@@ -4,7 +4,9 @@ The rest of the library and the app ask a kind (``config.kind``), never compare 
 its objective (the regulariser added to the reconstruction), its encoder (a Gaussian
 q(z|x) or a point), whether it decodes a chosen class, its label, the options it accepts,
 and the block diagram that explains it. A kind is a frozen dataclass; a kind with its own
-behaviour subclasses :class:`ModelKind` and overrides the methods below.
+behaviour subclasses :class:`ModelKind` and overrides the methods below; their ``config`` is a
+:class:`vae_core.models.config.ModelConfig` (which imports this registry, so it is not
+imported here).
 """
 
 from __future__ import annotations
@@ -14,8 +16,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import torch
-
-    from vae_core.models.config import ModelConfig
 
 
 @dataclass(frozen=True)
@@ -53,32 +53,30 @@ class ModelKind:
         ``fields``."""
         return {"model": self.objective, **dict(self.overrides), **fields}
 
-    def claims(self, config: ModelConfig) -> bool:
+    def claims(self, config) -> bool:
         """True when ``config`` trains this kind."""
         return config.model == self.objective
 
-    def check(self, config: ModelConfig) -> None:
+    def check(self, config) -> None:
         """ValueError for an option this kind does not take."""
         if config.stochastic_encoder:
             raise ValueError(
                 f"stochastic_encoder is not an option of the {self.label} (its encoder is fixed)"
             )
 
-    def stochastic_encoder(self, config: ModelConfig) -> bool:
+    def stochastic_encoder(self, config) -> bool:
         """True when the encoder outputs a Gaussian q(z|x) rather than a point."""
         return True
 
-    def regulariser(
-        self, config: ModelConfig, output, terms: dict, reg_scale: float
-    ) -> torch.Tensor | float:
+    def regulariser(self, config, output, terms: dict, reg_scale: float) -> torch.Tensor | float:
         """What the objective adds to the reconstruction term for one batch (a batch mean);
         ``terms`` holds the batch's terms so far (``kl`` for Gaussian encoders) and takes any
         new one. ``reg_scale`` ramps the regulariser during warm-up."""
         return 0.0
 
-    def describe(self, config: ModelConfig) -> str:
+    def describe(self, config) -> str:
         """Its label, with the weight that sets it apart where there is one."""
         return self.label
 
-    def weight(self, config: ModelConfig) -> float:
+    def weight(self, config) -> float:
         return float(getattr(config, self.weight_field))
