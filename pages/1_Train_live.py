@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.core import catalog, loaded, sidebar
+from explorer.core import catalog, links, loaded, sidebar
 from explorer.core.catalog import DATASET_LABELS
 from explorer.training import train_live as training
 from vae_core.viz import (
@@ -277,14 +277,13 @@ def show_codes(snapshot) -> None:
 
 def show_result(snapshot) -> None:
     name = snapshot.checkpoint_name
-    st.download_button(
+    links.download(
+        st,
         "Download the checkpoint (zip)",
-        data=lambda: catalog.checkpoint_zip(name),
-        file_name=f"{name}.zip",
-        mime="application/zip",
-        on_click="ignore",
-        key="train_download",
-        icon=":material/download:",
+        lambda: catalog.checkpoint_zip(name),
+        f"{name}.zip",
+        "application/zip",
+        "train_download",
     )
     with st.form("train_name_form", border=False):
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")

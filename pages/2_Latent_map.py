@@ -56,26 +56,13 @@ with st.expander("Display options", expanded=False):
         "Drawn on the first two dimensions' map: a plane through a wider space shows codes and "
         "their fading only."
     )
+    flat_options = {"value": False, "disabled": wide, "help": flat if wide else None}
     shade_empty = c2.toggle(
-        "Shade regions far from any training code",
-        value=False,
-        key="map_shade",
-        disabled=wide,
-        help=flat if wide else None,
+        "Shade regions far from any training code", key="map_shade", **flat_options
     )
-    prior_circles = c2.toggle(
-        "Prior 1σ / 2σ circles",
-        value=False,
-        key="map_circles",
-        disabled=wide,
-        help=flat if wide else None,
-    )
+    prior_circles = c2.toggle("Prior 1σ / 2σ circles", key="map_circles", **flat_options)
     density = c2.toggle(
-        "Density contours of the codes (aggregate posterior)",
-        value=False,
-        key="map_density",
-        disabled=wide,
-        help=flat if wide else None,
+        "Density contours of the codes (aggregate posterior)", key="map_density", **flat_options
     )
     n_points = c3.slider("Test points shown", 500, 10_000, 3_000, step=500, key="map_points")
     n_ellipses = c1.slider(
@@ -284,23 +271,17 @@ def downloads(decoded, point) -> None:
     """The pinned image and the map as files, and the link that reopens this view."""
     x, y = decoded.point
     d1, d2, d3 = st.columns([1, 1, 2])
-    d1.download_button(
-        "Decoded image (PNG)",
-        data=decoded.png,
-        file_name=f"decoded_{x:.2f}_{y:.2f}.png",
-        mime="image/png",
-        on_click="ignore",
-        key="map_download_png",
-        icon=":material/download:",
+    png_name = f"decoded_{x:.2f}_{y:.2f}.png"
+    links.download(
+        d1, "Decoded image (PNG)", decoded.png, png_name, "image/png", "map_download_png"
     )
-    d2.download_button(
+    links.download(
+        d2,
         "Map (web page)",
-        data=lambda: map_html(),
-        file_name="latent_map.html",
-        mime="text/html",
-        on_click="ignore",
-        key="map_download_html",
-        icon=":material/download:",
+        lambda: map_html(),
+        "latent_map.html",
+        "text/html",
+        "map_download_html",
         help="The interactive figure as a standalone web page (works offline).",
     )
     links.share_control(d3, z=links.format_point(point))

@@ -243,22 +243,10 @@ with st.container(key="interp_frame"):
 st.markdown("**The whole path**")
 st.image(walk.strip_png, width="stretch", output_format="PNG")
 d1, d2, d3 = st.columns([1, 1, 4])
-d1.download_button(
-    "Strip (PNG)",
-    data=walk.strip_png,
-    file_name="interpolation.png",
-    mime="image/png",
-    on_click="ignore",
-    key="interp_download_png",
-    icon=":material/download:",
+links.download(
+    d1, "Strip (PNG)", walk.strip_png, "interpolation.png", "image/png", "interp_download_png"
 )
-d2.download_button(
-    "Animation (GIF)",
-    data=walk.gif,
-    file_name="interpolation.gif",
-    mime="image/gif",
-    on_click="ignore",
-    key="interp_download_gif",
-    icon=":material/download:",
+links.download(
+    d2, "Animation (GIF)", walk.gif, "interpolation.gif", "image/gif", "interp_download_gif"
 )
 links.share_control(d3)

@@ -73,20 +73,22 @@ def test_verdicts_come_only_from_intervals_that_exclude_zero():
     assert "one seed each" not in text
 
 
+# One grid point of the MMD-VAE sweep, as `python -m vae_core sweep --save` writes it.
+SWEEP_ROW = {
+    "kernel": "imq",
+    "lambda": 300.0,
+    "scales": "1",
+    "epochs": 20,
+    "recon": 133.8,
+    "knn5_accuracy": 0.78,
+    "mmd_to_prior": 0.0007,
+    "max_abs_mean": 0.037,
+    "std": [1.05, 1.04],
+}
+
+
 def test_sweep_table_rows():
-    rows = [
-        {
-            "kernel": "imq",
-            "lambda": 300.0,
-            "scales": "1",
-            "epochs": 20,
-            "recon": 133.8,
-            "knn5_accuracy": 0.78,
-            "mmd_to_prior": 0.0007,
-            "max_abs_mean": 0.037,
-            "std": [1.05, 1.04],
-        }
-    ]
+    rows = [SWEEP_ROW]
     table = sweep_table(rows)
     assert (
         table.splitlines()[2]
@@ -96,23 +98,7 @@ def test_sweep_table_rows():
 
 @pytest.mark.slow
 def test_the_report_regenerates_from_the_shipped_checkpoints(tmp_path):
-    (tmp_path / "sweep-mnist.json").write_text(
-        json.dumps(
-            [
-                {
-                    "kernel": "imq",
-                    "lambda": 300.0,
-                    "scales": "1",
-                    "epochs": 20,
-                    "recon": 133.8,
-                    "knn5_accuracy": 0.78,
-                    "mmd_to_prior": 0.0007,
-                    "max_abs_mean": 0.037,
-                    "std": [1.05, 1.04],
-                }
-            ]
-        )
-    )
+    (tmp_path / "sweep-mnist.json").write_text(json.dumps([SWEEP_ROW]))
     shutil.copy(DOCS / "study.json", tmp_path / "study.json")
     report = generate(tmp_path, on_message=lambda message: None)
     text = report.read_text()

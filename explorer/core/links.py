@@ -1,7 +1,8 @@
 """Share links: the model, clicked point (all its coordinates), interpolation ends, path and
 α live in the address bar (``?model=<name>&z=x,y&a=x,y&b=x,y&path=slerp``), so a link
 reopens the same view. The link is one serialisation of the session's View
-(:meth:`explorer.core.view.View.to_query`)."""
+(:meth:`explorer.core.view.View.to_query`). Beside it, :func:`download`: what a page hands
+out as a file."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from explorer.core import session
 from explorer.core.catalog import Catalog
 from explorer.core.view import POINT_LIMIT, STATE_KEY, View, format_point
 
-__all__ = ["POINT_LIMIT", "apply_link", "format_point", "share_control"]
+__all__ = ["POINT_LIMIT", "apply_link", "download", "format_point", "share_control"]
 
 
 def apply_link(catalog: Catalog) -> None:
@@ -53,3 +54,18 @@ def share_control(container=None, **extra: str) -> None:
     with target.popover("Share this view", icon=":material/link:"):
         st.caption("Anyone who opens this link sees this page, model and point:")
         st.code(f"{url}?{query}" if query else url, language=None)
+
+
+def download(where, label: str, data, file_name: str, mime: str, key: str, **options) -> None:
+    """A download button in ``where`` (the page or a column) that starts no rerun; ``data`` is
+    bytes, or a function made to run only when the button is pressed."""
+    where.download_button(
+        label,
+        data=data,
+        file_name=file_name,
+        mime=mime,
+        on_click="ignore",
+        key=key,
+        icon=":material/download:",
+        **options,
+    )
