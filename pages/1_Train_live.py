@@ -144,25 +144,28 @@ def step_by_step() -> None:
         or "1 batch"
     )
     slow = c3.toggle("Slow motion: one step a second", key="train_slow")
-    pressed = c2.button("Step", type="primary", key="train_step", icon=":material/skip_next:")
+    if c2.button("Step", type="primary", key="train_step", icon=":material/skip_next:"):
+        state["train_step_refused"] = training.start_step(stepper, size)
+    watching = stepper.busy  # a step trains in its own thread: the page looks again until it ends
 
-    @st.fragment(run_every=1.0 if slow else None)
+    @st.fragment(run_every=1.0 if slow else 0.4 if watching else None)
     def stepping() -> None:
-        if pressed or slow:
-            step, problem = training.take_step(stepper, size)
-            if problem == training.STEP_BUSY:
-                if pressed:
-                    st.info(problem)
-            elif problem:
-                state["train_step_problem"] = problem
-                if slow:
-                    state["train_slow_off"] = True
-                    st.rerun(scope="app")
-            else:
-                state["train_last_step"] = step
-        if state.get("train_step_problem"):
-            st.error(state.pop("train_step_problem"))
-        show_step(stepper, state.get("train_last_step"))
+        if slow and not stepper.busy:
+            training.start_step(stepper, size)
+        failure = training.step_failure(stepper)
+        if failure:
+            st.error(failure)
+            if slow:
+                state["train_slow_off"] = True
+                st.rerun(scope="app")
+        if stepper.busy:
+            st.caption(f"Training {size}… the map and the losses follow when the step ends.")
+            if state.get("train_step_refused"):
+                st.info(state["train_step_refused"])
+        elif watching and not slow:
+            state.pop("train_step_refused", None)
+            st.rerun(scope="app")  # the step is over: draw it, and stop looking
+        show_step(stepper, stepper.last)
 
     stepping()
 

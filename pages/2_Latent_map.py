@@ -212,13 +212,12 @@ def show_pinned(point) -> None:
     except ValueError as error:
         st.error(f"Cannot decode this point: {error}")
         return
-    x, y = decoded.point
     left, right = st.columns([1, 2])
     with left:
         st.image(decoded.png, caption="decoded image", width=168, output_format="PNG")
         source = session.view().point_source
         origin = "clicked point" if source == "click" else source
-        st.markdown(f"**z = ({x:.3f}, {y:.3f})** — {origin}")
+        st.markdown(f"**{decoded.words()}** — {origin}")
         if decoded.held_at_zero:
             st.caption(f"The other {decoded.held_at_zero} latent coordinates are held at 0.")
         st.caption(f"Distance from the origin: {decoded.radius:.2f} prior standard deviations.")

@@ -192,30 +192,40 @@ def test_train_live_says_where_trainings_run_and_warns_when_the_cluster_is_away(
         training.job_manager.clear()
 
 
+def press_step(at: AppTest) -> AppTest:
+    """Press Step and wait for the step's own thread, as the page's fragment does."""
+    import time
+
+    at.button(key="train_step").click().run()
+    stepper, deadline = at.session_state["train_stepper"], time.monotonic() + 60
+    while stepper.busy and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return at.run()
+
+
 def test_train_live_steps_a_model_batch_by_batch():
     at = open_page("pages/1_Train_live.py")
     at.radio(key="train_mode").set_value("Step by step").run()
     assert "press **Set up**" in texts(at)
     next(b for b in at.get("form_submit_button") if b.label == "Set up").click().run()
     assert [m.value for m in at.metric][:2] == ["0", "0.00"]
-    at.button(key="train_step").click().run()
+    press_step(at)
     assert (
         at.metric[0].value == "10" and len(at.get("plotly_chart")) == 2
     )  # the moving codes and every batch's loss
-    at.button(key="train_step").click().run()
-    assert at.metric[0].value == "20" and not at.exception
+    press_step(at)
+    assert at.metric[0].value == "20" and at.metric[2].value and not at.exception
     busy = at.session_state["train_stepper"]._busy  # as if the last press were still training
     busy.acquire()
     try:
         at.button(key="train_step").click().run()
+        assert any("not counted" in i.value for i in at.info) and at.metric[0].value == "20"
+        assert any(c.value.startswith("Training 10 batches") for c in at.caption)
     finally:
         busy.release()
-    assert (
-        any("still training" in i.value for i in at.info)
-        and at.metric[0].value == "20"
-        and not at.exception
-    )
-    at.button(key="train_step").click().run()
+    at.run()  # the step in flight ended: the notice goes, the count holds
+    assert at.metric[0].value == "20" and not at.info and not at.exception
+    press_step(at)
     assert at.metric[0].value == "30" and not at.info
 
 

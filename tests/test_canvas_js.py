@@ -180,7 +180,7 @@ def test_the_room_channel_and_a_followers_view_like_python(tmp_path):
         env={**os.environ, "ROOM_FIXTURES": str(fixtures)},
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    assert "# pass 5" in result.stdout
+    assert "# pass 8" in result.stdout
 
 
 def plane_fixtures(rng) -> list[dict]:

@@ -4,6 +4,7 @@ import pytest
 from vae_core.analysis.geometry import (
     data_extent,
     grid_points,
+    holding,
     pad_code,
     posterior_ellipse,
     square_extent,
@@ -29,6 +30,14 @@ def test_square_extent_is_square_centred_and_covers_every_set():
     assert np.isclose(tiny[1] - tiny[0], 4.4) and np.isclose(tiny[3] - tiny[2], 4.4)
     replay = rng.standard_normal((3, 100, 2))  # [epochs, n, 2] counts every epoch's codes
     assert square_extent(replay) == square_extent(replay.reshape(-1, 2))
+
+
+def test_an_extent_grows_to_hold_points_that_are_drawn_and_stays_square():
+    extent = (-2.0, 2.0, -1.0, 3.0)
+    assert holding(extent, []) == extent and holding(extent, [[0.5, 1.0]]) == extent
+    x_min, x_max, y_min, y_max = holding(extent, [[5.0, 1.0], [0.0, -0.5]])
+    assert np.isclose(x_max - x_min, y_max - y_min) and (x_min + x_max) / 2 == 0.0
+    assert x_max > 5.0 and x_max - 5.0 > 0.05 * (x_max - x_min) / 2  # inside, off the edge
 
 
 def test_grid_points_are_cell_centres():

@@ -11,7 +11,14 @@ import time
 import pytest
 
 from explorer.classroom.memory_rooms import MemoryRooms
-from explorer.classroom.rooms import CLOSED, MEMBER_SECONDS, RoomError, normalise_code
+from explorer.classroom.rooms import (
+    CLOSED,
+    MEMBER_SECONDS,
+    NoSuchRoom,
+    RoomError,
+    RoomUnavailable,
+    normalise_code,
+)
 from explorer.core.view import View, ViewError
 from tests.drivers.browser import REDIS_SERVER, redis_server
 
@@ -145,7 +152,7 @@ def test_students_count_while_heard_from(rooms, monkeypatch):
         now = time.time() + MEMBER_SECONDS + 1
         monkeypatch.setattr(time, "time", lambda: now)
     assert rooms.present(code) == 0
-    rooms.seen(code, "ada")
+    rooms.refresh(code, ["ada"])  # a replica still holds ada's connection
     assert rooms.present(code) == 1
 
 
@@ -219,8 +226,44 @@ def test_a_redis_server_that_is_away_gives_a_message_not_a_crash(tmp_path):
     from tests.drivers.browser import free_port
 
     rooms = RedisRooms(f"redis://127.0.0.1:{free_port()}/0")
-    with pytest.raises(RoomError, match="does not answer"):
+    with pytest.raises(RoomUnavailable, match="does not answer") as away:
         rooms.open()
-    with pytest.raises(RoomError, match="does not answer"):
+    assert away.value.retry  # the pages keep the room and try again, not forget it
+    with pytest.raises(RoomUnavailable, match="does not answer"):
         rooms.latest("ABCDE")
     rooms.leave("ABCDE", "ada")  # leaving asks nothing of it
+
+
+def test_a_room_redis_forgot_is_put_back_by_a_replica_that_served_it(redis_url):
+    """A Redis restarted without its data: the replica that served the room puts it back (view
+    and teacher) one version on; a replica that never saw it cannot, but the teacher can."""
+    from explorer.classroom.redis_rooms import RedisRooms
+
+    serving, other = RedisRooms(redis_url), RedisRooms(redis_url)
+    code, token = serving.open()
+    serving.publish(code, token, View(page="Latent_map", point=(1.0, 2.0)))
+    serving._client.flushall()
+    with pytest.raises(NoSuchRoom):
+        other.latest(code)  # never served here: nothing to put back
+    assert serving.latest(code) == (2, View(page="Latent_map", point=(1.0, 2.0)))
+    assert other.join(code, "ada") == code and other.present(code) == 1
+    assert serving.patch(code, token, {"point": [0.0, 0.0]}) == 3  # the teacher still teaches
+    serving._client.flushall()
+    fresh = RedisRooms(redis_url)  # a replica that started after: the teacher's secret suffices
+    assert fresh.reopen(code, token, View(page="Interpolate")) == 1
+    with pytest.raises(RoomError, match="Only the teacher"):
+        fresh.reopen(code, "another teacher's secret", View())
+    assert fresh.latest(code) == (1, View(page="Interpolate"))
+    for rooms in (serving, other, fresh):
+        rooms.stop()
+
+
+def test_a_teacher_takes_a_lost_room_back_on_one_server_too():
+    rooms = MemoryRooms()
+    code, token = rooms.open()
+    assert rooms.reopen(code, token, View()) == 0  # there: nothing changes
+    restarted = MemoryRooms()  # the server restarted: its rooms are gone
+    assert restarted.reopen(code, token, View(page="Latent_map")) == 1
+    assert restarted.check_teacher(code, token) == code
+    with pytest.raises(RoomError, match="Only the teacher"):
+        restarted.reopen(code, "someone else", View())

@@ -1,4 +1,5 @@
 import dataclasses
+import time
 
 import numpy as np
 import pytest
@@ -87,3 +88,43 @@ def test_a_second_step_while_one_trains_is_refused_and_the_trainer_stays_whole(
     assert not stepper.busy and len(results) == 1 and stepper.batches_done == 2
     assert len(stepper.history) == 2 and np.isfinite(stepper.codes).all()
     assert stepper.step(1).batches_done == 3  # free again once the first step is done
+
+
+def test_a_started_step_trains_in_its_own_thread_and_shows_all_of_itself_at_once(
+    tiny_model_config, tiny_train_config
+):
+    """start(): a page's rerun never runs a second step, and a reader mid-step sees the state
+    before it (count, history, codes and last step agree), then the state after it."""
+    import threading
+
+    stepper = StepTrainer(tiny_model_config, tiny_train_config, watched=20)
+    entered, release = threading.Event(), threading.Event()
+    train_batch = stepper.trainer.train_batch
+
+    def slow_batch(*args, **kwargs):
+        entered.set()
+        release.wait(30)
+        return train_batch(*args, **kwargs)
+
+    stepper.trainer.train_batch = slow_batch
+    assert stepper.start(3) and entered.wait(30)
+    assert not stepper.start(1)  # a second press while the first trains starts nothing
+    assert stepper.busy and stepper.batches_done == 0 and stepper.history == []
+    assert stepper.last is None
+    release.set()
+    deadline = time.monotonic() + 30
+    while stepper.busy and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert stepper.batches_done == 3 == len(stepper.history) == stepper.last.batches_done
+    assert np.array_equal(stepper.last.codes_after, stepper.codes) and stepper.failure is None
+
+
+def test_a_started_step_that_diverges_leaves_a_sentence(tiny_model_config, tiny_train_config):
+    stepper = StepTrainer(
+        tiny_model_config, dataclasses.replace(tiny_train_config, learning_rate=1e6), watched=20
+    )
+    assert stepper.start(MAX_STEP_BATCHES)
+    deadline = time.monotonic() + 60
+    while stepper.busy and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert "learning rate" in stepper.failure

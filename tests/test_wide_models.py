@@ -81,3 +81,24 @@ def test_the_plane_through_three_codes_decodes_them_at_its_anchors():
         - to_uint8(decode(model, chosen.astype(np.float32)))
     )
     assert difference.max() <= 2
+
+
+def test_a_pinned_20d_point_is_described_measured_and_matched_in_all_its_coordinates():
+    """A point pinned on a plane keeps its 20 coordinates: none is said to be held at 0, its
+    distance from the origin and from the codes use all 20, and its nearest test images are
+    nearest in 20-D (around a code of a 1, all eight are 1s)."""
+    import numpy as np
+
+    from explorer.core import loaded
+    from explorer.maps import points
+
+    name = WIDE["vae-20d"]
+    codes = loaded.encoded(name)
+    one = codes.mu[np.flatnonzero(codes.labels == 1)[0]]
+    decoded = points.decode_point(name, one.tolist())
+    assert decoded.held_at_zero == 0 and len(decoded.code) == 20
+    assert np.isclose(decoded.radius, np.linalg.norm(one), atol=1e-4)
+    assert decoded.radius > np.hypot(*one[:2]) + 0.5  # two coordinates would say far less
+    assert decoded.nearest < 1e-3 and "(20-D)" in decoded.words()
+    captions = points.neighbours(name, one.tolist()).captions
+    assert len(captions) == 8 and all(c.startswith("1 (") for c in captions), captions

@@ -4,15 +4,21 @@ pages by the app's ``st.App`` (explorer_app.py).
 A browser says hello first: ``{"type": "hello", "member": id}`` to follow, with ``"token"``
 to teach. It then gets the room's current view at once and every new one as it is
 published (``{"type": "view", "version": n, "view": {...}}``); a slow connection gets the
-newest view only, never a backlog. A teacher's connection may send ``{"type": "patch", "seq":
-n, "view": {...}}`` (part of the view: a pin, a drag, the ends); a student's may send
-``{"type": "answer", "z": [x, y]}`` while a quiz waits; anyone may send ``{"type": "ping"}``
-to stay counted as present. Everything else, and anything malformed, oversized, too
-frequent, a replayed ``seq`` or a student's patch, is refused with ``{"type": "refused",
-"reason": ...}`` and logged. The full contract is explorer/frontend/README.md.
+newest view only, never a backlog. What else a connection may send, and who may send it,
+is declared once in :mod:`explorer.classroom.messages`. Anything malformed, oversized, too
+frequent or not this connection's to send is refused with ``{"type": "refused", "reason":
+...}`` and logged in one line. The full contract is explorer/frontend/README.md.
 
-One :class:`Hub` per server process holds its connections by room and hears every change
-of every room from the rooms' backend (:mod:`explorer.classroom.rooms`), whichever replica made it.
+What a browser sends is refused before it is read where it can be: a connection from
+another site's page (its ``Origin``) is not accepted, a frame over MAX_MESSAGE bytes closes
+the connection once its header arrives (1009), a binary frame closes it (1003), and no
+message, however forged, puts a traceback in the log.
+
+One :class:`Hub` per server process holds its connections by room, hears every change of
+every room from the rooms' backend (:mod:`explorer.classroom.rooms`), whichever replica
+made it, and keeps the members it holds present. When the backend stops answering, every
+connection hears ``{"type": "status", "state": "degraded"}``; when it is back, each room's
+current view and ``"live"``.
 """
 
 from __future__ import annotations
@@ -21,39 +27,60 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import threading
 import time
+from collections import Counter
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from starlette.routing import WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from explorer.classroom import messages
 from explorer.classroom.memory_rooms import MemoryRooms
-from explorer.classroom.rooms import CLOSED, RoomError, Rooms, normalise_code
+from explorer.classroom.rooms import (
+    CLOSED,
+    MEMBER_SECONDS,
+    NoSuchRoom,
+    RoomError,
+    Rooms,
+    normalise_code,
+)
 from explorer.core.view import ViewError
 
 _log = logging.getLogger(__name__)
 
 PATH = "/api/rooms/{code}"
-MAX_MESSAGE = 16_384  # characters of one message from a browser
+MAX_MESSAGE = 16_384  # bytes of one frame (characters of one message) from a browser
 HELLO_SECONDS = 10.0  # a connection that does not say hello within this is closed
 RATE, BURST = 40.0, 80.0  # messages per second a connection may send, and in one burst
 REFUSALS_BEFORE_CLOSE = 200  # a connection refused this many times is closed (policy violation)
+REFRESH_SECONDS = MEMBER_SECONDS / 3  # how often the hub says its members are still here
+ORIGINS = "VAE_EXPLORER_ROOM_ORIGINS"  # more origins that may open the channel, comma-separated
 CLOSED_MESSAGE = '{"type":"closed","reason":"The teacher closed the room"}'
+DEGRADED = json.dumps(
+    {
+        "type": "status",
+        "state": "degraded",
+        "reason": "The classroom server lost its room store; the room is kept and catches up "
+        "when it is back",
+    }
+)
+LIVE = '{"type":"status","state":"live"}'
 
 
 class Connection:
-    """One browser's websocket: a slot for the newest message, sent by its own task."""
+    """One browser's websocket: a slot for the newest view and a short queue of notices, sent
+    by its own task."""
 
-    def __init__(self, websocket: WebSocket, member: str, token: str | None = None):
-        self.websocket, self.member, self.token = (
-            websocket,
-            member,
-            token,
-        )  # a teacher's token, to change the room with
+    def __init__(self, websocket: WebSocket, code: str, member: str, token: str | None = None):
+        self.websocket, self.code, self.member = websocket, code, member
+        self.token = token  # a teacher's token, to change the room with
         self.teacher = token is not None
         self.version = -1  # the newest view version offered
         self.pending: str | None = None
+        self.notices: list[str] = []
         self.wake = asyncio.Event()
         self.allowance, self.checked = BURST, time.monotonic()
         self.refusals, self.seq = 0, -1
@@ -66,14 +93,20 @@ class Connection:
         self.pending = message
         self.wake.set()
 
+    def notify(self, message: str) -> None:
+        """On the event loop: send a notice (a status, a reply) after the pending view."""
+        self.notices = [*self.notices[-7:], message]
+        self.wake.set()
+
     async def send_loop(self) -> None:
         try:
             while True:
                 await self.wake.wait()
                 self.wake.clear()
                 message, self.pending = self.pending, None
-                if message is not None:
-                    await self.websocket.send_text(message)
+                notices, self.notices = self.notices, []
+                for text in ([message] if message is not None else []) + notices:
+                    await self.websocket.send_text(text)
         except (WebSocketDisconnect, RuntimeError, OSError):
             pass  # the browser went away: the receiving side ends the connection
 
@@ -102,7 +135,16 @@ class Hub:
         self.rooms = rooms
         self.loop: asyncio.AbstractEventLoop | None = None
         self.connections: dict[str, set[Connection]] = {}
-        self._stop_listening = rooms.listen(self._heard)
+        self.members: dict[str, Counter] = {}  # code -> member -> live connections here
+        self.answering = True
+        self._refresher: asyncio.Task | None = None
+        self._stop_listening = rooms.listen(self._heard, self._status)
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the server's event loop: remember it and keep this process's members present."""
+        self.loop = loop
+        if self._refresher is None or self._refresher.done():
+            self._refresher = loop.create_task(self._refresh_members())
 
     def _heard(self, code: str, version: int, view_json: str) -> None:
         """From any thread: hand the change to the event loop, for the connections here."""
@@ -116,6 +158,79 @@ class Hub:
     def _deliver(self, code: str, version: int, message: str) -> None:
         for connection in list(self.connections.get(code, ())):
             connection.offer(version, message)
+
+    def _status(self, answering: bool) -> None:
+        """From the backend's thread: it stopped or started answering."""
+        loop = self.loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(lambda: loop.create_task(self._status_changed(answering)))
+
+    async def _status_changed(self, answering: bool) -> None:
+        self.answering = answering
+        if not answering:
+            for connection in self._all():
+                connection.notify(DEGRADED)
+            return
+        for code in list(self.connections):
+            await self._catch_up(code)
+
+    async def _catch_up(self, code: str) -> None:
+        """A backend back from an outage: members here present again, the room's view now."""
+        try:
+            await self.call(self.rooms.refresh, code, list(self.members.get(code, ())))
+            version, view = await self.call(self.rooms.latest, code)
+        except NoSuchRoom:
+            version, view = CLOSED, None
+        except RoomError as error:
+            _log.warning("room %s did not come back yet: %s", code, error)
+            return
+        message = view_message(version, "" if view is None else view.to_json())
+        for connection in list(self.connections.get(code, ())):
+            connection.offer(version, message)
+            connection.notify(LIVE)
+
+    def _all(self) -> list[Connection]:
+        return [c for group in list(self.connections.values()) for c in list(group)]
+
+    async def _refresh_members(self) -> None:
+        while True:
+            await asyncio.sleep(REFRESH_SECONDS)
+            for code, counts in list(self.members.items()):
+                with contextlib.suppress(RoomError):
+                    await self.call(self.rooms.refresh, code, list(counts))
+
+    async def add(self, connection: Connection) -> None:
+        """A connection after its hello: its member joins when it is the first one here."""
+        code, member = connection.code, connection.member
+        counts = self.members.setdefault(code, Counter())
+        if not connection.teacher and counts[member] == 0:
+            try:
+                await self.call(self.rooms.join, code, member)
+            except RoomError:
+                if not counts:
+                    self.members.pop(code, None)
+                raise
+        if not connection.teacher:
+            counts[member] += 1
+        self.connections.setdefault(code, set()).add(connection)
+
+    async def remove(self, connection: Connection) -> None:
+        code, member = connection.code, connection.member
+        group = self.connections.get(code, set())
+        group.discard(connection)
+        if not group:
+            self.connections.pop(code, None)
+        counts = self.members.get(code)
+        if connection.teacher or counts is None:
+            return
+        counts[member] -= 1
+        if counts[member] <= 0:
+            del counts[member]
+            with contextlib.suppress(RoomError):
+                await self.call(self.rooms.leave, code, member)
+        if not counts:
+            self.members.pop(code, None)
 
     async def call(self, function, *args):
         """A backend call: in a thread for a backend that waits on the network."""
@@ -139,9 +254,53 @@ def hub() -> Hub:
         return _hub
 
 
-async def _hello(websocket: WebSocket, hub: Hub, code: str) -> Connection:
+# --- the socket ---------------------------------------------------------------------------
+
+
+def allowed_origin(headers) -> bool:
+    """A page of this site (or one named in VAE_EXPLORER_ROOM_ORIGINS) may open the channel;
+    a client that is not a browser sends no Origin, and could forge any."""
+    origin = headers.get("origin")
+    if origin is None:
+        return True
+    extra = {o.strip().rstrip("/") for o in os.environ.get(ORIGINS, "").split(",") if o.strip()}
+    if origin.rstrip("/") in extra:
+        return True
+    host = (headers.get("x-forwarded-host") or headers.get("host") or "").split(",")[0].strip()
+    return bool(host) and urlsplit(origin).hostname == urlsplit(f"//{host}").hostname
+
+
+def limit_frames(receive, limit: int) -> bool:
+    """Make the server refuse a frame over ``limit`` bytes from its header, before reading its
+    payload. Streamlit serves on uvicorn, whose websocket protocol object owns ``receive``; its
+    parser (``websockets``) checks each frame's declared length against a limit that is one for
+    the whole server (Streamlit's ``server.maxMessageSize``, 200 MB), read afresh for every
+    frame: this connection's is lowered. Whether that worked: where the server keeps its
+    parser elsewhere, the size check after reading still refuses."""
+    parser = getattr(getattr(receive, "__self__", None), "conn", None)
+    for attribute in ("max_message_size", "max_size"):  # websockets >= 14, older
+        if isinstance(getattr(parser, attribute, None), int):
+            setattr(parser, attribute, limit)
+            return True
+    return False
+
+
+async def _read(websocket: WebSocket, timeout: float | None = None) -> str:
+    """The next text message; WebSocketDisconnect when the browser went, ValueError for a
+    binary frame (the connection is closed with its reason)."""
+    message = await asyncio.wait_for(websocket.receive(), timeout)
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    text = message.get("text")
+    if text is None:
+        await websocket.close(code=1003, reason="the room channel takes JSON text only")
+        raise WebSocketDisconnect(1003)
+    return text
+
+
+async def _hello(websocket: WebSocket, hub_: Hub, code: str) -> Connection:
     """Read the hello and check it; RoomError (or ValueError) with the reason otherwise."""
-    text = await asyncio.wait_for(websocket.receive_text(), HELLO_SECONDS)
+    text = await _read(websocket, HELLO_SECONDS)
     if len(text) > MAX_MESSAGE:
         raise ValueError("the hello is too long")
     hello = json.loads(text)
@@ -153,96 +312,124 @@ async def _hello(websocket: WebSocket, hub: Hub, code: str) -> Connection:
     if token is not None:
         if not isinstance(token, str) or len(token) > 128:
             raise RoomError("Only the teacher who opened this room can change it")
-        await hub.call(hub.rooms.check_teacher, code, token)
-    else:
-        await hub.call(hub.rooms.join, code, member)
-    return Connection(websocket, member, token)
+        await hub_.call(hub_.rooms.check_teacher, code, token)
+    connection = Connection(websocket, code, member, token)
+    await hub_.add(connection)
+    return connection
 
 
-async def _refuse(connection: Connection, code: str, reason: str) -> None:
+async def _refuse(connection: Connection, reason: str, retry: bool = False, seq=None) -> None:
+    """Tell the browser why (with ``retry`` when the same message may work in a moment, and the
+    refused change's ``seq``), and log it in one line."""
     connection.refusals += 1
-    _log.warning("room %s refused a message from %s: %s", code, connection.member[:16], reason)
-    await connection.websocket.send_text(json.dumps({"type": "refused", "reason": reason}))
+    _log.warning(
+        "room %s refused a message from %s: %s", connection.code, connection.member[:16], reason
+    )
+    refusal = {"type": "refused", "reason": reason}
+    if retry:
+        refusal["retry"] = True
+    if isinstance(seq, int) and not isinstance(seq, bool):
+        refusal["seq"] = seq
+    connection.notify(json.dumps(refusal))
     if connection.refusals >= REFUSALS_BEFORE_CLOSE:
         await connection.websocket.close(code=1008, reason="too many refused messages")
 
 
-async def _handle(connection: Connection, hub: Hub, code: str, text: str) -> None:
-    """One message after the hello."""
+async def _handle(connection: Connection, hub_: Hub, text: str) -> None:
+    """One message after the hello, as its declaration in explorer.classroom.messages says."""
     if len(text) > MAX_MESSAGE:
-        return await _refuse(connection, code, f"a message is at most {MAX_MESSAGE:,} characters")
+        return await _refuse(connection, f"a message is at most {MAX_MESSAGE:,} characters")
     if not connection.within_rate():
-        return await _refuse(connection, code, f"at most {RATE:g} messages a second")
+        return await _refuse(connection, f"at most {RATE:g} messages a second")
     try:
         message = json.loads(text)
-    except ValueError:
-        return await _refuse(connection, code, "a message must be JSON")
-    kind = message.get("type") if isinstance(message, dict) else None
+    except (ValueError, RecursionError):
+        return await _refuse(connection, "a message must be JSON")
     try:
-        if kind == "ping":
-            if not connection.teacher:
-                await hub.call(hub.rooms.seen, code, connection.member)
-        elif kind == "patch" and connection.teacher:
-            seq = message.get("seq")
-            if not isinstance(seq, int) or isinstance(seq, bool) or seq <= connection.seq:
-                return await _refuse(
-                    connection, code, "a change must carry a newer sequence number (replayed?)"
-                )
-            connection.seq = seq
-            changes = message.get("view")
-            if not isinstance(changes, dict):
-                return await _refuse(connection, code, "a change is part of a view")
-            await hub.call(hub.rooms.patch, code, connection.token, changes)
-        elif kind == "answer" and not connection.teacher:
-            x, y = await hub.call(hub.rooms.answer, code, connection.member, message.get("z"))
-            await connection.websocket.send_text(json.dumps({"type": "answered", "z": [x, y]}))
-        elif kind == "patch":
-            await _refuse(connection, code, "only the teacher changes the room's view")
-        else:
-            await _refuse(connection, code, f"unknown message type {str(kind)[:20]!r}")
+        await messages.dispatch(connection, hub_, message)
     except (RoomError, ViewError) as error:
-        await _refuse(connection, code, str(error))
+        retry = bool(getattr(error, "retry", False))
+        await _refuse(connection, str(error), retry, message.get("seq"))
 
 
-async def room_socket(websocket: WebSocket) -> None:
-    hub_ = hub()
-    hub_.loop = asyncio.get_running_loop()
-    await websocket.accept()
+async def _greet(websocket: WebSocket, hub_: Hub) -> Connection | None:
+    """Accept, read the hello, and send the room's current view: the connection, or None
+    after telling the browser why not."""
     try:
         code = normalise_code(websocket.path_params.get("code", ""))
         connection = await _hello(websocket, hub_, code)
-        version, view = await hub_.call(hub_.rooms.latest, code)
-    except (RoomError, ValueError, asyncio.TimeoutError, WebSocketDisconnect) as error:
-        reason = str(error) or "no hello"
+    except (RoomError, ValueError, asyncio.TimeoutError) as error:
+        reason = str(error) or "no hello within 10 s"
+        retry = bool(getattr(error, "retry", False))
         _log.info("room connection refused: %s", reason)
         with contextlib.suppress(Exception):
-            await websocket.send_text(json.dumps({"type": "error", "reason": reason}))
-            await websocket.close(code=4404 if "No room" in reason else 4403)
-        return
-    hub_.connections.setdefault(code, set()).add(connection)
-    connection.offer(version, view_message(version, view.to_json()))
-    sender = asyncio.create_task(connection.send_loop())
+            await websocket.send_text(
+                json.dumps(
+                    {"type": "error", "reason": reason, **({"retry": True} if retry else {})}
+                )
+            )
+            closing = 1013 if retry else 4404 if isinstance(error, NoSuchRoom) else 4403
+            await websocket.close(code=closing)
+        return None
     try:
+        version, view = await hub_.call(hub_.rooms.latest, code)
+    except RoomError:
+        version, view = -1, None  # the backend is away: the catch-up after it sends the view
+    if view is not None:
+        connection.offer(version, view_message(version, view.to_json()))
+    if not hub_.answering or view is None:
+        connection.notify(DEGRADED)
+    return connection
+
+
+class RoomSocket:
+    """The channel's ASGI endpoint: an app of the raw scope rather than a Starlette function
+    endpoint, because the frame limit needs the server's own ``receive``."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        await room_socket(scope, receive, send)
+
+
+async def room_socket(scope, receive, send) -> None:
+    websocket = WebSocket(scope, receive, send)
+    hub_ = hub()
+    hub_.start(asyncio.get_running_loop())
+    if not allowed_origin(websocket.headers):
+        _log.info("room connection refused: a page of %s", websocket.headers.get("origin", "")[:80])
+        await websocket.close(code=1008, reason="not a page of this site")
+        return
+    await websocket.accept()
+    limit_frames(receive, MAX_MESSAGE)
+    connection, sender = None, None
+    try:
+        connection = await _greet(websocket, hub_)
+        if connection is None:
+            return
+        sender = asyncio.create_task(connection.send_loop())
         while True:
-            await _handle(connection, hub_, code, await websocket.receive_text())
-    except (WebSocketDisconnect, RuntimeError):
-        pass  # the browser went away
+            await _handle(connection, hub_, await _read(websocket))
+    except (WebSocketDisconnect, asyncio.CancelledError):
+        pass  # the browser went away, or the server is stopping
+    except Exception as error:  # nothing a browser sends may end in a traceback
+        _log.warning("room channel closed after %s: %s", type(error).__name__, str(error)[:200])
+        if websocket.client_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await websocket.close(code=1011, reason="the server could not read that")
     finally:
-        sender.cancel()
-        members = hub_.connections.get(code, set())
-        members.discard(connection)
-        if not members:
-            hub_.connections.pop(code, None)
+        if sender is not None:
+            sender.cancel()
+        if connection is not None:
+            await hub_.remove(connection)
 
 
 def routes() -> list:
-    return [WebSocketRoute(PATH, room_socket)]
+    return [WebSocketRoute(PATH, RoomSocket())]
 
 
 @asynccontextmanager
 async def lifespan(app):
     """The hub starts with the server, on its event loop, and stops listening with it."""
-    hub().loop = asyncio.get_running_loop()
+    hub().start(asyncio.get_running_loop())
     yield
     stop = getattr(hub().rooms, "stop", None)
     if stop is not None:

@@ -80,6 +80,18 @@ class MemoryRooms(Rooms):
             self._teacher_room(code, token)
             return normalise_code(code)
 
+    def reopen(self, code: str, token: str, view: View) -> int:
+        code = normalise_code(code)
+        with self._lock:
+            self._expire()
+            if code in self._rooms:
+                return self._teacher_room(code, token).version
+            if len(self._rooms) >= MAX_ROOMS:
+                raise RoomError("This server holds as many rooms as it can; close an old one first")
+            self._rooms[code] = _Room(token_hash(token), self._clock(), view, 1)
+        self._announce(code, 1, view.to_json())
+        return 1
+
     def close(self, code: str, token: str) -> None:
         with self._lock:
             self._teacher_room(code, token)
@@ -107,19 +119,20 @@ class MemoryRooms(Rooms):
         with self._lock:
             room = self._room(code)
             now = self._clock()
+            for stale in [m for m, seen in room.members.items() if now - seen > MEMBER_SECONDS]:
+                del room.members[stale]
             if member not in room.members and len(room.members) >= MAX_MEMBERS:
-                for m in [m for m, seen in room.members.items() if now - seen > MEMBER_SECONDS]:
-                    del room.members[m]
-                if len(room.members) >= MAX_MEMBERS:
-                    raise RoomError(f"Room {normalise_code(code)} is full ({MAX_MEMBERS} students)")
+                raise RoomError(f"Room {normalise_code(code)} is full ({MAX_MEMBERS} students)")
             room.members[member] = room.touched = now  # a room students use stays open
             return normalise_code(code)
 
-    def seen(self, code: str, member: str) -> None:
+    def refresh(self, code: str, members) -> None:
         with self._lock:
             room = self._room(code)
-            if member in room.members:
-                room.members[member] = room.touched = self._clock()
+            now = self._clock()
+            for member in members:
+                room.members[member] = now
+            room.touched = now
 
     def leave(self, code: str, member: str) -> None:
         with self._lock:

@@ -21,19 +21,25 @@ from explorer.canvas import (
     FRONTEND,
 )  # declares the folder that serves channel.js, which the room link imports
 from explorer.classroom.backend import shared
-from explorer.classroom.rooms import RoomError
+from explorer.classroom.rooms import (
+    MAX_MEMBERS,
+    NoSuchRoom,
+    RoomError,
+    RoomUnavailable,
+    normalise_code,
+)
 from explorer.core import loaded, session
 from explorer.core.view import QuizState
 
 ROOM, TOKEN, MEMBER, FOLLOW = "room_code", "room_token", "room_member", "room_follow"
-SEEN, NOTICE = (
-    "room_seen",
-    "room_notice",
-)  # the room's view version this session adopted; a message for the sidebar
-ROOM_PARAM = (
-    "room"  # a student's room in the address bar: a new session (a replica lost) joins again
-)
-COUNT_SECONDS = 2.0  # how often the teacher's panel counts the students present
+SEEN = "room_seen"  # the room's view version this session adopted
+NOTICE = "room_notice"  # a message for the sidebar
+UNSENT = "room_unsent"  # the teacher's view has not reached the room yet (its store was away)
+CLAIMING, CLAIMED = "room_claiming", "room_claimed"  # the address's room: being asked for, done
+CLAIM_KEY, FORGET = "room_claim", "room_forget"  # the claim's answer; a closed room's code
+ROOM_PARAM = "room"  # the room in the address bar: a new session (a reload, a replica lost) rejoins
+COUNT_SECONDS = 1.0  # how often the teacher's panel counts the students and answers
+MEMBER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 _room_link = components.declare_component("room_link", path=str(FRONTEND / "room"))
 
 
@@ -43,6 +49,11 @@ def is_teacher() -> bool:
 
 def room_code() -> str | None:
     return st.session_state.get(ROOM)
+
+
+def address_room() -> str | None:
+    """The room this session shows in its address: its own, or the one it is rejoining."""
+    return room_code() or st.session_state.get(CLAIMING)
 
 
 def following() -> bool:
@@ -73,16 +84,17 @@ def canvas_room(names=None) -> dict | None:
 
 
 def before_run(pages: dict, here: str) -> None:
-    """A following student's run adopts the room's newest view (switching to its page, which
-    ends this run, when it is elsewhere); a new session named in the link joins its room."""
-    state = st.session_state
-    if room_code() is None and not state.get("room_rejoined") and st.query_params.get(ROOM):
-        state["room_rejoined"] = True  # once: a room that has gone is not asked for again and again
-        _join(st.query_params.get(ROOM), quiet=True)
+    """A new session whose address names a room takes it back (the teacher, by the secret in
+    their browser) or joins it again (a student); a following student's run adopts the room's
+    newest view (switching to its page, which ends this run, when it is elsewhere)."""
+    _claim()
     if not following():
         return
+    state = st.session_state
     try:
         version, view = shared().latest(room_code())
+    except RoomUnavailable:
+        return  # the room is kept: the room link says the channel is catching up
     except RoomError as error:
         _forget(f"{error}. You are exploring on your own.")
         return
@@ -99,13 +111,78 @@ def before_run(pages: dict, here: str) -> None:
 def after_run() -> None:
     """The teacher's run publishes the view it ends with (nothing is sent when it did not
     change)."""
-    code, state = room_code(), st.session_state
-    if code is None or not is_teacher():
-        return
+    if room_code() is not None and is_teacher():
+        _publish()
+
+
+def _publish() -> bool:
+    """The teacher's view to the room: whether it arrived. A store that does not answer keeps
+    the view for the next try (the count's tick); a room the store lost is taken back."""
+    state, code = st.session_state, room_code()
     try:
-        shared().publish(code, state[TOKEN], session.view())
+        try:
+            shared().publish(code, state[TOKEN], session.view())
+        except NoSuchRoom:
+            shared().reopen(code, state[TOKEN], session.view())
+    except RoomUnavailable:
+        state[UNSENT] = True
+        return False
     except RoomError as error:
         _forget(str(error))
+        return False
+    state.pop(UNSENT, None)
+    return True
+
+
+def _claim() -> None:
+    """The address names a room this session is not in: ask the browser (the room link, in
+    "claim" mode) for what it holds, then take the room back or join it."""
+    state = st.session_state
+    wanted = st.query_params.get(ROOM_PARAM)
+    if room_code() is not None or not wanted or state.get(CLAIMED) == wanted:
+        state.pop(CLAIMING, None)
+        return
+    try:
+        code = normalise_code(wanted)
+    except RoomError:
+        st.query_params.pop(ROOM_PARAM, None)
+        return
+    answer = state.get(CLAIM_KEY)
+    if not (
+        isinstance(answer, dict) and answer.get("kind") == "claim" and answer.get("code") == wanted
+    ):
+        state[CLAIMING] = wanted  # the panel asks the browser
+        return
+    state.pop(CLAIMING, None)
+    state[CLAIMED] = wanted
+    kept = answer.get("member")
+    if isinstance(kept, str) and 0 < len(kept) <= 32 and set(kept) <= MEMBER_CHARS:
+        state[MEMBER] = kept  # the same member as before the reload
+    token = answer.get("token")
+    if isinstance(token, str) and 0 < len(token) <= 128 and _take_back(code, token):
+        return
+    _join(code, quiet=True)
+
+
+def _take_back(code: str, token: str) -> bool:
+    """The teacher's browser holds this room's secret: teach it again (putting it back where
+    the store lost it). False when the secret is not this room's."""
+    state = st.session_state
+    try:
+        try:
+            shared().check_teacher(code, token)
+        except NoSuchRoom:
+            shared().reopen(code, token, session.view())
+    except RoomUnavailable:
+        state.pop(CLAIMED, None)  # ask again on the next run
+        state[NOTICE] = (
+            "The classroom server does not answer yet: your room comes back in a moment."
+        )
+        return True
+    except RoomError:
+        return False
+    state[ROOM], state[TOKEN], state[SEEN] = code, token, None
+    return True
 
 
 # --- the sidebar panel -----------------------------------------------------------------------
@@ -121,28 +198,41 @@ def panel() -> None:
             _teacher_panel()
         elif room_code():
             _student_panel()
+        elif st.session_state.get(CLAIMING):
+            _room_link(
+                code=st.session_state[CLAIMING],
+                member=member(),
+                role="claim",
+                key=CLAIM_KEY,
+                default=None,
+            )
         else:
             _entry_panel()
 
 
 def _join(typed: str, quiet: bool = False) -> bool:
-    state = st.session_state
+    state, rooms = st.session_state, shared()
     try:
-        state[ROOM] = shared().join(typed, member())
+        code = normalise_code(typed)
+        rooms.latest(code)  # the room is there; the student counts once their channel opens
+        if rooms.present(code) >= MAX_MEMBERS:
+            raise RoomError(f"Room {code} is full ({MAX_MEMBERS} students)")
     except RoomError as error:
         if quiet:
             state[NOTICE] = f"{error}. You are exploring on your own."
-            st.query_params.pop(ROOM, None)
+            st.query_params.pop(ROOM_PARAM, None)
         else:
             st.error(str(error))
         return False
-    state[SEEN], state[FOLLOW] = None, True
-    st.query_params[ROOM] = state[ROOM]
+    state[ROOM], state[SEEN], state[FOLLOW] = code, None, True
+    st.query_params[ROOM_PARAM] = code
     return True
 
 
 def _entry_panel() -> None:
     state = st.session_state
+    if state.get(FORGET):  # a closed room: the teacher's browser forgets its secret
+        _room_link(role="forget", forget=state.pop(FORGET), key="room_forget_link", default=None)
     with st.form("room_join_form", border=False):
         typed = st.text_input(
             "Join a room",
@@ -163,6 +253,7 @@ def _entry_panel() -> None:
         except RoomError as error:
             st.error(str(error))
         else:
+            state[CLAIMED] = state[ROOM]  # this session holds it: nothing to claim
             _warm_up(state.get(session.MODEL))
             st.rerun()
 
@@ -177,31 +268,61 @@ def _warm_up(name: str | None) -> None:
 
 def _forget(notice: str | None = None) -> None:
     state = st.session_state
-    for key in (ROOM, TOKEN, SEEN):
+    for key in (ROOM, TOKEN, SEEN, UNSENT):
         state.pop(key, None)
-    st.query_params.pop(ROOM, None)
+    st.query_params.pop(ROOM_PARAM, None)
     if notice:
         state[NOTICE] = notice
 
 
 def _teacher_panel() -> None:
     state, rooms, code = st.session_state, shared(), room_code()
-    st.header(
-        code,
-        anchor=False,
-        help="Large enough to read from a projected screen: write it on the board.",
+    # The code is letters and digits of CODE_ALPHABET only: nothing to escape.
+    st.markdown(
+        f'<div class="room-code" data-testid="room-code" style="font-size:3.4rem;font-weight:700;'
+        f'letter-spacing:0.12em;line-height:1.1">{code}</div>',
+        unsafe_allow_html=True,
+        help="Large enough to read from the back of a room: write it on the board.",
     )
     st.markdown(f"Room **{code}**: students join with this code and see what you see.")
+    _room_link(
+        code=code,
+        member=member(),
+        role="teacher",
+        token=state[TOKEN],
+        key="room_link",
+        default=None,
+    )
 
     @st.fragment(run_every=COUNT_SECONDS)
     def count() -> None:
         if room_code() != code:  # a tick already queued when the room closed
             return
+        if state.get(UNSENT) and not _publish():
+            st.caption(
+                "The classroom server does not answer: your view reaches the room when it is back."
+            )
+            return
         try:
-            st.caption(f"{rooms.present(code)} students following")
-        except RoomError as error:
-            _forget(str(error))
-            st.rerun(scope="app")
+            present = rooms.present(code)
+            quiz = session.view().quiz
+            answers = len(rooms.answers(code)) if quiz is not None and not quiz.revealed else None
+        except RoomUnavailable:
+            st.caption("The classroom server does not answer: the room is kept, counting again…")
+            return
+        except NoSuchRoom:
+            if not _publish():  # the store lost the room: take it back with this view
+                st.rerun(scope="app")
+            return
+        words = f"{present} student{'s' if present != 1 else ''} following"
+        st.caption(
+            words
+            + (
+                f" · {answers} quiz answer{'s' if answers != 1 else ''}"
+                if answers is not None
+                else ""
+            )
+        )
 
     count()
     _quiz_controls(code)
@@ -211,6 +332,7 @@ def _teacher_panel() -> None:
         except RoomError:
             pass  # already gone
         _forget()
+        state[FORGET] = code
         st.rerun()
 
 
@@ -236,8 +358,8 @@ def _quiz_controls(code: str) -> None:
                 st.rerun()
         elif not quiz.revealed:
             st.markdown(
-                f"Quiz on **{names[quiz.target]}**: {len(rooms.answers(code))} answers (Latent map "
-                "shows them)"
+                f"Quiz on **{names[quiz.target]}**: the answers are counted above, and the "
+                "Latent map shows them"
             )
             if st.button("Reveal", key="room_quiz_reveal", type="primary"):
                 rooms.reveal(code, state[TOKEN])
@@ -268,22 +390,20 @@ def _student_panel() -> None:
         on_change=toggled,
         help="Off: explore on your own; on again: back to the teacher's view.",
     )
+    view = session.view()  # its page and model: the room link asks for a rerun when they differ
+    _room_link(
+        code=code,
+        member=member(),
+        role="student",
+        follow=following(),
+        page=view.page,
+        model=view.model or "",
+        key="room_link",
+        default=None,
+    )
     if st.button("Leave the room", key="room_leave"):
-        shared().leave(code, member())
-        _forget()
+        _forget()  # the channels close with the components that held them
         st.rerun()
-    if following():
-        view = (
-            session.view()
-        )  # its page and model: the room link asks for a rerun when the teacher's differ
-        _room_link(
-            code=code,
-            member=member(),
-            page=view.page,
-            model=view.model or "",
-            key="room_link",
-            default=None,
-        )
 
 
 def quiz() -> QuizState | None:

@@ -2,10 +2,15 @@
 
 Per room ``vae-explorer:room:<code>`` is a hash (the token's hash, the view's JSON and its
 version), with a sorted set of members by last seen and a hash of quiz answers beside it;
-all expire after IDLE_SECONDS without use. Versions move in one Lua script per change, so
-two replicas never hand out one version twice, and the same script publishes the change on
-one pub/sub channel that every replica listens to (a thread per process that reconnects
-with backoff when Redis goes away).
+all expire after IDLE_SECONDS without use. Versions move in one Lua script per change, so two
+replicas never hand out one version twice, and the same script publishes the change on one
+pub/sub channel that every replica listens to (a thread per process that reconnects with
+backoff when Redis goes away, and says so to the hub).
+
+Redis may forget: a restart without persistence, a flushed or replaced server. Every replica
+remembers the rooms it has served (token hash, view, version) and puts a room it finds
+missing back, once, atomically (the first replica to notice wins), one version on, so that
+every follower applies it. docs/SCALING.md says which Redis durability this asks for.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import logging
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 
 from explorer.classroom.rooms import (
     CLOSED,
@@ -22,8 +28,10 @@ from explorer.classroom.rooms import (
     MAX_ROOMS,
     MEMBER_SECONDS,
     NOT_TEACHER,
+    NoSuchRoom,
     RoomError,
     Rooms,
+    RoomUnavailable,
     new_code,
     normalise_code,
     not_a_room,
@@ -36,6 +44,7 @@ _log = logging.getLogger(__name__)
 PREFIX = "vae-explorer:"
 CHANNEL = PREFIX + "rooms"  # every change of every room: "<code> <version> <view JSON>"
 ROOMS = PREFIX + "rooms-open"  # a sorted set of open rooms by creation time, for MAX_ROOMS
+UNAVAILABLE = "The classroom server (Redis) does not answer; the room is kept, try again shortly"
 
 # KEYS: room hash. ARGV: token hash, view JSON, expected version ("" for any), channel, code, idle
 # seconds.
@@ -54,6 +63,45 @@ redis.call('PUBLISH', ARGV[4], ARGV[5] .. ' ' .. version .. ' ' .. ARGV[2])
 return version
 """
 
+# A room put back: KEYS room hash, open-rooms set. ARGV token hash, view JSON, version, channel,
+# code, idle seconds, now, "teacher" (a teacher reopening: refuse another's token) or "".
+# Returns the room's version (it was there, or is now), or -2 when another teacher holds the code.
+RESTORE = """
+local token = redis.call('HGET', KEYS[1], 'token')
+if token then
+  if ARGV[8] ~= '' and token ~= ARGV[1] then return -2 end
+  return tonumber(redis.call('HGET', KEYS[1], 'version'))
+end
+redis.call('HSET', KEYS[1], 'token', ARGV[1], 'version', ARGV[3], 'view', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[6])
+redis.call('ZADD', KEYS[2], ARGV[7], ARGV[5])
+redis.call('PUBLISH', ARGV[4], ARGV[5] .. ' ' .. ARGV[3] .. ' ' .. ARGV[2])
+return tonumber(ARGV[3])
+"""
+
+# A member with a live connection. KEYS room hash, members (zset by last seen). ARGV member,
+# now, stale before, most members, idle seconds. Returns 1, -1 (no room) or -2 (full).
+JOIN = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
+local full = redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4])
+if full and not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return -2 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+return 1
+"""
+
+
+@dataclass
+class _Known:
+    """What this replica last saw of a room, to put it back if Redis forgets it."""
+
+    token_hash: str
+    version: int
+    view_json: str
+    seen: float  # time.time() when last used here
+
 
 class RedisRooms(Rooms):
     def __init__(self, url: str, *, client=None):
@@ -65,29 +113,92 @@ class RedisRooms(Rooms):
         self._client = client or redis.Redis.from_url(
             url, socket_timeout=5, socket_connect_timeout=3, health_check_interval=10
         )
-        self._store_script = self._client.register_script(STORE)
+        self._scripts = {
+            name: self._client.register_script(text)
+            for name, text in (("store", STORE), ("restore", RESTORE), ("join", JOIN))
+        }
+        self._known: dict[str, _Known] = {}
+        self._known_lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
-    # --- keys ---------------------------------------------------------------------------
+    # --- keys and calls -------------------------------------------------------------------
 
     @staticmethod
     def _key(code: str, part: str = "") -> str:
         return f"{PREFIX}room:{code}{':' + part if part else ''}"
 
     def _call(self, function, *args):
-        """Redis errors as a RoomError the pages can show."""
+        """Redis errors as a RoomUnavailable the pages can show (the room is not gone)."""
         try:
             return function(*args)
         except self._redis_module.RedisError as error:
             _log.warning("the rooms' Redis server did not answer: %s", error)
-            raise RoomError(
-                "The classroom server (Redis) does not answer; try again in a moment"
-            ) from None
+            raise RoomUnavailable(UNAVAILABLE) from None
+
+    def _script(self, name: str, keys: list[str], args: list) -> int:
+        return int(self._call(self._scripts[name], keys, args))
 
     def _touch(self, pipe, code: str) -> None:
         for part in ("", "members", "answers"):
             pipe.expire(self._key(code, part), IDLE_SECONDS)
+
+    # --- what this replica remembers --------------------------------------------------------
+
+    def _remember(self, code: str, **parts) -> None:
+        with self._known_lock:
+            known = self._known.get(code)
+            if known is None:
+                if "token_hash" not in parts:
+                    return  # a room heard of but never served here: nothing to put back
+                known = self._known[code] = _Known(parts["token_hash"], 0, View().to_json(), 0.0)
+            if parts.get("version", -1) >= known.version:
+                known.version = parts["version"]
+                known.view_json = parts.get("view_json", known.view_json)
+            known.token_hash = parts.get("token_hash", known.token_hash)
+            known.seen = time.time()
+
+    def _forget(self, code: str) -> None:
+        with self._known_lock:
+            self._known.pop(code, None)
+
+    def _restore(self, code: str) -> bool:
+        """Put a room this replica remembers back into a Redis that lost it: whether it is there
+        now. A room idle for IDLE_SECONDS stays closed."""
+        with self._known_lock:
+            known = self._known.get(code)
+            if known is None or time.time() - known.seen > IDLE_SECONDS:
+                return False
+            token, version, view = known.token_hash, known.version + 1, known.view_json
+        result = self._restore_room(code, token, view, version, teacher=False)
+        _log.warning("room %s was missing from Redis: put back at version %d", code, result)
+        return True
+
+    def _restore_room(self, code: str, token: str, view: str, version: int, teacher: bool) -> int:
+        args = [
+            token,
+            view,
+            version,
+            CHANNEL,
+            code,
+            IDLE_SECONDS,
+            time.time(),
+            "1" if teacher else "",
+        ]
+        result = self._script("restore", [self._key(code), ROOMS], args)
+        if result == -2:
+            raise RoomError(NOT_TEACHER)
+        self._remember(code, token_hash=token, version=result, view_json=view)
+        return result
+
+    def _present_or_restored(self, code: str, operation):
+        """``operation()``, once more after putting the room back when it was missing."""
+        try:
+            return operation()
+        except NoSuchRoom:
+            if not self._restore(code):
+                raise
+            return operation()
 
     # --- the teacher ----------------------------------------------------------------------
 
@@ -100,26 +211,35 @@ class RedisRooms(Rooms):
             token = secrets.token_hex(16)
             while True:
                 code = new_code()
-                if self._client.hsetnx(
-                    self._key(code), "token", token_hash(token)
-                ):  # unique across replicas
-                    break
+                if self._client.hsetnx(self._key(code), "token", token_hash(token)):
+                    break  # unique across replicas
             pipe = self._client.pipeline()
             pipe.hset(self._key(code), mapping={"version": 0, "view": View().to_json()})
             pipe.zadd(ROOMS, {code: now})
             self._touch(pipe, code)
             pipe.execute()
+            self._remember(code, token_hash=token_hash(token), version=0)
             return code, token
 
         return self._call(create)
 
+    def reopen(self, code: str, token: str, view: View) -> int:
+        code = normalise_code(code)
+        return self._restore_room(code, token_hash(token), view.to_json(), 1, teacher=True)
+
     def check_teacher(self, code: str, token: str) -> str:
         code = normalise_code(code)
-        stored = self._call(self._client.hget, self._key(code), "token")
-        if stored is None:
-            raise not_a_room(code)
-        if not secrets.compare_digest(stored.decode(), token_hash(token)):
+
+        def check():
+            stored = self._call(self._client.hget, self._key(code), "token")
+            if stored is None:
+                raise not_a_room(code)
+            return stored.decode()
+
+        stored = self._present_or_restored(code, check)
+        if not secrets.compare_digest(stored, token_hash(token)):
             raise RoomError(NOT_TEACHER)
+        self._remember(code, token_hash=stored)
         return code
 
     def close(self, code: str, token: str) -> None:
@@ -127,73 +247,89 @@ class RedisRooms(Rooms):
 
         def remove():
             pipe = self._client.pipeline()
-            pipe.delete(self._key(code), self._key(code, "members"), self._key(code, "answers"))
+            pipe.delete(*(self._key(code, part) for part in ("", "members", "answers")))
             pipe.zrem(ROOMS, code)
             pipe.publish(CHANNEL, f"{code} {CLOSED} ")
             pipe.execute()
 
         self._call(remove)
+        self._forget(code)
 
     def latest(self, code: str) -> tuple[int, View]:
         code = normalise_code(code)
-        version, text = self._call(self._client.hmget, self._key(code), "version", "view")
-        if version is None or text is None:
-            raise not_a_room(code)
+
+        def read():
+            version, text, token = self._call(
+                self._client.hmget, self._key(code), "version", "view", "token"
+            )
+            if version is None or text is None:
+                raise not_a_room(code)
+            return int(version), text.decode(), token.decode() if token else None
+
+        version, text, token = self._present_or_restored(code, read)
+        if token:
+            self._remember(code, token_hash=token, version=version, view_json=text)
         try:
-            return int(version), View.from_json(text.decode())
+            return version, View.from_json(text)
         except ViewError:
             _log.warning("room %s holds an unreadable view; showing the default", code)
-            return int(version), View()
+            return version, View()
 
     def _store(self, code: str, token: str, view: View, expected: int | None) -> int | None:
-        args = [
-            token_hash(token),
-            view.to_json(),
-            "" if expected is None else str(expected),
-            CHANNEL,
-            code,
-            IDLE_SECONDS,
-        ]
-        result = int(self._call(self._store_script, [self._key(code)], args))
-        if result == -1:
-            raise not_a_room(code)
+        text = view.to_json()
+        args = [token_hash(token), text, "" if expected is None else str(expected)]
+        args += [CHANNEL, code, IDLE_SECONDS]
+
+        def store():
+            result = self._script("store", [self._key(code)], args)
+            if result == -1:
+                raise not_a_room(code)
+            return result
+
+        result = self._present_or_restored(code, store)
         if result == -2:
             raise RoomError(NOT_TEACHER)
-        return None if result == -3 else result
+        if result == -3:
+            return None
+        self._remember(code, token_hash=token_hash(token), version=result, view_json=text)
+        return result
 
     # --- students -------------------------------------------------------------------------
 
     def _exists(self, code: str) -> str:
         code = normalise_code(code)
-        if not self._call(self._client.exists, self._key(code)):
-            raise not_a_room(code)
+
+        def exists():
+            if not self._call(self._client.exists, self._key(code)):
+                raise not_a_room(code)
+
+        self._present_or_restored(code, exists)
         return code
 
     def join(self, code: str, member: str) -> str:
-        code = self._exists(code)
-        members = self._key(code, "members")
+        code = normalise_code(code)
+        keys = [self._key(code), self._key(code, "members")]
 
         def add():
             now = time.time()
-            self._client.zremrangebyscore(members, 0, now - MEMBER_SECONDS)
-            if (
-                self._client.zscore(members, member) is None
-                and self._client.zcard(members) >= MAX_MEMBERS
-            ):
-                raise RoomError(f"Room {code} is full ({MAX_MEMBERS} students)")
-            pipe = self._client.pipeline()
-            pipe.zadd(members, {member: now})
-            self._touch(pipe, code)
-            pipe.execute()
+            args = [member, now, now - MEMBER_SECONDS, MAX_MEMBERS, IDLE_SECONDS]
+            result = self._script("join", keys, args)
+            if result == -1:
+                raise not_a_room(code)
+            return result
 
-        self._call(add)
+        if self._present_or_restored(code, add) == -2:
+            raise RoomError(f"Room {code} is full ({MAX_MEMBERS} students)")
         return code
 
-    def seen(self, code: str, member: str) -> None:
-        code = normalise_code(code)
-        self._call(
-            self._client.zadd, self._key(code, "members"), {member: time.time()}, False, True
-        )  # xx: members only
+    def refresh(self, code: str, members) -> None:
+        code, now = normalise_code(code), time.time()
+        members = {member: now for member in members}
+        if members:
+            pipe = self._client.pipeline()
+            pipe.zadd(self._key(code, "members"), members)
+            self._touch(pipe, code)
+            self._call(pipe.execute)
 
     def leave(self, code: str, member: str) -> None:
         try:
@@ -203,14 +339,8 @@ class RedisRooms(Rooms):
 
     def present(self, code: str) -> int:
         code = self._exists(code)
-        return int(
-            self._call(
-                self._client.zcount,
-                self._key(code, "members"),
-                time.time() - MEMBER_SECONDS,
-                "+inf",
-            )
-        )
+        key = self._key(code, "members")
+        return int(self._call(self._client.zcount, key, time.time() - MEMBER_SECONDS, "+inf"))
 
     def _record(self, code: str, member: str, point: tuple[float, float]) -> None:
         pipe = self._client.pipeline()
@@ -229,34 +359,46 @@ class RedisRooms(Rooms):
 
     # --- the channel ------------------------------------------------------------------------
 
-    def listen(self, listener):
-        stop = super().listen(listener)
+    def listen(self, listener, on_status=None):
+        stop = super().listen(listener, on_status)
         if self._thread is None:
             self._thread = threading.Thread(target=self._subscribe, name="rooms-redis", daemon=True)
             self._thread.start()
         return stop
 
     def _subscribe(self) -> None:
-        """Hear every room's changes until :meth:`stop`, reconnecting with backoff."""
-        delay = 0.2
+        """Hear every room's changes until :meth:`stop`, reconnecting with backoff; the status
+        listeners hear when the channel is lost and when it is back."""
+        delay, lost = 0.2, False
         while not self._stopping.is_set():
             pubsub = self._client.pubsub(ignore_subscribe_messages=True)
             try:
                 pubsub.subscribe(CHANNEL)
                 delay = 0.2
+                if lost:
+                    lost = False
+                    _log.warning("the rooms' Redis channel is back")
+                    self._announce_status(True)
                 while not self._stopping.is_set():
                     message = pubsub.get_message(timeout=1.0)
                     if message is not None:
                         self._heard(message["data"])
             except self._redis_module.RedisError as error:
+                if not lost:
+                    lost = True
+                    self._announce_status(False)
                 _log.warning("lost the rooms' Redis channel (%s); again in %.1f s", error, delay)
                 self._stopping.wait(delay)
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, 2.0)
             finally:
                 pubsub.close()  # unsubscribed: a stopped listener hears nothing more
 
     def _heard(self, data: bytes) -> None:
         code, version, text = data.decode().split(" ", 2)
+        if int(version) == CLOSED:
+            self._forget(code)
+        else:
+            self._remember(code, version=int(version), view_json=text)
         self._announce(code, int(version), text)
 
     def stop(self) -> None:

@@ -9,11 +9,19 @@ answers, behind one small interface with two backends.
   channel. :func:`explorer.classroom.backend.shared` picks the one this process uses.
 
 A teacher opens a room and gets a short code for the board and a secret token; only the
-token (kept in the teacher's session, compared by its hash) changes the room. Every change
-of the view gets the next version and is announced to the :meth:`Rooms.listen` callbacks of
-every process as ``(code, version, view JSON)``; a closed room is announced with version
--1 and no view. Followers that connect or reconnect read :meth:`Rooms.latest`: the current
-state, never a replay.
+token (kept in the teacher's browser, compared here by its hash) changes the room, and it
+takes the room back after a reload, a lost replica or a lost Redis (:meth:`Rooms.reopen`).
+Every change of the view gets the next version and is announced to the :meth:`Rooms.listen`
+callbacks of every process as ``(code, version, view JSON)``; a closed room is announced
+with version -1 and no view. Followers that connect or reconnect read :meth:`Rooms.latest`:
+the current state, never a replay.
+
+Students are counted by their live connections: the live channel joins a member when its
+first connection opens, refreshes the members it holds every few seconds and has a member
+leave when its last connection closes, so a connection is one member and nobody fills a room
+by claiming names; a replica that dies stops refreshing its members, which then lapse. A
+backend that cannot answer for a moment raises :class:`RoomUnavailable`, which callers treat
+as "try again", never as "the room is gone".
 """
 
 from __future__ import annotations
@@ -33,16 +41,15 @@ _log = logging.getLogger(__name__)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread from a board
 CODE_LENGTH = 5
 CODE_PATTERN = re.compile(f"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
-IDLE_SECONDS = (
-    4 * 3600
-)  # a room that neither the teacher nor a student has used for this long is closed
+IDLE_SECONDS = 4 * 3600  # a room nobody has used for this long is closed
 MEMBER_SECONDS = 30.0  # a student not heard from for this long no longer counts as present
 MAX_ROOMS = 500
-MAX_MEMBERS = 1000  # a lecture hall, with room to spare
+MAX_MEMBERS = 2000  # students with a live connection: a lecture hall, with room to spare
 MAX_COORDINATE = 50.0  # quiz answers beyond this are not on any map
 CLOSED = -1  # the version announced when a room closes
 
 Listener = Callable[[str, int, str], None]  # (code, version, view JSON or "") from any thread
+StatusListener = Callable[[bool], None]  # whether the rooms' backend answers, from any thread
 
 
 REDIS_URL = "VAE_EXPLORER_REDIS_URL"  # a Redis server shared by the replicas (redis://host:6379/0)
@@ -50,6 +57,18 @@ REDIS_URL = "VAE_EXPLORER_REDIS_URL"  # a Redis server shared by the replicas (r
 
 class RoomError(ValueError):
     """A room operation that cannot be done, with a sentence for the user."""
+
+    retry = False  # whether the same operation may work in a moment
+
+
+class NoSuchRoom(RoomError):
+    """No room has this code (never opened, closed, or expired)."""
+
+
+class RoomUnavailable(RoomError):
+    """The rooms' backend does not answer now: the room is not gone, try again shortly."""
+
+    retry = True
 
 
 def normalise_code(text: str) -> str:
@@ -81,8 +100,8 @@ def read_answer(point) -> tuple[float, float]:
     return x, y
 
 
-def not_a_room(code: str) -> RoomError:
-    return RoomError(f"No room {code} on this server: check the code, or it has been closed")
+def not_a_room(code: str) -> NoSuchRoom:
+    return NoSuchRoom(f"No room {code} on this server: check the code, or it has been closed")
 
 
 NOT_TEACHER = "Only the teacher who opened this room can change it"
@@ -93,12 +112,31 @@ class Rooms(ABC):
 
     def __init__(self):
         self._listeners: list[Listener] = []
+        self._status_listeners: list[StatusListener] = []
 
-    def listen(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener(code, version, view_json)`` for every change of any room, from any
-        thread; returns the call that stops it."""
+    def listen(
+        self, listener: Listener, on_status: StatusListener | None = None
+    ) -> Callable[[], None]:
+        """Call ``listener(code, version, view_json)`` for every change of any room, and
+        ``on_status(answering)`` when the backend stops or starts answering, from any thread;
+        returns the call that stops both."""
         self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        if on_status is not None:
+            self._status_listeners.append(on_status)
+
+        def stop() -> None:
+            for group, item in ((self._listeners, listener), (self._status_listeners, on_status)):
+                if item in group:
+                    group.remove(item)
+
+        return stop
+
+    def _announce_status(self, answering: bool) -> None:
+        for listener in list(self._status_listeners):
+            try:
+                listener(answering)
+            except Exception:
+                _log.exception("a room status listener failed")
 
     def _announce(self, code: str, version: int, text: str) -> None:
         for listener in list(self._listeners):
@@ -129,19 +167,29 @@ class Rooms(ABC):
         or None when the version had moved on."""
 
     @abstractmethod
+    def reopen(self, code: str, token: str, view: View) -> int:
+        """The teacher takes their room back where the backend lost it (a restarted server, a
+        Redis that forgot): a room under ``code`` again, for ``token``, showing ``view``; its
+        version. When the room is there, this is :meth:`check_teacher` and its version. A
+        code another teacher's room holds stays theirs (RoomError)."""
+
+    @abstractmethod
     def join(self, code: str, member: str) -> str:
-        """Add a student (counted as present); the canonical code."""
+        """A member with a live connection, present for MEMBER_SECONDS; the canonical code.
+        RoomError when the room is full of other members."""
 
     @abstractmethod
-    def seen(self, code: str, member: str) -> None:
-        """A student was heard from: present for MEMBER_SECONDS more."""
+    def refresh(self, code: str, members) -> None:
+        """These members still hold live connections: present for MEMBER_SECONDS more (and
+        present again where the backend forgot them)."""
 
     @abstractmethod
-    def leave(self, code: str, member: str) -> None: ...
+    def leave(self, code: str, member: str) -> None:
+        """The member's last connection closed."""
 
     @abstractmethod
     def present(self, code: str) -> int:
-        """Students heard from in the last MEMBER_SECONDS."""
+        """Members whose connections were refreshed in the last MEMBER_SECONDS."""
 
     @abstractmethod
     def _record(self, code: str, member: str, point: tuple[float, float]) -> None: ...

@@ -63,9 +63,7 @@ def frame() -> None:
     links.apply_link(loaded.catalog())
     st.sidebar.markdown("### What to explore")
     entry = select_model()
-    room = (
-        classroom.room_code() if not classroom.is_teacher() else None
-    )  # a new session joins it again
+    room = classroom.address_room()  # a new session (a reload, a lost replica) rejoins it
     st.query_params.from_dict(
         {
             **({"model": entry.name} if entry else {}),

@@ -21,6 +21,7 @@ export const state = {
   names: [], // class names, for a quiz's question
   quiz: null, // the room's quiz: { target, revealed }
   banner: null, // the element over the maps that speaks for the room
+  roomStatus: null, // the element over the maps that says the room's channel is not live
   layoutKey: null,
   panels: [], // one MapPanel per map
   side: null, // the side column's elements

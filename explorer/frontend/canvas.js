@@ -14,12 +14,13 @@ import { kernelReady } from "./loading.js";
 import { buildPad, drawSamples } from "./pad.js";
 import { MapPanel } from "./panel.js";
 import { applyQuiz, applyRoomView, applySelection, joinRoom } from "./room-view.js";
-import { following } from "./teaching.js";
+import { following, roomStatus } from "./teaching.js";
 
 function buildLayout(args) {
   root.replaceChildren();
   root.className = args.mode;
   state.banner = element("div", { class: "banner", "data-testid": "room-banner", hidden: "" }, root);
+  state.roomStatus = element("div", { class: "banner room-status", "data-testid": "room-status", role: "status", hidden: "" }, root);
   const maps = element("div", { class: "maps" }, root);
   state.panels = args.maps.map((_, index) => new MapPanel(index, maps));
   const column = element("div", { class: "side" }, root);
@@ -101,6 +102,7 @@ async function render(args) {
   }
   applyOverlay(args.overlay);
   joinRoom(args.room);
+  if (fresh && state.room) roomStatus(state.room.status || "connecting");
   if (following() && state.roomView) applyRoomView(state.roomView);
   root.dataset.state = "loading";
   fitHeight();

@@ -1,8 +1,41 @@
 // A classroom room's live channel (explorer/classroom/live.py, contract in README.md): says hello,
 // hands every newer view to onView, reconnects with backoff and then gets the current view
-// (never a replay), and pings so the student counts as present. No DOM: tests run it in node.
+// (never a replay), and pings to keep proxies from closing it. A teacher's changes that could not
+// reach the room (a lost connection, a room store that did not answer) are kept, merged, and sent
+// again as soon as the room answers. No DOM: tests run it in node.
 
 export const PING_MS = 10000;
+export const ROOM_WAIT_MS = 90000; // how long a room that is not there (yet) is waited for
+const RETRY_MS = 1000; // a refused change is tried again after this
+const REMEMBERED = 64; // a teacher's recent changes, by sequence number, to send again if refused
+
+/** What a status means to a person in the room, for the sidebar's line. */
+export const STATUS_WORDS = {
+  connecting: "Connecting to the room…",
+  live: "Live: following the teacher",
+  reconnecting: "Lost the connection to the room: reconnecting…",
+  degraded: "The classroom server lost its room store for a moment…",
+  waiting: "The room is not open on this server right now: waiting for it…",
+  closed: "The teacher closed the room",
+  error: "The room cannot be reached",
+};
+
+/** A full sentence for a banner: what happened and what to do (nothing for a live room). Only an
+ * error's own reason is added: the others say what the reason would. */
+export function statusSentence(status, reason = "", teacher = false) {
+  if (status === "live" || !STATUS_WORDS[status]) return "";
+  const then = {
+    connecting: ".",
+    reconnecting: teacher ? ". Your changes are kept and reach the room when it is back; if this lasts over a minute, reload the page."
+      : ". You are back without a click when it returns; if this lasts over a minute, reload the page.",
+    degraded: teacher ? ": your changes are kept and reach the room when it is back."
+      : ": the map follows the teacher again by itself when it is back.",
+    waiting: teacher ? "." : ". It comes back with the teacher's page; or leave the room in the sidebar to explore on your own.",
+    closed: ": you are exploring on your own.",
+    error: `${reason ? ` (${reason})` : ""}: leave the room in the sidebar, or check the code with the teacher.`,
+  }[status];
+  return STATUS_WORDS[status].replace(/…$/, "") + then;
+}
 
 /** ws(s)://host<base>/api/rooms/<code>, from the address of a component's page
  * (<base>/component/<name>/index.html) or of the app itself. */
@@ -20,21 +53,32 @@ export function backoff(attempt, random = Math.random) {
 }
 
 export class RoomChannel {
-  constructor({ code, member, token = null, onView, onMessage = () => {}, onStatus = () => {}, where, WebSocketImpl }) {
+  constructor({ code, member, token = null, onView, onMessage = () => {}, onStatus = () => {}, where, WebSocketImpl, now }) {
     Object.assign(this, { code, member, token, onView, onMessage, onStatus });
     this.url = roomUrl(code, where || globalThis.location);
     this.WebSocketImpl = WebSocketImpl || globalThis.WebSocket;
+    this.now = now || (() => Date.now());
     this.version = -1;
     this.attempt = 0;
     this.seq = 0;
+    this.sent = new Map(); // seq -> the change it carried (the newest REMEMBERED)
+    this.unsent = {}; // a teacher's changes the room has not taken yet, merged
+    this.missingSince = null; // when the room was first found missing
     this.stopped = false;
     this.socket = null;
+    this.status = null;
   }
 
   start() {
     this.stopped = false;
+    this.setStatus("connecting");
     this.connect();
     return this;
+  }
+
+  setStatus(status, reason) {
+    this.status = status;
+    this.onStatus(status, reason);
   }
 
   connect() {
@@ -44,9 +88,7 @@ export class RoomChannel {
     socket.onopen = () => {
       socket.send(JSON.stringify(this.token ? { type: "hello", member: this.member, token: this.token }
         : { type: "hello", member: this.member }));
-      this.attempt = 0;
       this.version = -1; // the view the server sends first is the current one: apply it
-      this.onStatus("live");
       clearInterval(this.pinger);
       this.pinger = setInterval(() => this.send({ type: "ping" }), PING_MS);
     };
@@ -54,7 +96,7 @@ export class RoomChannel {
     socket.onclose = () => {
       clearInterval(this.pinger);
       if (this.socket !== socket || this.stopped) return;
-      this.onStatus("reconnecting");
+      if (this.status !== "waiting") this.setStatus("reconnecting");
       this.timer = setTimeout(() => this.connect(), backoff(this.attempt));
       this.attempt += 1;
     };
@@ -68,16 +110,45 @@ export class RoomChannel {
       return;
     }
     if (message.type === "view") {
+      this.arrived();
       if (message.version > this.version) {
         this.version = message.version;
         this.onView(message.view, message.version);
       }
-    } else if (message.type === "closed" || message.type === "error") {
+    } else if (message.type === "status") {
+      if (message.state === "live") this.arrived();
+      else this.setStatus(message.state, message.reason);
+    } else if (message.type === "closed") {
       this.stop();
-      this.onStatus(message.type, message.reason);
+      this.setStatus("closed", message.reason);
+    } else if (message.type === "error") {
+      this.refusedAtHello(message);
     } else {
+      if (message.type === "refused" && message.retry) this.keep(message.seq);
       this.onMessage(message);
     }
+  }
+
+  /** The room answered: live again, and a teacher's kept changes go out. */
+  arrived() {
+    this.attempt = 0;
+    this.missingSince = null;
+    if (this.status !== "live") this.setStatus("live");
+    if (this.token) this.flush();
+  }
+
+  /** An error instead of a welcome: try again for what passes (a room store away, a room being
+   * put back after a restart), give up on what does not (a wrong token, a room long gone). */
+  refusedAtHello(message) {
+    const missing = /^No room/.test(message.reason || "");
+    if (missing && this.missingSince === null) this.missingSince = this.now();
+    const waited = missing ? this.now() - this.missingSince : 0;
+    if (message.retry || (missing && waited < ROOM_WAIT_MS)) {
+      this.setStatus(missing ? "waiting" : "degraded", message.reason);
+      return; // the server closes this socket; onclose reconnects
+    }
+    this.stop();
+    this.setStatus("error", message.reason);
   }
 
   /** Send a message; false when the channel is not open (the caller's change waits for the next one). */
@@ -87,15 +158,44 @@ export class RoomChannel {
     return true;
   }
 
-  /** A teacher's change of part of the view, numbered so that the server can refuse a replay. */
+  /** A teacher's change of part of the view, numbered so that the server can refuse a replay. A
+   * change that cannot go now is kept and sent when the room answers again. */
   patch(view) {
+    for (const key of Object.keys(view)) delete this.unsent[key]; // superseded by this change
     this.seq += 1;
-    return this.send({ type: "patch", seq: this.seq, view });
+    this.sent.set(this.seq, view);
+    if (this.sent.size > REMEMBERED) this.sent.delete(this.sent.keys().next().value);
+    const went = (this.status === "live" || this.status === "degraded") && this.send({ type: "patch", seq: this.seq, view });
+    if (!went) this.unsent = { ...this.unsent, ...view };
+    return went;
+  }
+
+  /** The room refused change ``seq`` for a passing reason: keep it for later, unless newer changes
+   * of the same parts went since. */
+  keep(seq) {
+    const change = this.sent.get(seq);
+    if (!change) return;
+    const newer = [...this.sent.entries()].filter(([s]) => s > seq).map(([, c]) => c);
+    for (const [key, value] of Object.entries(change)) {
+      if (!newer.some((c) => key in c)) this.unsent[key] = value;
+    }
+    if (this.status === "live") this.setStatus("degraded");
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.flush(), RETRY_MS);
+  }
+
+  /** Try the kept changes again (a refusal for a passing reason keeps them anew). */
+  flush() {
+    if (this.stopped || !Object.keys(this.unsent).length) return;
+    const changes = this.unsent;
+    this.unsent = {};
+    this.patch(changes);
   }
 
   stop() {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.retryTimer);
     clearInterval(this.pinger);
     if (this.socket) this.socket.close();
     this.socket = null;

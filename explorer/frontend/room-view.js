@@ -8,7 +8,7 @@ import { fmt, numbers, same } from "./draw.js";
 import { followed, quizWords, selectedIndices } from "./follow.js";
 import { redrawAll, showDecoded } from "./interaction.js";
 import { toPlane } from "./planes.js";
-import { banner, following, quizHidden } from "./teaching.js";
+import { banner, following, quizHidden, roomStatus } from "./teaching.js";
 
 export function joinRoom(room) {
   const key = room ? JSON.stringify([room.code, room.member, room.token]) : null;
@@ -19,10 +19,10 @@ export function joinRoom(room) {
   state.names = room ? room.names || [] : [];
   state.roomView = null;
   delete root.dataset.room;
+  if (state.roomStatus) state.roomStatus.hidden = true;
   if (!room) return;
   state.room = new RoomChannel({ code: room.code, member: room.member, token: room.token || null,
-    onView: room.token ? () => {} : onRoomView, onMessage: onRoomMessage,
-    onStatus: (status) => (root.dataset.room = status) }).start();
+    onView: room.token ? () => {} : onRoomView, onMessage: onRoomMessage, onStatus: roomStatus }).start();
 }
 
 export function onRoomView(view, version) {
@@ -59,10 +59,12 @@ export function applyRoomView(view) {
 export function onRoomMessage(message) {
   if (message.type === "answered") {
     banner(`Your answer is in: (${message.z[0].toFixed(2)}, ${message.z[1].toFixed(2)}). Click again to change it.`);
-  } else if (message.type === "refused") {
-    banner(message.reason);
+  } else if (message.type === "refused" && !message.retry) {
+    banner(message.reason); // a passing refusal is the room status's to tell
   }
 }
+
+const QUIZ_HOVER = "a test image<br>z = (%{x:.2f}, %{y:.2f})<extra></extra>"; // no class, no row
 
 /** Hide the class colours (and the decoded grid) while a quiz waits; bring them back when
  * it is revealed or over. Only a student's map hides them. */
@@ -77,12 +79,15 @@ export function applyQuiz(quiz) {
   for (const panel of state.panels) {
     if (!panel.axes()) continue;
     const traces = panel.plot.data.map((trace, index) => [trace, index]).filter(([trace]) => trace.customdata && trace.marker);
+    const indices = traces.map(([, i]) => i);
     if (hidden && !panel.colours) {
+      // Colour, legend and hover text would all name the class: each is hidden while the quiz waits.
       panel.colours = traces.map(([trace]) => trace.marker.color);
-      window.Plotly.restyle(panel.plot, { "marker.color": "#9e9e9e", showlegend: false }, traces.map(([, i]) => i));
+      panel.hovers = traces.map(([trace]) => trace.hovertemplate);
+      window.Plotly.restyle(panel.plot, { "marker.color": "#9e9e9e", showlegend: false, hovertemplate: QUIZ_HOVER }, indices);
     } else if (!hidden && panel.colours) {
-      window.Plotly.restyle(panel.plot, { "marker.color": panel.colours, showlegend: true }, traces.map(([, i]) => i));
-      panel.colours = null;
+      window.Plotly.restyle(panel.plot, { "marker.color": panel.colours, showlegend: true, hovertemplate: panel.hovers }, indices);
+      panel.colours = panel.hovers = null;
     }
     panel.drawMosaic();
   }

@@ -2,7 +2,8 @@
 // frame during a drag), a student's follows; while a quiz waits, a student's map hides the
 // classes and a banner over the maps speaks for the room.
 
-import { fitHeight, state, stats } from "./canvas-state.js";
+import { fitHeight, root, state, stats } from "./canvas-state.js";
+import { statusSentence } from "./channel.js";
 
 /** This canvas follows a teacher: in a room without the teacher's token. */
 export const following = () => Boolean(state.room && !state.room.token);
@@ -37,4 +38,25 @@ export function banner(text) {
   state.banner.textContent = text;
   state.banner.hidden = !text;
   fitHeight();
+}
+
+const STATUS_DELAY_MS = { connecting: 2500, reconnecting: 600 }; // a blip shorter than this says nothing
+let statusTimer = null;
+
+/** The room channel's state on the root (data-room) and, unless it is live, in words over the
+ * maps: what happened and what to do. */
+export function roomStatus(status, reason = "") {
+  root.dataset.room = status;
+  const box = state.roomStatus;
+  if (!box) return;
+  clearTimeout(statusTimer);
+  const words = statusSentence(status, reason, Boolean(state.room && state.room.token));
+  const show = () => {
+    box.textContent = words;
+    box.dataset.state = status;
+    box.hidden = !words;
+    fitHeight();
+  };
+  if (!words || !STATUS_DELAY_MS[status]) show();
+  else statusTimer = setTimeout(show, STATUS_DELAY_MS[status]);
 }

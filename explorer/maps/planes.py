@@ -19,7 +19,7 @@ from explorer.canvas import FRONTEND
 from explorer.canvas.component import MapView
 from explorer.core import loaded
 from explorer.maps import map_figures
-from vae_core.analysis.geometry import square_extent
+from vae_core.analysis.geometry import holding, square_extent
 from vae_core.analysis.planes import (
     Plane,
     anchors,
@@ -95,9 +95,10 @@ def two_dimensions(code, first: int, second: int) -> Slice:
 
 
 @st.cache_resource(max_entries=64, show_spinner="Projecting the codes onto the plane…")
-def plane_figure(name: str, n_points: int, key: tuple):
+def plane_figure(name: str, n_points: int, key: tuple, shown: tuple = ()):
     """The test codes at their projections onto the plane ``key`` (origin, basis), faded by
-    their distance from it; (figure URL, extent)."""
+    their distance from it, over a range that also holds the ``shown`` points (u, v): the
+    plane's anchors; (figure URL, extent)."""
     from explorer.canvas.component import publish_figure
 
     plane = Plane(np.asarray(key[0]), np.asarray(key[1]))
@@ -105,7 +106,7 @@ def plane_figure(name: str, n_points: int, key: tuple):
     uv, distance = plane.project(codes.mu[:n_points])
     typical = float(np.median(distance)) or 1.0
     opacity = np.clip(0.9 * np.exp(-((distance / typical) ** 2) / 2), FADE_FLOOR, 0.9)
-    extent = square_extent(uv, min_span=map_figures.MIN_MAP_SPAN)
+    extent = holding(square_extent(uv, min_span=map_figures.MIN_MAP_SPAN), shown)
     figure = latent_map(
         uv,
         codes.labels[:n_points],
@@ -124,7 +125,8 @@ def plane_view(
     """The canvas's map of a plane: decoded in the browser (a model too large for it is
     decoded on the server after each click, and shows no grid)."""
     model = loaded.browser_model(name)
-    url, extent = plane_figure(name, n_points, chosen.key())
+    anchors_uv = tuple(tuple(point) for point in chosen.anchor_points)
+    url, extent = plane_figure(name, n_points, chosen.key(), anchors_uv)
     return MapView(
         url,
         extent,

@@ -49,23 +49,36 @@ def map_view(
 
 @dataclass(frozen=True)
 class DecodedPoint:
-    """A map position decoded by one model (shared by every session that shows it: read-only)."""
+    """A latent point decoded by one model (shared by every session that shows it: read-only)."""
 
-    point: tuple[float, float]  # the position on the map (the first two latent coordinates)
+    code: tuple[float, ...]  # every latent coordinate decoded (the point's, then zeros)
     image: np.ndarray  # uint8 [size, size]
     png: bytes  # the same image as PNG, ready to show or download
-    radius: float  # distance from the origin, in prior standard deviations
-    held_at_zero: int  # latent coordinates beyond the map's two, held at 0
+    radius: float  # the code's distance from the origin, in prior standard deviations
+    held_at_zero: int  # latent coordinates the point did not set, held at 0
     every_class: (
         list[np.ndarray] | None
     )  # conditional VAE: the same code drawn as each class (uint8 images)
-    nearest: float  # distance to the nearest test image's code (in the map's two dimensions)
+    nearest: float  # distance to the nearest test image's code, in the coordinates the point set
+
+    @property
+    def point(self) -> tuple[float, float]:
+        """The position on a 2-D map: the code's first two coordinates."""
+        return self.code[0], self.code[1] if len(self.code) > 1 else 0.0
 
     @property
     def far_from_data(self) -> bool:
         """No test image is encoded within one prior standard deviation: the decoder was never
         trained near here, so the image means little."""
         return self.nearest > FAR_FROM_DATA
+
+    def words(self) -> str:
+        """The code in a line: every coordinate up to four, else the first three and the last."""
+        values = [f"{v:.3f}" for v in self.code]
+        if len(values) > 4:
+            values = [*values[:3], "…", values[-1]]
+        dims = f" ({len(self.code)}-D)" if len(self.code) > 2 else ""
+        return f"z = ({', '.join(values)}){dims}"
 
 
 def position(point) -> tuple[float, ...]:
@@ -96,16 +109,15 @@ def _decode_point(
     every_class = None
     if model.config.is_conditional:
         every_class = [frozen(upscale(image, 84)) for image in decode_all_classes(model, code)]
-    x, y = (float(v) for v in code[:2])
     shown = len(point)  # a plane's point carries every coordinate; a 2-D map's, the first two
     nearest = float(nearest_codes(loaded.encoded(name).mu[:, :shown], code[:shown], k=1)[1][0])
     enlarged = frozen(upscale(image, size))
     return DecodedPoint(
-        (x, y),
+        tuple(float(v) for v in code),
         enlarged,
         png_bytes(enlarged),
-        math.hypot(x, y),
-        model.config.latent_dim - 2,
+        float(math.sqrt(sum(float(v) ** 2 for v in code))),
+        model.config.latent_dim - min(shown, model.config.latent_dim),
         every_class,
         nearest,
     )
@@ -127,9 +139,10 @@ class Neighbours:
 
 
 def neighbours(name: str, point, rows: int = 2, columns: int = 4) -> Neighbours:
-    """The rows x columns test images nearest to ``point`` in the map's two dimensions
-    (kept for every session, like :func:`decode_point`)."""
-    return _neighbours(name, position(point)[:2], rows, columns)
+    """The rows x columns test images whose codes lie nearest to ``point``, in every coordinate
+    the point sets (all of a wider model's, for a point pinned on a plane); kept for every
+    session, like :func:`decode_point`."""
+    return _neighbours(name, position(point), rows, columns)
 
 
 @functools.lru_cache(maxsize=128)

@@ -148,24 +148,20 @@ def new_stepper(model_config: ModelConfig, train_config: TrainConfig):
     return StepTrainer(model_config, train_config)
 
 
-STEP_BUSY = (
-    "The previous step is still training: this press was not counted. Press Step again once it is "
-    "drawn."
-)
+STEP_BUSY = "A step is still training: this press was not counted."
 
 
-def take_step(stepper, size: str):
-    """Train one step of the named size: (the Step, None), or (None, a sentence) when the
-    trainer is still busy with an earlier step (:data:`STEP_BUSY`) or training diverged."""
-    from vae_core.training.stepper import StepBusy
-    from vae_core.training.trainer import TrainingDiverged
+def start_step(stepper, size: str) -> str | None:
+    """Start one step of the named size in the stepper's own thread: None, or a sentence when
+    an earlier step is still training (:data:`STEP_BUSY`)."""
+    return None if stepper.start(STEP_SIZES.get(size) or stepper.batches_per_epoch) else STEP_BUSY
 
-    try:
-        return stepper.step(STEP_SIZES.get(size) or stepper.batches_per_epoch), None
-    except StepBusy:
-        return None, STEP_BUSY
-    except TrainingDiverged as error:
-        return None, f"Training diverged: {error}. Set up again with a lower learning rate."
+
+def step_failure(stepper) -> str | None:
+    """Why the newest step stopped, in words (None when it did not)."""
+    if stepper.failure is None:
+        return None
+    return f"Training diverged: {stepper.failure}. Set up again with a lower learning rate."
 
 
 def step_extent(stepper, step) -> Extent:

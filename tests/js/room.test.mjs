@@ -5,7 +5,7 @@ import { test, mock } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 
-import { RoomChannel, backoff, roomUrl } from "../../explorer/frontend/channel.js";
+import { ROOM_WAIT_MS, RoomChannel, backoff, roomUrl, statusSentence } from "../../explorer/frontend/channel.js";
 import { followed, quizWords, selectedIndices } from "../../explorer/frontend/follow.js";
 
 class FakeSocket {
@@ -76,17 +76,88 @@ test("a follower says hello, applies newer views only, and catches up after reco
   mock.timers.reset();
 });
 
-test("a teacher's changes are numbered and wait for an open channel", () => {
+test("a teacher's changes are numbered, and those made before the room answers go when it does", () => {
   FakeSocket.made = [];
   const channel = new RoomChannel({ code: "K7M2Q", member: "t", token: "secret", where, WebSocketImpl: FakeSocket, onView: () => {} }).start();
   const socket = FakeSocket.made[0];
   assert.equal(channel.patch({ point: [1, 2] }), false);
   socket.open();
   assert.deepEqual(socket.sent[0], { type: "hello", member: "t", token: "secret" });
-  channel.patch({ point: [1, 2] });
+  channel.patch({ ends: [[0, 0], [1, 1]] }); // connected, but the room has not answered yet: kept
+  assert.equal(socket.sent.length, 1);
+  socket.deliver({ type: "view", version: 0, view: {} });
+  assert.deepEqual(socket.sent[1], { type: "patch", seq: 3, view: { point: [1, 2], ends: [[0, 0], [1, 1]] } });
   channel.patch({ point: [2, 3] });
-  assert.deepEqual(socket.sent.slice(1).map((m) => m.seq), [2, 3]);
+  assert.deepEqual(socket.sent.slice(1).map((m) => m.seq), [3, 4]);
   channel.stop();
+});
+
+test("a change the room refused for a moment is sent again, unless a newer one replaced it", () => {
+  mock.timers.enable({ apis: ["setTimeout", "setInterval"] });
+  FakeSocket.made = [];
+  const statuses = [];
+  const channel = new RoomChannel({ code: "K7M2Q", member: "t", token: "secret", where, WebSocketImpl: FakeSocket,
+    onView: () => {}, onStatus: (s) => statuses.push(s) }).start();
+  const socket = FakeSocket.made[0];
+  socket.open();
+  socket.deliver({ type: "view", version: 1, view: {} });
+  channel.patch({ point: [1, 1] }); // seq 1
+  channel.patch({ alpha: 3 }); // seq 2
+  channel.patch({ point: [2, 2] }); // seq 3 replaces seq 1's point
+  socket.deliver({ type: "refused", reason: "The classroom server (Redis) does not answer", retry: true, seq: 1 });
+  socket.deliver({ type: "refused", reason: "The classroom server (Redis) does not answer", retry: true, seq: 2 });
+  assert.equal(statuses.at(-1), "degraded");
+  mock.timers.tick(1000);
+  assert.deepEqual(socket.sent.at(-1), { type: "patch", seq: 4, view: { alpha: 3 } });
+  socket.deliver({ type: "status", state: "live" });
+  assert.equal(statuses.at(-1), "live");
+  assert.equal(socket.sent.length, 5, "nothing more was kept");
+  channel.stop();
+  mock.timers.reset();
+});
+
+test("a room store away or a room being put back is waited for; a wrong secret is not", () => {
+  mock.timers.enable({ apis: ["setTimeout", "setInterval", "Date"] });
+  FakeSocket.made = [];
+  const statuses = [];
+  const channel = new RoomChannel({ code: "K7M2Q", member: "ada", where, WebSocketImpl: FakeSocket,
+    onView: () => {}, onStatus: (s, reason) => statuses.push([s, reason]) }).start();
+  FakeSocket.made[0].open();
+  FakeSocket.made[0].deliver({ type: "status", state: "degraded", reason: "lost its store" });
+  assert.equal(statuses.at(-1)[0], "degraded");
+  FakeSocket.made[0].deliver({ type: "error", reason: "The classroom server (Redis) does not answer", retry: true });
+  FakeSocket.made[0].close();
+  mock.timers.tick(400);
+  assert.equal(FakeSocket.made.length, 2, "tried again");
+  FakeSocket.made[1].open();
+  FakeSocket.made[1].deliver({ type: "error", reason: "No room K7M2Q on this server: check the code" });
+  FakeSocket.made[1].close();
+  assert.equal(statuses.at(-1)[0], "waiting");
+  for (let step = 0; step < 40 && !channel.stopped; step += 1) {
+    mock.timers.tick(5000);
+    const socket = FakeSocket.made.at(-1);
+    socket.open();
+    socket.deliver({ type: "error", reason: "No room K7M2Q on this server: check the code" });
+    socket.close();
+  }
+  assert.ok(channel.stopped && statuses.at(-1)[0] === "error", "gave up after ROOM_WAIT_MS");
+  assert.ok(FakeSocket.made.length > 10 && FakeSocket.made.length < 3 + ROOM_WAIT_MS / 4000);
+  FakeSocket.made = [];
+  const teacher = new RoomChannel({ code: "K7M2Q", member: "t", token: "wrong", where, WebSocketImpl: FakeSocket,
+    onView: () => {}, onStatus: (s) => statuses.push([s]) }).start();
+  FakeSocket.made[0].open();
+  FakeSocket.made[0].deliver({ type: "error", reason: "Only the teacher who opened this room can change it" });
+  assert.ok(teacher.stopped && statuses.at(-1)[0] === "error");
+  mock.timers.reset();
+});
+
+test("what a banner says: what happened and what to do, for a student or the teacher", () => {
+  assert.equal(statusSentence("live"), "");
+  assert.match(statusSentence("reconnecting"), /back without a click.*reload the page/);
+  assert.match(statusSentence("reconnecting", "", true), /Your changes are kept/);
+  assert.match(statusSentence("degraded"), /follows the teacher again by itself/);
+  assert.match(statusSentence("error", "Only the teacher who opened this room can change it"), /\(Only the teacher.*\): leave the room/);
+  assert.match(statusSentence("closed"), /exploring on your own/);
 });
 
 test("a follower's canvas takes what Python's View says", () => {

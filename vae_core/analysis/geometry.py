@@ -60,6 +60,21 @@ def square_extent(
     return (cx - half, cx + half, cy - half, cy + half)
 
 
+def holding(extent: Extent, points, margin: float = 0.08) -> Extent:
+    """A square ``extent`` grown about its centre just enough that ``points`` [K, >=2] lie
+    inside it, ``margin`` of its half-width from the edge (a plane's anchors, a pinned code
+    far from the data: points that are drawn must be on the map)."""
+    points = np.asarray(points, np.float64)
+    if points.size == 0:
+        return extent
+    points = points.reshape(len(points), -1)
+    x_min, x_max, y_min, y_max = extent
+    cx, cy, half = (x_min + x_max) / 2, (y_min + y_max) / 2, (x_max - x_min) / 2
+    reach = float(np.max(np.abs(points[:, :2] - [cx, cy]))) * (1 + margin)
+    half = max(half, reach)
+    return (cx - half, cx + half, cy - half, cy + half)
+
+
 def grid_points(extent: tuple[float, float, float, float], n: int) -> tuple[np.ndarray, np.ndarray]:
     """Cell centres of an n x n grid covering ``extent``: xs [n], ys [n], increasing."""
     x_min, x_max, y_min, y_max = extent

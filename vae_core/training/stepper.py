@@ -5,6 +5,11 @@ hands back a :class:`Step`: the loss terms of every batch in it and the codes of
 set of test images before and after, so a page can show the codes moving. It continues
 across epochs with a fresh shuffle each time, following the configuration's learning-rate
 schedule, exactly as :func:`vae_core.training.trainer.train` would.
+
+A page starts a step with :meth:`StepTrainer.start` (it trains in a thread of its own, so a
+page that reruns meanwhile never runs a second one on the same weights) and draws
+:attr:`StepTrainer.last` when :attr:`StepTrainer.busy` is over. What a reader sees (the
+batch count, the history, the codes, the last step) changes together, at a step's end.
 """
 
 from __future__ import annotations
@@ -58,6 +63,8 @@ class StepTrainer:
         self.labels = self._probe.labels.numpy()
         self.batches_done = 0
         self.history: list[dict[str, float]] = []  # every batch so far
+        self.last: Step | None = None  # the newest finished step
+        self.failure: str | None = None  # why the newest step started with start() failed
         self._order: torch.Tensor | None = None
         self._next = 0  # index into the epoch's batch starts
         self._busy = threading.Lock()  # held for the whole of a step
@@ -90,12 +97,30 @@ class StepTrainer:
         )
         self._next = 0
 
+    def start(self, batches: int) -> bool:
+        """Train ``batches`` more batches in a thread of this trainer's own: False when a step
+        is still running (nothing is started). A failure (the loss blew up) is kept in
+        :attr:`failure` for the page to show; ValueError at once for impossible counts."""
+        _check(batches)
+        if not self._busy.acquire(blocking=False):
+            return False
+        self.failure = None
+        threading.Thread(target=self._run_held, args=(batches,), daemon=True).start()
+        return True
+
+    def _run_held(self, batches: int) -> None:
+        try:
+            self._step(batches)
+        except Exception as error:  # the page shows it (a diverged loss, above all)
+            self.failure = str(error) or type(error).__name__
+        finally:
+            self._busy.release()
+
     def step(self, batches: int) -> Step:
         """Train ``batches`` more batches (1 to MAX_STEP_BATCHES). Raises ValueError for other
         counts, :class:`StepBusy` while another step runs and
         :class:`vae_core.training.trainer.TrainingDiverged` when the loss blows up."""
-        if not isinstance(batches, int) or not 1 <= batches <= MAX_STEP_BATCHES:
-            raise ValueError(f"a step is 1 to {MAX_STEP_BATCHES:,} batches, not {batches!r}")
+        _check(batches)
         if not self._busy.acquire(blocking=False):
             raise StepBusy("the previous step is still training")
         try:
@@ -117,7 +142,17 @@ class StepTrainer:
             )
             terms_of_step.append({name: float(value) for name, value in terms.items()})
             self._next += 1
-            self.batches_done += 1
-        self.history.extend(terms_of_step)
-        self.codes = self._encode()
-        return Step(terms_of_step, before, self.codes, self.batches_done, self.epochs_done)
+        codes, done = self._encode(), self.batches_done + batches
+        step = Step(terms_of_step, before, codes, done, done / self.batches_per_epoch)
+        # Everything a reader sees changes here, together (the history first: a reader that
+        # checks batches_done then finds as many batches in it).
+        self.history = [*self.history, *terms_of_step]
+        self.codes, self.last, self.batches_done = codes, step, done
+        return step
+
+
+def _check(batches) -> None:
+    if not isinstance(batches, int) or isinstance(batches, bool):
+        raise ValueError(f"a step is 1 to {MAX_STEP_BATCHES:,} batches, not {batches!r}")
+    if not 1 <= batches <= MAX_STEP_BATCHES:
+        raise ValueError(f"a step is 1 to {MAX_STEP_BATCHES:,} batches, not {batches!r}")
