@@ -232,9 +232,9 @@ def show_status(snapshot) -> None:
         if snapshot.where:
             st.caption(snapshot.where[0].upper() + snapshot.where[1:] + ".")
     elif snapshot.status == training.DONE:
-        st.success(snapshot.message)
+        st.success(training.outcome(snapshot))
     elif snapshot.status == training.STOPPED:
-        st.warning(snapshot.message)
+        st.warning(training.outcome(snapshot))
     elif snapshot.status == training.FAILED:
         st.error(snapshot.message)
 

@@ -18,18 +18,20 @@ entry = sidebar.require_model(sidebar.current_entry(), min_dim=2)
 names = loaded.class_names(entry.dataset)
 state = st.session_state
 
-st.caption(
-    "Each dot is a test image placed at its encoder mean, coloured by class (click a class in the "
-    "legend to hide it). "
-    "Move over the map: the image at that position is decoded as you go. Click **anywhere** to pin "
-    "a point (drag the "
-    "star to move it); the nearest real test images appear below."
-)
-
 quiz = classroom.quiz()
 hidden = (
     quiz is not None and not quiz.revealed
 )  # the room looks for a class: no colours give it away
+colouring = (
+    "grey while the quiz hides the classes"
+    if hidden
+    else "coloured by class (click a class in the legend to hide it)"
+)
+st.caption(
+    f"Each dot is a test image placed at its encoder mean, {colouring}. Move over the map: the "
+    "image at that position is decoded as you go. Click **anywhere** to pin a point (drag the "
+    "star to move it); the nearest real test images appear below."
+)
 if (
     quiz is not None and not classroom.is_teacher() and not classroom.following()
 ):  # a follower's canvas says it
@@ -143,34 +145,37 @@ with st.expander("Your own image: upload a drawing or photo of a digit / garment
                 "1σ/2σ ellipses."
             )
 
-buttons = button_row.columns([1.6, 0.7, 1.5, 1.3, 1.3, 1.4])
-if buttons[0].button("Random prior sample", icon=":material/casino:", key="map_random"):
+# One row of controls at their own widths, wrapping where the page is narrow (a projector):
+# no label is ever cut.
+row = button_row.container(horizontal=True, vertical_alignment="center")
+if row.button("Random prior sample", icon=":material/casino:", key="map_random"):
     set_point(
         points.prior_point(latent_dim=entry.latent_dim if wide else 2),
         "a sample from the prior N(0, I)",
     )
-if buttons[1].button("Reset", key="map_reset"):
+if row.button("Reset", key="map_reset"):
     set_point(None, None)
     state["map_samples"] = None
-sampler = buttons[2].selectbox(
+sampler = row.selectbox(
     "Sample a sheet from",
     list(placing.SAMPLERS),
     format_func=placing.SAMPLERS.get,
     key="map_sampler",
     label_visibility="collapsed",
+    width=230,
 )
-if buttons[3].button("Sample a sheet", icon=":material/grid_view:", key="map_sample"):
+if row.button("Sample a sheet", icon=":material/grid_view:", key="map_sample"):
     state["map_samples"] = (
         placing.SAMPLERS[sampler],
         placing.sample_points(entry.name, sampler, 64, state.get("map_seed", 0)),
     )
     state["map_seed"] = state.get("map_seed", 0) + 1
-draw = buttons[4].toggle(
+draw = row.toggle(
     "Draw your own", key="map_draw", help="A drawing pad beside the map, encoded as you draw."
 )
 lens, no_lens = (
     lens.lens(entry.dataset, names)
-    if buttons[5].toggle(
+    if row.toggle(
         "Classifier lens",
         key="map_lens",
         help="The decoded map coloured by what a classifier sees in each place: its class, "

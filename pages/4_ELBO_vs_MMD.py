@@ -19,11 +19,10 @@ dataset = sidebar.current_dataset()
 names = loaded.class_names(dataset)
 st.caption(
     "Left: a VAE trained on the ELBO, whose KL term pulls every image's code towards N(0, I). "
-    "Right: an "
-    "MMD-VAE, which only asks that the cloud of all codes matches N(0, I). Dotted and dashed "
-    "circles mark "
-    "the prior's 1σ and 2σ. Move over either map: the same z is decoded by both models as you go; "
-    "click to pin it."
+    "Right: an MMD-VAE, which only asks that the cloud of all codes matches N(0, I). Dotted and "
+    "dashed circles mark the prior's 1σ and 2σ. Move over either map: the same z is decoded by "
+    "both models as you go; click to pin it. Drag a box or lasso (toolbar) on either map to "
+    "select images: the same images light up on the other map; double-click to clear."
 )
 
 catalog = loaded.catalog()
@@ -47,7 +46,15 @@ entries = [
     sidebar.require_model(catalog.find(left_name), 2),
     sidebar.require_model(catalog.find(right_name), 2),
 ]
-show_mosaic = st.toggle("Decoded manifold underneath", value=False, key="cmp_mosaic")
+options = st.container(horizontal=True, vertical_alignment="center", gap="large")
+view = options.radio(
+    "View",
+    ["Side by side", "One map, each image joined to its two places"],
+    horizontal=True,
+    key="cmp_view",
+    label_visibility="collapsed",
+)
+show_mosaic = options.toggle("Decoded manifold underneath", value=False, key="cmp_mosaic")
 
 extent = map_figures.map_extent(left_name, right_name)
 if state.get("cmp_pair") not in (None, (left_name, right_name)):
@@ -64,18 +71,7 @@ if event is not None and event.kind == "pin":
     session.update(point=tuple(event.point), point_source="click")
 elif event is not None and event.kind == "select":
     session.update(selection=tuple(r for r in event.rows if r < SHOWN) or None)
-view = st.radio(
-    "View",
-    ["Side by side", "One map, each image joined to its two places"],
-    horizontal=True,
-    key="cmp_view",
-)
 highlight = session.view().selection
-st.caption(
-    "Drag a box or lasso (toolbar) on either map to select images: the same images light up on the "
-    "other map. "
-    "Double-click a map to clear the selection."
-)
 
 
 def shown_point():

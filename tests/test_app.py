@@ -299,6 +299,14 @@ def test_train_a_tiny_model_and_see_it_finish():
     assert not at.exception
     assert any("stored as" in s.value for s in at.success)
     assert snapshot.checkpoint_name in [e.name for e in loaded.catalog.__wrapped__().entries]
+    said = " ".join(s.value for s in at.success)
+    assert snapshot.checkpoint_name not in said and "stored as “VAE (ELBO) · 2-D" in said
+    at.button[0].click().run()  # the same configuration again: opened, named as the pickers do
+    job = training.job_manager().get(at.session_state["train_job"])
+    training.job_manager().wait(job, timeout=60)
+    at.run()
+    said = " ".join(s.value for s in at.success)
+    assert "Already trained: opened the stored model “VAE (ELBO) · 2-D" in said, said
 
 
 def test_a_shared_link_restores_model_and_point():
@@ -406,7 +414,7 @@ def test_a_link_made_for_a_wider_model_leaves_its_point_out_in_words(page):
     at.switch_page(page).run()
     assert not at.exception
     assert any("more coordinates than" in w.value for w in at.sidebar.warning)
-    view = at.session_state["view"]
+    view = at.session_state["view"].view
     assert view.point is None and (
         view.ends is None or all(len(end) == 2 for end in view.ends)
     )  # not the link's

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.drivers.browser import (
+    CANVAS,
     app_server,
     box_select,
     browser_marks,
@@ -25,6 +26,28 @@ from tests.drivers.classroom import (
 )
 
 pytestmark = browser_marks()
+
+# Where the first test image of the first map lies, in the canvas frame's pixels.
+A_TEST_IMAGE = """() => {
+  const plot = document.querySelector('.js-plotly-plot');
+  const trace = plot._fullData.find((t) => t.customdata);  // its coordinates decoded
+  const [xa, ya] = [plot._fullLayout.xaxis, plot._fullLayout.yaxis];
+  const box = plot.getBoundingClientRect();
+  return [box.left + xa._offset + xa.d2p(trace.x[0]), box.top + ya._offset + ya.d2p(trace.y[0])];
+}"""
+HOVER_TEXT = (
+    "() => [...document.querySelectorAll('.hoverlayer .hovertext')].map((e) => e.textContent)"
+)
+
+
+def hover_a_test_image(page) -> str:
+    """Move the mouse over a test image's dot and read the label plotly.js shows."""
+    frame = canvas(page)
+    x, y = frame.locator(ROOT_SELECTOR).evaluate(A_TEST_IMAGE)
+    where = page.locator(CANVAS).first.bounding_box()
+    page.mouse.move(where["x"] + x, where["y"] + y)
+    label = canvas_frame(page).wait_for_function(f"() => ({HOVER_TEXT})().join(' ') || null")
+    return label.json_value()
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +157,7 @@ def test_a_quiz_hides_the_classes_and_counts_each_students_last_click(server, pe
         join(student, server, code)
         following_canvas(student)
     teacher.get_by_role("button", name="Start the quiz").click()
-    teacher.get_by_text("0 answers").first.wait_for(timeout=60_000)
+    teacher.get_by_text("0 quiz answers").first.wait_for(timeout=60_000)
     for student, (fx, fy) in ((first, (0.4, 0.4)), (second, (0.6, 0.5))):
         frame = canvas(student)
         frame.locator(f'{ROOT_SELECTOR}[data-quiz="hidden"]').wait_for(timeout=30_000)
@@ -153,14 +176,16 @@ def test_a_quiz_hides_the_classes_and_counts_each_students_last_click(server, pe
             frame.locator(ROOT_SELECTOR).evaluate(images) == 0
         )  # nor does the decoded grid under the points
         frame.get_by_text("Quiz: the colours are hidden").wait_for(timeout=30_000)
+        hover = hover_a_test_image(student)
+        assert hover.startswith("a test image") and "#" not in hover, hover  # no class, no row
         click_map(student, fx, fy)
         frame.get_by_text("Your answer is in").wait_for(timeout=30_000)
     click_map(first, 0.45, 0.45)  # a changed mind: the last click counts
     canvas(first).get_by_text("Your answer is in: (").wait_for(timeout=30_000)
-    teacher.get_by_text("2 answers").first.wait_for(timeout=60_000)
+    teacher.get_by_text("2 quiz answers").first.wait_for(timeout=60_000)  # the sidebar's count
     teacher.get_by_text(re.compile("lives: 2 answers")).first.wait_for(
         timeout=60_000
-    )  # the heat map's count
+    )  # the heat map's, the same
     teacher.get_by_role("button", name="Reveal").click()
     canvas(first).locator(f'{ROOT_SELECTOR}[data-quiz="revealed"]').wait_for(timeout=30_000)
     canvas(first).get_by_text("Quiz revealed").wait_for(timeout=30_000)

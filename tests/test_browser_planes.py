@@ -143,6 +143,13 @@ def test_a_projected_point_becomes_the_planes_anchor_on_the_latent_map(server, p
     frame.locator("[data-testid='latent-canvas'][data-pinned='0,0']").wait_for(
         timeout=60_000
     )  # and the pinned point
+    area = plot_area(frame)
+    for handle in ("anchor-0", "pinned-point"):  # both drawn on the map, not over its axes
+        box = frame.locator(f"[data-testid='{handle}']").bounding_box()
+        assert box is not None, f"{handle} is not drawn"
+        centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        assert area["x"] < centre[0] < area["x"] + area["width"], (handle, box, area)
+        assert area["y"] < centre[1] < area["y"] + area["height"], (handle, box, area)
 
 
 def test_the_classifier_lens_colours_the_plane_and_names_the_hovered_image(server, page, model):

@@ -1,7 +1,7 @@
 """The sidebar's classroom panel: open or join a room, follow the teacher, run a quiz.
 
 The teacher's session publishes its :class:`~explorer.core.view.View` after each of its runs
-(:func:`after_run`); the teacher's canvas publishes pins, drags and ends itself, straight
+(:func:`publisher`); the teacher's canvas publishes pins, drags and ends itself, straight
 into the room's live channel (explorer.classroom.live). A following student's browser subscribes to
 that channel twice: the latent canvas applies point, ends, path, α, selection, quiz and
 arrows as they come, with no run on the server, and the sidebar's room link
@@ -13,6 +13,8 @@ is not the one shown. A following run adopts the room's newest view as it starts
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import streamlit as st
 import streamlit.components.v1 as components
@@ -34,7 +36,7 @@ from explorer.core.view import QuizState
 ROOM, TOKEN, MEMBER, FOLLOW = "room_code", "room_token", "room_member", "room_follow"
 SEEN = "room_seen"  # the room's view version this session adopted
 NOTICE = "room_notice"  # a message for the sidebar
-UNSENT = "room_unsent"  # the teacher's view has not reached the room yet (its store was away)
+DELIVERY = "room_delivery"  # whether the teacher's view reached the room (_Delivery)
 CLAIMING, CLAIMED = "room_claiming", "room_claimed"  # the address's room: being asked for, done
 CLAIM_KEY, FORGET = "room_claim", "room_forget"  # the claim's answer; a closed room's code
 ROOM_PARAM = "room"  # the room in the address bar: a new session (a reload, a replica lost) rejoins
@@ -87,6 +89,9 @@ def before_run(pages: dict, here: str) -> None:
     """A new session whose address names a room takes it back (the teacher, by the secret in
     their browser) or joins it again (a student); a following student's run adopts the room's
     newest view (switching to its page, which ends this run, when it is elsewhere)."""
+    if _delivery().lost:  # the last run's view was refused: this session no longer teaches
+        _forget(_delivery().lost)
+        _delivery().lost = None
     _claim()
     if not following():
         return
@@ -108,30 +113,56 @@ def before_run(pages: dict, here: str) -> None:
         st.switch_page(target)
 
 
-def after_run() -> None:
-    """The teacher's run publishes the view it ends with (nothing is sent when it did not
-    change)."""
-    if room_code() is not None and is_teacher():
-        _publish()
+@dataclass
+class _Delivery:
+    """Whether the teacher's view reached the room, kept where a run that ends after a page's
+    ``st.stop()`` can still write it (see :func:`publisher`)."""
+
+    unsent: bool = False  # the store did not answer: the count's tick tries again
+    lost: str | None = None  # the room refused this teacher: the next run forgets it
+
+
+def _delivery() -> _Delivery:
+    return st.session_state.setdefault(DELIVERY, _Delivery())
+
+
+def publisher() -> Callable[[], None]:
+    """What a run calls when it ends: the teacher's run publishes the view it ends with
+    (nothing is sent when it did not change). Everything it needs is read now, before the page
+    runs, since a page that calls ``st.stop()`` ends with the session's state closed."""
+    code, token = room_code(), st.session_state.get(TOKEN)
+    if code is None or not token:
+        return lambda: None
+    holder, delivery = session.shown(), _delivery()
+    return lambda: _publish_to(code, token, holder, delivery)
+
+
+def _publish_to(code: str, token: str, holder: session.Shown, delivery: _Delivery) -> bool:
+    """The teacher's view to the room: whether it arrived. A store that does not answer keeps
+    the view for the next try; a room the store lost is taken back."""
+    try:
+        try:
+            shared().publish(code, token, holder.view)
+        except NoSuchRoom:
+            shared().reopen(code, token, holder.view)
+    except RoomUnavailable:
+        delivery.unsent = True
+        return False
+    except RoomError as error:
+        delivery.lost = str(error)
+        return False
+    delivery.unsent = False
+    return True
 
 
 def _publish() -> bool:
-    """The teacher's view to the room: whether it arrived. A store that does not answer keeps
-    the view for the next try (the count's tick); a room the store lost is taken back."""
-    state, code = st.session_state, room_code()
-    try:
-        try:
-            shared().publish(code, state[TOKEN], session.view())
-        except NoSuchRoom:
-            shared().reopen(code, state[TOKEN], session.view())
-    except RoomUnavailable:
-        state[UNSENT] = True
-        return False
-    except RoomError as error:
-        _forget(str(error))
-        return False
-    state.pop(UNSENT, None)
-    return True
+    """Publish now, from a run (the count's tick, a room taken back)."""
+    delivery = _delivery()
+    arrived = _publish_to(room_code(), st.session_state[TOKEN], session.shown(), delivery)
+    if delivery.lost:
+        _forget(delivery.lost)
+        delivery.lost = None
+    return arrived
 
 
 def _claim() -> None:
@@ -268,7 +299,7 @@ def _warm_up(name: str | None) -> None:
 
 def _forget(notice: str | None = None) -> None:
     state = st.session_state
-    for key in (ROOM, TOKEN, SEEN, UNSENT):
+    for key in (ROOM, TOKEN, SEEN, DELIVERY):
         state.pop(key, None)
     st.query_params.pop(ROOM_PARAM, None)
     if notice:
@@ -298,7 +329,7 @@ def _teacher_panel() -> None:
     def count() -> None:
         if room_code() != code:  # a tick already queued when the room closed
             return
-        if state.get(UNSENT) and not _publish():
+        if _delivery().unsent and not _publish():
             st.caption(
                 "The classroom server does not answer: your view reaches the room when it is back."
             )

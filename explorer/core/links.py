@@ -10,7 +10,7 @@ import streamlit as st
 
 from explorer.core import session
 from explorer.core.catalog import Catalog
-from explorer.core.view import POINT_LIMIT, STATE_KEY, View, format_point
+from explorer.core.view import POINT_LIMIT, View, format_point
 
 __all__ = ["POINT_LIMIT", "apply_link", "download", "format_point", "share_control"]
 
@@ -33,7 +33,7 @@ def apply_link(catalog: Catalog) -> None:
         state[session.DATASET], state[session.MODEL] = entry.dataset, entry.name
         base = base.replace(dataset=entry.dataset, model=entry.name)
     view, wrong = View.from_query(params, base)
-    state[STATE_KEY] = view
+    session.replace(view)
     if view.point is not None:
         state[session.MAP_PIN] = state.get(session.MAP_PIN, 0) + 1
     problems += wrong

@@ -8,6 +8,8 @@ Widget keys are prefixed by their page (``map_``, ``interp_``, ``cmp_``, ``train
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import streamlit as st
 
 from explorer.core.view import STATE_KEY, View
@@ -22,22 +24,43 @@ LINK_APPLIED, LINK_WARNING = (
 )  # a shared link was read; what was wrong with it
 
 
+@dataclass
+class Shown:
+    """The one place a session keeps its View. A run may hold on to it: after a page's
+    ``st.stop()`` Streamlit refuses the session's state, and the room still needs the view the
+    run ended with."""
+
+    view: View = field(default_factory=View)
+
+
+def shown() -> Shown:
+    """This session's holder of what it shows."""
+    current = st.session_state.get(STATE_KEY)
+    if not isinstance(current, Shown):
+        current = st.session_state[STATE_KEY] = Shown()
+    return current
+
+
 def view() -> View:
     """What this session shows now."""
-    current = st.session_state.get(STATE_KEY)
-    return current if isinstance(current, View) else View()
+    return shown().view
 
 
 def update(**changes) -> View:
     """Change part of this session's view (checked: ViewError for impossible values)."""
-    changed = view().replace(**changes)
-    st.session_state[STATE_KEY] = changed
-    return changed
+    holder = shown()
+    holder.view = holder.view.replace(**changes)
+    return holder.view
+
+
+def replace(new: View) -> None:
+    """Make ``new`` this session's view (a link's)."""
+    shown().view = new
 
 
 def adopt(new: View) -> None:
     """Make ``new`` this session's view, the sidebar's pickers included (a room's view)."""
-    st.session_state[STATE_KEY] = new
+    replace(new)
     if new.model:
         st.session_state[DATASET], st.session_state[MODEL] = new.dataset, new.model
 

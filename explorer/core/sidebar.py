@@ -15,6 +15,15 @@ from explorer.core.sitemap import PAGES
 from vae_core.store.checkpoints import CheckpointError
 
 _frame_drawn = contextvars.ContextVar("explorer_frame_drawn", default=False)
+TITLE_SHOWN = 30  # characters of a model's title the sidebar's picker shows whole
+# A projector's 720 rows: less empty space above a page's title, a smaller title, so that a map
+# starts high enough to be seen whole.
+SHORT_WINDOW_STYLE = """<style>
+@media (max-height: 820px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }
+  [data-testid="stMainBlockContainer"] h1 { font-size: 2rem; padding-top: 0.25rem; }
+}
+</style>"""
 
 
 def navigation():
@@ -35,12 +44,15 @@ def run() -> None:
     if session.view().page != page.url_path:
         session.update(page=page.url_path, arrows=())
     classroom.panel()
+    # Read before the page runs: after a page's st.stop(), Streamlit refuses every use of the
+    # session's state, and the teacher's view must still reach the room.
+    publish = classroom.publisher()
     token = _frame_drawn.set(True)
     try:
         page.run()
     finally:
         _frame_drawn.reset(token)
-        classroom.after_run()
+        publish()
 
 
 def ensure_frame() -> None:
@@ -60,6 +72,7 @@ def ensure_frame() -> None:
 def frame() -> None:
     """What every page shares: page settings, a shared link's state, the sidebar picker."""
     st.set_page_config(page_title="VAE Latent Explorer", page_icon="🧭", layout="wide")
+    st.html(SHORT_WINDOW_STYLE)
     links.apply_link(loaded.catalog())
     st.sidebar.markdown("### What to explore")
     entry = select_model()
@@ -121,6 +134,8 @@ def select_model(widget_key: str = "sidebar_model") -> ModelEntry | None:
         help="Shipped models and every model trained on this server.",
     )
     state[session.MODEL] = name
+    if len(by_name[name].title) > TITLE_SHOWN:  # a picker cuts it where two models differ
+        st.sidebar.caption(by_name[name].title)
     return by_name[name]
 
 

@@ -16,6 +16,17 @@ import { MapPanel } from "./panel.js";
 import { applyQuiz, applyRoomView, applySelection, joinRoom } from "./room-view.js";
 import { following, roomStatus } from "./teaching.js";
 
+function resized() {
+  state.panels.forEach((p) => p.resize());
+  fitHeight();
+}
+
+try {
+  window.top.addEventListener("resize", resized); // a taller or shorter window: the map follows
+} catch {
+  // a frame of another site: its own size changes reach the observer
+}
+
 function buildLayout(args) {
   root.replaceChildren();
   root.className = args.mode;
@@ -45,10 +56,7 @@ function buildLayout(args) {
   state.side.samplesTitle = element("h4", {}, state.side.samples);
   state.side.sheet = element("canvas", { class: "sheet", "data-testid": "sample-sheet" }, state.side.samples);
   state.side.column = column;
-  new ResizeObserver(() => {
-    state.panels.forEach((p) => p.resize());
-    fitHeight();
-  }).observe(root);
+  new ResizeObserver(resized).observe(root);
 }
 
 function applyOverlay(overlay) {
@@ -121,7 +129,8 @@ async function render(args) {
   state.pinCleared = false;
   if (rest) showDecoded(...rest);
   else if (state.panels.some((p) => p.network) && (cleared || !state.side.images[0].dataset.z)) {
-    showDecoded([0, 0], "the prior's centre: move over the map");
+    const plane = state.panels[0] && state.panels[0].spec && state.panels[0].spec.plane;
+    showDecoded([0, 0], plane ? "the plane's origin: move over the map" : "the prior's centre: move over the map");
   } else if (cleared) forgetDecoded();
   fitHeight();
 }

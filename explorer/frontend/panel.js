@@ -11,6 +11,15 @@ import { drawOverlay, moveCursor } from "./overlay.js";
 import { onPlane } from "./planes.js";
 import { publish } from "./teaching.js";
 
+/** The height of the window the page is shown in (the app's, around this component's frame). */
+export function windowHeight() {
+  try {
+    return window.top.innerHeight || window.innerHeight || 900;
+  } catch {
+    return window.innerHeight || 900; // a frame of another site: its own height
+  }
+}
+
 export class MapPanel {
   constructor(index, parent) {
     this.index = index;
@@ -145,11 +154,14 @@ export class MapPanel {
     fitHeight();
   }
 
-  /** [width, height] of the figure: as wide as the box (up to args.height), and tall enough
-   * that the square plotting area takes that whole width. */
+  /** [width, height] of the figure: as wide as the box (up to args.height), tall enough that the
+   * square plotting area takes that whole width, and never taller than the browser's window (on a
+   * projector's 720 rows the whole map fits on the screen at once). */
   size() {
-    const width = Math.max(280, Math.min(this.box.getBoundingClientRect().width || 560, state.args.height));
-    return [width, width - MARGIN.left - MARGIN.right + (this.top ?? 70) + (this.bottom ?? MARGIN.bottom)];
+    const frame = (this.top ?? 70) + (this.bottom ?? MARGIN.bottom) - MARGIN.left - MARGIN.right;
+    const fits = windowHeight() - 16 - frame; // the widest map whose height fits the window
+    const width = Math.max(280, Math.min(this.box.getBoundingClientRect().width || 560, state.args.height, fits));
+    return [width, width + frame];
   }
 
   resize() {

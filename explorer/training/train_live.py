@@ -217,6 +217,21 @@ class LiveCodes:
         return square_extent(self.latest)
 
 
+def outcome(snapshot: JobSnapshot) -> str:
+    """A finished job's message with its model named as the pickers name it, not by the
+    checkpoint's folder."""
+    name = snapshot.checkpoint_name
+    entry = loaded.catalog().find(name) if name else None
+    if name and entry is None:  # stored since the catalog was read
+        loaded.catalog.clear()
+        entry = loaded.catalog().find(name)
+    if entry is None:
+        return snapshot.message
+    return snapshot.message.replace(f"model {name}", f"model “{entry.title}”").replace(
+        f"as {name}", f"as “{entry.title}”"
+    )
+
+
 def live_codes(snapshot: JobSnapshot) -> LiveCodes | None:
     if not snapshot.live_codes:
         return None

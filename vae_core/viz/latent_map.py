@@ -61,7 +61,9 @@ def base_map(
             "yanchor": "bottom",
             "y": 1.01,
             "x": 0,
-            "title": {"text": "hide a class:"},
+            # No title: beside a horizontal legend it is not counted when the entries wrap, and the
+            # last classes of a long set of names ran off the map (the pages say "click a class
+            # to hide it").
         },
         hovermode="closest",
         clickmode="event+select",
