@@ -18,6 +18,7 @@ import pytest
 
 pytest.importorskip("ray")
 
+from tests.drivers.browser import REDIS_SERVER, redis_server
 from tests.drivers.ray_head import RayHead, ray_head
 from vae_core.models.config import ModelConfig, TrainConfig
 from vae_core.training.executors import ExecutorUnavailable
@@ -78,6 +79,14 @@ def test_a_web_server_is_not_a_ray_cluster():
     assert "answers, but not as a Ray cluster" in message and seconds < ANSWER_SECONDS
 
 
+@pytest.mark.skipif(not os.path.exists(REDIS_SERVER), reason="redis-server is not installed")
+def test_what_another_server_said_is_quoted_as_text(tmp_path):
+    with redis_server(tmp_path) as (url, _):
+        message, seconds = refusal(url.removeprefix("redis://").removesuffix("/0"))
+    assert "not as a Ray cluster (it answered “-ERR unknown command" in message, message
+    assert "b'" not in message and seconds < ANSWER_SECONDS
+
+
 def test_a_silent_listener_is_not_a_ray_cluster():
     with socket.create_server(("127.0.0.1", 0)) as listener:
         message, seconds = refusal(f"127.0.0.1:{listener.getsockname()[1]}")
@@ -97,6 +106,19 @@ def test_a_missing_token_is_an_authentication_refusal(head, monkeypatch, tmp_pat
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.ray/auth_token either
     message, seconds = refusal(head.address)
     assert "refused this server's authentication token" in message and seconds < ANSWER_SECONDS
+
+
+def test_a_cluster_that_checks_no_token_refuses_a_server_that_has_one(monkeypatch):
+    """Modes that differ are said as such, at once, not as a worker lost mid-training."""
+    open_head = RayHead(authenticated=False).start()
+    try:
+        monkeypatch.setenv("RAY_AUTH_MODE", "token")
+        monkeypatch.setenv("RAY_AUTH_TOKEN", "0" * 64)
+        message, seconds = refusal(open_head.address)
+    finally:
+        open_head.remove()
+    assert "checks no authentication token, while this server uses one" in message
+    assert "RAY_AUTH_MODE" in message and seconds < ANSWER_SECONDS
 
 
 SET_VERSION = """
@@ -134,8 +156,14 @@ def test_another_ray_version_is_a_version_mismatch(joined):
     assert "version mismatch" in message and "Ray 2.41.0" in message and seconds < ANSWER_SECONDS
 
 
-def test_the_cluster_joins_and_trains(joined):
-    executor = make_executor("ray", joined.address)
+def test_the_cluster_joins_and_trains(joined, capsys):
+    import argparse
+
+    from vae_core.cli import executor_from_args
+
+    executor = executor_from_args(argparse.Namespace(executor="ray", ray_address=joined.address))
+    said = capsys.readouterr().err
+    assert said.startswith(f"training on the Ray cluster at {joined.address} (1 nodes"), said
     try:
         assert executor.capacity() == joined.cpus and "1 nodes, 2 CPUs" in executor.describe()
         places = []
@@ -217,6 +245,43 @@ def test_losing_the_head_loses_its_training_only_and_its_return_is_used_again(mo
         lost_head.remove()
         if back is not None:
             back.remove()
+
+
+def training_workers() -> list[int]:
+    """Processes of this machine running a training actor (Ray names them on their title)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if b"TrainingActor" in open(f"/proc/{entry.name}/cmdline", "rb").read():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_a_training_whose_head_is_lost_ends_its_worker_within_seconds(monkeypatch):
+    """Only the head's GCS dies (the worker's raylet lives on, as on another machine): the
+    training stops and its worker process ends well before Ray's minute of retries."""
+    from vae_core.training.ray_driver import ORPHANED_SECONDS
+
+    head = RayHead().start()
+    for name, value in head.env.items():
+        monkeypatch.setenv(name, value)
+    executor = make_executor("ray", head.address)
+    try:
+        manager = JobManager(executor=executor)
+        job = manager.submit(NETWORK, dataclasses.replace(SMALL, epochs=400, seed=4))
+        wait_until(lambda: job.snapshot().epochs_done >= 1, 120, "a first epoch on the cluster")
+        assert training_workers()
+        head.kill_gcs()
+        took = wait_until(
+            lambda: not training_workers(), ORPHANED_SECONDS + 20, "the worker to end"
+        )
+        assert took < ORPHANED_SECONDS + 15
+    finally:
+        executor.shutdown()
+        head.remove()
 
 
 def driver_free(pid: int) -> bool:

@@ -426,7 +426,7 @@ def executor_from_args(args: argparse.Namespace, parallel: int | None = None):
         raise ExecutorUnavailable(
             f"{error}; leave out --executor ray to train on this machine"
         ) from None
-    print(f"training on the {executor.describe()}", file=sys.stderr, flush=True)
+    print(f"training on {executor.describe()}", file=sys.stderr, flush=True)
     return executor
 
 

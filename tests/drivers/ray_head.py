@@ -44,8 +44,14 @@ def head_processes(temp_dir: str) -> list[int]:
 class RayHead:
     """``ray start --head`` on a free port of this machine (see the module docstring)."""
 
-    def __init__(self, cpus: int = 2, port: int | None = None, token: str | None = None):
-        self.cpus = cpus
+    def __init__(
+        self,
+        cpus: int = 2,
+        port: int | None = None,
+        token: str | None = None,
+        authenticated: bool = True,
+    ):
+        self.cpus, self.authenticated = cpus, authenticated
         self.port = port or free_port()
         self.token = token or secrets.token_hex(32)
         self.temp_dir = tempfile.mkdtemp(
@@ -59,6 +65,8 @@ class RayHead:
     @property
     def env(self) -> dict[str, str]:
         """What a process needs to join this head."""
+        if not self.authenticated:
+            return {"RAY_AUTH_MODE": "disabled"}
         return {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": self.token}
 
     def start(self) -> RayHead:
@@ -95,6 +103,14 @@ class RayHead:
         while head_processes(self.temp_dir) and time.monotonic() < deadline:
             time.sleep(0.1)
         return killed
+
+    def kill_gcs(self) -> None:
+        """SIGKILL the head's GCS server only: the cluster's head is lost, while its raylet and
+        the workers it started live on (as on a machine that kept running)."""
+        for pid in head_processes(self.temp_dir):
+            with contextlib.suppress(OSError):
+                if b"gcs_server" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    os.kill(pid, signal.SIGKILL)
 
     def remove(self) -> None:
         self.kill()

@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.5  # how often a running training is asked for news
 STATUS_SECONDS = 1.0  # how often the parent hears the cluster's free CPUs
 CHECK_SECONDS = 3.0  # the longest the cluster's metadata may take to arrive
+ORPHANED_SECONDS = 10.0  # a training its driver has not polled for this long has lost it (or
+# the head): it stops, and its worker ends, rather than train for nobody until Ray notices
 NOT_STARTED = {
     "weights": None,
     "history": [],
@@ -69,9 +71,11 @@ class TrainingActor:
 
     def __init__(self):
         self._stop = threading.Event()
+        self._done = threading.Event()
         self._lock = threading.Lock()
         self._snapshots: list = []
         self._batches = (0, 0)
+        self._polled = time.monotonic()
 
     def host(self) -> str:
         return socket.gethostname()
@@ -82,6 +86,7 @@ class TrainingActor:
     def poll(self) -> tuple[list, tuple[int, int]]:
         """Snapshots since the last poll, and (batches done, batches in all)."""
         with self._lock:
+            self._polled = time.monotonic()
             snapshots, self._snapshots = self._snapshots, []
             return snapshots, self._batches
 
@@ -105,6 +110,7 @@ class TrainingActor:
             with self._lock:
                 self._batches = (done, total)
 
+        threading.Thread(target=self._watch, name="orphan-watch", daemon=True).start()
         diverged = None
         try:
             result = train(
@@ -117,6 +123,8 @@ class TrainingActor:
             )
         except TrainingDiverged as error:
             result, diverged = error.result, str(error)
+        finally:
+            self._done.set()
         state = {
             name: tensor.detach().cpu().contiguous()
             for name, tensor in result.model.state_dict().items()
@@ -131,6 +139,19 @@ class TrainingActor:
             "device": device,
             "host": socket.gethostname(),
         }
+
+    def _watch(self) -> None:
+        """End this worker when its driver stops asking for news (the driver or the head went):
+        the training stops at its next batch and the process exits, giving back its CPU and
+        memory at once instead of when Ray gives up on the head a minute later."""
+        while not self._done.wait(1.0):
+            with self._lock:
+                silent = time.monotonic() - self._polled
+            if silent > ORPHANED_SECONDS:
+                logger.warning("no news asked for %.0f s: the driver is gone; ending", silent)
+                self._stop.set()
+                self._done.wait(10.0)
+                os._exit(0)
 
 
 def check_cluster(address: str) -> None:
@@ -174,6 +195,51 @@ def check_cluster(address: str) -> None:
         )
 
 
+# Asks the head for its metadata with authentication switched off: it answers only if it checks no
+# token. (Ray reads its authentication mode once per process, so the question needs a process.)
+UNAUTHENTICATED_PROBE = """
+import sys
+from ray._raylet import GcsClient
+GcsClient(address=sys.argv[1]).internal_kv_get(b"CLUSTER_METADATA", namespace=b"cluster", timeout=3)
+"""
+
+
+def uses_token() -> bool:
+    """Whether this process authenticates with a token, by Ray's own rule: RAY_AUTH_MODE when
+    set, else whether a token is there to use."""
+    mode = os.environ.get("RAY_AUTH_MODE")
+    if mode is not None:
+        return mode.strip().lower() == "token"
+    return bool(
+        os.environ.get("RAY_AUTH_TOKEN")
+        or os.environ.get("RAY_AUTH_TOKEN_PATH")
+        or os.path.exists(os.path.expanduser("~/.ray/auth_token"))
+    )
+
+
+def check_authentication(address: str) -> None:
+    """A server with a token joins a cluster that checks none, and then every worker it starts
+    dies ("worker lost"): refuse that at once, with the reason."""
+    import subprocess
+
+    if not uses_token():
+        return  # a cluster that wants a token already said so (check_cluster)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
+    probe = subprocess.run(
+        [sys.executable, "-c", UNAUTHENTICATED_PROBE, address],
+        env={**env, "RAY_AUTH_MODE": "disabled"},
+        capture_output=True,
+        timeout=30,
+    )
+    if probe.returncode == 0:
+        raise Refused(
+            f"the Ray cluster at {address} checks no authentication token, while this server "
+            "uses one (RAY_AUTH_MODE=token): its workers could not report back. Use one mode "
+            "on both: RAY_AUTH_MODE=token with the same RAY_AUTH_TOKEN everywhere, or "
+            "RAY_AUTH_MODE=disabled on a private network"
+        )
+
+
 def connect(address: str, num_cpus: int | None) -> None:
     """Join (or, for "local", start) the cluster; :class:`Refused` with a reason if it cannot."""
     options = {"include_dashboard": False, "logging_level": logging.WARNING, "log_to_driver": False}
@@ -184,6 +250,7 @@ def connect(address: str, num_cpus: int | None) -> None:
         return
     if not address.startswith("ray://") and address != "auto":
         check_cluster(address)
+        check_authentication(address)
     try:
         ray.init(address=address, **({} if address.startswith("ray://") else options))
     except (ConnectionError, RuntimeError, ValueError) as error:

@@ -79,7 +79,7 @@ def probe_address(address: str, timeout: float = PROBE_SECONDS) -> None:
     with connection:
         try:
             connection.sendall(HTTP2_PREFACE)
-            reply = connection.recv(9)
+            reply = connection.recv(64)
         except TimeoutError:
             raise ExecutorUnavailable(
                 f"{address} answers, but not as a Ray cluster (it said nothing within {timeout:g} "
@@ -89,8 +89,15 @@ def probe_address(address: str, timeout: float = PROBE_SECONDS) -> None:
             reply = b""
             logger.debug("probe of %s: %s", address, error)
     if len(reply) < 9 or reply[3] != 4:  # an HTTP/2 server's first frame is its SETTINGS (type 4)
-        said = "it closed the connection" if not reply else f"it answered {reply[:16]!r}"
+        said = "it closed the connection" if not reply else f"it answered “{_readable(reply)}”"
         raise ExecutorUnavailable(f"{address} answers, but not as a Ray cluster ({said})")
+
+
+def _readable(reply: bytes, length: int = 40) -> str:
+    """The first line of what a server said, as text a person can read."""
+    line = reply.decode("utf-8", "replace").splitlines()[0] if reply.strip() else ""
+    text = "".join(c if c.isprintable() else "·" for c in line).strip() or f"{len(reply)} bytes"
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 class RayExecutor(Executor):
