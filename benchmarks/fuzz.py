@@ -26,6 +26,12 @@ three showed.
 
     python -m benchmarks.fuzz [--sessions 20] [--seconds 120] [--warm-up 60] [--seed 0] [--forge
     0.15]
+
+``--channel`` fuzzes the classroom's live channel instead (benchmarks/channel_abuse.py):
+--sessions attackers send it everything a hand-made client could while a teacher pins and
+real students join; it reports exits, tracebacks, memory and whether every real student got in.
+
+    python -m benchmarks.fuzz --channel [--sessions 8] [--seconds 60]
 """
 
 from __future__ import annotations
@@ -580,6 +586,51 @@ def fuzz(
     return Report(sessions, seconds, measured_from, findings, exit_code, found, memory)
 
 
+def fuzz_channel(sessions: int, seconds: float, seed: int) -> tuple[bool, list[str]]:
+    """The channel mode: a fresh server whose rooms live in a redis-server started here (so
+    that this process opens the room and holds its token); (clean, report lines)."""
+    from benchmarks.channel_abuse import abuse
+    from explorer.classroom.redis_rooms import RedisRooms
+    from tests.drivers.browser import redis_server
+
+    scratch = Path(tempfile.mkdtemp(prefix="fuzz-channel-"))
+    log, memory = scratch / "server.log", []
+    with redis_server(scratch) as (redis_url, _):
+        env = {"VAE_EXPLORER_STORE": str(scratch / "store"), "VAE_EXPLORER_REDIS_URL": redis_url}
+        with app_server(env=env, with_process=True, log=log) as (url, _, process):
+            rooms = RedisRooms(redis_url)
+            code, token = rooms.open()
+            done = threading.Event()
+
+            def sample() -> None:
+                while not done.wait(0.0 if not memory else 0.5):
+                    memory.append(rss_bytes(process.pid))
+
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
+            base = url.replace("http", "ws") + "/api/rooms/"
+            findings = asyncio.run(abuse(base, code, token, seconds, sessions, seed))
+            done.set()
+            sampler.join()
+            present, exit_code = rooms.present(code), process.poll()
+            rooms.stop()
+    found = tracebacks(log.read_text(errors="replace"))
+    clean = exit_code is None and not found and not findings.refused_joins and findings.joins
+    lines = [
+        f"the room channel, {sessions} attackers for {seconds:.0f} s beside a teacher and real "
+        "students",
+        f"  server exits: {0 if exit_code is None else 1}",
+        f"  tracebacks in the server log: {len(found)}",
+        *findings.lines(),
+        f"  members counted after the flood: {present} (connections still open: none)",
+        f"  server memory (MiB): start {memory[0] / 2**20:.0f}, peak {max(memory) / 2**20:.0f}, "
+        f"end {memory[-1] / 2**20:.0f}",
+    ]
+    lines += [f"  traceback: {t}" for t in found[:8]]
+    lines += [f"  refused join: {r}" for r in findings.refused_joins[:8]]
+    return bool(clean), lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
@@ -602,12 +653,19 @@ def main() -> None:
         default=60.0,
         help="seconds a run may take before it counts as stalled",
     )
+    parser.add_argument(
+        "--channel", action="store_true", help="fuzz the classroom's live channel instead"
+    )
     args = parser.parse_args()
     print(
         f"conditions: {os.cpu_count()} cores; sessions and server on the same machine; seed "
         f"{args.seed}",
         flush=True,
     )
+    if args.channel:
+        clean, lines = fuzz_channel(args.sessions, args.seconds, args.seed)
+        print("\n".join(lines))
+        sys.exit(0 if clean else 1)
     report = fuzz(
         args.sessions, args.seconds, args.seed, args.forge, args.timeout, warm_up=args.warm_up
     )

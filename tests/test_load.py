@@ -126,3 +126,21 @@ def test_a_short_fuzz_leaves_no_exit_traceback_or_exception_box():
     assert actions >= 60, (
         report
     )  # the sessions really pressed things (about 5 a second each, pauses included)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists(REDIS_SERVER), reason="redis-server is not installed")
+def test_the_room_channel_fuzz_leaves_no_traceback_and_lets_every_real_student_in():
+    """Attackers send the live channel oversized and binary frames, other sites' pages, fake
+    members, floods and forgeries for 15 s (benchmarks/fuzz.py --channel): no exit, no
+    traceback, and every real student who knocks meanwhile gets the room's view."""
+    command = [sys.executable, "-m", "benchmarks.fuzz", "--channel", "--sessions", "6"]
+    command += ["--seconds", "15", "--seed", "3"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    report = result.stdout + result.stderr
+    assert result.returncode == 0, report
+    assert "server exits: 0" in report and "tracebacks in the server log: 0" in report, report
+    joined = re.search(r"real students who joined during the flood: (\d+) of (\d+)", report)
+    assert joined and joined.group(1) == joined.group(2) and int(joined.group(1)) >= 8, report
+    attacks = re.search(r"attacks: (.*)", report).group(1)
+    assert all(f"{name} " in attacks for name in ("oversized", "binary", "fake_members")), report
