@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.canvas import component as canvas
-from explorer.classroom import panel as classroom
+from explorer.classroom import membership as classroom
 from explorer.comparisons import arithmetic
 from explorer.core import links, loaded, session, sidebar
 from explorer.maps import lens, map_figures, placing, planes, points

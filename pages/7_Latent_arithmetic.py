@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.canvas import component as canvas
-from explorer.classroom import panel as classroom
+from explorer.classroom import membership as classroom
 from explorer.comparisons import arithmetic, interpolation
 from explorer.core import loaded, session, sidebar
 from explorer.maps import points

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from explorer.classroom import live
+from explorer.classroom import hub
 from tests.drivers.browser import REDIS_SERVER, app_server, redis_server
 
 pytestmark = [
@@ -252,7 +252,7 @@ def test_a_redis_restart_is_told_to_every_connection_and_the_room_catches_up(tmp
                 teacher.send(json.dumps({"type": "patch", "seq": 1, "view": {"point": [1, 1]}}))
                 assert receive(student)["version"] == 1 and receive(teacher)["version"] == 1
                 redis.close()  # Redis is gone, and with it every key
-                assert receive(student) == receive(teacher) == json.loads(live.DEGRADED)
+                assert receive(student) == receive(teacher) == json.loads(hub.DEGRADED)
                 teacher.send(json.dumps({"type": "patch", "seq": 2, "view": {"point": [2, 2]}}))
                 refused = receive(teacher)
                 assert refused["retry"] and refused["seq"] == 2, refused

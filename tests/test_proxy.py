@@ -2,66 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import re
-import shutil
-import subprocess
-import time
-import urllib.request
-from collections import defaultdict
-from pathlib import Path
-
 import pytest
 
 from tests.drivers.browser import app_server, browser, canvas, chromium_available, free_port
+from tests.drivers.proxy import NGINX, nginx, proxy_config, upstreams_by_browser, wait_for
 
 pytestmark = pytest.mark.slow
-
-CONFIG = Path(__file__).resolve().parent.parent / "docs" / "deploy" / "nginx.conf"
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").is_file() else None)
-
-
-def proxy_config(replicas: list[str], port: int, log: Path) -> str:
-    """The shipped config with this test's ports and log file."""
-    text = CONFIG.read_text()
-    servers = re.findall(r"server 127\.0\.0\.1:\d+", text)
-    assert len(servers) == 2, "the recipe lists two replicas"
-    for server, url in zip(servers, replicas):
-        text = text.replace(server, f"server {url.removeprefix('http://')}", 1)
-    text = text.replace("listen 80;", f"listen 127.0.0.1:{port};")
-    return text.replace("/var/log/nginx/explorer.log", str(log))
-
-
-@contextlib.contextmanager
-def nginx(folder: Path, config: str):
-    (folder / "nginx.conf").write_text(config)
-    directives = f"daemon off; pid {folder}/nginx.pid; error_log {folder}/error.log;"
-    check = subprocess.run(
-        [NGINX, "-t", "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", directives],
-        capture_output=True,
-        text=True,
-    )
-    assert check.returncode == 0, check.stderr
-    process = subprocess.Popen(
-        [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", directives]
-    )
-    try:
-        yield
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-def wait_for(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            assert time.monotonic() < deadline, f"{url} never answered"
-            time.sleep(0.1)
 
 
 @pytest.mark.skipif(
@@ -95,10 +41,6 @@ def test_two_replicas_behind_nginx_keep_each_browser_on_its_replica(tmp_path):
                 )
                 assert any(c["name"] == "vae_explorer_replica" for c in context.cookies())
                 context.close()
-    by_browser = defaultdict(set)
-    for line in log.read_text().splitlines():
-        upstream, replica = re.search(r"upstream=(\S+) replica=(\S*)", line).groups()
-        if replica not in ("", "-") and upstream != "-":
-            by_browser[replica].add(upstream)
+    by_browser = upstreams_by_browser(log)
     assert len(by_browser) == 3, by_browser
     assert all(len(upstreams) == 1 for upstreams in by_browser.values()), by_browser  # sticky

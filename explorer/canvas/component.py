@@ -236,7 +236,7 @@ def latent_canvas(
     """Show the canvas. ``mode``: explore (hover, pin, drag, draw, samples), interpolate
     (draggable ends A and B with the decoded path), compare (two maps hovered together).
     What the user does arrives through :func:`take_event` on the next run. ``room``
-    (explorer.classroom.panel.canvas_room) joins a classroom's live channel: a teacher's canvas
+    (explorer.classroom.membership.canvas_room) joins a classroom's live channel: a teacher's canvas
     publishes its pins, drags and ends there, a follower's applies the teacher's."""
     overlay = overlay or Overlay()
     latent_canvas_component(

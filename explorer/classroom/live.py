@@ -14,11 +14,9 @@ another site's page (its ``Origin``) is not accepted, a frame over MAX_MESSAGE b
 the connection once its header arrives (1009), a binary frame closes it (1003), and no
 message, however forged, puts a traceback in the log.
 
-One :class:`Hub` per server process holds its connections by room, hears every change of
-every room from the rooms' backend (:mod:`explorer.classroom.rooms`), whichever replica
-made it, and keeps the members it holds present. When the backend stops answering, every
-connection hears ``{"type": "status", "state": "degraded"}``; when it is back, each room's
-current view and ``"live"``.
+The connections and the process's hub are :mod:`explorer.classroom.hub`: when the rooms'
+backend stops answering, every connection hears ``{"type": "status", "state": "degraded"}``;
+when it is back, each room's current view and ``"live"``.
 """
 
 from __future__ import annotations
@@ -28,9 +26,6 @@ import contextlib
 import json
 import logging
 import os
-import threading
-import time
-from collections import Counter
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
@@ -38,15 +33,8 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from explorer.classroom import messages
-from explorer.classroom.memory_rooms import MemoryRooms
-from explorer.classroom.rooms import (
-    CLOSED,
-    MEMBER_SECONDS,
-    NoSuchRoom,
-    RoomError,
-    Rooms,
-    normalise_code,
-)
+from explorer.classroom.hub import DEGRADED, RATE, Connection, Hub, hub, view_message
+from explorer.classroom.rooms import NoSuchRoom, RoomError, normalise_code
 from explorer.core.view import ViewError
 
 _log = logging.getLogger(__name__)
@@ -54,207 +42,8 @@ _log = logging.getLogger(__name__)
 PATH = "/api/rooms/{code}"
 MAX_MESSAGE = 16_384  # bytes of one frame (characters of one message) from a browser
 HELLO_SECONDS = 10.0  # a connection that does not say hello within this is closed
-RATE, BURST = 40.0, 80.0  # messages per second a connection may send, and in one burst
 REFUSALS_BEFORE_CLOSE = 200  # a connection refused this many times is closed (policy violation)
-REFRESH_SECONDS = MEMBER_SECONDS / 3  # how often the hub says its members are still here
 ORIGINS = "VAE_EXPLORER_ROOM_ORIGINS"  # more origins that may open the channel, comma-separated
-CLOSED_MESSAGE = '{"type":"closed","reason":"The teacher closed the room"}'
-DEGRADED = json.dumps(
-    {
-        "type": "status",
-        "state": "degraded",
-        "reason": "The classroom server lost its room store; the room is kept and catches up "
-        "when it is back",
-    }
-)
-LIVE = '{"type":"status","state":"live"}'
-
-
-class Connection:
-    """One browser's websocket: a slot for the newest view and a short queue of notices, sent
-    by its own task."""
-
-    def __init__(self, websocket: WebSocket, code: str, member: str, token: str | None = None):
-        self.websocket, self.code, self.member = websocket, code, member
-        self.token = token  # a teacher's token, to change the room with
-        self.teacher = token is not None
-        self.version = -1  # the newest view version offered
-        self.pending: str | None = None
-        self.notices: list[str] = []
-        self.wake = asyncio.Event()
-        self.allowance, self.checked = BURST, time.monotonic()
-        self.refusals, self.seq = 0, -1
-
-    def offer(self, version: int, message: str) -> None:
-        """On the event loop: send ``message`` unless a newer view was already offered."""
-        if version != CLOSED and version <= self.version:
-            return
-        self.version = max(self.version, version)
-        self.pending = message
-        self.wake.set()
-
-    def notify(self, message: str) -> None:
-        """On the event loop: send a notice (a status, a reply) after the pending view."""
-        self.notices = [*self.notices[-7:], message]
-        self.wake.set()
-
-    async def send_loop(self) -> None:
-        try:
-            while True:
-                await self.wake.wait()
-                self.wake.clear()
-                message, self.pending = self.pending, None
-                notices, self.notices = self.notices, []
-                for text in ([message] if message is not None else []) + notices:
-                    await self.websocket.send_text(text)
-        except (WebSocketDisconnect, RuntimeError, OSError):
-            pass  # the browser went away: the receiving side ends the connection
-
-    def within_rate(self) -> bool:
-        now = time.monotonic()
-        self.allowance = min(BURST, self.allowance + (now - self.checked) * RATE)
-        self.checked = now
-        if self.allowance < 1:
-            return False
-        self.allowance -= 1
-        return True
-
-
-def view_message(version: int, view_json: str) -> str:
-    return (
-        CLOSED_MESSAGE
-        if version == CLOSED
-        else f'{{"type":"view","version":{version},"view":{view_json}}}'
-    )
-
-
-class Hub:
-    """This process's room connections, told of every room's changes by the backend."""
-
-    def __init__(self, rooms: Rooms):
-        self.rooms = rooms
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.connections: dict[str, set[Connection]] = {}
-        self.members: dict[str, Counter] = {}  # code -> member -> live connections here
-        self.answering = True
-        self._refresher: asyncio.Task | None = None
-        self._stop_listening = rooms.listen(self._heard, self._status)
-
-    def start(self, loop: asyncio.AbstractEventLoop) -> None:
-        """On the server's event loop: remember it and keep this process's members present."""
-        self.loop = loop
-        if self._refresher is None or self._refresher.done():
-            self._refresher = loop.create_task(self._refresh_members())
-
-    def _heard(self, code: str, version: int, view_json: str) -> None:
-        """From any thread: hand the change to the event loop, for the connections here."""
-        loop = self.loop
-        if loop is None or code not in self.connections:
-            return
-        message = view_message(version, view_json)
-        with contextlib.suppress(RuntimeError):  # the loop has stopped: the server is going
-            loop.call_soon_threadsafe(self._deliver, code, version, message)
-
-    def _deliver(self, code: str, version: int, message: str) -> None:
-        for connection in list(self.connections.get(code, ())):
-            connection.offer(version, message)
-
-    def _status(self, answering: bool) -> None:
-        """From the backend's thread: it stopped or started answering."""
-        loop = self.loop
-        if loop is not None:
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(lambda: loop.create_task(self._status_changed(answering)))
-
-    async def _status_changed(self, answering: bool) -> None:
-        self.answering = answering
-        if not answering:
-            for connection in self._all():
-                connection.notify(DEGRADED)
-            return
-        for code in list(self.connections):
-            await self._catch_up(code)
-
-    async def _catch_up(self, code: str) -> None:
-        """A backend back from an outage: members here present again, the room's view now."""
-        try:
-            await self.call(self.rooms.refresh, code, list(self.members.get(code, ())))
-            version, view = await self.call(self.rooms.latest, code)
-        except NoSuchRoom:
-            version, view = CLOSED, None
-        except RoomError as error:
-            _log.warning("room %s did not come back yet: %s", code, error)
-            return
-        message = view_message(version, "" if view is None else view.to_json())
-        for connection in list(self.connections.get(code, ())):
-            connection.offer(version, message)
-            connection.notify(LIVE)
-
-    def _all(self) -> list[Connection]:
-        return [c for group in list(self.connections.values()) for c in list(group)]
-
-    async def _refresh_members(self) -> None:
-        while True:
-            await asyncio.sleep(REFRESH_SECONDS)
-            for code, counts in list(self.members.items()):
-                with contextlib.suppress(RoomError):
-                    await self.call(self.rooms.refresh, code, list(counts))
-
-    async def add(self, connection: Connection) -> None:
-        """A connection after its hello: its member joins when it is the first one here."""
-        code, member = connection.code, connection.member
-        counts = self.members.setdefault(code, Counter())
-        if not connection.teacher and counts[member] == 0:
-            try:
-                await self.call(self.rooms.join, code, member)
-            except RoomError:
-                if not counts:
-                    self.members.pop(code, None)
-                raise
-        if not connection.teacher:
-            counts[member] += 1
-        self.connections.setdefault(code, set()).add(connection)
-
-    async def remove(self, connection: Connection) -> None:
-        code, member = connection.code, connection.member
-        group = self.connections.get(code, set())
-        group.discard(connection)
-        if not group:
-            self.connections.pop(code, None)
-        counts = self.members.get(code)
-        if connection.teacher or counts is None:
-            return
-        counts[member] -= 1
-        if counts[member] <= 0:
-            del counts[member]
-            with contextlib.suppress(RoomError):
-                await self.call(self.rooms.leave, code, member)
-        if not counts:
-            self.members.pop(code, None)
-
-    async def call(self, function, *args):
-        """A backend call: in a thread for a backend that waits on the network."""
-        if isinstance(self.rooms, MemoryRooms):
-            return function(*args)
-        return await asyncio.to_thread(function, *args)
-
-
-_hub: Hub | None = None
-_hub_lock = threading.Lock()
-
-
-def hub() -> Hub:
-    """This process's hub, over :func:`explorer.classroom.backend.shared` rooms."""
-    global _hub
-    with _hub_lock:
-        if _hub is None:
-            from explorer.classroom.backend import shared
-
-            _hub = Hub(shared())
-        return _hub
-
-
-# --- the socket ---------------------------------------------------------------------------
 
 
 def allowed_origin(headers) -> bool:

@@ -1,20 +1,8 @@
-"""The sidebar's classroom panel: open or join a room, follow the teacher, run a quiz.
-
-The teacher's session publishes its :class:`~explorer.core.view.View` after each of its runs
-(:func:`publisher`); the teacher's canvas publishes pins, drags and ends itself, straight
-into the room's live channel (explorer.classroom.live). A following student's browser subscribes to
-that channel twice: the latent canvas applies point, ends, path, α, selection, quiz and
-arrows as they come, with no run on the server, and the sidebar's room link
-(``explorer/frontend/room``) asks its own page for a rerun when the teacher's page or model
-is not the one shown. A following run adopts the room's newest view as it starts
-(:func:`before_run`). The rooms themselves are :mod:`explorer.classroom.rooms`.
-"""
+"""The sidebar's classroom panel: open or join a room, follow the teacher, run a quiz. What
+this session's place in a room is, and what it does around every run, is
+:mod:`explorer.classroom.membership`."""
 
 from __future__ import annotations
-
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import streamlit as st
 import streamlit.components.v1 as components
@@ -23,200 +11,31 @@ from explorer.canvas import (
     FRONTEND,
 )  # declares the folder that serves channel.js, which the room link imports
 from explorer.classroom.backend import shared
-from explorer.classroom.rooms import (
-    MAX_MEMBERS,
-    NoSuchRoom,
-    RoomError,
-    RoomUnavailable,
-    normalise_code,
+from explorer.classroom.membership import (
+    CLAIM_KEY,
+    CLAIMED,
+    CLAIMING,
+    FOLLOW,
+    FORGET,
+    NOTICE,
+    ROOM,
+    SEEN,
+    TOKEN,
+    delivery_state,
+    following,
+    forget,
+    is_teacher,
+    join,
+    member,
+    publish_now,
+    room_code,
 )
+from explorer.classroom.rooms import NoSuchRoom, RoomError, RoomUnavailable
 from explorer.core import loaded, session
 from explorer.core.view import QuizState
 
-ROOM, TOKEN, MEMBER, FOLLOW = "room_code", "room_token", "room_member", "room_follow"
-SEEN = "room_seen"  # the room's view version this session adopted
-NOTICE = "room_notice"  # a message for the sidebar
-DELIVERY = "room_delivery"  # whether the teacher's view reached the room (_Delivery)
-CLAIMING, CLAIMED = "room_claiming", "room_claimed"  # the address's room: being asked for, done
-CLAIM_KEY, FORGET = "room_claim", "room_forget"  # the claim's answer; a closed room's code
-ROOM_PARAM = "room"  # the room in the address bar: a new session (a reload, a replica lost) rejoins
 COUNT_SECONDS = 1.0  # how often the teacher's panel counts the students and answers
-MEMBER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 _room_link = components.declare_component("room_link", path=str(FRONTEND / "room"))
-
-
-def is_teacher() -> bool:
-    return bool(st.session_state.get(TOKEN))
-
-
-def room_code() -> str | None:
-    return st.session_state.get(ROOM)
-
-
-def address_room() -> str | None:
-    """The room this session shows in its address: its own, or the one it is rejoining."""
-    return room_code() or st.session_state.get(CLAIMING)
-
-
-def following() -> bool:
-    """A student in a room who follows the teacher."""
-    state = st.session_state
-    return room_code() is not None and not is_teacher() and bool(state.get(FOLLOW))
-
-
-def member() -> str:
-    return st.session_state.setdefault(MEMBER, uuid.uuid4().hex[:12])
-
-
-def canvas_room(names=None) -> dict | None:
-    """What the latent canvas needs to join this session's room: None outside one, and for a
-    student exploring alone. A teacher's canvas publishes; a student's applies."""
-    code = room_code()
-    if code is None or not (is_teacher() or following()):
-        return None
-    return {
-        "code": code,
-        "member": member(),
-        "token": st.session_state.get(TOKEN),
-        "names": list(names or []),
-    }
-
-
-# --- around every run ----------------------------------------------------------------------
-
-
-def before_run(pages: dict, here: str) -> None:
-    """A new session whose address names a room takes it back (the teacher, by the secret in
-    their browser) or joins it again (a student); a following student's run adopts the room's
-    newest view (switching to its page, which ends this run, when it is elsewhere)."""
-    if _delivery().lost:  # the last run's view was refused: this session no longer teaches
-        _forget(_delivery().lost)
-        _delivery().lost = None
-    _claim()
-    if not following():
-        return
-    state = st.session_state
-    try:
-        version, view = shared().latest(room_code())
-    except RoomUnavailable:
-        return  # the room is kept: the room link says the channel is catching up
-    except RoomError as error:
-        _forget(f"{error}. You are exploring on your own.")
-        return
-    if version != state.get(SEEN):
-        state[SEEN] = version
-        if view.point != session.view().point:
-            state[session.MAP_PIN] = state.get(session.MAP_PIN, 0) + 1  # the map's star moves too
-        session.adopt(view)
-    target = pages.get(session.view().page)
-    if target is not None and target.url_path != here:
-        st.switch_page(target)
-
-
-@dataclass
-class _Delivery:
-    """Whether the teacher's view reached the room, kept where a run that ends after a page's
-    ``st.stop()`` can still write it (see :func:`publisher`)."""
-
-    unsent: bool = False  # the store did not answer: the count's tick tries again
-    lost: str | None = None  # the room refused this teacher: the next run forgets it
-
-
-def _delivery() -> _Delivery:
-    return st.session_state.setdefault(DELIVERY, _Delivery())
-
-
-def publisher() -> Callable[[], None]:
-    """What a run calls when it ends: the teacher's run publishes the view it ends with
-    (nothing is sent when it did not change). Everything it needs is read now, before the page
-    runs, since a page that calls ``st.stop()`` ends with the session's state closed."""
-    code, token = room_code(), st.session_state.get(TOKEN)
-    if code is None or not token:
-        return lambda: None
-    holder, delivery = session.shown(), _delivery()
-    return lambda: _publish_to(code, token, holder, delivery)
-
-
-def _publish_to(code: str, token: str, holder: session.Shown, delivery: _Delivery) -> bool:
-    """The teacher's view to the room: whether it arrived. A store that does not answer keeps
-    the view for the next try; a room the store lost is taken back."""
-    try:
-        try:
-            shared().publish(code, token, holder.view)
-        except NoSuchRoom:
-            shared().reopen(code, token, holder.view)
-    except RoomUnavailable:
-        delivery.unsent = True
-        return False
-    except RoomError as error:
-        delivery.lost = str(error)
-        return False
-    delivery.unsent = False
-    return True
-
-
-def _publish() -> bool:
-    """Publish now, from a run (the count's tick, a room taken back)."""
-    delivery = _delivery()
-    arrived = _publish_to(room_code(), st.session_state[TOKEN], session.shown(), delivery)
-    if delivery.lost:
-        _forget(delivery.lost)
-        delivery.lost = None
-    return arrived
-
-
-def _claim() -> None:
-    """The address names a room this session is not in: ask the browser (the room link, in
-    "claim" mode) for what it holds, then take the room back or join it."""
-    state = st.session_state
-    wanted = st.query_params.get(ROOM_PARAM)
-    if room_code() is not None or not wanted or state.get(CLAIMED) == wanted:
-        state.pop(CLAIMING, None)
-        return
-    try:
-        code = normalise_code(wanted)
-    except RoomError:
-        st.query_params.pop(ROOM_PARAM, None)
-        return
-    answer = state.get(CLAIM_KEY)
-    if not (
-        isinstance(answer, dict) and answer.get("kind") == "claim" and answer.get("code") == wanted
-    ):
-        state[CLAIMING] = wanted  # the panel asks the browser
-        return
-    state.pop(CLAIMING, None)
-    state[CLAIMED] = wanted
-    kept = answer.get("member")
-    if isinstance(kept, str) and 0 < len(kept) <= 32 and set(kept) <= MEMBER_CHARS:
-        state[MEMBER] = kept  # the same member as before the reload
-    token = answer.get("token")
-    if isinstance(token, str) and 0 < len(token) <= 128 and _take_back(code, token):
-        return
-    _join(code, quiet=True)
-
-
-def _take_back(code: str, token: str) -> bool:
-    """The teacher's browser holds this room's secret: teach it again (putting it back where
-    the store lost it). False when the secret is not this room's."""
-    state = st.session_state
-    try:
-        try:
-            shared().check_teacher(code, token)
-        except NoSuchRoom:
-            shared().reopen(code, token, session.view())
-    except RoomUnavailable:
-        state.pop(CLAIMED, None)  # ask again on the next run
-        state[NOTICE] = (
-            "The classroom server does not answer yet: your room comes back in a moment."
-        )
-        return True
-    except RoomError:
-        return False
-    state[ROOM], state[TOKEN], state[SEEN] = code, token, None
-    return True
-
-
-# --- the sidebar panel -----------------------------------------------------------------------
 
 
 def panel() -> None:
@@ -241,25 +60,6 @@ def panel() -> None:
             _entry_panel()
 
 
-def _join(typed: str, quiet: bool = False) -> bool:
-    state, rooms = st.session_state, shared()
-    try:
-        code = normalise_code(typed)
-        rooms.latest(code)  # the room is there; the student counts once their channel opens
-        if rooms.present(code) >= MAX_MEMBERS:
-            raise RoomError(f"Room {code} is full ({MAX_MEMBERS} students)")
-    except RoomError as error:
-        if quiet:
-            state[NOTICE] = f"{error}. You are exploring on your own."
-            st.query_params.pop(ROOM_PARAM, None)
-        else:
-            st.error(str(error))
-        return False
-    state[ROOM], state[SEEN], state[FOLLOW] = code, None, True
-    st.query_params[ROOM_PARAM] = code
-    return True
-
-
 def _entry_panel() -> None:
     state = st.session_state
     if state.get(FORGET):  # a closed room: the teacher's browser forgets its secret
@@ -271,7 +71,7 @@ def _entry_panel() -> None:
             max_chars=12,
             key="room_typed",
         )
-        if st.form_submit_button("Join") and _join(typed):
+        if st.form_submit_button("Join") and join(typed):
             st.rerun()
     if st.button(
         "Open a room (teacher)",
@@ -297,17 +97,8 @@ def _warm_up(name: str | None) -> None:
             loaded.get_model(name)
 
 
-def _forget(notice: str | None = None) -> None:
-    state = st.session_state
-    for key in (ROOM, TOKEN, SEEN, DELIVERY):
-        state.pop(key, None)
-    st.query_params.pop(ROOM_PARAM, None)
-    if notice:
-        state[NOTICE] = notice
-
-
 def _teacher_panel() -> None:
-    state, rooms, code = st.session_state, shared(), room_code()
+    state, code = st.session_state, room_code()
     # The code is letters and digits of CODE_ALPHABET only: nothing to escape.
     st.markdown(
         f'<div class="room-code" data-testid="room-code" style="font-size:3.4rem;font-weight:700;'
@@ -324,47 +115,44 @@ def _teacher_panel() -> None:
         key="room_link",
         default=None,
     )
-
-    @st.fragment(run_every=COUNT_SECONDS)
-    def count() -> None:
-        if room_code() != code:  # a tick already queued when the room closed
-            return
-        if _delivery().unsent and not _publish():
-            st.caption(
-                "The classroom server does not answer: your view reaches the room when it is back."
-            )
-            return
-        try:
-            present = rooms.present(code)
-            quiz = session.view().quiz
-            answers = len(rooms.answers(code)) if quiz is not None and not quiz.revealed else None
-        except RoomUnavailable:
-            st.caption("The classroom server does not answer: the room is kept, counting again…")
-            return
-        except NoSuchRoom:
-            if not _publish():  # the store lost the room: take it back with this view
-                st.rerun(scope="app")
-            return
-        words = f"{present} student{'s' if present != 1 else ''} following"
-        st.caption(
-            words
-            + (
-                f" · {answers} quiz answer{'s' if answers != 1 else ''}"
-                if answers is not None
-                else ""
-            )
-        )
-
-    count()
+    st.fragment(_count, run_every=COUNT_SECONDS)(code)
     _quiz_controls(code)
     if st.button("Close the room", key="room_close"):
         try:
-            rooms.close(code, state[TOKEN])
+            shared().close(code, state[TOKEN])
         except RoomError:
             pass  # already gone
-        _forget()
+        forget()
         state[FORGET] = code
         st.rerun()
+
+
+def _count(code: str) -> None:
+    """The students following and, while a quiz waits, its answers (every COUNT_SECONDS); a
+    view the store did not take is sent again here."""
+    if room_code() != code:  # a tick already queued when the room closed
+        return
+    if delivery_state().unsent and not publish_now():
+        st.caption(
+            "The classroom server does not answer: your view reaches the room when it is back."
+        )
+        return
+    try:
+        present = shared().present(code)
+        quiz = session.view().quiz
+        waiting = quiz is not None and not quiz.revealed
+        answers = len(shared().answers(code)) if waiting else None
+    except RoomUnavailable:
+        st.caption("The classroom server does not answer: the room is kept, counting again…")
+        return
+    except NoSuchRoom:
+        if not publish_now():  # the store lost the room: take it back with this view
+            st.rerun(scope="app")
+        return
+    words = f"{present} student{'s' if present != 1 else ''} following"
+    if answers is not None:
+        words += f" · {answers} quiz answer{'s' if answers != 1 else ''}"
+    st.caption(words)
 
 
 def _quiz_controls(code: str) -> None:
@@ -433,33 +221,5 @@ def _student_panel() -> None:
         default=None,
     )
     if st.button("Leave the room", key="room_leave"):
-        _forget()  # the channels close with the components that held them
+        forget()  # the channels close with the components that held them
         st.rerun()
-
-
-def quiz() -> QuizState | None:
-    """The quiz this session's view shows, if one is running (a teacher's, or a room's)."""
-    if room_code() is None:
-        return None
-    return session.view().quiz
-
-
-def answer(point) -> str:
-    """Send a student's quiz click; a sentence saying what happened."""
-    try:
-        x, y = shared().answer(room_code(), member(), point)
-    except RoomError as error:
-        return str(error)
-    return f"Your answer is in: ({x:.2f}, {y:.2f}). Click again to change it."
-
-
-def answers():
-    """The room's clicks [N, 2]."""
-    import numpy as np
-
-    code = room_code()
-    try:
-        clicks = shared().answers(code) if code else []
-    except RoomError:
-        clicks = []
-    return np.asarray(clicks, np.float32).reshape(-1, 2)

@@ -19,8 +19,8 @@ import logging
 import secrets
 import threading
 import time
-from dataclasses import dataclass
 
+from explorer.classroom.redis_parts import JOIN, RESTORE, STORE, RoomMemory, subscribe
 from explorer.classroom.rooms import (
     CLOSED,
     IDLE_SECONDS,
@@ -46,62 +46,6 @@ CHANNEL = PREFIX + "rooms"  # every change of every room: "<code> <version> <vie
 ROOMS = PREFIX + "rooms-open"  # a sorted set of open rooms by creation time, for MAX_ROOMS
 UNAVAILABLE = "The classroom server (Redis) does not answer; the room is kept, try again shortly"
 
-# KEYS: room hash. ARGV: token hash, view JSON, expected version ("" for any), channel, code, idle
-# seconds.
-# Returns -1 (no room), -2 (not the teacher), -3 (the version moved on), else the version.
-STORE = """
-local token = redis.call('HGET', KEYS[1], 'token')
-if not token then return -1 end
-if token ~= ARGV[1] then return -2 end
-redis.call('EXPIRE', KEYS[1], ARGV[6])
-local version = tonumber(redis.call('HGET', KEYS[1], 'version'))
-if ARGV[3] ~= '' and tonumber(ARGV[3]) ~= version then return -3 end
-if redis.call('HGET', KEYS[1], 'view') == ARGV[2] then return version end
-version = redis.call('HINCRBY', KEYS[1], 'version', 1)
-redis.call('HSET', KEYS[1], 'view', ARGV[2])
-redis.call('PUBLISH', ARGV[4], ARGV[5] .. ' ' .. version .. ' ' .. ARGV[2])
-return version
-"""
-
-# A room put back: KEYS room hash, open-rooms set. ARGV token hash, view JSON, version, channel,
-# code, idle seconds, now, "teacher" (a teacher reopening: refuse another's token) or "".
-# Returns the room's version (it was there, or is now), or -2 when another teacher holds the code.
-RESTORE = """
-local token = redis.call('HGET', KEYS[1], 'token')
-if token then
-  if ARGV[8] ~= '' and token ~= ARGV[1] then return -2 end
-  return tonumber(redis.call('HGET', KEYS[1], 'version'))
-end
-redis.call('HSET', KEYS[1], 'token', ARGV[1], 'version', ARGV[3], 'view', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[6])
-redis.call('ZADD', KEYS[2], ARGV[7], ARGV[5])
-redis.call('PUBLISH', ARGV[4], ARGV[5] .. ' ' .. ARGV[3] .. ' ' .. ARGV[2])
-return tonumber(ARGV[3])
-"""
-
-# A member with a live connection. KEYS room hash, members (zset by last seen). ARGV member,
-# now, stale before, most members, idle seconds. Returns 1, -1 (no room) or -2 (full).
-JOIN = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
-local full = redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4])
-if full and not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return -2 end
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-redis.call('EXPIRE', KEYS[2], ARGV[5])
-return 1
-"""
-
-
-@dataclass
-class _Known:
-    """What this replica last saw of a room, to put it back if Redis forgets it."""
-
-    token_hash: str
-    version: int
-    view_json: str
-    seen: float  # time.time() when last used here
-
 
 class RedisRooms(Rooms):
     def __init__(self, url: str, *, client=None):
@@ -117,8 +61,7 @@ class RedisRooms(Rooms):
             name: self._client.register_script(text)
             for name, text in (("store", STORE), ("restore", RESTORE), ("join", JOIN))
         }
-        self._known: dict[str, _Known] = {}
-        self._known_lock = threading.Lock()
+        self._memory = RoomMemory()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -145,31 +88,13 @@ class RedisRooms(Rooms):
 
     # --- what this replica remembers --------------------------------------------------------
 
-    def _remember(self, code: str, **parts) -> None:
-        with self._known_lock:
-            known = self._known.get(code)
-            if known is None:
-                if "token_hash" not in parts:
-                    return  # a room heard of but never served here: nothing to put back
-                known = self._known[code] = _Known(parts["token_hash"], 0, View().to_json(), 0.0)
-            if parts.get("version", -1) >= known.version:
-                known.version = parts["version"]
-                known.view_json = parts.get("view_json", known.view_json)
-            known.token_hash = parts.get("token_hash", known.token_hash)
-            known.seen = time.time()
-
-    def _forget(self, code: str) -> None:
-        with self._known_lock:
-            self._known.pop(code, None)
-
     def _restore(self, code: str) -> bool:
         """Put a room this replica remembers back into a Redis that lost it: whether it is there
         now. A room idle for IDLE_SECONDS stays closed."""
-        with self._known_lock:
-            known = self._known.get(code)
-            if known is None or time.time() - known.seen > IDLE_SECONDS:
-                return False
-            token, version, view = known.token_hash, known.version + 1, known.view_json
+        known = self._memory.restorable(code)
+        if known is None:
+            return False
+        token, version, view = known
         result = self._restore_room(code, token, view, version, teacher=False)
         _log.warning("room %s was missing from Redis: put back at version %d", code, result)
         return True
@@ -188,7 +113,7 @@ class RedisRooms(Rooms):
         result = self._script("restore", [self._key(code), ROOMS], args)
         if result == -2:
             raise RoomError(NOT_TEACHER)
-        self._remember(code, token_hash=token, version=result, view_json=view)
+        self._memory.remember(code, token_hash=token, version=result, view_json=view)
         return result
 
     def _present_or_restored(self, code: str, operation):
@@ -218,7 +143,7 @@ class RedisRooms(Rooms):
             pipe.zadd(ROOMS, {code: now})
             self._touch(pipe, code)
             pipe.execute()
-            self._remember(code, token_hash=token_hash(token), version=0)
+            self._memory.remember(code, token_hash=token_hash(token), version=0)
             return code, token
 
         return self._call(create)
@@ -239,7 +164,7 @@ class RedisRooms(Rooms):
         stored = self._present_or_restored(code, check)
         if not secrets.compare_digest(stored, token_hash(token)):
             raise RoomError(NOT_TEACHER)
-        self._remember(code, token_hash=stored)
+        self._memory.remember(code, token_hash=stored)
         return code
 
     def close(self, code: str, token: str) -> None:
@@ -253,7 +178,7 @@ class RedisRooms(Rooms):
             pipe.execute()
 
         self._call(remove)
-        self._forget(code)
+        self._memory.forget(code)
 
     def latest(self, code: str) -> tuple[int, View]:
         code = normalise_code(code)
@@ -268,7 +193,7 @@ class RedisRooms(Rooms):
 
         version, text, token = self._present_or_restored(code, read)
         if token:
-            self._remember(code, token_hash=token, version=version, view_json=text)
+            self._memory.remember(code, token_hash=token, version=version, view_json=text)
         try:
             return version, View.from_json(text)
         except ViewError:
@@ -291,7 +216,7 @@ class RedisRooms(Rooms):
             raise RoomError(NOT_TEACHER)
         if result == -3:
             return None
-        self._remember(code, token_hash=token_hash(token), version=result, view_json=text)
+        self._memory.remember(code, token_hash=token_hash(token), version=result, view_json=text)
         return result
 
     # --- students -------------------------------------------------------------------------
@@ -367,38 +292,21 @@ class RedisRooms(Rooms):
         return stop
 
     def _subscribe(self) -> None:
-        """Hear every room's changes until :meth:`stop`, reconnecting with backoff; the status
-        listeners hear when the channel is lost and when it is back."""
-        delay, lost = 0.2, False
-        while not self._stopping.is_set():
-            pubsub = self._client.pubsub(ignore_subscribe_messages=True)
-            try:
-                pubsub.subscribe(CHANNEL)
-                delay = 0.2
-                if lost:
-                    lost = False
-                    _log.warning("the rooms' Redis channel is back")
-                    self._announce_status(True)
-                while not self._stopping.is_set():
-                    message = pubsub.get_message(timeout=1.0)
-                    if message is not None:
-                        self._heard(message["data"])
-            except self._redis_module.RedisError as error:
-                if not lost:
-                    lost = True
-                    self._announce_status(False)
-                _log.warning("lost the rooms' Redis channel (%s); again in %.1f s", error, delay)
-                self._stopping.wait(delay)
-                delay = min(delay * 2, 2.0)
-            finally:
-                pubsub.close()  # unsubscribed: a stopped listener hears nothing more
+        subscribe(
+            self._client,
+            CHANNEL,
+            self._stopping,
+            self._heard,
+            self._announce_status,
+            self._redis_module.RedisError,
+        )
 
     def _heard(self, data: bytes) -> None:
         code, version, text = data.decode().split(" ", 2)
         if int(version) == CLOSED:
-            self._forget(code)
+            self._memory.forget(code)
         else:
-            self._remember(code, version=int(version), view_json=text)
+            self._memory.remember(code, version=int(version), view_json=text)
         self._announce(code, int(version), text)
 
     def stop(self) -> None:

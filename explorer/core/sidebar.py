@@ -7,7 +7,8 @@ import contextvars
 
 import streamlit as st
 
-from explorer.classroom import panel as classroom
+from explorer.classroom import membership as classroom
+from explorer.classroom.panel import panel as classroom_panel
 from explorer.core import links, loaded, memory, session
 from explorer.core.catalog import DATASET_LABELS, ModelEntry
 from explorer.core.home import home
@@ -43,7 +44,7 @@ def run() -> None:
     frame()
     if session.view().page != page.url_path:
         session.update(page=page.url_path, arrows=())
-    classroom.panel()
+    classroom_panel()
     # Read before the page runs: after a page's st.stop(), Streamlit refuses every use of the
     # session's state, and the teacher's view must still reach the room.
     publish = classroom.publisher()

@@ -1,0 +1,269 @@
+"""This session's place in a classroom room: its code, whether it teaches or follows, the
+claim a new session makes from its address, and what a teacher's run publishes.
+
+The teacher's session publishes its :class:`~explorer.core.view.View` after each of its runs
+(:func:`publisher`); the teacher's canvas publishes pins, drags and ends itself, straight into
+the room's live channel (explorer.classroom.live). A following student's browser subscribes to
+that channel twice: the latent canvas applies point, ends, path, α, selection, quiz and arrows
+as they come, with no run on the server, and the sidebar's room link (``explorer/frontend/room``)
+asks its own page for a rerun when the teacher's page or model is not the one shown. A
+following run adopts the room's newest view as it starts (:func:`before_run`). A new session
+whose address names a room (a reload, a lost replica) asks the room link what this browser
+holds: the teacher's secret takes the room back, a student joins again. The sidebar's panel is
+:mod:`explorer.classroom.panel`; the rooms themselves are :mod:`explorer.classroom.rooms`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from explorer.classroom.backend import shared
+from explorer.classroom.rooms import (
+    MAX_MEMBERS,
+    NoSuchRoom,
+    RoomError,
+    RoomUnavailable,
+    normalise_code,
+)
+from explorer.core import session
+from explorer.core.view import QuizState
+
+ROOM, TOKEN, MEMBER, FOLLOW = "room_code", "room_token", "room_member", "room_follow"
+SEEN = "room_seen"  # the room's view version this session adopted
+NOTICE = "room_notice"  # a message for the sidebar
+DELIVERY = "room_delivery"  # whether the teacher's view reached the room (Delivery)
+CLAIMING, CLAIMED = "room_claiming", "room_claimed"  # the address's room: being asked for, done
+CLAIM_KEY, FORGET = "room_claim", "room_forget"  # the claim's answer; a closed room's code
+ROOM_PARAM = "room"  # the room in the address bar: a new session (a reload, a replica lost) rejoins
+MEMBER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def is_teacher() -> bool:
+    return bool(st.session_state.get(TOKEN))
+
+
+def room_code() -> str | None:
+    return st.session_state.get(ROOM)
+
+
+def address_room() -> str | None:
+    """The room this session shows in its address: its own, or the one it is rejoining."""
+    return room_code() or st.session_state.get(CLAIMING)
+
+
+def following() -> bool:
+    """A student in a room who follows the teacher."""
+    state = st.session_state
+    return room_code() is not None and not is_teacher() and bool(state.get(FOLLOW))
+
+
+def member() -> str:
+    return st.session_state.setdefault(MEMBER, uuid.uuid4().hex[:12])
+
+
+def canvas_room(names=None) -> dict | None:
+    """What the latent canvas needs to join this session's room: None outside one, and for a
+    student exploring alone. A teacher's canvas publishes; a student's applies."""
+    code = room_code()
+    if code is None or not (is_teacher() or following()):
+        return None
+    return {
+        "code": code,
+        "member": member(),
+        "token": st.session_state.get(TOKEN),
+        "names": list(names or []),
+    }
+
+
+# --- around every run ----------------------------------------------------------------------
+
+
+def before_run(pages: dict, here: str) -> None:
+    """A new session whose address names a room takes it back (the teacher, by the secret in
+    their browser) or joins it again (a student); a following student's run adopts the room's
+    newest view (switching to its page, which ends this run, when it is elsewhere)."""
+    if delivery_state().lost:  # the last run's view was refused: this session no longer teaches
+        forget(delivery_state().lost)
+        delivery_state().lost = None
+    _claim()
+    if not following():
+        return
+    state = st.session_state
+    try:
+        version, view = shared().latest(room_code())
+    except RoomUnavailable:
+        return  # the room is kept: the room link says the channel is catching up
+    except RoomError as error:
+        forget(f"{error}. You are exploring on your own.")
+        return
+    if version != state.get(SEEN):
+        state[SEEN] = version
+        if view.point != session.view().point:
+            state[session.MAP_PIN] = state.get(session.MAP_PIN, 0) + 1  # the map's star moves too
+        session.adopt(view)
+    target = pages.get(session.view().page)
+    if target is not None and target.url_path != here:
+        st.switch_page(target)
+
+
+@dataclass
+class Delivery:
+    """Whether the teacher's view reached the room, kept where a run that ends after a page's
+    ``st.stop()`` can still write it (see :func:`publisher`)."""
+
+    unsent: bool = False  # the store did not answer: the count's tick tries again
+    lost: str | None = None  # the room refused this teacher: the next run forgets it
+
+
+def delivery_state() -> Delivery:
+    """Whether this teacher's view reached the room (kept in the session)."""
+    return st.session_state.setdefault(DELIVERY, Delivery())
+
+
+def publisher() -> Callable[[], None]:
+    """What a run calls when it ends: the teacher's run publishes the view it ends with
+    (nothing is sent when it did not change). Everything it needs is read now, before the page
+    runs, since a page that calls ``st.stop()`` ends with the session's state closed."""
+    code, token = room_code(), st.session_state.get(TOKEN)
+    if code is None or not token:
+        return lambda: None
+    holder, delivery = session.shown(), delivery_state()
+    return lambda: _publish_to(code, token, holder, delivery)
+
+
+def _publish_to(code: str, token: str, holder: session.Shown, delivery: Delivery) -> bool:
+    """The teacher's view to the room: whether it arrived. A store that does not answer keeps
+    the view for the next try; a room the store lost is taken back."""
+    try:
+        try:
+            shared().publish(code, token, holder.view)
+        except NoSuchRoom:
+            shared().reopen(code, token, holder.view)
+    except RoomUnavailable:
+        delivery.unsent = True
+        return False
+    except RoomError as error:
+        delivery.lost = str(error)
+        return False
+    delivery.unsent = False
+    return True
+
+
+def publish_now() -> bool:
+    """Publish now, from a run (the count's tick, a room taken back)."""
+    delivery = delivery_state()
+    arrived = _publish_to(room_code(), st.session_state[TOKEN], session.shown(), delivery)
+    if delivery.lost:
+        forget(delivery.lost)
+        delivery.lost = None
+    return arrived
+
+
+def _claim() -> None:
+    """The address names a room this session is not in: ask the browser (the room link, in
+    "claim" mode) for what it holds, then take the room back or join it."""
+    state = st.session_state
+    wanted = st.query_params.get(ROOM_PARAM)
+    if room_code() is not None or not wanted or state.get(CLAIMED) == wanted:
+        state.pop(CLAIMING, None)
+        return
+    try:
+        code = normalise_code(wanted)
+    except RoomError:
+        st.query_params.pop(ROOM_PARAM, None)
+        return
+    answer = state.get(CLAIM_KEY)
+    if not (
+        isinstance(answer, dict) and answer.get("kind") == "claim" and answer.get("code") == wanted
+    ):
+        state[CLAIMING] = wanted  # the panel asks the browser
+        return
+    state.pop(CLAIMING, None)
+    state[CLAIMED] = wanted
+    kept = answer.get("member")
+    if isinstance(kept, str) and 0 < len(kept) <= 32 and set(kept) <= MEMBER_CHARS:
+        state[MEMBER] = kept  # the same member as before the reload
+    token = answer.get("token")
+    if isinstance(token, str) and 0 < len(token) <= 128 and _take_back(code, token):
+        return
+    join(code, quiet=True)
+
+
+def _take_back(code: str, token: str) -> bool:
+    """The teacher's browser holds this room's secret: teach it again (putting it back where
+    the store lost it). False when the secret is not this room's."""
+    state = st.session_state
+    try:
+        try:
+            shared().check_teacher(code, token)
+        except NoSuchRoom:
+            shared().reopen(code, token, session.view())
+    except RoomUnavailable:
+        state.pop(CLAIMED, None)  # ask again on the next run
+        state[NOTICE] = (
+            "The classroom server does not answer yet: your room comes back in a moment."
+        )
+        return True
+    except RoomError:
+        return False
+    state[ROOM], state[TOKEN], state[SEEN] = code, token, None
+    return True
+
+
+def join(typed: str, quiet: bool = False) -> bool:
+    state, rooms = st.session_state, shared()
+    try:
+        code = normalise_code(typed)
+        rooms.latest(code)  # the room is there; the student counts once their channel opens
+        if rooms.present(code) >= MAX_MEMBERS:
+            raise RoomError(f"Room {code} is full ({MAX_MEMBERS} students)")
+    except RoomError as error:
+        if quiet:
+            state[NOTICE] = f"{error}. You are exploring on your own."
+            st.query_params.pop(ROOM_PARAM, None)
+        else:
+            st.error(str(error))
+        return False
+    state[ROOM], state[SEEN], state[FOLLOW] = code, None, True
+    st.query_params[ROOM_PARAM] = code
+    return True
+
+
+def forget(notice: str | None = None) -> None:
+    state = st.session_state
+    for key in (ROOM, TOKEN, SEEN, DELIVERY):
+        state.pop(key, None)
+    st.query_params.pop(ROOM_PARAM, None)
+    if notice:
+        state[NOTICE] = notice
+
+
+def quiz() -> QuizState | None:
+    """The quiz this session's view shows, if one is running (a teacher's, or a room's)."""
+    if room_code() is None:
+        return None
+    return session.view().quiz
+
+
+def answer(point) -> str:
+    """Send a student's quiz click; a sentence saying what happened."""
+    try:
+        x, y = shared().answer(room_code(), member(), point)
+    except RoomError as error:
+        return str(error)
+    return f"Your answer is in: ({x:.2f}, {y:.2f}). Click again to change it."
+
+
+def answers() -> np.ndarray:
+    """The room's clicks [N, 2]."""
+    code = room_code()
+    try:
+        clicks = shared().answers(code) if code else []
+    except RoomError:
+        clicks = []
+    return np.asarray(clicks, np.float32).reshape(-1, 2)
