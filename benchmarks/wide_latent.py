@@ -39,8 +39,8 @@ def measure(page, url: str, name: str, moves: int) -> dict:
     frame.locator("[data-testid='latent-canvas'][data-lens='32']").wait_for(timeout=120_000)
     lens = canvas_frame(page).evaluate("() => window.__latentCanvas.lensMs")
     grid = None
-    if page.locator("iframe[title='explorer.maps.planes.traversal']").count():
-        traversal = page.frame_locator("iframe[title='explorer.maps.planes.traversal']")
+    if page.locator("iframe[title='explorer.canvas.traversal']").count():
+        traversal = page.frame_locator("iframe[title='explorer.canvas.traversal']")
         traversal.locator("[data-testid='traversal'][data-state='ready']").wait_for(timeout=60_000)
         grid = traversal.locator("body").evaluate("() => window.__traversal.gridMs")
     return {"hover": hover, "lens": lens, "grid": grid}

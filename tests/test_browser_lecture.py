@@ -121,9 +121,16 @@ def test_a_room_outlives_a_redis_restart_and_the_teachers_replica(people, tmp_pa
         click_map(teacher, 0.4, 0.7)
         follows(student, teacher)
 
-        teacher_replica.close()  # the teacher's replica goes, and comes back
+        teacher_replica.close()  # the teacher's replica goes; the teacher moves meanwhile
+        canvas(teacher, state=None).locator(f'{ROOT_SELECTOR}[data-room="reconnecting"]').wait_for(
+            timeout=30_000
+        )
+        click_map(teacher, 0.2, 0.5)  # the address still holds the point before this one
+        moved = pinned(teacher)
         with app_server(env=env, port=teacher_port):
             teacher.get_by_test_id("room-code").get_by_text(code).wait_for(timeout=60_000)
             canvas(teacher).locator(f'{ROOT_SELECTOR}[data-room="live"]').wait_for(timeout=60_000)
+            frame.locator(f'{ROOT_SELECTOR}[data-pinned="{moved}"]').wait_for(timeout=30_000)
+            assert pinned(teacher) == moved  # the teacher's new session did not undo the move
             click_map(teacher, 0.7, 0.3)
             follows(student, teacher)

@@ -86,7 +86,7 @@ def test_a_plane_of_a_20d_model_decodes_pins_and_moves_with_its_anchors(server, 
 def test_a_traversal_row_matches_torch_and_idle_dimensions_stay_still(server, page, model):
     page.goto(f"{server}/Latent_map?model={WIDE.name}")
     canvas(page)
-    traversal = page.frame_locator("iframe[title='explorer.maps.planes.traversal']")
+    traversal = page.frame_locator("iframe[title='explorer.canvas.traversal']")
     traversal.locator("[data-testid='traversal'][data-state='ready']").wait_for(timeout=60_000)
     rows = traversal.locator("canvas[data-testid='traversal-row']")
     first = rows.first

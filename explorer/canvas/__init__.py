@@ -1,8 +1,10 @@
 """The latent canvas: the custom component (``explorer/frontend``) that draws maps and decodes
 in the browser, the files it is served, and the WebAssembly kernel it runs.
 
-The components are declared here, so that their URLs (``/component/explorer.canvas.<name>/``,
+Every component is declared here, so that their URLs (``/component/explorer.canvas.<name>/``,
 which the browser's modules import each other by) name the package, not a module in it.
+Streamlit registers a component only inside a page's run, so a replica serves these files once
+a page has run there (docs/deploy/nginx.conf asks another replica meanwhile).
 """
 
 from pathlib import Path
@@ -23,3 +25,5 @@ for _folder in ("models", "figures"):
 latent_canvas_component = components.declare_component("latent_canvas", path=str(FRONTEND))
 components.declare_component("plotly_js", path=str(Path(plotly.__file__).parent / "package_data"))
 components.declare_component("files", path=str(SERVED))
+room_link_component = components.declare_component("room_link", path=str(FRONTEND / "room"))
+traversal_component = components.declare_component("traversal", path=str(FRONTEND / "traversal"))

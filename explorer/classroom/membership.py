@@ -8,9 +8,9 @@ that channel twice: the latent canvas applies point, ends, path, α, selection, 
 as they come, with no run on the server, and the sidebar's room link (``explorer/frontend/room``)
 asks its own page for a rerun when the teacher's page or model is not the one shown. A
 following run adopts the room's newest view as it starts (:func:`before_run`). A new session
-whose address names a room (a reload, a lost replica) asks the room link what this browser
-holds: the teacher's secret takes the room back, a student joins again. The sidebar's panel is
-:mod:`explorer.classroom.panel`; the rooms themselves are :mod:`explorer.classroom.rooms`.
+whose address names a room (a reload, a lost replica) reads what this browser holds among the
+cookies it came with: the teacher's secret takes the room back, a student joins again. The
+sidebar's panel is :mod:`explorer.classroom.panel`; the rooms are :mod:`explorer.classroom.rooms`.
 """
 
 from __future__ import annotations
@@ -31,14 +31,16 @@ from explorer.classroom.rooms import (
     normalise_code,
 )
 from explorer.core import session
-from explorer.core.view import QuizState
+from explorer.core.view import QuizState, View
 
 ROOM, TOKEN, MEMBER, FOLLOW = "room_code", "room_token", "room_member", "room_follow"
 SEEN = "room_seen"  # the room's view version this session adopted
 NOTICE = "room_notice"  # a message for the sidebar
 DELIVERY = "room_delivery"  # whether the teacher's view reached the room (Delivery)
-CLAIMING, CLAIMED = "room_claiming", "room_claimed"  # the address's room: being asked for, done
-CLAIM_KEY, FORGET = "room_claim", "room_forget"  # the claim's answer; a closed room's code
+CLAIMED = "room_claimed"  # the address's room was taken back or joined (once per session)
+FORGET = "room_forget"  # a closed room's code: the teacher's browser drops its secret
+TOKEN_COOKIE = "vae_explorer_room_"  # + code: the teacher's secret, kept by the room link
+MEMBER_COOKIE = "vae_explorer_member"  # a browser's member id, kept by the room link
 ROOM_PARAM = "room"  # the room in the address bar: a new session (a reload, a replica lost) rejoins
 MEMBER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -52,8 +54,8 @@ def room_code() -> str | None:
 
 
 def address_room() -> str | None:
-    """The room this session shows in its address: its own, or the one it is rejoining."""
-    return room_code() or st.session_state.get(CLAIMING)
+    """The room this session shows in its address."""
+    return room_code()
 
 
 def following() -> bool:
@@ -113,82 +115,96 @@ def before_run(pages: dict, here: str) -> None:
 
 @dataclass
 class Delivery:
-    """Whether the teacher's view reached the room, kept where a run that ends after a page's
+    """What the room holds of this teacher's view, kept where a run that ends after a page's
     ``st.stop()`` can still write it (see :func:`publisher`)."""
 
-    unsent: bool = False  # the store did not answer: the count's tick tries again
+    synced: View | None = None  # the view as the room last took it (None: send it whole)
     lost: str | None = None  # the room refused this teacher: the next run forgets it
+
+    def changes(self, view: View) -> dict:
+        """The parts of ``view`` the room has not taken yet, as a room message's parts."""
+        new = view.to_message()
+        if self.synced is None:
+            return new
+        old = self.synced.to_message()
+        return {name: value for name, value in new.items() if old[name] != value}
 
 
 def delivery_state() -> Delivery:
-    """Whether this teacher's view reached the room (kept in the session)."""
+    """What the room holds of this teacher's view (kept in the session)."""
     return st.session_state.setdefault(DELIVERY, Delivery())
 
 
 def publisher() -> Callable[[], None]:
-    """What a run calls when it ends: the teacher's run publishes the view it ends with
-    (nothing is sent when it did not change). Everything it needs is read now, before the page
-    runs, since a page that calls ``st.stop()`` ends with the session's state closed."""
+    """What a run calls when it ends: the parts of the view that changed since the room last
+    took it go to the room. Only those: the canvas publishes pins and drags itself, and a part
+    the teacher did not change must not undo one. Everything it needs is read now, before the
+    page runs, since a page that calls ``st.stop()`` ends with the session's state closed."""
     code, token = room_code(), st.session_state.get(TOKEN)
     if code is None or not token:
         return lambda: None
     holder, delivery = session.shown(), delivery_state()
-    return lambda: _publish_to(code, token, holder, delivery)
+    return lambda: _deliver(code, token, holder, delivery)
 
 
-def _publish_to(code: str, token: str, holder: session.Shown, delivery: Delivery) -> bool:
-    """The teacher's view to the room: whether it arrived. A store that does not answer keeps
-    the view for the next try; a room the store lost is taken back."""
+def _deliver(code: str, token: str, holder: session.Shown, delivery: Delivery) -> bool:
+    """What changed to the room: whether it arrived. A store that does not answer keeps it for
+    the next try; a room the store lost is taken back whole."""
+    view = holder.view
+    changes = delivery.changes(view)
+    if not changes:
+        return True
     try:
         try:
-            shared().publish(code, token, holder.view)
+            shared().patch(code, token, changes)
         except NoSuchRoom:
-            shared().reopen(code, token, holder.view)
+            shared().reopen(code, token, view)
     except RoomUnavailable:
-        delivery.unsent = True
         return False
     except RoomError as error:
         delivery.lost = str(error)
         return False
-    delivery.unsent = False
+    delivery.synced = view
     return True
 
 
 def publish_now() -> bool:
-    """Publish now, from a run (the count's tick, a room taken back)."""
+    """Send what the room has not taken now, from a run (the count's tick, a room just opened)."""
     delivery = delivery_state()
-    arrived = _publish_to(room_code(), st.session_state[TOKEN], session.shown(), delivery)
+    arrived = _deliver(room_code(), st.session_state[TOKEN], session.shown(), delivery)
     if delivery.lost:
         forget(delivery.lost)
         delivery.lost = None
     return arrived
 
 
+def token_cookie(code: str) -> str:
+    """The cookie in which the teacher's browser keeps a room's secret (the room link sets it;
+    a code holds only letters and digits)."""
+    return f"{TOKEN_COOKIE}{code}"
+
+
 def _claim() -> None:
-    """The address names a room this session is not in: ask the browser (the room link, in
-    "claim" mode) for what it holds, then take the room back or join it."""
+    """The address names a room this session is not in (a reload, a lost replica): with the
+    room's secret among this browser's cookies, teach it again; else join it as a student. The
+    cookies came with the session's first request: nothing to wait for."""
     state = st.session_state
     wanted = st.query_params.get(ROOM_PARAM)
     if room_code() is not None or not wanted or state.get(CLAIMED) == wanted:
-        state.pop(CLAIMING, None)
         return
     try:
         code = normalise_code(wanted)
     except RoomError:
         st.query_params.pop(ROOM_PARAM, None)
         return
-    answer = state.get(CLAIM_KEY)
-    if not (
-        isinstance(answer, dict) and answer.get("kind") == "claim" and answer.get("code") == wanted
-    ):
-        state[CLAIMING] = wanted  # the panel asks the browser
-        return
-    state.pop(CLAIMING, None)
     state[CLAIMED] = wanted
-    kept = answer.get("member")
+    # The room's view is the one to show, not the rest of the address (a copy of an older one).
+    state[session.LINK_APPLIED] = True
+    cookies = st.context.cookies
+    kept = cookies.get(MEMBER_COOKIE)
     if isinstance(kept, str) and 0 < len(kept) <= 32 and set(kept) <= MEMBER_CHARS:
         state[MEMBER] = kept  # the same member as before the reload
-    token = answer.get("token")
+    token = cookies.get(token_cookie(code))
     if isinstance(token, str) and 0 < len(token) <= 128 and _take_back(code, token):
         return
     join(code, quiet=True)
@@ -212,7 +228,24 @@ def _take_back(code: str, token: str) -> bool:
     except RoomError:
         return False
     state[ROOM], state[TOKEN], state[SEEN] = code, token, None
+    _adopt_room(code)
     return True
+
+
+def _adopt_room(code: str) -> None:
+    """A teacher's new session starts from the room's view, not from its address: the address
+    may hold a point older than the teacher's last move, and publishing it would undo that move
+    for the whole class."""
+    try:
+        view = shared().latest(code)[1]
+    except RoomError:
+        return  # the room's view comes with the next run
+    delivery_state().synced = view  # what the room holds: the teacher's changes go from here
+    if view.model:
+        state = st.session_state
+        if view.point != session.view().point:
+            state[session.MAP_PIN] = state.get(session.MAP_PIN, 0) + 1  # the map's star moves too
+        session.adopt(view)
 
 
 def join(typed: str, quiet: bool = False) -> bool:

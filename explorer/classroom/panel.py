@@ -5,16 +5,11 @@ this session's place in a room is, and what it does around every run, is
 from __future__ import annotations
 
 import streamlit as st
-import streamlit.components.v1 as components
 
-from explorer.canvas import (
-    FRONTEND,
-)  # declares the folder that serves channel.js, which the room link imports
+from explorer.canvas import room_link_component as _room_link
 from explorer.classroom.backend import shared
 from explorer.classroom.membership import (
-    CLAIM_KEY,
     CLAIMED,
-    CLAIMING,
     FOLLOW,
     FORGET,
     NOTICE,
@@ -35,7 +30,6 @@ from explorer.core import loaded, session
 from explorer.core.view import QuizState
 
 COUNT_SECONDS = 1.0  # how often the teacher's panel counts the students and answers
-_room_link = components.declare_component("room_link", path=str(FRONTEND / "room"))
 
 
 def panel() -> None:
@@ -48,14 +42,6 @@ def panel() -> None:
             _teacher_panel()
         elif room_code():
             _student_panel()
-        elif st.session_state.get(CLAIMING):
-            _room_link(
-                code=st.session_state[CLAIMING],
-                member=member(),
-                role="claim",
-                key=CLAIM_KEY,
-                default=None,
-            )
         else:
             _entry_panel()
 
@@ -85,6 +71,7 @@ def _entry_panel() -> None:
             st.error(str(error))
         else:
             state[CLAIMED] = state[ROOM]  # this session holds it: nothing to claim
+            publish_now()  # the room starts from the teacher's page and model
             _warm_up(state.get(session.MODEL))
             st.rerun()
 
@@ -132,7 +119,7 @@ def _count(code: str) -> None:
     view the store did not take is sent again here."""
     if room_code() != code:  # a tick already queued when the room closed
         return
-    if delivery_state().unsent and not publish_now():
+    if delivery_state().changes(session.view()) and not publish_now():
         st.caption(
             "The classroom server does not answer: your view reaches the room when it is back."
         )

@@ -119,12 +119,12 @@ def subscribe(
 ) -> None:
     """Hear every message on ``channel`` until ``stopping``, reconnecting with backoff; ``status``
     hears when the channel is lost (False) and when it is back (True)."""
-    delay, lost = 0.2, False
+    delay, lost = 0.1, False
     while not stopping.is_set():
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         try:
             pubsub.subscribe(channel)
-            delay = 0.2
+            delay = 0.1
             if lost:
                 lost = False
                 _log.warning("the rooms' Redis channel is back")
@@ -139,6 +139,6 @@ def subscribe(
                 status(False)
             _log.warning("lost the rooms' Redis channel (%s); again in %.1f s", error, delay)
             stopping.wait(delay)
-            delay = min(delay * 2, 2.0)
+            delay = min(delay * 2, 1.0)
         finally:
             pubsub.close()  # unsubscribed: a stopped listener hears nothing more

@@ -41,13 +41,13 @@ def run() -> None:
     memory.start_trimming()
     page, pages = navigation()
     classroom.before_run(pages, page.url_path)
+    # What this run changes of a teacher's view goes to the room when it ends. Read before the
+    # page runs: after a page's st.stop(), Streamlit refuses every use of the session's state.
+    publish = classroom.publisher()
     frame()
     if session.view().page != page.url_path:
         session.update(page=page.url_path, arrows=())
     classroom_panel()
-    # Read before the page runs: after a page's st.stop(), Streamlit refuses every use of the
-    # session's state, and the teacher's view must still reach the room.
-    publish = classroom.publisher()
     token = _frame_drawn.set(True)
     try:
         page.run()

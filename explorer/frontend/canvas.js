@@ -59,8 +59,14 @@ function buildLayout(args) {
   new ResizeObserver(resized).observe(root);
 }
 
+/** A teacher's pin that has not reached the room yet (made while it was away) is newer than any
+ * point the server sends back: the canvas keeps it, and sends it when the room answers. */
+const keptPin = () => Boolean(state.room && state.room.token && "point" in state.room.unsent);
+
 function applyOverlay(overlay) {
-  if (overlay.pinned && overlay.pinned_by && overlay.pinned_by !== state.appliedPin) {
+  if (keptPin()) {
+    state.appliedPin = overlay.pinned_by;
+  } else if (overlay.pinned && overlay.pinned_by && overlay.pinned_by !== state.appliedPin) {
     state.appliedPin = overlay.pinned_by;
     state.pinned = overlay.pinned;
     root.dataset.pinned = `${fmt(overlay.pinned[0])},${fmt(overlay.pinned[1])}`;

@@ -13,7 +13,8 @@ import { banner, following, quizHidden, roomStatus } from "./teaching.js";
 export function joinRoom(room) {
   const key = room ? JSON.stringify([room.code, room.member, room.token]) : null;
   if (key === state.roomKey) return;
-  if (state.room) state.room.stop();
+  const before = state.room;
+  if (before) before.stop();
   state.room = null;
   state.roomKey = key;
   state.names = room ? room.names || [] : [];
@@ -22,7 +23,11 @@ export function joinRoom(room) {
   if (state.roomStatus) state.roomStatus.hidden = true;
   if (!room) return;
   state.room = new RoomChannel({ code: room.code, member: room.member, token: room.token || null,
-    onView: room.token ? () => {} : onRoomView, onMessage: onRoomMessage, onStatus: roomStatus }).start();
+    onView: room.token ? () => {} : onRoomView, onMessage: onRoomMessage, onStatus: roomStatus });
+  if (before && room.token && before.code === room.code && before.token === room.token) {
+    state.room.unsent = before.unsent; // a teacher's changes the room has not taken go on waiting
+  }
+  state.room.start();
 }
 
 export function onRoomView(view, version) {

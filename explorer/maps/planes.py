@@ -9,13 +9,11 @@ canvas decodes any point (u, v) of it as ``origin + u·e₁ + v·e₂`` in the b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
-import streamlit.components.v1 as components
 
-from explorer.canvas import FRONTEND
+from explorer.canvas import traversal_component as _traversal
 from explorer.canvas.component import MapView
 from explorer.core import loaded
 from explorer.maps import map_figures
@@ -37,9 +35,6 @@ SLICES = {
 }
 FADE_FLOOR = 0.06  # the faintest a code far from the plane is drawn
 REACH = 3.0  # a traversal's reach, in prior standard deviations
-_traversal = components.declare_component(
-    "traversal", path=str(Path(FRONTEND) / "traversal")
-)  # loads ../decoder.js
 
 
 @dataclass(frozen=True)

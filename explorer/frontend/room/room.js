@@ -1,21 +1,22 @@
-// The sidebar's room link (explorer/classroom/panel.py), rendered for everyone in a room or whose
-// address names one:
-// - "claim": a new session whose address carries ?room=CODE (a reload, a replica that went away)
-//   asks this browser what it holds: the teacher's secret for that room, if this browser opened
-//   it, and the member id it used before. The answer goes back to Python, which takes the room
-//   back for the teacher or joins the student again.
-// - "teacher": keeps the teacher's secret in this browser (localStorage, never in the address or
-//   the page), and shows whether the room's channel is live.
+// The sidebar's room link (explorer/classroom/panel.py), rendered for everyone in a room:
+// - "teacher": keeps the teacher's secret in this browser, as a cookie of this site (never in the
+//   address or on the page), so that a new session (a reload, a replica that went away) takes the
+//   room back at once (explorer/classroom/membership.py reads it); shows whether the room's
+//   channel is live.
 // - "student": shows the channel's state; a follower's page is asked for a rerun when the
 //   teacher's page or model is not the one this page shows (everything on a map, the canvas
 //   applies by itself).
+// - "forget": a closed room's secret is dropped.
+// Every role keeps the browser's member id as a cookie too: a reload is the same student.
 // Message contract: ../README.md.
 
 import { RoomChannel, STATUS_WORDS, statusSentence } from "../explorer.canvas.latent_canvas/channel.js";
 
 const status = document.getElementById("status");
-const TOKEN_KEY = (code) => `vae-explorer-room-token:${code}`;
-const MEMBER_KEY = "vae-explorer-member";
+const TOKEN_COOKIE = (code) => `vae_explorer_room_${code}`;
+const MEMBER_COOKIE = "vae_explorer_member";
+const ROOM_SECONDS = 4 * 3600; // a room nobody uses for this long is closed (rooms.IDLE_SECONDS)
+const MEMBER_SECONDS = 365 * 24 * 3600;
 let args = null;
 let channel = null;
 let asked = -1; // the view version a rerun was asked for (once each)
@@ -28,21 +29,11 @@ function send(value) {
   post("streamlit:setComponentValue", { value, dataType: "json" });
 }
 
-function stored(key) {
-  try {
-    return window.localStorage.getItem(key);
-  } catch {
-    return null; // storage switched off: the browser cannot take a room back
-  }
-}
-
-function store(key, value) {
-  try {
-    if (value === null) window.localStorage.removeItem(key);
-    else window.localStorage.setItem(key, value);
-  } catch {
-    // storage switched off: nothing kept
-  }
+/** Set (or, with ``value`` null, drop) a cookie of this site: strict, so no other site's page
+ * makes the browser send it. */
+function cookie(name, value, seconds) {
+  const secure = window.location.protocol === "https:" ? "; secure" : "";
+  document.cookie = `${name}=${value === null ? "" : encodeURIComponent(value)}; path=/; max-age=${value === null ? 0 : seconds}; samesite=strict${secure}`;
 }
 
 let height = -1;
@@ -73,23 +64,15 @@ function onStatus(state, reason) {
   fitHeight();
 }
 
-function claim() {
-  status.dataset.state = "claiming";
-  status.textContent = `Rejoining room ${args.code}…`;
-  fitHeight();
-  send({ kind: "claim", code: args.code, token: stored(TOKEN_KEY(args.code)), member: stored(MEMBER_KEY) });
-}
-
 function render(next) {
-  const restart = !args || ["code", "member", "role", "token"].some((key) => next[key] !== args[key]);
+  const restart = !args || ["code", "member", "role", "token", "follow"].some((key) => next[key] !== args[key]);
   args = next;
-  if (args.forget) store(TOKEN_KEY(args.forget), null);
-  if (args.member) store(MEMBER_KEY, args.member);
+  if (args.forget) cookie(TOKEN_COOKIE(args.forget), null);
+  if (args.member) cookie(MEMBER_COOKIE, args.member, MEMBER_SECONDS);
   if (!restart) return;
   if (channel) channel.stop();
   channel = null;
-  if (args.role === "claim") return claim();
-  if (args.role === "teacher") store(TOKEN_KEY(args.code), args.token);
+  if (args.role === "teacher") cookie(TOKEN_COOKIE(args.code), args.token, ROOM_SECONDS);
   if (args.role === "teacher" || args.follow) {
     channel = new RoomChannel({ code: args.code, member: args.member, token: args.token || null, onView, onStatus }).start();
   } else if (args.role === "student") {
