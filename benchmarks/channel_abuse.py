@@ -39,6 +39,7 @@ class ChannelFindings:
     joins: list[float] = field(default_factory=list)  # seconds until a real student had the view
     refused_joins: list[str] = field(default_factory=list)
     pins_sent: int = 0
+    teacher_drops: list[str] = field(default_factory=list)  # the teacher's connection lost
     followed: int = 0  # real students who saw a new pin of the teacher's while they stayed
 
     def count(self, attack: str) -> None:
@@ -56,6 +57,8 @@ class ChannelFindings:
             f"  real students who saw one of the teacher's new pins (a pin every 0.5 s, "
             f"{self.pins_sent} in all) during their second in the room: {self.followed} of "
             f"{len(joined)}",
+            f"  the teacher's connection dropped {len(self.teacher_drops)} times"
+            + "".join(f"\n    {drop}" for drop in self.teacher_drops[:4]),
         ]
 
 
@@ -206,16 +209,33 @@ class Attacker:
 
 
 async def teacher_pins(base: str, code: str, token: str, until: float, findings) -> None:
-    """The teacher pins a new point every half second."""
-    async with websockets.connect(base + code, open_timeout=10) as ws:
-        await ws.send(json.dumps({"type": "hello", "member": "teacher", "token": token}))
-        seq = 0
-        while time.monotonic() < until:
-            seq += 1
-            point = [round(-2 + 4 * ((seq * 0.37) % 1), 4), round(1 - (seq % 7) / 7, 4)]
-            await ws.send(json.dumps({"type": "patch", "seq": seq, "view": {"point": point}}))
-            findings.pins_sent += 1
-            await asyncio.sleep(0.5)
+    """The teacher pins a new point every half second, reconnecting as the canvas would if the
+    connection drops (each drop is counted)."""
+    seq = 0
+    while time.monotonic() < until:
+        try:
+            async with websockets.connect(base + code, open_timeout=10) as ws:
+                await ws.send(json.dumps({"type": "hello", "member": "teacher", "token": token}))
+                # read what the room sends back (views, refusals): an unread connection stops
+                # reading frames, its keepalive's answer among them
+                drain = asyncio.create_task(_drain(ws))
+                while time.monotonic() < until:
+                    seq += 1
+                    point = [round(-2 + 4 * ((seq * 0.37) % 1), 4), round(1 - (seq % 7) / 7, 4)]
+                    view = {"point": point}
+                    await ws.send(json.dumps({"type": "patch", "seq": seq, "view": view}))
+                    findings.pins_sent += 1
+                    await asyncio.sleep(0.5)
+                drain.cancel()
+        except (OSError, asyncio.TimeoutError, websockets.exceptions.WebSocketException) as error:
+            findings.teacher_drops.append(f"{type(error).__name__}: {error}"[:120])
+            await asyncio.sleep(0.25)
+
+
+async def _drain(ws) -> None:
+    with contextlib.suppress(websockets.exceptions.WebSocketException):
+        async for _ in ws:
+            pass
 
 
 async def real_student(base: str, code: str, index: int, findings) -> None:
