@@ -136,16 +136,17 @@ def step_by_step() -> None:
         return
     if state.pop("train_slow_off", False):  # a diverged slow-motion step turns slow motion off
         state["train_slow"] = False
-    c1, c2, c3 = st.columns([2, 1, 2], vertical_alignment="bottom")
+    # At their own widths, wrapping where the page is narrow: no label is cut.
+    row = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
     size = (
-        c1.segmented_control(
+        row.segmented_control(
             "Step size", list(training.STEP_SIZES), default="10 batches", key="train_step_size"
         )
         or "1 batch"
     )
-    slow = c3.toggle("Slow motion: one step a second", key="train_slow")
-    if c2.button("Step", type="primary", key="train_step", icon=":material/skip_next:"):
+    if row.button("Step", type="primary", key="train_step", icon=":material/skip_next:"):
         state["train_step_refused"] = training.start_step(stepper, size)
+    slow = row.toggle("Slow motion: one step a second", key="train_slow")
     watching = stepper.busy  # a step trains in its own thread: the page looks again until it ends
 
     @st.fragment(run_every=1.0 if slow else 0.4 if watching else None)

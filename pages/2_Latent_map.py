@@ -22,11 +22,12 @@ quiz = classroom.quiz()
 hidden = (
     quiz is not None and not quiz.revealed
 )  # the room looks for a class: no colours give it away
-colouring = (
-    "grey while the quiz hides the classes"
-    if hidden
-    else "coloured by class (click a class in the legend to hide it)"
-)
+if hidden:
+    colouring = "grey while the quiz hides the classes"
+elif classroom.following():  # the teacher may start a quiz without this page running again
+    colouring = "coloured by class unless the teacher's quiz hides them"
+else:
+    colouring = "coloured by class (click a class in the legend to hide it)"
 st.caption(
     f"Each dot is a test image placed at its encoder mean, {colouring}. Move over the map: the "
     "image at that position is decoded as you go. Click **anywhere** to pin a point (drag the "

@@ -55,10 +55,12 @@ def test_a_room_spans_replicas_and_a_restarted_replicas_student_catches_up(
                 follower.locator(f'{ROOT_SELECTOR}[data-pinned="{pinned(teacher)}"]').wait_for(
                     timeout=30_000
                 )
-            # the student's replica is gone: its canvas says so and retries
-            canvas(student, state=None).locator(
-                f'{ROOT_SELECTOR}[data-room="reconnecting"]'
-            ).wait_for(timeout=30_000)
+            # the student's replica is gone: its canvas says so, in words, and retries
+            gone = canvas(student, state=None)
+            gone.locator(f'{ROOT_SELECTOR}[data-room="reconnecting"]').wait_for(timeout=30_000)
+            gone.locator('[data-testid="room-status"]:visible').get_by_text(
+                "Lost the connection to the room"
+            ).wait_for(timeout=10_000)
             click_map(teacher, 0.7, 0.6)  # a pin while the student's replica is away
             moved = pinned(teacher)
             with app_server(env=env, port=student_port):

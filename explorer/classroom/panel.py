@@ -164,8 +164,8 @@ def _quiz_controls(code: str) -> None:
                 st.rerun()
         elif not quiz.revealed:
             st.markdown(
-                f"Quiz on **{names[quiz.target]}**: the answers are counted above, and the "
-                "Latent map shows them"
+                f"Quiz on **{names[quiz.target]}**: the answers are counted above; the Latent "
+                "map shows where they fall"
             )
             if st.button("Reveal", key="room_quiz_reveal", type="primary"):
                 rooms.reveal(code, state[TOKEN])

@@ -226,6 +226,7 @@ def redis_server(directory: Path, port: int | None = None):
     """A real ``redis-server`` on a free port (nothing written to disk): yields
     (url, process). Debian's redis-server; CI installs it (.ci/run)."""
     port = port or free_port()
+    Path(directory).mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [
             REDIS_SERVER,
