@@ -63,6 +63,24 @@ return 1
 """
 
 
+def redis_client(url: str):
+    """A client of the rooms' Redis server that gives up fast when it is away, and tries again
+    at once, on a new connection, when a restart broke a pooled one (rather than answer
+    "unavailable" for every broken connection in turn)."""
+    import redis
+    from redis.backoff import ExponentialBackoff
+    from redis.retry import Retry
+
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=5,
+        socket_connect_timeout=3,
+        health_check_interval=10,
+        retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
+        retry_on_error=[redis.exceptions.ConnectionError, redis.exceptions.TimeoutError],
+    )
+
+
 @dataclass
 class _Known:
     """What this replica last saw of a room."""

@@ -20,7 +20,14 @@ import secrets
 import threading
 import time
 
-from explorer.classroom.redis_parts import JOIN, RESTORE, STORE, RoomMemory, subscribe
+from explorer.classroom.redis_parts import (
+    JOIN,
+    RESTORE,
+    STORE,
+    RoomMemory,
+    redis_client,
+    subscribe,
+)
 from explorer.classroom.rooms import (
     CLOSED,
     IDLE_SECONDS,
@@ -51,21 +58,10 @@ class RedisRooms(Rooms):
     def __init__(self, url: str, *, client=None):
         super().__init__()
         import redis  # the "rooms" extra: only a server with VAE_EXPLORER_REDIS_URL needs it
-        from redis.backoff import ExponentialBackoff
-        from redis.retry import Retry
 
         self._redis_module = redis
         self._url = url
-        self._client = client or redis.Redis.from_url(
-            url,
-            socket_timeout=5,
-            socket_connect_timeout=3,
-            health_check_interval=10,
-            # A pooled connection that a Redis restart broke fails once: try again at once on a
-            # new one, rather than answer "unavailable" for every broken connection in turn.
-            retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
-            retry_on_error=[redis.exceptions.ConnectionError, redis.exceptions.TimeoutError],
-        )
+        self._client = client or redis_client(url)
         self._scripts = {
             name: self._client.register_script(text)
             for name, text in (("store", STORE), ("restore", RESTORE), ("join", JOIN))
