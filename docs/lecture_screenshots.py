@@ -26,13 +26,14 @@ from tests.drivers.browser import (
     redis_server,
 )
 from tests.drivers.classroom import click_map, following_canvas, join, open_room
-from vae_core.experiments.pretrain import CATALOG
+from vae_core.experiments.pretrain import CATALOG, main_entry
+from vae_core.models.kinds import VAE
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 PROJECTOR = {"width": 1280, "height": 720}
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 WIDE = next(e.name for e in CATALOG if e.dataset == "mnist" and e.role == "vae-20d")
-FASHION = next(e.name for e in CATALOG if e.dataset == "fashion-mnist" and e.role == "vae")
+FASHION = main_entry("fashion-mnist", VAE).name
 
 
 def shot(page, name: str, element=None) -> None:

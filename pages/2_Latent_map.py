@@ -163,7 +163,7 @@ sampler = row.selectbox(
     format_func=placing.SAMPLERS.get,
     key="map_sampler",
     label_visibility="collapsed",
-    width=230,
+    width=200,
 )
 if row.button("Sample a sheet", icon=":material/grid_view:", key="map_sample"):
     state["map_samples"] = (

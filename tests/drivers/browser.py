@@ -135,10 +135,11 @@ CANVAS = 'iframe[title="explorer.canvas.latent_canvas"]'
 
 
 def plot_area(page, index: int = 0, timeout: float = 60_000):
-    """The bounding box of the index-th Plotly chart's drawing area once it is visible
-    (``page`` may also be a canvas, see :func:`canvas`)."""
+    """The bounding box of the index-th Plotly chart's drawing area once it is visible, scrolled
+    into the window (``page`` may also be a canvas, see :func:`canvas`)."""
     locator = page.locator(PLOT_AREA).nth(index)
     locator.wait_for(state="visible", timeout=timeout)
+    locator.scroll_into_view_if_needed()  # as a person scrolls to what they click
     return locator.bounding_box()
 
 

@@ -150,7 +150,7 @@ class TrainingActor:
             if silent > ORPHANED_SECONDS:
                 logger.warning("no news asked for %.0f s: the driver is gone; ending", silent)
                 self._stop.set()
-                self._done.wait(10.0)
+                self._done.wait(3.0)  # a moment to stop at a batch's end; then go anyway
                 os._exit(0)
 
 
