@@ -8,6 +8,7 @@ import pytest
 
 from tests.drivers.browser import (
     app_server,
+    box_of,
     browser_marks,
     canvas,
     canvas_attribute_changes,
@@ -69,7 +70,7 @@ def test_a_click_on_empty_space_pins_it_and_a_drag_moves_it(server, page):
     page.mouse.click(*at(box, 0.06, 0.94))  # a corner: no data there
     pinned = canvas_attribute_changes(page, ROOT_SELECTOR, "data-pinned", None)
     page.locator(".st-key-map_decoded").get_by_text("clicked point").wait_for(timeout=60_000)
-    star = frame.locator('[data-testid="pinned-point"]').bounding_box()
+    star = box_of(frame.locator('[data-testid="pinned-point"]'))
     page.mouse.move(star["x"] + star["width"] / 2, star["y"] + star["height"] / 2)
     page.mouse.down()
     page.mouse.move(*at(box, 0.5, 0.5), steps=12)
@@ -105,7 +106,7 @@ def test_a_drawn_stroke_places_a_point_on_the_map(server, page):
     pad = frame.locator('[data-testid="draw-pad"]')
     pad.wait_for(timeout=30_000)
     canvas(page)  # ready again: the encoder is loaded with the pad
-    box = pad.bounding_box()
+    box = box_of(pad)
     page.mouse.move(*at(box, 0.5, 0.15))
     page.mouse.down()
     for step in range(1, 12):
@@ -172,7 +173,7 @@ def test_interpolation_ends_are_clicked_and_dragged_on_the_map(server, page):
     a = point(ends.split(";")[0])
     shown = [float(v) for v in frame_text.inner_text().split("z = (")[1].split(")")[0].split(",")]
     assert abs(shown[0] - a[0]) < 0.006 and abs(shown[1] - a[1]) < 0.006  # the frame at α = 0 is A
-    handle = frame.locator('[data-testid="end-b"]').bounding_box()
+    handle = box_of(frame.locator('[data-testid="end-b"]'))
     page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
     page.mouse.down()
     page.mouse.move(*at(box, 0.5, 0.9), steps=10)

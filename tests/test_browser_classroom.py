@@ -10,6 +10,7 @@ import pytest
 from tests.drivers.browser import (
     CANVAS,
     app_server,
+    box_of,
     box_select,
     browser_marks,
     canvas,
@@ -44,7 +45,7 @@ def hover_a_test_image(page) -> str:
     """Move the mouse over a test image's dot and read the label plotly.js shows."""
     frame = canvas(page)
     x, y = frame.locator(ROOT_SELECTOR).evaluate(A_TEST_IMAGE)
-    where = page.locator(CANVAS).first.bounding_box()
+    where = box_of(page.locator(CANVAS).first)
     page.mouse.move(where["x"] + x, where["y"] + y)
     label = canvas_frame(page).wait_for_function(f"() => ({HOVER_TEXT})().join(' ') || null")
     return label.json_value()
@@ -74,7 +75,7 @@ def test_students_follow_the_teachers_point_and_drag_without_a_rerun(server, peo
     runs = follower.locator(ROOT_SELECTOR).evaluate("() => window.__latentCanvas.renders")
     click_map(teacher, 0.3, 0.3)
     follower.locator(f'{ROOT_SELECTOR}[data-pinned="{pinned(teacher)}"]').wait_for(timeout=30_000)
-    star = canvas(teacher).locator('[data-testid="pinned-point"]').bounding_box()
+    star = box_of(canvas(teacher).locator('[data-testid="pinned-point"]'))
     teacher.mouse.move(star["x"] + star["width"] / 2, star["y"] + star["height"] / 2)
     teacher.mouse.down()
     box = plot_area(canvas(teacher))

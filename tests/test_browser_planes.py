@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 import torch
 
-from tests.drivers.browser import app_server, browser_marks, canvas, canvas_frame, plot_area
+from tests.drivers.browser import (
+    app_server,
+    box_of,
+    browser_marks,
+    canvas,
+    canvas_frame,
+    plot_area,
+)
 from vae_core.analysis.latent import decode
 from vae_core.analysis.planes import principal_plane, traversal_codes
 from vae_core.data.images import to_uint8
@@ -68,7 +75,7 @@ def test_a_plane_of_a_20d_model_decodes_pins_and_moves_with_its_anchors(server, 
     figure = canvas_frame(page).evaluate(
         "() => Object.keys(window.__latentCanvas.figureBytes).length"
     )
-    handle = anchor.bounding_box()
+    handle = box_of(anchor)
     page.mouse.move(handle["x"] + 10, handle["y"] + 10)
     page.mouse.down()
     page.mouse.move(handle["x"] + 60, handle["y"] - 50, steps=6)
@@ -145,7 +152,7 @@ def test_a_projected_point_becomes_the_planes_anchor_on_the_latent_map(server, p
     )  # and the pinned point
     area = plot_area(frame)
     for handle in ("anchor-0", "pinned-point"):  # both drawn on the map, not over its axes
-        box = frame.locator(f"[data-testid='{handle}']").bounding_box()
+        box = box_of(frame.locator(f"[data-testid='{handle}']"))
         assert box is not None, f"{handle} is not drawn"
         centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         assert area["x"] < centre[0] < area["x"] + area["width"], (handle, box, area)

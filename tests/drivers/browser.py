@@ -137,10 +137,19 @@ CANVAS = 'iframe[title="explorer.canvas.latent_canvas"]'
 def plot_area(page, index: int = 0, timeout: float = 60_000):
     """The bounding box of the index-th Plotly chart's drawing area once it is visible, scrolled
     into the window (``page`` may also be a canvas, see :func:`canvas`)."""
-    locator = page.locator(PLOT_AREA).nth(index)
-    locator.wait_for(state="visible", timeout=timeout)
-    locator.scroll_into_view_if_needed()  # as a person scrolls to what they click
-    return locator.bounding_box()
+    return box_of(page.locator(PLOT_AREA).nth(index), timeout)
+
+
+def box_of(locator, timeout: float = 60_000):
+    """The bounding box of what ``locator`` finds once it is visible, scrolled into the window
+    as a person scrolls to what they click. A rerun may replace the element between the wait and
+    the measure; then the wait is for its successor."""
+    while True:
+        locator.wait_for(state="visible", timeout=timeout)
+        locator.scroll_into_view_if_needed(timeout=timeout)
+        box = locator.bounding_box(timeout=timeout)
+        if box is not None:
+            return box
 
 
 def canvas(page, state: str | None = "ready", timeout: float = 60_000):
