@@ -42,9 +42,8 @@ mode = st.radio(
         "training works."
     ),
 )
-kind = st.selectbox(
-    "Model", list(training.KIND_LABELS), format_func=training.KIND_LABELS.get, key="train_kind"
-)
+labels = training.kind_labels()
+kind = st.selectbox("Model", list(labels), format_func=labels.get, key="train_kind")
 settings = training.kind_settings(kind)
 st.caption(training.kind_summary(kind))
 
@@ -66,27 +65,8 @@ with st.form("train_form"):
     )
     hidden = c2.text_input("Hidden layer widths", "512,256", key="train_hidden")
     latent_dim = c2.number_input("Latent dimension", 1, 32, 2, key="train_latent_dim")
-    beta = (
-        c2.number_input("β (weight of the KL term)", 0.0, 100.0, 4.0, step=0.25, key="train_beta")
-        if "beta" in settings
-        else 1.0
-    )
-    mmd_weight = (
-        c2.number_input(
-            "λ (weight of the MMD term)", 0.0, 100_000.0, 1000.0, step=100.0, key="train_lambda"
-        )
-        if "mmd_weight" in settings
-        else 1000.0
-    )
-    kernel = (
-        c2.selectbox(
-            "MMD kernel",
-            list(training.KERNELS),
-            key="train_kernel",
-            format_func=training.KERNELS.get,
-        )
-        if "mmd_kernel" in settings
-        else "imq"
+    chosen = tuple(
+        (setting.name, training.setting_input(c2, kind, setting)) for setting in settings
     )
     form = training.TrainForm(
         dataset=dataset,
@@ -94,9 +74,7 @@ with st.form("train_form"):
         architecture=architecture,
         hidden=hidden,
         latent_dim=latent_dim,
-        beta=beta,
-        mmd_weight=mmd_weight,
-        kernel=kernel,
+        settings=chosen,
         epochs=c3.slider("Epochs", 1, 60, 10, key="train_epochs"),
         learning_rate=c3.select_slider(
             "Learning rate", training.LEARNING_RATES, value=1e-3, key="train_lr"

@@ -39,11 +39,11 @@ def test_the_home_table_reads_well():
 def test_the_train_form_shows_only_what_the_model_uses():
     at = open_page("pages/1_Train_live.py")
     shown = lambda: {w.key for w in at.number_input} | {w.key for w in at.selectbox}  # noqa: E731
-    assert not {"train_beta", "train_lambda", "train_kernel"} & shown()
+    assert not {"train_beta", "train_mmd_weight", "train_mmd_kernel"} & shown()
     at.selectbox(key="train_kind").set_value("beta-vae").run()
-    assert "train_beta" in shown() and not {"train_lambda", "train_kernel"} & shown()
+    assert "train_beta" in shown() and not {"train_mmd_weight", "train_mmd_kernel"} & shown()
     at.selectbox(key="train_kind").set_value("mmd-vae").run()
-    assert {"train_lambda", "train_kernel"} <= shown() and "train_beta" not in shown()
+    assert {"train_mmd_weight", "train_mmd_kernel"} <= shown() and "train_beta" not in shown()
     assert "maximum mean discrepancy" in texts(at)  # the kind's one-line summary
 
 

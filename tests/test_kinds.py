@@ -2,6 +2,8 @@
 kind is one object, and no code outside the registry spells a kind's name."""
 
 import ast
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,7 +11,14 @@ import pytest
 import torch
 
 from tests.drivers.browser import ROOT
-from vae_core.models.config import ModelConfig, TrainConfig
+from vae_core.experiments.pretrain import CATALOG
+from vae_core.models.config import (
+    ModelConfig,
+    TrainConfig,
+    config_from_dict,
+    config_key,
+    config_to_dict,
+)
 from vae_core.models.kinds import (
     AE,
     BETA_VAE,
@@ -18,7 +27,9 @@ from vae_core.models.kinds import (
     MMD_VAE,
     VAE,
     Diagram,
+    LossTerm,
     ModelKind,
+    Setting,
     get_kind,
     kind_of,
     objectives,
@@ -26,6 +37,7 @@ from vae_core.models.kinds import (
     unregister,
 )
 from vae_core.models.networks import build_model
+from vae_core.store.checkpoints import read_checkpoint_info
 
 
 def test_every_objective_has_a_plain_kind_and_every_kind_builds_a_config():
@@ -34,7 +46,8 @@ def test_every_objective_has_a_plain_kind_and_every_kind_builds_a_config():
         config = ModelConfig(**kind.config_fields())
         assert kind_of(config) is kind is config.kind, kind.name
         assert kind.label and kind.summary.endswith(".")
-        assert all(hasattr(config, name) for name in kind.settings)
+        for setting in kind.settings:  # each setting's default passes its own check
+            assert setting.check(config.setting(setting.name)) == config.setting(setting.name)
     assert list(KINDS.values()) == [VAE, BETA_VAE, MMD_VAE, AE, CVAE]
 
 
@@ -89,8 +102,21 @@ class CodeNormKind(ModelKind):
 
     def regulariser(self, config, output, terms, reg_scale):
         terms["norm"] = output.z.pow(2).sum(dim=1).mean()
-        return reg_scale * config.beta * terms["norm"]
+        return reg_scale * config.setting("norm_weight") * terms["norm"]
 
+    def describe(self, config) -> str:
+        return f"{self.label} (w={config.setting('norm_weight'):g})"
+
+
+NORM_WEIGHT = Setting(
+    name="norm_weight",
+    label="w (weight of the code norm)",
+    help="How hard codes are pulled towards the origin.",
+    default=0.1,
+    low=0.0,
+    form_high=10.0,
+    step=0.05,
+)
 
 TOY = CodeNormKind(
     name="code-norm",
@@ -98,7 +124,9 @@ TOY = CodeNormKind(
     label="Code-norm autoencoder",
     summary="An autoencoder whose codes are pulled towards the origin.",
     order=9,
-    diagram=Diagram(code="code z(x)", sample="z", loss="loss = reconstruction + β · ‖z‖²"),
+    diagram=Diagram(code="code z(x)", sample="z", loss="loss = reconstruction + w · ‖z‖²"),
+    settings=(NORM_WEIGHT,),
+    loss_terms=(LossTerm("norm", "mean ‖z‖²"),),
 )
 
 
@@ -114,10 +142,12 @@ def test_a_new_kind_is_one_object_the_library_and_the_app_ask(toy_kind):
     from vae_core.models.losses import model_loss
     from vae_core.viz import vae_diagram
 
-    config = ModelConfig(**get_kind("code_norm").config_fields(hidden_sizes=(16,), beta=0.5))
+    config = ModelConfig(
+        **get_kind("code_norm").config_fields(hidden_sizes=(16,)), options={"norm_weight": 0.5}
+    )
     assert (
         config.kind is toy_kind
-        and config.label == "Code-norm autoencoder"
+        and config.label == "Code-norm autoencoder (w=0.5)"
         and not config.has_stochastic_encoder
     )
     model = build_model(config)
@@ -129,7 +159,7 @@ def test_a_new_kind_is_one_object_the_library_and_the_app_ask(toy_kind):
     terms["loss"].backward()
     assert all(parameter.grad is not None for parameter in model.parameters())
     figure = vae_diagram(toy_kind)
-    assert "β · ‖z‖²" in [a["text"] for a in figure.layout.annotations][-1]
+    assert "w · ‖z‖²" in [a["text"] for a in figure.layout.annotations][-1]
     assert list(KINDS)[-1] == "code-norm"
     with pytest.raises(ValueError, match="registered already"):
         register(CodeNormKind(**{**TOY.__dict__, "label": "another"}))
@@ -146,9 +176,88 @@ def test_a_new_kind_trains_and_the_app_lists_it(toy_kind, tmp_path):
     path = save_model(result.model, result.train_config, tmp_path, {})
     catalog = Catalog([entry_from_info(read_checkpoint_info(path), tmp_path)])
     assert catalog.entries[0].kind == toy_kind and catalog.entries[0].title.startswith(
-        "Code-norm autoencoder · 2-D"
+        "Code-norm autoencoder (w=0.1) · 2-D"
     )
     assert catalog.select("mnist", toy_kind) == catalog.entries and not catalog.select("mnist", VAE)
+
+
+def test_a_new_kinds_setting_is_checked_stored_and_keyed(toy_kind):
+    make = lambda **options: ModelConfig(**toy_kind.config_fields(), options=options)  # noqa: E731
+    assert make().setting("norm_weight") == 0.1 and make().options == ()
+    assert make(norm_weight=2).options == (("norm_weight", 2.0),)
+    for bad, message in (("-1", "norm_weight must be a number"), (-1.0, ">= 0")):
+        with pytest.raises(ValueError, match=message):
+            make(norm_weight=bad)
+    with pytest.raises(ValueError, match="beta is not a setting of the Code-norm"):
+        make(beta=2.0)
+    with pytest.raises(ValueError, match="norm_weight is not a setting of the VAE"):
+        ModelConfig(options={"norm_weight": 1.0})
+    stored = config_to_dict(make(norm_weight=2.0))
+    assert stored["options"] == {"norm_weight": 2.0}
+    assert config_from_dict(ModelConfig, json.loads(json.dumps(stored))) == make(norm_weight=2.0)
+    assert config_key(make(), TrainConfig()) != config_key(make(norm_weight=2.0), TrainConfig())
+
+
+def test_checkpoints_stored_flat_keep_their_names_and_load():
+    """A config written before kinds had settings (no ``options``) reads back, keyed as before."""
+    flat = {**config_to_dict(ModelConfig(model="mmd_vae", mmd_weight=300.0)), "model": "mmd_vae"}
+    flat.pop("options")
+    config = config_from_dict(ModelConfig, flat)
+    assert config.setting("mmd_weight") == 300.0 and config.options == ()
+    shipped = next(e for e in CATALOG if e.role == "mmd-vae")
+    info = read_checkpoint_info(shipped.path)
+    assert "options" not in json.loads((shipped.path / "config.json").read_text())["model"]
+    assert shipped.path.name.endswith(config_key(info.model_config, info.train_config))
+
+
+def test_a_new_kinds_setting_and_term_reach_the_command_line(toy_kind, tmp_path, capsys):
+    from vae_core.cli import build_parser, main
+
+    help_text = build_parser()._subparsers._group_actions[0].choices["train"].format_help()
+    assert "--norm-weight" in help_text and "How hard codes are pulled" in help_text
+    code = main(
+        ["train", "--model", "code-norm", "--norm-weight", "0.25", "--hidden", "16"]
+        + ["--epochs", "1", "--batch-size", "32", "--train-subset", "128", "--test-subset", "64"]
+        + ["--out", str(tmp_path)]
+    )
+    assert code == 0 and re.search(r"train loss=\S+ recon=\S+ norm=\S+", capsys.readouterr().out)
+    (path,) = [p for p in tmp_path.rglob("config.json")]
+    assert read_checkpoint_info(path.parent).model_config.setting("norm_weight") == 0.25
+    assert main(["train", "--model", "vae", "--norm-weight", "1", "--out", str(tmp_path)]) == 2
+
+
+def test_a_new_kinds_setting_and_term_reach_the_form_and_the_curves(toy_kind):
+    from explorer.training import train_live as training
+    from tests.test_app import open_page
+    from vae_core.viz.figures import batch_losses, loss_curves
+
+    at = open_page("pages/1_Train_live.py")
+    at.selectbox(key="train_kind").set_value("code-norm").run()
+    field = at.number_input(key="train_norm_weight")
+    assert field.label == "w (weight of the code norm)" and field.value == 0.1
+    assert field.max == 10.0 and field.help == NORM_WEIGHT.help
+    form = training.TrainForm(
+        dataset="mnist",
+        kind="code-norm",
+        architecture="mlp",
+        hidden="16",
+        latent_dim=2,
+        settings=(("norm_weight", 0.5),),
+        epochs=1,
+        learning_rate=1e-3,
+        batch_size=32,
+        subset="5,000 (fast demo)",
+        seed=0,
+    )
+    assert training.configs(form)[0].options == (("norm_weight", 0.5),)
+    record = {"loss": 1.0, "recon": 0.9, "norm": 0.2}
+    curves = loss_curves([{"epoch": 1, "train": record, "test": record}])
+    assert [a.text for a in curves.layout.annotations] == [
+        "objective",
+        "reconstruction (nats)",
+        "mean ‖z‖²",
+    ]
+    assert [t.name for t in batch_losses([record, record], 1).data] == ["loss", "recon", "norm"]
 
 
 # Code that decides by kind asks the kind: a kind's name or objective spelled out as a string

@@ -21,12 +21,11 @@ from vae_core.models.config import (
     KL_ESTIMATORS,
     LIKELIHOODS,
     LR_SCHEDULES,
-    MMD_KERNELS,
     PRECISIONS,
     ModelConfig,
     TrainConfig,
 )
-from vae_core.models.kinds import KINDS, VAE, get_kind
+from vae_core.models.kinds import KINDS, VAE, Setting, all_settings, get_kind, loss_terms
 
 PROG = "vae-explorer"
 
@@ -105,16 +104,38 @@ def _add_model_arguments(model) -> None:
     model.add_argument("--likelihood", choices=LIKELIHOODS, default="bernoulli")
     model.add_argument("--gaussian-std", type=float, default=0.1)
     model.add_argument("--kl-estimator", choices=KL_ESTIMATORS, default="analytic")
-    model.add_argument(
-        "--beta", type=float, default=None, help="KL weight (default 1; 4 for beta-vae)"
+    for setting in all_settings().values():
+        _add_setting_argument(model, setting)
+
+
+def _shown(value) -> str:
+    if isinstance(value, tuple):
+        return ",".join(_shown(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _add_setting_argument(group, setting: Setting) -> None:
+    """A kind's setting as a flag; left unset (None) the kind's own default applies."""
+    users = [k for k in KINDS.values() if k.setting(setting.name) is not None]
+    own = [
+        f"{k.name} {_shown(dict(k.overrides)[setting.name])}"
+        for k in users
+        if setting.name in dict(k.overrides)
+    ]
+    text = (
+        f"{setting.help} For {', '.join(k.name for k in users)}; default "
+        f"{_shown(setting.default)}{''.join(f', {o}' for o in own)}."
     )
-    model.add_argument("--mmd-weight", "--lambda", type=float, default=100.0, dest="mmd_weight")
-    model.add_argument("--kernel", choices=MMD_KERNELS, default="rbf", dest="mmd_kernel")
-    model.add_argument("--bandwidth", type=float, default=1.0, dest="kernel_bandwidth")
-    model.add_argument("--kernel-scales", type=_float_list, default=(1.0,))
-    model.add_argument(
-        "--stochastic-encoder", action="store_true", help="mmd-vae with a Gaussian q(z|x)"
-    )
+    dest, metavar = f"setting_{setting.name}", setting.name.upper()
+    if isinstance(setting.default, bool):
+        group.add_argument(
+            *setting.command_flags, action="store_const", const=True, dest=dest, help=text
+        )
+    elif setting.choices:
+        group.add_argument(*setting.command_flags, choices=setting.options, dest=dest, help=text)
+    else:
+        kind = _float_list if isinstance(setting.default, tuple) else type(setting.default)
+        group.add_argument(*setting.command_flags, type=kind, dest=dest, metavar=metavar, help=text)
 
 
 def _add_training_arguments(training) -> None:
@@ -159,14 +180,19 @@ def _config_fields(cls, args: argparse.Namespace, skip: tuple[str, ...] = ()) ->
 
 
 def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
-    kind = get_kind(
-        args.model
-    )  # --model names a kind; it sets ModelConfig.model and, for beta-vae, beta
-    chosen = {} if args.beta is None else {"beta": args.beta}
+    kind = get_kind(args.model)  # --model names a kind: its objective and its own defaults
+    chosen = {
+        name: getattr(args, f"setting_{name}")
+        for name in all_settings()
+        if getattr(args, f"setting_{name}", None) is not None
+    }
+    fields = {f.name for f in dataclasses.fields(ModelConfig)}
+    options = {name: value for name, value in chosen.items() if name not in fields}
     try:
         model_config = ModelConfig(
-            **kind.config_fields(**chosen),
-            **_config_fields(ModelConfig, args, skip=("model", "beta")),
+            **kind.config_fields(**{k: v for k, v in chosen.items() if k in fields}),
+            **_config_fields(ModelConfig, args, skip=("model", *chosen)),
+            options=tuple(options.items()),
         )
         train_config = TrainConfig(**_config_fields(TrainConfig, args))
     except ValueError as error:
@@ -203,9 +229,10 @@ class ProgressBar:
 
 
 def _format_terms(terms: dict[str, float]) -> str:
-    order = ("loss", "neg_elbo", "recon", "kl", "mmd")
     return " ".join(
-        f"{k}={terms[k]:.2f}" if k != "mmd" else f"{k}={terms[k]:.4f}" for k in order if k in terms
+        f"{name}={terms[name]:.{term.digits}f}"
+        for name, term in loss_terms().items()
+        if name in terms
     )
 
 

@@ -11,6 +11,7 @@ from explorer.core import loaded
 from explorer.maps import map_figures
 from explorer.training.train_live import submit
 from vae_core.experiments.families import FAMILIES, FAMILY_EPOCHS, Family
+from vae_core.models.kinds import loss_terms
 
 __all__ = ["FAMILIES", "FAMILY_EPOCHS"]  # plus the functions below
 
@@ -36,6 +37,9 @@ class FamilyTerms:
 def family_terms(family: Family, members: dict[float, str | None]) -> FamilyTerms | None:
     """The terms of the trained members (None while none is trained)."""
     catalog = loaded.catalog()
+    terms = {  # what the objective is made of: the common terms and the kinds' own
+        name: term for name, term in loss_terms().items() if not term.derived and name != "loss"
+    }
     rows = []
     for value, name in members.items():
         entry = catalog.find(name) if name else None
@@ -45,9 +49,7 @@ def family_terms(family: Family, members: dict[float, str | None]) -> FamilyTerm
         rows.append(
             {
                 family.symbol: value,
-                "reconstruction (nats)": test.get("recon"),
-                "KL (nats)": test.get("kl"),
-                "MMD": test.get("mmd"),
+                **{term.title: test.get(name) for name, term in terms.items()},
             }
         )
     if not rows:

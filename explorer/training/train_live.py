@@ -7,6 +7,7 @@ epoch, reconstructions) comes back as arrays ready for the figure builders.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +17,7 @@ from explorer.core import loaded
 from vae_core.analysis.geometry import Extent, square_extent
 from vae_core.data.images import png_data_uri, upscale
 from vae_core.models.config import ModelConfig, TrainConfig
-from vae_core.models.kinds import KINDS, get_kind
+from vae_core.models.kinds import KINDS, Setting, get_kind
 from vae_core.store.checkpoints import (
     read_name,
     resolve_checkpoint,
@@ -42,11 +43,15 @@ __all__ = [
     "STOPPED",
 ]
 
-KIND_LABELS = {kind.name: kind.label for kind in KINDS.values()}  # the form's model choices
+
+def kind_labels() -> dict[str, str]:
+    """The form's model choices: every registered kind, by name."""
+    return {kind.name: kind.label for kind in KINDS.values()}
+
+
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
 BATCH_SIZES = (32, 64, 128, 256, 512)
 SUBSETS = {"all 60,000": 0, "20,000": 20_000, "5,000 (fast demo)": 5_000}
-KERNELS = {"imq": "inverse multiquadric", "rbf": "Gaussian (RBF)"}
 
 
 @dataclass(frozen=True)
@@ -58,9 +63,7 @@ class TrainForm:
     architecture: str
     hidden: str  # widths as typed, e.g. "512,256"
     latent_dim: int
-    beta: float
-    mmd_weight: float
-    kernel: str
+    settings: tuple[tuple[str, object], ...]  # (name, value) of the kind's settings as set
     epochs: int
     learning_rate: float
     batch_size: int
@@ -68,9 +71,51 @@ class TrainForm:
     seed: int
 
 
-def kind_settings(kind: str) -> tuple[str, ...]:
-    """The ModelConfig fields the form shows for this kind (β, λ and kernel only where used)."""
-    return get_kind(kind).settings
+def kind_settings(kind: str) -> tuple[Setting, ...]:
+    """The settings the form shows for this kind (vae_core.models.kinds: β for the β-VAE, λ and
+    the kernel for the MMD-VAE); the command line has the rest."""
+    return tuple(setting for setting in get_kind(kind).settings if setting.in_form)
+
+
+def _number_or_text(text: str) -> float | str:
+    """A typed number, or the text itself for the setting's check to refuse in words."""
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip()
+
+
+def setting_input(where, kind: str, setting: Setting):
+    """A Streamlit field for one of a kind's settings, starting from the kind's own value."""
+    first = dict(get_kind(kind).overrides).get(setting.name, setting.first_value)
+    key, tip = f"train_{setting.name}", setting.help
+    if isinstance(setting.default, bool):
+        return where.checkbox(setting.label, value=first, key=key, help=tip)
+    if setting.choices:
+        names = dict(setting.choices)
+        return where.selectbox(
+            setting.label,
+            list(names),
+            index=list(names).index(first),
+            format_func=names.get,
+            key=key,
+            help=tip,
+        )
+    if isinstance(setting.default, tuple):  # numbers typed with commas, checked on submit
+        typed = where.text_input(
+            setting.label, ",".join(f"{v:g}" for v in first), key=key, help=tip
+        )
+        return tuple(_number_or_text(part) for part in typed.split(",") if part.strip())
+    number = type(setting.default)  # int or float: Streamlit wants one type throughout
+    return where.number_input(
+        setting.label,
+        min_value=None if setting.low is None else number(setting.low),
+        max_value=None if setting.form_high is None else number(setting.form_high),
+        value=number(first),
+        step=None if setting.step is None else number(setting.step),
+        key=key,
+        help=tip,
+    )
 
 
 def kind_summary(kind: str) -> str:
@@ -89,14 +134,14 @@ def parse_widths(text: str) -> tuple[int, ...]:
 def configs(form: TrainForm) -> tuple[ModelConfig, TrainConfig]:
     """The configurations the form asks for; ValueError with a sentence for the user."""
     kind = get_kind(form.kind)
-    fields = {"beta": float(form.beta)} if "beta" in kind.settings else {}
+    chosen = {name: value for name, value in form.settings if kind.setting(name) is not None}
+    fields = {f.name for f in dataclasses.fields(ModelConfig)}
     model_config = ModelConfig(
-        **kind.config_fields(**fields),
+        **kind.config_fields(**{k: v for k, v in chosen.items() if k in fields}),
+        options=tuple((k, v) for k, v in chosen.items() if k not in fields),
         architecture=form.architecture,
         hidden_sizes=parse_widths(form.hidden),
         latent_dim=int(form.latent_dim),
-        mmd_weight=float(form.mmd_weight),
-        mmd_kernel=form.kernel,
     )
     subset = SUBSETS[form.subset]
     train_config = TrainConfig(

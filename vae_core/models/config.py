@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from vae_core.data.datasets import DATASETS
-from vae_core.models.kinds import VAE, ModelKind, kind_of, objectives
+from vae_core.models.kinds import VAE, ModelKind, all_settings, kind_of, objectives
 
 FORMAT_VERSION = 1  # bump when the checkpoint layout or the meaning of a field changes
 
 ARCHITECTURES = ("mlp", "conv")
 LIKELIHOODS = ("bernoulli", "gaussian", "gaussian_learned", "mse", "l1")
 KL_ESTIMATORS = ("analytic", "monte_carlo")
-MMD_KERNELS = ("rbf", "imq")
 LR_SCHEDULES = ("constant", "cosine")
 PRECISIONS = ("auto", "float32", "bfloat16")
 
@@ -55,23 +54,29 @@ class ModelConfig:
     )
     gaussian_std: float = 0.1  # fixed decoder standard deviation for likelihood="gaussian"
     kl_estimator: str = "analytic"  # analytic closed form, or single-sample monte_carlo
+    # The kinds' settings (vae_core.models.kinds: each Setting gives the label, range and check).
+    # These are kept as fields, as checkpoints have always stored them; a setting of a later
+    # kind is kept in ``options``.
     beta: float = 1.0  # weight of the KL term (beta-VAE when != 1)
     mmd_weight: float = 100.0  # lambda, weight of MMD(q(z), p(z)) in the MMD-VAE loss
     mmd_kernel: str = "rbf"  # rbf (Gaussian) | imq (inverse multiquadric)
     kernel_bandwidth: float = 1.0  # base scale s: the kernel's C is 2 * latent_dim * s**2
     kernel_scales: tuple[float, ...] = (1.0,)  # multipliers of the bandwidth, kernels summed
     stochastic_encoder: bool = False  # mmd_vae only: Gaussian q(z|x) instead of a point code
+    options: tuple[tuple[str, Any], ...] = ()  # (name, value) of the kind's other settings
 
     def __post_init__(self) -> None:
         _check_choice("model", self.model, objectives())
         _check_choice("architecture", self.architecture, ARCHITECTURES)
         _check_choice("likelihood", self.likelihood, LIKELIHOODS)
         _check_choice("kl_estimator", self.kl_estimator, KL_ESTIMATORS)
-        _check_choice("mmd_kernel", self.mmd_kernel, MMD_KERNELS)
         # JSON round trips give lists; store tuples so configs stay hashable and equal.
         object.__setattr__(self, "hidden_sizes", tuple(int(h) for h in self.hidden_sizes))
         object.__setattr__(self, "conv_channels", tuple(int(c) for c in self.conv_channels))
-        object.__setattr__(self, "kernel_scales", tuple(float(s) for s in self.kernel_scales))
+        fields = {f.name for f in dataclasses.fields(self)}
+        for name, setting in all_settings().items():
+            if name in fields:
+                object.__setattr__(self, name, setting.check(getattr(self, name)))
         if (
             isinstance(self.latent_dim, bool)
             or int(self.latent_dim) != self.latent_dim
@@ -85,14 +90,32 @@ class ModelConfig:
         if any(c < 1 for c in self.conv_channels):
             raise ValueError(f"conv_channels must all be >= 1; got {self.conv_channels}")
         _check_positive("gaussian_std", self.gaussian_std)
-        _check_positive("beta", self.beta, allow_zero=True)
-        _check_positive("mmd_weight", self.mmd_weight, allow_zero=True)
-        _check_positive("kernel_bandwidth", self.kernel_bandwidth)
-        if not self.kernel_scales:
-            raise ValueError("kernel_scales must hold at least one scale")
-        for scale in self.kernel_scales:
-            _check_positive("kernel_scales", scale)
+        object.__setattr__(self, "options", self._checked_options(fields))
         self.kind.check(self)
+
+    def _checked_options(self, fields: set[str]) -> tuple[tuple[str, Any], ...]:
+        """``options`` as sorted (name, value) pairs, each a setting of this config's kind."""
+        pairs = dict(self.options)  # from pairs, or from a dict a JSON file gave
+        kind = self.kind
+        checked = []
+        for name in sorted(pairs):
+            setting = kind.setting(name)
+            if setting is None or name in fields:
+                raise ValueError(f"{name} is not a setting of the {kind.label}")
+            checked.append((name, setting.check(pairs[name])))
+        return tuple(checked)
+
+    def setting(self, name: str) -> Any:
+        """The value of the kind's setting ``name``: its field, its option, or its default."""
+        if name in {f.name for f in dataclasses.fields(self)}:
+            return getattr(self, name)
+        chosen = dict(self.options)
+        if name in chosen:
+            return chosen[name]
+        setting = self.kind.setting(name)
+        if setting is None:
+            raise ValueError(f"{name} is not a setting of the {self.kind.label}")
+        return setting.default
 
     @property
     def kind(self) -> ModelKind:
@@ -169,10 +192,16 @@ class TrainConfig:
 
 
 def config_to_dict(config: ModelConfig | TrainConfig) -> dict[str, Any]:
-    """Plain JSON-ready dict of a config (tuples become lists)."""
-    return {
+    """Plain JSON-ready dict of a config (tuples become lists; ``options`` an object)."""
+    plain = {
         k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()
     }
+    if "options" in plain:
+        plain["options"] = {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in config.options
+        }
+    return plain
 
 
 def config_from_dict(cls: type, data: dict[str, Any]):
@@ -188,7 +217,7 @@ def config_from_dict(cls: type, data: dict[str, Any]):
 
 # Fields added after checkpoints were first made, with their defaults: a config at the
 # default leaves them out of its key, so every earlier checkpoint keeps its name.
-LATER_FIELDS = {"binarize": False}
+LATER_FIELDS = {"binarize": False, "options": {}}
 
 
 def _key_dict(config) -> dict[str, Any]:

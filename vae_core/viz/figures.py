@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from vae_core.analysis.geometry import Extent, square_extent
+from vae_core.models.kinds import loss_terms
 from vae_core.viz.latent_map import (
     MAP_HEIGHT,
     add_moves,
@@ -170,20 +171,17 @@ def _play_buttons() -> dict:
     }
 
 
-TERM_TITLES = {
-    "loss": "objective",
-    "neg_elbo": "-ELBO (nats)",
-    "recon": "reconstruction (nats)",
-    "kl": "KL(q(z|x) || p(z))",
-    "mmd": "MMD(q(z), p(z))",
-}
+def reported_terms(record: dict) -> list[str]:
+    """The loss terms a record holds, in the kinds' order (vae_core.models.kinds.loss_terms)."""
+    return [name for name in loss_terms() if name in record]
 
 
 def loss_curves(history: list[dict], height: int = 320) -> go.Figure:
     """Per-epoch loss terms, train (solid) and test (dashed), one panel per term. Epochs are
     whole numbers on the axis; a single epoch shows its values as labelled points."""
-    terms = [t for t in TERM_TITLES if history and t in history[0].get("train", {})] or ["loss"]
-    figure = make_subplots(rows=1, cols=len(terms), subplot_titles=[TERM_TITLES[t] for t in terms])
+    titles = loss_terms()
+    terms = (history and reported_terms(history[0].get("train", {}))) or ["loss"]
+    figure = make_subplots(rows=1, cols=len(terms), subplot_titles=[titles[t].title for t in terms])
     epochs = [record["epoch"] for record in history]
     single = len(epochs) == 1
     for col, term in enumerate(terms, 1):
@@ -446,7 +444,8 @@ def batch_losses(history: list[dict[str, float]], last_step: int, height: int = 
     """Every batch's loss terms so far; the batches of the last step drawn over a shaded band."""
     figure = go.Figure()
     batches = np.arange(1, len(history) + 1)
-    for term in [t for t in ("loss", "recon", "kl", "mmd") if history and t in history[0]]:
+    terms = loss_terms()
+    for term in [t for t in reported_terms(history[0]) if not terms[t].derived] if history else []:
         figure.add_trace(
             go.Scatter(x=batches, y=[h[term] for h in history], mode="lines", name=term)
         )

@@ -12,14 +12,18 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from vae_core.models.kinds.base import Diagram, ModelKind
+from vae_core.models.kinds.base import COMMON_TERMS, Diagram, LossTerm, ModelKind, Setting
 
 __all__ = [
     "KINDS",
     "Diagram",
+    "LossTerm",
     "ModelKind",
+    "Setting",
+    "all_settings",
     "get_kind",
     "kind_of",
+    "loss_terms",
     "objectives",
     "register",
     "unregister",
@@ -46,6 +50,25 @@ def unregister(kind: ModelKind) -> None:
 def objectives() -> tuple[str, ...]:
     """The ModelConfig.model values the registered kinds train (vae, mmd_vae, ae, cvae)."""
     return tuple(dict.fromkeys(kind.objective for kind in KINDS.values()))
+
+
+def all_settings() -> dict[str, Setting]:
+    """Every registered kind's settings by name, in the kinds' order (a setting two kinds share,
+    as β, is one object)."""
+    found: dict[str, Setting] = {}
+    for kind in KINDS.values():
+        for setting in kind.settings:
+            found.setdefault(setting.name, setting)
+    return found
+
+
+def loss_terms() -> dict[str, LossTerm]:
+    """Every term an objective can report, by key: the common ones, then each kind's own."""
+    terms = {term.name: term for term in COMMON_TERMS}
+    for kind in KINDS.values():
+        for term in kind.loss_terms:
+            terms.setdefault(term.name, term)
+    return terms
 
 
 def kind_of(model_config) -> ModelKind:

@@ -11,8 +11,9 @@ imported here).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import torch
@@ -28,6 +29,108 @@ class Diagram:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """One setting a kind owns: what it is called, what it changes, and what it may be.
+
+    Its value is kept in the ModelConfig field of its name where there is one (the settings
+    checkpoints have always stored flat) and otherwise in ``ModelConfig.options``. The command
+    line's flag, the Train form's field and the config's check are all made from this object.
+    """
+
+    name: str  # the ModelConfig field or options key, e.g. "mmd_weight"
+    label: str  # what the Train form calls it, e.g. "λ (weight of the MMD term)"
+    help: str  # one sentence: what it changes
+    default: Any  # its value when nobody sets it: a float, int, str, bool or tuple of floats
+    low: float | None = None  # the smallest value allowed (numbers; each element of a tuple)
+    low_allowed: bool = True  # False: ``low`` itself is refused (a bandwidth must be > 0)
+    choices: tuple[tuple[str, str], ...] = ()  # (value, what a person reads) for a choice
+    form_high: float | None = None  # the Train form's largest value (the command line has none)
+    step: float | None = None  # the Train form's step for a number
+    start: Any = None  # the Train form's first value where it differs from ``default``
+    in_form: bool = True  # False: an expert's setting, on the command line only
+    flags: tuple[str, ...] = ()  # command-line spellings; default --name-with-dashes
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        return tuple(value for value, _ in self.choices)
+
+    @property
+    def command_flags(self) -> tuple[str, ...]:
+        return self.flags or ("--" + self.name.replace("_", "-"),)
+
+    @property
+    def first_value(self) -> Any:
+        """The value the Train form starts from."""
+        return self.default if self.start is None else self.start
+
+    def check(self, value: Any) -> Any:
+        """``value`` in the setting's own type; ValueError naming the setting otherwise."""
+        if isinstance(self.default, bool):
+            if not isinstance(value, bool):
+                raise ValueError(f"{self.name} must be true or false; got {value!r}")
+            return value
+        if self.choices:
+            if value not in self.options:
+                raise ValueError(
+                    f"{self.name} must be one of {', '.join(self.options)}; got {value!r}"
+                )
+            return value
+        if isinstance(self.default, tuple):
+            values = tuple(self._number(v) for v in self._sequence(value))
+            if not values:
+                raise ValueError(f"{self.name} must hold at least one value")
+            return values
+        return self._number(value)
+
+    def _sequence(self, value: Any) -> tuple:
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            raise ValueError(f"{self.name} must be a list of numbers; got {value!r}")
+        return tuple(value)
+
+    def _number(self, value: Any) -> float | int:
+        whole = isinstance(self.default, int) and not isinstance(self.default, bool)
+        element = self.default[0] if isinstance(self.default, tuple) and self.default else None
+        whole = whole or isinstance(element, int)
+        if isinstance(value, (str, bytes)):
+            raise ValueError(f"{self.name} must be a number; got {value!r}")
+        try:
+            number = int(value) if whole and float(value) == int(value) else float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"{self.name} must be a number; got {value!r}") from None
+        if isinstance(value, bool) or math.isnan(number) or (whole and number != value):
+            raise ValueError(
+                f"{self.name} must be a {'whole ' if whole else ''}number; got {value!r}"
+            )
+        if self.low is not None and (
+            number < self.low or (number == self.low and not self.low_allowed)
+        ):
+            bound = ">=" if self.low_allowed else ">"
+            raise ValueError(f"{self.name} must be {bound} {self.low:g}; got {value!r}")
+        return number
+
+
+@dataclass(frozen=True)
+class LossTerm:
+    """One term an objective reports for every batch and epoch: its key in the loss dicts and
+    the title its panel of the loss curves carries."""
+
+    name: str  # the key in model_loss's terms, e.g. "mmd"
+    title: str  # e.g. "MMD(q(z), p(z))"
+    digits: int = 2  # decimals the command line prints it with
+    derived: bool = False  # a sum of other terms: drawn per epoch, left out of per-batch charts
+
+
+# The terms every objective can report: what is minimised, the reconstruction, and for a
+# Gaussian encoder its KL to the prior and (with a density decoder) the negative ELBO.
+COMMON_TERMS = (
+    LossTerm("loss", "objective"),
+    LossTerm("neg_elbo", "-ELBO (nats)", derived=True),
+    LossTerm("recon", "reconstruction (nats)"),
+    LossTerm("kl", "KL(q(z|x) || p(z))"),
+)
+
+
+@dataclass(frozen=True)
 class ModelKind:
     """One choice of model, as users see it, and the behaviour that goes with it."""
 
@@ -40,9 +143,8 @@ class ModelKind:
     overrides: tuple[
         tuple[str, object], ...
     ] = ()  # ModelConfig fields the kind fixes (β-VAE: beta = 4)
-    settings: tuple[
-        str, ...
-    ] = ()  # ModelConfig fields a user tunes for this kind (the forms show only these)
+    settings: tuple[Setting, ...] = ()  # what a user tunes for this kind (forms show only these)
+    loss_terms: tuple[LossTerm, ...] = ()  # the terms its regulariser adds to COMMON_TERMS
     conditional: bool = False  # decodes a chosen class (the encoder and decoder see the label)
     weight_field: str = "beta"  # the ModelConfig field pickers sort its models by
     min_batch_size: int = 1  # the smallest batch its objective is defined on
@@ -52,6 +154,10 @@ class ModelKind:
         """ModelConfig keyword arguments for this kind: its objective, its defaults, then
         ``fields``."""
         return {"model": self.objective, **dict(self.overrides), **fields}
+
+    def setting(self, name: str) -> Setting | None:
+        """Its setting called ``name``, or None."""
+        return next((setting for setting in self.settings if setting.name == name), None)
 
     def claims(self, config) -> bool:
         """True when ``config`` trains this kind."""

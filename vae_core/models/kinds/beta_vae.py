@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vae_core.models.kinds.vae import GAUSSIAN_DIAGRAM, KLKind
+from vae_core.models.kinds.vae import BETA, GAUSSIAN_DIAGRAM, KLKind
 
 
 @dataclass(frozen=True)
@@ -27,5 +27,5 @@ KIND = BetaKind(
     order=1,
     diagram=GAUSSIAN_DIAGRAM,
     overrides=(("beta", 4.0),),
-    settings=("beta",),
+    settings=(BETA,),
 )

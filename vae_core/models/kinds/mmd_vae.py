@@ -5,7 +5,56 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vae_core.models.kinds.base import Diagram, ModelKind
+from vae_core.models.kinds.base import Diagram, LossTerm, ModelKind, Setting
+
+SETTINGS = (
+    Setting(
+        name="mmd_weight",
+        label="λ (weight of the MMD term)",
+        help="How closely the cloud of all codes must match N(0, I).",
+        default=100.0,
+        low=0.0,
+        form_high=100_000.0,
+        step=100.0,
+        start=1000.0,
+        flags=("--mmd-weight", "--lambda"),
+    ),
+    Setting(
+        name="mmd_kernel",
+        label="MMD kernel",
+        help="The kernel the discrepancy is measured with.",
+        default="rbf",
+        choices=(("imq", "inverse multiquadric"), ("rbf", "Gaussian (RBF)")),
+        start="imq",
+        flags=("--kernel",),
+    ),
+    Setting(
+        name="kernel_bandwidth",
+        label="Kernel bandwidth",
+        help="The kernel's base scale s: its C is 2 · latent_dim · s².",
+        default=1.0,
+        low=0.0,
+        low_allowed=False,
+        in_form=False,
+        flags=("--bandwidth",),
+    ),
+    Setting(
+        name="kernel_scales",
+        label="Kernel scales",
+        help="Multipliers of the bandwidth; the kernels at each scale are summed, e.g. 0.5,1,2.",
+        default=(1.0,),
+        low=0.0,
+        low_allowed=False,
+        in_form=False,
+    ),
+    Setting(
+        name="stochastic_encoder",
+        label="Gaussian encoder",
+        help="A Gaussian q(z|x) instead of a point code.",
+        default=False,
+        in_form=False,
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +98,8 @@ KIND = MMDKind(
             "match the prior"
         ),
     ),
-    settings=("mmd_weight", "mmd_kernel"),
+    settings=SETTINGS,
+    loss_terms=(LossTerm("mmd", "MMD(q(z), p(z))", digits=4),),
     weight_field="mmd_weight",
     min_batch_size=2,  # the MMD estimate compares codes with each other
     divergence_hint=", or the MMD weight too large",

@@ -5,7 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vae_core.models.kinds.base import Diagram, ModelKind
+from vae_core.models.kinds.base import Diagram, ModelKind, Setting
+
+BETA = Setting(
+    name="beta",
+    label="β (weight of the KL term)",
+    help=(
+        "How hard each code is pulled towards the prior: above 1 harder (smoother maps, blurrier "
+        "images), below 1 softer."
+    ),
+    default=1.0,
+    low=0.0,
+    form_high=100.0,
+    step=0.25,
+)
 
 GAUSSIAN_DIAGRAM = Diagram(
     code="μ(x), σ(x)",
