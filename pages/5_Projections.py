@@ -42,50 +42,21 @@ if not wide:
         "dimension > 2) on **Train live**."
     )
 
-c1, c2, c3 = st.columns(3)
-method = c1.radio(
-    "Method",
-    list(projections.METHODS),
-    horizontal=True,
-    key="proj_method",
-    format_func=projections.METHODS.get,
+columns = st.columns(3)
+labels_of = projections.method_labels()
+method = columns[0].radio(
+    "Method", list(labels_of), horizontal=True, key="proj_method", format_func=labels_of.get
 )
-n_points = c1.select_slider("Test images", [2000, 5000, 10000], value=5000, key="proj_points")
-params = {}
-if method == "tsne":
-    params["perplexity"] = float(
-        c2.slider(
-            "Perplexity",
-            5,
-            100,
-            30,
-            key="proj_perplexity",
-            help="Roughly how many neighbours each point pays attention to.",
-        )
-    )
-elif method == "umap":
-    params["n_neighbors"] = c2.slider(
-        "n_neighbors",
-        5,
-        100,
-        15,
-        key="proj_neighbors",
-        help="Larger values favour global structure.",
-    )
-    params["min_dist"] = c3.slider(
-        "min_dist",
-        0.0,
-        0.99,
-        0.1,
-        step=0.01,
-        key="proj_min_dist",
-        help="How tightly points may pack.",
-    )
+n_points = columns[0].select_slider(
+    "Test images", [2000, 5000, 10000], value=5000, key="proj_points"
+)
+params = projections.option_fields(method, columns)
+st.caption(projections.method_summary(method))
 
 inputs, labels = projections.projection_inputs(dataset, source, n_points)
 result = projections.cached(inputs, method, **params)
 if result is None:
-    if method == "pca" or st.button(
+    if projections.computes_at_once(method) or st.button(
         f"Compute ({projections.expected_time(method, n_points)})",
         type="primary",
         key="proj_compute",

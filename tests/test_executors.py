@@ -11,7 +11,15 @@ from vae_core.cli import main
 from vae_core.store.replay import read_replay
 from vae_core.training.executors import ExecutorUnavailable, LocalExecutor, run_all
 from vae_core.training.pipeline import get_or_train
-from vae_core.training.placement import FailoverExecutor, app_executor, make_executor
+from vae_core.training.placement import (
+    EXECUTORS,
+    FailoverExecutor,
+    Placement,
+    app_executor,
+    make_executor,
+    register,
+    unregister,
+)
 
 
 def test_the_local_executor_reports_a_snapshot_per_epoch(tiny_model_config, tiny_train_config):
@@ -66,6 +74,45 @@ def test_run_all_raises_the_first_error_after_the_others_finish():
     with pytest.raises(ValueError, match="bad grid point"):
         run_all(LocalExecutor(parallel=3), range(3), one)
     assert sorted(finished) == [1, 2]
+
+
+class CountingExecutor(LocalExecutor):
+    """A toy executor defined in this test alone: this machine, counting its trainings."""
+
+    runs: list = []
+
+    def describe(self) -> str:
+        return "the counting test executor"
+
+    def run(self, model_config, train_config, **options):
+        self.runs.append(model_config)
+        return super().run(model_config, train_config, **options)
+
+
+@pytest.fixture
+def toy_executor():
+    placement = register(
+        Placement(
+            "counting", "this machine, counted", 9, lambda address, **o: CountingExecutor(**o), True
+        )
+    )
+    yield placement
+    unregister(placement)
+    CountingExecutor.runs.clear()
+
+
+def test_a_new_executor_is_one_object_the_command_line_offers(toy_executor, tmp_path, capsys):
+    assert list(EXECUTORS)[-1] == "counting"
+    assert isinstance(make_executor("counting", parallel=2), CountingExecutor)
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    assert "counting: this machine, counted" in " ".join(capsys.readouterr().out.split())
+    argv = ["train", "--hidden", "16", "--epochs", "1", "--train-subset", "128"]
+    code = main(argv + ["--test-subset", "64", "--executor", "counting", "--out", str(tmp_path)])
+    assert code == 0 and len(CountingExecutor.runs) == 1
+    assert "training on the counting test executor" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="registered already"):
+        register(Placement("counting", "another", 9, LocalExecutor))
 
 
 def test_an_unknown_executor_is_refused():

@@ -5,7 +5,15 @@ import sys
 import numpy as np
 import pytest
 
+from vae_core.analysis.projection_methods import (
+    METHODS,
+    ProjectionMethod,
+    get_method,
+    register,
+    unregister,
+)
 from vae_core.analysis.projections import Projector, project, trustworthiness_score
+from vae_core.models.kinds import Setting
 
 projections_module = importlib.import_module("vae_core.analysis.projections")
 
@@ -116,6 +124,8 @@ def test_progress_is_reported(blobs):
         ({"method": "tsne", "perplexity": 500}, "perplexity"),
         ({"method": "umap", "n_neighbors": 1}, "n_neighbors"),
         ({"method": "umap", "min_dist": 2.0}, "min_dist"),
+        ({"method": "tsne", "perplexity": "many"}, "perplexity must be a number"),
+        ({"method": "tsne", "neighbours": 5}, "unknown projection options: neighbours"),
     ],
 )
 def test_invalid_parameters(kwargs, message, blobs):
@@ -164,11 +174,11 @@ def test_estimates_come_from_this_machines_runs(tmp_path, monkeypatch):
     )  # nothing measured yet: the reference machine's rate
     assert not first.measured_here
     assert first.seconds == pytest.approx(
-        projections.REFERENCE_RATES["tsne"] * 10_000 * np.log(10_000)
+        get_method("tsne").reference_rate * 10_000 * np.log(10_000)
     )
     cold = projections.estimate("umap", 5_000, warm=False)
     assert cold.seconds == pytest.approx(
-        projections.REFERENCE_RATES["umap"] * 5_000**1.15 + projections.REFERENCE_COMPILE
+        get_method("umap").reference_rate * 5_000**1.15 + projections.REFERENCE_COMPILE
     )
     projections.record_timing("tsne", 5_000, 10.0)
     ten_thousand = projections.estimate("tsne", 10_000)
@@ -227,3 +237,63 @@ def test_a_projection_records_its_time(tmp_path, monkeypatch):
     data = np.random.default_rng(0).standard_normal((300, 5)).astype(np.float32)
     projections.project(data, "tsne", perplexity=10.0)
     assert projections.expected_seconds("tsne", 300) is not None
+
+
+class FirstCoordinates(ProjectionMethod):
+    """A toy method defined in this test alone: the first two input coordinates, scaled."""
+
+    def embed(self, X, params, random_state):
+        return X[:, :2] * params["scale"]
+
+
+TOY = FirstCoordinates(
+    name="coords",
+    label="First coordinates",
+    summary="The first two coordinates, as they are.",
+    order=9,
+    reference_rate=1e-6,
+    options=(
+        Setting(
+            name="scale",
+            label="Scale",
+            help="Multiplies both coordinates.",
+            default=1.0,
+            low=0.0,
+            low_allowed=False,
+            form_high=4.0,
+            step=0.5,
+        ),
+    ),
+    transforms_new_points=True,
+    instant=True,
+)
+
+
+@pytest.fixture
+def toy_method():
+    register(TOY)
+    yield TOY
+    unregister(TOY)
+
+
+def test_a_new_projection_method_is_one_object_the_library_and_the_page_ask(toy_method, blobs):
+    from tests.test_app import open_page
+
+    result = project(blobs, "coords", scale=2.0)
+    assert np.allclose(result.embedding, blobs[:, :2] * 2.0) and not result.cached
+    assert result.params == {"method": "coords", "random_state": 0, "scale": 2.0}
+    assert project(blobs, "coords", scale=2.0).cached and not project(blobs, "coords").cached
+    with pytest.raises(ValueError, match="scale must be > 0"):
+        project(blobs, "coords", scale=0.0)
+    assert projections_module.estimate("coords", 1000).seconds == pytest.approx(1e-3)
+    assert list(METHODS)[-1] == "coords"
+    with pytest.raises(ValueError, match="registered already"):
+        register(FirstCoordinates(**{**TOY.__dict__, "label": "another"}))
+
+    at = open_page("pages/5_Projections.py")
+    at.radio(key="proj_method").set_value("coords").run()
+    assert not at.exception
+    slider = at.slider(key="proj_scale")
+    assert slider.label == "Scale" and slider.value == 1.0 and slider.max == 4.0
+    assert "The first two coordinates, as they are." in [c.value for c in at.caption]
+    assert at.metric[0].label.startswith("Trustworthiness")  # computed at once, as PCA is

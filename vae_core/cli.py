@@ -426,11 +426,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
+    from vae_core.training.placement import EXECUTORS, LOCAL
+
     parser.add_argument(
         "--executor",
-        choices=["local", "ray"],
-        default="local",
-        help='where trainings run: this machine, or a Ray cluster (pip install -e ".[cluster]")',
+        choices=list(EXECUTORS),
+        default=LOCAL.name,
+        help="where trainings run: "
+        + "; ".join(f"{p.name}: {p.summary}" for p in EXECUTORS.values()),
     )
     parser.add_argument(
         "--ray-address",
@@ -443,17 +446,17 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
 def executor_from_args(args: argparse.Namespace, parallel: int | None = None):
     """The executor the options name; local trainings of a fan-out run ``parallel`` at once."""
     from vae_core.training.executors import ExecutorUnavailable
-    from vae_core.training.placement import make_executor
+    from vae_core.training.placement import EXECUTORS
 
-    if args.executor == "local":
-        return make_executor("local", parallel=parallel)
+    placement = EXECUTORS[args.executor]
     try:
-        executor = make_executor("ray", args.ray_address)
+        executor = placement.build(args.ray_address, parallel=parallel)
     except ExecutorUnavailable as error:
         raise ExecutorUnavailable(
-            f"{error}; leave out --executor ray to train on this machine"
+            f"{error}; leave out --executor {placement.name} to train on this machine"
         ) from None
-    print(f"training on {executor.describe()}", file=sys.stderr, flush=True)
+    if placement.remote:
+        print(f"training on {executor.describe()}", file=sys.stderr, flush=True)
     return executor
 
 

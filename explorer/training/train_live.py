@@ -14,6 +14,7 @@ import numpy as np
 import streamlit as st
 
 from explorer.core import loaded
+from explorer.core.fields import setting_field
 from vae_core.analysis.geometry import Extent, square_extent
 from vae_core.data.images import png_data_uri, upscale
 from vae_core.models.config import ModelConfig, TrainConfig
@@ -77,45 +78,10 @@ def kind_settings(kind: str) -> tuple[Setting, ...]:
     return tuple(setting for setting in get_kind(kind).settings if setting.in_form)
 
 
-def _number_or_text(text: str) -> float | str:
-    """A typed number, or the text itself for the setting's check to refuse in words."""
-    try:
-        return float(text)
-    except ValueError:
-        return text.strip()
-
-
 def setting_input(where, kind: str, setting: Setting):
-    """A Streamlit field for one of a kind's settings, starting from the kind's own value."""
-    first = dict(get_kind(kind).overrides).get(setting.name, setting.first_value)
-    key, tip = f"train_{setting.name}", setting.help
-    if isinstance(setting.default, bool):
-        return where.checkbox(setting.label, value=first, key=key, help=tip)
-    if setting.choices:
-        names = dict(setting.choices)
-        return where.selectbox(
-            setting.label,
-            list(names),
-            index=list(names).index(first),
-            format_func=names.get,
-            key=key,
-            help=tip,
-        )
-    if isinstance(setting.default, tuple):  # numbers typed with commas, checked on submit
-        typed = where.text_input(
-            setting.label, ",".join(f"{v:g}" for v in first), key=key, help=tip
-        )
-        return tuple(_number_or_text(part) for part in typed.split(",") if part.strip())
-    number = type(setting.default)  # int or float: Streamlit wants one type throughout
-    return where.number_input(
-        setting.label,
-        min_value=None if setting.low is None else number(setting.low),
-        max_value=None if setting.form_high is None else number(setting.form_high),
-        value=number(first),
-        step=None if setting.step is None else number(setting.step),
-        key=key,
-        help=tip,
-    )
+    """A form field for one of a kind's settings, starting from the kind's own value."""
+    first = dict(get_kind(kind).overrides).get(setting.name)
+    return setting_field(where, setting, f"train_{setting.name}", first)
 
 
 def kind_summary(kind: str) -> str:

@@ -1,9 +1,11 @@
-"""2-D projections (PCA, t-SNE, UMAP) of latent codes or raw pixels, cached on disk.
+"""2-D projections of latent codes or raw pixels, cached on disk, with progress and honest
+time estimates.
 
-``umap`` is imported only when a UMAP projection is computed (the import alone
-takes ~12 s and its first fit compiles with numba); results are cached under
-``<cache>/projections`` keyed by (hash of the inputs, method, parameters), so a
-repeat is a file read.
+The methods (PCA, t-SNE, UMAP) are objects of :mod:`vae_core.analysis.projection_methods`;
+this module runs them. ``umap`` is imported only when a UMAP projection is computed (the
+import alone takes ~12 s and its first fit compiles with numba); results are cached under
+``<cache>/projections`` keyed by (hash of the inputs, method, parameters), so a repeat is a
+file read.
 """
 
 from __future__ import annotations
@@ -24,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
+from vae_core.analysis.projection_methods import METHODS, ProjectionMethod, get_method
 from vae_core.data.paths import cache_dir
 
 logger = logging.getLogger(__name__)
 
-METHODS = ("pca", "tsne", "umap")
 Progress = Callable[[float, str], None]  # (fraction done in [0, 1], what is happening)
 TRUST_SAMPLE = 2000  # points scored for trustworthiness (the exact score is O(N^2) memory)
 
@@ -37,79 +39,43 @@ def _noop(fraction: float, message: str) -> None:
     pass
 
 
+def _known_options() -> set[str]:
+    return {o.name for method in METHODS.values() for o in method.options}
+
+
 class Projector:
-    """A scikit-learn-style 2-D projector: ``Projector("tsne").fit(X).embedding_``.
+    """A scikit-learn-style 2-D projector: ``Projector("tsne", perplexity=20).fit(X).embedding_``.
 
-    - pca: scikit-learn PCA.
-    - tsne: scikit-learn Barnes-Hut t-SNE with PCA initialisation and the automatic
-      learning rate. ``max_iter=500`` and ``angle=0.7`` (defaults 1000 and 0.5) cut
-      the time for 10,000 points from about 36 s to 13 s on two cores while the
-      trustworthiness stays within 0.001 (benchmarks/projections.py).
-    - umap: umap-learn, seeded (which makes it single-threaded).
-
-    Inputs wider than ``pca_dims`` (raw pixels) are first reduced to ``pca_dims``
-    principal components for t-SNE and UMAP, as van der Maaten & Hinton (2008) do.
+    ``method`` names a registered method (:mod:`vae_core.analysis.projection_methods`: PCA,
+    t-SNE, UMAP); ``params`` are its options (another method's options are ignored, so one set
+    of page settings serves every method).
     """
 
-    def __init__(
-        self,
-        method: str = "tsne",
-        perplexity: float = 30.0,
-        n_neighbors: int = 15,
-        min_dist: float = 0.1,
-        random_state: int = 0,
-        max_iter: int = 500,
-        angle: float = 0.7,
-        pca_dims: int = 50,
-    ):
+    def __init__(self, method: str = "tsne", random_state: int = 0, **params):
         self.method = method
-        self.perplexity = perplexity
-        self.n_neighbors = n_neighbors
-        self.min_dist = min_dist
         self.random_state = random_state
-        self.max_iter = max_iter
-        self.angle = angle
-        self.pca_dims = pca_dims
+        self.params = params
+
+    @property
+    def method_(self) -> ProjectionMethod:
+        return get_method(self.method)
 
     def get_params(self) -> dict:
         """The parameters that change this method's result (the cache key uses them)."""
-        common = {"method": self.method, "random_state": self.random_state}
-        if self.method == "tsne":
-            return {
-                **common,
-                "perplexity": float(self.perplexity),
-                "max_iter": int(self.max_iter),
-                "angle": float(self.angle),
-                "pca_dims": int(self.pca_dims),
-            }
-        if self.method == "umap":
-            return {
-                **common,
-                "n_neighbors": int(self.n_neighbors),
-                "min_dist": float(self.min_dist),
-                "pca_dims": int(self.pca_dims),
-            }
-        return common
+        unknown = sorted(set(self.params) - _known_options())
+        if unknown:
+            raise ValueError(f"unknown projection options: {', '.join(unknown)}")
+        method = self.method_
+        return {"method": method.name, "random_state": self.random_state} | method.params(
+            self.params
+        )
 
-    def _validate(self, n_points: int) -> None:
-        if self.method not in METHODS:
-            raise ValueError(
-                f"unknown projection {self.method!r}: choose one of {', '.join(METHODS)}"
-            )
+    def _validate(self, n_points: int) -> dict:
+        params = self.get_params()
         if n_points < 3:
             raise ValueError("a projection needs at least 3 points")
-        if self.method == "tsne" and not 1.0 <= self.perplexity < n_points:
-            raise ValueError(
-                f"perplexity must be between 1 and the number of points ({n_points}); got "
-                f"{self.perplexity}"
-            )
-        if self.method == "umap":
-            if not 2 <= self.n_neighbors < n_points:
-                raise ValueError(
-                    f"n_neighbors must be between 2 and {n_points - 1}; got {self.n_neighbors}"
-                )
-            if not 0.0 <= self.min_dist <= 1.0:
-                raise ValueError(f"min_dist must be between 0 and 1; got {self.min_dist}")
+        self.method_.check(params, n_points)
+        return params
 
     def fit(self, X, progress: Progress | None = None) -> Projector:
         """Project X [N, D]. ``progress(fraction, message)`` is called about four times a second
@@ -118,62 +84,25 @@ class Projector:
         X = np.asarray(X, np.float32).reshape(len(X), -1)
         if not np.isfinite(X).all():
             raise ValueError("inputs contain NaN or infinite values")
-        self._validate(len(X))
-        warm = self.method != "umap" or umap_ready()
+        params, method = self._validate(len(X)), self.method_
+        warm = method.ready()
         start = time.perf_counter()
         embedding = run_with_progress(
-            lambda: self._embed(X),
-            expected_seconds(self.method, len(X), warm),
+            lambda: method.embed(X, params, self.random_state),
+            expected_seconds(method.name, len(X), warm),
             progress,
-            lambda: self._describe(len(X), self.method != "umap" or umap_ready()),
+            lambda: method.describe(len(X)),
         )
         self.embedding_ = np.asarray(embedding, np.float32)
         self.seconds_ = time.perf_counter() - start
         if warm:  # a first UMAP also compiles; that time is recorded by the warm-up
-            record_timing(self.method, len(X), self.seconds_)
+            record_timing(method.name, len(X), self.seconds_)
         progress(0.95, "measuring trustworthiness")
         self.trustworthiness_ = trustworthiness_score(
             X, self.embedding_, random_state=self.random_state
         )
         progress(1.0, "done")
         return self
-
-    def _describe(self, n: int, warm: bool) -> str:
-        name = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}[self.method]
-        return (
-            f"{name} of {n:,} points"
-            if warm
-            else "compiling UMAP (once per server), then the projection"
-        )
-
-    def _embed(self, X: np.ndarray) -> np.ndarray:
-        from sklearn.decomposition import PCA
-
-        if self.method == "pca":
-            return PCA(2, random_state=self.random_state).fit_transform(X)
-        reduced = (
-            PCA(self.pca_dims, random_state=self.random_state).fit_transform(X)
-            if X.shape[1] > self.pca_dims
-            else X
-        )
-        if self.method == "tsne":
-            from sklearn.manifold import TSNE
-
-            return TSNE(
-                2,
-                perplexity=self.perplexity,
-                init="pca",
-                learning_rate="auto",
-                max_iter=self.max_iter,
-                angle=self.angle,
-                random_state=self.random_state,
-            ).fit_transform(reduced)
-        warm_up_umap().join()  # the first UMAP of a process waits for numba to compile
-        import umap
-
-        return umap.UMAP(
-            n_neighbors=self.n_neighbors, min_dist=self.min_dist, random_state=self.random_state
-        ).fit_transform(reduced)
 
     def fit_transform(self, X, progress: Progress | None = None) -> np.ndarray:
         return self.fit(X, progress).embedding_
@@ -222,7 +151,6 @@ def run_with_progress(
 
 # --- timings measured on this machine ------------------------------------------------
 
-COST = {"pca": lambda n: n, "tsne": lambda n: n * math.log(n), "umap": lambda n: n**1.15}
 TIMINGS_FILE = "timings.json"
 _timings_lock = threading.Lock()
 
@@ -262,10 +190,10 @@ def record_timing(method: str, n: int, seconds: float) -> None:
     _remember(method, [int(n), round(float(seconds), 2)])
 
 
-# What a server expects before it has timings of its own: seconds per unit of COST and
-# UMAP's one-time import and compilation, on the two-core machine of docs/BENCHMARKS.md
-# (`python -m benchmarks.projections --rates` prints them for any machine).
-REFERENCE_RATES = {"pca": 5.83e-5, "tsne": 1.75e-4, "umap": 2.51e-4}
+# What a server expects before it has timings of its own: each method's ``reference_rate``
+# (seconds per unit of its cost) and UMAP's one-time import and compilation, on the two-core
+# machine of docs/BENCHMARKS.md (`python -m benchmarks.projections --rates` prints them for any
+# machine).
 REFERENCE_COMPILE = 38.0
 
 
@@ -276,9 +204,10 @@ class Estimate:
 
 
 def estimate(method: str, n: int, warm: bool = True) -> Estimate:
-    """Seconds this machine should take for ``n`` points, scaled from its recorded runs (t-SNE
-    as n log n, UMAP as n^1.15) or, before its first run, from the reference machine's; a
-    cold UMAP adds its compilation (recorded here, or the reference's)."""
+    """Seconds this machine should take for ``n`` points, scaled by the method's cost from its
+    recorded runs (t-SNE as n log n, UMAP as n^1.15) or, before its first run, from the
+    reference machine's; a cold UMAP adds its compilation (recorded here, or the reference's)."""
+    cost = get_method(method).cost
     timings = _read_timings()
     runs = [
         r
@@ -286,11 +215,11 @@ def estimate(method: str, n: int, warm: bool = True) -> Estimate:
         if isinstance(r, list) and len(r) == 2 and r[0] > 1 and r[1] > 0
     ]
     rate = (
-        float(np.median([seconds / COST[method](m) for m, seconds in runs]))
+        float(np.median([seconds / cost(m) for m, seconds in runs]))
         if runs
-        else REFERENCE_RATES[method]
+        else get_method(method).reference_rate
     )
-    seconds = rate * COST[method](n)
+    seconds = rate * cost(n)
     compiles = [c for c in timings.get("umap-compile", []) if isinstance(c, float)]
     if not warm:
         seconds += float(np.median(compiles)) if compiles else REFERENCE_COMPILE
@@ -374,7 +303,7 @@ def _cache_path(X: np.ndarray, projector: Projector) -> Path:
     key = hashlib.sha256(
         (inputs_hash(X) + json.dumps(projector.get_params(), sort_keys=True)).encode()
     ).hexdigest()[:24]
-    return projection_cache_dir() / f"{projector.method}-{key}.npz"
+    return projection_cache_dir() / f"{projector.method_.name}-{key}.npz"
 
 
 def _read_cached(path: Path, n_points: int, params: dict) -> Projection | None:

@@ -12,24 +12,31 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from vae_core.training.executors import Executor, ExecutorUnavailable, LocalExecutor
 
 logger = logging.getLogger(__name__)
 
-EXECUTORS = ("local", "ray")
 RAY_ADDRESS_VARIABLE = "VAE_EXPLORER_RAY_ADDRESS"
 
 
-def make_executor(kind: str = "local", address: str | None = None, **options) -> Executor:
-    """The executor named ``kind`` ("local" or "ray"). For Ray, ``address`` is "local" (start a
-    cluster on this machine), "auto" (the cluster this machine belongs to), "host:port" or
-    "ray://host:port"; None reads $VAE_EXPLORER_RAY_ADDRESS, else "local".
-    Raises :class:`ExecutorUnavailable` with a reason a user can act on."""
-    if kind == "local":
-        return LocalExecutor(**options)
-    if kind != "ray":
-        raise ValueError(f"unknown executor {kind!r}; choose one of {', '.join(EXECUTORS)}")
+@dataclass(frozen=True)
+class Placement:
+    """One place trainings can run, as the command line offers it (``--executor NAME``)."""
+
+    name: str  # how ``--executor`` spells it
+    summary: str  # what the command line's help says of it
+    order: int  # its place in the help
+    build: Callable[..., Executor]  # (address or None, **options) -> a ready Executor
+    remote: bool = False  # True: trainings leave this process (the command line says where)
+
+
+def _local(address: str | None = None, parallel: int | None = None, **options) -> Executor:
+    return LocalExecutor(parallel=parallel, **options)
+
+
+def _ray(address: str | None = None, parallel: int | None = None, **options) -> Executor:
     try:
         from vae_core.training.ray_executor import RayExecutor
     except ImportError as error:
@@ -37,6 +44,41 @@ def make_executor(kind: str = "local", address: str | None = None, **options) ->
             f'Ray is not installed ({error}); install it with pip install -e ".[cluster]"'
         ) from None
     return RayExecutor(address or os.environ.get(RAY_ADDRESS_VARIABLE) or "local", **options)
+
+
+EXECUTORS: dict[str, Placement] = {}  # name -> placement, in their order
+
+
+def register(placement: Placement) -> Placement:
+    """Add ``placement`` (ValueError if its name is taken); returns it."""
+    if placement.name in EXECUTORS and EXECUTORS[placement.name] != placement:
+        raise ValueError(f"an executor called {placement.name!r} is registered already")
+    EXECUTORS[placement.name] = placement
+    ordered = sorted(EXECUTORS.values(), key=lambda p: (p.order, p.name))
+    EXECUTORS.clear()
+    EXECUTORS.update((p.name, p) for p in ordered)
+    return placement
+
+
+def unregister(placement: Placement) -> None:
+    EXECUTORS.pop(placement.name, None)
+
+
+LOCAL = register(Placement("local", "this machine", 0, _local))
+RAY = register(
+    Placement("ray", 'a Ray cluster (pip install -e ".[cluster]")', 1, _ray, remote=True)
+)
+
+
+def make_executor(kind: str = "local", address: str | None = None, **options) -> Executor:
+    """The executor named ``kind`` (a registered :class:`Placement`: "local", "ray", …). For
+    Ray, ``address`` is "local" (start a cluster on this machine), "auto" (the cluster this
+    machine belongs to), "host:port" or "ray://host:port"; None reads
+    $VAE_EXPLORER_RAY_ADDRESS, else "local". Raises :class:`ExecutorUnavailable` with a reason
+    a user can act on."""
+    if kind not in EXECUTORS:
+        raise ValueError(f"unknown executor {kind!r}; choose one of {', '.join(EXECUTORS)}")
+    return EXECUTORS[kind].build(address, **options)
 
 
 RETRY_SECONDS = (
@@ -60,7 +102,7 @@ class FailoverExecutor(Executor):
         self.local = LocalExecutor()
         self.cluster: Executor | None = None
         self.notice: str | None = None  # why trainings run here and not on the cluster
-        self._connect = connect or (lambda on_lost: make_executor("ray", address, on_lost=on_lost))
+        self._connect = connect or (lambda on_lost: RAY.build(address, on_lost=on_lost))
         self._retry_seconds = retry_seconds
         self._retrying = threading.Lock()
         self._closed = threading.Event()

@@ -43,8 +43,10 @@ class Setting:
     default: Any  # its value when nobody sets it: a float, int, str, bool or tuple of floats
     low: float | None = None  # the smallest value allowed (numbers; each element of a tuple)
     low_allowed: bool = True  # False: ``low`` itself is refused (a bandwidth must be > 0)
+    high: float | None = None  # the largest value allowed, where there is one
     choices: tuple[tuple[str, str], ...] = ()  # (value, what a person reads) for a choice
-    form_high: float | None = None  # the Train form's largest value (the command line has none)
+    form_low: float | None = None  # the form's smallest value where it is above ``low``
+    form_high: float | None = None  # the form's largest value where it is below ``high``
     step: float | None = None  # the Train form's step for a number
     start: Any = None  # the Train form's first value where it differs from ``default``
     in_form: bool = True  # False: an expert's setting, on the command line only
@@ -57,6 +59,12 @@ class Setting:
     @property
     def command_flags(self) -> tuple[str, ...]:
         return self.flags or ("--" + self.name.replace("_", "-"),)
+
+    @property
+    def form_range(self) -> tuple[float | None, float | None]:
+        """The smallest and largest values a form offers."""
+        low = self.low if self.form_low is None else self.form_low
+        return low, self.high if self.form_high is None else self.form_high
 
     @property
     def first_value(self) -> Any:
@@ -97,7 +105,7 @@ class Setting:
             number = int(value) if whole and float(value) == int(value) else float(value)
         except (TypeError, ValueError, OverflowError):
             raise ValueError(f"{self.name} must be a number; got {value!r}") from None
-        if isinstance(value, bool) or math.isnan(number) or (whole and number != value):
+        if isinstance(value, bool) or not math.isfinite(number) or (whole and number != value):
             raise ValueError(
                 f"{self.name} must be a {'whole ' if whole else ''}number; got {value!r}"
             )
@@ -106,6 +114,8 @@ class Setting:
         ):
             bound = ">=" if self.low_allowed else ">"
             raise ValueError(f"{self.name} must be {bound} {self.low:g}; got {value!r}")
+        if self.high is not None and number > self.high:
+            raise ValueError(f"{self.name} must be <= {self.high:g}; got {value!r}")
         return number
 
 
