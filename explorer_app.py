@@ -1,8 +1,8 @@
 """VAE Latent Explorer: ``streamlit run explorer_app.py`` (or ``vae-explorer app``).
 
 The app lives in the ``explorer`` package beside this file, its pages in ``pages/``.
-Streamlit imports this file once to find ``app`` (the pages plus the classroom's live
-channel, ``explorer.classroom.live``), then runs it for every page view, where it sets up the
+Streamlit imports this file once to find ``app`` (the pages, the classroom's live channel and
+the start-up warm-up: ``explorer.app``), then runs it for every page view, where it sets up the
 navigation and the shared frame and runs the chosen page.
 """
 
@@ -13,6 +13,6 @@ if __name__ == "__main__":  # a page view
 
     sidebar.run()
 else:  # the server
-    from explorer.classroom import live
+    from explorer import app as shell
 
-    app = st.App(__file__, routes=live.routes(), lifespan=live.lifespan)
+    app = st.App(__file__, routes=shell.routes(), lifespan=shell.lifespan)

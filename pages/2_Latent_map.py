@@ -9,7 +9,6 @@ from explorer.classroom import membership as classroom
 from explorer.comparisons import arithmetic
 from explorer.core import links, loaded, session, sidebar
 from explorer.maps import lens, map_figures, placing, planes, points
-from explorer.training import train_live as training
 from vae_core.viz import quiz_heatmap, replay_figure
 
 sidebar.ensure_frame()
@@ -407,7 +406,7 @@ def quiz_answers() -> None:
 if quiz is not None and classroom.is_teacher():
     quiz_answers()
 
-replay = training.replay(entry.name)
+replay = points.replay(entry.name)
 if replay is not None:
     codes, labels = replay
     # A toggle rather than an expander: the animation (one frame per epoch) is built and sent

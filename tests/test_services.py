@@ -142,7 +142,7 @@ def test_ellipses_replays_grids_and_downloads():
     ellipses = points.test_ellipses(VAE, 5)
     assert len(ellipses) == 5 and all(sx > 0 and sy > 0 for _, _, sx, sy in ellipses)
     assert points.test_ellipses(MMD, 5) == []
-    codes, labels = training.replay(VAE)
+    codes, labels = points.replay(VAE)
     assert codes.shape[0] == 40 and codes.shape[1] == len(labels)
     assert points.decoded_grid(VAE, (-2.0, 2.0, -2.0, 2.0), n=4, size=112).shape == (112, 112)
     with zipfile.ZipFile(io.BytesIO(catalog.checkpoint_zip(VAE))) as archive:

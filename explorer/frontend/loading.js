@@ -31,10 +31,25 @@ export const loadFigure = (url) => fetchOnce(figures, url, (buffer) => {
   return JSON.parse(new TextDecoder().decode(buffer));
 });
 
-// plotly.js loads in parallel (index.html): the figure and the model are fetched meanwhile.
-export const plotlyReady = new Promise((resolve, reject) => {
-  if (window.Plotly) return resolve(window.Plotly);
-  const script = document.querySelector('script[src*="plotly.min.js"]');
-  script.addEventListener("load", () => resolve(window.Plotly));
-  script.addEventListener("error", () => reject(new Error("plotly.js could not be loaded")));
-});
+// plotly.js is fetched at once (index.html preloads it) but run only when asked: compiling it
+// holds the page's only thread for a second or more on a slow machine, so the first map is
+// sketched on a plain canvas, painted, and only then is plotly.js started.
+const PLOTLY_URL = "../explorer.canvas.plotly_js/plotly.min.js";
+let plotly = null;
+
+/** plotly.js, started on the first call (after the page has painted what it has). */
+export function plotlyReady() {
+  if (!plotly) {
+    plotly = window.Plotly ? Promise.resolve(window.Plotly) : afterPaint().then(() => new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = PLOTLY_URL;
+      script.addEventListener("load", () => resolve(window.Plotly));
+      script.addEventListener("error", () => reject(new Error("plotly.js could not be loaded")));
+      document.head.append(script);
+    }));
+  }
+  return plotly;
+}
+
+/** Resolves once the browser has painted the frame being drawn now. */
+export const afterPaint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));

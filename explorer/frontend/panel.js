@@ -75,7 +75,7 @@ export class MapPanel {
       if (spec.model) loadNetwork(spec.model).catch(() => {}); // start fetching the weights too
       const figure = await loadFigure(spec.figure);
       if (!window.Plotly && token === state.generation) this.sketch(figure, spec.extent);
-      await plotlyReady;
+      await plotlyReady();
       if (token !== state.generation) return;
       // The toolbar sits in the top margin's first 30 px: the class legend goes below it.
       this.top = Math.max(state.mode === "compare" ? 84 : 70, (figure.layout.margin || {}).t ?? 0);

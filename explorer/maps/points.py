@@ -200,3 +200,11 @@ def server_image(name: str, point, label: int | None = None) -> str:
             loaded.get_model(name), pad_code(point, loaded.get_model(name).config.latent_dim), label
         )
     )
+
+
+def replay(name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The stored per-epoch codes of a checkpoint and their labels, when it has a 2-D replay."""
+    codes = loaded.replay_codes(name)
+    if codes is None or len(codes) < 2 or codes.shape[2] < 2:
+        return None
+    return codes, loaded.encoded(name).labels[: codes.shape[1]]

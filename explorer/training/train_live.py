@@ -266,14 +266,6 @@ def reconstructions(snapshot: JobSnapshot, size: int = 56) -> tuple[list[str], l
 # --- β / λ families ---------------------------------------------------------------
 
 
-def replay(name: str) -> tuple[np.ndarray, np.ndarray] | None:
-    """The stored per-epoch codes of a checkpoint and their labels, when it has a 2-D replay."""
-    codes = loaded.replay_codes(name)
-    if codes is None or len(codes) < 2 or codes.shape[2] < 2:
-        return None
-    return codes, loaded.encoded(name).labels[: codes.shape[1]]
-
-
 @st.cache_resource
 def job_manager():
     """The one training pool of this server, shared by every session: on the Ray cluster at
