@@ -4,10 +4,11 @@ hello page in the same run.
     python -m benchmarks.launch [--runs 3]
 
 Each run starts a fresh server and opens one page in a chromium that is already running, with
-one profile throughout (as a teacher's browser, which keeps the scripts it fetched before): the explorer's ``/Latent_map`` until its points are drawn, and
-Streamlit's hello app (``streamlit/hello/streamlit_app.py``) until its title shows. Each time is
-split into the server answering its health check, the page's first element, and the rest. The
-explorer's goal is a first map under 2 s on two cores.
+one profile throughout (as a teacher's browser, which keeps the scripts it fetched before): the
+explorer's ``/Latent_map`` until its points are drawn, and Streamlit's hello app
+(``streamlit/hello/streamlit_app.py``) until its title shows. Each time is split into the server
+answering its health check, the page's first element, and the rest. The explorer's goal is a
+first map under 2 s on two cores.
 """
 
 from __future__ import annotations

@@ -206,9 +206,10 @@ def test_app_modules_are_short_enough_to_read(path):
 
 
 def test_the_app_is_grouped_by_feature():
-    """explorer/ holds feature packages; only the package's door and its command sit beside them."""
+    """explorer/ holds feature packages; only the package's door, its command and the app shell
+    sit beside them."""
     loose = {p.name for p in (ROOT / "explorer").glob("*.py")}
-    assert loose == {"__init__.py", "__main__.py", "launch.py"}
+    assert loose == {"__init__.py", "__main__.py", "launch.py", "app.py"}
     features = {p.name for p in (ROOT / "explorer").iterdir() if (p / "__init__.py").is_file()}
     assert features == {"core", "canvas", "maps", "comparisons", "classroom", "training"}
 
