@@ -8,11 +8,9 @@ navigation and the shared frame and runs the chosen page.
 
 import streamlit as st
 
+from explorer import app as shell
+
 if __name__ == "__main__":  # a page view
-    from explorer.core import sidebar
-
-    sidebar.run()
+    shell.run()
 else:  # the server
-    from explorer import app as shell
-
     app = st.App(__file__, routes=shell.routes(), lifespan=shell.lifespan)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer import app as shell
 from explorer.core import catalog, links, loaded, sidebar
 from explorer.core.catalog import DATASET_LABELS
 from explorer.training import train_live as training
@@ -16,7 +17,7 @@ from vae_core.viz import (
     step_map,
 )
 
-sidebar.ensure_frame()
+shell.ensure_frame()
 st.title("Train live")
 st.caption(
     "Pick an objective and a network, press **Train**, and watch the loss fall and the latent "

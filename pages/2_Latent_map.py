@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer import app as shell
 from explorer.canvas import component as canvas
 from explorer.classroom import membership as classroom
 from explorer.comparisons import arithmetic
@@ -11,7 +12,7 @@ from explorer.core import links, loaded, session, sidebar
 from explorer.maps import lens, map_figures, placing, planes, points
 from vae_core.viz import quiz_heatmap, replay_figure
 
-sidebar.ensure_frame()
+shell.ensure_frame()
 st.title("Latent map")
 entry = sidebar.require_model(sidebar.current_entry(), min_dim=2)
 names = loaded.class_names(entry.dataset)

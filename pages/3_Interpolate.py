@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer import app as shell
 from explorer.canvas import component as canvas
 from explorer.classroom import membership as classroom
 from explorer.comparisons import interpolation
@@ -11,7 +12,7 @@ from explorer.core import links, loaded, session, sidebar
 from explorer.core.view import ViewError
 from explorer.maps import points
 
-sidebar.ensure_frame()
+shell.ensure_frame()
 st.title("Interpolate")
 entry = sidebar.require_model(sidebar.current_entry(), min_dim=1)
 names = loaded.class_names(entry.dataset)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer import app as shell
 from explorer.canvas import component as canvas
 from explorer.classroom import membership as classroom
 from explorer.comparisons import elbo_mmd
@@ -12,7 +13,7 @@ from explorer.core.catalog import DATASET_LABELS, comparison_table
 from explorer.maps import map_figures, points
 from vae_core.viz import paired_map
 
-sidebar.ensure_frame()
+shell.ensure_frame()
 st.title("ELBO vs MMD")
 state = st.session_state
 dataset = sidebar.current_dataset()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer import app as shell
 from explorer.core import loaded, sidebar
 from explorer.maps import planes, points, projections
 from vae_core.viz import projection_scatter, selected_indices
 
-sidebar.ensure_frame()
+shell.ensure_frame()
 st.title("Projections")
 state = st.session_state
 dataset = sidebar.current_dataset()

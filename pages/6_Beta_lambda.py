@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer import app as shell
 from explorer.core import loaded, sidebar
 from explorer.core.catalog import DATASET_LABELS
 from explorer.maps import map_figures, points
@@ -11,7 +12,7 @@ from explorer.training import families
 from explorer.training import train_live as training
 from vae_core.viz import family_terms, latent_map
 
-sidebar.ensure_frame()
+shell.ensure_frame()
 st.title("β / λ sweep")
 state = st.session_state
 dataset = sidebar.current_dataset()

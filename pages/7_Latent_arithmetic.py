@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer import app as shell
 from explorer.canvas import component as canvas
 from explorer.classroom import membership as classroom
 from explorer.comparisons import arithmetic, interpolation
@@ -12,7 +13,7 @@ from explorer.core import loaded, session, sidebar
 from explorer.maps import points
 from vae_core.viz import arithmetic_heatmap
 
-sidebar.ensure_frame()
+shell.ensure_frame()
 st.title("Latent arithmetic")
 entry = sidebar.require_model(sidebar.current_entry(), min_dim=2)
 if entry.conditional:

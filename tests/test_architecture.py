@@ -22,14 +22,57 @@ LONGEST_FUNCTION = 50  # lines
 LONGEST_APP_MODULE = 320  # lines: about 300, read in one sitting
 
 
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
 def imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports: plain and relative imports (resolved against its package),
+    and ``importlib.import_module`` / ``__import__`` of a spelled-out name."""
+    package = module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
     names = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0:
-            names.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names if node.level)
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", None))
+            in ("import_module", "__import__")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names.add(node.args[0].value)
     return names
+
+
+def test_the_import_reader_sees_relative_and_importlib_imports(tmp_path, monkeypatch):
+    folder = ROOT / "vae_core" / "analysis"
+    sample = folder / "sample_for_the_reader.py"
+    monkeypatch.setattr(Path, "read_text", lambda self: SAMPLE if self == sample else "")
+    assert imported_modules(sample) >= {
+        "vae_core.viz",
+        "vae_core.viz.figures",
+        "vae_core.analysis.latent",
+        "streamlit",
+        "explorer.core",
+    }
+
+
+SAMPLE = """
+from ..viz import figures
+from . import latent
+import importlib
+importlib.import_module("streamlit")
+__import__("explorer.core")
+"""
 
 
 def within(module: str, packages) -> bool:
@@ -68,12 +111,27 @@ def test_pages_import_only_the_app_package_and_the_figure_builders(path):
 )
 def test_nothing_reaches_into_streamlits_runtime(path):
     """Streamlit's internals change between releases: the app uses its public API only (st.App
-    routes for the live channel)."""
-    assert not [
-        m
-        for m in imported_modules(path)
-        if within(m, ("streamlit.runtime", "streamlit.proto", "streamlit.web"))
-    ]
+    routes for the live channel). An import, or a use such as ``st.runtime.get_instance()``."""
+    assert not private_streamlit_uses(path.read_text(), imported_modules(path))
+
+
+PRIVATE = ("runtime", "proto", "web", "elements", "delta_generator", "components.lib")
+
+
+def private_streamlit_uses(source: str, modules: set[str]) -> list[str]:
+    private = tuple(f"streamlit.{name}" for name in PRIVATE)
+    found = [m for m in modules if within(m, private)]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id in ("st", "streamlit") and node.attr in PRIVATE:
+                found.append(f"{node.value.id}.{node.attr} (line {node.lineno})")
+    return found
+
+
+def test_the_runtime_guard_sees_uses_as_well_as_imports():
+    assert private_streamlit_uses("import streamlit as st\nst.runtime.get_instance()\n", set())
+    assert private_streamlit_uses("", {"streamlit.runtime.scriptrunner"})
+    assert not private_streamlit_uses("import streamlit as st\nst.session_state\n", set())
 
 
 EVERY_SCRIPT = sorted(
@@ -94,8 +152,20 @@ def test_functions_are_short_enough_to_read(path):
     assert not long
 
 
-# The library's floors, bottom first: a module imports from its own floor or those below.
-LAYERS = ("data", "models", "store", "training", "analysis", "viz", "experiments", "cli")
+def documented_floors(heading: str) -> tuple[str, ...]:
+    """The floors docs/ARCHITECTURE.md draws in the first diagram after ``heading``, bottom
+    first: each line of the diagram that starts one space in names a folder or a module."""
+    section = ARCHITECTURE_TEXT.split(heading, 1)[1]
+    diagram = section.split("```", 2)[1]
+    names = re.findall(r"^ (\S+)", diagram, re.M)
+    return tuple(name.removesuffix("/").removesuffix(".py") for name in reversed(names))
+
+
+ARCHITECTURE_TEXT = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+# The library's floors, bottom first, as the architecture draws them: a module imports from its
+# own floor or those below.
+LAYERS = documented_floors("## The library")
+APP_FLOORS = documented_floors("## The app")
 
 
 def library_module(path: Path) -> str:
@@ -259,3 +329,68 @@ def test_the_code_is_formatted_and_linted(command):
         [sys.executable, "-m", "ruff", *command, "."], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+
+
+def app_floor(module: str) -> int | None:
+    parts = module.split(".")
+    if parts[0] != "explorer" or len(parts) < 2:
+        return None
+    return APP_FLOORS.index(parts[1]) if parts[1] in APP_FLOORS else None
+
+
+def test_the_architecture_draws_every_floor_of_both_packages():
+    assert set(LAYERS) == {p.stem for p in (ROOT / "vae_core").iterdir() if p.stem[0] != "_"} - {""}
+    folders = {p.stem for p in (ROOT / "explorer").iterdir() if p.suffix in (".py", "")}
+    assert set(APP_FLOORS) == folders - {"__init__", "__main__", "frontend", "__pycache__"}
+    assert APP_FLOORS[:2] == ("core", "canvas") and APP_FLOORS[-1] == "app"
+
+
+@pytest.mark.parametrize("path", APP, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_app_imports_only_its_own_floor_or_those_below(path):
+    """core below canvas below the features below the shell, as ARCHITECTURE.md draws them."""
+    own = app_floor(module_name(path))
+    if own is None:
+        return  # the package's door and its command line
+    upward = [
+        m for m in imported_modules(path) if (app_floor(m) or 0) > own and app_floor(m) is not None
+    ]
+    assert not upward, f"{module_name(path)} imports from a floor above it: {upward}"
+
+
+def test_the_apps_folders_import_each_other_without_a_loop():
+    edges = {
+        (module_name(path).split(".")[1], m.split(".")[1])
+        for path in APP
+        for m in imported_modules(path)
+        if within(m, ("explorer",))
+        and len(m.split(".")) > 1
+        and len(module_name(path).split(".")) > 1
+    }
+    graph = {a: {b for x, b in edges if x == a and b != a} for a, _ in edges}
+    assert not find_loop(graph)
+
+
+def find_loop(graph: dict[str, set[str]]) -> list[str]:
+    """A loop in ``graph`` (as its path), or []."""
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> list[str]:
+        if node in path:
+            return path[path.index(node) :] + [node]
+        if node in done:
+            return []
+        for nxt in sorted(graph.get(node, ())):
+            loop = visit(nxt, [*path, node])
+            if loop:
+                return loop
+        done.add(node)
+        return []
+
+    return next((loop for node in sorted(graph) if (loop := visit(node, []))), [])
+
+
+def test_the_floor_and_loop_checks_catch_an_upward_arrow():
+    loop = find_loop({"core": {"classroom"}, "classroom": {"core"}, "maps": {"core"}})
+    assert loop[0] == loop[-1] and set(loop) == {"core", "classroom"}
+    assert not find_loop({"classroom": {"core"}, "maps": {"core", "canvas"}, "canvas": {"core"}})
+    assert app_floor("explorer.core.sidebar") < app_floor("explorer.classroom.membership")

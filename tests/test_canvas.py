@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from explorer.canvas import component as canvas
 from explorer.canvas.component import CanvasInputError, read_event
+from explorer.core import served as canvas
 
 
 def event(**fields):

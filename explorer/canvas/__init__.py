@@ -15,15 +15,12 @@ from pathlib import Path
 import plotly
 import streamlit.components.v1 as components
 
-from vae_core.data.paths import cache_dir
+from explorer.core.served import FOLDERS, SERVED
 
 FRONTEND = (
     Path(__file__).resolve().parents[1] / "frontend"
 )  # explorer/frontend: every file the browser runs
-SERVED = cache_dir() / "browser"  # exported models and figures, named by their content
-FILES_URL = "../explorer.canvas.files"  # relative to the component's page
-
-for _folder in ("models", "figures"):
+for _folder in FOLDERS:
     (SERVED / _folder).mkdir(parents=True, exist_ok=True)
 _declared: dict = {}
 _declaring = threading.Lock()

@@ -11,16 +11,13 @@ contract. Everything the browser sends back is checked by :func:`read_event` bef
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import math
-import os
-import uuid
 from dataclasses import dataclass, field
 
 import streamlit as st
 
-from explorer.canvas import FILES_URL, SERVED, latent_canvas_component
+from explorer.canvas import latent_canvas_component
 
 POINT_LIMIT = (
     50.0  # |coordinate| accepted from the browser (the prior puts almost nothing beyond 5)
@@ -79,23 +76,6 @@ class CanvasEvent:
     map_index: int = 0
     reason: str = ""  # fallback: why the browser could not run the model
     anchor: int = 0  # anchor: which of a plane's three anchors was dragged (point: where to)
-
-
-def publish(data: bytes, folder: str, suffix: str) -> str:
-    """Write ``data`` under its content hash (once) and return its URL for the canvas."""
-    name = f"{hashlib.sha256(data).hexdigest()[:20]}{suffix}"
-    path = SERVED / folder / name
-    if not path.is_file():
-        # a name of its own per call: two sessions may publish the same figure at once
-        tmp = path.with_name(f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    return f"{FILES_URL}/{folder}/{name}"
-
-
-def publish_figure(figure) -> str:
-    """A Plotly figure as a JSON file the canvas fetches (and the browser caches)."""
-    return publish(figure.to_json(engine="orjson").encode(), "figures", ".json")
 
 
 def _point(value, what: str) -> tuple[float, float]:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from explorer.canvas.component import publish
 from explorer.core.catalog import Catalog
+from explorer.core.served import publish
 from vae_core.data.datasets import CLASS_NAMES, load_arrays
 from vae_core.data.images import text_thumbnail
 from vae_core.store.checkpoints import (

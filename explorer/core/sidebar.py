@@ -1,21 +1,16 @@
-"""The frame every page runs in: navigation, page settings, the sidebar's dataset and
-model pickers (shared by all pages through session state), and the page guards."""
+"""The frame every page runs in: page settings, a shared link's state, the sidebar's dataset
+and model pickers (shared by all pages through session state), and the page guards. The app
+shell (:mod:`explorer.app`) draws it before each page."""
 
 from __future__ import annotations
 
-import contextvars
-
 import streamlit as st
 
-from explorer.classroom import membership as classroom
-from explorer.classroom.panel import panel as classroom_panel
-from explorer.core import links, loaded, memory, session
+from explorer.core import links, loaded, session
 from explorer.core.catalog import DATASET_LABELS, ModelEntry
-from explorer.core.home import home
-from explorer.core.sitemap import PAGES
+from explorer.core.hooks import HOOKS
 from vae_core.store.checkpoints import CheckpointError
 
-_frame_drawn = contextvars.ContextVar("explorer_frame_drawn", default=False)
 TITLE_SHOWN = 30  # characters of a model's title the sidebar's picker shows whole
 # A projector's 720 rows: less empty space above a page's title, a smaller title, so that a map
 # starts high enough to be seen whole.
@@ -27,49 +22,6 @@ SHORT_WINDOW_STYLE = """<style>
 </style>"""
 
 
-def navigation():
-    """``st.navigation`` over the Home page (a function) and the scripts in ``pages/``:
-    the chosen page and every page by its url path."""
-    pages = [st.Page(home, title="Home", icon=":material/home:", default=True)]
-    pages += [st.Page(script, title=title, icon=icon) for script, title, icon, _ in PAGES]
-    return st.navigation(pages), {page.url_path: page for page in pages}
-
-
-def run() -> None:
-    """explorer_app.py's whole body: navigation, the frame, the classroom panel, then the chosen
-    page (a following student's run first catches up with the teacher's view)."""
-    memory.start_trimming()
-    page, pages = navigation()
-    classroom.before_run(pages, page.url_path)
-    # What this run changes of a teacher's view goes to the room when it ends. Read before the
-    # page runs: after a page's st.stop(), Streamlit refuses every use of the session's state.
-    publish = classroom.publisher()
-    frame()
-    if session.view().page != page.url_path:
-        session.update(page=page.url_path, arrows=())
-    classroom_panel()
-    token = _frame_drawn.set(True)
-    try:
-        page.run()
-    finally:
-        _frame_drawn.reset(token)
-        publish()
-
-
-def ensure_frame() -> None:
-    """Each page calls this first, so it has the frame however it was reached.
-
-    Until ``st.navigation`` has run once in a server process, Streamlit treats the
-    ``pages/`` folder as an old-style multipage app: the first visit straight to a page
-    URL (a shared link after a restart) runs that page without explorer_app.py. The page
-    then makes the run explorer_app.py would have made (navigation, which ends that mode
-    for this server, the frame, and this page again) and stops its own first pass."""
-    if _frame_drawn.get():
-        return
-    run()
-    st.stop()
-
-
 def frame() -> None:
     """What every page shares: page settings, a shared link's state, the sidebar picker."""
     st.set_page_config(page_title="VAE Latent Explorer", page_icon="🧭", layout="wide")
@@ -77,12 +29,8 @@ def frame() -> None:
     links.apply_link(loaded.catalog())
     st.sidebar.markdown("### What to explore")
     entry = select_model()
-    room = classroom.address_room()  # a new session (a reload, a lost replica) rejoins it
     st.query_params.from_dict(
-        {
-            **({"model": entry.name} if entry else {}),
-            **({classroom.ROOM_PARAM: room} if room else {}),
-        }
+        {**({"model": entry.name} if entry else {}), **HOOKS.address_params()}
     )
     if entry is not None:
         adopt_model(entry)

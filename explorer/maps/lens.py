@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.canvas.component import publish
 from explorer.core import loaded
+from explorer.core.served import publish
 
 LENS_GRID = 32  # cells per side of the classifier lens
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from explorer.canvas.component import publish_figure
 from explorer.core import loaded
+from explorer.core.served import publish_figure
 from vae_core.analysis.geometry import Extent, square_extent
 from vae_core.viz import latent_map, mosaic_source
 

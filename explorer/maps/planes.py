@@ -94,7 +94,7 @@ def plane_figure(name: str, n_points: int, key: tuple, shown: tuple = ()):
     """The test codes at their projections onto the plane ``key`` (origin, basis), faded by
     their distance from it, over a range that also holds the ``shown`` points (u, v): the
     plane's anchors; (figure URL, extent)."""
-    from explorer.canvas.component import publish_figure
+    from explorer.core.served import publish_figure
 
     plane = Plane(np.asarray(key[0]), np.asarray(key[1]))
     codes = loaded.encoded(name)
