@@ -110,7 +110,7 @@ def pick_image(column, tag: str, default_class: int) -> int:
 
 def clicked_endpoints():
     """The two points set on the map (clicks or drags), or None until both are set (another
-    model starts without: explorer.core.sidebar.adopt_model)."""
+    model starts without: explorer.core.session.choose)."""
     ends = state.get(CLICKED)
     return None if ends is None else [list(end) for end in ends]
 

@@ -56,7 +56,7 @@ def test_dataset_picker_switches_the_model_list():
     assert model.startswith("fashion-mnist-vae-2d-")
     at.switch_page("pages/2_Latent_map.py").run()
     assert not at.exception
-    assert at.session_state["model_name"] == model
+    assert at.session_state["view"].view.model == model
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -318,7 +318,7 @@ def test_a_shared_link_restores_model_and_point():
     at.run()
     at.switch_page("pages/2_Latent_map.py").run()
     assert not at.exception
-    assert at.session_state["model_name"] == entry.name
+    assert at.session_state["view"].view.model == entry.name
     assert "**z = (0.500, -1.250)** — the shared link's point" in texts(at)
     assert at.query_params["z"] in ("0.5,-1.25", ["0.5,-1.25"])
     assert at.query_params["model"] in (entry.name, [entry.name])

@@ -22,7 +22,7 @@ def test_a_20d_model_works_where_any_latent_size_does(role, page):
     at.run()
     at.switch_page(page).run()
     assert not at.exception and not at.error
-    assert at.session_state["model_name"] == WIDE[role]  # the 20-D model, not a fallback
+    assert at.session_state["view"].view.model == WIDE[role]  # the 20-D model, not a fallback
     said = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
     if page.endswith("Interpolate.py"):
         assert "z = (" in said and "…" in said  # a 20-D point, shown in part

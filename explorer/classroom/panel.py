@@ -72,7 +72,7 @@ def _entry_panel() -> None:
         else:
             state[CLAIMED] = state[ROOM]  # this session holds it: nothing to claim
             publish_now()  # the room starts from the teacher's page and model
-            _warm_up(state.get(session.MODEL))
+            _warm_up(session.view().model)
             st.rerun()
 
 
@@ -145,7 +145,7 @@ def _count(code: str) -> None:
 def _quiz_controls(code: str) -> None:
     state, rooms = st.session_state, shared()
     quiz = session.view().quiz
-    names = loaded.class_names(state.get(session.DATASET, "mnist"))
+    names = loaded.class_names(session.view().dataset)
     try:
         if quiz is None:
             target = st.selectbox(

@@ -30,7 +30,6 @@ def apply_link(catalog: Catalog) -> None:
         problems.append("the link's model is not on this server")
     base = session.view()
     if entry is not None:
-        state[session.DATASET], state[session.MODEL] = entry.dataset, entry.name
         base = base.replace(dataset=entry.dataset, model=entry.name)
     view, wrong = View.from_query(params, base)
     session.replace(view)

@@ -1,6 +1,6 @@
-"""A session's shared values: its :class:`~explorer.core.view.View` (what it shows: page, model,
-point, path, selection, quiz, arrows) and the names of the few session-state values that
-more than one module reads or writes.
+"""A session's shared values: its :class:`~explorer.core.view.View` (what it shows: page,
+dataset and model, point, path, selection, quiz, arrows; the one place they are kept) and the
+names of the few session-state values that more than one module reads or writes.
 
 Widget keys are prefixed by their page (``map_``, ``interp_``, ``cmp_``, ``train_``,
 ``proj_``, ``sweep_``).
@@ -14,8 +14,6 @@ import streamlit as st
 
 from explorer.core.view import STATE_KEY, View
 
-DATASET = "dataset"  # the sidebar's dataset
-MODEL = "model_name"  # the sidebar's model (a checkpoint name)
 # Latent map: counts the server's moves of the point (the canvas applies each once)
 MAP_PIN = "map_pin_token"
 LINK_APPLIED, LINK_WARNING = (
@@ -59,10 +57,20 @@ def replace(new: View) -> None:
 
 
 def adopt(new: View) -> None:
-    """Make ``new`` this session's view, the sidebar's pickers included (a room's view)."""
+    """Make ``new`` this session's view (a room's): the sidebar's pickers show its model."""
     replace(new)
-    if new.model:
-        st.session_state[DATASET], st.session_state[MODEL] = new.dataset, new.model
+
+
+def choose(dataset: str, model: str | None) -> View:
+    """The dataset and model shown (the sidebar's pickers, a page that opens a model): another
+    model forgets the old one's point, path, selection and arrows (positions in its space)."""
+    current = view()
+    if (current.dataset, current.model) == (dataset, model):
+        return current
+    changes: dict = {"dataset": dataset, "model": model}
+    if current.model is not None and model != current.model:
+        changes.update(point=None, point_source="", ends=None, selection=None, arrows=())
+    return update(**changes)
 
 
 def move_point(point, source: str) -> None:

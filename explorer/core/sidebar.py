@@ -33,71 +33,48 @@ def frame() -> None:
         {**({"model": entry.name} if entry else {}), **HOOKS.address_params()}
     )
     if entry is not None:
-        adopt_model(entry)
         fit_view(entry)
     if st.session_state.get(session.LINK_WARNING):
         st.sidebar.warning(st.session_state.pop(session.LINK_WARNING))
 
 
 def select_model(widget_key: str = "sidebar_model") -> ModelEntry | None:
-    """The sidebar's dataset and model pickers (kept in session state, shared by all pages)."""
+    """The sidebar's dataset and model pickers: they show, and change, the session's View (shared
+    by all pages), so a page, a link or a room that changes the model moves them too."""
     catalog = loaded.catalog()
     datasets = catalog.datasets()
-    state = st.session_state
-    if state.get(session.DATASET) not in datasets:
-        state[session.DATASET] = datasets[0]
-    # The widgets mirror the shared state, so a page (or a link) that changes the
-    # model moves the pickers too.
+    state, shown = st.session_state, session.view()
     dataset_key, model_key = f"{widget_key}_dataset", f"{widget_key}_name"
-
-    def dataset_changed() -> None:
-        state[session.DATASET] = state[dataset_key]
-        state.pop(session.MODEL, None)
-
-    def model_changed() -> None:
-        state[session.MODEL] = state[model_key]
-
-    state[dataset_key] = state[session.DATASET]
+    state[dataset_key] = shown.dataset if shown.dataset in datasets else datasets[0]
     dataset = st.sidebar.selectbox(
         "Dataset",
         datasets,
         format_func=DATASET_LABELS.get,
         key=dataset_key,
-        on_change=dataset_changed,
+        on_change=lambda: session.choose(state[dataset_key], None),
     )
     choices = catalog.select(dataset)
     if not choices:
+        session.choose(dataset, None)
         st.sidebar.info("No model for this dataset yet: train one on the **Train live** page.")
         return None
     by_name = {e.name: e for e in choices}
-    if state.get(session.MODEL) not in by_name:
+    if session.view().model not in by_name:
         fallback = catalog.default(dataset)
-        state[session.MODEL] = fallback.name if fallback else choices[0].name
-    state[model_key] = state[session.MODEL]
+        session.choose(dataset, fallback.name if fallback else choices[0].name)
+    state[model_key] = session.view().model
     name = st.sidebar.selectbox(
         "Model",
         list(by_name),
         format_func=lambda n: by_name[n].title,
         key=model_key,
-        on_change=model_changed,
+        on_change=lambda: session.choose(dataset, state[model_key]),
         help="Shipped models and every model trained on this server.",
     )
-    state[session.MODEL] = name
+    session.choose(dataset, name)
     if len(by_name[name].title) > TITLE_SHOWN:  # a picker cuts it where two models differ
         st.sidebar.caption(by_name[name].title)
     return by_name[name]
-
-
-def adopt_model(entry: ModelEntry) -> None:
-    """The view follows the sidebar's model; another model forgets the old one's point, path,
-    selection and arrows (they are positions in its latent space)."""
-    view = session.view()
-    if view.model == entry.name:
-        return
-    changes = {"model": entry.name, "dataset": entry.dataset}
-    if view.model is not None:
-        changes.update(point=None, point_source="", ends=None, selection=None, arrows=())
-    session.update(**changes)
 
 
 def fit_view(entry: ModelEntry) -> None:
@@ -118,17 +95,17 @@ def fit_view(entry: ModelEntry) -> None:
 
 
 def open_model(entry: ModelEntry) -> None:
-    """Make ``entry`` the sidebar's choice (for the pages that switch models)."""
-    st.session_state[session.DATASET], st.session_state[session.MODEL] = entry.dataset, entry.name
+    """Show ``entry`` (for the pages that switch models)."""
+    session.choose(entry.dataset, entry.name)
 
 
 def current_dataset() -> str:
-    return st.session_state.get(session.DATASET, "mnist")
+    return session.view().dataset
 
 
 def current_entry() -> ModelEntry | None:
     """The model chosen in the sidebar, or None."""
-    return loaded.catalog().find(st.session_state.get(session.MODEL))
+    return loaded.catalog().find(session.view().model)
 
 
 def require_model(entry: ModelEntry | None, min_dim: int = 1) -> ModelEntry:
