@@ -181,9 +181,8 @@ def baseline_clicks(page, count: int, rng) -> tuple[list[float], int]:
         page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
         try:
             page.wait_for_function(
-                "([sel, prev]) => "
-                "{ const e = document.querySelector(sel); return e && e.innerText !== prev &&"
-                " [...e.querySelectorAll('img')].length > 1 && "
+                "([sel, prev]) => { const e = document.querySelector(sel); return e && e.innerText "
+                "!== prev && [...e.querySelectorAll('img')].length > 1 && "
                 "[...e.querySelectorAll('img')].every(i => i.complete && i.naturalWidth); }",
                 arg=[DECODED, text],
                 timeout=10_000,

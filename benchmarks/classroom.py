@@ -89,9 +89,8 @@ class Student:
                             self.caught_up.set()
             except (OSError, websockets.WebSocketException, asyncio.TimeoutError):
                 pass
-            self.replica = (self.replica + 1) % len(
-                self.urls
-            )  # the proxy sends a lost replica's browsers elsewhere
+            # the proxy sends a lost replica's browsers elsewhere
+            self.replica = (self.replica + 1) % len(self.urls)
             await asyncio.sleep(min(4.0, 0.25 * 2**attempt))
             attempt += 1
 
@@ -169,9 +168,8 @@ async def follow_page(
     the time from the teacher's switch until a run shows the teacher's page."""
     link = run.component("room_link")
     async with websockets.connect(url.replace("http", "ws") + f"/api/rooms/{code}") as socket:
-        await socket.send(
-            json.dumps({"type": "hello", "member": link[2]["member"]})
-        )  # the session's own member
+        # the session's own member
+        await socket.send(json.dumps({"type": "hello", "member": link[2]["member"]}))
         async for text in socket:
             message = json.loads(text)
             if message.get("type") == "view" and message["view"]["page"] == "Interpolate":

@@ -264,9 +264,8 @@ class Session:
         elif kind == "number_input":
             low = widget.min if widget.has_min else -1e6
             high = widget.max if widget.has_max else 1e6
-            whole = (
-                widget.data_type == 0
-            )  # INT: Streamlit itself refuses what is not a whole number
+            # INT: Streamlit itself refuses what is not a whole number
+            whole = widget.data_type == 0
             wild = (
                 [low - 1000, high + 1e6]
                 if whole

@@ -35,9 +35,8 @@ class TutorialLoop:
     """The seed-style loop, one epoch per call."""
 
     def __init__(self, batch_size: int, seed: int):
-        load_dataset(
-            "mnist", "train"
-        )  # decompresses the shipped files where torchvision reads them
+        # decompresses the shipped files where torchvision reads them
+        load_dataset("mnist", "train")
         train_set = datasets.MNIST(
             str(cache_dir() / "datasets"), train=True, transform=transforms.ToTensor()
         )

@@ -82,9 +82,8 @@ def ellipses(page, url: str, model: str) -> None:
     page.wait_for_function(IDLE)
     page.get_by_text("Display options").click()
     slider.wait_for(state="hidden")
-    canvas(page).locator(".shapelayer path").nth(59).wait_for(
-        state="attached", timeout=60_000
-    )  # 30 ellipses at 1σ and 2σ
+    # 30 ellipses at 1σ and 2σ
+    canvas(page).locator(".shapelayer path").nth(59).wait_for(state="attached", timeout=60_000)
     page.screenshot(path=str(OUT / "posterior-ellipses.png"))
 
 

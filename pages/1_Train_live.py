@@ -38,9 +38,8 @@ mode = st.radio(
     horizontal=True,
     key="train_mode",
     help=(
-        "Step by step: the model learns only when you press Step (1, 10, 100 batches or an "
-        "epoch), and the map shows every test code moving. Good for showing a class how "
-        "training works."
+        "Step by step: the model learns only when you press Step (1, 10, 100 batches or an epoch), "
+        "and the map shows every test code moving. Good for showing a class how training works."
     ),
 )
 labels = training.kind_labels()

@@ -19,9 +19,8 @@ names = loaded.class_names(entry.dataset)
 state = st.session_state
 
 quiz = classroom.quiz()
-hidden = (
-    quiz is not None and not quiz.revealed
-)  # the room looks for a class: no colours give it away
+# the room looks for a class: no colours give it away
+hidden = quiz is not None and not quiz.revealed
 if hidden:
     colouring = "grey while the quiz hides the classes"
 elif classroom.following():  # the teacher may start a quiz without this page running again

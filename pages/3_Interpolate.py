@@ -25,8 +25,7 @@ ENDPOINTS = {
 
 st.caption(
     "Choose two endpoints, A and B. The path between their codes is decoded frame by frame: a "
-    "smooth, "
-    "plausible morph means the latent space is well organised along the way."
+    "smooth, plausible morph means the latent space is well organised along the way."
 )
 
 try:
@@ -34,9 +33,8 @@ try:
 except canvas.CanvasInputError as error:
     st.warning(f"Ignored a message from the map: {error}.")
     event = None
-CLICKED = (
-    "interp_clicked"  # the ends set on the map, kept while other endpoints are shown (per model)
-)
+# the ends set on the map, kept while other endpoints are shown (per model)
+CLICKED = "interp_clicked"
 if (
     state.get("interp_clicked_model") != entry.name or classroom.following()
 ):  # a room's or a link's ends
@@ -57,9 +55,8 @@ if entry.conditional:
         key="interp_class",
     )
 
-following = (
-    classroom.following()
-)  # the ends, path, frames and α are the teacher's: the map shows them as they change
+# the ends, path, frames and α are the teacher's: the map shows them as they change
+following = classroom.following()
 if following or "interp_source" not in state:  # the ends of a room or a link are the view's
     state["interp_source"] = "clicks" if session.view().ends is not None else "images"
 if following:

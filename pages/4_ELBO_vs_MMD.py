@@ -139,8 +139,7 @@ links.share_control(**({"z": links.format_point(point)} if point is not None els
 if classroom.following():
     st.caption(
         "Following the teacher: the maps show the teacher's point and selection as they change, "
-        "both decoders "
-        "beside them. Turn off **Follow the teacher** to explore on your own."
+        "both decoders beside them. Turn off **Follow the teacher** to explore on your own."
     )
 elif point is None:
     st.info("Click a point on either map to decode it with both models.")
@@ -157,8 +156,7 @@ else:
 st.subheader("What the numbers say")
 st.caption(
     "One training run of each model (one seed): a gap here may be seed noise. *Over several seeds* "
-    "below says which "
-    "gaps hold across seeds."
+    "below says which gaps hold across seeds."
 )
 st.table(comparison_table(entries))
 

@@ -16,10 +16,9 @@ dataset = sidebar.current_dataset()
 names = loaded.class_names(dataset)
 st.caption(
     "A latent space wider than two dimensions cannot be drawn directly. t-SNE and UMAP place "
-    "points so "
-    "that neighbours stay neighbours; PCA keeps the two directions of largest spread. "
-    "Trustworthiness "
-    "(1 = perfect) says how faithfully each keeps neighbourhoods. Click a point to see its image."
+    "points so that neighbours stay neighbours; PCA keeps the two directions of largest spread. "
+    "Trustworthiness (1 = perfect) says how faithfully each keeps neighbourhoods. Click a point to "
+    "see its image."
 )
 
 wide = [e for e in loaded.catalog().select(dataset) if e.latent_dim > 2]

@@ -19,8 +19,7 @@ entry = sidebar.require_model(sidebar.current_entry(), min_dim=2)
 if entry.conditional:
     st.info(
         "A conditional VAE takes the class as an input, so its codes carry no class to add or "
-        "subtract: "
-        "pick an unconditional model in the sidebar."
+        "subtract: pick an unconditional model in the sidebar."
     )
     st.stop()
 names = loaded.class_names(entry.dataset)
@@ -28,10 +27,8 @@ state = st.session_state
 judge, judge_problem = loaded.classifier(entry.dataset)
 st.caption(
     "Codes are points, so they can be added. The arrow from one class's mean code to another's is "
-    "an *attribute "
-    "vector*: added to any code, it should carry that image towards the other class. A classifier "
-    "trained on the "
-    "training images says what each decoded image looks like."
+    "an *attribute vector*: added to any code, it should carry that image towards the other class. "
+    "A classifier trained on the training images says what each decoded image looks like."
 )
 if judge_problem:
     st.warning(f"Decoded images are shown without a verdict: {judge_problem}.")
@@ -47,8 +44,7 @@ mode = st.radio("What to try", [ATTRIBUTE, ANALOGY, FAILS], horizontal=True, key
 if classroom.following():
     st.caption(
         "Following the teacher: the arrows and the answer's star on the map are the teacher's, as "
-        "they change; "
-        "the choices and images below are yours."
+        "they change; the choices and images below are yours."
     )
 
 
@@ -144,9 +140,8 @@ def attribute_mode() -> None:
 
 def analogy_mode() -> None:
     columns = st.columns(3)
-    first, second = (
-        (1, 7) if entry.dataset == "mnist" else (5, 9)
-    )  # an analogy that works on the shipped models
+    # an analogy that works on the shipped models
+    first, second = (1, 7) if entry.dataset == "mnist" else (5, 9)
     a = image_picker(columns[0], "a", first)
     b = image_picker(columns[1], "b", second)
     c = image_picker(columns[2], "c", first, 1)
@@ -189,11 +184,9 @@ def fails_mode() -> None:
     )
     st.caption(
         "In two dimensions each class is a region, not a direction: the arrow between two class "
-        "means crosses other "
-        "classes on the way, and a code near the edge of its own region overshoots or lands in a "
-        "neighbour. With more "
-        "dimensions there is room for the classes to sit side by side: pick the shipped 10-D VAE "
-        "in the sidebar and compare."
+        "means crosses other classes on the way, and a code near the edge of its own region "
+        "overshoots or lands in a neighbour. With more dimensions there is room for the classes to "
+        "sit side by side: pick the shipped 10-D VAE in the sidebar and compare."
     )
 
 

@@ -118,9 +118,8 @@ def test_interpolation_controls():
     at = open_page("pages/3_Interpolate.py")
     assert "**α = 0.00**" in texts(at)
     alpha = at.select_slider(key="interp_alpha")
-    assert (
-        alpha.options[0] == "0.00" and alpha.options[-1] == "1.00"
-    )  # the slider speaks in α, not in frames
+    # the slider speaks in α, not in frames
+    assert alpha.options[0] == "0.00" and alpha.options[-1] == "1.00"
     alpha.set_value(11).run()
     assert not at.exception and "**α = 1.00**" in texts(at)
     at.radio(key="interp_method").set_value("slerp").run()
@@ -150,9 +149,8 @@ def test_elbo_vs_mmd_gives_the_spread_over_seeds():
     assert all("±" in cell for cell in spread["ELBO VAE"])
     plain = {verdict.removesuffix(" †") for verdict in spread["verdict"]}
     assert plain <= {"no clear difference", "MMD-VAE better", "MMD-VAE worse"}
-    assert spread["verdict"]["recon MSE"].endswith(
-        " †"
-    )  # MNIST's recon MSE verdict rests on pairing the seeds
+    # MNIST's recon MSE verdict rests on pairing the seeds
+    assert spread["verdict"]["recon MSE"].endswith(" †")
     said = texts(at)
     assert (
         "Clear differences" in said and "not resolved with 3 seeds" in said
@@ -210,9 +208,8 @@ def test_train_live_steps_a_model_batch_by_batch():
     next(b for b in at.get("form_submit_button") if b.label == "Set up").click().run()
     assert [m.value for m in at.metric][:2] == ["0", "0.00"]
     press_step(at)
-    assert (
-        at.metric[0].value == "10" and len(at.get("plotly_chart")) == 2
-    )  # the moving codes and every batch's loss
+    # the moving codes and every batch's loss
+    assert at.metric[0].value == "10" and len(at.get("plotly_chart")) == 2
     press_step(at)
     assert at.metric[0].value == "20" and at.metric[2].value and not at.exception
     busy = at.session_state["train_stepper"]._busy  # as if the last press were still training
@@ -415,6 +412,5 @@ def test_a_link_made_for_a_wider_model_leaves_its_point_out_in_words(page):
     assert not at.exception
     assert any("more coordinates than" in w.value for w in at.sidebar.warning)
     view = at.session_state["view"].view
-    assert view.point is None and (
-        view.ends is None or all(len(end) == 2 for end in view.ends)
-    )  # not the link's
+    # not the link's
+    assert view.point is None and (view.ends is None or all(len(end) == 2 for end in view.ends))

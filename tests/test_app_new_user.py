@@ -22,17 +22,15 @@ def test_the_home_table_reads_well():
     table = at.dataframe[0].value
     assert not table.isin(["None"]).any().any() and not table.isna().any().any()
     wide = table[table["model"].str.contains("10-D")]
-    assert (
-        len(wide) == 2 and (wide["prior holes"] == MISSING).all()
-    )  # meaningless in 10-D, and said so
+    # meaningless in 10-D, and said so
+    assert len(wide) == 2 and (wide["prior holes"] == MISSING).all()
     assert (
         table[table["model"].str.startswith("Autoencoder")]["test -ELBO (nats)"] == MISSING
     ).all()
     shipped = table[table["origin"] == "shipped"]
     family = r"β=(?:0\.25|0\.5|2|4|8)\)|λ=(?:10|30|100|1000|3000)\)"
-    assert (
-        len(shipped) == 12 and not shipped["model"].str.contains(family).any()
-    )  # the families live on their page
+    # the families live on their page
+    assert len(shipped) == 12 and not shipped["model"].str.contains(family).any()
     assert "measured for 2-D latent spaces only" in "\n".join(c.value for c in at.caption)
 
 
@@ -76,9 +74,8 @@ def test_a_bad_form_clears_the_last_result_and_models_can_be_named():
     at.text_input(key="train_hidden").set_value("16, x")
     at.button[0].click().run()
     assert any("hidden layer widths" in e.value for e in at.error)
-    assert not any(
-        "stored as" in s.value for s in at.success
-    )  # the old result no longer sits under the error
+    # the old result no longer sits under the error
+    assert not any("stored as" in s.value for s in at.success)
 
 
 def test_models_of_one_kind_are_told_apart(tmp_path):

@@ -162,6 +162,28 @@ def documented_floors(heading: str) -> tuple[str, ...]:
 
 
 ARCHITECTURE_TEXT = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+
+
+@pytest.mark.parametrize("path", EVERY_SCRIPT, ids=lambda p: str(p.relative_to(ROOT)))
+def test_comments_sit_above_their_line_not_after_a_lone_bracket(path):
+    """A comment after a line of its own closing bracket, or inside brackets kept only to hold
+    it, reads as rewrapping debris: it goes above the statement it describes."""
+    text = path.read_text()
+    lone = re.findall(r"^[ \t]*\)[ \t]+#.*", text, re.M)
+    held = re.findall(r"= \(\n[ \t]*[^\n#]+#[^\n]*\n[ \t]*\)\n", text)
+    assert not lone + held
+
+
+def test_the_debris_check_finds_both_forms(tmp_path):
+    sample = tmp_path / "sample.py"
+    for debris in ("x = (\n    1\n)  # one\n", 'y = (\n    "a"  # the letter\n)\n'):
+        sample.write_text(debris)
+        with pytest.raises(AssertionError):
+            test_comments_sit_above_their_line_not_after_a_lone_bracket(sample)
+    sample.write_text("z = f(\n    1,\n)\n# a comment on the next statement\nw = 2\n")
+    test_comments_sit_above_their_line_not_after_a_lone_bracket(sample)
+
+
 # The library's floors, bottom first, as the architecture draws them: a module imports from its
 # own floor or those below.
 LAYERS = documented_floors("## The library")

@@ -77,9 +77,8 @@ def test_the_check_counts_shifts_that_land_in_the_aimed_class():
     half = check_attributes(
         fake_decode, NearestClassJudge(), codes, labels, per_pair=10, strength=0.0
     )
-    assert (
-        np.allclose(np.diag(half.success), 1.0) and half.overall == 0.0
-    )  # never moved: only the diagonal lands
+    # never moved: only the diagonal lands
+    assert np.allclose(np.diag(half.success), 1.0) and half.overall == 0.0
     assert half.worst(2)[0][2] == 0.0
 
 

@@ -137,9 +137,8 @@ def test_switching_to_clicked_ends_keeps_the_slider_and_the_frame_together(serve
     page.get_by_text("Two test images").click()
     frame.get_by_text("α = 0.45").wait_for(timeout=60_000)  # the frame stays where the slider is
     page.get_by_text("Two clicks on the latent map").click()
-    frame.get_by_text("z = (-0.14, 0.05)").wait_for(
-        timeout=60_000
-    )  # α = 5/11 along the clicked ends
+    # α = 5/11 along the clicked ends
+    frame.get_by_text("z = (-0.14, 0.05)").wait_for(timeout=60_000)
     assert slider.get_attribute("aria-valuetext") == "0.45"  # the slider shows α, as the frame does
     slider.focus()
     page.keyboard.press("ArrowRight")
@@ -212,9 +211,8 @@ def test_uploading_a_digit_encodes_it_and_garbage_is_refused(server, page, tmp_p
     digit = (load_dataset("mnist", "test").images[3, 0].numpy() * 255).astype(np.uint8)
     png = tmp_path / "digit.png"
     buffer = io.BytesIO()
-    Image.fromarray(255 - digit).save(
-        buffer, format="PNG"
-    )  # dark ink on white paper, as people draw
+    # dark ink on white paper, as people draw
+    Image.fromarray(255 - digit).save(buffer, format="PNG")
     png.write_bytes(buffer.getvalue())
     page.goto(f"{server}/Latent_map")
     plot_area(canvas(page))

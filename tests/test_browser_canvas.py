@@ -60,9 +60,8 @@ def test_hovering_decodes_any_position_in_the_browser(server, page):
     assert point(second)[0] > point(first)[0] and point(second)[1] < point(first)[1]
     assert image_pixels(page) != before
     assert "· hover" in frame.locator(".coords").inner_text()
-    assert (
-        "Click anywhere" in page.locator(".st-key-map_decoded").inner_text()
-    )  # hovering asks the server nothing
+    # hovering asks the server nothing
+    assert "Click anywhere" in page.locator(".st-key-map_decoded").inner_text()
 
 
 def test_a_click_on_empty_space_pins_it_and_a_drag_moves_it(server, page):
@@ -119,9 +118,8 @@ def test_a_drawn_stroke_places_a_point_on_the_map(server, page):
     server_x, server_y = (
         float(v) for v in panel.inner_text().split("z = (")[1].split(")")[0].split(",")
     )
-    assert (
-        abs(server_x - x) < 0.01 and abs(server_y - y) < 0.01
-    )  # the browser's encoder agrees with the server's
+    # the browser's encoder agrees with the server's
+    assert abs(server_x - x) < 0.01 and abs(server_y - y) < 0.01
 
 
 @pytest.mark.parametrize(
@@ -221,7 +219,6 @@ def test_a_model_the_browser_cannot_run_is_decoded_on_the_server(small_browser_s
     before = page.locator(".st-key-map_decoded").inner_text()
     page.mouse.click(*at(box, 0.4, 0.4))
     wait_for_text_change(page, ".st-key-map_decoded", before)
-    z = canvas_attribute_changes(
-        page, IMAGE, "data-z", None
-    )  # the server's image, drawn on the canvas
+    # the server's image, drawn on the canvas
+    z = canvas_attribute_changes(page, IMAGE, "data-z", None)
     assert z == frame.locator(ROOT_SELECTOR).get_attribute("data-pinned")

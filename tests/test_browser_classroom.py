@@ -164,8 +164,7 @@ def test_a_quiz_hides_the_classes_and_counts_each_students_last_click(server, pe
         frame.locator(f'{ROOT_SELECTOR}[data-quiz="hidden"]').wait_for(timeout=30_000)
         colours = frame.locator(ROOT_SELECTOR).evaluate(
             "() => [...new Set([...document.querySelectorAll('.js-plotly-plot')].flatMap(p => "
-            "p.data"
-            ".filter(t => t.customdata).map(t => String(t.marker.color))))]"
+            "p.data.filter(t => t.customdata).map(t => String(t.marker.color))))]"
         )
         assert colours == ["#9e9e9e"]  # no colour gives the class away
         frame.locator(ROOT_SELECTOR).wait_for(timeout=30_000)
@@ -173,9 +172,8 @@ def test_a_quiz_hides_the_classes_and_counts_each_students_last_click(server, pe
         frame.locator(ROOT_SELECTOR).evaluate(images) == 0 or frame.locator(
             f'{ROOT_SELECTOR}[data-mosaic="0"]'
         ).wait_for()
-        assert (
-            frame.locator(ROOT_SELECTOR).evaluate(images) == 0
-        )  # nor does the decoded grid under the points
+        # nor does the decoded grid under the points
+        assert frame.locator(ROOT_SELECTOR).evaluate(images) == 0
         frame.get_by_text("Quiz: the colours are hidden").wait_for(timeout=30_000)
         hover = hover_a_test_image(student)
         assert hover.startswith("a test image") and "#" not in hover, hover  # no class, no row
@@ -184,9 +182,8 @@ def test_a_quiz_hides_the_classes_and_counts_each_students_last_click(server, pe
     click_map(first, 0.45, 0.45)  # a changed mind: the last click counts
     canvas(first).get_by_text("Your answer is in: (").wait_for(timeout=30_000)
     teacher.get_by_text("2 quiz answers").first.wait_for(timeout=60_000)  # the sidebar's count
-    teacher.get_by_text(re.compile("lives: 2 answers")).first.wait_for(
-        timeout=60_000
-    )  # the heat map's, the same
+    # the heat map's, the same
+    teacher.get_by_text(re.compile("lives: 2 answers")).first.wait_for(timeout=60_000)
     teacher.get_by_role("button", name="Reveal").click()
     canvas(first).locator(f'{ROOT_SELECTOR}[data-quiz="revealed"]').wait_for(timeout=30_000)
     canvas(first).get_by_text("Quiz revealed").wait_for(timeout=30_000)
@@ -209,9 +206,8 @@ def test_students_follow_the_ends_path_and_alpha_and_the_teacher_from_page_to_pa
             follower, mine = following_canvas(student), canvas(teacher)
             strip = 'canvas[data-testid="path-strip"]'
             ends = mine.locator(f"{strip}[data-ends]").get_attribute("data-ends")
-            follower.locator(f'{strip}[data-ends="{ends}"]').wait_for(
-                timeout=30_000
-            )  # the test images' ends
+            # the test images' ends
+            follower.locator(f'{strip}[data-ends="{ends}"]').wait_for(timeout=30_000)
             teacher.get_by_text("slerp").click()
             follower.locator(f'{strip}[data-method="slerp"]').wait_for(timeout=30_000)
             teacher.get_by_role("slider", name="α").first.press("End")  # the last frame: B
@@ -225,6 +221,5 @@ def test_students_follow_the_ends_path_and_alpha_and_the_teacher_from_page_to_pa
     assert student.get_by_role(
         "switch", name="Follow the teacher"
     ).is_checked()  # still following after three switches
-    assert (
-        f"room={code}" in student.url
-    )  # a new session (a replica lost) joins the room again from the address
+    # a new session (a replica lost) joins the room again from the address
+    assert f"room={code}" in student.url

@@ -59,14 +59,12 @@ def test_a_plane_of_a_20d_model_decodes_pins_and_moves_with_its_anchors(server, 
     hovered.wait_for(timeout=30_000)
     uv = [float(v) for v in hovered.get_attribute("data-z").split(",")]
     ours = np.asarray(hovered.evaluate(PIXELS), np.int16)
-    assert (
-        np.abs(ours - torch_image(model, plane.codes(uv))).max() <= 2
-    )  # origin + u·e₁ + v·e₂, decoded alike
+    # origin + u·e₁ + v·e₂, decoded alike
+    assert np.abs(ours - torch_image(model, plane.codes(uv))).max() <= 2
     page.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.4)
     frame.locator("[data-testid='latent-canvas'][data-pinned]").wait_for(timeout=30_000)
-    page.wait_for_url(
-        re.compile(r"z=([-0-9.e]+(,|%2C)){19}[-0-9.e]+"), timeout=60_000
-    )  # the link carries all 20 coordinates
+    # the link carries all 20 coordinates
+    page.wait_for_url(re.compile(r"z=([-0-9.e]+(,|%2C)){19}[-0-9.e]+"), timeout=60_000)
     page.get_by_text("The plane through three class means").click()
     anchor = canvas(page).locator("[data-testid='anchor-0']")
     anchor.wait_for(timeout=60_000)
@@ -80,14 +78,16 @@ def test_a_plane_of_a_20d_model_decodes_pins_and_moves_with_its_anchors(server, 
     page.mouse.down()
     page.mouse.move(handle["x"] + 60, handle["y"] - 50, steps=6)
     page.mouse.up()
+    # the plane moved: a new map
     canvas_frame(page).wait_for_function(
         "(n) => Object.keys(window.__latentCanvas.figureBytes).length > n",
         arg=figure,
         timeout=60_000,
-    )  # the plane moved: a new map
+    )
+    # measured anew
     canvas(page).locator(f"[data-testid='anchor-1']:not([data-uv='{second}'])").wait_for(
         timeout=30_000
-    )  # measured anew
+    )
 
 
 def test_a_traversal_row_matches_torch_and_idle_dimensions_stay_still(server, page, model):
@@ -106,15 +106,13 @@ def test_a_traversal_row_matches_torch_and_idle_dimensions_stay_still(server, pa
         assert (
             np.abs(strip[:, 28 * k : 28 * (k + 1)].ravel() - torch_image(model, code)).max() <= 2
         ), k
-    assert (
-        kl > 0.1 and np.ptp(strip.reshape(28, 9, 28).mean(axis=(0, 2))) > 3
-    )  # the most used dimension changes it
+    # the most used dimension changes it
+    assert kl > 0.1 and np.ptp(strip.reshape(28, 9, 28).mean(axis=(0, 2))) > 3
     last = rows.last
     assert float(last.get_attribute("data-kl")) < 0.01
     idle = np.asarray(last.evaluate(PIXELS), np.int16).reshape(28, 9, 28)
-    assert (
-        np.abs(idle - idle[:, :1, :]).mean() < 1.5
-    )  # an unused dimension: about a grey level on average
+    # an unused dimension: about a grey level on average
+    assert np.abs(idle - idle[:, :1, :]).mean() < 1.5
     slider = traversal.locator(f"input[data-dim='{dim}']")
     before = traversal.locator("canvas[data-testid='traversal-current']").get_attribute("data-code")
     slider.focus()
@@ -144,12 +142,10 @@ def test_a_projected_point_becomes_the_planes_anchor_on_the_latent_map(server, p
     page.get_by_role("button", name="Open its code on the Latent map").click()
     page.wait_for_url(re.compile(r"/Latent_map"), timeout=60_000)
     frame = canvas(page)
-    frame.locator("[data-testid='anchor-0'][data-uv='0,0']").wait_for(
-        timeout=60_000
-    )  # the image's code: the plane's origin
-    frame.locator("[data-testid='latent-canvas'][data-pinned='0,0']").wait_for(
-        timeout=60_000
-    )  # and the pinned point
+    # the image's code: the plane's origin
+    frame.locator("[data-testid='anchor-0'][data-uv='0,0']").wait_for(timeout=60_000)
+    # and the pinned point
+    frame.locator("[data-testid='latent-canvas'][data-pinned='0,0']").wait_for(timeout=60_000)
     area = plot_area(frame)
     for handle in ("anchor-0", "pinned-point"):  # both drawn on the map, not over its axes
         box = box_of(frame.locator(f"[data-testid='{handle}']"))

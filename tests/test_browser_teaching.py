@@ -46,9 +46,8 @@ def test_a_class_mean_walk_decodes_and_draws_its_path(server, page):
     frame.locator('[data-testid="end-a"]').wait_for(timeout=60_000)
     frame.locator('[data-testid="end-b"]').wait_for()
     assert frame.locator("polyline").count() >= 1  # the path between the two means
-    page.locator('[data-testid="stImage"] img').last.wait_for(
-        timeout=60_000
-    )  # the strip of decoded frames
+    # the strip of decoded frames
+    page.locator('[data-testid="stImage"] img').last.wait_for(timeout=60_000)
     z_line = page.locator('[data-testid="stMarkdownContainer"]', has_text="α = 0.00").inner_text()
     assert "z = (" in z_line
     end_b = "document.querySelector('[data-testid=\"end-b\"] circle')"
@@ -71,9 +70,8 @@ def test_an_attribute_arrow_follows_a_click_and_an_analogy_draws_its_arrows(serv
     page.get_by_text("looks like", exact=False).first.wait_for()
     before = arrow_start(page, "1 × that arrow")
     box = plot_area(frame)
-    page.mouse.click(
-        box["x"] + box["width"] * 0.15, box["y"] + box["height"] * 0.2
-    )  # start somewhere else
+    # start somewhere else
+    page.mouse.click(box["x"] + box["width"] * 0.15, box["y"] + box["height"] * 0.2)
     canvas_frame(page).wait_for_function(
         "(b) => "
         "{ const a = [...document.querySelectorAll('[data-testid=\"arrow\"]')]"
@@ -116,6 +114,5 @@ def test_a_training_step_moves_the_codes(server, page):
         arg=before,
         timeout=60_000,
     )
-    page.locator(".st-key-train_step_losses .js-plotly-plot").first.wait_for(
-        timeout=60_000
-    )  # every batch's loss terms
+    # every batch's loss terms
+    page.locator(".st-key-train_step_losses .js-plotly-plot").first.wait_for(timeout=60_000)

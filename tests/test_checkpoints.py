@@ -129,9 +129,8 @@ def test_every_shipped_model_carries_its_test_codes(key):
     )
     data = load_dataset(entry.dataset, "test")
     mu, _ = encode_images(entry.load(), data.images[:200], data.labels[:200])
-    assert (
-        abs(mu - codes.mu[:200]).max() < 5e-3
-    )  # the codes of the weights that ship (float16 weights)
+    # the codes of the weights that ship (float16 weights)
+    assert abs(mu - codes.mu[:200]).max() < 5e-3
 
 
 @pytest.mark.parametrize("key", ENTRIES)

@@ -105,9 +105,8 @@ def test_missing_shipped_file_names_the_file(tmp_path, monkeypatch):
         DatasetError, match=r"t10k-images-idx3-ubyte\.gz is missing.*git checkout -- data"
     ):
         load_dataset("mnist", "test")
-    assert (
-        load_dataset("mnist", "train").images.shape[0] == 60_000
-    )  # the other split's files are still there
+    # the other split's files are still there
+    assert load_dataset("mnist", "train").images.shape[0] == 60_000
 
 
 def test_valid_gzip_with_wrong_content_is_reported(tmp_path, monkeypatch):

@@ -105,8 +105,9 @@ def test_trainings_run_at_a_lower_priority(monkeypatch):
     thread.start()
     thread.join()
     assert seen["change"] == 7
+    # not this thread
     assert os.getpriority(os.PRIO_PROCESS, 0) == os.getpriority(
         os.PRIO_PROCESS, threading.get_native_id()
-    )  # not this thread
+    )
     monkeypatch.setenv("VAE_EXPLORER_TRAINING_NICE", "many")
     assert training_niceness() == 10

@@ -79,9 +79,8 @@ def test_a_follower_gets_the_current_view_at_once_and_every_change_after(served)
         change = receive(student)
         assert change["version"] == 2 and change["view"]["point"] == [0.5, -0.5]
         assert rooms.latest(code)[1].point == (0.5, -0.5)
-        rooms.publish(
-            code, token, rooms.latest(code)[1].replace(page="Interpolate")
-        )  # a run of the teacher's page
+        # a run of the teacher's page
+        rooms.publish(code, token, rooms.latest(code)[1].replace(page="Interpolate"))
         assert receive(student)["view"]["page"] == "Interpolate"
         assert rooms.present(code) == 1  # the student, not the teacher
 

@@ -89,9 +89,8 @@ def test_classroom_benchmark_students_follow_every_pin_page_and_a_lost_replica()
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     rounds = re.findall(r"(\d+) students: pin -> every student .*; (\d+) lost", result.stdout)
-    assert [(int(n), int(lost)) for n, lost in rounds] == [(5, 0), (20, 0)], (
-        result.stdout
-    )  # every student got every pin
+    # every student got every pin
+    assert [(int(n), int(lost)) for n, lost in rounds] == [(5, 0), (20, 0)], result.stdout
     assert re.search(
         r"kill -9 of one replica: its 10 students back on the teacher's view", result.stdout
     ), result.stdout
@@ -123,9 +122,8 @@ def test_a_short_fuzz_leaves_no_exit_traceback_or_exception_box():
     actions = int(
         re.search(r"sessions for \d+ s after a \d+ s warm-up: (\d+) actions", report).group(1)
     )
-    assert actions >= 60, (
-        report
-    )  # the sessions really pressed things (about 5 a second each, pauses included)
+    # the sessions really pressed things (about 5 a second each, pauses included)
+    assert actions >= 60, report
 
 
 @pytest.mark.slow

@@ -31,9 +31,8 @@ def test_the_plane_through_three_codes_passes_through_them(d):
         and uv[1, 0] > 0
         and uv[2, 1] > 0
     )
-    assert np.allclose(
-        plane.codes(uv), np.stack([a, b, c]), atol=1e-9
-    )  # decoding the anchors decodes the codes
+    # decoding the anchors decodes the codes
+    assert np.allclose(plane.codes(uv), np.stack([a, b, c]), atol=1e-9)
     _, distance = plane.project(np.stack([a, b, c]))
     assert np.allclose(distance, 0, atol=1e-9)
 
@@ -66,9 +65,8 @@ def test_the_principal_plane_follows_the_largest_spread():
     codes = rng.normal(size=(2000, 6)) * np.array([5.0, 0.1, 3.0, 0.1, 0.1, 0.1]) + 2.0
     plane = principal_plane(codes)
     assert np.allclose(plane.origin, codes.mean(axis=0))
-    assert (
-        abs(plane.basis[0, 0]) > 0.99 and abs(plane.basis[1, 2]) > 0.99
-    )  # dimension 0, then dimension 2
+    # dimension 0, then dimension 2
+    assert abs(plane.basis[0, 0]) > 0.99 and abs(plane.basis[1, 2]) > 0.99
     _, distance = plane.project(codes)
     assert distance.mean() < 0.3  # the other dimensions hardly spread
 

@@ -169,9 +169,8 @@ def test_estimates_come_from_this_machines_runs(tmp_path, monkeypatch):
     from vae_core.analysis import projections
 
     monkeypatch.setenv("VAE_EXPLORER_CACHE", str(tmp_path))
-    first = projections.estimate(
-        "tsne", 10_000
-    )  # nothing measured yet: the reference machine's rate
+    # nothing measured yet: the reference machine's rate
+    first = projections.estimate("tsne", 10_000)
     assert not first.measured_here
     assert first.seconds == pytest.approx(
         get_method("tsne").reference_rate * 10_000 * np.log(10_000)
@@ -182,9 +181,8 @@ def test_estimates_come_from_this_machines_runs(tmp_path, monkeypatch):
     )
     projections.record_timing("tsne", 5_000, 10.0)
     ten_thousand = projections.estimate("tsne", 10_000)
-    assert (
-        ten_thousand.measured_here and 20.0 < ten_thousand.seconds < 22.5
-    )  # n log n from 5,000 to 10,000 points
+    # n log n from 5,000 to 10,000 points
+    assert ten_thousand.measured_here and 20.0 < ten_thousand.seconds < 22.5
     projections.record_timing("umap", 10_000, 9.0)
     assert projections.expected_seconds("umap", 10_000) == pytest.approx(9.0)
     assert projections.expected_seconds("umap", 10_000, warm=False) == pytest.approx(
@@ -203,9 +201,8 @@ def test_progress_keeps_moving_past_the_estimate():
     steps = [progress_fraction(t, 10.0) for t in (0, 5, 10, 20, 40, 1000)]
     assert steps == sorted(steps) and len(set(steps)) == len(steps)  # always moving forward
     assert steps[0] == 0 and steps[1] == pytest.approx(0.425) and steps[2] == pytest.approx(0.85)
-    assert (
-        steps[-1] <= 0.95
-    )  # never claims to be done (the last 5 % is the trustworthiness measure)
+    # never claims to be done (the last 5 % is the trustworthiness measure)
+    assert steps[-1] <= 0.95
 
 
 def test_progress_follows_the_clock_and_the_estimate(tmp_path, monkeypatch):

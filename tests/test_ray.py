@@ -59,9 +59,8 @@ def test_two_trainings_show_live_snapshots_and_stop_on_the_worker(cluster, isola
     assert manager.max_running == 2
     finished = manager.submit(NETWORK, SMALL)
     long_run = manager.submit(NETWORK, dataclasses.replace(SMALL, epochs=400, seed=1))
-    wait_until(
-        lambda: long_run.snapshot().epochs_done >= 1 or long_run.status in FINISHED
-    )  # a snapshot crossed over
+    # a snapshot crossed over
+    wait_until(lambda: long_run.snapshot().epochs_done >= 1 or long_run.status in FINISHED)
     seen = long_run.snapshot()
     assert len(seen.live_codes) == seen.epochs_done and seen.live_codes[0].shape == (2000, 2)
     assert seen.reconstructions.shape == (2, 8, 28, 28) and seen.batches_total == 400 * 16

@@ -67,9 +67,8 @@ def test_verdicts_come_only_from_intervals_that_exclude_zero():
         study,
     )
     assert "5-NN accuracy 0.807 ± 0.003 against 0.808 ± 0.003 — no clear difference" in text
-    assert (
-        "k-means NMI 0.510 ± 0.010 against 0.610 ± 0.010 — worse" in text
-    )  # every seed lower: the interval excludes 0
+    # every seed lower: the interval excludes 0
+    assert "k-means NMI 0.510 ± 0.010 against 0.610 ± 0.010 — worse" in text
     assert "one seed each" not in text
 
 
@@ -122,9 +121,8 @@ def test_the_report_regenerates_from_the_shipped_checkpoints(tmp_path):
     assert f"it took {study['seconds'] / 60:.0f} minutes" in text
     verdicts = re.findall(r"\| (better|worse|no clear difference)( †)? \|", text)
     assert len(verdicts) == 2 * 2 * 6 and ("no clear difference", "") in verdicts
-    assert (
-        sum(mark == " †" for _, mark in verdicts) == 2
-    )  # MNIST: MMD-VAE recon MSE, autoencoder NMI
+    # MNIST: MMD-VAE recon MSE, autoencoder NMI
+    assert sum(mark == " †" for _, mark in verdicts) == 2
 
 
 def _binarized_runs(values):
@@ -147,9 +145,8 @@ def test_welch_interval_matches_a_hand_computation():
     # se = sqrt(1/3 + 4/10) = 0.8563; df = 0.7333**2 / ((1/3)**2/2 + 0.4**2/9) = 7.33; t(0.975,
     # 7.33) = 2.343
     assert difference == 1.0 and abs((high - low) / 2 - 2.343 * 0.8563) < 5e-3
-    assert welch_interval(1.0, 0.5, 1, 0.0, 0.5, 10)[1] == float(
-        "-inf"
-    )  # one run: nothing can be said
+    # one run: nothing can be said
+    assert welch_interval(1.0, 0.5, 1, 0.0, 0.5, 10)[1] == float("-inf")
 
 
 def test_the_literature_sentence_needs_an_interval_that_excludes_zero():
@@ -158,9 +155,8 @@ def test_the_literature_sentence_needs_an_interval_that_excludes_zero():
     # as good"), but the Welch interval of three tight seeds against ten runs excludes zero: worse.
     worse = likelihood_sentence(_binarized_runs([136.4, 136.6, 136.6]))
     assert "higher (worse)" in worse and "at least as good" not in worse
-    text = likelihood_sentence(
-        _binarized_runs([135.0, 136.0, 136.9])
-    )  # widely spread seeds: unresolved
+    # widely spread seeds: unresolved
+    text = likelihood_sentence(_binarized_runs([135.0, 136.0, 136.9]))
     assert "not clearly different" in text and "Welch interval" in text
     assert "lower (better)" in likelihood_sentence(_binarized_runs([130.1, 130.2, 130.3]))
     assert "IWAE estimate" in text and "10 runs" in text

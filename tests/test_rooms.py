@@ -56,9 +56,10 @@ def heard(rooms):
     if isinstance(rooms, MemoryRooms):
         rooms.listen(listener)
         return got, arrived
+    # a Redis listener subscribes in its own thread: wait until it has
     from explorer.classroom.redis_rooms import (
         CHANNEL,
-    )  # a Redis listener subscribes in its own thread: wait until it has
+    )
 
     subscribers = lambda: rooms._client.pubsub_numsub(CHANNEL)[0][1]  # noqa: E731
     before, deadline = subscribers(), time.monotonic() + 10
@@ -118,9 +119,8 @@ def test_only_the_teachers_token_changes_a_room(rooms):
     assert rooms.latest(code)[0] == 0
     rooms.close(other_code, other_token)
     with pytest.raises(RoomError, match="No room"):
-        rooms.publish(
-            other_code, other_token, View(page="x")
-        )  # a closed room's token opens nothing
+        # a closed room's token opens nothing
+        rooms.publish(other_code, other_token, View(page="x"))
 
 
 def test_an_unknown_or_closed_room_is_refused_with_a_message(rooms):

@@ -86,13 +86,11 @@ def test_an_upload_is_placed_where_the_encoder_puts_it():
     placed = placing.place_upload(VAE, png_bytes(255 - digit))  # dark ink on white, as people draw
     model = load_model(shipped_checkpoints_dir() / VAE)
     mu, _ = encode_images(model, test.images[3:4])
-    assert (
-        np.hypot(placed.mean[0] - mu[0, 0], placed.mean[1] - mu[0, 1]) < 0.5
-    )  # prepared like the data
+    # prepared like the data
+    assert np.hypot(placed.mean[0] - mu[0, 0], placed.mean[1] - mu[0, 1]) < 0.5
     assert placed.ellipse is not None and placed.ellipse[:2] == placed.mean
-    assert (
-        placing.place_upload(MMD, png_bytes(255 - digit)).ellipse is None
-    )  # a point encoder has no posterior spread
+    # a point encoder has no posterior spread
+    assert placing.place_upload(MMD, png_bytes(255 - digit)).ellipse is None
     with pytest.raises(placing.UploadError, match="not an image"):
         placing.place_upload(VAE, b"not a picture")
 

@@ -224,6 +224,5 @@ def test_a_store_folder_is_probed_once_a_minute_not_on_every_look_up(tmp_path, m
     assert store._writable(folder) and len(probes) == 2
     (tmp_path / "file.txt").write_text("a file, not a folder")
     assert not store._writable(tmp_path / "file.txt" / "below")
-    assert (
-        str(tmp_path / "file.txt" / "below") not in store._probed
-    )  # a failure is asked again next time
+    # a failure is asked again next time
+    assert str(tmp_path / "file.txt" / "below") not in store._probed

@@ -18,9 +18,8 @@ def test_a_paired_interval_on_known_data():
     assert (
         (mean, n) == (2.0, 3) and low == pytest.approx(2 - half) and high == pytest.approx(2 + half)
     )
-    assert (
-        verdict(low, high, higher_is_better=True) == "no clear difference"
-    )  # the interval holds 0
+    # the interval holds 0
+    assert verdict(low, high, higher_is_better=True) == "no clear difference"
     mean, low, high, _ = paired_interval([10.0, 11.0, 12.0], [1.0, 2.1, 2.9])
     assert low > 0 and verdict(low, high, True) == "better" and verdict(low, high, False) == "worse"
     assert verdict(-3.0, -1.0, True) == "worse" and verdict(-3.0, -1.0, False) == "better"
@@ -107,9 +106,8 @@ def test_a_quick_study_runs_end_to_end_and_the_report_reads_it(tmp_path, monkeyp
     }
     saved = json.loads(out.read_text())
     assert saved["runs"] == results["runs"] and saved["seconds"] > 0
-    again = run_study(
-        ("mnist",), (0, 1), QUICK, out, on_message=lambda message: None
-    )  # resumed: nothing trained again
+    # resumed: nothing trained again
+    again = run_study(("mnist",), (0, 1), QUICK, out, on_message=lambda message: None)
     assert len(again["runs"]) == 8
     text = generate(out.parent, on_message=lambda message: None).read_text()
     assert (

@@ -66,16 +66,14 @@ def test_latent_map_layers():
         click_grid=0,
     )
     shapes = figure.layout.shapes
-    assert (
-        sum(s.type == "circle" and s.x0 == -2.0 for s in shapes) == 1
-    )  # the prior's 2-sigma circle
+    # the prior's 2-sigma circle
+    assert sum(s.type == "circle" and s.x0 == -2.0 for s in shapes) == 1
     assert (
         sum(s.type == "rect" for s in shapes) == 1
         and shapes[[s.type for s in shapes].index("rect")].x0 == 0.0
     )
-    assert (
-        sum(s.type == "circle" and s.line.color == "#D62728" for s in shapes) == 2
-    )  # one ellipse at 1 and 2 sigma
+    # one ellipse at 1 and 2 sigma
+    assert sum(s.type == "circle" and s.line.color == "#D62728" for s in shapes) == 2
     assert len(figure.layout.images) == 1 and figure.layout.images[0].layer == "below"
     names = [t.name for t in figure.data]
     assert "decoded point" in names and "path" in names and "density of the codes" in names

@@ -17,9 +17,8 @@ import streamlit.components.v1 as components
 
 from explorer.core.served import FOLDERS, SERVED
 
-FRONTEND = (
-    Path(__file__).resolve().parents[1] / "frontend"
-)  # explorer/frontend: every file the browser runs
+# explorer/frontend: every file the browser runs
+FRONTEND = Path(__file__).resolve().parents[1] / "frontend"
 for _folder in FOLDERS:
     (SERVED / _folder).mkdir(parents=True, exist_ok=True)
 _declared: dict = {}

@@ -19,9 +19,8 @@ import streamlit as st
 
 from explorer.canvas import latent_canvas_component
 
-POINT_LIMIT = (
-    50.0  # |coordinate| accepted from the browser (the prior puts almost nothing beyond 5)
-)
+# |coordinate| accepted from the browser (the prior puts almost nothing beyond 5)
+POINT_LIMIT = 50.0
 MAX_ROWS = 10_000  # test images a selection may name
 MAX_EVENT_CHARS = 80_000  # a larger message from the browser is refused unread (10,000 rows fit)
 DRAWING_PIXELS = 28 * 28
@@ -42,12 +41,10 @@ class MapView:
     model_label: str
     server_reason: str | None = None  # why the browser does not run this model
     mosaic: int = 0  # n for an n x n decoded grid under the points (0: none)
-    plane: dict | None = (
-        None  # {origin: [d], basis: [[d], [d]]}: the map is this plane of a wider latent space
-    )
-    anchors: list | None = (
-        None  # [[u, v]] * 3: the codes a plane through three codes passes through (draggable)
-    )
+    # {origin: [d], basis: [[d], [d]]}: the map is this plane of a wider latent space
+    plane: dict | None = None
+    # [[u, v]] * 3: the codes a plane through three codes passes through (draggable)
+    anchors: list | None = None
 
     def args(self) -> dict:
         return {
@@ -159,21 +156,18 @@ class Overlay:
 
     pinned: tuple[float, float] | None = None
     pinned_by: str = ""  # which server action set it: the canvas applies each once
-    pinned_images: list[str] | None = (
-        None  # per map, PNG data URIs, for models decoded on the server
-    )
+    # per map, PNG data URIs, for models decoded on the server
+    pinned_images: list[str] | None = None
     ellipses: list[tuple[float, float, float, float]] = field(default_factory=list)
     samples: list[tuple[float, float]] = field(default_factory=list)
     samples_title: str = ""
     ends: tuple[tuple[float, float], tuple[float, float]] | None = None
     method: str = "linear"
     steps: int = 12
-    arrows: list[tuple[float, float, float, float, str]] = field(
-        default_factory=list
-    )  # (x0, y0, x1, y1, label)
-    selection: tuple[int, ...] | None = (
-        None  # compare mode: the selected test-image rows (drawn by the server's figure)
-    )
+    # (x0, y0, x1, y1, label)
+    arrows: list[tuple[float, float, float, float, str]] = field(default_factory=list)
+    # compare mode: the selected test-image rows (drawn by the server's figure)
+    selection: tuple[int, ...] | None = None
     quiz: dict | None = None  # {target, revealed, name}: a room's quiz (quiz_overlay)
     lens: dict | None = (
         # {classifier: url, colours, names, n}: colour the decoded grid by a classifier's answers

@@ -42,9 +42,8 @@ class ModelEntry:
     ] = ()  # what can tell it from a model of the same kind: network, epochs, images, lr, ...
     given_name: str | None = None  # the name a user gave it
     title: str = ""  # what pickers show; the Catalog fills in what tells it from its neighbours
-    weight: float = (
-        1.0  # the kind's weight (β, λ), so that pickers sort 10, 30, 100 rather than 10, 100, 30
-    )
+    # the kind's weight (β, λ), so that pickers sort 10, 30, 100 rather than 10, 100, 30
+    weight: float = 1.0
 
     @property
     def role(self) -> str | None:

@@ -26,8 +26,7 @@ def home() -> None:
         "The **MMD-VAE** (InfoVAE) keeps the encoder and decoder but changes the second wish: "
         "instead of pulling *each* image's code towards the prior, it asks only that the cloud of "
         "*all* codes looks like the prior, measured by the maximum mean discrepancy. Codes may "
-        "then "
-        "be sharp and far apart, and the layout changes — the **ELBO vs MMD** page shows how."
+        "then be sharp and far apart, and the layout changes — the **ELBO vs MMD** page shows how."
     )
     st.plotly_chart(vae_diagram(MMD_VAE), key="home_diagram_mmd", config={"displayModeBar": False})
 

@@ -29,9 +29,8 @@ from vae_core.store.codes import EncodedSplit, read_codes
 HOVER_IMAGE_LIMIT = 5000  # points beyond which hover drawings would make a figure too heavy to send
 
 
-BROWSER_LIMIT_MB = float(
-    os.environ.get("VAE_EXPLORER_BROWSER_MB", "16")
-)  # larger models are decoded on the server
+# larger models are decoded on the server
+BROWSER_LIMIT_MB = float(os.environ.get("VAE_EXPLORER_BROWSER_MB", "16"))
 
 
 @st.cache_data(ttl=5, show_spinner=False)
@@ -107,9 +106,8 @@ def _browser_model(name: str, stamp: tuple) -> BrowserModel:
         decoder = export_weights(state, config, parts=("decoder",))
         encoder = export_weights(state, config, parts=("encoder",))
         spec = browser_spec(config)
-        run_program(
-            spec["decoder"], state, np.zeros(config.latent_dim), 0
-        )  # both networks fit their tensors
+        # both networks fit their tensors
+        run_program(spec["decoder"], state, np.zeros(config.latent_dim), 0)
         run_program(spec["encoder"], state, np.zeros(784), 0)
     except (KeyError, ValueError, OSError) as error:
         raise CheckpointError(

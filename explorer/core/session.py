@@ -16,10 +16,11 @@ from explorer.core.view import STATE_KEY, View
 
 # Latent map: counts the server's moves of the point (the canvas applies each once)
 MAP_PIN = "map_pin_token"
+# a shared link was read; what was wrong with it
 LINK_APPLIED, LINK_WARNING = (
     "link_applied",
     "link_warning",
-)  # a shared link was read; what was wrong with it
+)
 
 
 @dataclass

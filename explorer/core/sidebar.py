@@ -120,9 +120,8 @@ def require_model(entry: ModelEntry | None, min_dim: int = 1) -> ModelEntry:
         )
         st.stop()
     try:
-        loaded.browser_model(
-            entry.name
-        )  # reads and checks the weights without building the network
+        # reads and checks the weights without building the network
+        loaded.browser_model(entry.name)
     except CheckpointError as error:
         st.error(f"This model cannot be opened: {error}")
         st.stop()

@@ -25,9 +25,8 @@ class PlacedUpload:
     prepared: np.ndarray  # uint8, the 28x28 image the encoder saw, enlarged
     reconstruction: np.ndarray  # uint8, decoded from its posterior mean, enlarged
     mean: tuple[float, float]  # posterior mean in the map's two dimensions
-    ellipse: (
-        tuple[float, float, float, float] | None
-    )  # (mu_x, mu_y, sigma_x, sigma_y); None for point encoders
+    # (mu_x, mu_y, sigma_x, sigma_y); None for point encoders
+    ellipse: tuple[float, float, float, float] | None
 
 
 def place_upload(name: str, data: bytes, label: int | None = None, size: int = 112) -> PlacedUpload:

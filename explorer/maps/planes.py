@@ -175,9 +175,8 @@ def anchor_at(entry, code) -> None:
     state[f"map_anchors_{entry.name}_classes"] = classes
     for i, c in enumerate(classes):
         state[f"map_anchor_class_{i}"] = c
-    session.update(
-        model=entry.name, dataset=entry.dataset
-    )  # the map's model: the point belongs to its space
+    # the map's model: the point belongs to its space
+    session.update(model=entry.name, dataset=entry.dataset)
     session.move_point(code, "the image clicked on Projections (anchor 1)")
 
 

@@ -18,9 +18,8 @@ from vae_core.analysis.geometry import Extent, nearest_codes, pad_code
 from vae_core.data.datasets import load_arrays
 from vae_core.data.images import png_bytes, png_data_uri, tile, upscale
 
-FAR_FROM_DATA = (
-    1.0  # a point farther than this from every test code lies outside what the model learned
-)
+# a point farther than this from every test code lies outside what the model learned
+FAR_FROM_DATA = 1.0
 
 
 def map_view(
@@ -56,9 +55,8 @@ class DecodedPoint:
     png: bytes  # the same image as PNG, ready to show or download
     radius: float  # the code's distance from the origin, in prior standard deviations
     held_at_zero: int  # latent coordinates the point did not set, held at 0
-    every_class: (
-        list[np.ndarray] | None
-    )  # conditional VAE: the same code drawn as each class (uint8 images)
+    # conditional VAE: the same code drawn as each class (uint8 images)
+    every_class: list[np.ndarray] | None
     nearest: float  # distance to the nearest test image's code, in the coordinates the point set
 
     @property

@@ -173,9 +173,8 @@ def canvas_attribute_changes(
     """Wait until an element in the canvas shows ``attribute`` with a value other than
     ``previous``."""
     handle = canvas_frame(page).wait_for_function(
-        "([s, a, p]) => "
-        "{ const e = document.querySelector(s); const v = e && e.getAttribute(a);"
-        " return v && v !== p ? v : null; }",
+        "([s, a, p]) => { const e = document.querySelector(s); const v = e && e.getAttribute(a); "
+        "return v && v !== p ? v : null; }",
         arg=[selector, attribute, previous or ""],
         timeout=timeout,
     )

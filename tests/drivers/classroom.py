@@ -17,9 +17,8 @@ def open_room(teacher, server, page: str = "Latent_map") -> str:
     teacher.get_by_role("button", name="Open a room (teacher)").click()
     text = teacher.get_by_text(re.compile(r"Room [A-Z2-9]{5}: students join")).inner_text()
     code = re.search(r"Room ([A-Z2-9]{5})", text).group(1)
-    canvas(teacher).locator(f'{ROOT_SELECTOR}[data-room="live"]').wait_for(
-        timeout=60_000
-    )  # the teacher's canvas publishes
+    # the teacher's canvas publishes
+    canvas(teacher).locator(f'{ROOT_SELECTOR}[data-room="live"]').wait_for(timeout=60_000)
     return code
 
 

@@ -54,9 +54,8 @@ class RayHead:
         self.cpus, self.authenticated = cpus, authenticated
         self.port = port or free_port()
         self.token = token or secrets.token_hex(32)
-        self.temp_dir = tempfile.mkdtemp(
-            prefix="rh", dir="/tmp"
-        )  # short: Ray's socket paths must stay short
+        # short: Ray's socket paths must stay short
+        self.temp_dir = tempfile.mkdtemp(prefix="rh", dir="/tmp")
 
     @property
     def address(self) -> str:

@@ -37,12 +37,10 @@ class Run:
     """What one script (or fragment) run sent: its elements in arrival order."""
 
     elements: list = field(default_factory=list)  # [(delta path, fragment id, Element)]
-    auto_reruns: list = field(
-        default_factory=list
-    )  # [(interval s, fragment id)] asked for by st.fragment(run_every=...)
-    stopped_reruns: list = field(
-        default_factory=list
-    )  # fragment ids whose timers the server stopped
+    # [(interval s, fragment id)] asked for by st.fragment(run_every=...)
+    auto_reruns: list = field(default_factory=list)
+    # fragment ids whose timers the server stopped
+    stopped_reruns: list = field(default_factory=list)
     status: int | None = None
 
     def of_type(self, kind: str) -> list:
@@ -101,9 +99,8 @@ class StreamlitSession:
         self.session_id = ""  # the server's name for this session (uploads are filed under it)
         self.cache: dict[str, ForwardMsg] = {}
         self.socket = None
-        self._runs: asyncio.Queue | None = (
-            None  # finished runs in arrival order; an exception if the socket broke
-        )
+        # finished runs in arrival order; an exception if the socket broke
+        self._runs: asyncio.Queue | None = None
         self._reader: asyncio.Task | None = None
 
     async def connect(self) -> None:
@@ -122,9 +119,8 @@ class StreamlitSession:
 
     async def run_page(self, page_name: str, timeout: float = 300) -> Run:
         """A full run of the page ``page_name`` (the URL path, e.g. "Latent_map")."""
-        return await self._rerun(
-            ClientState(page_name=page_name), timeout
-        )  # no page hash: the name decides
+        # no page hash: the name decides
+        return await self._rerun(ClientState(page_name=page_name), timeout)
 
     async def set_widget(
         self, widget_id: str, string_value: str, fragment_id: str = "", timeout: float = 60

@@ -54,9 +54,8 @@ def analogy(a, b, c) -> np.ndarray:
 class ArithmeticCheck:
     """How often an attribute shift decodes to the class it aims at."""
 
-    success: (
-        np.ndarray
-    )  # float [10, 10]: row = class moved from, column = class aimed at; share judged as the aim
+    # float [10, 10]: row = class moved from, column = class aimed at; share judged as the aim
+    success: np.ndarray
     per_pair: int  # codes moved for each (from, to) pair
     strength: float
     classifier_accuracy: float  # of the judge, on real test images

@@ -42,9 +42,8 @@ class Classifier:
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """images float [N, 28, 28] (or [N, 1, 28, 28]) in [0, 1] -> class probabilities [N, 10]."""
         x = np.asarray(images, np.float32).reshape(len(images), -1)  # [N, 784]
-        hidden = np.maximum(
-            x @ self.weights["hidden.weight"].T + self.weights["hidden.bias"], 0.0
-        )  # [N, 512]
+        # [N, 512]
+        hidden = np.maximum(x @ self.weights["hidden.weight"].T + self.weights["hidden.bias"], 0.0)
         logits = hidden @ self.weights["out.weight"].T + self.weights["out.bias"]  # [N, 10]
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)

@@ -28,9 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ACTIVE_KL = (
-    0.01  # nats: a dimension whose mean KL to the prior is below this carries (almost) nothing
-)
+# nats: a dimension whose mean KL to the prior is below this carries (almost) nothing
+ACTIVE_KL = 0.01
 
 
 @dataclass(frozen=True)

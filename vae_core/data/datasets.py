@@ -198,9 +198,8 @@ def load_dataset(
         )
         if images.shape[1:] != (28, 28) or images.shape[0] != labels.shape[0]:
             raise DatasetError(f"{name} {split}: unexpected shapes {images.shape} / {labels.shape}")
-        tensor = (
-            torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1).contiguous()
-        )  # [N, 1, 28, 28]
+        # [N, 1, 28, 28]
+        tensor = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1).contiguous()
         dataset = ImageDataset(
             name, split, tensor, torch.from_numpy(labels.copy()), CLASS_NAMES[name]
         )

@@ -76,9 +76,8 @@ def main_role(kind: ModelKind, latent_dim: int = 2) -> str:
     return kind.name if latent_dim == 2 else f"{kind.name}-{latent_dim}d"
 
 
-VAE_ROLE, MMD_ROLE, AE_ROLE, CVAE_ROLE = (
-    main_role(kind) for kind in (VAE, MMD_VAE, AE, CVAE)
-)  # the 2-D main models
+# the 2-D main models
+VAE_ROLE, MMD_ROLE, AE_ROLE, CVAE_ROLE = (main_role(kind) for kind in (VAE, MMD_VAE, AE, CVAE))
 
 
 def _main(dataset: str, kind: ModelKind, epochs: int, **fields) -> ShippedModel:
@@ -111,9 +110,8 @@ def _family_entries(dataset: str) -> list[ShippedModel]:
     ]
 
 
-MAIN_ROLES = tuple(
-    entry.role for entry in _entries("mnist") + _wide_entries("mnist")
-)  # the models the report describes
+# the models the report describes
+MAIN_ROLES = tuple(entry.role for entry in _entries("mnist") + _wide_entries("mnist"))
 CATALOG: tuple[ShippedModel, ...] = tuple(
     _entries("mnist")
     + _wide_entries("mnist")

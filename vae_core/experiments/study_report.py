@@ -25,15 +25,17 @@ ROLE_TITLES = {
     AE_ROLE: "autoencoder",
     BINARIZED: "ELBO VAE, binarized MNIST",
 }
+# Davidson et al. 2018's MLP encoder (and its mirror, the decoder)
 DAVIDSON_HIDDEN_SIZES = (
     256,
     128,
-)  # Davidson et al. 2018's MLP encoder (and its mirror, the decoder)
+)
 DATASET_TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+# (first, second): the report's paired comparisons
 PAIRS = (
     (MMD_ROLE, VAE_ROLE),
     (AE_ROLE, VAE_ROLE),
-)  # (first, second): the report's paired comparisons
+)
 
 
 def spread(mean: float, std: float, digits: int) -> str:
@@ -318,12 +320,9 @@ def study_section(results: dict) -> list[str]:
 
 PROTOCOLS = (
     "The protocols differ. Sainburg et al. embedded MNIST and Fashion-MNIST with 50,000 training "
-    "and 10,000 test images: "
-    "t-SNE and UMAP were fitted on the training images and transformed the test images, the VAE "
-    "was convolutional and "
-    "trained for 30 epochs, and each number is one run. Our t-SNE and UMAP rows embed the 10,000 "
-    "test images only and "
-    "cross-validate the 5-NN accuracy within them; our codes' row fits on the 60,000 training "
-    "codes and scores the "
-    "10,000 test codes. The rows are therefore comparable only roughly."
+    "and 10,000 test images: t-SNE and UMAP were fitted on the training images and transformed the "
+    "test images, the VAE was convolutional and trained for 30 epochs, and each number is one run. "
+    "Our t-SNE and UMAP rows embed the 10,000 test images only and cross-validate the 5-NN "
+    "accuracy within them; our codes' row fits on the 60,000 training codes and scores the 10,000 "
+    "test codes. The rows are therefore comparable only roughly."
 )

@@ -40,18 +40,15 @@ def _check_positive(name: str, value: float, allow_zero: bool = False) -> None:
 class ModelConfig:
     """What network to build and which objective it optimises."""
 
-    model: str = (
-        VAE.objective
-    )  # the objective a kind trains (vae_core.models.kinds: a β-VAE is a VAE with beta != 1)
-    architecture: str = (
-        "mlp"  # mlp | conv (conv: two strided convolutions, as in the MMD-VAE article)
-    )
+    # the objective a kind trains (vae_core.models.kinds: a β-VAE is a VAE with beta != 1)
+    model: str = VAE.objective
+    # mlp | conv (conv: two strided convolutions, as in the MMD-VAE article)
+    architecture: str = "mlp"
     hidden_sizes: tuple[int, ...] = (400,)  # widths of the dense hidden layers, encoder order
     conv_channels: tuple[int, ...] = (32, 64)  # channels of the strided convolutions (conv only)
     latent_dim: int = 2  # dimension d of z
-    likelihood: str = (
-        "bernoulli"  # decoder p(x|z): bernoulli | gaussian | gaussian_learned | mse | l1
-    )
+    # decoder p(x|z): bernoulli | gaussian | gaussian_learned | mse | l1
+    likelihood: str = "bernoulli"
     gaussian_std: float = 0.1  # fixed decoder standard deviation for likelihood="gaussian"
     kl_estimator: str = "analytic"  # analytic closed form, or single-sample monte_carlo
     # The kinds' settings (vae_core.models.kinds: each Setting gives the label, range and check).
@@ -157,18 +154,15 @@ class TrainConfig:
     learning_rate: float = 1e-3  # Adam step size
     lr_schedule: str = "constant"  # constant | cosine (decays to 5% of learning_rate)
     kl_warmup_epochs: int = 0  # KL / MMD weight ramps linearly from 0 over this many epochs
-    early_stopping_patience: int = (
-        0  # stop after this many epochs without a better test loss; 0 = off
-    )
+    # stop after this many epochs without a better test loss; 0 = off
+    early_stopping_patience: int = 0
     train_subset: int = 0  # use only the first N training images; 0 = all
     test_subset: int = 0  # evaluate each epoch on the first N test images; 0 = all
     seed: int = 0  # seeds initialisation, shuffling and sampling noise
-    precision: str = (
-        "auto"  # matrix products in training: auto (bfloat16 where native) | float32 | bfloat16
-    )
-    binarize: bool = (
-        False  # pixels drawn as 0/1 anew each batch (dynamic binarization, as in the literature)
-    )
+    # matrix products in training: auto (bfloat16 where native) | float32 | bfloat16
+    precision: str = "auto"
+    # pixels drawn as 0/1 anew each batch (dynamic binarization, as in the literature)
+    binarize: bool = False
 
     def __post_init__(self) -> None:
         _check_choice("dataset", self.dataset, DATASETS)

@@ -248,9 +248,8 @@ def _conv_transpose2d(
     k = weight.shape[2]
     full_h, full_w = (height - 1) * stride + k, (width - 1) * stride + k
     full = np.zeros((weight.shape[1], full_h + output_padding, full_w + output_padding), np.float64)
-    contributions = np.einsum(
-        "chw,coij->ohwij", x, weight
-    )  # each input pixel's k x k footprint per output channel
+    # each input pixel's k x k footprint per output channel
+    contributions = np.einsum("chw,coij->ohwij", x, weight)
     for i in range(k):
         for j in range(k):
             full[

@@ -31,9 +31,8 @@ from vae_core.store.replay import REPLAY_SIZE
 
 logger = logging.getLogger(__name__)
 
-SNAPSHOT_SUBSET = (
-    REPLAY_SIZE  # fixed test images whose codes are recorded after every epoch (the replay)
-)
+# fixed test images whose codes are recorded after every epoch (the replay)
+SNAPSHOT_SUBSET = REPLAY_SIZE
 SNAPSHOT_RECONSTRUCTIONS = 8  # test images reconstructed after every epoch
 
 
@@ -62,9 +61,8 @@ class EpochSnapshot:
     """What one finished epoch looks like, small enough to cross the network."""
 
     record: object  # vae_core.training.trainer.EpochRecord
-    codes: (
-        np.ndarray
-    )  # float32 [SNAPSHOT_SUBSET, latent_dim]: encoder means of the fixed test subset
+    # float32 [SNAPSHOT_SUBSET, latent_dim]: encoder means of the fixed test subset
+    codes: np.ndarray
     originals: np.ndarray  # float32 [SNAPSHOT_RECONSTRUCTIONS, 28, 28]
     reconstructions: np.ndarray  # float32 [SNAPSHOT_RECONSTRUCTIONS, 28, 28]: decoded encoder means
 
@@ -96,9 +94,8 @@ class EpochProbe:
         y = self.labels.to(device) if model.config.is_conditional else None
         with torch.no_grad():
             mu, _ = model.encode(self.images.to(device), y)  # [size, latent_dim]
-            recon = (
-                model.decode(mu[:shown], None if y is None else y[:shown]) if shown else None
-            )  # [shown, 1, 28, 28]
+            # [shown, 1, 28, 28]
+            recon = model.decode(mu[:shown], None if y is None else y[:shown]) if shown else None
         model.train(was_training)
         pictures = (
             np.zeros((0, 28, 28), np.float32)

@@ -81,9 +81,8 @@ def make_executor(kind: str = "local", address: str | None = None, **options) ->
     return EXECUTORS[kind].build(address, **options)
 
 
-RETRY_SECONDS = (
-    5.0  # how soon a lost or refused cluster is tried again (doubling to RETRY_LIMIT_SECONDS)
-)
+# how soon a lost or refused cluster is tried again (doubling to RETRY_LIMIT_SECONDS)
+RETRY_SECONDS = 5.0
 RETRY_LIMIT_SECONDS = 60.0
 
 

@@ -158,9 +158,10 @@ def check_cluster(address: str) -> None:
     """Ask the GCS at ``address`` for the cluster's metadata before joining: a refused token
     and a version mismatch answer at once here, where ``ray.init`` retries for 20 s and
     calls either "Failed to connect". Raises :class:`Refused` with the reason."""
+    # Ray's own client of its head: the one call that tells these apart
     from ray._raylet import (
         GcsClient,
-    )  # Ray's own client of its head: the one call that tells these apart
+    )
 
     try:
         raw = GcsClient(address=address).internal_kv_get(
@@ -184,9 +185,8 @@ def check_cluster(address: str) -> None:
             f"{address} answers, but not as a Ray cluster (it holds no cluster metadata)"
         ) from None
     ours = (ray.__version__, ".".join(map(str, sys.version_info[:3])))
-    level = (
-        2 if os.environ.get("RAY_DEFAULT_PYTHON_VERSION_MATCH_LEVEL") == "minor" else 3
-    )  # Ray's own rule
+    # Ray's own rule
+    level = 2 if os.environ.get("RAY_DEFAULT_PYTHON_VERSION_MATCH_LEVEL") == "minor" else 3
     if theirs[0] != ours[0] or theirs[1].split(".")[:level] != ours[1].split(".")[:level]:
         raise Refused(
             f"version mismatch: the Ray cluster at {address} runs Ray {theirs[0]} on Python "
@@ -244,9 +244,8 @@ def connect(address: str, num_cpus: int | None) -> None:
     """Join (or, for "local", start) the cluster; :class:`Refused` with a reason if it cannot."""
     options = {"include_dashboard": False, "logging_level": logging.WARNING, "log_to_driver": False}
     if address == "local":
-        ray.init(
-            address="local", num_cpus=num_cpus, **options
-        )  # a new cluster, whatever else runs here
+        # a new cluster, whatever else runs here
+        ray.init(address="local", num_cpus=num_cpus, **options)
         return
     if not address.startswith("ray://") and address != "auto":
         check_cluster(address)

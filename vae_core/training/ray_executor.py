@@ -43,9 +43,8 @@ PROBE_SECONDS = 2.0  # each network check of an address
 WATCH_SECONDS = 1.0  # how often the head is checked while the executor runs
 MISSES_BEFORE_LOST = 3  # checks in a row the head may miss before the cluster counts as lost
 SILENCE_SECONDS = 20.0  # the longest the driver may go without reporting the cluster's resources
-HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes(
-    [0, 0, 0, 4, 0, 0, 0, 0, 0]
-)  # + an empty SETTINGS frame
+# + an empty SETTINGS frame
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -122,9 +121,8 @@ class RayExecutor(Executor):
         self._lock = threading.Lock()
         self._jobs: dict[str, queue.Queue] = {}
         self._unplaced: set[str] = set()  # sent to the cluster, waiting there for a CPU
-        self._output: collections.deque[str] = collections.deque(
-            maxlen=20
-        )  # the driver's last lines
+        # the driver's last lines
+        self._output: collections.deque[str] = collections.deque(maxlen=20)
         self._closed = threading.Event()
         if connect_timeout is None:
             connect_timeout = START_SECONDS if address == "local" else CONNECT_SECONDS
@@ -161,9 +159,8 @@ class RayExecutor(Executor):
             command += ["--num-cpus", str(num_cpus)]
         env = dict(os.environ)
         if self.address == "local":
-            env.setdefault(
-                "RAY_AUTH_MODE", "disabled"
-            )  # a cluster of this machine alone, on localhost
+            # a cluster of this machine alone, on localhost
+            env.setdefault("RAY_AUTH_MODE", "disabled")
         self._process = subprocess.Popen(
             command,
             pass_fds=(theirs.fileno(),),
