@@ -38,8 +38,8 @@ from pathlib import Path
 
 from benchmarks.classroom import Student
 from benchmarks.fuzz import tracebacks
-from tests.drivers.browser import app_server, browser, canvas, free_port, redis_server
-from tests.drivers.classroom import ROOT_SELECTOR, click_map, open_room, pinned
+from tests.drivers.browser import app_server, browser, canvas, free_port, map_box, redis_server
+from tests.drivers.classroom import ROOT_SELECTOR, open_room
 from tests.drivers.proxy import nginx, proxy_config, wait_for
 
 VERBOSE = bool(os.environ.get("LECTURE_DRILL_VERBOSE"))  # name the late students each second
@@ -145,18 +145,22 @@ class Class:
         return None, ", ".join(sorted(left))
 
     def pin(self, spot: int) -> str:
-        """The teacher pins a point (once the canvas is ready again): it, as shown; the moment
-        of the click that moved it is ``clicked``."""
-        canvas(self.teacher, timeout=GIVE_UP_SECONDS * 1000)
-        before = pinned(self.teacher)
+        """The teacher pins a point as soon as the map is on screen again (a reloaded page's
+        sketch takes clicks before plotly.js is ready): it, as shown; the moment of the click
+        that moved it is ``clicked``."""
+        frame = canvas(self.teacher, state=None, timeout=GIVE_UP_SECONDS * 1000)
+        root = frame.locator(ROOT_SELECTOR)
+        before = root.get_attribute("data-pinned")
         for tried in range(len(SPOTS)):  # a spot where the pin already is changes nothing
+            box = map_box(frame, timeout=GIVE_UP_SECONDS * 1000)
+            fx, fy = SPOTS[(spot + tried) % len(SPOTS)]
             self.clicked = time.monotonic()
-            click_map(self.teacher, *SPOTS[(spot + tried) % len(SPOTS)])
-            moved = canvas(self.teacher).locator(f"{ROOT_SELECTOR}:not([data-pinned='{before}'])")
+            self.teacher.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+            moved = frame.locator(f"{ROOT_SELECTOR}:not([data-pinned='{before}'])")
             with contextlib.suppress(Exception):
                 moved.wait_for(timeout=1_500)
                 break
-        self.moves.append(pinned(self.teacher))
+        self.moves.append(root.get_attribute("data-pinned"))
         return self.moves[-1]
 
 

@@ -13,6 +13,7 @@ from tests.drivers.browser import (
     canvas,
     canvas_attribute_changes,
     canvas_frame,
+    map_box,
     plot_area,
     wait_for_text_change,
 )
@@ -62,6 +63,39 @@ def test_hovering_decodes_any_position_in_the_browser(server, page):
     assert "· hover" in frame.locator(".coords").inner_text()
     # hovering asks the server nothing
     assert "Click anywhere" in page.locator(".st-key-map_decoded").inner_text()
+
+
+def test_the_sketch_takes_a_pin_before_plotly_is_ready_and_plotly_keeps_it(server, page):
+    """plotly.js compiles for a second or more on a slow machine: the map's sketch is on screen
+    first and takes a click as the plot does; plotly.js, once it runs, shows the same pin."""
+    held = []
+    page.route("**/plotly.min.js", lambda route: held.append(route))  # held back until released
+    page.goto(f"{server}/Latent_map")
+    frame = canvas(page, state=None)
+    sketch = map_box(frame)
+    assert frame.locator("[data-testid='map-sketch']").count() == 1
+    click = at(sketch, 0.62, 0.38)
+    page.mouse.click(*click)
+    pinned = canvas_attribute_changes(page, ROOT_SELECTOR, "data-pinned", None)
+    star = box_of(frame.locator('[data-testid="pinned-point"]'))
+    assert abs(star["x"] + star["width"] / 2 - click[0]) < 3
+    assert abs(star["y"] + star["height"] / 2 - click[1]) < 3  # drawn where it was clicked
+    assert frame.locator(f"{ROOT_SELECTOR}[data-state='loading']").count() == 1  # no plotly.js yet
+    for route in held:
+        route.continue_()
+    page.unroute("**/plotly.min.js")
+    frame = canvas(page)  # plotly.js took over
+    assert frame.locator("[data-testid='map-sketch']").count() == 0
+    assert frame.locator(ROOT_SELECTOR).get_attribute("data-pinned") == pinned
+    star = box_of(frame.locator('[data-testid="pinned-point"]'))
+    x, y = point(pinned)
+    page.locator(".st-key-map_decoded").get_by_text(f"z = ({x:.3f}, {y:.3f})").wait_for(
+        timeout=60_000
+    )  # the server heard the pin too
+    assert (
+        abs(star["x"] + star["width"] / 2 - click[0]) < 4
+    )  # the plot puts it where the sketch did
+    assert abs(star["y"] + star["height"] / 2 - click[1]) < 4
 
 
 def test_a_click_on_empty_space_pins_it_and_a_drag_moves_it(server, page):

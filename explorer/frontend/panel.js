@@ -20,6 +20,15 @@ export function windowHeight() {
   }
 }
 
+/** Axis-like objects for a square plotting area at (left, top) showing ``[x0, x1, y0, y1]``,
+ * with the members of plotly.js's axes that this canvas uses (y grows upwards). */
+export function sketchAxes(left, top, square, [x0, x1, y0, y1]) {
+  return [
+    { _offset: left, _length: square, d2p: (x) => ((x - x0) / (x1 - x0)) * square, p2d: (p) => x0 + (p / square) * (x1 - x0) },
+    { _offset: top, _length: square, d2p: (y) => ((y1 - y) / (y1 - y0)) * square, p2d: (p) => y1 - (p / square) * (y1 - y0) },
+  ];
+}
+
 export class MapPanel {
   constructor(index, parent) {
     this.index = index;
@@ -42,9 +51,13 @@ export class MapPanel {
     this.listen();
   }
 
+  /** plotly.js's x and y axes, or while the sketch stands in for it, the sketch's: the same
+   * few members (_offset, _length, d2p, p2d), so hovering, pinning and the overlay work on the
+   * sketch as they do on the plot. */
   axes() {
     const layout = this.plot._fullLayout;
-    return layout && layout.xaxis && layout.yaxis ? [layout.xaxis, layout.yaxis] : null;
+    if (layout && layout.xaxis && layout.yaxis) return [layout.xaxis, layout.yaxis];
+    return this.sketchAxes || null;
   }
 
   toData(clientX, clientY) {
@@ -92,6 +105,7 @@ export class MapPanel {
       this.serverImages = figure.layout.images || [];
       if (this.sketchCanvas) this.sketchCanvas.remove();
       this.sketchCanvas = null;
+      this.sketchAxes = null;
       if (stats.interactive === null) stats.interactive = performance.now();
       if (stats.firstMap === null) stats.firstMap = stats.interactive;
     }
@@ -118,9 +132,9 @@ export class MapPanel {
     this.redraw();
   }
 
-  /** The figure's points drawn on a plain canvas while plotly.js compiles (most of a
-   * second on a slow machine): the map is on screen at once and becomes interactive when
-   * plotly.js replaces it. */
+  /** The figure's points drawn on a plain canvas while plotly.js compiles (a second or more on
+   * a slow machine): the map is on screen at once, answers hovers and clicks through
+   * ``sketchAxes``, and gains zoom, pan and the legend when plotly.js replaces it. */
   sketch(figure, [x0, x1, y0, y1]) {
     const [size, tall] = this.size();
     const margin = { left: MARGIN.left, right: MARGIN.right, top: this.top ?? 70, bottom: this.bottom ?? MARGIN.bottom };
@@ -135,6 +149,8 @@ export class MapPanel {
     const top = margin.top + (height - square) / 2;
     context.strokeStyle = "#eeeeee";
     context.strokeRect(left, top, square, square);
+    this.sketchAxes = sketchAxes(left, top, square, [x0, x1, y0, y1]);
+    canvas.dataset.area = `${left},${top},${square}`; // the plotting square, for tests and drills
     for (const trace of figure.data) {
       if (!trace.customdata || !trace.marker) continue;
       const xs = numbers(trace.x);

@@ -140,6 +140,19 @@ def plot_area(page, index: int = 0, timeout: float = 60_000):
     return box_of(page.locator(PLOT_AREA).nth(index), timeout)
 
 
+def map_box(frame, timeout: float = 60_000):
+    """The on-screen box of the first map's plotting area as soon as the map is on screen: on
+    plotly.js's plot, or before plotly.js is ready on the sketch that stands in for it (which
+    takes hovers and clicks alike)."""
+    shown = frame.locator(f"{PLOT_AREA}, [data-testid='map-sketch']").first
+    box = box_of(shown, timeout)
+    area = shown.get_attribute("data-area")
+    if not area:
+        return box
+    left, top, size = (float(v) for v in area.split(","))
+    return {"x": box["x"] + left, "y": box["y"] + top, "width": size, "height": size}
+
+
 def box_of(locator, timeout: float = 60_000):
     """The bounding box of what ``locator`` finds once it is visible, scrolled into the window
     as a person scrolls to what they click. A rerun may replace the element between the wait and
