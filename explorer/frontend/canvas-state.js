@@ -32,8 +32,18 @@ export const state = {
   height: 0, // the frame height last asked for
 };
 
-export const stats = (window.__latentCanvas = { hover: [], pin: [], decode: [], renders: 0, firstMap: null,
-  interactive: null, modelBytes: {}, figureBytes: {}, followed: [], published: [] });
+export const stats = (window.__latentCanvas = {
+  hover: [],
+  pin: [],
+  decode: [],
+  renders: 0,
+  firstMap: null,
+  interactive: null,
+  modelBytes: {},
+  figureBytes: {},
+  followed: [],
+  published: [],
+});
 
 const session = Math.random().toString(36).slice(2, 10);
 

@@ -31,7 +31,11 @@ function buildLayout(args) {
   root.replaceChildren();
   root.className = args.mode;
   state.banner = element("div", { class: "banner", "data-testid": "room-banner", hidden: "" }, root);
-  state.roomStatus = element("div", { class: "banner room-status", "data-testid": "room-status", role: "status", hidden: "" }, root);
+  state.roomStatus = element(
+    "div",
+    { class: "banner room-status", "data-testid": "room-status", role: "status", hidden: "" },
+    root,
+  );
   const maps = element("div", { class: "maps" }, root);
   state.panels = args.maps.map((_, index) => new MapPanel(index, maps));
   const column = element("div", { class: "side" }, root);
@@ -39,10 +43,17 @@ function buildLayout(args) {
   state.side = { images: [], captions: [], predictions: [] };
   args.maps.forEach((map, index) => {
     const figure = element("figure", {}, decoded);
-    state.side.images.push(element("canvas", { width: 28, height: 28, "data-testid": "decoded-image", "data-map": index, "data-z": "" },
-      figure));
+    state.side.images.push(
+      element(
+        "canvas",
+        { width: 28, height: 28, "data-testid": "decoded-image", "data-map": index, "data-z": "" },
+        figure,
+      ),
+    );
     state.side.captions.push(element("figcaption", { text: map.label }, figure));
-    state.side.predictions.push(element("div", { class: "prediction", "data-testid": "prediction", "data-map": index }, figure));
+    state.side.predictions.push(
+      element("div", { class: "prediction", "data-testid": "prediction", "data-map": index }, figure),
+    );
   });
   state.side.coords = element("div", { class: "coords", text: "Move over the map to decode any point." }, column);
   state.side.status = element("div", { class: "status" }, column);

@@ -26,11 +26,15 @@ export function statusSentence(status, reason = "", teacher = false) {
   if (status === "live" || !STATUS_WORDS[status]) return "";
   const then = {
     connecting: ".",
-    reconnecting: teacher ? ". Your changes are kept and reach the room when it is back; if this lasts over a minute, reload the page."
+    reconnecting: teacher
+      ? ". Your changes are kept and reach the room when it is back; if this lasts over a minute, reload the page."
       : ". You are back without a click when it returns; if this lasts over a minute, reload the page.",
-    degraded: teacher ? ": your changes are kept and reach the room when it is back."
+    degraded: teacher
+      ? ": your changes are kept and reach the room when it is back."
       : ": the map follows the teacher again by itself when it is back.",
-    waiting: teacher ? "." : ". It comes back with the teacher's page; or leave the room in the sidebar to explore on your own.",
+    waiting: teacher
+      ? "."
+      : ". It comes back with the teacher's page; or leave the room in the sidebar to explore on your own.",
     closed: ": you are exploring on your own.",
     error: `${reason ? ` (${reason})` : ""}: leave the room in the sidebar, or check the code with the teacher.`,
   }[status];
@@ -53,7 +57,17 @@ export function backoff(attempt, random = Math.random) {
 }
 
 export class RoomChannel {
-  constructor({ code, member, token = null, onView, onMessage = () => {}, onStatus = () => {}, where, WebSocketImpl, now }) {
+  constructor({
+    code,
+    member,
+    token = null,
+    onView,
+    onMessage = () => {},
+    onStatus = () => {},
+    where,
+    WebSocketImpl,
+    now,
+  }) {
     Object.assign(this, { code, member, token, onView, onMessage, onStatus });
     this.url = roomUrl(code, where || globalThis.location);
     this.WebSocketImpl = WebSocketImpl || globalThis.WebSocket;
@@ -86,8 +100,13 @@ export class RoomChannel {
     const socket = new this.WebSocketImpl(this.url);
     this.socket = socket;
     socket.onopen = () => {
-      socket.send(JSON.stringify(this.token ? { type: "hello", member: this.member, token: this.token }
-        : { type: "hello", member: this.member }));
+      socket.send(
+        JSON.stringify(
+          this.token
+            ? { type: "hello", member: this.member, token: this.token }
+            : { type: "hello", member: this.member },
+        ),
+      );
       this.version = -1; // the view the server sends first is the current one: apply it
       clearInterval(this.pinger);
       this.pinger = setInterval(() => this.send({ type: "ping" }), PING_MS);
@@ -165,7 +184,8 @@ export class RoomChannel {
     this.seq += 1;
     this.sent.set(this.seq, view);
     if (this.sent.size > REMEMBERED) this.sent.delete(this.sent.keys().next().value);
-    const went = (this.status === "live" || this.status === "degraded") && this.send({ type: "patch", seq: this.seq, view });
+    const went =
+      (this.status === "live" || this.status === "degraded") && this.send({ type: "patch", seq: this.seq, view });
     if (!went) this.unsent = { ...this.unsent, ...view };
     return went;
   }

@@ -75,8 +75,8 @@ let kernel = null; // (xs, weight, bias, relu) -> ys, once loadKernel succeeded
  * rounding). */
 export async function loadKernel(source) {
   try {
-    const bytes = source instanceof ArrayBuffer || ArrayBuffer.isView(source) ? source
-      : await (await fetch(source)).arrayBuffer();
+    const bytes =
+      source instanceof ArrayBuffer || ArrayBuffer.isView(source) ? source : await (await fetch(source)).arrayBuffer();
     if (!WebAssembly.validate(bytes)) return false;
     const memory = new WebAssembly.Memory({ initial: 16 });
     const { instance } = await WebAssembly.instantiate(bytes, { env: { memory } });
@@ -244,16 +244,32 @@ export function runProgram(program, tensors, input, label = null) {
   for (const op of program) {
     switch (op.op) {
       case "linear":
-        values = kernel ? kernel([values], tensors[op.weight], tensors[op.bias], op.relu)[0]
+        values = kernel
+          ? kernel([values], tensors[op.weight], tensors[op.bias], op.relu)[0]
           : linear(values, tensors[op.weight], tensors[op.bias], op.relu);
         shape = [values.length];
         break;
       case "conv2d":
-        ({ values, shape } = conv2d(values, shape, tensors[op.weight], tensors[op.bias], op.stride, op.padding, op.relu));
+        ({ values, shape } = conv2d(
+          values,
+          shape,
+          tensors[op.weight],
+          tensors[op.bias],
+          op.stride,
+          op.padding,
+          op.relu,
+        ));
         break;
       case "conv_transpose2d":
         ({ values, shape } = convTranspose2d(
-          values, shape, tensors[op.weight], tensors[op.bias], op.stride, op.padding, op.output_padding, op.relu,
+          values,
+          shape,
+          tensors[op.weight],
+          tensors[op.bias],
+          op.stride,
+          op.padding,
+          op.output_padding,
+          op.relu,
         ));
         break;
       case "reshape":
@@ -317,7 +333,7 @@ export class Network {
   decode(point, label = null) {
     const code = new Float32Array(this.latentDim);
     for (let i = 0; i < Math.min(point.length, this.latentDim); i += 1) code[i] = point[i];
-    return runProgram(this.spec.decoder, this.tensors, code, this.conditional ? label ?? 0 : null);
+    return runProgram(this.spec.decoder, this.tensors, code, this.conditional ? (label ?? 0) : null);
   }
 
   /** decode() of many points at once. */
@@ -327,13 +343,13 @@ export class Network {
       for (let i = 0; i < Math.min(point.length, this.latentDim); i += 1) code[i] = point[i];
       return code;
     });
-    return runBatch(this.spec.decoder, this.tensors, codes, this.conditional ? label ?? 0 : null);
+    return runBatch(this.spec.decoder, this.tensors, codes, this.conditional ? (label ?? 0) : null);
   }
 
   /** pixels: 784 values in [0, 1] -> { mu, logvar } (logvar null for a point encoder). */
   encode(pixels, label = null) {
     if (!this.hasEncoder) throw new Error("this model's encoder is not loaded");
-    const stats = runProgram(this.spec.encoder, this.tensors, pixels, this.conditional ? label ?? 0 : null);
+    const stats = runProgram(this.spec.encoder, this.tensors, pixels, this.conditional ? (label ?? 0) : null);
     const d = this.latentDim;
     if (!this.spec.stochastic) return { mu: Array.from(stats.subarray(0, d)), logvar: null };
     const [low, high] = this.spec.logvar_range;

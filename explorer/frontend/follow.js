@@ -40,6 +40,7 @@ export function selectedIndices(customdata, rows) {
 export function quizWords(quiz, names = []) {
   if (!quiz) return "";
   const name = names[quiz.target] ?? String(quiz.target);
-  return quiz.revealed ? `Quiz revealed: the colours are back. Where does ${name} live?`
+  return quiz.revealed
+    ? `Quiz revealed: the colours are back. Where does ${name} live?`
     : `Quiz: the colours are hidden. Click where you think ${name} lives (hover to decode and look around first).`;
 }

@@ -13,14 +13,18 @@ import { banner, publish, publishSoon, quizHidden } from "./teaching.js";
 /** A click is a press and release within 5 px and 800 ms (plotly.js pans on drags). It
  * covers the page while a button is down, so the release is heard on the window. */
 export function listenForClicks() {
-  window.addEventListener("pointerup", (event) => {
-    const down = state.pressed;
-    state.pressed = null;
-    const far = Math.hypot(event.clientX - down?.x, event.clientY - down?.y) > 5;
-    if (!down || state.dragging || far || event.timeStamp - down.time > 800) return;
-    const point = down.panel.toData(event.clientX, event.clientY);
-    if (point) onClick(down.panel, point, event);
-  }, true);
+  window.addEventListener(
+    "pointerup",
+    (event) => {
+      const down = state.pressed;
+      state.pressed = null;
+      const far = Math.hypot(event.clientX - down?.x, event.clientY - down?.y) > 5;
+      if (!down || state.dragging || far || event.timeStamp - down.time > 800) return;
+      const point = down.panel.toData(event.clientX, event.clientY);
+      if (point) onClick(down.panel, point, event);
+    },
+    true,
+  );
 }
 
 // --- decoding to the side panel ------------------------------------------------------
@@ -54,11 +58,13 @@ export function showPrediction(index, values) {
   }
   const classifier = classifiers.get(lens.classifier);
   if (!classifier) return;
-  classifier.then((network) => {
-    const p = network.probabilities(values);
-    line.textContent = `The classifier sees ${predictionWords(p, lens.names)}`;
-    line.dataset.prediction = String(p.indexOf(Math.max(...p)));
-  }).catch(() => {});
+  classifier
+    .then((network) => {
+      const p = network.probabilities(values);
+      line.textContent = `The classifier sees ${predictionWords(p, lens.names)}`;
+      line.dataset.prediction = String(p.indexOf(Math.max(...p)));
+    })
+    .catch(() => {});
 }
 
 export function showPinnedImages() {
@@ -134,8 +140,13 @@ export function onClick(panel, point, event) {
   showDecoded(point, "pinned", event.timeStamp);
   root.dataset.pinned = `${fmt(point[0])},${fmt(point[1])}`;
   redrawAll();
-  if (quizHidden() && state.room) { // a student's quiz answer goes to the room alone: no run on the server
-    banner(state.room.send({ type: "answer", z: point }) ? "Sending your answer…" : "Not connected to the room: click again in a moment.");
+  if (quizHidden() && state.room) {
+    // a student's quiz answer goes to the room alone: no run on the server
+    banner(
+      state.room.send({ type: "answer", z: point })
+        ? "Sending your answer…"
+        : "Not connected to the room: click again in a moment.",
+    );
     return;
   }
   publish({ point, point_source: "click" });
@@ -157,10 +168,23 @@ export function startDrag(panel, event, what) {
     if (what === "pin") state.pinned = point;
     else if (what.startsWith("anchor")) panel.spec.anchors[Number(what.slice(7))] = point;
     else state.ends[what === "a" ? 0 : 1] = point;
-    showDecoded(point, what === "pin" ? "pinned" : what.startsWith("anchor") ? `anchor ${Number(what.slice(7)) + 1}`
-      : `point ${what.toUpperCase()}`, e.timeStamp);
+    showDecoded(
+      point,
+      what === "pin"
+        ? "pinned"
+        : what.startsWith("anchor")
+          ? `anchor ${Number(what.slice(7)) + 1}`
+          : `point ${what.toUpperCase()}`,
+      e.timeStamp,
+    );
     redrawAll();
-    publishSoon(what === "pin" ? { point } : state.mode === "interpolate" && state.ends[0] && state.ends[1] ? { ends: state.ends } : null);
+    publishSoon(
+      what === "pin"
+        ? { point }
+        : state.mode === "interpolate" && state.ends[0] && state.ends[1]
+          ? { ends: state.ends }
+          : null,
+    );
   };
   const end = (e) => {
     window.removeEventListener("pointermove", move, true);
@@ -168,7 +192,8 @@ export function startDrag(panel, event, what) {
     state.dragging = null;
     state.hover = null;
     state.panels.forEach((p) => p.moveCursor());
-    if (!moved) {  // a click on the star pins where it lands; a click on A or B changes nothing
+    if (!moved) {
+      // a click on the star pins where it lands; a click on A or B changes nothing
       const point = what === "pin" && panel.toData(e.clientX, e.clientY);
       if (point) onClick(panel, point, e);
       return;
@@ -203,7 +228,11 @@ export function drawStrip() {
   const path = pathPoints();
   const network = state.panels[0] && state.panels[0].network;
   if (!path || !network) return;
-  drawTiles(state.side.strip, path.map((p) => network.decode(p, state.label)), path.length);
+  drawTiles(
+    state.side.strip,
+    path.map((p) => network.decode(p, state.label)),
+    path.length,
+  );
   state.side.strip.dataset.steps = String(path.length);
   state.side.strip.dataset.ends = state.ends.map((e) => `${fmt(e[0])},${fmt(e[1])}`).join(";");
   state.side.strip.dataset.method = state.args.overlay.method || "linear";

@@ -9,10 +9,13 @@ export const kernelReady = loadKernel(new URL("./dense.wasm", import.meta.url));
 /** ``read(arrayBuffer)`` of ``url``, fetched at most once per ``cache``; a failed answer rejects. */
 export function fetchOnce(cache, url, read) {
   if (!cache.has(url)) {
-    cache.set(url, fetch(url).then(async (response) => {
-      if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-      return read(await response.arrayBuffer());
-    }));
+    cache.set(
+      url,
+      fetch(url).then(async (response) => {
+        if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+        return read(await response.arrayBuffer());
+      }),
+    );
   }
   return cache.get(url);
 }
@@ -21,15 +24,17 @@ const networks = new Map();
 const figures = new Map();
 export const classifiers = new Map();
 
-export const loadNetwork = (url) => fetchOnce(networks, url, (buffer) => {
-  stats.modelBytes[url] = buffer.byteLength;
-  return new Network(buffer);
-});
+export const loadNetwork = (url) =>
+  fetchOnce(networks, url, (buffer) => {
+    stats.modelBytes[url] = buffer.byteLength;
+    return new Network(buffer);
+  });
 export const loadClassifier = (url) => fetchOnce(classifiers, url, (buffer) => new Classifier(buffer));
-export const loadFigure = (url) => fetchOnce(figures, url, (buffer) => {
-  stats.figureBytes[url] = buffer.byteLength;
-  return JSON.parse(new TextDecoder().decode(buffer));
-});
+export const loadFigure = (url) =>
+  fetchOnce(figures, url, (buffer) => {
+    stats.figureBytes[url] = buffer.byteLength;
+    return JSON.parse(new TextDecoder().decode(buffer));
+  });
 
 // plotly.js is fetched at once (index.html preloads it) but run only when asked: compiling it
 // holds the page's only thread for a second or more on a slow machine, so the first map is
@@ -40,13 +45,18 @@ let plotly = null;
 /** plotly.js, started on the first call (after the page has painted what it has). */
 export function plotlyReady() {
   if (!plotly) {
-    plotly = window.Plotly ? Promise.resolve(window.Plotly) : afterPaint().then(() => new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = PLOTLY_URL;
-      script.addEventListener("load", () => resolve(window.Plotly));
-      script.addEventListener("error", () => reject(new Error("plotly.js could not be loaded")));
-      document.head.append(script);
-    }));
+    plotly = window.Plotly
+      ? Promise.resolve(window.Plotly)
+      : afterPaint().then(
+          () =>
+            new Promise((resolve, reject) => {
+              const script = document.createElement("script");
+              script.src = PLOTLY_URL;
+              script.addEventListener("load", () => resolve(window.Plotly));
+              script.addEventListener("error", () => reject(new Error("plotly.js could not be loaded")));
+              document.head.append(script);
+            }),
+        );
   }
   return plotly;
 }

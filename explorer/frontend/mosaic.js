@@ -37,8 +37,18 @@ export async function drawMosaic(panel) {
   }
   const canvas = document.createElement("canvas");
   drawTiles(canvas, images, n);
-  panel.mosaicImage = { source: canvas.toDataURL(), xref: "x", yref: "y", x: x0, y: y1, sizex: x1 - x0, sizey: y1 - y0,
-    sizing: "stretch", layer: "below", opacity: 0.6 };
+  panel.mosaicImage = {
+    source: canvas.toDataURL(),
+    xref: "x",
+    yref: "y",
+    x: x0,
+    y: y1,
+    sizex: x1 - x0,
+    sizey: y1 - y0,
+    sizing: "stretch",
+    layer: "below",
+    opacity: 0.6,
+  };
   if (panel.mosaicPending !== key) return; // a quiz began meanwhile, or another grid was asked for
   panel.mosaicPending = null;
   panel.mosaicKey = key;
@@ -50,7 +60,15 @@ export async function drawMosaic(panel) {
  * cell, opacity its confidence, outlines where its answer changes or it is unsure. */
 export async function drawLens(panel, lens) {
   const n = lens.n;
-  const key = JSON.stringify(["lens", panel.spec.model, panel.spec.extent, n, state.label, panel.spec.plane, lens.classifier]);
+  const key = JSON.stringify([
+    "lens",
+    panel.spec.model,
+    panel.spec.extent,
+    n,
+    state.label,
+    panel.spec.plane,
+    lens.classifier,
+  ]);
   if (key === panel.mosaicKey || key === panel.mosaicPending) return;
   panel.mosaicPending = key;
   const classifier = await loadClassifier(lens.classifier);
@@ -75,14 +93,25 @@ export async function drawLens(panel, lens) {
   });
   context.globalAlpha = 0.9;
   context.fillStyle = "#222";
-  classes.forEach((c, i) => { // an edge where the class changes; unsure cells outlined
+  classes.forEach((c, i) => {
+    // an edge where the class changes; unsure cells outlined
     const [x, y] = [(i % n) * cell, Math.floor(i / n) * cell];
     if (i % n < n - 1 && classes[i + 1] !== c) context.fillRect(x + cell - 1, y, 2, cell);
     if (i + n < classes.length && classes[i + n] !== c) context.fillRect(x, y + cell - 1, cell, 2);
     if (confidence[i] < 0.5) context.strokeRect(x + 1.5, y + 1.5, cell - 3, cell - 3);
   });
-  panel.mosaicImage = { source: canvas.toDataURL(), xref: "x", yref: "y", x: x0, y: y1, sizex: x1 - x0, sizey: y1 - y0,
-    sizing: "stretch", layer: "below", opacity: 0.85 };
+  panel.mosaicImage = {
+    source: canvas.toDataURL(),
+    xref: "x",
+    yref: "y",
+    x: x0,
+    y: y1,
+    sizex: x1 - x0,
+    sizey: y1 - y0,
+    sizing: "stretch",
+    layer: "below",
+    opacity: 0.85,
+  };
   panel.mosaicPending = null;
   panel.mosaicKey = key;
   panel.lensProbabilities = probabilities;

@@ -15,16 +15,30 @@ export function drawOverlay(panel) {
   const [xa, ya] = panel.axes();
   panel.svg.setAttribute("width", panel.plot.clientWidth);
   panel.svg.setAttribute("height", panel.plot.clientHeight);
-  Object.entries({ x: xa._offset, y: ya._offset, width: xa._length, height: ya._length })
-    .forEach(([k, v]) => panel.clipRect.setAttribute(k, v));
+  Object.entries({ x: xa._offset, y: ya._offset, width: xa._length, height: ya._length }).forEach(([k, v]) =>
+    panel.clipRect.setAttribute(k, v),
+  );
   panel.shapes.replaceChildren();
   panel.handles.replaceChildren();
   const overlay = state.args.overlay;
   const ellipse = (m, s, dash, colour) => {
     const [cx, cy] = panel.toPixel(m);
     const [ex, ey] = panel.toPixel([m[0] + s[0], m[1] + s[1]]);
-    element("ellipse", { cx, cy, rx: Math.abs(ex - cx), ry: Math.abs(ey - cy), fill: "none", stroke: colour,
-      "stroke-width": 2, "stroke-dasharray": dash }, panel.shapes, SVG);
+    element(
+      "ellipse",
+      {
+        cx,
+        cy,
+        rx: Math.abs(ex - cx),
+        ry: Math.abs(ey - cy),
+        fill: "none",
+        stroke: colour,
+        "stroke-width": 2,
+        "stroke-dasharray": dash,
+      },
+      panel.shapes,
+      SVG,
+    );
   };
   for (const [mx, my, sx, sy] of overlay.ellipses || []) {
     ellipse([mx, my], [sx, sy], "", "#D62728");
@@ -38,10 +52,24 @@ export function drawOverlay(panel) {
   for (const arrow of overlay.arrows || []) drawArrow(panel, arrow, labels);
   if (state.drawn) {
     ellipse(state.drawn.mu, state.drawn.sigma, "", "#6f2dbd");
-    ellipse(state.drawn.mu, state.drawn.sigma.map((v) => 2 * v), "3 3", "#6f2dbd");
+    ellipse(
+      state.drawn.mu,
+      state.drawn.sigma.map((v) => 2 * v),
+      "3 3",
+      "#6f2dbd",
+    );
     const [px, py] = panel.toPixel(state.drawn.mu);
-    element("path", { d: `M${px} ${py - 9}L${px + 9} ${py}L${px} ${py + 9}L${px - 9} ${py}Z`, fill: "#6f2dbd",
-      stroke: "#fff", "stroke-width": 1.5 }, panel.shapes, SVG);
+    element(
+      "path",
+      {
+        d: `M${px} ${py - 9}L${px + 9} ${py}L${px} ${py + 9}L${px - 9} ${py}Z`,
+        fill: "#6f2dbd",
+        stroke: "#fff",
+        "stroke-width": 1.5,
+      },
+      panel.shapes,
+      SVG,
+    );
   }
   if (state.mode === "interpolate") drawPath(panel);
   (panel.spec.anchors || []).forEach((anchor, index) => drawAnchor(panel, anchor, index));
@@ -59,14 +87,39 @@ export function drawArrow(panel, [x0, y0, x1, y1, label], placed = []) {
   element("line", { x1: ax, y1: ay, x2: bx, y2: by, stroke: "#111", "stroke-width": 2.5 }, group, SVG);
   if (length > 1) {
     const [ux, uy] = [(bx - ax) / length, (by - ay) / length];
-    const head = [[bx, by], [bx - 12 * ux + 6 * uy, by - 12 * uy - 6 * ux], [bx - 12 * ux - 6 * uy, by - 12 * uy + 6 * ux]];
+    const head = [
+      [bx, by],
+      [bx - 12 * ux + 6 * uy, by - 12 * uy - 6 * ux],
+      [bx - 12 * ux - 6 * uy, by - 12 * uy + 6 * ux],
+    ];
     element("polygon", { points: head.map((p) => p.join(",")).join(" "), fill: "#111" }, group, SVG);
   }
   if (label) {
-    const [x, y] = labelPlace((ax + bx) / 2, (ay + by) / 2, length > 1 ? [(ay - by) / length, (bx - ax) / length] : [0, -1],
-      label, placed);
-    element("text", { x, y, "font-size": 13, "font-weight": 700, fill: "#111", "text-anchor": "middle",
-      "dominant-baseline": "middle", stroke: "#fff", "stroke-width": 3, "paint-order": "stroke", text: label }, group, SVG);
+    const [x, y] = labelPlace(
+      (ax + bx) / 2,
+      (ay + by) / 2,
+      length > 1 ? [(ay - by) / length, (bx - ax) / length] : [0, -1],
+      label,
+      placed,
+    );
+    element(
+      "text",
+      {
+        x,
+        y,
+        "font-size": 13,
+        "font-weight": 700,
+        fill: "#111",
+        "text-anchor": "middle",
+        "dominant-baseline": "middle",
+        stroke: "#fff",
+        "stroke-width": 3,
+        "paint-order": "stroke",
+        text: label,
+      },
+      group,
+      SVG,
+    );
   }
 }
 
@@ -78,20 +131,51 @@ export function drawPin(panel, draggable) {
     const a = -Math.PI / 2 + (i * Math.PI) / 5;
     star.push(`${px + r * Math.cos(a)},${py + r * Math.sin(a)}`);
   }
-  const handle = element("polygon", { points: star.join(" "), fill: "#FFD400", stroke: "#000", "stroke-width": 2,
-    class: draggable ? "handle" : "", "data-testid": "pinned-point" }, draggable ? panel.handles : panel.shapes, SVG);
+  const handle = element(
+    "polygon",
+    {
+      points: star.join(" "),
+      fill: "#FFD400",
+      stroke: "#000",
+      "stroke-width": 2,
+      class: draggable ? "handle" : "",
+      "data-testid": "pinned-point",
+    },
+    draggable ? panel.handles : panel.shapes,
+    SVG,
+  );
   if (draggable) handle.addEventListener("pointerdown", (event) => startDrag(panel, event, "pin"));
 }
 
 /** One of the three codes a plane passes through: drag it and the plane follows. */
 export function drawAnchor(panel, point, index) {
   const [px, py] = panel.toPixel(point);
-  const group = element("g", { class: "handle", "data-testid": `anchor-${index}`, "data-uv": `${fmt(point[0])},${fmt(point[1])}` },
-    panel.handles, SVG);
-  element("rect", { x: px - 10, y: py - 10, width: 20, height: 20, rx: 4, fill: "#fff", stroke: "#6f2dbd", "stroke-width": 2.5 },
-    group, SVG);
-  element("text", { x: px, y: py + 5, "text-anchor": "middle", "font-size": 13, "font-weight": 700, fill: "#6f2dbd",
-    text: String(index + 1) }, group, SVG);
+  const group = element(
+    "g",
+    { class: "handle", "data-testid": `anchor-${index}`, "data-uv": `${fmt(point[0])},${fmt(point[1])}` },
+    panel.handles,
+    SVG,
+  );
+  element(
+    "rect",
+    { x: px - 10, y: py - 10, width: 20, height: 20, rx: 4, fill: "#fff", stroke: "#6f2dbd", "stroke-width": 2.5 },
+    group,
+    SVG,
+  );
+  element(
+    "text",
+    {
+      x: px,
+      y: py + 5,
+      "text-anchor": "middle",
+      "font-size": 13,
+      "font-weight": 700,
+      fill: "#6f2dbd",
+      text: String(index + 1),
+    },
+    group,
+    SVG,
+  );
   group.addEventListener("pointerdown", (event) => startDrag(panel, event, `anchor-${index}`));
 }
 
@@ -112,8 +196,12 @@ export function drawPath(panel) {
     const [px, py] = panel.toPixel(end);
     const group = element("g", { class: "handle", "data-testid": `end-${which ? "b" : "a"}` }, panel.handles, SVG);
     element("circle", { cx: px, cy: py, r: 11, fill: "#fff", stroke: "#111", "stroke-width": 2.5 }, group, SVG);
-    element("text", { x: px, y: py + 5, "text-anchor": "middle", "font-size": 13, "font-weight": 700, text: which ? "B" : "A" },
-      group, SVG);
+    element(
+      "text",
+      { x: px, y: py + 5, "text-anchor": "middle", "font-size": 13, "font-weight": 700, text: which ? "B" : "A" },
+      group,
+      SVG,
+    );
     group.addEventListener("pointerdown", (event) => startDrag(panel, event, which ? "b" : "a"));
   });
 }

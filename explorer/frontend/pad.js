@@ -12,7 +12,11 @@ import { toPlane } from "./planes.js";
 export function buildPad(parent) {
   const panel = element("div", { class: "panel" }, parent);
   element("h4", { text: "Draw your own" }, panel);
-  element("div", { class: "hint", text: "Draw a digit or garment: its posterior moves on the map as you draw." }, panel);
+  element(
+    "div",
+    { class: "hint", text: "Draw a digit or garment: its posterior moves on the map as you draw." },
+    panel,
+  );
   const pad = element("canvas", { class: "pad", width: 280, height: 280, "data-testid": "draw-pad" }, panel);
   const context = pad.getContext("2d");
   const clear = () => {
@@ -97,6 +101,10 @@ export function drawSamples() {
     return;
   }
   state.side.sheet.hidden = false;
-  drawTiles(state.side.sheet, points.map((p) => network.decode(state.panels[0].code(p), state.label)), Math.min(8, points.length));
+  drawTiles(
+    state.side.sheet,
+    points.map((p) => network.decode(state.panels[0].code(p), state.label)),
+    Math.min(8, points.length),
+  );
   state.side.sheet.dataset.count = String(points.length);
 }

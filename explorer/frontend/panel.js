@@ -24,8 +24,18 @@ export function windowHeight() {
  * with the members of plotly.js's axes that this canvas uses (y grows upwards). */
 export function sketchAxes(left, top, square, [x0, x1, y0, y1]) {
   return [
-    { _offset: left, _length: square, d2p: (x) => ((x - x0) / (x1 - x0)) * square, p2d: (p) => x0 + (p / square) * (x1 - x0) },
-    { _offset: top, _length: square, d2p: (y) => ((y1 - y) / (y1 - y0)) * square, p2d: (p) => y1 - (p / square) * (y1 - y0) },
+    {
+      _offset: left,
+      _length: square,
+      d2p: (x) => ((x - x0) / (x1 - x0)) * square,
+      p2d: (p) => x0 + (p / square) * (x1 - x0),
+    },
+    {
+      _offset: top,
+      _length: square,
+      d2p: (y) => ((y1 - y) / (y1 - y0)) * square,
+      p2d: (p) => y1 - (p / square) * (y1 - y0),
+    },
   ];
 }
 
@@ -96,10 +106,21 @@ export class MapPanel {
       const [width, height] = this.size();
       // Clicks pin points here, so plotly.js must not also select the point under them.
       const margin = { ...figure.layout.margin, l: MARGIN.left, r: MARGIN.right, b: this.bottom, t: this.top };
-      const layout = { ...figure.layout, width, height, clickmode: "none", margin, images: this.currentImages(figure.layout.images) };
+      const layout = {
+        ...figure.layout,
+        width,
+        height,
+        clickmode: "none",
+        margin,
+        images: this.currentImages(figure.layout.images),
+      };
       if (state.mode === "compare") layout.legend = { ...layout.legend, title: { text: "" }, font: { size: 12 } };
       else layout.font = { ...figure.layout.font, size: width >= 680 ? 14 : 12 }; // readable from the back of a room, if it fits
-      await window.Plotly.react(this.plot, figure.data, layout, { displaylogo: false, scrollZoom: true, responsive: false });
+      await window.Plotly.react(this.plot, figure.data, layout, {
+        displaylogo: false,
+        scrollZoom: true,
+        responsive: false,
+      });
       this.figureUrl = spec.figure;
       this.colours = null; // a new figure has its colours back (applyQuiz hides them again in a quiz)
       this.serverImages = figure.layout.images || [];
@@ -137,7 +158,12 @@ export class MapPanel {
    * ``sketchAxes``, and gains zoom, pan and the legend when plotly.js replaces it. */
   sketch(figure, [x0, x1, y0, y1]) {
     const [size, tall] = this.size();
-    const margin = { left: MARGIN.left, right: MARGIN.right, top: this.top ?? 70, bottom: this.bottom ?? MARGIN.bottom };
+    const margin = {
+      left: MARGIN.left,
+      right: MARGIN.right,
+      top: this.top ?? 70,
+      bottom: this.bottom ?? MARGIN.bottom,
+    };
     const canvas = element("canvas", { class: "sketch", width: size, height: tall, "data-testid": "map-sketch" });
     this.plot.replaceChildren(canvas);
     this.sketchCanvas = canvas;
@@ -212,9 +238,13 @@ export class MapPanel {
     this.box.addEventListener("pointerleave", () => onLeave());
     // A click is a press and release within 5 px: plotly.js pans on drags. It covers the
     // page while a button is down, so the release is heard on the window.
-    this.box.addEventListener("pointerdown", (event) => {
-      state.pressed = { panel: this, x: event.clientX, y: event.clientY, time: event.timeStamp };
-    }, true);
+    this.box.addEventListener(
+      "pointerdown",
+      (event) => {
+        state.pressed = { panel: this, x: event.clientX, y: event.clientY, time: event.timeStamp };
+      },
+      true,
+    );
   }
 
   attachPlotlyEvents() {
@@ -235,5 +265,4 @@ export class MapPanel {
       emit({ kind: "select", map: this.index, rows: [] });
     });
   }
-
 }

@@ -16,7 +16,13 @@ export function interpolate(z0, z1, steps, method = "linear") {
   if (na < 1e-8 || nb < 1e-8) return lerp();
   const u = z0.map((v) => v / na);
   const v = z1.map((x) => x / nb);
-  const cos = Math.min(1, Math.max(-1, u.reduce((s, x, j) => s + x * v[j], 0)));
+  const cos = Math.min(
+    1,
+    Math.max(
+      -1,
+      u.reduce((s, x, j) => s + x * v[j], 0),
+    ),
+  );
   let directions;
   if (cos > 1 - 1e-7) {
     directions = ts.map(() => u);
@@ -30,7 +36,9 @@ export function interpolate(z0, z1, steps, method = "linear") {
     directions = ts.map((t) => u.map((x, j) => Math.cos(Math.PI * t) * x + Math.sin(Math.PI * t) * mid[j]));
   } else {
     const omega = Math.acos(cos);
-    directions = ts.map((t) => u.map((x, j) => (Math.sin((1 - t) * omega) * x + Math.sin(t * omega) * v[j]) / Math.sin(omega)));
+    directions = ts.map((t) =>
+      u.map((x, j) => (Math.sin((1 - t) * omega) * x + Math.sin(t * omega) * v[j]) / Math.sin(omega)),
+    );
   }
   const path = directions.map((d, i) => d.map((x) => x * ((1 - ts[i]) * na + ts[i] * nb)));
   path[0] = [...z0];
@@ -121,7 +129,8 @@ export function prepareDrawing(ink, height, width) {
   const offsetX = Math.min(28 - newW, Math.max(0, roundHalfEven(14 - cx)));
   const frame = new Float32Array(784);
   for (let y = 0; y < newH; y += 1) {
-    for (let x = 0; x < newW; x += 1) frame[(offsetY + y) * 28 + offsetX + x] = Math.min(1, Math.max(0, small[y * newW + x]));
+    for (let x = 0; x < newW; x += 1)
+      frame[(offsetY + y) * 28 + offsetX + x] = Math.min(1, Math.max(0, small[y * newW + x]));
   }
   return frame;
 }
@@ -131,7 +140,8 @@ export function prepareDrawing(ink, height, width) {
 export function labelPlace(mx, my, [nx, ny], text, placed) {
   const width = 7.5 * text.length + 6;
   const height = 18;
-  const clear = (x, y) => placed.every((b) => Math.abs(b.x - x) * 2 >= b.width + width || Math.abs(b.y - y) * 2 >= b.height + height);
+  const clear = (x, y) =>
+    placed.every((b) => Math.abs(b.x - x) * 2 >= b.width + width || Math.abs(b.y - y) * 2 >= b.height + height);
   let spot = [mx + 14 * nx, my + 14 * ny];
   for (let step = 1; step <= 12; step += 1) {
     const distance = 14 * Math.ceil(step / 2) * (step % 2 ? 1 : -1);

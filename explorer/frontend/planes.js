@@ -24,11 +24,13 @@ export function toPlane(plane, code) {
 /** Codes [d][steps][d]: row i varies dimension i of ``code`` from -reach to +reach, the
  * others held (as vae_core.analysis.planes.traversal_codes with the prior's unit scale). */
 export function traversalCodes(code, steps, reach = 3) {
-  return code.map((_, dim) => Array.from({ length: steps }, (__, k) => {
-    const row = [...code];
-    row[dim] = -reach + (2 * reach * k) / (steps - 1);
-    return row;
-  }));
+  return code.map((_, dim) =>
+    Array.from({ length: steps }, (__, k) => {
+      const row = [...code];
+      row[dim] = -reach + (2 * reach * k) / (steps - 1);
+      return row;
+    }),
+  );
 }
 
 /** Dimensions by their KL to the prior, largest first (their own order without KLs). */

@@ -22,8 +22,14 @@ export function joinRoom(room) {
   delete root.dataset.room;
   if (state.roomStatus) state.roomStatus.hidden = true;
   if (!room) return;
-  state.room = new RoomChannel({ code: room.code, member: room.member, token: room.token || null,
-    onView: room.token ? () => {} : onRoomView, onMessage: onRoomMessage, onStatus: roomStatus });
+  state.room = new RoomChannel({
+    code: room.code,
+    member: room.member,
+    token: room.token || null,
+    onView: room.token ? () => {} : onRoomView,
+    onMessage: onRoomMessage,
+    onStatus: roomStatus,
+  });
   if (before && room.token && before.code === room.code && before.token === room.token) {
     state.room.unsent = before.unsent; // a teacher's changes the room has not taken go on waiting
   }
@@ -83,15 +89,25 @@ export function applyQuiz(quiz) {
   if (hidden === before && !hidden) return;
   for (const panel of state.panels) {
     if (!panel.axes()) continue;
-    const traces = panel.plot.data.map((trace, index) => [trace, index]).filter(([trace]) => trace.customdata && trace.marker);
+    const traces = panel.plot.data
+      .map((trace, index) => [trace, index])
+      .filter(([trace]) => trace.customdata && trace.marker);
     const indices = traces.map(([, i]) => i);
     if (hidden && !panel.colours) {
       // Colour, legend and hover text would all name the class: each is hidden while the quiz waits.
       panel.colours = traces.map(([trace]) => trace.marker.color);
       panel.hovers = traces.map(([trace]) => trace.hovertemplate);
-      window.Plotly.restyle(panel.plot, { "marker.color": "#9e9e9e", showlegend: false, hovertemplate: QUIZ_HOVER }, indices);
+      window.Plotly.restyle(
+        panel.plot,
+        { "marker.color": "#9e9e9e", showlegend: false, hovertemplate: QUIZ_HOVER },
+        indices,
+      );
     } else if (!hidden && panel.colours) {
-      window.Plotly.restyle(panel.plot, { "marker.color": panel.colours, showlegend: true, hovertemplate: panel.hovers }, indices);
+      window.Plotly.restyle(
+        panel.plot,
+        { "marker.color": panel.colours, showlegend: true, hovertemplate: panel.hovers },
+        indices,
+      );
       panel.colours = panel.hovers = null;
     }
     panel.drawMosaic();
@@ -103,7 +119,11 @@ export function applySelection(rows) {
     if (!panel.axes()) continue;
     const traces = panel.plot.data.map((trace, index) => [trace, index]).filter(([trace]) => trace.customdata);
     const chosen = traces.map(([trace]) => selectedIndices(numbers(trace.customdata), rows));
-    window.Plotly.restyle(panel.plot, { selectedpoints: chosen }, traces.map(([, i]) => i));
+    window.Plotly.restyle(
+      panel.plot,
+      { selectedpoints: chosen },
+      traces.map(([, i]) => i),
+    );
   }
   root.dataset.selection = rows ? String(rows.length) : "";
 }

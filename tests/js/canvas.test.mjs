@@ -28,7 +28,10 @@ test("plotly's typed arrays decode to the numbers Python wrote", () => {
   const floats = new Float32Array([0.5, -1.25, 3]);
   const bdata = Buffer.from(floats.buffer).toString("base64");
   assert.deepEqual([...numbers({ dtype: "f4", bdata })], [0.5, -1.25, 3]);
-  assert.deepEqual([...numbers({ dtype: "i2", bdata: Buffer.from(new Int16Array([7, -9]).buffer).toString("base64") })], [7, -9]);
+  assert.deepEqual(
+    [...numbers({ dtype: "i2", bdata: Buffer.from(new Int16Array([7, -9]).buffer).toString("base64") })],
+    [7, -9],
+  );
   assert.deepEqual(numbers([1, 2]), [1, 2]);
   assert.deepEqual(numbers(undefined), []);
   assert.equal(fmt(0.123456), "0.1235");
@@ -73,7 +76,12 @@ test("a teacher's drag publishes the newest change once per frame; a student pub
   assert.equal(frames.length, 1);
   frames.shift()();
   assert.deepEqual(patches, [{ point: [2, 2] }]);
-  publish({ ends: [[0, 0], [1, 1]] });
+  publish({
+    ends: [
+      [0, 0],
+      [1, 1],
+    ],
+  });
   assert.equal(patches.length, 2);
   assert.ok(!following());
 

@@ -26,7 +26,10 @@ for (const name of models) {
       const ours = network.encode(pixels, label);
       ours.mu.forEach((v, i) => assert.ok(Math.abs(v - mu[i]) < 2e-2, `${name}: mu[${i}] ${v} vs ${mu[i]}`));
       if (logvar === null) assert.equal(ours.logvar, null);
-      else ours.logvar.forEach((v, i) => assert.ok(Math.abs(v - logvar[i]) < 5e-2, `${name}: logvar[${i}] ${v} vs ${logvar[i]}`));
+      else
+        ours.logvar.forEach((v, i) =>
+          assert.ok(Math.abs(v - logvar[i]) < 5e-2, `${name}: logvar[${i}] ${v} vs ${logvar[i]}`),
+        );
     }
   });
 }

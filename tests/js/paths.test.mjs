@@ -13,7 +13,9 @@ test("linear and slerp paths match vae_core.analysis.geometry.interpolate", () =
   for (const { z0, z1, steps, method, path } of fixtures.interpolations) {
     const ours = interpolate(z0, z1, steps, method);
     assert.equal(ours.length, path.length);
-    ours.forEach((point, i) => point.forEach((v, j) => assert.ok(Math.abs(v - path[i][j]) < 1e-5, `${method} step ${i}`)));
+    ours.forEach((point, i) =>
+      point.forEach((v, j) => assert.ok(Math.abs(v - path[i][j]) < 1e-5, `${method} step ${i}`)),
+    );
   }
   assert.throws(() => interpolate([0, 0], [1, 1], 1), /steps >= 2/);
 });
@@ -38,7 +40,8 @@ test("a drawing is prepared like an upload", () => {
   for (const { ink, height, width, prepared } of fixtures.drawings) {
     const ours = prepareDrawing(Float32Array.from(ink), height, width);
     let best = Infinity;
-    for (const dy of [-1, 0, 1]) for (const dx of [-1, 0, 1]) best = Math.min(best, shiftedDifference(ours, prepared, dy, dx));
+    for (const dy of [-1, 0, 1])
+      for (const dx of [-1, 0, 1]) best = Math.min(best, shiftedDifference(ours, prepared, dy, dx));
     assert.ok(best < 0.01, `mean difference ${best} at the best one-pixel shift`);
     const ourMass = ours.reduce((a, b) => a + b, 0);
     const theirMass = prepared.reduce((a, b) => a + b, 0);

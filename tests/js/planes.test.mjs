@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { byInformation, onPlane, toPlane, traversalCodes } from "../../explorer/frontend/planes.js";
 
 const fixtures = JSON.parse(readFileSync(process.env.PLANE_FIXTURES, "utf8"));
-const close = (ours, theirs, what) => ours.forEach((v, i) => assert.ok(Math.abs(v - theirs[i]) < 1e-9, `${what}[${i}]`));
+const close = (ours, theirs, what) =>
+  ours.forEach((v, i) => assert.ok(Math.abs(v - theirs[i]) < 1e-9, `${what}[${i}]`));
 
 test("a plane's points and a code's place on it match Python's Plane", () => {
   for (const { plane, uv, codes, projected } of fixtures.planes) {

@@ -32,16 +32,29 @@ class FakeSocket {
   }
 }
 
-const where = { protocol: "http:", host: "class.example:8501", pathname: "/component/explorer.canvas.latent_canvas/index.html" };
+const where = {
+  protocol: "http:",
+  host: "class.example:8501",
+  pathname: "/component/explorer.canvas.latent_canvas/index.html",
+};
 
 test("the room's address comes from the component's page, secure when the page is", () => {
   assert.equal(roomUrl("K7M2Q", where), "ws://class.example:8501/api/rooms/K7M2Q");
-  assert.equal(roomUrl("K7M2Q", { ...where, protocol: "https:", pathname: "/Latent_map" }), "wss://class.example:8501/api/rooms/K7M2Q");
+  assert.equal(
+    roomUrl("K7M2Q", { ...where, protocol: "https:", pathname: "/Latent_map" }),
+    "wss://class.example:8501/api/rooms/K7M2Q",
+  );
 });
 
 test("reconnections back off from 250 ms to 4 s, with jitter", () => {
-  assert.deepEqual([0, 1, 2, 3, 4, 9].map((n) => backoff(n, () => 0)), [250, 500, 1000, 2000, 4000, 4000]);
-  assert.equal(backoff(0, () => 0.999), 312);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 9].map((n) => backoff(n, () => 0)),
+    [250, 500, 1000, 2000, 4000, 4000],
+  );
+  assert.equal(
+    backoff(0, () => 0.999),
+    312,
+  );
 });
 
 test("a follower says hello, applies newer views only, and catches up after reconnecting", () => {
@@ -49,15 +62,24 @@ test("a follower says hello, applies newer views only, and catches up after reco
   FakeSocket.made = [];
   const views = [];
   const statuses = [];
-  const channel = new RoomChannel({ code: "K7M2Q", member: "ada", where, WebSocketImpl: FakeSocket,
-    onView: (view, version) => views.push([version, view.page]), onStatus: (s) => statuses.push(s) }).start();
+  const channel = new RoomChannel({
+    code: "K7M2Q",
+    member: "ada",
+    where,
+    WebSocketImpl: FakeSocket,
+    onView: (view, version) => views.push([version, view.page]),
+    onStatus: (s) => statuses.push(s),
+  }).start();
   const first = FakeSocket.made[0];
   first.open();
   assert.deepEqual(first.sent[0], { type: "hello", member: "ada" });
   first.deliver({ type: "view", version: 3, view: { page: "Latent_map" } });
   first.deliver({ type: "view", version: 2, view: { page: "stale" } });
   first.deliver({ type: "view", version: 4, view: { page: "Interpolate" } });
-  assert.deepEqual(views, [[3, "Latent_map"], [4, "Interpolate"]]);
+  assert.deepEqual(views, [
+    [3, "Latent_map"],
+    [4, "Interpolate"],
+  ]);
   mock.timers.tick(10000);
   assert.deepEqual(first.sent.at(-1), { type: "ping" });
   first.close(); // the replica went away
@@ -78,17 +100,42 @@ test("a follower says hello, applies newer views only, and catches up after reco
 
 test("a teacher's changes are numbered, and those made before the room answers go when it does", () => {
   FakeSocket.made = [];
-  const channel = new RoomChannel({ code: "K7M2Q", member: "t", token: "secret", where, WebSocketImpl: FakeSocket, onView: () => {} }).start();
+  const channel = new RoomChannel({
+    code: "K7M2Q",
+    member: "t",
+    token: "secret",
+    where,
+    WebSocketImpl: FakeSocket,
+    onView: () => {},
+  }).start();
   const socket = FakeSocket.made[0];
   assert.equal(channel.patch({ point: [1, 2] }), false);
   socket.open();
   assert.deepEqual(socket.sent[0], { type: "hello", member: "t", token: "secret" });
-  channel.patch({ ends: [[0, 0], [1, 1]] }); // connected, but the room has not answered yet: kept
+  channel.patch({
+    ends: [
+      [0, 0],
+      [1, 1],
+    ],
+  }); // connected, but the room has not answered yet: kept
   assert.equal(socket.sent.length, 1);
   socket.deliver({ type: "view", version: 0, view: {} });
-  assert.deepEqual(socket.sent[1], { type: "patch", seq: 3, view: { point: [1, 2], ends: [[0, 0], [1, 1]] } });
+  assert.deepEqual(socket.sent[1], {
+    type: "patch",
+    seq: 3,
+    view: {
+      point: [1, 2],
+      ends: [
+        [0, 0],
+        [1, 1],
+      ],
+    },
+  });
   channel.patch({ point: [2, 3] });
-  assert.deepEqual(socket.sent.slice(1).map((m) => m.seq), [3, 4]);
+  assert.deepEqual(
+    socket.sent.slice(1).map((m) => m.seq),
+    [3, 4],
+  );
   channel.stop();
 });
 
@@ -96,8 +143,15 @@ test("a change the room refused for a moment is sent again, unless a newer one r
   mock.timers.enable({ apis: ["setTimeout", "setInterval"] });
   FakeSocket.made = [];
   const statuses = [];
-  const channel = new RoomChannel({ code: "K7M2Q", member: "t", token: "secret", where, WebSocketImpl: FakeSocket,
-    onView: () => {}, onStatus: (s) => statuses.push(s) }).start();
+  const channel = new RoomChannel({
+    code: "K7M2Q",
+    member: "t",
+    token: "secret",
+    where,
+    WebSocketImpl: FakeSocket,
+    onView: () => {},
+    onStatus: (s) => statuses.push(s),
+  }).start();
   const socket = FakeSocket.made[0];
   socket.open();
   socket.deliver({ type: "view", version: 1, view: {} });
@@ -120,8 +174,14 @@ test("a room store away or a room being put back is waited for; a wrong secret i
   mock.timers.enable({ apis: ["setTimeout", "setInterval", "Date"] });
   FakeSocket.made = [];
   const statuses = [];
-  const channel = new RoomChannel({ code: "K7M2Q", member: "ada", where, WebSocketImpl: FakeSocket,
-    onView: () => {}, onStatus: (s, reason) => statuses.push([s, reason]) }).start();
+  const channel = new RoomChannel({
+    code: "K7M2Q",
+    member: "ada",
+    where,
+    WebSocketImpl: FakeSocket,
+    onView: () => {},
+    onStatus: (s, reason) => statuses.push([s, reason]),
+  }).start();
   FakeSocket.made[0].open();
   FakeSocket.made[0].deliver({ type: "status", state: "degraded", reason: "lost its store" });
   assert.equal(statuses.at(-1)[0], "degraded");
@@ -143,8 +203,15 @@ test("a room store away or a room being put back is waited for; a wrong secret i
   assert.ok(channel.stopped && statuses.at(-1)[0] === "error", "gave up after ROOM_WAIT_MS");
   assert.ok(FakeSocket.made.length > 10 && FakeSocket.made.length < 3 + ROOM_WAIT_MS / 4000);
   FakeSocket.made = [];
-  const teacher = new RoomChannel({ code: "K7M2Q", member: "t", token: "wrong", where, WebSocketImpl: FakeSocket,
-    onView: () => {}, onStatus: (s) => statuses.push([s]) }).start();
+  const teacher = new RoomChannel({
+    code: "K7M2Q",
+    member: "t",
+    token: "wrong",
+    where,
+    WebSocketImpl: FakeSocket,
+    onView: () => {},
+    onStatus: (s) => statuses.push([s]),
+  }).start();
   FakeSocket.made[0].open();
   FakeSocket.made[0].deliver({ type: "error", reason: "Only the teacher who opened this room can change it" });
   assert.ok(teacher.stopped && statuses.at(-1)[0] === "error");
@@ -156,7 +223,10 @@ test("what a banner says: what happened and what to do, for a student or the tea
   assert.match(statusSentence("reconnecting"), /back without a click.*reload the page/);
   assert.match(statusSentence("reconnecting", "", true), /Your changes are kept/);
   assert.match(statusSentence("degraded"), /follows the teacher again by itself/);
-  assert.match(statusSentence("error", "Only the teacher who opened this room can change it"), /\(Only the teacher.*\): leave the room/);
+  assert.match(
+    statusSentence("error", "Only the teacher who opened this room can change it"),
+    /\(Only the teacher.*\): leave the room/,
+  );
   assert.match(statusSentence("closed"), /exploring on your own/);
 });
 
@@ -171,7 +241,10 @@ test("a follower's canvas takes what Python's View says", () => {
   }
   assert.deepEqual(selectedIndices([5, 9, 2, 9], [9, 2]), [1, 2, 3]);
   assert.equal(selectedIndices([1, 2], null), null);
-  assert.match(quizWords({ target: 4, revealed: false }, ["zero", "one", "two", "three", "four"]), /where you think four lives/);
+  assert.match(
+    quizWords({ target: 4, revealed: false }, ["zero", "one", "two", "three", "four"]),
+    /where you think four lives/,
+  );
   assert.match(quizWords({ target: 4, revealed: true }), /Quiz revealed/);
   assert.equal(quizWords(null), "");
 });

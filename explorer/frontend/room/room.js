@@ -58,8 +58,12 @@ function onView(view, version) {
 function onStatus(state, reason) {
   status.dataset.state = state;
   const teacher = args.role === "teacher";
-  status.textContent = state === "live" ? (teacher ? "Live: your room is open" : STATUS_WORDS.live)
-    : statusSentence(state, reason, teacher);
+  status.textContent =
+    state === "live"
+      ? teacher
+        ? "Live: your room is open"
+        : STATUS_WORDS.live
+      : statusSentence(state, reason, teacher);
   if (state === "closed" && !teacher) send({ kind: "follow", version: -1 });
   fitHeight();
 }
@@ -74,7 +78,13 @@ function render(next) {
   channel = null;
   if (args.role === "teacher") cookie(TOKEN_COOKIE(args.code), args.token, ROOM_SECONDS);
   if (args.role === "teacher" || args.follow) {
-    channel = new RoomChannel({ code: args.code, member: args.member, token: args.token || null, onView, onStatus }).start();
+    channel = new RoomChannel({
+      code: args.code,
+      member: args.member,
+      token: args.token || null,
+      onView,
+      onStatus,
+    }).start();
   } else if (args.role === "student") {
     status.dataset.state = "alone";
     status.textContent = "Exploring on your own (turn Follow back on to rejoin the teacher)";

@@ -46,10 +46,13 @@ function paint(canvas, images) {
 
 function load(url) {
   if (!networks.has(url)) {
-    networks.set(url, fetch(url).then(async (response) => {
-      if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-      return new Network(await response.arrayBuffer());
-    }));
+    networks.set(
+      url,
+      fetch(url).then(async (response) => {
+        if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+        return new Network(await response.arrayBuffer());
+      }),
+    );
   }
   return networks.get(url);
 }
@@ -69,11 +72,26 @@ function build() {
     const kl = args.kl ? args.kl[dim] : null;
     const words = kl === null ? `z${dim}` : `z${dim} · KL ${kl.toFixed(2)}`;
     element("div", { class: `label${kl !== null && kl < 0.01 ? " quiet" : ""}`, text: words }, rows);
-    const strip = element("canvas", { class: "row", "data-testid": "traversal-row", "data-dim": dim, "data-kl": kl ?? "" }, rows);
+    const strip = element(
+      "canvas",
+      { class: "row", "data-testid": "traversal-row", "data-dim": dim, "data-kl": kl ?? "" },
+      rows,
+    );
     paint(strip, network.decodeBatch(grid[dim], args.label));
     strip.style.width = `${40 * args.steps}px`;
-    const slider = element("input", { type: "range", min: -args.reach, max: args.reach, step: 0.05, value: code[dim],
-      "data-dim": dim, "aria-label": `dimension ${dim}` }, rows);
+    const slider = element(
+      "input",
+      {
+        type: "range",
+        min: -args.reach,
+        max: args.reach,
+        step: 0.05,
+        value: code[dim],
+        "data-dim": dim,
+        "aria-label": `dimension ${dim}`,
+      },
+      rows,
+    );
     slider.addEventListener("input", (event) => {
       code[dim] = Number(slider.value);
       const started = event.timeStamp;
@@ -89,8 +107,16 @@ function build() {
   stats.gridMs = performance.now() - began;
   const side = element("div", { class: "side" }, root);
   current = element("canvas", { class: "current", "data-testid": "traversal-current" }, side);
-  element("div", { class: "hint", text: `Rows: each dimension from −${args.reach} to +${args.reach} prior σ, the others held. `
-    + "Grey labels: dimensions with KL < 0.01 nats, which the model does not use. Sliders move the code." }, side);
+  element(
+    "div",
+    {
+      class: "hint",
+      text:
+        `Rows: each dimension from −${args.reach} to +${args.reach} prior σ, the others held. ` +
+        "Grey labels: dimensions with KL < 0.01 nats, which the model does not use. Sliders move the code.",
+    },
+    side,
+  );
   drawCurrent();
   root.dataset.state = "ready";
   root.dataset.steps = String(args.steps);
