@@ -89,12 +89,12 @@ def test_the_sketch_takes_a_pin_before_plotly_is_ready_and_plotly_keeps_it(serve
     assert frame.locator(ROOT_SELECTOR).get_attribute("data-pinned") == pinned
     star = box_of(frame.locator('[data-testid="pinned-point"]'))
     x, y = point(pinned)
+    # the server heard the pin too
     page.locator(".st-key-map_decoded").get_by_text(f"z = ({x:.3f}, {y:.3f})").wait_for(
         timeout=60_000
-    )  # the server heard the pin too
-    assert (
-        abs(star["x"] + star["width"] / 2 - click[0]) < 4
-    )  # the plot puts it where the sketch did
+    )
+    # the plot puts it where the sketch did
+    assert abs(star["x"] + star["width"] / 2 - click[0]) < 4
     assert abs(star["y"] + star["height"] / 2 - click[1]) < 4
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from explorer.classroom import messages
 from explorer.classroom.backend import shared
 from explorer.classroom.rooms import (
     MAX_MEMBERS,
@@ -79,6 +80,7 @@ def canvas_room(names=None) -> dict | None:
         "member": member(),
         "token": st.session_state.get(TOKEN),
         "names": list(names or []),
+        "messages": messages.table(),  # what the channel takes, as the server declares it
     }
 
 

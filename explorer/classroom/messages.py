@@ -4,8 +4,9 @@ fields, who may send it, and what the server does with it.
 The channel (:mod:`explorer.classroom.live`) reads a message's ``type``, finds its
 declaration here and refuses anything that is not one: an unknown type, a sender who may
 not send it, a missing or unknown field. The browser reads the same table (``table()``,
-served as JSON with every hello's first view, see explorer/frontend/README.md), so both
-sides speak from one list. :func:`register` adds a kind from outside (the tests add one).
+handed to the canvas with the room it joins, see explorer/frontend/README.md) and sends
+nothing it declares refused, so both sides speak from one list. :func:`register` adds a kind
+from outside (the tests add one).
 """
 
 from __future__ import annotations

@@ -61,6 +61,7 @@ export class RoomChannel {
     code,
     member,
     token = null,
+    declared = null,
     onView,
     onMessage = () => {},
     onStatus = () => {},
@@ -68,7 +69,7 @@ export class RoomChannel {
     WebSocketImpl,
     now,
   }) {
-    Object.assign(this, { code, member, token, onView, onMessage, onStatus });
+    Object.assign(this, { code, member, token, declared, onView, onMessage, onStatus });
     this.url = roomUrl(code, where || globalThis.location);
     this.WebSocketImpl = WebSocketImpl || globalThis.WebSocket;
     this.now = now || (() => Date.now());
@@ -170,11 +171,27 @@ export class RoomChannel {
     this.setStatus("error", message.reason);
   }
 
-  /** Send a message; false when the channel is not open (the caller's change waits for the next one). */
+  /** Send a message; false when the channel is not open (the caller's change waits for the next one)
+   * or when the server's declarations (explorer/classroom/messages.py) say this browser may not send it. */
   send(message) {
     if (!this.socket || this.socket.readyState !== 1) return false;
+    if (this.refusal(message)) return false;
     this.socket.send(JSON.stringify(message));
     return true;
+  }
+
+  /** Why the server would refuse ``message`` by its declaration (its type, its sender, its fields),
+   * or null. ``declared`` is the server's table (explorer/classroom/messages.py), handed to the
+   * canvas with the room; without one only the server checks. */
+  refusal(message) {
+    if (!this.declared || message.type === "hello") return null;
+    const declared = this.declared[message.type];
+    if (!declared) return `unknown message type ${message.type}`;
+    if (!declared.senders.includes(this.token ? "teacher" : "student")) return `a ${message.type} is not ours to send`;
+    const fields = Object.keys(message).filter((name) => name !== "type");
+    const missing = declared.fields.find((name) => !fields.includes(name));
+    const extra = fields.find((name) => !declared.fields.includes(name));
+    return missing || extra ? `a ${message.type} message ${missing ? "needs" : "has no"} ${missing || extra}` : null;
   }
 
   /** A teacher's change of part of the view, numbered so that the server can refuse a replay. A

@@ -26,6 +26,7 @@ export function joinRoom(room) {
     code: room.code,
     member: room.member,
     token: room.token || null,
+    declared: room.messages || null,
     onView: room.token ? () => {} : onRoomView,
     onMessage: onRoomMessage,
     onStatus: roomStatus,

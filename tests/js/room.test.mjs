@@ -248,3 +248,32 @@ test("a follower's canvas takes what Python's View says", () => {
   assert.match(quizWords({ target: 4, revealed: true }), /Quiz revealed/);
   assert.equal(quizWords(null), "");
 });
+
+test(
+  "a browser sends only what the server declares (a toy message declared by the test included)",
+  { skip: !process.env.MESSAGE_TABLE && "run by tests/test_messages.py with the server's table" },
+  () => {
+    const table = JSON.parse(readFileSync(process.env.MESSAGE_TABLE, "utf8"));
+    FakeSocket.made = [];
+    const student = new RoomChannel({
+      code: "K7M2Q",
+      member: "s",
+      declared: table,
+      where,
+      WebSocketImpl: FakeSocket,
+      onView: () => {},
+    }).start();
+    const socket = FakeSocket.made[0];
+    socket.open();
+    assert.equal(student.send({ type: "raise_hand" }), true);
+    assert.equal(student.refusal({ type: "patch", seq: 1, view: {} }), "a patch is not ours to send");
+    assert.equal(student.send({ type: "raise_hand", x: 1 }), false);
+    assert.equal(student.send({ type: "shout" }), false);
+    assert.equal(student.send({ type: "answer", z: [0, 1] }), true);
+    assert.deepEqual(
+      socket.sent.map((m) => m.type),
+      ["hello", "raise_hand", "answer"],
+    );
+    student.stop();
+  },
+);
