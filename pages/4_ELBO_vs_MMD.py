@@ -171,26 +171,21 @@ else:
     seeds = ", ".join(str(s) for s in spread.seeds)
     st.caption(
         f"The shipped ELBO VAE and MMD-VAE trained again with seeds {seeds} (`python -m vae_core "
-        "study`): mean ± standard "
-        "deviation over the seeds, and the paired difference with its 95 % interval. A difference "
-        "is called better or worse "
-        "only where that interval excludes zero; one seed cannot tell a real difference from seed "
-        "noise. The study makes "
-        f"{spread.comparisons} such comparisons without a correction for multiple comparisons "
-        "(Holm's method would be one), "
-        "so about one in twenty could read better or worse by chance; † marks a verdict that "
-        "depends on pairing the seeds "
-        "by number."
+        "study`): mean ± standard deviation over the seeds, and the paired difference with its raw "
+        f"95 % interval and its p adjusted by Holm's method over the study's {spread.comparisons} "
+        "comparisons. A difference is called better or worse only where the adjusted p is below "
+        f"0.05: with {len(spread.seeds)} seeds it must be about {spread.threshold:.0f} times its "
+        "standard error. † marks a clear verdict that rests on pairing the seeds by number."
     )
     st.table(spread.table)
     if spread.clear:
         st.markdown(
-            "**Clear differences:** "
+            "**Clear differences** (after Holm's correction): "
             + ", ".join(spread.clear)
             + f". Every other difference is not resolved with {len(spread.seeds)} seeds."
         )
     else:
         st.markdown(
-            "**No clear difference** on any metric: no gap above is resolved with "
-            f"{len(spread.seeds)} seeds."
+            "**No clear difference** on any metric after Holm's correction: no gap above is "
+            f"resolved with {len(spread.seeds)} seeds."
         )

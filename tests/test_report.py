@@ -120,9 +120,8 @@ def test_the_report_regenerates_from_the_shipped_checkpoints(tmp_path):
     assert "Davidson et al. 2018" in text and "Sainburg et al. 2021" in text
     assert f"it took {study['seconds'] / 60:.0f} minutes" in text
     verdicts = re.findall(r"\| (better|worse|no clear difference)( †)? \|", text)
-    assert len(verdicts) == 2 * 2 * 6 and ("no clear difference", "") in verdicts
-    # MNIST: MMD-VAE recon MSE, autoencoder NMI
-    assert sum(mark == " †" for _, mark in verdicts) == 2
+    # Holm's correction over the 24: none is clear, so none rests on pairing either
+    assert verdicts == [("no clear difference", "")] * (2 * 2 * 6)
 
 
 def _binarized_runs(values):

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
 
-from vae_core.experiments.study import QUICK, mean_std, paired, paired_interval, run_study, verdict
+from vae_core.data.paths import study_results_path
+from vae_core.experiments.study import (
+    QUICK,
+    family,
+    holm,
+    mean_std,
+    paired,
+    paired_interval,
+    paired_p_value,
+    run_study,
+    verdict,
+)
 from vae_core.models.config import ModelConfig, TrainConfig, config_key
 
 
@@ -32,6 +44,55 @@ def test_equal_samples_make_no_clear_difference():
     ) == "no clear difference"
     assert math.isinf(paired_interval([1.0], [0.0])[1])  # one pair cannot bound anything
     assert mean_std([1.0, 3.0, None, float("nan")]) == (2.0, math.sqrt(2.0), 2)
+
+
+def test_holm_adjusts_step_down_and_keeps_the_order():
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert holm([0.5, 0.001]) == pytest.approx([0.5, 0.002])
+    assert holm([0.6, 0.9]) == [1.0, 1.0] and holm([]) == []
+
+
+def test_the_paired_p_value_is_scipys_paired_t_test():
+    from scipy import stats
+
+    a, b = [0.81, 0.79, 0.84], [0.80, 0.80, 0.81]
+    assert paired_p_value(a, b) == pytest.approx(stats.ttest_rel(a, b).pvalue)
+    assert paired_p_value([1.0], [0.0]) == 1.0 and paired_p_value([2, 3], [1, 2]) == 0.0
+
+
+def test_no_difference_of_the_shipped_study_survives_holms_correction():
+    """With Holm over all 24 comparisons the smallest adjusted p are 0.062 and 0.068 (both
+    Fashion-MNIST's MMD to the prior): three seeds resolve none of them."""
+    results = json.loads(study_results_path().read_text())
+    comparisons = family(results)
+    adjusted = sorted(c["p_holm"] for c in comparisons.values())
+    assert len(comparisons) == 24 and adjusted[:2] == pytest.approx([0.062, 0.068], abs=0.001)
+    assert {c["verdict"] for c in comparisons.values()} == {"no clear difference"}
+    assert min(c["low"] for c in comparisons.values() if c["high"] < 0) < 0  # raw intervals stay
+
+
+def test_the_report_calls_a_difference_clear_only_where_the_correction_does():
+    from vae_core.experiments.report import findings
+    from vae_core.experiments.study_report import study_section
+
+    results = json.loads(study_results_path().read_text())
+    text = "\n".join(study_section(results))
+    cells = re.findall(r"\| (better|worse|no clear difference)( †)? \|", text)
+    clear = [c for c in family(results).values() if c["verdict"] != "no clear difference"]
+    assert len(cells) == 24 and sum(word != "no clear difference" for word, _ in cells) == len(
+        clear
+    )
+    assert "Holm" in text and "Holm p" in text
+    by_role = {role: _shipped_metrics(role) for role in ("vae", "mmd-vae")}
+    prose = findings("fashion-mnist", by_role, results)
+    assert " — better" not in prose and " — worse" not in prose and "Holm p" in prose
+
+
+def _shipped_metrics(role: str) -> dict:
+    from vae_core.experiments.pretrain import CATALOG
+
+    entry = next(e for e in CATALOG if e.role == role and e.dataset == "fashion-mnist")
+    return json.loads((entry.path / "metrics.json").read_text())
 
 
 def test_pairs_are_taken_by_seed():

@@ -26,15 +26,16 @@ def paired_codes(first: str, second: str, rows=None, count: int = 300, limit: in
 class SeedSpread:
     table: dict[str, dict[str, str]]  # column -> metric -> text: st.table shows a row per metric
     seeds: tuple[int, ...]
-    clear: tuple[str, ...]  # the metrics whose interval excludes zero
-    comparisons: (
-        int  # how many paired comparisons the whole study makes (none corrected for the others)
-    )
+    clear: tuple[str, ...]  # the metrics whose difference survives Holm's correction
+    # how many paired comparisons the whole study makes (the family Holm's correction runs over)
+    comparisons: int
+    threshold: float  # standard errors a difference needs to be clear among them
 
 
 def seed_spread(dataset: str) -> SeedSpread | None:
     """The shipped MMD-VAE and ELBO VAE over the study's seeds, or None where the study has no runs
     of them."""
+    from vae_core.experiments.study import clear_threshold
     from vae_core.experiments.study_report import comparison_count, comparison_rows
 
     results = study_results()
@@ -60,7 +61,9 @@ def seed_spread(dataset: str) -> SeedSpread | None:
         column: {metric: row[column] for metric, row in rows.items()}
         for column in next(iter(rows.values()))
     }
-    return SeedSpread(table, tuple(int(s) for s in results.get("seeds", [])), clear, comparisons)
+    seeds = tuple(int(s) for s in results.get("seeds", []))
+    threshold = clear_threshold(max(len(seeds), 2), max(comparisons, 1))
+    return SeedSpread(table, seeds, clear, comparisons, threshold)
 
 
 @st.cache_data(ttl=60, show_spinner=False)

@@ -9,6 +9,7 @@ import { loadClassifier } from "./loading.js";
 import { quizHidden } from "./teaching.js";
 
 export async function drawMosaic(panel) {
+  if (!panel.plotted()) return; // drawn under plotly.js's figure once it is there (show() asks again)
   const lens = state.args.overlay.lens;
   if (lens && panel.network && !quizHidden()) return drawLens(panel, lens);
   const n = quizHidden() ? 0 : panel.spec.mosaic; // the decoded grid would give a quiz's class away

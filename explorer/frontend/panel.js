@@ -9,7 +9,7 @@ import { loadFigure, loadNetwork, plotlyReady } from "./loading.js";
 import { drawMosaic } from "./mosaic.js";
 import { drawOverlay, moveCursor } from "./overlay.js";
 import { onPlane } from "./planes.js";
-import { publish } from "./teaching.js";
+import { publish, quizHidden } from "./teaching.js";
 
 /** The height of the window the page is shown in (the app's, around this component's frame). */
 export function windowHeight() {
@@ -59,6 +59,12 @@ export class MapPanel {
     this.figureUrl = null;
     this.mosaicKey = null;
     this.listen();
+  }
+
+  /** Whether plotly.js has drawn this map (its traces can be restyled, its images laid out). */
+  plotted() {
+    const layout = this.plot._fullLayout;
+    return Boolean(window.Plotly && layout && layout.xaxis && layout.yaxis);
   }
 
   /** plotly.js's x and y axes, or while the sketch stands in for it, the sketch's: the same
@@ -181,7 +187,7 @@ export class MapPanel {
       if (!trace.customdata || !trace.marker) continue;
       const xs = numbers(trace.x);
       const ys = numbers(trace.y);
-      context.fillStyle = trace.marker.color || "#888";
+      context.fillStyle = quizHidden() ? "#9e9e9e" : trace.marker.color || "#888"; // a quiz hides classes
       context.globalAlpha = 0.85;
       for (let i = 0; i < xs.length; i += 1) {
         const px = left + ((xs[i] - x0) / (x1 - x0)) * square;

@@ -89,7 +89,7 @@ export function applyQuiz(quiz) {
   if (changed || !state.banner.textContent) banner(following() ? quizWords(quiz, state.names) : "");
   if (hidden === before && !hidden) return;
   for (const panel of state.panels) {
-    if (!panel.axes()) continue;
+    if (!panel.plotted()) continue; // a sketch has no traces to restyle: show() applies them after
     const traces = panel.plot.data
       .map((trace, index) => [trace, index])
       .filter(([trace]) => trace.customdata && trace.marker);
@@ -117,7 +117,7 @@ export function applyQuiz(quiz) {
 
 export function applySelection(rows) {
   for (const panel of state.panels) {
-    if (!panel.axes()) continue;
+    if (!panel.plotted()) continue; // a sketch has no traces to restyle: show() applies them after
     const traces = panel.plot.data.map((trace, index) => [trace, index]).filter(([trace]) => trace.customdata);
     const chosen = traces.map(([trace]) => selectedIndices(numbers(trace.customdata), rows));
     window.Plotly.restyle(

@@ -155,12 +155,21 @@ def map_box(frame, timeout: float = 60_000):
 
 def box_of(locator, timeout: float = 60_000):
     """The bounding box of what ``locator`` finds once it is visible, scrolled into the window
-    as a person scrolls to what they click. A rerun may replace the element between the wait and
-    the measure; then the wait is for its successor."""
+    as a person scrolls to what they click. A rerun or a redraw may replace the element between
+    the wait and the measure; then the wait is for its successor."""
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout / 1000
     while True:
-        locator.wait_for(state="visible", timeout=timeout)
-        locator.scroll_into_view_if_needed(timeout=timeout)
-        box = locator.bounding_box(timeout=timeout)
+        left = max(1.0, (deadline - time.monotonic()) * 1000)
+        try:
+            locator.wait_for(state="visible", timeout=left)
+            locator.scroll_into_view_if_needed(timeout=left)
+            box = locator.bounding_box(timeout=left)
+        except Error as error:
+            if "not attached" not in str(error) or time.monotonic() > deadline:
+                raise
+            continue
         if box is not None:
             return box
 

@@ -361,18 +361,100 @@ def summary(results: dict, dataset: str, role: str, metric: str) -> tuple[float,
     return mean_std(values(results, dataset, role, metric).values())
 
 
-def paired(results: dict, dataset: str, first: str, second: str, metric: str) -> dict | None:
-    """first - second on the seeds both have, with its interval and verdict (None: no common
-    seed)."""
+ALPHA = 0.05  # a difference is called clear when its Holm-adjusted p is below this
+# The study's family of paired comparisons: these pairs of models (first − second), on every
+# dataset, for every metric both have. Holm's correction runs over all of them at once.
+FAMILY_PAIRS = ((MMD_ROLE, VAE_ROLE), (AE_ROLE, VAE_ROLE))
+FAMILY_DATASETS = ("mnist", "fashion-mnist")
+
+
+def paired_p_value(a, b) -> float:
+    """Two-sided p of the paired t-test of a - b = 0 (Student t over the pairs): 1 with fewer
+    than two pairs."""
+    from scipy import stats
+
+    differences = np.asarray(a, np.float64) - np.asarray(b, np.float64)
+    if len(differences) < 2:
+        return 1.0
+    spread = differences.std(ddof=1)
+    if spread == 0:
+        return 0.0 if differences.mean() != 0 else 1.0
+    t = differences.mean() / (spread / math.sqrt(len(differences)))
+    return float(2 * stats.t.sf(abs(t), len(differences) - 1))
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjusted p values (Holm 1979, "A simple sequentially rejective multiple
+    test procedure"), in the order given: the k-th smallest of m is multiplied by m - k + 1,
+    each kept at least as large as the one before, at most 1. A difference whose adjusted p is
+    below α is clear with the family-wise error held at α."""
+    m = len(p_values)
+    adjusted = [1.0] * m
+    running = 0.0
+    for rank, index in enumerate(sorted(range(m), key=lambda i: p_values[i])):
+        running = max(running, min(1.0, (m - rank) * p_values[index]))
+        adjusted[index] = running
+    return adjusted
+
+
+def _paired_raw(results: dict, dataset: str, first: str, second: str, metric: str) -> dict | None:
     a, b = values(results, dataset, first, metric), values(results, dataset, second, metric)
     seeds = sorted(set(a) & set(b))
     if not seeds:
         return None
-    mean, low, high, n = paired_interval([a[s] for s in seeds], [b[s] for s in seeds])
+    first_values, second_values = [a[s] for s in seeds], [b[s] for s in seeds]
+    mean, low, high, n = paired_interval(first_values, second_values)
     return {
         "difference": mean,
         "low": low,
         "high": high,
         "pairs": n,
-        "verdict": verdict(low, high, METRICS[metric].higher_is_better),
+        "p": paired_p_value(first_values, second_values),
     }
+
+
+def family(results: dict) -> dict[tuple[str, str, str, str], dict]:
+    """Every comparison of the study's family, (dataset, first, second, metric) -> its paired
+    difference, raw 95 % interval, raw p, Holm-adjusted p over the whole family, and verdict
+    (better or worse for the first only where the adjusted p is below ALPHA)."""
+    raw = {
+        (dataset, first, second, metric): comparison
+        for dataset in FAMILY_DATASETS
+        for first, second in FAMILY_PAIRS
+        for metric in METRICS
+        if (comparison := _paired_raw(results, dataset, first, second, metric)) is not None
+    }
+    adjusted = holm([c["p"] for c in raw.values()])
+    return {
+        key: _with_verdict(comparison, p_holm, METRICS[key[3]].higher_is_better)
+        for (key, comparison), p_holm in zip(raw.items(), adjusted, strict=True)
+    }
+
+
+def _with_verdict(comparison: dict, p_holm: float, higher_is_better: bool) -> dict:
+    clear = p_holm < ALPHA
+    ahead = comparison["difference"] > 0
+    word = ("better" if ahead == higher_is_better else "worse") if clear else "no clear difference"
+    return {**comparison, "p_holm": p_holm, "verdict": word}
+
+
+def paired(results: dict, dataset: str, first: str, second: str, metric: str) -> dict | None:
+    """first - second on the seeds both have: the difference, its raw 95 % interval, raw p,
+    Holm-adjusted p (over the study's family when the comparison is one of it, else alone) and
+    the verdict that adjusted p allows (None: no common seed)."""
+    found = family(results).get((dataset, first, second, metric))
+    if found is not None:
+        return found
+    comparison = _paired_raw(results, dataset, first, second, metric)
+    if comparison is None:
+        return None
+    return _with_verdict(comparison, comparison["p"], METRICS[metric].higher_is_better)
+
+
+def clear_threshold(pairs: int, tests: int, alpha: float = ALPHA) -> float:
+    """How many standard errors a paired difference over ``pairs`` seeds must be to stay clear
+    after Holm's correction over ``tests`` comparisons, at best (the smallest p is multiplied
+    by ``tests``)."""
+    from scipy import stats
+
+    return float(stats.t.isf(alpha / tests / 2, pairs - 1))

@@ -13,6 +13,7 @@ from vae_core.experiments.study import (
     LITERATURE,
     METRICS,
     STUDY_ROLES,
+    clear_threshold,
     paired,
     summary,
     verdict,
@@ -45,11 +46,18 @@ def spread(mean: float, std: float, digits: int) -> str:
 
 
 def interval(comparison: dict, digits: int) -> str:
+    """The difference, its raw 95 % interval and its Holm-adjusted p, e.g.
+    "-0.0116 [-0.0143, -0.0088], Holm p 0.068"."""
     low, high = comparison["low"], comparison["high"]
     bounds = (
         "unbounded (one pair)" if math.isinf(low) else f"[{low:+.{digits}f}, {high:+.{digits}f}]"
     )
-    return f"{comparison['difference']:+.{digits}f} {bounds}"
+    return f"{comparison['difference']:+.{digits}f} {bounds}, {adjusted_p(comparison)}"
+
+
+def adjusted_p(comparison: dict) -> str:
+    value = comparison["p_holm"]
+    return "Holm p < 0.001" if value < 0.001 else f"Holm p {value:.3f}"
 
 
 def spread_table(results: dict, dataset: str) -> str:
@@ -69,22 +77,22 @@ def spread_table(results: dict, dataset: str) -> str:
 
 
 def depends_on_pairing(results: dict, dataset: str, first: str, second: str, metric: str) -> bool:
-    """Whether a verdict rests on pairing seeds by number: the paired interval and the unpaired
-    (Welch) interval of the same runs give different verdicts. Seeds are independent draws,
-    so pairing the run of seed 1 with the other model's seed 1 is a choice, not a fact."""
+    """Whether a clear verdict rests on pairing seeds by number: the unpaired (Welch) interval of
+    the same runs does not even exclude zero. Seeds are independent draws, so pairing the run
+    of seed 1 with the other model's seed 1 is a choice, not a fact."""
     comparison = paired(results, dataset, first, second, metric)
     a, b = summary(results, dataset, first, metric), summary(results, dataset, second, metric)
-    if comparison is None or min(a[2], b[2]) < 2:
+    if comparison is None or min(a[2], b[2]) < 2 or comparison["verdict"] == "no clear difference":
         return False
     _, low, high = welch_interval(a[0], a[1], a[2], b[0], b[1], b[2])
-    return verdict(low, high, METRICS[metric].higher_is_better) != comparison["verdict"]
+    return verdict(low, high, METRICS[metric].higher_is_better) == "no clear difference"
 
 
 def comparison_table(results: dict, dataset: str, pairs=PAIRS) -> str:
     """Paired differences (same seeds) with their 95 % intervals and what they allow one to say;
     a dagger marks a verdict that depends on pairing the seeds (:func:`depends_on_pairing`)."""
     lines = [
-        "| comparison | metric | difference [95 % interval] | seeds | verdict |",
+        "| comparison | metric | difference [raw 95 % interval], Holm p | seeds | verdict |",
         "|---|---|---|---|---|",
     ]
     for first, second in pairs:
@@ -102,7 +110,7 @@ def comparison_table(results: dict, dataset: str, pairs=PAIRS) -> str:
 
 
 def comparison_count(results: dict) -> int:
-    """How many paired comparisons the report makes (each its own 95 % interval)."""
+    """How many paired comparisons the report makes: the family Holm's correction runs over."""
     return sum(
         paired(results, dataset, first, second, title) is not None
         for dataset in DATASET_TITLES
@@ -115,7 +123,8 @@ def comparison_rows(
     results: dict, dataset: str, first: str = MMD_ROLE, second: str = VAE_ROLE
 ) -> dict[str, dict[str, str]]:
     """One pair of models over the seeds, as plain rows for an app table: metric -> the two
-    means ± standard deviations, the paired difference with its 95 % interval and the verdict."""
+    means ± standard deviations, the paired difference with its raw 95 % interval and Holm-adjusted
+    p, and the verdict that adjusted p allows."""
     rows = {}
     for title, metric in METRICS.items():
         comparison = paired(results, dataset, first, second, title)
@@ -128,7 +137,7 @@ def comparison_rows(
                 *summary(results, dataset, second, title)[:2], metric.digits
             ),
             ROLE_TITLES[first]: spread(*summary(results, dataset, first, title)[:2], metric.digits),
-            f"{ROLE_TITLES[first]} − {ROLE_TITLES[second]} [95 % interval]": interval(
+            f"{ROLE_TITLES[first]} − {ROLE_TITLES[second]} [raw 95 % interval], Holm p": interval(
                 comparison, metric.digits
             ),
             "verdict": (word if word == "no clear difference" else f"{ROLE_TITLES[first]} {word}")
@@ -262,6 +271,9 @@ def knn_table(results: dict) -> str:
 def _study_intro(results: dict) -> list[str]:
     """What the study did, how its verdicts are called, and what the likelihoods mean."""
     seeds = ", ".join(str(s) for s in results.get("seeds", []))
+    seeds_count = max(len(results.get("seeds", [])), 2)
+    count = max(comparison_count(results), 1)
+    at_best, alone = clear_threshold(seeds_count, count), clear_threshold(seeds_count, 1)
     minutes = results.get("seconds", 0) / 60
     return [
         "## Seeds and spread",
@@ -271,14 +283,17 @@ def _study_intro(results: dict) -> list[str]:
         "configuration is the shipped one), plus the ELBO VAE on dynamically binarized MNIST, and "
         f"evaluated each with IWAE K = {results.get('iwae_k')}; it took {minutes:.0f} minutes on "
         f"{results.get('machine', 'this machine')}. Its raw results are `docs/study.json`. Each "
-        "cell is the mean ± standard deviation over the seeds; a difference is called better or "
-        "worse only where its paired 95 % interval (Student t over the seeds) excludes zero, and "
-        '"no clear difference" means that three seeds do not resolve it, not that the models are '
-        f"alike. The tables make {comparison_count(results)} such comparisons, each at 95 %, "
-        "with no correction for multiple comparisons (Holm's method would be one): about one in "
-        "twenty could read better or worse by chance. A † marks a verdict that depends on pairing "
-        "the seeds by number (seed 1 of one model with seed 1 of the other): the unpaired Welch "
-        "interval of the same runs gives another verdict.",
+        "cell is the mean ± standard deviation over the seeds. The tables make "
+        f"{count} paired comparisons (Student t over the seeds), tested as one family with "
+        "Holm's correction: a difference is called better or worse only where its Holm-adjusted "
+        "p is below 0.05, which holds the chance of any false verdict among them at 5 %. Each "
+        "row shows the raw 95 % interval beside the adjusted p. With "
+        f"{seeds_count} seeds a difference must be about {at_best:.0f} times its standard error "
+        f"to be called clear among {count} comparisons ({alone:.1f} times for a single test), so "
+        '"no clear difference" means that these seeds do not resolve it, not that the models '
+        "are alike. A † marks a clear verdict that rests on pairing the seeds by number (seed 1 "
+        "of one model with seed 1 of the other): the unpaired Welch interval of the same runs "
+        "does not exclude zero.",
         "",
         "On grey-level pixels, −ELBO and IWAE NLL are computed with a Bernoulli likelihood of "
         "continuous targets: they are bounds that rank models, not log-likelihoods. Only the runs "
