@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from vae_core.models.registry import Registry
 from vae_core.training.executors import Executor, ExecutorUnavailable, LocalExecutor
 
 logger = logging.getLogger(__name__)
@@ -46,22 +47,8 @@ def _ray(address: str | None = None, parallel: int | None = None, **options) -> 
     return RayExecutor(address or os.environ.get(RAY_ADDRESS_VARIABLE) or "local", **options)
 
 
-EXECUTORS: dict[str, Placement] = {}  # name -> placement, in their order
-
-
-def register(placement: Placement) -> Placement:
-    """Add ``placement`` (ValueError if its name is taken); returns it."""
-    if placement.name in EXECUTORS and EXECUTORS[placement.name] != placement:
-        raise ValueError(f"an executor called {placement.name!r} is registered already")
-    EXECUTORS[placement.name] = placement
-    ordered = sorted(EXECUTORS.values(), key=lambda p: (p.order, p.name))
-    EXECUTORS.clear()
-    EXECUTORS.update((p.name, p) for p in ordered)
-    return placement
-
-
-def unregister(placement: Placement) -> None:
-    EXECUTORS.pop(placement.name, None)
+EXECUTORS: Registry[Placement] = Registry("an executor")  # name -> placement, in their order
+register, unregister = EXECUTORS.register, EXECUTORS.unregister
 
 
 LOCAL = register(Placement("local", "this machine", 0, _local))

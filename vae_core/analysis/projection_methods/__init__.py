@@ -11,25 +11,12 @@ import importlib
 import pkgutil
 
 from vae_core.analysis.projection_methods.base import ProjectionMethod
+from vae_core.models.registry import Registry
 
 __all__ = ["METHODS", "ProjectionMethod", "get_method", "register", "unregister"]
 
-METHODS: dict[str, ProjectionMethod] = {}  # name -> method, in their order
-
-
-def register(method: ProjectionMethod) -> ProjectionMethod:
-    """Add ``method`` to the registry (ValueError if its name is taken); returns it."""
-    if method.name in METHODS and METHODS[method.name] != method:
-        raise ValueError(f"a projection method called {method.name!r} is registered already")
-    METHODS[method.name] = method
-    ordered = sorted(METHODS.values(), key=lambda m: (m.order, m.name))
-    METHODS.clear()
-    METHODS.update((m.name, m) for m in ordered)
-    return method
-
-
-def unregister(method: ProjectionMethod) -> None:
-    METHODS.pop(method.name, None)
+METHODS: Registry[ProjectionMethod] = Registry("a projection method")  # name -> method, in order
+register, unregister = METHODS.register, METHODS.unregister
 
 
 def get_method(name: str) -> ProjectionMethod:

@@ -13,6 +13,7 @@ import importlib
 import pkgutil
 
 from vae_core.models.kinds.base import COMMON_TERMS, Diagram, LossTerm, ModelKind, Setting
+from vae_core.models.registry import Registry
 
 __all__ = [
     "KINDS",
@@ -29,22 +30,8 @@ __all__ = [
     "unregister",
 ]
 
-KINDS: dict[str, ModelKind] = {}  # name -> kind, in their order
-
-
-def register(kind: ModelKind) -> ModelKind:
-    """Add ``kind`` to the registry (ValueError if its name is taken); returns it."""
-    if kind.name in KINDS and KINDS[kind.name] != kind:
-        raise ValueError(f"a model kind called {kind.name!r} is registered already")
-    KINDS[kind.name] = kind
-    ordered = sorted(KINDS.values(), key=lambda k: (k.order, k.name))
-    KINDS.clear()
-    KINDS.update((k.name, k) for k in ordered)
-    return kind
-
-
-def unregister(kind: ModelKind) -> None:
-    KINDS.pop(kind.name, None)
+KINDS: Registry[ModelKind] = Registry("a model kind")  # name -> kind, in their order
+register, unregister = KINDS.register, KINDS.unregister
 
 
 def objectives() -> tuple[str, ...]:
