@@ -112,13 +112,18 @@ def test_moving_the_interpolation_slider_changes_the_frame(server, page):
         .filter(has_text="position along the path")
         .get_by_role("slider")
     )
-    slider.focus()
-    for _ in range(5):
-        page.keyboard.press("ArrowRight")
-    # Each key press reruns the page: wait for the state the last one asked for, not for the first
-    # change.
-    frame.get_by_text("α = 0.45").wait_for(timeout=60_000)
+    press_along(page, slider, frame, 5)
     assert frame.locator("img").get_attribute("src") != before_src
+
+
+def press_along(page, slider, frame, presses: int, steps: int = 12) -> None:
+    """Press → on the α slider ``presses`` times as a person does, looking at the frame after
+    each: every press reruns the page, which may take the keyboard's focus from the slider, so
+    each press waits for the frame its predecessor asked for and focuses the slider again."""
+    for k in range(1, presses + 1):
+        slider.focus()
+        page.keyboard.press("ArrowRight")
+        frame.get_by_text(f"α = {k / (steps - 1):.2f}").wait_for(timeout=60_000)
 
 
 def test_switching_to_clicked_ends_keeps_the_slider_and_the_frame_together(server, page):
@@ -130,10 +135,7 @@ def test_switching_to_clicked_ends_keeps_the_slider_and_the_frame_together(serve
         .filter(has_text="position along the path")
         .get_by_role("slider")
     )
-    slider.focus()
-    for _ in range(5):
-        page.keyboard.press("ArrowRight")
-    frame.get_by_text("α = 0.45").wait_for(timeout=60_000)
+    press_along(page, slider, frame, 5)
     page.get_by_text("Two test images").click()
     frame.get_by_text("α = 0.45").wait_for(timeout=60_000)  # the frame stays where the slider is
     page.get_by_text("Two clicks on the latent map").click()
