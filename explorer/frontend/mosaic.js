@@ -8,6 +8,22 @@ import { lensCells } from "./lens.js";
 import { loadClassifier } from "./loading.js";
 import { quizHidden } from "./teaching.js";
 
+/** ``canvas`` as a plotly.js layout image under the points, stretched over ``[x0, x1, y0, y1]``. */
+function underlay(canvas, [x0, x1, y0, y1], opacity) {
+  return {
+    source: canvas.toDataURL(),
+    xref: "x",
+    yref: "y",
+    x: x0,
+    y: y1,
+    sizex: x1 - x0,
+    sizey: y1 - y0,
+    sizing: "stretch",
+    layer: "below",
+    opacity,
+  };
+}
+
 export async function drawMosaic(panel) {
   if (!panel.plotted()) return; // drawn under plotly.js's figure once it is there (show() asks again)
   const lens = state.args.overlay.lens;
@@ -38,18 +54,7 @@ export async function drawMosaic(panel) {
   }
   const canvas = document.createElement("canvas");
   drawTiles(canvas, images, n);
-  panel.mosaicImage = {
-    source: canvas.toDataURL(),
-    xref: "x",
-    yref: "y",
-    x: x0,
-    y: y1,
-    sizex: x1 - x0,
-    sizey: y1 - y0,
-    sizing: "stretch",
-    layer: "below",
-    opacity: 0.6,
-  };
+  panel.mosaicImage = underlay(canvas, panel.spec.extent, 0.6);
   if (panel.mosaicPending !== key) return; // a quiz began meanwhile, or another grid was asked for
   panel.mosaicPending = null;
   panel.mosaicKey = key;
@@ -101,18 +106,7 @@ export async function drawLens(panel, lens) {
     if (i + n < classes.length && classes[i + n] !== c) context.fillRect(x, y + cell - 1, cell, 2);
     if (confidence[i] < 0.5) context.strokeRect(x + 1.5, y + 1.5, cell - 3, cell - 3);
   });
-  panel.mosaicImage = {
-    source: canvas.toDataURL(),
-    xref: "x",
-    yref: "y",
-    x: x0,
-    y: y1,
-    sizex: x1 - x0,
-    sizey: y1 - y0,
-    sizing: "stretch",
-    layer: "below",
-    opacity: 0.85,
-  };
+  panel.mosaicImage = underlay(canvas, panel.spec.extent, 0.85);
   panel.mosaicPending = null;
   panel.mosaicKey = key;
   panel.lensProbabilities = probabilities;
