@@ -95,12 +95,6 @@ def analogy_target(dataset: str, a_index: int, b_index: int, c_index: int) -> in
     return int(labels[b_index]) if labels[a_index] == labels[c_index] else None
 
 
-def class_codes(name: str, label: int) -> np.ndarray:
-    """The map codes [M, 2] of one class's test images."""
-    codes = loaded.encoded(name)
-    return codes.mu[codes.labels == label, :2]
-
-
 @st.cache_data(
     max_entries=12, show_spinner="Checking every class-to-class shift with the classifier…"
 )

@@ -143,7 +143,7 @@ def on_plane(chosen: Slice, point) -> tuple[float, float] | None:
 
 
 def picker(entry, names, point) -> Slice:
-    """The page's choice of plane for a model wider than two dimensions."""
+    """The page's choice of plane for a model wider than two dimensions, and what it shows."""
     d = entry.latent_dim
     kind = st.radio(
         f"Which plane of the {d}-D latent space",
@@ -154,10 +154,17 @@ def picker(entry, names, point) -> Slice:
         help="A map can show any plane through the latent space; the codes off it fade.",
     )
     if kind == "three":
-        return _three_means(entry, names)
-    if kind == "dims":
-        return _two_dimensions(entry, point)
-    return principal(entry.name)
+        chosen = _three_means(entry, names)
+    elif kind == "dims":
+        chosen = _two_dimensions(entry, point)
+    else:
+        chosen = principal(entry.name)
+    st.caption(
+        f"A {d}-D latent space seen through {chosen.words}: each code is drawn where it projects "
+        "onto the plane, fainter the farther it lies from it. Hovering decodes the plane's point "
+        "origin + u·e₁ + v·e₂ in your browser; a pinned point keeps all its coordinates."
+    )
+    return chosen
 
 
 def anchor_at(entry, code) -> None:

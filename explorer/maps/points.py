@@ -181,6 +181,12 @@ def test_codes(name: str, indices: list[int]) -> list[np.ndarray]:
     return list(loaded.encoded(name).mu[indices])
 
 
+def class_codes(name: str, label: int) -> np.ndarray:
+    """The map codes [M, 2] of one class's test images."""
+    codes = loaded.encoded(name)
+    return codes.mu[codes.labels == label, :2]
+
+
 def decoded_grid(name: str, extent: Extent, n: int = 12, size: int = 336) -> np.ndarray:
     """An n x n grid of decodings over ``extent``, enlarged."""
     from vae_core.analysis.latent import decode_grid
