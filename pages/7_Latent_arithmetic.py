@@ -6,12 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer import app as shell
-from explorer.canvas import component as canvas
 from explorer.classroom import membership as classroom
-from explorer.comparisons import arithmetic, interpolation
-from explorer.core import loaded, session, sidebar
-from explorer.maps import points
-from vae_core.viz import arithmetic_heatmap
+from explorer.comparisons import arithmetic_view
+from explorer.core import loaded, sidebar
 
 shell.ensure_frame()
 st.title("Latent arithmetic")
@@ -23,7 +20,6 @@ if entry.conditional:
     )
     st.stop()
 names = loaded.class_names(entry.dataset)
-state = st.session_state
 judge, judge_problem = loaded.classifier(entry.dataset)
 st.caption(
     "Codes are points, so they can be added. The arrow from one class's mean code to another's is "
@@ -32,162 +28,11 @@ st.caption(
 )
 if judge_problem:
     st.warning(f"Decoded images are shown without a verdict: {judge_problem}.")
-
-try:
-    event = canvas.take_event("arith_canvas")
-except canvas.CanvasInputError as error:
-    st.warning(f"Ignored a message from the map: {error}.")
-    event = None
-
-ATTRIBUTE, ANALOGY, FAILS = "Attribute vectors", "Analogies a : b :: c : ?", "Where it fails"
-mode = st.radio("What to try", [ATTRIBUTE, ANALOGY, FAILS], horizontal=True, key="arith_mode")
+event = arithmetic_view.take_event()
+mode = st.radio("What to try", list(arithmetic_view.MODES), horizontal=True, key="arith_mode")
 if classroom.following():
     st.caption(
         "Following the teacher: the arrows and the answer's star on the map are the teacher's, as "
         "they change; the choices and images below are yours."
     )
-
-
-def verdicts(judged, captions) -> None:
-    for column, item, caption in zip(st.columns(len(judged) + 1), judged, captions):
-        column.image(item.image, width=112, caption=caption, output_format="PNG")
-        if item.verdict:
-            column.markdown(item.verdict)
-
-
-def image_picker(column, tag: str, default_class: int, default_position: int = 0) -> int:
-    chosen = column.selectbox(
-        f"{tag}: class",
-        range(10),
-        index=default_class,
-        format_func=lambda i: names[i],
-        key=f"arith_{tag}_class",
-    )
-    members = points.class_members(entry.dataset, chosen)
-    position = column.number_input(
-        f"{tag}: which one", 0, len(members) - 1, default_position, key=f"arith_{tag}_index"
-    )
-    return members[position]
-
-
-def show_in_view(arrows, point, source: str) -> None:
-    """The arrows and the answer's point become the view's (a room's followers draw them)."""
-    session.update(
-        arrows=tuple((*(float(v) for v in arrow[:4]), str(arrow[4])) for arrow in arrows),
-        point=None if point is None else tuple(float(v) for v in point),
-        point_source=source,
-    )
-
-
-def choose_start(start_key: str, source: int) -> None:
-    """Where the attribute vector starts: the point clicked last, else the first test image of
-    the source class (again whenever the source class changes)."""
-    if event is not None and event.kind == "pin":
-        state[start_key], state["arith_start_class"] = list(event.point), source
-        state["arith_start_clicked"] = True
-    if state.get(start_key) is None or state.get("arith_start_class") != source:
-        first = points.class_members(entry.dataset, source)[:1]
-        state[start_key] = points.test_codes(entry.name, first)[0][:2].tolist()
-        state["arith_start_class"], state["arith_start_clicked"] = source, False
-
-
-def attribute_mode() -> None:
-    c1, c2, c3 = st.columns(3)
-    # a pair that works on the shipped models
-    first, second = (0, 6) if entry.dataset == "mnist" else (9, 5)
-    source = c1.selectbox(
-        "From class", range(10), index=first, format_func=lambda i: names[i], key="arith_from"
-    )
-    target = c2.selectbox(
-        "To class", range(10), index=second, format_func=lambda i: names[i], key="arith_to"
-    )
-    strength = c3.slider("Strength", 0.0, 2.0, 1.0, 0.1, key="arith_strength")
-    start_key = f"arith_start_{entry.name}"
-    choose_start(start_key, source)
-    x, y = state[start_key][:2]
-    start = (
-        f"the point you clicked, ({x:.2f}, {y:.2f})"
-        if state.get("arith_start_clicked")
-        else f"the first test {names[source]}"
-    )
-    step = arithmetic.attribute_shift(entry.name, state[start_key], source, target, strength)
-    overlay = canvas.Overlay(
-        arrows=step.arrows,
-        pinned=step.judged[1].map_point,
-        pinned_by=f"shift-{step.judged[1].map_point}",
-    )
-    show_in_view(step.arrows, step.judged[1].map_point, "start + the attribute vector")
-    st.caption(
-        f"Click the map to start somewhere else (now: {start}). The long arrow joins the class "
-        "means; the short one is the same arrow, scaled, from your starting point."
-    )
-    canvas.latent_canvas(
-        [points.map_view(entry.name, entry.label, 3000)],
-        key="arith_canvas",
-        overlay=overlay,
-        height=620,
-        room=classroom.canvas_room(),
-    )
-    verdicts(
-        step.judged,
-        ["start", f"start + {strength:g} × (mean {names[target]} − mean {names[source]})"],
-    )
-    walk = interpolation.walk(entry.name, step.judged[0].point, step.judged[1].point, 9)
-    st.image(
-        walk.strip_png, caption="the way there, in nine steps", width="stretch", output_format="PNG"
-    )
-
-
-def analogy_mode() -> None:
-    columns = st.columns(3)
-    # an analogy that works on the shipped models
-    first, second = (1, 7) if entry.dataset == "mnist" else (5, 9)
-    a = image_picker(columns[0], "a", first)
-    b = image_picker(columns[1], "b", second)
-    c = image_picker(columns[2], "c", first, 1)
-    result = arithmetic.analogy(entry.name, a, b, c)
-    overlay = canvas.Overlay(
-        arrows=result.arrows, pinned=result.judged[3].map_point, pinned_by=f"analogy-{a}-{b}-{c}"
-    )
-    show_in_view(result.arrows, result.judged[3].map_point, "c + (b − a)")
-    canvas.latent_canvas(
-        [points.map_view(entry.name, entry.label, 3000)],
-        key="arith_analogy_canvas",
-        overlay=overlay,
-        height=620,
-        room=classroom.canvas_room(),
-    )
-    verdicts(result.judged, ["a", "b", "c", "c + (b − a)"])
-    answer = result.judged[3]
-    meant = arithmetic.analogy_target(entry.dataset, a, b, c)
-    if answer.judged_class is not None and meant is not None:
-        landed = "lands on" if answer.judged_class == meant else "misses"
-        st.markdown(
-            f"The answer **{landed}** {names[meant]}, the class of b (a and c share a class)."
-        )
-
-
-def fails_mode() -> None:
-    strength = st.select_slider("Strength", [0.5, 1.0, 1.5], value=1.0, key="arith_check_strength")
-    check = arithmetic.arithmetic_check(entry.name, strength)
-    if check is None:
-        st.info("Without a classifier there is nothing to judge the decoded images by.")
-        return
-    st.plotly_chart(arithmetic_heatmap(check.success, names), key="arith_heatmap")
-    worst = ", ".join(f"{names[i]} → {names[j]} ({100 * v:.0f} %)" for i, j, v in check.worst(3))
-    st.markdown(
-        f"Moving {check.per_pair} test codes of each class by each class-mean difference (strength "
-        f"{strength:g}), the decoded "
-        f"image is the class aimed at in **{100 * check.overall:.0f} %** of cases over the 90 "
-        "pairs (the judge recognises "
-        f"{100 * check.classifier_accuracy:.0f} % of real test images). Worst: {worst}."
-    )
-    st.caption(
-        "In two dimensions each class is a region, not a direction: the arrow between two class "
-        "means crosses other classes on the way, and a code near the edge of its own region "
-        "overshoots or lands in a neighbour. With more dimensions there is room for the classes to "
-        "sit side by side: pick the shipped 10-D VAE in the sidebar and compare."
-    )
-
-
-{ATTRIBUTE: attribute_mode, ANALOGY: analogy_mode, FAILS: fails_mode}[mode]()
+arithmetic_view.MODES[mode](entry, names, event, classroom.canvas_room())

@@ -20,6 +20,7 @@ PAGES = sorted((ROOT / "pages").glob("*.py"))
 PAGE_IMPORTS = ("__future__", "streamlit", "explorer", "vae_core.viz")
 LONGEST_FUNCTION = 50  # lines
 LONGEST_APP_MODULE = 320  # lines: about 300, read in one sitting
+LONGEST_PAGE = 120  # lines: a page reads the request, calls its feature and lays out the result
 
 
 def module_name(path: Path) -> str:
@@ -295,6 +296,21 @@ def test_nothing_edits_the_import_path(path):
 @pytest.mark.parametrize("path", APP, ids=lambda p: str(p.relative_to(ROOT)))
 def test_app_modules_are_short_enough_to_read(path):
     assert len(path.read_text().splitlines()) <= LONGEST_APP_MODULE
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_pages_are_thin(path):
+    """A page reads the request, calls its feature module and lays out what comes back: short,
+    and with no function or class of its own (those live in the feature folders, where a test
+    can call them)."""
+    source = path.read_text()
+    assert len(source.splitlines()) <= LONGEST_PAGE
+    defined = [
+        node.name
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    ]
+    assert not defined, f"{path.name} defines {defined}: move them to its feature module"
 
 
 def test_the_app_is_grouped_by_feature():

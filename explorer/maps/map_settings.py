@@ -97,7 +97,7 @@ def display_options(entry: ModelEntry) -> MapSettings:
     return MapSettings(show_mosaic, grid_n, shade, circles, density, n_points, n_ellipses)
 
 
-def class_picker(entry: ModelEntry, names) -> int | None:
+def class_picker(entry: ModelEntry, names, key: str = "map_class") -> int | None:
     """The class a conditional model draws (None for any other model)."""
     if not entry.conditional:
         return None
@@ -106,5 +106,5 @@ def class_picker(entry: ModelEntry, names) -> int | None:
         range(len(names)),
         format_func=lambda i: names[i],
         horizontal=True,
-        key="map_class",
+        key=key,
     )
