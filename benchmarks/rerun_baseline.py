@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.core import loaded
+from explorer.core import caches
 from explorer.maps import map_figures, points
 from vae_core.data.images import text_thumbnail
 from vae_core.experiments.pretrain import main_entry
@@ -23,13 +23,13 @@ POINTS, GRID = 3000, 20
 
 @st.cache_resource
 def figure():
-    codes = loaded.encoded(NAME)
+    codes = caches.encoded(NAME)
     extent = map_figures.map_extent(NAME)
-    thumbnails = [text_thumbnail(image / 255.0) for image in loaded.test_images("mnist")[:POINTS]]
+    thumbnails = [text_thumbnail(image / 255.0) for image in caches.test_images("mnist")[:POINTS]]
     return latent_map(
         codes.mu[:POINTS],
         codes.labels[:POINTS],
-        loaded.class_names("mnist"),
+        caches.class_names("mnist"),
         extent,
         mosaic=map_figures.grid_mosaic(NAME, extent, GRID),
         thumbnails=thumbnails,

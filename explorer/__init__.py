@@ -14,6 +14,6 @@ Streamlit lives here.
 Pages in ``pages/`` import this package and :mod:`vae_core.viz` only.
 """
 
-from explorer.core import memory
+from explorer.core import allocator
 
-memory.fewer_malloc_arenas()
+allocator.fewer_malloc_arenas()

@@ -51,9 +51,9 @@ def run() -> None:
     """explorer_app.py's whole body: navigation, the features' parts before the frame (a
     following student's run first catches up with the teacher's view), the frame, the sidebar's
     parts, then the chosen page, and the features' parts after it."""
-    from explorer.core import memory, session, sidebar
+    from explorer.core import allocator, session, sidebar
 
-    memory.start_trimming()
+    allocator.start_trimming()
     registered = hooks()
     page, pages = navigation()
     for before in registered.before_run:
@@ -111,9 +111,9 @@ def warm_up() -> float:
     try:
         for name in FIRST_VIEW_MODULES:
             importlib.import_module(name)
-        from explorer.core import loaded
+        from explorer.core import caches
 
-        loaded.catalog()
+        caches.catalog()
     except Exception:  # the page that needs it reports it to its user
         logger.exception("the start-up warm-up stopped early")
     seconds = time.perf_counter() - start
@@ -122,16 +122,16 @@ def warm_up() -> float:
 
 
 def routes() -> list:
-    from explorer.classroom import live
+    from explorer.classroom import websocket
 
-    return live.routes()
+    return websocket.routes()
 
 
 @contextlib.asynccontextmanager
 async def lifespan(app):
     """The classroom's channel for the server's life, and the warm-up started beside it."""
-    from explorer.classroom import live
+    from explorer.classroom import websocket
 
     threading.Thread(target=warm_up, daemon=True, name="first-view-warm-up").start()
-    async with live.lifespan(app):
+    async with websocket.lifespan(app):
         yield

@@ -6,13 +6,13 @@ import streamlit as st
 
 from explorer import app as shell
 from explorer.classroom import quiz_view
-from explorer.core import loaded, session, sidebar
+from explorer.core import caches, session, sidebar
 from explorer.maps import controls, map_canvas, map_settings, pinned, planes, upload
 
 shell.ensure_frame()
 st.title("Latent map")
 entry = sidebar.require_model(sidebar.current_entry(), min_dim=2)
-names = loaded.class_names(entry.dataset)
+names = caches.class_names(entry.dataset)
 room = quiz_view.room_part()
 st.caption(
     f"Each dot is a test image placed at its encoder mean, {quiz_view.colouring(room['quiz'])}. "

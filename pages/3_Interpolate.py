@@ -7,13 +7,13 @@ import streamlit as st
 from explorer import app as shell
 from explorer.classroom import membership as classroom
 from explorer.comparisons import interpolate_view, interpolation
-from explorer.core import loaded, sidebar
+from explorer.core import caches, sidebar
 from explorer.maps import map_settings
 
 shell.ensure_frame()
 st.title("Interpolate")
 entry = sidebar.require_model(sidebar.current_entry(), min_dim=1)
-names = loaded.class_names(entry.dataset)
+names = caches.class_names(entry.dataset)
 st.caption(
     "Choose two endpoints, A and B. The path between their codes is decoded frame by frame: a "
     "smooth, plausible morph means the latent space is well organised along the way."

@@ -7,7 +7,7 @@ import streamlit as st
 from explorer import app as shell
 from explorer.classroom import membership as classroom
 from explorer.comparisons import compare_view
-from explorer.core import loaded, sidebar
+from explorer.core import caches, sidebar
 
 shell.ensure_frame()
 st.title("ELBO vs MMD")
@@ -27,6 +27,6 @@ following = classroom.following()
 if pair.view == compare_view.SIDE_BY_SIDE:
     compare_view.side_by_side(pair, following, classroom.canvas_room())
 else:
-    compare_view.joined(pair, loaded.class_names(dataset))
+    compare_view.joined(pair, caches.class_names(dataset))
 compare_view.both_decoders(pair, following)
 compare_view.numbers(pair, dataset)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer import app as shell
-from explorer.core import loaded, sidebar
+from explorer.core import caches, sidebar
 from explorer.maps import projection_view
 
 shell.ensure_frame()
@@ -22,4 +22,4 @@ result, labels = projection_view.projection(request)
 if result is None:
     st.stop()
 projection_view.figures(result)
-projection_view.chart(request, result, labels, loaded.class_names(dataset))
+projection_view.chart(request, result, labels, caches.class_names(dataset))

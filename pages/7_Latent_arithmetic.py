@@ -8,7 +8,7 @@ import streamlit as st
 from explorer import app as shell
 from explorer.classroom import membership as classroom
 from explorer.comparisons import arithmetic_view
-from explorer.core import loaded, sidebar
+from explorer.core import caches, sidebar
 
 shell.ensure_frame()
 st.title("Latent arithmetic")
@@ -19,8 +19,8 @@ if entry.conditional:
         "subtract: pick an unconditional model in the sidebar."
     )
     st.stop()
-names = loaded.class_names(entry.dataset)
-judge, judge_problem = loaded.classifier(entry.dataset)
+names = caches.class_names(entry.dataset)
+judge, judge_problem = caches.classifier(entry.dataset)
 st.caption(
     "Codes are points, so they can be added. The arrow from one class's mean code to another's is "
     "an *attribute vector*: added to any code, it should carry that image towards the other class. "

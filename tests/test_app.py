@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer.comparisons import elbo_mmd
-from explorer.core import loaded
+from explorer.core import caches
 from explorer.training import train_live as training
 from tests.drivers.browser import ROOT
 from vae_core.models.kinds import MMD_VAE
@@ -294,7 +294,7 @@ def test_train_a_tiny_model_and_see_it_finish():
     at.run()
     assert not at.exception
     assert any("stored as" in s.value for s in at.success)
-    assert snapshot.checkpoint_name in [e.name for e in loaded.catalog.__wrapped__().entries]
+    assert snapshot.checkpoint_name in [e.name for e in caches.catalog.__wrapped__().entries]
     said = " ".join(s.value for s in at.success)
     assert snapshot.checkpoint_name not in said and "stored as “VAE (ELBO) · 2-D" in said
     at.button[0].click().run()  # the same configuration again: opened, named as the pickers do
@@ -355,7 +355,7 @@ def test_beta_family_member_trains_on_demand():
     assert not at.exception
     job = training.job_manager().get(at.session_state["sweep_jobs"][2.0])
     assert training.job_manager().wait(job, timeout=600).status == "done"
-    loaded.catalog.clear()
+    caches.catalog.clear()
     at.run()
     assert not at.exception
     assert not any("not trained yet" in i.value for i in at.info)

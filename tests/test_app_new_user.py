@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.core import loaded
+from explorer.core import caches
 from explorer.core.catalog import MISSING, Catalog
 from tests.drivers.browser import ROOT
 from tests.test_app import APP, open_page, texts, train_tiny
@@ -65,7 +65,7 @@ def test_a_bad_form_clears_the_last_result_and_models_can_be_named():
     at.text_input(key="train_name").set_value("my first VAE")
     at.button(key="FormSubmitter:train_name_form-Save the name").click().run()
     assert any("Named" in s.value for s in at.success)
-    loaded.catalog.clear()
+    caches.catalog.clear()
     at.run()
     assert any(
         o.startswith("my first VAE · VAE (ELBO) · 2-D")

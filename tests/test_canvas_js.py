@@ -270,4 +270,4 @@ def test_the_shipped_webassembly_is_built_from_its_source():
     pytest.importorskip("wasmtime", reason="the wasmtime package compiles dense.wat")
     from explorer.canvas import wasm
 
-    assert (wasm.FRONTEND / "dense.wasm").read_bytes() == wasm.build()
+    assert (wasm.KERNEL / "dense.wasm").read_bytes() == wasm.build()

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from explorer.classroom import live, messages
+from explorer.classroom import messages, websocket
 from explorer.classroom.messages import STUDENT, Message
 from tests.drivers.browser import ROOT, free_port
 
@@ -44,7 +44,7 @@ def channel():
     from starlette.applications import Starlette
 
     port = free_port()
-    app = Starlette(routes=live.routes(), lifespan=live.lifespan)
+    app = Starlette(routes=websocket.routes(), lifespan=websocket.lifespan)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -59,7 +59,7 @@ def channel():
 def test_a_toy_message_is_dispatched_and_checked_by_its_declaration(toy_message, channel):
     from websockets.sync.client import connect
 
-    code, token = live.hub().rooms.open()
+    code, token = websocket.hub().rooms.open()
     assert messages.table()["raise_hand"] == {
         "senders": ["student"],
         "fields": [],

@@ -89,11 +89,11 @@ def test_a_pinned_20d_point_is_described_measured_and_matched_in_all_its_coordin
     nearest in 20-D (around a code of a 1, all eight are 1s)."""
     import numpy as np
 
-    from explorer.core import loaded
+    from explorer.core import caches
     from explorer.maps import points
 
     name = WIDE["vae-20d"]
-    codes = loaded.encoded(name)
+    codes = caches.encoded(name)
     one = codes.mu[np.flatnonzero(codes.labels == 1)[0]]
     decoded = points.decode_point(name, one.tolist())
     assert decoded.held_at_zero == 0 and len(decoded.code) == 20

@@ -31,7 +31,9 @@ def _declare_all() -> None:
         "plotly_js", path=str(Path(plotly.__file__).parent / "package_data")
     )
     components.declare_component("files", path=str(SERVED))
-    _declared["room_link"] = components.declare_component("room_link", path=str(FRONTEND / "room"))
+    _declared["room_link"] = components.declare_component(
+        "room_link", path=str(FRONTEND / "classroom" / "room")
+    )
     _declared["traversal"] = components.declare_component(
         "traversal", path=str(FRONTEND / "traversal")
     )

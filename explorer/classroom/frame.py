@@ -6,7 +6,7 @@ stays in the address, and the room panel sits in the sidebar."""
 from __future__ import annotations
 
 from explorer.classroom import membership
-from explorer.classroom.panel import panel
+from explorer.classroom.room_panel import panel
 from explorer.core.hooks import RunHooks
 
 

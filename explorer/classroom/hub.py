@@ -3,7 +3,7 @@ view and a few notices, sent by a task of its own) and the process's :class:`Hub
 them by room, hears every change of every room from the rooms' backend (whichever replica made
 it), keeps the members it holds present, and tells every connection when the backend stops or
 starts answering (then sends each room's view again). The websocket route around them is
-:mod:`explorer.classroom.live`.
+:mod:`explorer.classroom.websocket`.
 """
 
 from __future__ import annotations

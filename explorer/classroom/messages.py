@@ -1,7 +1,7 @@
 """What a browser may send on a room's live channel, each kind declared once: its name, its
 fields, who may send it, and what the server does with it.
 
-The channel (:mod:`explorer.classroom.live`) reads a message's ``type``, finds its
+The channel (:mod:`explorer.classroom.websocket`) reads a message's ``type``, finds its
 declaration here and refuses anything that is not one: an unknown type, a sender who may
 not send it, a missing or unknown field. The browser reads the same table (``table()``,
 handed to the canvas with the room it joins, see explorer/frontend/README.md) and sends

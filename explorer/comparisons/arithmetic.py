@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from explorer.core import loaded
+from explorer.core import caches
 from vae_core.analysis.geometry import pad_code
 from vae_core.data.datasets import load_arrays
 from vae_core.data.images import upscale
@@ -33,11 +33,11 @@ def judge_codes(name: str, codes: list, size: int = 112) -> list[Judged]:
     """Decode codes [N, d] and say which class each decoded image looks like."""
     from vae_core.analysis.latent import decode
 
-    model = loaded.get_model(name)
+    model = caches.get_model(name)
     codes = np.stack([pad_code(code, model.config.latent_dim) for code in codes])
     images = decode(model, codes)  # [N, 28, 28]
-    judge, _ = loaded.classifier(model.train_config.dataset)
-    names = loaded.class_names(model.train_config.dataset)
+    judge, _ = caches.classifier(model.train_config.dataset)
+    names = caches.class_names(model.train_config.dataset)
     judged = []
     for code, image, probabilities in zip(
         codes, images, judge.probabilities(images) if judge else [None] * len(codes)
@@ -66,8 +66,8 @@ def attribute_shift(name: str, start, source: int, target: int, strength: float)
     reference."""
     from vae_core.analysis.arithmetic import attribute_vector, shift
 
-    means = loaded.class_means(name)
-    names = loaded.class_names(loaded.get_model(name).train_config.dataset)
+    means = caches.class_means(name)
+    names = caches.class_names(caches.get_model(name).train_config.dataset)
     vector = attribute_vector(means, source, target)
     begin = pad_code(start, means.shape[1])
     end = shift(begin, vector, strength)
@@ -82,7 +82,7 @@ def analogy(name: str, a_index: int, b_index: int, c_index: int) -> Arithmetic:
     """a : b :: c : ? with test images a, b, c: the answer c + (b - a), arrows a→b and c→answer."""
     from vae_core.analysis.arithmetic import analogy as complete
 
-    a, b, c = loaded.encoded(name).mu[[a_index, b_index, c_index]]
+    a, b, c = caches.encoded(name).mu[[a_index, b_index, c_index]]
     answer = complete(a, b, c)
     arrows = [(*a[:2], *b[:2], "b − a"), (*c[:2], *answer[:2], "the same arrow from c")]
     return Arithmetic(arrows, judge_codes(name, [a, b, c, answer]), tuple(float(v) for v in b - a))
@@ -104,11 +104,11 @@ def arithmetic_check(name: str, strength: float = 1.0):
     from vae_core.analysis.arithmetic import check_attributes
     from vae_core.analysis.latent import decode
 
-    model = loaded.get_model(name)
-    judge, _ = loaded.classifier(model.train_config.dataset)
+    model = caches.get_model(name)
+    judge, _ = caches.classifier(model.train_config.dataset)
     if judge is None:
         return None
-    codes = loaded.encoded(name)
+    codes = caches.encoded(name)
     return check_attributes(
         lambda z: decode(model, z), judge, codes.mu, codes.labels, strength=strength
     )

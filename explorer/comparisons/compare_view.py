@@ -10,7 +10,7 @@ import streamlit as st
 
 from explorer.canvas import component as canvas
 from explorer.comparisons import elbo_mmd
-from explorer.core import links, loaded, session, sidebar
+from explorer.core import caches, links, session, sidebar
 from explorer.core.catalog import DATASET_LABELS, ModelEntry, comparison_table
 from explorer.maps import map_figures, points
 
@@ -34,7 +34,7 @@ class Pair:
 
 def pick_pair(dataset: str) -> Pair | None:
     """The ELBO and MMD models chosen, with the view's options; None (and why) without both."""
-    catalog = loaded.catalog()
+    catalog = caches.catalog()
     vaes, mmds = catalog.elbo_and_mmd(dataset)
     if not vaes or not mmds:
         missing = "an ELBO VAE" if not vaes else "an MMD-VAE"

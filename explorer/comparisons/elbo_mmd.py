@@ -9,13 +9,13 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from explorer.core import loaded
+from explorer.core import caches
 
 
 def paired_codes(first: str, second: str, rows=None, count: int = 300, limit: int = 600):
     """The same test images under two models: (codes_a [n, 2], codes_b [n, 2], labels [n]) for
     ``rows`` (a selection; at most ``limit``) or ``count`` random ones."""
-    a, b = loaded.encoded(first), loaded.encoded(second)
+    a, b = caches.encoded(first), caches.encoded(second)
     if rows is None:
         rows = np.random.default_rng(0).choice(len(a), count, replace=False)
     rows = np.asarray(rows, np.int64)[:limit]

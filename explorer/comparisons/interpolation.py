@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explorer.core import loaded
+from explorer.core import caches
 from explorer.maps import points
 from vae_core.analysis.geometry import interpolate, nearest_codes, pad_code
 from vae_core.data.images import gif_bytes, png_bytes, tile, upscale
@@ -53,7 +53,7 @@ def far_ends(name: str, ends) -> list[tuple[str, float]]:
     """The ends of a path ("A", "B") that lie farther than FAR_FROM_DATA from every test
     code, each with that distance (in the model's latent space, a map position padded with
     zeros): the decoder was never trained there."""
-    codes = loaded.encoded(name).mu
+    codes = caches.encoded(name).mu
     far = []
     for tag, end in zip("AB", ends):
         code = pad_code(points.position(end), codes.shape[1])
@@ -84,13 +84,13 @@ def _walk(
 ) -> Walk:
     from vae_core.analysis.latent import decode_path
 
-    dim = loaded.get_model(name).config.latent_dim
+    dim = caches.get_model(name).config.latent_dim
     path = interpolate(pad_code(start, dim), pad_code(end, dim), steps, method)
-    result = decode_path(loaded.get_model(name), path, label)
+    result = decode_path(caches.get_model(name), path, label)
     return Walk(points.frozen(result.path), points.frozen(result.frames))
 
 
 def class_mean_ends(name: str, first: int, second: int) -> list[np.ndarray]:
     """The mean codes of two classes: the ends of a class-mean walk."""
-    means = loaded.class_means(name)
+    means = caches.class_means(name)
     return [means[first], means[second]]

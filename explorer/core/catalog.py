@@ -1,7 +1,7 @@
 """The models this server offers, as the pickers and tables show them.
 
 Built from the checkpoint store's listing (JSON only, no weights are read). Plain Python:
-:mod:`explorer.core.loaded` keeps one :class:`Catalog` per few seconds for every session.
+:mod:`explorer.core.caches` keeps one :class:`Catalog` per few seconds for every session.
 """
 
 from __future__ import annotations

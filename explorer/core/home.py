@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.core import loaded
+from explorer.core import caches
 from explorer.core.catalog import MISSING, home_table
 from explorer.core.sitemap import PAGES
 from vae_core.models.kinds import MMD_VAE, VAE
@@ -31,7 +31,7 @@ def home() -> None:
     st.plotly_chart(vae_diagram(MMD_VAE), key="home_diagram_mmd", config={"displayModeBar": False})
 
     st.subheader("Models ready to explore")
-    rows = home_table(loaded.catalog().entries)
+    rows = home_table(caches.catalog().entries)
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch", key="home_models")
         st.caption(

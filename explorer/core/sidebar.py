@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.core import links, loaded, session
+from explorer.core import caches, links, session
 from explorer.core.catalog import DATASET_LABELS, ModelEntry
 from explorer.core.hooks import HOOKS
 from vae_core.store.checkpoints import CheckpointError
@@ -26,7 +26,7 @@ def frame() -> None:
     """What every page shares: page settings, a shared link's state, the sidebar picker."""
     st.set_page_config(page_title="VAE Latent Explorer", page_icon="🧭", layout="wide")
     st.html(SHORT_WINDOW_STYLE)
-    links.apply_link(loaded.catalog())
+    links.apply_link(caches.catalog())
     st.sidebar.markdown("### What to explore")
     entry = select_model()
     st.query_params.from_dict(
@@ -41,7 +41,7 @@ def frame() -> None:
 def select_model(widget_key: str = "sidebar_model") -> ModelEntry | None:
     """The sidebar's dataset and model pickers: they show, and change, the session's View (shared
     by all pages), so a page, a link or a room that changes the model moves them too."""
-    catalog = loaded.catalog()
+    catalog = caches.catalog()
     datasets = catalog.datasets()
     state, shown = st.session_state, session.view()
     dataset_key, model_key = f"{widget_key}_dataset", f"{widget_key}_name"
@@ -105,7 +105,7 @@ def current_dataset() -> str:
 
 def current_entry() -> ModelEntry | None:
     """The model chosen in the sidebar, or None."""
-    return loaded.catalog().find(session.view().model)
+    return caches.catalog().find(session.view().model)
 
 
 def require_model(entry: ModelEntry | None, min_dim: int = 1) -> ModelEntry:
@@ -121,7 +121,7 @@ def require_model(entry: ModelEntry | None, min_dim: int = 1) -> ModelEntry:
         st.stop()
     try:
         # reads and checks the weights without building the network
-        loaded.browser_model(entry.name)
+        caches.browser_model(entry.name)
     except CheckpointError as error:
         st.error(f"This model cannot be opened: {error}")
         st.stop()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.core import loaded
+from explorer.core import caches
 from explorer.core.served import publish
 
 LENS_GRID = 32  # cells per side of the classifier lens
@@ -33,7 +33,7 @@ def classifier_url(dataset: str) -> tuple[str | None, str | None]:
     none)."""
     from vae_core.store.export import export_classifier
 
-    judge, problem = loaded.classifier(dataset)
+    judge, problem = caches.classifier(dataset)
     if judge is None:
         return None, problem
     return publish(export_classifier(judge.weights), "models", ".safetensors"), None

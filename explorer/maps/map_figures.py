@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from explorer.core import loaded
+from explorer.core import caches
 from explorer.core.served import publish_figure
 from vae_core.analysis.geometry import Extent, square_extent
 from vae_core.viz import latent_map, mosaic_source
@@ -19,7 +19,7 @@ MIN_MAP_SPAN = 4.4  # a map is never narrower than the prior's 2-sigma disc
 def map_extent(*names: str) -> Extent:
     """The plotted square: where the test codes of these models lie (one square for all,
     so their maps compare), never smaller than the prior's 2-sigma disc."""
-    return square_extent(*(loaded.encoded(name).mu for name in names), min_span=MIN_MAP_SPAN)
+    return square_extent(*(caches.encoded(name).mu for name in names), min_span=MIN_MAP_SPAN)
 
 
 @st.cache_data(max_entries=48, show_spinner="Decoding the latent grid…")
@@ -27,14 +27,14 @@ def grid_mosaic(name: str, extent: Extent, n: int, label: int | None = None) -> 
     """The decoded manifold under a map, decoded on the server (a PNG data URI)."""
     from vae_core.analysis.latent import decode_grid
 
-    return mosaic_source(decode_grid(loaded.get_model(name), extent, n, label).mosaic)
+    return mosaic_source(decode_grid(caches.get_model(name), extent, n, label).mosaic)
 
 
 @st.cache_data(max_entries=24, show_spinner="Finding the regions far from any training code…")
 def empty_cells(name: str, extent: Extent, n: int) -> np.ndarray:
     from vae_core.analysis.metrics import coverage_map
 
-    return coverage_map(loaded.encoded(name, "train").mu, extent, n)["empty"]
+    return coverage_map(caches.encoded(name, "train").mu, extent, n)["empty"]
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -57,12 +57,12 @@ def map_figure(
     session (callers must not modify it). ``extent`` defaults to the model's own square;
     ``mosaic_n`` decodes an n x n grid under it on the server (the canvas decodes its own
     when the browser runs the model)."""
-    codes = loaded.encoded(name)
+    codes = caches.encoded(name)
     extent = extent or map_extent(name)
     return latent_map(
         codes.mu[:n_points, :2],
         codes.labels[:n_points],
-        loaded.class_names(codes.dataset),
+        caches.class_names(codes.dataset),
         extent,
         click_grid=0,
         mosaic=grid_mosaic(name, extent, mosaic_n, label) if mosaic_n else None,

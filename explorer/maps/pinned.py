@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.core import links, loaded, session
+from explorer.core import caches, links, session
 from explorer.maps import map_figures, planes, points
 from explorer.maps.map_settings import MapRequest
 
@@ -90,7 +90,7 @@ def traversals(request: MapRequest, point) -> None:
     entry = request.entry
     st.subheader("Traversals: one dimension at a time", anchor=False)
     pinned_here = point is not None and len(point) == entry.latent_dim
-    around = point if pinned_here else loaded.class_means(entry.name).mean(axis=0)
+    around = point if pinned_here else caches.class_means(entry.name).mean(axis=0)
     steps = st.slider("Steps per dimension", 5, 15, 9, key="map_traversal_steps")
     where = "the pinned point" if pinned_here else "the mean of the test codes"
     st.caption(

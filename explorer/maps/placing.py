@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from explorer.core import loaded
+from explorer.core import caches
 from vae_core.analysis.geometry import posterior_ellipse
 from vae_core.data.images import upscale
 from vae_core.data.uploads import UploadError, prepare_image
@@ -51,7 +51,7 @@ def place_image(
     from vae_core.analysis.latent import decode
     from vae_core.store.encoding import encode_images
 
-    model = loaded.get_model(name)
+    model = caches.get_model(name)
     prepared = np.asarray(prepared, np.float32)
     mu, logvar = encode_images(model, prepared[None, None], None if label is None else [label])
     reconstruction = decode(model, mu[0], label)
@@ -87,4 +87,4 @@ def sample_points(
 def _density(name: str, method: str):
     from vae_core.analysis.latent import LatentDensity
 
-    return LatentDensity(method=method, n_components=10).fit(loaded.encoded(name).mu[:, :2])
+    return LatentDensity(method=method, n_components=10).fit(caches.encoded(name).mu[:, :2])

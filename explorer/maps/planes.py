@@ -15,7 +15,7 @@ import streamlit as st
 
 from explorer.canvas import traversal_component as _traversal
 from explorer.canvas.component import MapView
-from explorer.core import loaded
+from explorer.core import caches
 from explorer.maps import map_figures
 from vae_core.analysis.geometry import holding, square_extent
 from vae_core.analysis.planes import (
@@ -60,7 +60,7 @@ class Slice:
 def dimension_kl(name: str) -> np.ndarray | None:
     """Each dimension's mean KL to the prior over the test images [d] (None without
     log-variances)."""
-    codes = loaded.encoded(name)
+    codes = caches.encoded(name)
     return None if codes.logvar is None else kl_per_dimension(codes.mu, codes.logvar)
 
 
@@ -73,7 +73,7 @@ def principal(name: str) -> Slice:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _principal(name: str) -> Plane:
-    return principal_plane(loaded.encoded(name).mu)
+    return principal_plane(caches.encoded(name).mu)
 
 
 def through(codes, names: list[str]) -> Slice:
@@ -97,7 +97,7 @@ def plane_figure(name: str, n_points: int, key: tuple, shown: tuple = ()):
     from explorer.core.served import publish_figure
 
     plane = Plane(np.asarray(key[0]), np.asarray(key[1]))
-    codes = loaded.encoded(name)
+    codes = caches.encoded(name)
     uv, distance = plane.project(codes.mu[:n_points])
     typical = float(np.median(distance)) or 1.0
     opacity = np.clip(0.9 * np.exp(-((distance / typical) ** 2) / 2), FADE_FLOOR, 0.9)
@@ -105,7 +105,7 @@ def plane_figure(name: str, n_points: int, key: tuple, shown: tuple = ()):
     figure = latent_map(
         uv,
         codes.labels[:n_points],
-        loaded.class_names(codes.dataset),
+        caches.class_names(codes.dataset),
         extent,
         click_grid=0,
         opacity=opacity,
@@ -119,7 +119,7 @@ def plane_view(
 ) -> MapView:
     """The canvas's map of a plane: decoded in the browser (a model too large for it is
     decoded on the server after each click, and shows no grid)."""
-    model = loaded.browser_model(name)
+    model = caches.browser_model(name)
     anchors_uv = tuple(tuple(point) for point in chosen.anchor_points)
     url, extent = plane_figure(name, n_points, chosen.key(), anchors_uv)
     return MapView(
@@ -172,7 +172,7 @@ def anchor_at(entry, code) -> None:
     other two: the default classes' means) and the pinned point; the page then shows it."""
     from explorer.core import session
 
-    state, means = st.session_state, loaded.class_means(entry.name)
+    state, means = st.session_state, caches.class_means(entry.name)
     classes = list(_defaults(entry))
     state["map_slice"] = "three"
     state[f"map_anchors_{entry.name}"] = [
@@ -205,7 +205,7 @@ def _three_means(entry, names) -> Slice:
         )
         for i, column in enumerate(columns)
     ]
-    key, means = f"map_anchors_{entry.name}", loaded.class_means(entry.name)
+    key, means = f"map_anchors_{entry.name}", caches.class_means(entry.name)
     if (
         state.get(f"{key}_classes") != chosen
     ):  # other classes: their means again (dragging moved them)
@@ -234,7 +234,7 @@ def _two_dimensions(entry, point) -> Slice:
     through_code = (
         point
         if point is not None and len(point) == d
-        else loaded.class_means(entry.name).mean(axis=0)
+        else caches.class_means(entry.name).mean(axis=0)
     )
     try:
         return two_dimensions(through_code, first, second)
@@ -246,7 +246,7 @@ def _two_dimensions(entry, point) -> Slice:
 def traversal(entry, code, steps: int, label: int | None = None) -> None:
     """Each dimension of ``code`` [d] varied over ±REACH prior σ in ``steps`` steps, one row per
     dimension sorted by its KL to the prior, decoded in the browser (with a slider each)."""
-    model = loaded.browser_model(entry.name)
+    model = caches.browser_model(entry.name)
     if model.url is None:
         st.info(
             f"Traversals are decoded in the browser, which does not run this model: {model.reason}."

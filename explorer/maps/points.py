@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from explorer.canvas.component import MapView
-from explorer.core import loaded
+from explorer.core import caches
 from explorer.maps import map_figures
 from vae_core.analysis.geometry import Extent, nearest_codes, pad_code
 from vae_core.data.datasets import load_arrays
@@ -35,7 +35,7 @@ def map_view(
     """A map for the canvas: the model's test codes with ``figure_options`` (see
     map_figures.map_figure) and, under them, an n x n decoded grid, decoded in the browser when
     it runs the model and on the server otherwise."""
-    model = loaded.browser_model(name)
+    model = caches.browser_model(name)
     extent = extent or map_figures.map_extent(name)
     server_mosaic = mosaic_n if model.url is None else 0
     url = map_figures.map_figure_url(
@@ -101,14 +101,14 @@ def _decode_point(
 ) -> DecodedPoint:
     from vae_core.analysis.latent import decode, decode_all_classes
 
-    model = loaded.get_model(name)
+    model = caches.get_model(name)
     code = pad_code(point, model.config.latent_dim)
     image = decode(model, code, label)
     every_class = None
     if model.config.is_conditional:
         every_class = [frozen(upscale(image, 84)) for image in decode_all_classes(model, code)]
     shown = len(point)  # a plane's point carries every coordinate; a 2-D map's, the first two
-    nearest = float(nearest_codes(loaded.encoded(name).mu[:, :shown], code[:shown], k=1)[1][0])
+    nearest = float(nearest_codes(caches.encoded(name).mu[:, :shown], code[:shown], k=1)[1][0])
     enlarged = frozen(upscale(image, size))
     return DecodedPoint(
         tuple(float(v) for v in code),
@@ -145,11 +145,11 @@ def neighbours(name: str, point, rows: int = 2, columns: int = 4) -> Neighbours:
 
 @functools.lru_cache(maxsize=128)
 def _neighbours(name: str, point: tuple[float, ...], rows: int, columns: int) -> Neighbours:
-    codes = loaded.encoded(name)
+    codes = caches.encoded(name)
     point = np.asarray(point, np.float32).ravel()  # all of a code's coordinates, or a 2-D map's two
     index, distances = nearest_codes(codes.mu[:, : len(point)], point, k=rows * columns)
-    images = loaded.test_images(codes.dataset)[index]
-    names = loaded.class_names(codes.dataset)
+    images = caches.test_images(codes.dataset)[index]
+    names = caches.class_names(codes.dataset)
     mosaic = tile(images, rows, columns, pad=2)
     mosaic = frozen(upscale(mosaic, 3 * mosaic.shape[1]))
     captions = tuple(f"{names[codes.labels[i]]} ({d:.2f})" for i, d in zip(index, distances))
@@ -164,11 +164,11 @@ def prior_point(seed: int | None = None, latent_dim: int = 2) -> list[float]:
 
 def test_ellipses(name: str, count: int) -> list[tuple[float, float, float, float]]:
     """Posterior ellipses of the first ``count`` test images ([] for point encoders)."""
-    return loaded.encoded(name).ellipses(count)
+    return caches.encoded(name).ellipses(count)
 
 
 def test_image(dataset: str, index: int, size: int = 84) -> np.ndarray:
-    return upscale(loaded.test_images(dataset)[index], size)
+    return upscale(caches.test_images(dataset)[index], size)
 
 
 def class_members(dataset: str, label: int) -> list[int]:
@@ -178,12 +178,12 @@ def class_members(dataset: str, label: int) -> list[int]:
 
 def test_codes(name: str, indices: list[int]) -> list[np.ndarray]:
     """Posterior means of some test images (the codes a walk between them starts from)."""
-    return list(loaded.encoded(name).mu[indices])
+    return list(caches.encoded(name).mu[indices])
 
 
 def class_codes(name: str, label: int) -> np.ndarray:
     """The map codes [M, 2] of one class's test images."""
-    codes = loaded.encoded(name)
+    codes = caches.encoded(name)
     return codes.mu[codes.labels == label, :2]
 
 
@@ -191,7 +191,7 @@ def decoded_grid(name: str, extent: Extent, n: int = 12, size: int = 336) -> np.
     """An n x n grid of decodings over ``extent``, enlarged."""
     from vae_core.analysis.latent import decode_grid
 
-    return upscale(decode_grid(loaded.get_model(name), extent, n).mosaic, size)
+    return upscale(decode_grid(caches.get_model(name), extent, n).mosaic, size)
 
 
 def server_image(name: str, point, label: int | None = None) -> str:
@@ -201,14 +201,14 @@ def server_image(name: str, point, label: int | None = None) -> str:
 
     return png_data_uri(
         decode(
-            loaded.get_model(name), pad_code(point, loaded.get_model(name).config.latent_dim), label
+            caches.get_model(name), pad_code(point, caches.get_model(name).config.latent_dim), label
         )
     )
 
 
 def replay(name: str) -> tuple[np.ndarray, np.ndarray] | None:
     """The stored per-epoch codes of a checkpoint and their labels, when it has a 2-D replay."""
-    codes = loaded.replay_codes(name)
+    codes = caches.replay_codes(name)
     if codes is None or len(codes) < 2 or codes.shape[2] < 2:
         return None
-    return codes, loaded.encoded(name).labels[: codes.shape[1]]
+    return codes, caches.encoded(name).labels[: codes.shape[1]]

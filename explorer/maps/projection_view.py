@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from explorer.core import loaded, sidebar
+from explorer.core import caches, sidebar
 from explorer.maps import planes, points, projections
 from vae_core.analysis.projections import Projection
 
@@ -27,8 +27,8 @@ class ProjectionRequest:
 
 def pick(dataset: str) -> ProjectionRequest:
     """The source, the method, how many test images and the method's options."""
-    wide = [e for e in loaded.catalog().select(dataset) if e.latent_dim > 2]
-    pixels = int(np.prod(loaded.test_images(dataset).shape[1:]))
+    wide = [e for e in caches.catalog().select(dataset) if e.latent_dim > 2]
+    pixels = int(np.prod(caches.test_images(dataset).shape[1:]))
     sources = {None: f"Raw pixels ({pixels} dimensions)"}
     sources |= {e.name: f"Latent codes: {e.title}" for e in wide}
     current = sidebar.current_entry()
@@ -109,8 +109,8 @@ def chart(request: ProjectionRequest, result: Projection, labels, names) -> None
         selected = state.get("proj_selected")
         if selected is not None and selected >= n_points:
             selected = None
-        hover = n_points <= loaded.HOVER_IMAGE_LIMIT
-        thumbnails = loaded.thumbnails(request.dataset, n_points) if hover else None
+        hover = n_points <= caches.HOVER_IMAGE_LIMIT
+        thumbnails = caches.thumbnails(request.dataset, n_points) if hover else None
         figure = projection_scatter(
             result.embedding, labels, names, selected_index=selected, thumbnails=thumbnails
         )
@@ -135,7 +135,7 @@ def _selected(request: ProjectionRequest, labels, names) -> None:
         width=168,
         output_format="PNG",
     )
-    model = loaded.catalog().find(request.source) if request.source else None
+    model = caches.catalog().find(request.source) if request.source else None
     if model is not None and st.button(
         "Open its code on the Latent map",
         key="proj_to_map",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.core import loaded
+from explorer.core import caches
 from explorer.core.fields import setting_field
 from vae_core.analysis.projection_methods import METHODS, get_method
 from vae_core.analysis.projections import Projection, estimate, lookup, project
@@ -65,4 +65,4 @@ def projection_inputs(dataset: str, name: str | None, count: int) -> tuple[np.nd
     images, labels = load_arrays(dataset, "test")
     if name is None:
         return images[:count].reshape(count, -1).astype(np.float32) / 255.0, labels[:count]
-    return loaded.encoded(name).mu[:count], labels[:count]
+    return caches.encoded(name).mu[:count], labels[:count]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from explorer.core import loaded
+from explorer.core import caches
 from explorer.maps import map_figures
 from explorer.training.train_live import submit
 from vae_core.experiments.families import FAMILIES, FAMILY_EPOCHS, Family
@@ -36,7 +36,7 @@ class FamilyTerms:
 
 def family_terms(family: Family, members: dict[float, str | None]) -> FamilyTerms | None:
     """The terms of the trained members (None while none is trained)."""
-    catalog = loaded.catalog()
+    catalog = caches.catalog()
     terms = {  # what the objective is made of: the common terms and the kinds' own
         name: term for name, term in loss_terms().items() if not term.derived and name != "loss"
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.core import loaded
+from explorer.core import caches
 from explorer.core.catalog import DATASET_LABELS
 from explorer.maps import map_figures, points
 from explorer.training import families
@@ -77,7 +77,7 @@ def _progress(family, running: set) -> None:
         )
         st.progress(snapshot.fraction, text=f"{family.symbol} = {v:g}: {where}")
     if running and not pending:
-        loaded.catalog.clear()
+        caches.catalog.clear()
         st.rerun(scope="app")
 
 
@@ -102,7 +102,7 @@ def member_view(family, dataset: str, value: float, members: dict, running: set)
     )
     left, right = st.columns([3, 2])
     with left:
-        figure = _member_map(family, name, value, members, shared, loaded.class_names(dataset))
+        figure = _member_map(family, name, value, members, shared, caches.class_names(dataset))
         st.plotly_chart(figure, key="sweep_map")
     with right:
         st.markdown("**Decoded grid over [-2.5, 2.5]²**")
@@ -113,7 +113,7 @@ def member_view(family, dataset: str, value: float, members: dict, running: set)
 def _member_map(family, name: str, value: float, members: dict, shared: bool, names):
     from vae_core.viz import latent_map
 
-    codes = loaded.encoded(name)
+    codes = caches.encoded(name)
     extent = families.family_extent(members) if shared else map_figures.map_extent(name)
     axes = (
         f"the same axes for every {family.symbol}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.core import catalog, links, loaded, sidebar
+from explorer.core import caches, catalog, links, sidebar
 from explorer.training import train_live as training
 from vae_core.viz import latent_histogram, latent_map, loss_curves, replay_figure
 
@@ -37,7 +37,7 @@ def live(job) -> None:
         job.stop()
     show(job, snapshot)
     if snapshot.status in training.FINISHED:
-        loaded.catalog.clear()  # the new checkpoint shows in every picker
+        caches.catalog.clear()  # the new checkpoint shows in every picker
         st.rerun(scope="app")
 
 
@@ -73,7 +73,7 @@ def show_codes(job, snapshot) -> None:
     live_codes = training.live_codes(snapshot)
     if live_codes is None:
         return
-    names = loaded.class_names(job.train_config.dataset)
+    names = caches.class_names(job.train_config.dataset)
     left, right = st.columns([3, 2])
     with left:
         _codes(live_codes, names, snapshot.status in (training.DONE, training.STOPPED))
@@ -117,7 +117,7 @@ def show_result(snapshot) -> None:
     )
     _name_form(name)
     if st.button("Explore this model", type="primary", key="train_open"):
-        entry = loaded.catalog().find(name)
+        entry = caches.catalog().find(name)
         if entry is not None:
             sidebar.open_model(entry)
         st.switch_page("pages/2_Latent_map.py")
@@ -139,5 +139,5 @@ def _name_form(name: str) -> None:
             except ValueError as error:
                 st.error(str(error))
             else:
-                loaded.catalog.clear()
+                caches.catalog.clear()
                 st.success("Named: pickers show it from now on.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.core import loaded
+from explorer.core import caches
 from explorer.training import train_live as training
 from vae_core.viz import batch_losses, latent_histogram, step_map
 
@@ -85,7 +85,7 @@ def show_step(stepper, step) -> None:
 
 
 def _codes(stepper, step) -> None:
-    names = loaded.class_names(stepper.trainer.train_config.dataset)
+    names = caches.class_names(stepper.trainer.train_config.dataset)
     if stepper.codes.shape[1] < 2:
         st.plotly_chart(
             latent_histogram(stepper.codes, stepper.labels, names), key="train_step_histogram"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from explorer.core import loaded
+from explorer.core import caches
 from explorer.core.fields import setting_field
 from vae_core.analysis.geometry import Extent, square_extent
 from vae_core.data.images import png_data_uri, upscale
@@ -232,10 +232,10 @@ def outcome(snapshot: JobSnapshot) -> str:
     """A finished job's message with its model named as the pickers name it, not by the
     checkpoint's folder."""
     name = snapshot.checkpoint_name
-    entry = loaded.catalog().find(name) if name else None
+    entry = caches.catalog().find(name) if name else None
     if name and entry is None:  # stored since the catalog was read
-        loaded.catalog.clear()
-        entry = loaded.catalog().find(name)
+        caches.catalog.clear()
+        entry = caches.catalog().find(name)
     if entry is None:
         return snapshot.message
     return snapshot.message.replace(f"model {name}", f"model “{entry.title}”").replace(

@@ -19,10 +19,10 @@ globalThis.fetch = async (url) => {
   return { ok: body !== null, status: body ? 200 : 404, arrayBuffer: async () => body.buffer };
 };
 
-const { emit, fitHeight, state, stats } = await import("../../explorer/frontend/canvas-state.js");
-const { fmt, numbers, same } = await import("../../explorer/frontend/draw.js");
-const { fetchOnce, loadFigure } = await import("../../explorer/frontend/loading.js");
-const { following, publish, publishSoon, quizHidden } = await import("../../explorer/frontend/teaching.js");
+const { emit, fitHeight, state, stats } = await import("../../explorer/frontend/canvas/canvas-state.js");
+const { fmt, numbers, same } = await import("../../explorer/frontend/canvas/draw.js");
+const { fetchOnce, loadFigure } = await import("../../explorer/frontend/canvas/loading.js");
+const { following, publish, publishSoon, quizHidden } = await import("../../explorer/frontend/classroom/teaching.js");
 
 test("plotly's typed arrays decode to the numbers Python wrote", () => {
   const floats = new Float32Array([0.5, -1.25, 3]);

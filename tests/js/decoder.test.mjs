@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
-import { Network, parseModel, toBytes } from "../../explorer/frontend/decoder.js";
+import { Network, parseModel, toBytes } from "../../explorer/frontend/decoder/decoder.js";
 
 const root = process.env.CANVAS_FIXTURES;
 const models = readdirSync(join(root, "models"));

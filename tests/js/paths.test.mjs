@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { interpolate, labelPlace, prepareDrawing } from "../../explorer/frontend/paths.js";
+import { interpolate, labelPlace, prepareDrawing } from "../../explorer/frontend/canvas/paths.js";
 
 const root = process.env.CANVAS_FIXTURES;
 const fixtures = JSON.parse(readFileSync(join(root, "paths.json"), "utf8"));

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 
-import { byInformation, onPlane, toPlane, traversalCodes } from "../../explorer/frontend/planes.js";
+import { byInformation, onPlane, toPlane, traversalCodes } from "../../explorer/frontend/planes/planes.js";
 
 const fixtures = JSON.parse(readFileSync(process.env.PLANE_FIXTURES, "utf8"));
 const close = (ours, theirs, what) =>
@@ -27,8 +27,8 @@ test("traversals match traversal_codes, rows sorted by KL", () => {
 });
 
 test("the classifier lens in the browser answers as the numpy classifier", async () => {
-  const { Classifier } = await import("../../explorer/frontend/decoder.js");
-  const { lensCells, predictionWords } = await import("../../explorer/frontend/lens.js");
+  const { Classifier } = await import("../../explorer/frontend/decoder/decoder.js");
+  const { lensCells, predictionWords } = await import("../../explorer/frontend/canvas/lens.js");
   const bytes = readFileSync(fixtures.lens.file);
   const classifier = new Classifier(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
   const batch = classifier.probabilitiesBatch(fixtures.lens.images);
@@ -44,12 +44,12 @@ test("the classifier lens in the browser answers as the numpy classifier", async
 });
 
 test("dense layers in WebAssembly SIMD give the JavaScript loops' numbers", async () => {
-  const { Classifier, loadKernel, usingKernel } = await import("../../explorer/frontend/decoder.js");
+  const { Classifier, loadKernel, usingKernel } = await import("../../explorer/frontend/decoder/decoder.js");
   const bytes = readFileSync(fixtures.lens.file);
   const classifier = new Classifier(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
   const images = fixtures.lens.images.slice(0, 7); // not a multiple of four: the padded pass too
   const before = usingKernel() ? null : classifier.probabilitiesBatch(images);
-  const wasm = readFileSync(new URL("../../explorer/frontend/dense.wasm", import.meta.url));
+  const wasm = readFileSync(new URL("../../explorer/frontend/decoder/dense.wasm", import.meta.url));
   assert.equal(await loadKernel(wasm), true);
   const batch = classifier.probabilitiesBatch(images);
   images.forEach((image, n) => {

@@ -5,8 +5,14 @@ import { test, mock } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 
-import { ROOM_WAIT_MS, RoomChannel, backoff, roomUrl, statusSentence } from "../../explorer/frontend/channel.js";
-import { followed, quizWords, selectedIndices } from "../../explorer/frontend/follow.js";
+import {
+  ROOM_WAIT_MS,
+  RoomChannel,
+  backoff,
+  roomUrl,
+  statusSentence,
+} from "../../explorer/frontend/classroom/channel.js";
+import { followed, quizWords, selectedIndices } from "../../explorer/frontend/classroom/follow.js";
 
 class FakeSocket {
   static made = [];

@@ -2,12 +2,12 @@
 // code, one row per dimension sorted by its KL to the prior, decoded in the browser; a
 // slider per dimension moves the code and redraws it at display rate. Contract: ../README.md.
 
-import { Network, loadKernel, toBytes } from "../explorer.canvas.latent_canvas/decoder.js";
-import { byInformation, traversalCodes } from "../explorer.canvas.latent_canvas/planes.js";
+import { Network, loadKernel, toBytes } from "../explorer.canvas.latent_canvas/decoder/decoder.js";
+import { byInformation, traversalCodes } from "../explorer.canvas.latent_canvas/planes/planes.js";
 
 const root = document.getElementById("root");
 const stats = (window.__traversal = { gridMs: null, slider: [], kernel: null });
-const kernelReady = loadKernel(new URL("../explorer.canvas.latent_canvas/dense.wasm", import.meta.url));
+const kernelReady = loadKernel(new URL("../explorer.canvas.latent_canvas/decoder/dense.wasm", import.meta.url));
 const networks = new Map();
 let args = null;
 let code = null;

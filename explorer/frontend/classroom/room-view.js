@@ -3,11 +3,11 @@
 // no run on the server (what it takes from a View: follow.js).
 
 import { RoomChannel } from "./channel.js";
-import { root, state, stats } from "./canvas-state.js";
-import { fmt, numbers, same } from "./draw.js";
+import { root, state, stats } from "../canvas/canvas-state.js";
+import { fmt, numbers, same } from "../canvas/draw.js";
 import { followed, quizWords, selectedIndices } from "./follow.js";
-import { redrawAll, showDecoded } from "./interaction.js";
-import { toPlane } from "./planes.js";
+import { redrawAll, showDecoded } from "../canvas/interaction.js";
+import { toPlane } from "../planes/planes.js";
 import { banner, following, quizHidden, roomStatus } from "./teaching.js";
 
 export function joinRoom(room) {

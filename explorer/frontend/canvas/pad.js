@@ -3,11 +3,11 @@
 // samples decoded beside the map.
 
 import { emit, root, state } from "./canvas-state.js";
-import { toBytes } from "./decoder.js";
+import { toBytes } from "../decoder/decoder.js";
 import { drawTiles, element, fmt } from "./draw.js";
 import { redrawAll, showDecoded } from "./interaction.js";
 import { prepareDrawing } from "./paths.js";
-import { toPlane } from "./planes.js";
+import { toPlane } from "../planes/planes.js";
 
 export function buildPad(parent) {
   const panel = element("div", { class: "panel" }, parent);

@@ -1,10 +1,10 @@
 // What the canvas fetches, once per URL (names carry their content hash; the HTTP cache
 // keeps them): networks, classifiers, figures, and the WebAssembly kernel.
 
-import { Classifier, Network, loadKernel } from "./decoder.js";
+import { Classifier, Network, loadKernel } from "../decoder/decoder.js";
 import { stats } from "./canvas-state.js";
 
-export const kernelReady = loadKernel(new URL("./dense.wasm", import.meta.url)); // dense layers in WebAssembly SIMD
+export const kernelReady = loadKernel(new URL("../decoder/dense.wasm", import.meta.url)); // dense layers in WebAssembly SIMD
 
 /** ``read(arrayBuffer)`` of ``url``, fetched at most once per ``cache``; a failed answer rejects. */
 export function fetchOnce(cache, url, read) {

@@ -8,8 +8,8 @@ import { onHover, onLeave } from "./interaction.js";
 import { loadFigure, loadNetwork, plotlyReady } from "./loading.js";
 import { drawMosaic } from "./mosaic.js";
 import { drawOverlay, moveCursor } from "./overlay.js";
-import { onPlane } from "./planes.js";
-import { publish, quizHidden } from "./teaching.js";
+import { onPlane } from "../planes/planes.js";
+import { publish, quizHidden } from "../classroom/teaching.js";
 
 /** The height of the window the page is shown in (the app's, around this component's frame). */
 export function windowHeight() {

@@ -2,7 +2,7 @@
 // frame during a drag), a student's follows; while a quiz waits, a student's map hides the
 // classes and a banner over the maps speaks for the room.
 
-import { fitHeight, root, state, stats } from "./canvas-state.js";
+import { fitHeight, root, state, stats } from "../canvas/canvas-state.js";
 import { statusSentence } from "./channel.js";
 
 /** This canvas follows a teacher: in a room without the teacher's token. */

@@ -1,4 +1,4 @@
-// The sidebar's room link (explorer/classroom/panel.py), rendered for everyone in a room:
+// The sidebar's room link (explorer/classroom/room_panel.py), rendered for everyone in a room:
 // - "teacher": keeps the teacher's secret in this browser, as a cookie of this site (never in the
 //   address or on the page), so that a new session (a reload, a replica that went away) takes the
 //   room back at once (explorer/classroom/membership.py reads it); shows whether the room's
@@ -10,7 +10,7 @@
 // Every role keeps the browser's member id as a cookie too: a reload is the same student.
 // Message contract: ../README.md.
 
-import { RoomChannel, STATUS_WORDS, statusSentence } from "../explorer.canvas.latent_canvas/channel.js";
+import { RoomChannel, STATUS_WORDS, statusSentence } from "../explorer.canvas.latent_canvas/classroom/channel.js";
 
 const status = document.getElementById("status");
 const TOKEN_COOKIE = (code) => `vae_explorer_room_${code}`;

@@ -1,4 +1,4 @@
-// A classroom room's live channel (explorer/classroom/live.py, contract in README.md): says hello,
+// A classroom room's live channel (explorer/classroom/websocket.py, contract in README.md): says hello,
 // hands every newer view to onView, reconnects with backoff and then gets the current view
 // (never a replay), and pings to keep proxies from closing it. A teacher's changes that could not
 // reach the room (a lost connection, a room store that did not answer) are kept, merged, and sent

@@ -6,7 +6,7 @@ import { root, state, stats } from "./canvas-state.js";
 import { drawTiles, element } from "./draw.js";
 import { lensCells } from "./lens.js";
 import { loadClassifier } from "./loading.js";
-import { quizHidden } from "./teaching.js";
+import { quizHidden } from "../classroom/teaching.js";
 
 /** ``canvas`` as a plotly.js layout image under the points, stretched over ``[x0, x1, y0, y1]``. */
 function underlay(canvas, [x0, x1, y0, y1], opacity) {

@@ -1,7 +1,7 @@
 ;; Dense layers for the browser's networks (decoder.js): y[k][o] = b[o] + Σᵢ W[o][i]·x[k][i],
 ;; ReLU when asked, four multiply-adds at a time with WebAssembly's 128-bit SIMD.
 ;; All pointers are byte offsets into the imported memory; every array is float32.
-;; Built into dense.wasm by `python -m explorer.wasm` (the wasmtime package's wat2wasm).
+;; Built into dense.wasm by `python -m explorer.canvas.wasm` (the wasmtime package's wat2wasm).
 (module
   (import "env" "memory" (memory 1))
   (func (export "dense")

@@ -3,7 +3,7 @@
 // back what the user does. Message contract: README.md beside this file.
 //
 // This module lays the page out and handles each render message; the rest is in modules
-// beside it: canvas-state.js (what they share), panel.js (one map), overlay.js and
+// beside it: canvas-state.js (what they share), map-panel.js (one map), overlay.js and
 // mosaic.js (drawn over and under it), interaction.js (hover, click, drag, the side
 // column), pad.js (draw your own, samples), teaching.js and room-view.js (classroom rooms).
 
@@ -12,9 +12,9 @@ import { element, fmt, same } from "./draw.js";
 import { listenForClicks, redrawAll, restingPoint, showDecoded, showPinnedImages } from "./interaction.js";
 import { kernelReady } from "./loading.js";
 import { buildPad, drawSamples } from "./pad.js";
-import { MapPanel } from "./panel.js";
-import { applyQuiz, applyRoomView, applySelection, joinRoom } from "./room-view.js";
-import { following, roomStatus } from "./teaching.js";
+import { MapPanel } from "./map-panel.js";
+import { applyQuiz, applyRoomView, applySelection, joinRoom } from "../classroom/room-view.js";
+import { following, roomStatus } from "../classroom/teaching.js";
 
 function resized() {
   state.panels.forEach((p) => p.resize());

@@ -26,7 +26,7 @@ from explorer.classroom.membership import (
     room_code,
 )
 from explorer.classroom.rooms import NoSuchRoom, RoomError, RoomUnavailable
-from explorer.core import loaded, session
+from explorer.core import caches, session
 from explorer.core.view import QuizState
 
 COUNT_SECONDS = 1.0  # how often the teacher's panel counts the students and answers
@@ -79,9 +79,9 @@ def _entry_panel() -> None:
 def _warm_up(name: str | None) -> None:
     """Load the room's model now (torch included, about 1.5 s once per server), so that the
     teacher's first click does not keep the whole class waiting for it."""
-    if name and loaded.catalog().find(name) is not None:
+    if name and caches.catalog().find(name) is not None:
         with st.spinner("Preparing the model for the room…"):
-            loaded.get_model(name)
+            caches.get_model(name)
 
 
 def _teacher_panel() -> None:
@@ -145,7 +145,7 @@ def _count(code: str) -> None:
 def _quiz_controls(code: str) -> None:
     state, rooms = st.session_state, shared()
     quiz = session.view().quiz
-    names = loaded.class_names(session.view().dataset)
+    names = caches.class_names(session.view().dataset)
     try:
         if quiz is None:
             target = st.selectbox(

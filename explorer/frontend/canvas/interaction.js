@@ -8,7 +8,7 @@ import { drawImage, drawTiles, fmt, same } from "./draw.js";
 import { classifiers } from "./loading.js";
 import { predictionWords } from "./lens.js";
 import { interpolate } from "./paths.js";
-import { banner, publish, publishSoon, quizHidden } from "./teaching.js";
+import { banner, publish, publishSoon, quizHidden } from "../classroom/teaching.js";
 
 /** A click is a press and release within 5 px and 800 ms (plotly.js pans on drags). It
  * covers the page while a button is down, so the release is heard on the window. */

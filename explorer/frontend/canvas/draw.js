@@ -1,7 +1,7 @@
 // Small drawing helpers of the canvas: SVG and HTML elements, numbers from plotly's typed
 // arrays, 28 x 28 images and tiles of them.
 
-import { toBytes } from "./decoder.js";
+import { toBytes } from "../decoder/decoder.js";
 
 export const SVG = "http://www.w3.org/2000/svg";
 export const MARGIN = { left: 44, right: 10, bottom: 48 }; // px around a map's plotting square (its top: the figure's)

@@ -1,7 +1,7 @@
 // What a follower's canvas shows of the teacher's view (explorer/core/view.py's View as JSON):
 // pure functions, so that node tests can check them against the Python side.
 
-import { interpolate } from "./paths.js";
+import { interpolate } from "../canvas/paths.js";
 
 const plane = (point) => (point ? [Number(point[0]), Number(point.length > 1 ? point[1] : 0)] : null);
 
