@@ -1,6 +1,7 @@
 """A room message is declared once (explorer.classroom.messages): a toy one, declared in this
-test alone, is dispatched by the server's channel, refused where its declaration says so, and
-sent by the browser's channel only as declared."""
+test alone, is dispatched by the server's channel, keeps what each student sent in the room's
+backend, is refused where its declaration says so, and is sent by the browser's channel only
+as declared."""
 
 from __future__ import annotations
 
@@ -18,11 +19,10 @@ from explorer.classroom.messages import STUDENT, Message
 from tests.drivers.browser import ROOT, free_port
 
 NODE = shutil.which("node")
-raised: list[str] = []
 
 
 async def _raise_hand(connection, hub, message) -> None:
-    raised.append(connection.member)
+    await hub.call(hub.rooms.record, connection.code, "hand", connection.member, True)
     connection.notify(json.dumps({"type": "hand", "member": connection.member}))
 
 
@@ -34,7 +34,6 @@ def toy_message():
     messages.register(TOY)
     yield TOY
     messages.MESSAGES.pop(TOY.name, None)
-    raised.clear()
 
 
 @pytest.fixture
@@ -76,7 +75,7 @@ def test_a_toy_message_is_dispatched_and_checked_by_its_declaration(toy_message,
         assert "has no 'loud'" in json.loads(student.recv(timeout=10))["reason"]
         teacher.send(json.dumps({"type": "raise_hand"}))
         assert "does not send 'raise_hand'" in json.loads(teacher.recv(timeout=10))["reason"]
-    assert raised == ["ada"]
+    assert websocket.hub().rooms.records(code, "hand") == {"ada": True}
 
 
 @pytest.mark.skipif(NODE is None, reason="needs node (Node.js 20)")

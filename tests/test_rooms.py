@@ -182,6 +182,27 @@ def test_a_quiz_collects_one_answer_per_student_until_revealed(rooms):
     assert rooms.answers(code) == []  # a new quiz starts with no answers
 
 
+def test_a_member_keeps_one_record_of_each_kind_until_cleared_or_closed(rooms):
+    """What a declared message keeps per student lives in either backend with no code of its
+    own: the last value per member and kind, plain JSON, gone with the room."""
+    code, token = rooms.open()
+    rooms.record(code, "hand", "ada", True)
+    rooms.record(code, "hand", "bo", {"note": "slower please"})
+    rooms.record(code, "hand", "ada", False)  # the last one counts
+    rooms.record(code, "vote", "ada", 3)
+    assert rooms.records(code, "hand") == {"ada": False, "bo": {"note": "slower please"}}
+    assert rooms.records(code.lower(), "vote") == {"ada": 3}
+    assert rooms.present(code) == 2
+    rooms.clear_records(code, "hand")
+    assert rooms.records(code, "hand") == {} and rooms.records(code, "vote") == {"ada": 3}
+    for kind, value in [("Hand:x", 1), ("hand", float("nan")), ("hand", "x" * 5000)]:
+        with pytest.raises(RoomError):
+            rooms.record(code, kind, "ada", value)
+    rooms.close(code, token)
+    with pytest.raises(RoomError):
+        rooms.records(code, "vote")
+
+
 def test_concurrent_changes_never_share_a_version(rooms):
     code, token = rooms.open()
     versions, errors = [], []

@@ -32,7 +32,7 @@ class _Room:
     view: View = field(default_factory=View)
     version: int = 0
     members: dict[str, float] = field(default_factory=dict)  # member -> last seen
-    answers: dict[str, tuple[float, float]] = field(default_factory=dict)
+    records: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> member -> JSON
 
 
 class MemoryRooms(Rooms):
@@ -148,16 +148,16 @@ class MemoryRooms(Rooms):
                 1 for seen in self._room(code).members.values() if now - seen <= MEMBER_SECONDS
             )
 
-    def _record(self, code: str, member: str, point: tuple[float, float]) -> None:
+    def _record(self, code: str, kind: str, member: str, value: str) -> None:
         with self._lock:
             room = self._room(code)
-            room.answers[member] = point
+            room.records.setdefault(kind, {})[member] = value
             room.members[member] = room.touched = self._clock()
 
-    def answers(self, code: str) -> list[tuple[float, float]]:
+    def _records(self, code: str, kind: str) -> dict[str, str]:
         with self._lock:
-            return list(self._room(code).answers.values())
+            return dict(self._room(code).records.get(kind, {}))
 
-    def _clear_answers(self, code: str) -> None:
+    def _clear_records(self, code: str, kind: str) -> None:
         with self._lock:
-            self._room(code).answers.clear()
+            self._room(code).records.pop(kind, None)

@@ -1,7 +1,8 @@
 """Rooms in Redis, shared by every replica of the app (``VAE_EXPLORER_REDIS_URL``).
 
 Per room ``vae-explorer:room:<code>`` is a hash (the token's hash, the view's JSON and its
-version), with a sorted set of members by last seen and a hash of quiz answers beside it;
+version), with a sorted set of members by last seen and a hash of each member's records (a
+quiz answer, and whatever a declared message keeps: field ``<kind>:<member>``) beside it;
 all expire after IDLE_SECONDS without use. Versions move in one Lua script per change, so two
 replicas never hand out one version twice, and the same script publishes the change on one
 pub/sub channel that every replica listens to (a thread per process that reconnects with
@@ -51,6 +52,7 @@ _log = logging.getLogger(__name__)
 PREFIX = "vae-explorer:"
 CHANNEL = PREFIX + "rooms"  # every change of every room: "<code> <version> <view JSON>"
 ROOMS = PREFIX + "rooms-open"  # a sorted set of open rooms by creation time, for MAX_ROOMS
+PARTS = ("", "members", "records")  # the keys of one room
 UNAVAILABLE = "The classroom server (Redis) does not answer; the room is kept, try again shortly"
 
 
@@ -88,7 +90,7 @@ class RedisRooms(Rooms):
         return int(self._call(self._scripts[name], keys, args))
 
     def _touch(self, pipe, code: str) -> None:
-        for part in ("", "members", "answers"):
+        for part in PARTS:
             pipe.expire(self._key(code, part), IDLE_SECONDS)
 
     # --- what this replica remembers --------------------------------------------------------
@@ -177,7 +179,7 @@ class RedisRooms(Rooms):
 
         def remove():
             pipe = self._client.pipeline()
-            pipe.delete(*(self._key(code, part) for part in ("", "members", "answers")))
+            pipe.delete(*(self._key(code, part) for part in PARTS))
             pipe.zrem(ROOMS, code)
             pipe.publish(CHANNEL, f"{code} {CLOSED} ")
             pipe.execute()
@@ -272,20 +274,27 @@ class RedisRooms(Rooms):
         key = self._key(code, "members")
         return int(self._call(self._client.zcount, key, time.time() - MEMBER_SECONDS, "+inf"))
 
-    def _record(self, code: str, member: str, point: tuple[float, float]) -> None:
+    def _record(self, code: str, kind: str, member: str, value: str) -> None:
         pipe = self._client.pipeline()
-        pipe.hset(self._key(code, "answers"), member, f"{point[0]!r},{point[1]!r}")
+        pipe.hset(self._key(code, "records"), f"{kind}:{member}", value)
         pipe.zadd(self._key(code, "members"), {member: time.time()})
         self._touch(pipe, code)
         self._call(pipe.execute)
 
-    def answers(self, code: str) -> list[tuple[float, float]]:
+    def _records(self, code: str, kind: str) -> dict[str, str]:
         code = self._exists(code)
-        values = self._call(self._client.hvals, self._key(code, "answers"))
-        return [tuple(float(v) for v in value.decode().split(",")) for value in values]
+        every = self._call(self._client.hgetall, self._key(code, "records"))
+        prefix = f"{kind}:"
+        return {
+            field.decode()[len(prefix) :]: value.decode()
+            for field, value in every.items()
+            if field.decode().startswith(prefix)
+        }
 
-    def _clear_answers(self, code: str) -> None:
-        self._call(self._client.delete, self._key(code, "answers"))
+    def _clear_records(self, code: str, kind: str) -> None:
+        fields = [f"{kind}:{member}" for member in self._records(code, kind)]
+        if fields:
+            self._call(self._client.hdel, self._key(code, "records"), *fields)
 
     # --- the channel ------------------------------------------------------------------------
 

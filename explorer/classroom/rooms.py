@@ -27,6 +27,7 @@ as "try again", never as "the room is gone".
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
 import re
@@ -46,6 +47,9 @@ MEMBER_SECONDS = 30.0  # a student not heard from for this long no longer counts
 MAX_ROOMS = 500
 MAX_MEMBERS = 2000  # students with a live connection: a lecture hall, with room to spare
 MAX_COORDINATE = 50.0  # quiz answers beyond this are not on any map
+ANSWERS = "answer"  # the kind of record a quiz click is kept as
+RECORD_KIND = re.compile(r"[a-z][a-z_]{0,31}")  # a record's kind: no separator, short
+MAX_RECORD = 2_000  # characters of one member's record, as JSON
 CLOSED = -1  # the version announced when a room closes
 
 Listener = Callable[[str, int, str], None]  # (code, version, view JSON or "") from any thread
@@ -192,14 +196,43 @@ class Rooms(ABC):
         """Members whose connections were refreshed in the last MEMBER_SECONDS."""
 
     @abstractmethod
-    def _record(self, code: str, member: str, point: tuple[float, float]) -> None: ...
+    def _record(self, code: str, kind: str, member: str, value: str) -> None:
+        """Keep ``value`` (JSON) as ``member``'s last record of ``kind`` in the room, and count
+        the member as present."""
 
     @abstractmethod
+    def _records(self, code: str, kind: str) -> dict[str, str]:
+        """Each member's last record of ``kind`` (JSON), by member."""
+
+    @abstractmethod
+    def _clear_records(self, code: str, kind: str) -> None: ...
+
+    def record(self, code: str, kind: str, member: str, value) -> None:
+        """Keep a plain value as ``member``'s last ``kind`` (a quiz answer, a raised hand): one
+        per member and kind, kept with the room in either backend, so a message declared in
+        :mod:`explorer.classroom.messages` can keep what each student sent without a change
+        here."""
+        if not RECORD_KIND.fullmatch(str(kind)):
+            raise RoomError(f"a record's kind is a short lower-case name, not {str(kind)[:20]!r}")
+        try:
+            text = json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            raise RoomError("a record is a plain value: numbers, words, lists") from None
+        if len(text) > MAX_RECORD:
+            raise RoomError("a record is a small value")
+        self._record(normalise_code(code), kind, member, text)
+
+    def records(self, code: str, kind: str) -> dict[str, object]:
+        """Each member's last ``kind``, by member."""
+        code = normalise_code(code)
+        return {member: json.loads(text) for member, text in self._records(code, kind).items()}
+
+    def clear_records(self, code: str, kind: str) -> None:
+        self._clear_records(normalise_code(code), kind)
+
     def answers(self, code: str) -> list[tuple[float, float]]:
         """Each student's last quiz click."""
-
-    @abstractmethod
-    def _clear_answers(self, code: str) -> None: ...
+        return [tuple(point) for point in self.records(code, ANSWERS).values()]
 
     def publish(self, code: str, token: str, view: View) -> int:
         """Make ``view`` the room's (teacher only): its version, unchanged when the view is."""
@@ -220,7 +253,7 @@ class Rooms(ABC):
         if not isinstance(target, int) or isinstance(target, bool) or not 0 <= target <= 9:
             raise RoomError("A quiz asks for one of the ten classes")
         self.check_teacher(code, token)
-        self._clear_answers(normalise_code(code))
+        self.clear_records(code, ANSWERS)
         self.patch(code, token, {"quiz": {"target": target, "revealed": False}})
 
     def reveal(self, code: str, token: str) -> None:
@@ -242,5 +275,5 @@ class Rooms(ABC):
         quiz = self.quiz(code)
         if quiz is None or quiz.revealed:
             raise RoomError("No quiz is waiting for answers in this room")
-        self._record(normalise_code(code), member, (x, y))
+        self.record(code, ANSWERS, member, [x, y])
         return x, y
