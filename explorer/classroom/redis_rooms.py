@@ -282,18 +282,14 @@ class RedisRooms(Rooms):
         self._call(pipe.execute)
 
     def _records(self, code: str, kind: str) -> dict[str, str]:
-        code = self._exists(code)
-        every = self._call(self._client.hgetall, self._key(code, "records"))
-        prefix = f"{kind}:"
+        every = self._call(self._client.hgetall, self._key(self._exists(code), "records"))
+        prefix = f"{kind}:".encode()
         return {
-            field.decode()[len(prefix) :]: value.decode()
-            for field, value in every.items()
-            if field.decode().startswith(prefix)
+            f[len(prefix) :].decode(): v.decode() for f, v in every.items() if f.startswith(prefix)
         }
 
     def _clear_records(self, code: str, kind: str) -> None:
-        fields = [f"{kind}:{member}" for member in self._records(code, kind)]
-        if fields:
+        if fields := [f"{kind}:{member}" for member in self._records(code, kind)]:
             self._call(self._client.hdel, self._key(code, "records"), *fields)
 
     # --- the channel ------------------------------------------------------------------------
@@ -306,14 +302,8 @@ class RedisRooms(Rooms):
         return stop
 
     def _subscribe(self) -> None:
-        subscribe(
-            self._client,
-            CHANNEL,
-            self._stopping,
-            self._heard,
-            self._announce_status,
-            self._redis_module.RedisError,
-        )
+        error = self._redis_module.RedisError
+        subscribe(self._client, CHANNEL, self._stopping, self._heard, self._announce_status, error)
 
     def _heard(self, data: bytes) -> None:
         code, version, text = data.decode().split(" ", 2)
