@@ -1,4 +1,6 @@
 import importlib
+import json
+import os
 import subprocess
 import sys
 
@@ -193,6 +195,35 @@ def test_estimates_come_from_this_machines_runs(tmp_path, monkeypatch):
     ).measured_here  # the compilation was never timed here
     projections._remember("umap-compile", 31.5)
     assert projections.expected_seconds("umap", 10_000, warm=False) == pytest.approx(40.5)
+    # once this machine has compiled UMAP, a new server only loads the compiled code
+    (tmp_path / "numba" / "umap").mkdir(parents=True)
+    (tmp_path / "numba" / "umap" / "umap_.fn-1.py311.nbi").write_bytes(b"")
+    assert projections.expected_seconds("umap", 10_000, warm=False) == pytest.approx(
+        9.0 + projections.REFERENCE_LOAD
+    )
+    projections._remember("umap-load", 4.5)
+    assert projections.expected_seconds("umap", 10_000, warm=False) == pytest.approx(13.5)
+
+
+@pytest.mark.slow
+def test_umap_compiles_once_per_machine(tmp_path):
+    """The first server on a machine compiles UMAP's numba code into the cache folder; the next
+    one loads it, in a fraction of the time."""
+    code = (
+        "from vae_core.analysis.projections import warm_up_umap, _read_timings\n"
+        "warm_up_umap().join()\n"
+        "print(_read_timings())\n"
+    )
+    env = {**os.environ, "VAE_EXPLORER_CACHE": str(tmp_path)}
+    for _ in range(2):
+        result = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+    timings = json.loads((tmp_path / "projections" / "timings.json").read_text())
+    (first,), (second,) = timings["umap-compile"], timings["umap-load"]
+    assert second < first / 2, timings
+    assert any((tmp_path / "numba").rglob("*.nbi"))
 
 
 def test_progress_keeps_moving_past_the_estimate():
