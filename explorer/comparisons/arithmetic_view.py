@@ -11,6 +11,7 @@ from explorer.comparisons import arithmetic, interpolation
 from explorer.core import session
 from explorer.core.catalog import ModelEntry
 from explorer.maps import points
+from explorer.maps.map_settings import pick_test_image
 
 ATTRIBUTE, ANALOGY, FAILS = "Attribute vectors", "Analogies a : b :: c : ?", "Where it fails"
 
@@ -30,23 +31,6 @@ def _verdicts(judged, captions) -> None:
         column.image(item.image, width=112, caption=caption, output_format="PNG")
         if item.verdict:
             column.markdown(item.verdict)
-
-
-def _image_picker(
-    column, entry: ModelEntry, names, tag: str, default_class: int, default_position: int = 0
-) -> int:
-    chosen = column.selectbox(
-        f"{tag}: class",
-        range(len(names)),
-        index=default_class,
-        format_func=lambda i: names[i],
-        key=f"arith_{tag}_class",
-    )
-    members = points.class_members(entry.dataset, chosen)
-    position = column.number_input(
-        f"{tag}: which one", 0, len(members) - 1, default_position, key=f"arith_{tag}_index"
-    )
-    return members[position]
 
 
 def _show_in_view(arrows, point, source: str) -> None:
@@ -122,9 +106,9 @@ def analogy_mode(entry: ModelEntry, names, event, room) -> None:
     columns = st.columns(3)
     # an analogy that works on the shipped models
     first, second = (1, 7) if entry.dataset == "mnist" else (5, 9)
-    a = _image_picker(columns[0], entry, names, "a", first)
-    b = _image_picker(columns[1], entry, names, "b", second)
-    c = _image_picker(columns[2], entry, names, "c", first, 1)
+    a = pick_test_image(columns[0], entry, names, "arith_a", first)
+    b = pick_test_image(columns[1], entry, names, "arith_b", second)
+    c = pick_test_image(columns[2], entry, names, "arith_c", first, 1)
     result = arithmetic.analogy(entry.name, a, b, c)
     overlay = canvas.Overlay(
         arrows=result.arrows, pinned=result.judged[3].map_point, pinned_by=f"analogy-{a}-{b}-{c}"

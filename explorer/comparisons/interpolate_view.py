@@ -12,6 +12,7 @@ from explorer.core import links, session
 from explorer.core.catalog import ModelEntry
 from explorer.core.view import ViewError
 from explorer.maps import points
+from explorer.maps.map_settings import pick_test_image
 
 ENDPOINTS = {
     "images": "Two test images",
@@ -92,19 +93,7 @@ def endpoints(entry: ModelEntry, names, source: str) -> list | None:
 
 def _pick_image(column, entry: ModelEntry, names, tag: str, default_class: int) -> int:
     with column:
-        chosen_class = st.selectbox(
-            f"{tag}: class",
-            range(len(names)),
-            index=default_class,
-            format_func=lambda i: names[i],
-            key=f"interp_{tag}_class",
-        )
-        members = points.class_members(entry.dataset, chosen_class)
-        last = len(members) - 1
-        position = st.number_input(
-            f"{tag}: which one (0–{last})", 0, last, 0, key=f"interp_{tag}_index"
-        )
-        index = members[position]
+        index = pick_test_image(st, entry, names, f"interp_{tag}", default_class)
         st.image(
             points.test_image(entry.dataset, index, 84),
             caption=f"test image #{index}",

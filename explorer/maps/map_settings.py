@@ -108,3 +108,26 @@ def class_picker(entry: ModelEntry, names, key: str = "map_class") -> int | None
         horizontal=True,
         key=key,
     )
+
+
+def pick_test_image(
+    column, entry: ModelEntry, names, key: str, default_class: int, default_position: int = 0
+) -> int:
+    """A test image chosen by class and position within it (widgets ``{key}_class`` and
+    ``{key}_index`` in ``column``); its index in the test split."""
+    from explorer.maps import points
+
+    tag = key.rsplit("_", 1)[-1]
+    chosen = column.selectbox(
+        f"{tag}: class",
+        range(len(names)),
+        index=default_class,
+        format_func=lambda i: names[i],
+        key=f"{key}_class",
+    )
+    members = points.class_members(entry.dataset, chosen)
+    last = len(members) - 1
+    position = column.number_input(
+        f"{tag}: which one (0–{last})", 0, last, default_position, key=f"{key}_index"
+    )
+    return members[position]
