@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -55,6 +56,23 @@ def test_train_then_reuse_then_list_then_evaluate(tmp_path, capsys):
     result = json.loads(capsys.readouterr().out)
     assert result["test"]["neg_elbo"] > result["test"]["recon"] > 0
     assert result["images"] == 10_000
+
+
+def test_remeasure_updates_the_latent_metrics_and_keeps_the_rest(tmp_path, capsys):
+    """After a measure changes, stored checkpoints measure again in place; a folder that is not a
+    checkpoint gets a message and the exit status says so."""
+    assert main(["train", *TINY, "--out", str(tmp_path)]) == 0
+    path = Path(capsys.readouterr().out.strip().splitlines()[-1].split("checkpoint: ")[1])
+    stored = json.loads((path / "metrics.json").read_text())
+    stale = {**stored, "latent": {"prior_holes": 7.0}}  # a measure that has since changed
+    (path / "metrics.json").write_text(json.dumps(stale))
+    assert main(["remeasure", str(path), str(tmp_path / "nothing")]) == 1
+    out, err = capsys.readouterr()
+    assert f"{path}: prior holes" in out and "nothing" in err
+    again = json.loads((path / "metrics.json").read_text())
+    assert 0.0 <= again["latent"]["prior_holes"] <= 1.0
+    assert again["test"] == stored["test"] and again["training"] == stored["training"]
+    assert 0.0 <= again["latent"]["knn5_accuracy"] <= 1.0 and "mmd_to_prior" in again["latent"]
 
 
 def test_beta_vae_alias_sets_beta(tmp_path, capsys):

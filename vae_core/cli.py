@@ -287,6 +287,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_remeasure(args: argparse.Namespace) -> int:
+    from vae_core.analysis.metrics import measure_latent
+    from vae_core.store.checkpoints import CheckpointError, load_model, update_metrics
+
+    failed = 0
+    for path in args.paths:
+        try:
+            latent = measure_latent(load_model(path))
+            update_metrics(path, "latent", latent)
+        except (CheckpointError, OSError) as error:
+            print(f"{path}: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{path}: prior holes {latent['prior_holes']:.3f}")
+    return 1 if failed else 0
+
+
 def cmd_encode(args: argparse.Namespace) -> int:
     from vae_core.store.checkpoints import load_model
     from vae_core.store.codes import read_codes, write_codes
@@ -585,6 +602,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_executor_arguments(train)
     train.set_defaults(run=cmd_train)
 
+    _add_checkpoint_commands(commands)
+    _add_project_commands(commands)
+    return parser
+
+
+def _add_checkpoint_commands(commands) -> None:
+    """evaluate, remeasure, encode and list: what works on stored checkpoints."""
     evaluate = commands.add_parser("evaluate", help="evaluate a checkpoint on its test split")
     evaluate.add_argument("path", type=Path)
     evaluate.add_argument(
@@ -595,6 +619,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--json", action="store_true", help="print the full result as JSON")
     evaluate.set_defaults(run=cmd_evaluate)
+
+    remeasure = commands.add_parser(
+        "remeasure",
+        help="measure stored checkpoints' latent metrics again (codes, prior match, holes) and "
+        "keep them in their metrics.json",
+    )
+    remeasure.add_argument("paths", type=Path, nargs="+")
+    remeasure.set_defaults(run=cmd_remeasure)
 
     encode = commands.add_parser(
         "encode",
@@ -612,9 +644,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(run=cmd_list)
-
-    _add_project_commands(commands)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

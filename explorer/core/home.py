@@ -36,12 +36,10 @@ def home() -> None:
         st.dataframe(rows, hide_index=True, width="stretch", key="home_models")
         st.caption(
             f"Numbers on each model's test split; {MISSING} where a number does not apply: a plain "
-            "autoencoder and the "
-            "MMD-VAE's point encoder have no ELBO, and *prior holes* (the share of N(0, I) samples "
-            "far from every "
-            "training code) is measured for 2-D latent spaces only — in 10 dimensions almost every "
-            "sample is far "
-            "from every code. The β / λ page has the shipped families of β-VAEs and MMD-VAEs."
+            "autoencoder and the MMD-VAE's point encoder have no ELBO. *Prior holes* is the share "
+            "of N(0, I) where the decoder was never trained, calibrated against the prior's own "
+            "samples so that it reads 0 for a perfect match in any dimension. The β / λ page has "
+            "the shipped families of β-VAEs and MMD-VAEs."
         )
     else:
         st.info("No stored models yet: train one on the **Train live** page.")

@@ -12,8 +12,10 @@ from vae_core.experiments.study import (
     BINARIZED,
     LITERATURE,
     METRICS,
+    OLDER_HOLES,
     STUDY_ROLES,
     clear_threshold,
+    metric_title,
     paired,
     summary,
     verdict,
@@ -72,7 +74,7 @@ def spread_table(results: dict, dataset: str) -> str:
             spread(*summary(results, dataset, role, title)[:2], metric.digits) for role in roles
         ]
         if any(cell != "–" for cell in cells):
-            lines.append(f"| {title} | " + " | ".join(cells) + " |")
+            lines.append(f"| {metric_title(results, title)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -101,8 +103,9 @@ def comparison_table(results: dict, dataset: str, pairs=PAIRS) -> str:
             if comparison is None:
                 continue
             mark = " †" if depends_on_pairing(results, dataset, first, second, title) else ""
+            name = metric_title(results, title)
             lines.append(
-                f"| {ROLE_TITLES[first]} − {ROLE_TITLES[second]} | {title} | "
+                f"| {ROLE_TITLES[first]} − {ROLE_TITLES[second]} | {name} | "
                 f"{interval(comparison, metric.digits)} | "
                 f"{comparison['pairs']} | {comparison['verdict']}{mark} |"
             )
@@ -132,7 +135,7 @@ def comparison_rows(
             continue
         word = comparison["verdict"]
         mark = " †" if depends_on_pairing(results, dataset, first, second, title) else ""
-        rows[title] = {
+        rows[metric_title(results, title)] = {
             ROLE_TITLES[second]: spread(
                 *summary(results, dataset, second, title)[:2], metric.digits
             ),
@@ -305,6 +308,20 @@ def _study_intro(results: dict) -> list[str]:
         "figure is an estimate whose expectation bounds −log p(x) from above.",
         "",
         training_lengths(results),
+        "",
+        *older_holes(results),
+    ]
+
+
+def older_holes(results: dict) -> list[str]:
+    """A sentence where the study's hole counts predate the calibrated measure."""
+    if metric_title(results, "prior holes") != OLDER_HOLES:
+        return []
+    return [
+        f"*{OLDER_HOLES}* is the measure these runs were made with: the share of 5,000 prior "
+        "samples farther than 0.25 from every training code of these 2-D models. The shipped "
+        "models' table above uses the calibrated measure; `python -m vae_core study` measures "
+        "it for the seeds too.",
         "",
     ]
 

@@ -387,6 +387,23 @@ def write_name(folder: str | os.PathLike, name: str) -> str:
     return name
 
 
+def update_metrics(folder: str | os.PathLike, section: str, values: dict[str, Any]) -> None:
+    """Replace one section of a checkpoint's metrics.json (a measure that changed), written
+    beside it and renamed into place; CheckpointWriteError when the disk refuses."""
+    path = Path(folder) / METRICS_FILE
+    metrics = _read_json(path, "metrics")
+    metrics[section] = values
+    tmp = path.with_name(f".{METRICS_FILE}.{uuid.uuid4().hex[:8]}")
+    try:
+        _write_json(tmp, metrics)
+        os.replace(tmp, path)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise CheckpointWriteError(
+            f"could not update {path}: {os.strerror(error.errno) if error.errno else error}"
+        ) from error
+
+
 def list_checkpoints(roots: list[str | os.PathLike] | None = None) -> list[CheckpointInfo]:
     """Every valid checkpoint under the roots, sorted by name; invalid ones are skipped with a
     warning."""
