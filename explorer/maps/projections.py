@@ -47,7 +47,7 @@ def cached(inputs, method: str, **params) -> Projection | None:
 
 def expected_time(method: str, n: int) -> str:
     """How long it should take: from this server's own earlier runs, or before the first one
-    from the reference machine's (and UMAP's compilation, once per server, while it is due)."""
+    from the reference machine's (and UMAP's one-time compilation or load, while it is due)."""
     expected = estimate(method, n, get_method(method).ready())
     if expected.seconds < 1.5:
         return "about a second"

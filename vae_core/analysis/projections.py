@@ -191,11 +191,9 @@ def record_timing(method: str, n: int, seconds: float) -> None:
 
 
 # What a server expects before it has timings of its own: each method's ``reference_rate``
-# (seconds per unit of its cost) and UMAP's one-time import and compilation, on the two-core
-# machine of docs/BENCHMARKS.md (`python -m benchmarks.projections --rates` prints them for any
-# machine).
-REFERENCE_COMPILE = 38.0  # a machine's first UMAP: import and compile into the disk cache
-REFERENCE_LOAD = 6.0  # every later server's: import and load the compiled code
+# (seconds per unit of its cost) and its one-time ``preparation`` (UMAP's compilation or load),
+# on the two-core machine of docs/BENCHMARKS.md (`python -m benchmarks.projections --rates`
+# prints them for any machine).
 
 
 @dataclass(frozen=True)
@@ -223,13 +221,9 @@ def estimate(method: str, n: int, warm: bool = True) -> Estimate:
         else get_method(method).reference_rate
     )
     seconds = rate * cost(n)
-    if warm:
+    if warm or get_method(method).preparation() is None:
         return Estimate(seconds, bool(runs))
-    from vae_core.analysis.projection_methods.umap import compiled_before
-
-    key, reference = (
-        ("umap-load", REFERENCE_LOAD) if compiled_before() else ("umap-compile", REFERENCE_COMPILE)
-    )
+    key, reference = get_method(method).preparation()
     preparations = [c for c in timings.get(key, []) if isinstance(c, float)]
     seconds += float(np.median(preparations)) if preparations else reference
     return Estimate(seconds, bool(runs) and bool(preparations))
@@ -257,12 +251,10 @@ def warm_up_umap() -> threading.Thread:
         if _warm_up_thread is None:
 
             def run() -> None:
-                from vae_core.analysis.projection_methods.umap import compiled_before, fit_umap
-
-                key = "umap-load" if compiled_before() else "umap-compile"
+                method = get_method("umap")
+                key, _ = method.preparation()
                 start = time.perf_counter()
-                data = np.random.default_rng(0).standard_normal((5000, 10)).astype(np.float32)
-                fit_umap(data, 15, 0, n_epochs=10)
+                method.prepare_now()
                 seconds = time.perf_counter() - start
                 _remember(key, round(seconds, 1), keep=10)
                 logger.info("UMAP is ready (%.0f s, %s)", seconds, key)

@@ -47,6 +47,14 @@ class ProjectionMethod:
     def prepare(self) -> None:
         """Start any one-time preparation in the background (UMAP compiles itself)."""
 
+    def preparation(self) -> tuple[str, float] | None:
+        """The one-time cost a process pays before its first fit, as (the name its times are
+        kept under, the reference machine's seconds); None for a method that has none."""
+        return None
+
+    def prepare_now(self) -> None:
+        """Pay that one-time cost here (the warm-up thread calls it)."""
+
     def describe(self, n_points: int) -> str:
         """What a running fit is doing, for its progress bar."""
         return f"{self.label} of {n_points:,} points"

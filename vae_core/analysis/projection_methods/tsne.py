@@ -41,7 +41,7 @@ METHOD = TSNEMethod(
     label="t-SNE",
     summary="Keeps neighbours together; distances between clusters mean little.",
     order=0,
-    reference_rate=1.75e-4,
+    reference_rate=2.89e-4,
     options=(
         Setting(
             name="perplexity",
