@@ -93,13 +93,13 @@ def ensure_frame() -> None:
 # torch) are left to the pages that train: they are not needed to draw a map.
 FIRST_VIEW_MODULES = (
     "explorer.core.sidebar",
+    "explorer.core.home",
     "explorer.classroom.frame",
-    "explorer.maps.points",
-    "explorer.maps.map_figures",
-    "explorer.maps.placing",
-    "explorer.maps.planes",
+    "explorer.classroom.quiz_view",
+    "explorer.maps.map_canvas",
+    "explorer.maps.controls",
+    "explorer.maps.upload",
     "explorer.maps.lens",
-    "explorer.comparisons.arithmetic",
     "plotly.graph_objects",
 )
 

@@ -5,6 +5,7 @@ functions stay short enough to read."""
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 import subprocess
 import sys
@@ -433,3 +434,37 @@ def test_the_floor_and_loop_checks_catch_an_upward_arrow():
     assert loop[0] == loop[-1] and set(loop) == {"core", "classroom"}
     assert not find_loop({"classroom": {"core"}, "maps": {"core", "canvas"}, "canvas": {"core"}})
     assert app_floor("explorer.core.sidebar") < app_floor("explorer.classroom.membership")
+
+
+def test_the_start_up_warm_up_loads_every_module_the_first_view_imports():
+    """The shell's warm-up imports what the Home page and the Latent map import, so the first
+    view's run finds them loaded (a page that gains a module must add it there)."""
+    first_view = sorted(
+        {
+            name
+            for path in (ROOT / "pages" / "2_Latent_map.py", ROOT / "explorer" / "core" / "home.py")
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("explorer.")
+            for name in (node.module, *(f"{node.module}.{a.name}" for a in node.names))
+            if _is_module(name)
+        }
+    )
+    assert "explorer.maps.map_canvas" in first_view
+    code = (
+        "import sys\n"
+        "from explorer import app\n"
+        "app.warm_up()\n"
+        f"print(sorted(m for m in {first_view!r} if m not in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]", f"not warmed up: {result.stdout}"
+
+
+def _is_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # a name imported from a module, not a module
+        return False
