@@ -3,10 +3,11 @@ claim a new session makes from its address, and what a teacher's run publishes.
 
 The teacher's session publishes its :class:`~explorer.core.view.View` after each of its runs
 (:func:`publisher`); the teacher's canvas publishes pins, drags and ends itself, straight into
-the room's live channel (explorer.classroom.websocket). A following student's browser subscribes to
-that channel twice: the latent canvas applies point, ends, path, α, selection, quiz and arrows
-as they come, with no run on the server, and the sidebar's room link (``explorer/frontend/room``)
-asks its own page for a rerun when the teacher's page or model is not the one shown. A
+the room's live channel (explorer.classroom.websocket). A following student's browser
+subscribes to that channel twice: the latent canvas applies point, ends, path, α, selection,
+quiz and arrows as they come, with no run on the server, and the sidebar's room link
+(``explorer/frontend/classroom/room``) asks its own page for a rerun when the teacher's page or
+model is not the one shown. A
 following run adopts the room's newest view as it starts (:func:`before_run`). A new session
 whose address names a room (a reload, a lost replica) reads what this browser holds among the
 cookies it came with: the teacher's secret takes the room back, a student joins again. The
