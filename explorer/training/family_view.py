@@ -31,9 +31,14 @@ def pick_member() -> tuple[families.Family, float]:
     return family, value
 
 
+def _jobs() -> dict:
+    """This session's family trainings: weight -> job id."""
+    return st.session_state.setdefault("sweep_jobs", {})
+
+
 def running_jobs() -> set[float]:
     """The members this session asked for whose training has not ended."""
-    jobs = st.session_state.setdefault("sweep_jobs", {})
+    jobs = _jobs()
     return {
         v
         for v, job_id in jobs.items()
@@ -43,7 +48,7 @@ def running_jobs() -> set[float]:
 
 def train_buttons(family, dataset: str, value: float, members: dict, running: set) -> None:
     """Train the chosen member, or every missing one (each once, however often pressed)."""
-    jobs = st.session_state.setdefault("sweep_jobs", {})
+    jobs = _jobs()
     missing = [v for v, name in members.items() if name is None]
     c1, c2 = st.columns([1, 3])
     if members[value] is None and value not in running:
@@ -63,7 +68,7 @@ def progress(family, running: set) -> None:
 
 
 def _progress(family, running: set) -> None:
-    jobs = st.session_state.setdefault("sweep_jobs", {})
+    jobs = _jobs()
     pending = {
         v: s
         for v, job_id in jobs.items()
