@@ -57,6 +57,14 @@ def receive(socket, timeout: float = 10.0) -> dict:
     return json.loads(socket.recv(timeout=timeout))
 
 
+def nobody_left(rooms, code: str, timeout: float = 10.0) -> bool:
+    """Whether the room's presence count reaches zero within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while rooms.present(code) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return rooms.present(code) == 0
+
+
 def test_a_follower_gets_the_current_view_at_once_and_every_change_after(served):
     base, rooms, *_ = served
     code, token = rooms.open()
@@ -220,13 +228,11 @@ def test_the_channel_refuses_before_reading_and_never_logs_a_traceback(served):
             receive(socket)
             socket.send(json.dumps({"type": "hello", "member": f"another-{index}"}))
             assert "unknown message type 'hello'" in receive(socket)["reason"]
+    assert nobody_left(rooms, code)  # the server notices each closed connection on its own time
     with connect(base, code, "real") as socket, connect(base, code, "real") as again:
         receive(socket), receive(again)
         assert rooms.present(code) == 1  # two tabs of one student, counted once
-    deadline = time.monotonic() + 10
-    while rooms.present(code) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert rooms.present(code) == 0
+    assert nobody_left(rooms, code)
     assert "Traceback" not in log.read_text()
 
 

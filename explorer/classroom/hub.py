@@ -145,7 +145,7 @@ class Hub:
     async def _catch_up(self, code: str) -> None:
         """A backend back from an outage: members here present again, the room's view now."""
         try:
-            await self.call(self.rooms.refresh, code, list(self.members.get(code, ())))
+            await self._refresh(code)
             version, view = await self.call(self.rooms.latest, code)
         except NoSuchRoom:
             version, view = CLOSED, None
@@ -163,9 +163,22 @@ class Hub:
     async def _refresh_members(self) -> None:
         while True:
             await asyncio.sleep(REFRESH_SECONDS)
-            for code, counts in list(self.members.items()):
+            for code in list(self.members):
                 with contextlib.suppress(RoomError):
-                    await self.call(self.rooms.refresh, code, list(counts))
+                    await self._refresh(code)
+
+    async def _refresh(self, code: str) -> None:
+        """Say the members held here are still present. A member whose last connection closed
+        while the refresh was on its way may have been put back after its leave: it leaves
+        again, so a closed tab never counts for a whole MEMBER_SECONDS."""
+        sent = list(self.members.get(code, ()))
+        if not sent:
+            return
+        await self.call(self.rooms.refresh, code, sent)
+        held = self.members.get(code, ())
+        for member in sent:
+            if member not in held:
+                await self.call(self.rooms.leave, code, member)
 
     async def add(self, connection: Connection) -> None:
         """A connection after its hello: its member joins when it is the first one here."""
