@@ -140,8 +140,8 @@ def test_javascript_runs_the_models_and_paths_like_python(fixtures):
         timeout=600,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    # a test per model, plus the paths and drawing tests (5) and the canvas modules' own (5)
-    assert f"# pass {len(CATALOG) + len(FRESH) + 10}" in result.stdout
+    # a test per model, plus the paths and drawing tests (5) and the canvas modules' own (7)
+    assert f"# pass {len(CATALOG) + len(FRESH) + 12}" in result.stdout
 
 
 def test_the_room_channel_and_a_followers_view_like_python(tmp_path):

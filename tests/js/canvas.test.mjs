@@ -104,3 +104,33 @@ test("only a student's map hides the classes while a quiz waits", () => {
   state.quiz = null;
   assert.ok(!quizHidden());
 });
+
+test("a map's ticks step by 1, 2 or 5 times a power of ten over its extent", async () => {
+  const { ticks } = await import("../../explorer/frontend/canvas/sketch.js");
+  assert.deepEqual(ticks(-4.3, 4.3), [-4, -2, 0, 2, 4]);
+  assert.deepEqual(ticks(-1, 1), [-1, -0.5, 0, 0.5, 1]);
+  assert.deepEqual(ticks(0, 30), [0, 5, 10, 15, 20, 25, 30]);
+});
+
+test("another host hears the canvas's messages and answers its fetches; Streamlit hears nothing", async () => {
+  const { host, useHost } = await import("../../explorer/frontend/canvas/canvas-state.js");
+  const before = { ...host };
+  const heard = [];
+  posted.length = 0;
+  fetched.length = 0;
+  const files = { "model-x": new Uint8Array([1, 2, 3]) };
+  useHost({
+    post: (message) => heard.push(message),
+    fetch: async (url) => ({ ok: url in files, status: 200, arrayBuffer: async () => files[url].buffer }),
+  });
+  try {
+    emit({ kind: "pin", z: [0.5, 0.5] });
+    assert.equal(heard.length, 1);
+    assert.deepEqual(heard[0].value.z, [0.5, 0.5]);
+    assert.equal(posted.length, 0);
+    assert.equal(await fetchOnce(new Map(), "model-x", (buffer) => buffer.byteLength), 3);
+    assert.equal(fetched.length, 0); // nothing went to the network
+  } finally {
+    useHost(before);
+  }
+});

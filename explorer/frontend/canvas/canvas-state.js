@@ -47,8 +47,23 @@ export const stats = (window.__latentCanvas = {
 
 const session = Math.random().toString(36).slice(2, 10);
 
+/** What the canvas runs in: Streamlit around the component's frame (messages to the parent
+ * window, files from the server, plotly.js), or a published page (../published/page.js) that
+ * answers the messages itself, holds every file and draws its maps without plotly.js. */
+export const host = {
+  post: (message) => window.parent.postMessage(message, "*"),
+  fetch: (url) => fetch(url),
+  kernel: () => new URL("../decoder/dense.wasm", import.meta.url),
+  plotly: true,
+};
+
+/** Run the canvas in another host: what it changes of ``host``, before the first render. */
+export function useHost(changes) {
+  Object.assign(host, changes);
+}
+
 export function post(type, data = {}) {
-  window.parent.postMessage({ isStreamlitMessage: true, type, ...data }, "*");
+  host.post({ isStreamlitMessage: true, type, ...data });
 }
 
 /** Send a user's action to Python; ids are unique per page load, so a rerun cannot repeat one. */

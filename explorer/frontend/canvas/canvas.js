@@ -105,7 +105,7 @@ function statusText() {
 }
 
 async function render(args) {
-  stats.kernel = await kernelReady;
+  stats.kernel = await kernelReady();
   stats.renders += 1;
   state.generation += 1;
   const token = state.generation;

@@ -2,16 +2,22 @@
 // keeps them): networks, classifiers, figures, and the WebAssembly kernel.
 
 import { Classifier, Network, loadKernel } from "../decoder/decoder.js";
-import { stats } from "./canvas-state.js";
+import { host, stats } from "./canvas-state.js";
 
-export const kernelReady = loadKernel(new URL("../decoder/dense.wasm", import.meta.url)); // dense layers in WebAssembly SIMD
+let kernel = null;
+
+/** The dense layers in WebAssembly SIMD, loaded on the first call (from the host's source). */
+export function kernelReady() {
+  kernel = kernel || loadKernel(host.kernel());
+  return kernel;
+}
 
 /** ``read(arrayBuffer)`` of ``url``, fetched at most once per ``cache``; a failed answer rejects. */
 export function fetchOnce(cache, url, read) {
   if (!cache.has(url)) {
     cache.set(
       url,
-      fetch(url).then(async (response) => {
+      host.fetch(url).then(async (response) => {
         if (!response.ok) throw new Error(`${url} answered ${response.status}`);
         return read(await response.arrayBuffer());
       }),
@@ -45,18 +51,20 @@ let plotly = null;
 /** plotly.js, started on the first call (after the page has painted what it has). */
 export function plotlyReady() {
   if (!plotly) {
-    plotly = window.Plotly
-      ? Promise.resolve(window.Plotly)
-      : afterPaint().then(
-          () =>
-            new Promise((resolve, reject) => {
-              const script = document.createElement("script");
-              script.src = PLOTLY_URL;
-              script.addEventListener("load", () => resolve(window.Plotly));
-              script.addEventListener("error", () => reject(new Error("plotly.js could not be loaded")));
-              document.head.append(script);
-            }),
-        );
+    plotly = !host.plotly
+      ? Promise.resolve(null) // a published page keeps its sketches: they are its maps
+      : window.Plotly
+        ? Promise.resolve(window.Plotly)
+        : afterPaint().then(
+            () =>
+              new Promise((resolve, reject) => {
+                const script = document.createElement("script");
+                script.src = PLOTLY_URL;
+                script.addEventListener("load", () => resolve(window.Plotly));
+                script.addEventListener("error", () => reject(new Error("plotly.js could not be loaded")));
+                document.head.append(script);
+              }),
+          );
   }
   return plotly;
 }

@@ -2,12 +2,13 @@
 // decoded grid or classifier lens under it (mosaic.js), and the pointer events it hears
 // (interaction.js). Coordinates: data units of the map, or pixels of the current zoom.
 
-import { emit, fitHeight, state, stats } from "./canvas-state.js";
-import { MARGIN, SVG, element, numbers } from "./draw.js";
+import { emit, fitHeight, host, state, stats } from "./canvas-state.js";
+import { MARGIN, SVG, element } from "./draw.js";
 import { onHover, onLeave } from "./interaction.js";
 import { loadFigure, loadNetwork, plotlyReady } from "./loading.js";
 import { drawMosaic } from "./mosaic.js";
 import { drawOverlay, moveCursor } from "./overlay.js";
+import { drawSketch } from "./sketch.js";
 import { onPlane } from "../planes/planes.js";
 import { publish, quizHidden } from "../classroom/teaching.js";
 
@@ -18,25 +19,6 @@ export function windowHeight() {
   } catch {
     return window.innerHeight || 900; // a frame of another site: its own height
   }
-}
-
-/** Axis-like objects for a square plotting area at (left, top) showing ``[x0, x1, y0, y1]``,
- * with the members of plotly.js's axes that this canvas uses (y grows upwards). */
-export function sketchAxes(left, top, square, [x0, x1, y0, y1]) {
-  return [
-    {
-      _offset: left,
-      _length: square,
-      d2p: (x) => ((x - x0) / (x1 - x0)) * square,
-      p2d: (p) => x0 + (p / square) * (x1 - x0),
-    },
-    {
-      _offset: top,
-      _length: square,
-      d2p: (y) => ((y1 - y) / (y1 - y0)) * square,
-      p2d: (p) => y1 - (p / square) * (y1 - y0),
-    },
-  ];
 }
 
 export class MapPanel {
@@ -103,12 +85,12 @@ export class MapPanel {
     if (spec.figure !== this.figureUrl) {
       if (spec.model) loadNetwork(spec.model).catch(() => {}); // start fetching the weights too
       const figure = await loadFigure(spec.figure);
-      if (!window.Plotly && token === state.generation) this.sketch(figure, spec.extent);
-      await plotlyReady();
-      if (token !== state.generation) return;
       // The toolbar sits in the top margin's first 30 px: the class legend goes below it.
       this.top = Math.max(state.mode === "compare" ? 84 : 70, (figure.layout.margin || {}).t ?? 0);
       this.bottom = MARGIN.bottom + (figure.data.some((trace) => trace.legend === "legend2") ? 30 : 0); // the overlay key
+      if (!window.Plotly && token === state.generation) this.sketch(figure, spec.extent);
+      if (!(await plotlyReady())) return this.keepSketch(spec, figure, token);
+      if (token !== state.generation) return;
       const [width, height] = this.size();
       // Clicks pin points here, so plotly.js must not also select the point under them.
       const margin = { ...figure.layout.margin, l: MARGIN.left, r: MARGIN.right, b: this.bottom, t: this.top };
@@ -136,11 +118,16 @@ export class MapPanel {
       if (stats.interactive === null) stats.interactive = performance.now();
       if (stats.firstMap === null) stats.firstMap = stats.interactive;
     }
+    return this.showModel(spec, token);
+  }
+
+  /** The map's network (decoded in the browser), or why not; then what is drawn over it. */
+  async showModel(spec, token) {
     if (spec.model) {
       try {
         this.network = await loadNetwork(spec.model);
         if (state.args.draw && spec.encoder && !this.network.hasEncoder) {
-          const response = await fetch(spec.encoder);
+          const response = await host.fetch(spec.encoder);
           if (!response.ok) throw new Error(`${spec.encoder} answered ${response.status}`);
           const buffer = await response.arrayBuffer();
           stats.modelBytes[spec.encoder] = buffer.byteLength;
@@ -159,47 +146,28 @@ export class MapPanel {
     this.redraw();
   }
 
-  /** The figure's points drawn on a plain canvas while plotly.js compiles (a second or more on
-   * a slow machine): the map is on screen at once, answers hovers and clicks through
-   * ``sketchAxes``, and gains zoom, pan and the legend when plotly.js replaces it. */
-  sketch(figure, [x0, x1, y0, y1]) {
-    const [size, tall] = this.size();
-    const margin = {
-      left: MARGIN.left,
-      right: MARGIN.right,
-      top: this.top ?? 70,
-      bottom: this.bottom ?? MARGIN.bottom,
-    };
-    const canvas = element("canvas", { class: "sketch", width: size, height: tall, "data-testid": "map-sketch" });
+  /** The figure's points drawn on a plain canvas (sketch.js) while plotly.js compiles (a second
+   * or more on a slow machine): the map is on screen at once, answers hovers and clicks through
+   * the sketch's axes, and gains zoom, pan and the legend when plotly.js replaces it. */
+  sketch(figure, extent) {
+    const [width, height] = this.size();
+    const margin = { left: MARGIN.left, right: MARGIN.right, top: this.top, bottom: this.bottom };
+    const { canvas, axes } = drawSketch(figure, extent, width, height, margin, quizHidden());
     this.plot.replaceChildren(canvas);
     this.sketchCanvas = canvas;
-    const context = canvas.getContext("2d");
-    const width = size - margin.left - margin.right;
-    const height = tall - margin.top - margin.bottom;
-    const square = Math.min(width, height);
-    const left = margin.left + (width - square) / 2;
-    const top = margin.top + (height - square) / 2;
-    context.strokeStyle = "#eeeeee";
-    context.strokeRect(left, top, square, square);
-    this.sketchAxes = sketchAxes(left, top, square, [x0, x1, y0, y1]);
-    canvas.dataset.area = `${left},${top},${square}`; // the plotting square, for tests and drills
-    for (const trace of figure.data) {
-      if (!trace.customdata || !trace.marker) continue;
-      const xs = numbers(trace.x);
-      const ys = numbers(trace.y);
-      context.fillStyle = quizHidden() ? "#9e9e9e" : trace.marker.color || "#888"; // a quiz hides classes
-      context.globalAlpha = 0.85;
-      for (let i = 0; i < xs.length; i += 1) {
-        const px = left + ((xs[i] - x0) / (x1 - x0)) * square;
-        const py = top + ((y1 - ys[i]) / (y1 - y0)) * square;
-        if (px < left || px > left + square || py < top || py > top + square) continue;
-        context.beginPath();
-        context.arc(px, py, 2.5, 0, 2 * Math.PI);
-        context.fill();
-      }
-    }
+    this.sketchAxes = axes;
+    this.sketched = [figure, extent];
     if (stats.firstMap === null) stats.firstMap = performance.now();
     fitHeight();
+  }
+
+  /** A host without plotly.js (a published page): the sketch is the map. */
+  async keepSketch(spec, figure, token) {
+    if (token !== state.generation) return;
+    this.figureUrl = spec.figure;
+    this.serverImages = [];
+    if (stats.interactive === null) stats.interactive = performance.now();
+    return this.showModel(spec, token);
   }
 
   /** [width, height] of the figure: as wide as the box (up to args.height), tall enough that the
@@ -215,7 +183,12 @@ export class MapPanel {
   resize() {
     if (!this.figureUrl) return;
     const [width, height] = this.size();
-    if (Math.abs(width - (this.plot._fullLayout.width || 0)) > 2) window.Plotly.relayout(this.plot, { width, height });
+    if (!host.plotly) {
+      if (Math.abs(width - this.sketchCanvas.width) > 2) this.sketch(...this.sketched);
+      this.redraw();
+    } else if (Math.abs(width - (this.plot._fullLayout.width || 0)) > 2) {
+      window.Plotly.relayout(this.plot, { width, height });
+    }
   }
 
   /** Everything drawn over the figure, in pixels of the current zoom (overlay.js). */

@@ -1,47 +1,16 @@
-// Traversals (explorer/maps/planes.py): each latent dimension varied over ±3 prior σ around a
-// code, one row per dimension sorted by its KL to the prior, decoded in the browser; a
-// slider per dimension moves the code and redraws it at display rate. Contract: ../README.md.
+// The traversal component (explorer/maps/planes.py): the grid of grid.js for the code and model
+// of each render message, its frame as tall as the grid. Contract: ../README.md.
 
-import { Network, loadKernel, toBytes } from "../explorer.canvas.latent_canvas/decoder/decoder.js";
-import { byInformation, traversalCodes } from "../explorer.canvas.latent_canvas/planes/planes.js";
+import { Network, loadKernel } from "../explorer.canvas.latent_canvas/decoder/decoder.js";
+import { drawTraversals } from "./grid.js";
 
 const root = document.getElementById("root");
 const stats = (window.__traversal = { gridMs: null, slider: [], kernel: null });
 const kernelReady = loadKernel(new URL("../explorer.canvas.latent_canvas/decoder/dense.wasm", import.meta.url));
 const networks = new Map();
-let args = null;
-let code = null;
-let network = null;
-let current = null;
-let pending = false;
 
 function post(type, data = {}) {
   window.parent.postMessage({ isStreamlitMessage: true, type, ...data }, "*");
-}
-
-function element(tag, attributes = {}, parent = null) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value);
-  }
-  if (parent) parent.appendChild(node);
-  return node;
-}
-
-function paint(canvas, images) {
-  canvas.width = 28 * images.length;
-  canvas.height = 28;
-  const context = canvas.getContext("2d");
-  images.forEach((values, index) => {
-    const bytes = toBytes(values);
-    const image = new ImageData(28, 28);
-    for (let i = 0; i < 784; i += 1) {
-      image.data[4 * i] = image.data[4 * i + 1] = image.data[4 * i + 2] = bytes[i];
-      image.data[4 * i + 3] = 255;
-    }
-    context.putImageData(image, 28 * index, 0);
-  });
 }
 
 function load(url) {
@@ -57,80 +26,13 @@ function load(url) {
   return networks.get(url);
 }
 
-function drawCurrent() {
-  paint(current, [network.decode(code, args.label)]);
-  current.dataset.code = code.map((v) => v.toFixed(3)).join(",");
-}
-
-function build() {
-  root.replaceChildren();
-  const d = code.length;
-  const rows = element("div", { class: "rows" }, root);
-  const began = performance.now();
-  const grid = traversalCodes(code, args.steps, args.reach);
-  for (const dim of byInformation(args.kl, d)) {
-    const kl = args.kl ? args.kl[dim] : null;
-    const words = kl === null ? `z${dim}` : `z${dim} · KL ${kl.toFixed(2)}`;
-    element("div", { class: `label${kl !== null && kl < 0.01 ? " quiet" : ""}`, text: words }, rows);
-    const strip = element(
-      "canvas",
-      { class: "row", "data-testid": "traversal-row", "data-dim": dim, "data-kl": kl ?? "" },
-      rows,
-    );
-    paint(strip, network.decodeBatch(grid[dim], args.label));
-    strip.style.width = `${40 * args.steps}px`;
-    const slider = element(
-      "input",
-      {
-        type: "range",
-        min: -args.reach,
-        max: args.reach,
-        step: 0.05,
-        value: code[dim],
-        "data-dim": dim,
-        "aria-label": `dimension ${dim}`,
-      },
-      rows,
-    );
-    slider.addEventListener("input", (event) => {
-      code[dim] = Number(slider.value);
-      const started = event.timeStamp;
-      if (pending) return;
-      pending = true;
-      requestAnimationFrame(() => {
-        pending = false;
-        drawCurrent();
-        stats.slider.push(performance.now() - started);
-      });
-    });
-  }
-  stats.gridMs = performance.now() - began;
-  const side = element("div", { class: "side" }, root);
-  current = element("canvas", { class: "current", "data-testid": "traversal-current" }, side);
-  element(
-    "div",
-    {
-      class: "hint",
-      text:
-        `Rows: each dimension from −${args.reach} to +${args.reach} prior σ, the others held. ` +
-        "Grey labels: dimensions with KL < 0.01 nats, which the model does not use. Sliders move the code.",
-    },
-    side,
-  );
-  drawCurrent();
-  root.dataset.state = "ready";
-  root.dataset.steps = String(args.steps);
-  post("streamlit:setFrameHeight", { height: Math.ceil(root.getBoundingClientRect().height) + 8 });
-}
-
 window.addEventListener("message", async (event) => {
   if (!event.data || event.data.type !== "streamlit:render") return;
-  args = event.data.args;
-  code = args.code.map(Number);
+  const args = event.data.args;
   try {
     stats.kernel = await kernelReady;
-    network = await load(args.model);
-    build();
+    drawTraversals(root, args, await load(args.model), stats);
+    post("streamlit:setFrameHeight", { height: Math.ceil(root.getBoundingClientRect().height) + 8 });
   } catch (error) {
     root.dataset.state = "error";
     root.textContent = `The traversals could not be drawn: ${error.message || error}`;
