@@ -100,6 +100,7 @@ FIRST_VIEW_MODULES = (
     "explorer.maps.controls",
     "explorer.maps.upload",
     "explorer.maps.lens",
+    "explorer.standalone.publish_view",
     "plotly.graph_objects",
 )
 

@@ -1,5 +1,7 @@
 """The ``vae-explorer`` command: ``vae-explorer app [streamlit options]`` starts the explorer
-(as ``python -m explorer`` does); every other command is the library's (:mod:`vae_core.cli`)."""
+(as ``python -m explorer`` does), ``vae-explorer publish`` writes a model's map as one web page
+(:mod:`explorer.standalone.command`); every other command is the library's
+(:mod:`vae_core.cli`)."""
 
 from __future__ import annotations
 
@@ -44,8 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["app"]:  # everything after "app" belongs to Streamlit
         return run_app(argv[1:])
+    if argv[:1] == ["publish"]:
+        from explorer.standalone.command import main as publish_main
+
+        return publish_main(argv[1:])
     from vae_core.cli import main as library_main
 
     if argv[:1] in (["-h"], ["--help"]):
-        print(f"{PROG} app: start the explorer in the browser ({PROG} app --help)\n")
+        print(f"{PROG} app: start the explorer in the browser ({PROG} app --help)")
+        print(f"{PROG} publish: a model's map as one web page ({PROG} publish --help)\n")
     return library_main(argv)

@@ -8,6 +8,7 @@ from explorer import app as shell
 from explorer.classroom import quiz_view
 from explorer.core import caches, session, sidebar
 from explorer.maps import controls, map_canvas, map_settings, pinned, planes, upload
+from explorer.standalone import publish_view
 
 shell.ensure_frame()
 st.title("Latent map")
@@ -41,3 +42,4 @@ with map_slot:
     map_canvas.map_fragment(request)
 quiz_view.teacher_answers(entry, names)
 pinned.replay(request)
+publish_view.publish_section(request)

@@ -73,7 +73,8 @@ def test_latent_map_prior_sample_reset_and_options():
     assert not at.exception
     assert "a sample from the prior" in texts(at)
     assert len(at.get("image")) == 2  # the decoded image and the strip of nearest neighbours
-    assert len(at.get("download_button")) == 2  # the decoded image (PNG) and the map (HTML)
+    downloads = {button.key for button in at.get("download_button")}
+    assert downloads == {"map_download_png", "map_download_html", "map_publish"}
     for key in ("map_shade", "map_circles", "map_density"):
         at.toggle(key=key).set_value(True).run()
         assert not at.exception

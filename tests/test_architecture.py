@@ -320,7 +320,15 @@ def test_the_app_is_grouped_by_feature():
     loose = {p.name for p in (ROOT / "explorer").glob("*.py")}
     assert loose == {"__init__.py", "__main__.py", "launch.py", "app.py"}
     features = {p.name for p in (ROOT / "explorer").iterdir() if (p / "__init__.py").is_file()}
-    assert features == {"core", "canvas", "maps", "comparisons", "classroom", "training"}
+    assert features == {
+        "core",
+        "canvas",
+        "maps",
+        "standalone",
+        "comparisons",
+        "classroom",
+        "training",
+    }
 
 
 ARCHITECTURE = (ROOT / "docs" / "ARCHITECTURE.md").read_text()

@@ -11,8 +11,7 @@ from explorer.core import caches
 from explorer.core.served import publish_figure
 from vae_core.analysis.geometry import Extent, square_extent
 from vae_core.viz import latent_map, mosaic_source
-
-MIN_MAP_SPAN = 4.4  # a map is never narrower than the prior's 2-sigma disc
+from vae_core.viz.latent_map import MIN_MAP_SPAN
 
 
 @st.cache_data(max_entries=24, show_spinner=False)

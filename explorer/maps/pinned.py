@@ -75,12 +75,13 @@ def downloads(request: MapRequest, decoded: points.DecodedPoint, point) -> None:
     )
     links.download(
         d2,
-        "Map (web page)",
+        "Map figure (HTML)",
         lambda: map_html(request),
         "latent_map.html",
         "text/html",
         "map_download_html",
-        help="The interactive figure as a standalone web page (works offline).",
+        help="The map as a Plotly figure in one HTML file: zoom and read the codes. It "
+        "decodes nothing; *Publish this view* below makes a page that does.",
     )
     links.share_control(d3, z=links.format_point(point))
 

@@ -16,8 +16,6 @@ import streamlit as st
 from explorer.canvas import traversal_component as _traversal
 from explorer.canvas.component import MapView
 from explorer.core import caches
-from explorer.maps import map_figures
-from vae_core.analysis.geometry import holding, square_extent
 from vae_core.analysis.planes import (
     Plane,
     anchors,
@@ -26,14 +24,13 @@ from vae_core.analysis.planes import (
     plane_through,
     principal_plane,
 )
-from vae_core.viz import latent_map
+from vae_core.viz import plane_map
 
 SLICES = {
     "principal": "The plane of the codes' two main directions",
     "three": "The plane through three class means (drag them)",
     "dims": "Two dimensions through the pinned point",
 }
-FADE_FLOOR = 0.06  # the faintest a code far from the plane is drawn
 REACH = 3.0  # a traversal's reach, in prior standard deviations
 
 
@@ -98,19 +95,13 @@ def plane_figure(name: str, n_points: int, key: tuple, shown: tuple = ()):
 
     plane = Plane(np.asarray(key[0]), np.asarray(key[1]))
     codes = caches.encoded(name)
-    uv, distance = plane.project(codes.mu[:n_points])
-    typical = float(np.median(distance)) or 1.0
-    opacity = np.clip(0.9 * np.exp(-((distance / typical) ** 2) / 2), FADE_FLOOR, 0.9)
-    extent = holding(square_extent(uv, min_span=map_figures.MIN_MAP_SPAN), shown)
-    figure = latent_map(
-        uv,
+    figure, extent = plane_map(
+        plane,
+        codes.mu[:n_points],
         codes.labels[:n_points],
         caches.class_names(codes.dataset),
-        extent,
-        click_grid=0,
-        opacity=opacity,
+        shown,
     )
-    figure.update_layout(xaxis_title="u (along e₁)", yaxis_title="v (along e₂)")
     return publish_figure(figure), extent
 
 

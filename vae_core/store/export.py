@@ -200,10 +200,16 @@ def export_classifier(weights: dict[str, np.ndarray]) -> bytes:
 
 
 def checkpoint_state(folder: str | os.PathLike) -> dict[str, np.ndarray]:
-    """A checkpoint's weights as numpy arrays, read without torch."""
+    """A checkpoint's weights as numpy arrays, read without torch. ValueError when the file is
+    not safetensors (damaged, cut short); OSError when it cannot be read."""
+    from safetensors import SafetensorError
     from safetensors.numpy import load_file
 
-    return load_file(str(Path(folder) / WEIGHTS_FILE))
+    path = Path(folder) / WEIGHTS_FILE
+    try:
+        return load_file(str(path))
+    except SafetensorError as error:
+        raise ValueError(f"{path} is not a whole safetensors file ({error})") from error
 
 
 def model_state(model) -> dict[str, np.ndarray]:

@@ -38,6 +38,7 @@ from vae_core.viz.latent_map import (
     latent_map,
     lattice_points,
     mosaic_source,
+    plane_map,
     selected_indices,
 )
 
@@ -68,6 +69,7 @@ __all__ = [
     "loss_curves",
     "mosaic_source",
     "paired_map",
+    "plane_map",
     "projection_scatter",
     "replay_figure",
     "selected_indices",

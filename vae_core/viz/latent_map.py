@@ -13,7 +13,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from vae_core.analysis.geometry import Extent, grid_points
+from vae_core.analysis.geometry import Extent, grid_points, holding, square_extent
 from vae_core.data.images import png_data_uri
 
 CLASS_COLOURS = (
@@ -32,6 +32,8 @@ GRID_TRACE_NAME = "click grid"
 SELECTED_TRACE_NAME = "decoded point"
 MAP_HEIGHT = 620
 POINT_OPACITY = 0.85
+MIN_MAP_SPAN = 4.4  # a map is never narrower than the prior's 2-sigma disc
+FADE_FLOOR = 0.06  # the faintest a code far from a plane is drawn
 
 
 def class_colour(label: int) -> str:
@@ -482,3 +484,17 @@ def selected_indices(selection) -> np.ndarray:
         if isinstance(data, (int, float)):
             rows.append(int(data))
     return np.asarray(sorted(set(rows)), np.int64)
+
+
+def plane_map(plane, mu, labels, class_names, shown=()) -> tuple[go.Figure, Extent]:
+    """The map of a plane through a wider latent space (a
+    :class:`vae_core.analysis.planes.Plane`): codes ``mu`` [N, d] at their projections, faded by
+    their distance from it, over a square that also holds the ``shown`` points (u, v);
+    (figure, extent)."""
+    uv, distance = plane.project(mu)
+    typical = float(np.median(distance)) or 1.0
+    opacity = np.clip(0.9 * np.exp(-((distance / typical) ** 2) / 2), FADE_FLOOR, 0.9)
+    extent = holding(square_extent(uv, min_span=MIN_MAP_SPAN), shown)
+    figure = latent_map(uv, labels, class_names, extent, click_grid=0, opacity=opacity)
+    figure.update_layout(xaxis_title="u (along e₁)", yaxis_title="v (along e₂)")
+    return figure, extent
