@@ -78,6 +78,14 @@ def test_the_shipped_2d_page_holds_every_test_code_in_under_3_mb():
     assert "https://" not in page
 
 
+def test_the_views_overlays_reach_the_pages_map():
+    data = page_data(PublishedView(TWO_D, ellipses=5, prior_circles=True))
+    shapes = data["files"]["figure-0"]["json"]["layout"]["shapes"]
+    assert len(shapes) == 2 + 2 * 5  # the prior's two circles, each ellipse at 1σ and 2σ
+    bare = page_data(PublishedView(TWO_D, prior_circles=False))
+    assert not bare["files"]["figure-0"]["json"]["layout"].get("shapes")
+
+
 def test_a_wider_models_page_offers_planes_and_kl_per_dimension():
     data = page_data(PublishedView(TWENTY_D))
     assert len(data["maps"]) == 4 and all(len(m["plane"]["origin"]) == 20 for m in data["maps"])
@@ -124,6 +132,7 @@ def test_only_numbers_are_read_from_a_checkpoints_metrics():
         ({"pinned": (1e9, 0.0)}, "two coordinates"),
         ({"plane": 3}, "plane 3"),
         ({"title": "x" * 5000}, "title is 5,000 characters"),
+        ({"ellipses": 101}, "0 to 100 posterior ellipses"),
     ],
 )
 def test_a_view_that_cannot_be_published_says_why(changes, words):

@@ -34,6 +34,9 @@ def parser() -> argparse.ArgumentParser:
         "--plane", type=int, default=0, help="a wider model's plane to open on (0: main directions)"
     )
     parser.add_argument(
+        "--ellipses", type=int, default=0, help="test images drawn with their posterior ellipses"
+    )
+    parser.add_argument(
         "--no-prior-circles", action="store_true", help="leave out the prior's 1σ and 2σ circles"
     )
     return parser
@@ -59,6 +62,7 @@ def main(argv: list[str]) -> int:
             pinned=args.point,
             plane=args.plane,
             prior_circles=not args.no_prior_circles,
+            ellipses=args.ellipses,
         )
         size = write_page(view, args.out)
     except (PublishError, CheckpointError) as error:

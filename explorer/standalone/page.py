@@ -36,6 +36,7 @@ KERNEL = bundle.FRONTEND / "decoder" / "dense.wasm"
 TEMPLATE = bundle.FRONTEND / "published" / "page.html"
 TEXT_LIMIT = 2000  # characters of a title or note
 COORDINATE_LIMIT = 50.0  # as the canvas's events
+ELLIPSES_LIMIT = 100  # as the Latent map's slider
 
 
 class PublishError(ValueError):
@@ -53,6 +54,7 @@ class PublishedView:
     pinned: tuple[float, float] | None = None
     plane: int = 0
     prior_circles: bool = True
+    ellipses: int = 0  # test images drawn with their posterior's 1σ and 2σ ellipses (2-D)
     label: int = 0  # the class a conditional model decodes as
 
 
@@ -108,12 +110,12 @@ def _planes(mu: np.ndarray, kl: np.ndarray | None) -> list[tuple[str, object]]:
     ]
 
 
-def _maps(mu, labels, names, kl, prior_circles: bool) -> tuple[list[dict], dict]:
+def _maps(mu, labels, names, kl, overlays: dict) -> tuple[list[dict], dict]:
     """The page's maps ({name, figure, extent, plane}) and their figures by file name."""
     figures, maps = {}, []
     if mu.shape[1] == 2:
         extent = square_extent(mu, min_span=MIN_MAP_SPAN)
-        figure = latent_map(mu, labels, names, extent, click_grid=0, prior_circles=prior_circles)
+        figure = latent_map(mu, labels, names, extent, click_grid=0, **overlays)
         choices = [("The latent space", None, figure, extent)]
     else:
         choices = [
@@ -158,7 +160,10 @@ def page_data(view: PublishedView) -> dict:
         ) from error
     mu = np.asarray(codes.mu, np.float32)
     kl = None if codes.logvar is None else kl_per_dimension(codes.mu, codes.logvar)
-    maps, figures = _maps(mu, codes.labels, CLASS_NAMES[dataset], kl, view.prior_circles)
+    if not 0 <= view.ellipses <= ELLIPSES_LIMIT:
+        raise PublishError(f"a page draws 0 to {ELLIPSES_LIMIT} posterior ellipses")
+    overlays = {"prior_circles": view.prior_circles, "ellipses": codes.ellipses(view.ellipses)}
+    maps, figures = _maps(mu, codes.labels, CLASS_NAMES[dataset], kl, overlays)
     if config.is_conditional and not 0 <= view.label < len(CLASS_NAMES[dataset]):
         raise PublishError(f"class {view.label} is not one of {dataset}'s")
     if not 0 <= view.plane < len(maps):

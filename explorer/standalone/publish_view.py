@@ -68,6 +68,7 @@ def publish_section(request: MapRequest) -> None:
             note=note,
             pinned=_pinned(request),
             prior_circles=request.settings.prior_circles,
+            ellipses=request.settings.n_ellipses if entry.latent_dim == 2 else 0,
             label=request.label or 0,
         )
         where = (
