@@ -136,14 +136,13 @@ def _maps(mu, labels, names, kl, overlays: dict) -> tuple[list[dict], dict]:
     return maps, figures
 
 
-def page_data(view: PublishedView) -> dict:
-    """Everything the page holds, as plain JSON data."""
-    folder = Path(view.folder)
+def _checkpoint(folder: Path):
+    """(info, test codes, exported decoder) of a checkpoint, or PublishError saying why not."""
     try:
         info = read_checkpoint_info(folder)
     except CheckpointError as error:
         raise PublishError(str(error)) from error
-    config, dataset = info.model_config, info.train_config.dataset
+    dataset = info.train_config.dataset
     if dataset not in CLASS_NAMES:
         raise PublishError(f"{folder.name} was trained on {dataset!r}, which the page cannot name")
     codes = read_codes(folder)
@@ -153,11 +152,18 @@ def page_data(view: PublishedView) -> dict:
 
         codes = encode_dataset(load_model(folder), dataset, "test")
     try:
-        decoder = export_weights(checkpoint_state(folder), config, parts=("decoder",))
+        decoder = export_weights(checkpoint_state(folder), info.model_config, parts=("decoder",))
     except (KeyError, ValueError, OSError) as error:
         raise PublishError(
             f"{folder.name}: its weights do not fit its configuration ({error})"
         ) from error
+    return info, codes, decoder
+
+
+def page_data(view: PublishedView) -> dict:
+    """Everything the page holds, as plain JSON data."""
+    info, codes, decoder = _checkpoint(Path(view.folder))
+    config, dataset = info.model_config, info.train_config.dataset
     mu = np.asarray(codes.mu, np.float32)
     kl = None if codes.logvar is None else kl_per_dimension(codes.mu, codes.logvar)
     if not 0 <= view.ellipses <= ELLIPSES_LIMIT:
