@@ -54,6 +54,13 @@ _FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
 _SPLIT_SIZES = {"train": 60_000, "test": 10_000}
 
 
+def split_size(name: str, split: str) -> int:
+    """How many images a dataset's split holds."""
+    if name not in DATASETS or split not in SPLITS:
+        raise ValueError(f"no split {split!r} of a dataset {name!r}")
+    return _SPLIT_SIZES[split]
+
+
 class DatasetError(RuntimeError):
     """A dataset could not be read; the message says which file and what to do."""
 

@@ -90,7 +90,7 @@ def _main(dataset: str, kind: ModelKind, epochs: int, **fields) -> ShippedModel:
 def _entries(dataset: str) -> list[ShippedModel]:
     return [
         _main(dataset, VAE, 40, hidden_sizes=_MLP),
-        _main(dataset, MMD_VAE, 60, hidden_sizes=_MLP, mmd_weight=300.0, mmd_kernel="imq"),
+        _main(dataset, MMD_VAE, 60, hidden_sizes=_MLP, mmd_weight=300.0, mmd_kernel="rbf"),
         _main(dataset, AE, 30, hidden_sizes=_MLP),
         _main(dataset, CVAE, 40, hidden_sizes=_MLP),
         _main(dataset, VAE, 40, hidden_sizes=_MLP, latent_dim=10),
@@ -231,6 +231,10 @@ SWEEP_GRID: tuple[dict, ...] = (
 )
 
 
+VALIDATION_IMAGES = 10_000  # the last training images: the sweep chooses on them
+SWEEP_RULE = {"max_abs_mean": 0.1, "std": (0.9, 1.1), "mmd_to_prior": 0.03}
+
+
 def sweep(
     dataset: str,
     epochs: int = 20,
@@ -240,17 +244,23 @@ def sweep(
     train_subset: int = 0,
 ) -> list[dict]:
     """Train one MMD-VAE per grid point (same network and schedule as the shipped one,
-    fewer epochs) and measure how well its codes match the prior and keep classes apart.
-    On a cluster executor the grid points train side by side; rows keep the grid's order."""
+    fewer epochs) on the training images but the last :data:`VALIDATION_IMAGES`, and measure
+    on those held-out images how well its codes match the prior and keep classes apart: the
+    choice (:func:`sweep_choice`) never reads the test split, which the shipped model is
+    measured on once. On a cluster executor the grid points train side by side; rows keep the
+    grid's order."""
+    from vae_core.data.datasets import split_size
     from vae_core.training.executors import LocalExecutor, run_all
 
     executor = executor or LocalExecutor(parallel=1)
     base = main_entry(dataset, MMD_VAE)
+    fit = split_size(dataset, "train") - VALIDATION_IMAGES
+    fit = min(train_subset, fit) if train_subset else fit
 
     def one(point: dict) -> dict:
         model_config = ModelConfig(**{**_config_dict(base.model_config), **point})
         train_config = TrainConfig(
-            dataset=dataset, epochs=epochs, lr_schedule="cosine", seed=0, train_subset=train_subset
+            dataset=dataset, epochs=epochs, lr_schedule="cosine", seed=0, train_subset=fit
         )
         row = _sweep_row(executor.run(model_config, train_config), dataset)
         on_message(
@@ -266,26 +276,62 @@ def sweep(
 
 
 def _sweep_row(result, dataset: str) -> dict:
-    from vae_core.analysis.metrics import latent_metrics
-    from vae_core.store.encoding import encode_dataset
+    """A grid point's figures, all measured on the held-out training images: the codes of the
+    images it trained on are the 5-NN reference."""
+    from dataclasses import replace
 
-    model_config = result.model_config
-    latent = latent_metrics(
-        encode_dataset(result.model, dataset, "train"),
-        encode_dataset(result.model, dataset, "test"),
+    from vae_core.analysis.metrics import latent_metrics
+    from vae_core.data.datasets import load_dataset
+    from vae_core.store.encoding import encode_dataset
+    from vae_core.training.trainer import evaluate_terms
+
+    model_config, fit = result.model_config, result.train_config.train_subset
+    train = encode_dataset(result.model, dataset, "train")
+    held = slice(len(train.labels) - VALIDATION_IMAGES, None)
+    reference = replace(
+        train,
+        mu=train.mu[:fit],
+        logvar=None if train.logvar is None else train.logvar[:fit],
+        labels=train.labels[:fit],
     )
+    validation = replace(
+        train,
+        mu=train.mu[held],
+        logvar=None if train.logvar is None else train.logvar[held],
+        labels=train.labels[held],
+        split="validation",
+    )
+    latent = latent_metrics(reference, validation)
+    images = load_dataset(dataset, "train")
+    terms = evaluate_terms(result.model, images.images[held], images.labels[held])
     return {
         "kernel": model_config.mmd_kernel,
         "lambda": model_config.mmd_weight,
         "scales": ",".join(f"{s:g}" for s in model_config.kernel_scales),
         "epochs": result.train_config.epochs,
-        "recon": result.history[-1].test["recon"],
+        "measured_on": f"the last {VALIDATION_IMAGES:,} training images (not trained on)",
+        "recon": terms["recon"],
         "knn5_accuracy": latent["knn5_accuracy"],
         "mmd_to_prior": latent["mmd_to_prior"],
         "max_abs_mean": max(abs(v) for v in latent["aggregate_mean"]),
         "std": latent["aggregate_std"],
         "seconds": round(result.wall_time, 1),
     }
+
+
+def sweep_choice(rows: list[dict]) -> dict | None:
+    """The shipped setting: the highest 5-NN accuracy among the rows whose codes are centred
+    (every |mean| within SWEEP_RULE's bound), with standard deviations within its range and an
+    MMD to the prior within its bound; None when no row qualifies."""
+    low, high = SWEEP_RULE["std"]
+    fair = [
+        row
+        for row in rows
+        if row["max_abs_mean"] <= SWEEP_RULE["max_abs_mean"]
+        and all(low <= s <= high for s in row["std"])
+        and row["mmd_to_prior"] <= SWEEP_RULE["mmd_to_prior"]
+    ]
+    return max(fair, key=lambda row: row["knn5_accuracy"], default=None)
 
 
 def _config_dict(config: ModelConfig) -> dict:
