@@ -177,3 +177,35 @@ def test_a_quick_study_runs_end_to_end_and_the_report_reads_it(tmp_path, monkeyp
         and "Sainburg et al. 2021" in text
     )
     assert "| MMD-VAE − ELBO VAE | 5-NN accuracy |" in text
+
+
+def test_a_resumed_study_drops_the_runs_of_a_setting_no_longer_shipped():
+    from vae_core.experiments.study import current_runs, study_configs
+
+    configs = study_configs(("mnist",), (0,), QUICK)
+    dataset, role, seed, model_config, train_config = configs[0]
+    kept = {"dataset": "mnist", "role": role, "key": config_key(model_config, train_config)}
+    stale = {"dataset": "mnist", "role": role, "key": "an-older-setting"}
+    other = {"dataset": "fashion-mnist", "role": role, "key": "not-studied-now"}
+    assert current_runs([kept, stale, other], configs, ("mnist",)) == [kept, other]
+
+
+def test_a_resumed_study_measures_every_runs_holes_alike(monkeypatch):
+    """Runs measured the calibrated way are measured again the older way while older runs are
+    kept; a study whose runs are all calibrated is left alone."""
+    from types import SimpleNamespace
+
+    from vae_core.experiments import study
+    from vae_core.store import encoding
+
+    codes = np.random.default_rng(1).standard_normal((3000, 2)).astype(np.float32)
+    monkeypatch.setattr(encoding, "encode_dataset", lambda m, d, s: SimpleNamespace(mu=codes))
+    older = {"dataset": "mnist", "metrics": {"prior holes": 0.002}}
+    newer = {"dataset": "mnist", "metrics": {"prior holes": 0.0}, "holes_measure": "calibrated"}
+    results = {"runs": [older, dict(newer, metrics=dict(newer["metrics"]))]}
+    changed = study.one_hole_measure(results, lambda run: "a model")
+    assert len(changed) == 1 and changed[0]["holes_measure"] == study.OLDER_MEASURE
+    assert changed[0]["metrics"]["prior holes"] == study.older_prior_holes(codes)
+    assert study.metric_title(results, "prior holes") == study.OLDER_HOLES
+    alike = {"runs": [dict(newer, metrics=dict(newer["metrics"]))]}
+    assert study.one_hole_measure(alike, lambda run: "a model") == []

@@ -57,6 +57,41 @@ HOLES_MEASURE = "calibrated"
 OLDER_HOLES = "prior holes (older: beyond 0.25)"
 
 
+OLDER_MEASURE = "beyond 0.25"  # what a run measured with the older holes records
+
+
+def older_prior_holes(train_mu, n_samples: int = 5000, seed: int = 0) -> float:
+    """The older hole measure, kept so that a resumed study measures every run alike: the share
+    of ``n_samples`` N(0, I) samples whose nearest training code is farther than 0.25·√(d/2)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    train_mu = np.asarray(train_mu, np.float32)
+    d = train_mu.shape[1]
+    prior = np.random.default_rng(seed).standard_normal((n_samples, d)).astype(np.float32)
+    distances, _ = NearestNeighbors(n_neighbors=1).fit(train_mu).kneighbors(prior)
+    return float((distances[:, 0] > 0.25 * np.sqrt(d / 2)).mean())
+
+
+def one_hole_measure(results: dict, model_of) -> list[dict]:
+    """While any run holds the older hole measure, runs measured the calibrated way are measured
+    again the older way (``model_of(run)``: its model, or None when it is not at hand), so that
+    no comparison sets one measure against the other. The runs changed."""
+    from vae_core.store.encoding import encode_dataset
+
+    runs = results.get("runs", [])
+    if all(r.get("holes_measure") == HOLES_MEASURE for r in runs):
+        return []
+    changed = []
+    for run in runs:
+        model = model_of(run) if run.get("holes_measure") == HOLES_MEASURE else None
+        if model is not None:
+            train = encode_dataset(model, run["dataset"], "train")
+            run["metrics"]["prior holes"] = older_prior_holes(train.mu)
+            run["holes_measure"] = OLDER_MEASURE
+            changed.append(run)
+    return changed
+
+
 def metric_title(results: dict, title: str) -> str:
     """The name a table gives a study metric: the older hole measure keeps a name of its own."""
     runs = results.get("runs", [])
@@ -253,6 +288,7 @@ def run_study(
     results.setdefault("runs", [])
     store = cache_dir() / "study-store"
     configs = study_configs(datasets, seeds, scale)
+    results["runs"] = current_runs(results["runs"], configs, datasets)
     for index, (dataset, role, seed, model_config, train_config) in enumerate(configs, 1):
         if (config_key(model_config, train_config), dataset) in done:
             continue
@@ -261,12 +297,29 @@ def run_study(
             evaluate_run(dataset, role, seed, model_config, train_config, scale, store)
         )
         _save(results, out, began)
+    by_key = {(config_key(c[3], c[4]), c[0]): c for c in configs}
+
+    def model_of(run: dict):
+        config = by_key.get((run["key"], run["dataset"]))
+        return None if config is None else _model_for(config[3], config[4], store)[0]
+
+    if one_hole_measure(results, model_of):
+        on_message("measured the newer runs' prior holes the way the older runs were")
+        _save(results, out, began)
     results["projections"] = [
         row for d in datasets for row in projection_runs(d, scale, _seed0_codes(d, configs, store))
     ]
     _save(results, out, began)
     on_message(f"study done in {results['seconds'] / 60:.0f} min")
     return results
+
+
+def current_runs(runs: list[dict], configs, datasets) -> list[dict]:
+    """The recorded runs the study still asks for: a run of a dataset being studied whose
+    configuration the catalogue no longer ships (a changed setting) is dropped, so a resumed
+    study never mixes two settings under one role."""
+    wanted = {(config_key(c[3], c[4]), c[0]) for c in configs}
+    return [r for r in runs if r["dataset"] not in datasets or (r["key"], r["dataset"]) in wanted]
 
 
 def _seed0_codes(dataset, configs, store) -> np.ndarray | None:
