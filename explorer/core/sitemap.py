@@ -11,7 +11,8 @@ PAGES = (  # script, title, icon, what the tour says of it
         "pages/2_Latent_map.py",
         "Latent map",
         ":material/map:",
-        "Move over the latent plane and watch each point decode; pin, drag, draw your own",
+        "Move over the latent plane and watch each point decode; pin, drag, draw your own, "
+        "publish it as a web page",
     ),
     (
         "pages/3_Interpolate.py",
