@@ -54,3 +54,50 @@ def test_a_member_who_left_during_a_refresh_stops_counting_at_once(monkeypatch):
         return counted
 
     assert asyncio.run(scenario()) == [1, 0, 0]
+
+
+class HeldJoinAndLeave:
+    """Rooms whose join and leave each wait at a gate of their own (a slow network)."""
+
+    def __init__(self, rooms: MemoryRooms):
+        self.rooms = rooms
+        self.joining, self.leaving = threading.Event(), threading.Event()
+        self.joining.set()
+        self.leaving.set()
+
+    def __getattr__(self, name):
+        return getattr(self.rooms, name)
+
+    def join(self, code, member):
+        self.joining.wait(10)
+        return self.rooms.join(code, member)
+
+    def leave(self, code, member):
+        self.leaving.wait(10)
+        self.rooms.leave(code, member)
+
+
+def test_a_student_joining_while_the_last_one_leaves_is_still_counted_and_let_go():
+    """The last member's leave and the next member's join on the network at once: the newcomer
+    is held by the hub, so closing its tab ends its presence too."""
+    rooms = HeldJoinAndLeave(MemoryRooms())
+    code, _ = rooms.open()
+
+    async def scenario() -> list[int]:
+        hub = Hub(rooms)
+        first, second = Connection(None, code, "ada"), Connection(None, code, "bob")
+        await hub.add(first)
+        rooms.leaving.clear()
+        rooms.joining.clear()
+        leaving = asyncio.create_task(hub.remove(first))  # waits on the network
+        joining = asyncio.create_task(hub.add(second))  # so does this
+        await asyncio.sleep(0.05)
+        rooms.leaving.set()
+        await leaving  # ada's leave lands first
+        rooms.joining.set()
+        await joining
+        counted = [rooms.present(code)]
+        await hub.remove(second)
+        return counted + [rooms.present(code)]
+
+    assert asyncio.run(scenario()) == [1, 0]

@@ -57,6 +57,11 @@ def receive(socket, timeout: float = 10.0) -> dict:
     return json.loads(socket.recv(timeout=timeout))
 
 
+def members_left(rooms, code: str) -> list:
+    """(member, last seen) of a room in Redis: what a failed presence check shows."""
+    return rooms._client.zrange(rooms._key(code, "members"), 0, -1, withscores=True)
+
+
 def nobody_left(rooms, code: str, timeout: float = 10.0) -> bool:
     """Whether the room's presence count reaches zero within ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
@@ -228,7 +233,7 @@ def test_the_channel_refuses_before_reading_and_never_logs_a_traceback(served):
             receive(socket)
             socket.send(json.dumps({"type": "hello", "member": f"another-{index}"}))
             assert "unknown message type 'hello'" in receive(socket)["reason"]
-    assert nobody_left(rooms, code)  # the server notices each closed connection on its own time
+    assert nobody_left(rooms, code), members_left(rooms, code)  # each closed connection let go
     with connect(base, code, "real") as socket, connect(base, code, "real") as again:
         receive(socket), receive(again)
         assert rooms.present(code) == 1  # two tabs of one student, counted once

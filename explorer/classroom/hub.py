@@ -183,16 +183,11 @@ class Hub:
     async def add(self, connection: Connection) -> None:
         """A connection after its hello: its member joins when it is the first one here."""
         code, member = connection.code, connection.member
-        counts = self.members.setdefault(code, Counter())
-        if not connection.teacher and counts[member] == 0:
-            try:
-                await self.call(self.rooms.join, code, member)
-            except RoomError:
-                if not counts:
-                    self.members.pop(code, None)
-                raise
+        if not connection.teacher and not self.members.get(code, {}).get(member):
+            await self.call(self.rooms.join, code, member)
         if not connection.teacher:
-            counts[member] += 1
+            # the room's counts as they are now: a removal may have dropped them during the join
+            self.members.setdefault(code, Counter())[member] += 1
         self.connections.setdefault(code, set()).add(connection)
 
     async def remove(self, connection: Connection) -> None:
@@ -209,7 +204,7 @@ class Hub:
             del counts[member]
             with contextlib.suppress(RoomError):
                 await self.call(self.rooms.leave, code, member)
-        if not counts:
+        if not self.members.get(code):  # a join during the leave may have filled them again
             self.members.pop(code, None)
 
     async def call(self, function, *args):
