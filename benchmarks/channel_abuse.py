@@ -16,19 +16,17 @@ teacher's pins still arrived, and the server's memory.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 import os
 import random
-import socket
 import statistics
-import struct
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 import websockets
+
+from tests.drivers.classroom import oversized_frame
 
 JOIN_SECONDS = 2.0  # a real student who waits longer than this for the view did not get in
 
@@ -62,36 +60,6 @@ class ChannelFindings:
         ]
 
 
-def raw_oversized_frame(url: str, length: int) -> int | None:
-    """A websocket opened by hand that announces a ``length``-byte frame and sends 64 KiB of it:
-    the close code the server answers with (None if it only hung up)."""
-    where = urlsplit(url)
-    key = base64.b64encode(os.urandom(16)).decode()
-    with socket.create_connection((where.hostname, where.port), timeout=10) as raw:
-        raw.sendall(
-            f"GET {where.path} HTTP/1.1\r\nHost: {where.netloc}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
-        )
-        response = b""
-        while b"\r\n\r\n" not in response:
-            chunk = raw.recv(4096)
-            if not chunk:
-                return None
-            response += chunk
-        header = struct.pack("!BBQ", 0x81, 0x80 | 127, length) + os.urandom(4)
-        with contextlib.suppress(OSError):
-            raw.sendall(header + bytes(65536))
-        answer = b""
-        with contextlib.suppress(OSError):
-            while len(answer) < 4:
-                chunk = raw.recv(4096)
-                if not chunk:
-                    break
-                answer += chunk
-    return struct.unpack("!H", answer[2:4])[0] if answer[:1] == b"\x88" else None
-
-
 class Attacker:
     """One loop of abuse against one room (see the module docstring)."""
 
@@ -118,7 +86,7 @@ class Attacker:
     async def oversized(self) -> None:
         length = self.rng.choice([20_000, 1 << 20, 150 << 20, 1 << 30])
         code = self.rng.choice([self.code, "ZZZZZ"])
-        await asyncio.to_thread(raw_oversized_frame, self.base + code, length)
+        await asyncio.to_thread(oversized_frame, self.base + code, length)
 
     async def binary(self) -> None:
         async with await self._socket() as ws:

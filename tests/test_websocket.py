@@ -13,6 +13,7 @@ import pytest
 
 from explorer.classroom import hub
 from tests.drivers.browser import REDIS_SERVER, app_server, redis_server
+from tests.drivers.classroom import oversized_frame
 
 pytestmark = [
     pytest.mark.slow,
@@ -158,38 +159,6 @@ def test_closing_the_room_tells_its_followers(served):
         receive(student)
         rooms.close(code, token)
         assert receive(student)["type"] == "closed"
-
-
-def oversized_frame(url: str, length: int) -> int:
-    """Open a websocket by hand, send the header of a ``length``-byte text frame and 64 KiB of
-    it, and return the close code the server answers with (it must not wait for the rest)."""
-    import base64
-    import socket
-    import struct
-    from urllib.parse import urlsplit
-
-    where = urlsplit(url)
-    key = base64.b64encode(os.urandom(16)).decode()
-    with socket.create_connection((where.hostname, where.port), timeout=10) as raw:
-        raw.sendall(
-            f"GET {where.path} HTTP/1.1\r\nHost: {where.netloc}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
-        )
-        response = b""
-        while b"\r\n\r\n" not in response:
-            response += raw.recv(4096)
-        assert response.startswith(b"HTTP/1.1 101"), response[:80]
-        mask = os.urandom(4)
-        raw.sendall(struct.pack("!BBQ", 0x81, 0x80 | 127, length) + mask + bytes(65536))
-        answer = b""
-        while len(answer) < 4:
-            chunk = raw.recv(4096)
-            if not chunk:
-                break
-            answer += chunk
-    assert answer[:1] == b"\x88", answer[:16]  # a close frame
-    return struct.unpack("!H", answer[2:4])[0]
 
 
 def closed_with(socket, timeout: float = 10.0):

@@ -42,3 +42,41 @@ def click_map(page, fx: float, fy: float) -> None:
 
 def pinned(page) -> str:
     return canvas(page).locator(ROOT_SELECTOR).get_attribute("data-pinned")
+
+
+def oversized_frame(url: str, length: int) -> int | None:
+    """A room channel opened by hand that announces a ``length``-byte frame and sends 64 KiB of
+    it: the close code the server answers with, from the frame's header (None if it only hung
+    up). Shared by the channel's tests and benchmarks/channel_abuse.py."""
+    import base64
+    import contextlib
+    import os
+    import socket
+    import struct
+    from urllib.parse import urlsplit
+
+    where = urlsplit(url)
+    key = base64.b64encode(os.urandom(16)).decode()
+    with socket.create_connection((where.hostname, where.port), timeout=10) as raw:
+        raw.sendall(
+            f"GET {where.path} HTTP/1.1\r\nHost: {where.netloc}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        response = b""
+        while b"\r\n\r\n" not in response:
+            chunk = raw.recv(4096)
+            if not chunk:
+                return None
+            response += chunk
+        header = struct.pack("!BBQ", 0x81, 0x80 | 127, length) + os.urandom(4)
+        with contextlib.suppress(OSError):
+            raw.sendall(header + bytes(65536))
+        answer = b""
+        with contextlib.suppress(OSError):
+            while len(answer) < 4:
+                chunk = raw.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+    return struct.unpack("!H", answer[2:4])[0] if answer[:1] == b"\x88" else None
