@@ -145,7 +145,7 @@ def main() -> None:
     if args.rates:
         reference_rates(codes[:5000])
         return
-    pixels = load_dataset("mnist", "test").images.reshape(10_000, -1).numpy()
+    pixels = load_dataset("mnist", "test").floats().reshape(10_000, -1).numpy()
     # The codes come from the normal cache; only projections go to a fresh one.
     os.environ["VAE_EXPLORER_CACHE"] = tempfile.mkdtemp(prefix="projection-bench-")
     from vae_core.analysis.projections import project

@@ -38,7 +38,7 @@ def tutorial_root() -> Path:
     reads them (torchvision's own extraction, once)."""
     from torchvision.datasets.utils import extract_archive
 
-    root = cache_dir() / "datasets"
+    root = cache_dir() / "tutorial-data"
     raw = root / "MNIST" / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     for archive in sorted((shipped_data_dir() / "MNIST" / "raw").glob("*.gz")):
@@ -123,7 +123,7 @@ def main() -> None:
             for name in order:
                 times[name].append(loops[name].epoch())
         for name, loop in loops.items():
-            elbos[name].append(evaluate_terms(loop.model, test.images, test.labels)["neg_elbo"])
+            elbos[name].append(evaluate_terms(loop.model, test.pixels, test.labels)["neg_elbo"])
 
     report(args, names, times, elbos)
 

@@ -16,10 +16,10 @@ st.caption(
     "The same network trained with a different weight on its regulariser. A small β lets the VAE "
     "ignore the prior (sharp reconstructions, a spread-out, holey space); a large β pulls every "
     "code to N(0, I) (blurry, overlapping). λ does the same for the MMD-VAE's match between the "
-    "cloud of codes and the prior. Every member is a 784-256-128-2 network (smaller than the "
-    f"other shipped models) trained for {families.FAMILY_EPOCHS} epochs; the MNIST families ship "
-    "with the explorer, others are trained on demand and stored, so each is trained once per "
-    "server."
+    "cloud of codes and the prior. Every member is a network with hidden widths 256 and 128 "
+    f"(smaller than the other shipped models) trained for {families.FAMILY_EPOCHS} epochs; the "
+    "MNIST families ship with the explorer, others are trained on demand and stored, so each is "
+    "trained once per server."
 )
 _, notice = training.where_trainings_run()
 if notice:

@@ -15,9 +15,11 @@ TINY_MODEL = ModelConfig(hidden_sizes=(32,))
 
 @pytest.fixture(autouse=True)
 def isolated_store(tmp_path_factory, monkeypatch):
-    """Run-time checkpoints go to a fresh folder; shipped ones stay readable."""
+    """Run-time checkpoints and imported datasets go to fresh folders; shipped ones stay
+    readable."""
     store = tmp_path_factory.mktemp("store")
     monkeypatch.setenv("VAE_EXPLORER_STORE", str(store))
+    monkeypatch.setenv("VAE_EXPLORER_DATA", str(tmp_path_factory.mktemp("datasets")))
     return store
 
 

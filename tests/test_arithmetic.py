@@ -56,7 +56,7 @@ def test_class_means_and_the_vectors_between_them():
     assert np.allclose(shift(means[3], vector, 0.0), means[3])
     assert np.allclose(shift(means[3], vector, 0.5), [5.5, -5.5], atol=1e-5)
     with pytest.raises(ValueError, match="class 9 has no codes"):
-        class_means(codes[labels < 9], labels[labels < 9])
+        class_means(codes[labels < 9], labels[labels < 9], classes=10)
 
 
 def test_analogies_complete_the_parallelogram():

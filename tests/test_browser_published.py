@@ -13,7 +13,7 @@ import pytest
 
 from explorer.standalone.page import PublishedView, write_page
 from tests.drivers.browser import browser_marks
-from vae_core.store.checkpoints import read_checkpoint_info
+from vae_core.store.checkpoints import check_data, read_checkpoint_info
 from vae_core.store.export import (
     checkpoint_state,
     decoder_program,
@@ -98,9 +98,10 @@ def decoded_bytes(page) -> np.ndarray:
 
 def python_bytes(folder: Path, z) -> np.ndarray:
     """The app's pixels for ``z``: the float16 weights the browser gets, run by the reference."""
-    config = read_checkpoint_info(folder).model_config
-    _, tensors = read_exported(export_weights(checkpoint_state(folder), config, ("decoder",)))
-    values = run_program(decoder_program(config), tensors, np.asarray(z, np.float64))
+    info = read_checkpoint_info(folder)
+    config, data = info.model_config, check_data(info)
+    _, tensors = read_exported(export_weights(checkpoint_state(folder), config, data, ("decoder",)))
+    values = run_program(decoder_program(config, data), tensors, np.asarray(z, np.float64))
     return np.clip(np.round(values * 255), 0, 255).astype(np.int16)
 
 

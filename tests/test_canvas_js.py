@@ -18,6 +18,7 @@ import torch
 from tests.drivers.browser import ROOT
 from vae_core.analysis.geometry import interpolate
 from vae_core.analysis.latent import decode
+from vae_core.data.catalog import get as get_dataset
 from vae_core.data.images import png_bytes, to_uint8
 from vae_core.data.uploads import prepare_image
 from vae_core.experiments.pretrain import CATALOG
@@ -41,7 +42,8 @@ FRESH = {
 
 def write_model(folder, model, state) -> None:
     folder.mkdir(parents=True)
-    (folder / "model.safetensors").write_bytes(export_weights(state, model.config))
+    data = get_dataset(model.train_config.dataset if model.train_config else "mnist")
+    (folder / "model.safetensors").write_bytes(export_weights(state, model.config, data))
     rng = np.random.default_rng(0)
     d, conditional = model.config.latent_dim, model.config.is_conditional
     decode_cases = []

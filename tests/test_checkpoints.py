@@ -128,7 +128,7 @@ def test_every_shipped_model_carries_its_test_codes(key):
         codes.mu.shape == (10_000, entry.model_config.latent_dim) and codes.dataset == entry.dataset
     )
     data = load_dataset(entry.dataset, "test")
-    mu, _ = encode_images(entry.load(), data.images[:200], data.labels[:200])
+    mu, _ = encode_images(entry.load(), data.pixels[:200], data.labels[:200])
     # the codes of the weights that ship (float16 weights)
     assert abs(mu - codes.mu[:200]).max() < 5e-3
 

@@ -121,7 +121,7 @@ def test_decoded_interpolations(model):
     result = interpolate_codes(model, [-1.0, 0.0], [1.0, 0.0], steps=6, method="slerp")
     assert result.frames.shape == (6, 28, 28) and result.path.shape == (6, 2)
     assert result.strip.shape == (28, 6 * 28)
-    images = load_dataset("mnist", "test").images[:2, 0].numpy()
+    images = load_dataset("mnist", "test").floats()[:2, 0].numpy()
     between = interpolate_images(model, images[0], images[1], steps=4)
     assert between.frames.shape == (4, 28, 28)
 
@@ -158,7 +158,7 @@ def test_nearest_images_come_from_the_dataset(trained_tiny):
     encoded = encode_dataset(trained_tiny.model, data)
     images, labels, index, _ = nearest_images(encoded, data, encoded.mu[42], k=4)
     assert index[0] == 42 and labels[0] == data.labels[42].item()
-    assert np.array_equal(images[0], data.images[42, 0].numpy())
+    assert np.array_equal(images[0], data.pixels[42, 0].numpy())
 
 
 def test_conditional_decoding(cvae):

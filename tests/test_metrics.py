@@ -97,7 +97,7 @@ def test_prior_holes_and_coverage_map():
 def test_iwae_bound_is_tighter_than_the_elbo(trained_tiny):
     model = trained_tiny.model
     data = load_dataset("mnist", "test")
-    images, labels = data.images[:500], data.labels[:500]
+    images, labels = data.floats(slice(0, 500)), data.labels[:500]
     elbo = evaluate_terms(model, images, labels)["neg_elbo"]
     nll_1 = iwae_nll(model, images, labels, k=1)
     nll_64 = iwae_nll(model, images, labels, k=64)

@@ -13,7 +13,7 @@ def test_the_probe_takes_the_same_test_images_codes_and_reconstructions(trained_
     snapshot = probe(trained_tiny.history[-1], model)
     assert snapshot.codes.shape == (300, 2) and snapshot.codes.dtype == np.float32
     assert np.array_equal(probe.labels.numpy(), load_dataset("mnist", "test").labels[:300].numpy())
-    test = load_dataset("mnist", "test").images
+    test = load_dataset("mnist", "test").floats()
     mu, _ = model.eval().encode(test[:300])
     assert np.allclose(snapshot.codes, mu.detach().numpy(), atol=1e-5)  # encoder means, not samples
     assert snapshot.originals.shape == snapshot.reconstructions.shape == (4, 28, 28)

@@ -82,10 +82,10 @@ def test_neighbours_are_the_nearest_test_codes_in_order():
 
 def test_an_upload_is_placed_where_the_encoder_puts_it():
     test = load_dataset("mnist", "test")
-    digit = (test.images[3, 0].numpy() * 255).astype(np.uint8)
+    digit = test.pixels[3, 0].numpy()
     placed = placing.place_upload(VAE, png_bytes(255 - digit))  # dark ink on white, as people draw
     model = load_model(shipped_checkpoints_dir() / VAE)
-    mu, _ = encode_images(model, test.images[3:4])
+    mu, _ = encode_images(model, test.pixels[3:4])
     # prepared like the data
     assert np.hypot(placed.mean[0] - mu[0, 0], placed.mean[1] - mu[0, 1]) < 0.5
     assert placed.ellipse is not None and placed.ellipse[:2] == placed.mean

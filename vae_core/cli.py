@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from vae_core.data.datasets import DATASETS
+from vae_core.data import catalog
 from vae_core.models.config import (
     ARCHITECTURES,
     KL_ESTIMATORS,
@@ -70,7 +70,7 @@ def _train_subset(text: str) -> int:
 
 
 def _dataset_name(text: str) -> str:
-    from vae_core.data.datasets import DatasetError, normalize_name
+    from vae_core.data.catalog import DatasetError, normalize_name
 
     try:
         return normalize_name(text)
@@ -140,7 +140,10 @@ def _add_setting_argument(group, setting: Setting) -> None:
 
 def _add_training_arguments(training) -> None:
     training.add_argument(
-        "--dataset", type=_dataset_name, default="mnist", help=" | ".join(DATASETS)
+        "--dataset",
+        type=_dataset_name,
+        default=catalog.DEFAULT_DATASET,
+        help="a dataset: python -m vae_core data list shows them",
     )
     training.add_argument("--epochs", type=int, default=30)
     training.add_argument("--batch-size", type=int, default=128)
@@ -604,7 +607,78 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_checkpoint_commands(commands)
     _add_project_commands(commands)
+    _add_data_commands(commands)
     return parser
+
+
+def _add_data_commands(commands) -> None:
+    """data add and data list: the datasets there are, and importing one's own images."""
+    data = commands.add_parser("data", help="list the datasets, or import your own images")
+    actions = data.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    add = actions.add_parser(
+        "add",
+        help="import a folder (one sub-folder per class, or flat), a .zip of one, or a .npz / "
+        ".npy array as a new dataset",
+    )
+    add.add_argument("name", help="the new dataset's name (lower case, digits and dashes)")
+    add.add_argument("source", type=Path, help="folder, .zip, .npz or .npy")
+    add.add_argument(
+        "--size", type=int, default=None, help="side of the square images in pixels (28 to 64; 32)"
+    )
+    mode = add.add_mutually_exclusive_group()
+    mode.add_argument("--grey", dest="colour", action="store_false", default=None)
+    mode.add_argument("--colour", "--color", dest="colour", action="store_true")
+    add.add_argument("--label", default=None, help="the name people read (default: the name)")
+    add.set_defaults(run=cmd_data_add)
+    listing = actions.add_parser("list", help="every dataset: built-in, generated and imported")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=cmd_data_list)
+
+
+def cmd_data_add(args) -> int:
+    from vae_core.data import imported
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 500 == 0:
+            print(f"\r{done:,} / {total:,} images", end="", file=sys.stderr, flush=True)
+
+    size = imported.DEFAULT_SIZE if args.size is None else args.size
+    dataset = catalog.add_dataset(
+        args.name, args.source, size=size, colour=args.colour, label=args.label, progress=progress
+    )
+    print(file=sys.stderr)
+    print(f"added {dataset.describe()}")
+    print(f"  stored in {imported.folder_of(dataset.name)}")
+    print(f"  train on it: {PROG} train --dataset {dataset.name}")
+    return 0
+
+
+def cmd_data_list(args) -> int:
+    from vae_core.data.catalog import get, names
+
+    rows = [get(name) for name in names()]
+    if args.json:
+        print(json.dumps([_dataset_row(d) for d in rows], indent=2))
+        return 0
+    width = max(len(d.name) for d in rows)
+    for dataset in rows:
+        print(f"{dataset.name:<{width}}  {dataset.describe()}")
+        print(f"{'':<{width}}  {dataset.source}")
+    return 0
+
+
+def _dataset_row(dataset) -> dict:
+    return {
+        "name": dataset.name,
+        "label": dataset.label,
+        "shape": list(dataset.shape),
+        "classes": list(dataset.class_names),
+        "factors": [factor.name for factor in dataset.factors],
+        "sizes": dataset.sizes,
+        "builtin": dataset.builtin,
+        "source": dataset.source,
+        "checksum": dataset.checksum,
+    }
 
 
 def _add_checkpoint_commands(commands) -> None:

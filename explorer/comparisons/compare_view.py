@@ -11,7 +11,7 @@ import streamlit as st
 from explorer.canvas import component as canvas
 from explorer.comparisons import elbo_mmd
 from explorer.core import caches, links, session, sidebar
-from explorer.core.catalog import DATASET_LABELS, ModelEntry, comparison_table
+from explorer.core.catalog import ModelEntry, comparison_table, dataset_label
 from explorer.maps import map_figures, points
 
 SHOWN = 4000  # test images on each map; the same images on both
@@ -39,7 +39,7 @@ def pick_pair(dataset: str) -> Pair | None:
     if not vaes or not mmds:
         missing = "an ELBO VAE" if not vaes else "an MMD-VAE"
         st.info(
-            f"This comparison needs a 2-D {missing} trained on {DATASET_LABELS[dataset]}: train "
+            f"This comparison needs a 2-D {missing} trained on {dataset_label(dataset)}: train "
             "one on the **Train live** page."
         )
         return None

@@ -16,11 +16,13 @@ import streamlit as st
 
 from explorer.core.catalog import Catalog
 from explorer.core.served import publish
-from vae_core.data.datasets import CLASS_NAMES, load_arrays
+from vae_core.data.catalog import get as get_dataset
+from vae_core.data.datasets import load_arrays
 from vae_core.data.images import text_thumbnail
 from vae_core.store.checkpoints import (
     WEIGHTS_FILE,
     CheckpointError,
+    check_data,
     read_checkpoint_info,
     resolve_checkpoint,
 )
@@ -49,18 +51,19 @@ def get_model(name: str):
 
 
 def class_names(dataset: str) -> tuple[str, ...]:
-    return CLASS_NAMES[dataset]
+    """The dataset's class names (empty for an unlabelled set)."""
+    return get_dataset(dataset).class_names
 
 
 def test_images(dataset: str) -> np.ndarray:
-    """The test split's images, uint8 [N, 28, 28] (read once per process, no torch)."""
+    """The test split's images, uint8 [N, H, W(, 3)] (read once per process, no torch)."""
     return load_arrays(dataset, "test")[0]
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def thumbnails(dataset: str, count: int) -> list[str]:
     """Hover-label drawings of the first ``count`` test images."""
-    return [text_thumbnail(image / 255.0) for image in test_images(dataset)[:count]]
+    return [text_thumbnail(image) for image in test_images(dataset)[:count]]
 
 
 @st.cache_data(max_entries=24, show_spinner="Encoding the dataset…")
@@ -100,15 +103,16 @@ def _browser_model(name: str, stamp: tuple) -> BrowserModel:
     from vae_core.store.export import browser_spec, checkpoint_state, export_weights, run_program
 
     folder = resolve_checkpoint(name)
-    config = read_checkpoint_info(folder).model_config
+    info = read_checkpoint_info(folder)
+    config, data = info.model_config, check_data(info)
     try:
         state = checkpoint_state(folder)
-        decoder = export_weights(state, config, parts=("decoder",))
-        encoder = export_weights(state, config, parts=("encoder",))
-        spec = browser_spec(config)
+        decoder = export_weights(state, config, data, parts=("decoder",))
+        encoder = export_weights(state, config, data, parts=("encoder",))
+        spec = browser_spec(config, data)
         # both networks fit their tensors
         run_program(spec["decoder"], state, np.zeros(config.latent_dim), 0)
-        run_program(spec["encoder"], state, np.zeros(784), 0)
+        run_program(spec["encoder"], state, np.zeros(data.pixels), 0)
     except (KeyError, ValueError, OSError) as error:
         raise CheckpointError(
             f"{folder}: its weights do not fit its configuration ({error})"

@@ -10,6 +10,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from vae_core.data import catalog as dataset_catalog
+from vae_core.data.catalog import DatasetError
+from vae_core.data.catalog import get as get_dataset
 from vae_core.data.paths import shipped_checkpoints_dir
 from vae_core.experiments.pretrain import MAIN_ROLES
 from vae_core.models.kinds import MMD_VAE, VAE, ModelKind
@@ -21,7 +24,18 @@ from vae_core.store.checkpoints import (
     zip_checkpoint,
 )
 
-DATASET_LABELS = {"mnist": "MNIST digits", "fashion-mnist": "Fashion-MNIST clothes"}
+
+def dataset_label(name: str) -> str:
+    """What a person reads for a dataset ("MNIST digits"); the name itself when it is gone."""
+    try:
+        return get_dataset(name).label
+    except DatasetError:
+        return name
+
+
+def dataset_names() -> tuple[str, ...]:
+    """Every dataset there is: built-in, generated and imported, in their order."""
+    return dataset_catalog.names()
 
 
 @dataclass(frozen=True)
@@ -130,7 +144,8 @@ class Catalog:
     def __init__(self, entries: list[ModelEntry]):
         def order(e: ModelEntry):
             main = e.shipped and e.role in MAIN_ROLES
-            dataset = list(DATASET_LABELS).index(e.dataset) if e.dataset in DATASET_LABELS else 99
+            known = dataset_names()
+            dataset = known.index(e.dataset) if e.dataset in known else len(known)
             return (
                 not e.shipped,
                 not main,
@@ -155,9 +170,8 @@ class Catalog:
     def datasets(self) -> list[str]:
         """Datasets with at least one model, in the usual order (all of them when the store is
         empty)."""
-        return [d for d in DATASET_LABELS if any(e.dataset == d for e in self.entries)] or list(
-            DATASET_LABELS
-        )
+        known = dataset_names()
+        return [d for d in known if any(e.dataset == d for e in self.entries)] or list(known)
 
     def select(
         self, dataset: str, objective: ModelKind | None = None, latent_dim: int | None = None
@@ -260,12 +274,18 @@ def metric_row(entry: ModelEntry) -> dict:
     }
 
 
+def _dataset_title(name: str) -> str:
+    try:
+        return get_dataset(name).title
+    except DatasetError:
+        return name
+
+
 def home_table(entries: list[ModelEntry]) -> list[dict]:
     """The Home page's table: every model except the members of the β / λ families."""
-    short = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
     return [
         {
-            "dataset": short.get(e.dataset, e.dataset),
+            "dataset": _dataset_title(e.dataset),
             **metric_row(e)
             | {
                 "model": e.title.removesuffix(" · trained here")

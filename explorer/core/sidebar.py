@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.core import caches, links, session
-from explorer.core.catalog import DATASET_LABELS, ModelEntry
+from explorer.core.catalog import ModelEntry, dataset_label
 from explorer.core.hooks import HOOKS
 from vae_core.store.checkpoints import CheckpointError
 
@@ -49,7 +49,7 @@ def select_model(widget_key: str = "sidebar_model") -> ModelEntry | None:
     dataset = st.sidebar.selectbox(
         "Dataset",
         datasets,
-        format_func=DATASET_LABELS.get,
+        format_func=dataset_label,
         key=dataset_key,
         on_change=lambda: session.choose(state[dataset_key], None),
     )

@@ -22,9 +22,7 @@ import numpy as np
 from explorer.standalone import bundle
 from vae_core.analysis.geometry import square_extent
 from vae_core.analysis.planes import axis_plane, kl_per_dimension, principal_plane
-from vae_core.data.datasets import CLASS_NAMES
-from vae_core.experiments.study_report import DATASET_TITLES as DATASET_LABELS
-from vae_core.store.checkpoints import CheckpointError, read_checkpoint_info
+from vae_core.store.checkpoints import CheckpointError, check_data, read_checkpoint_info
 from vae_core.store.codes import read_codes
 from vae_core.store.export import checkpoint_state, export_weights
 from vae_core.viz import latent_map, plane_map
@@ -142,9 +140,11 @@ def _checkpoint(folder: Path):
         info = read_checkpoint_info(folder)
     except CheckpointError as error:
         raise PublishError(str(error)) from error
-    dataset = info.train_config.dataset
-    if dataset not in CLASS_NAMES:
-        raise PublishError(f"{folder.name} was trained on {dataset!r}, which the page cannot name")
+    try:
+        data = check_data(info)
+    except CheckpointError as error:
+        raise PublishError(str(error)) from error
+    dataset = data.name
     codes = read_codes(folder)
     if codes is None:  # a checkpoint without its codes: encode the test split now
         from vae_core.store.checkpoints import load_model
@@ -152,42 +152,44 @@ def _checkpoint(folder: Path):
 
         codes = encode_dataset(load_model(folder), dataset, "test")
     try:
-        decoder = export_weights(checkpoint_state(folder), info.model_config, parts=("decoder",))
+        decoder = export_weights(
+            checkpoint_state(folder), info.model_config, data, parts=("decoder",)
+        )
     except (KeyError, ValueError, OSError) as error:
         raise PublishError(
             f"{folder.name}: its weights do not fit its configuration ({error})"
         ) from error
-    return info, codes, decoder
+    return info, data, codes, decoder
 
 
 def page_data(view: PublishedView) -> dict:
     """Everything the page holds, as plain JSON data."""
-    info, codes, decoder = _checkpoint(Path(view.folder))
-    config, dataset = info.model_config, info.train_config.dataset
+    info, data, codes, decoder = _checkpoint(Path(view.folder))
+    config = info.model_config
     mu = np.asarray(codes.mu, np.float32)
     kl = None if codes.logvar is None else kl_per_dimension(codes.mu, codes.logvar)
     if not 0 <= view.ellipses <= ELLIPSES_LIMIT:
         raise PublishError(f"a page draws 0 to {ELLIPSES_LIMIT} posterior ellipses")
     overlays = {"prior_circles": view.prior_circles, "ellipses": codes.ellipses(view.ellipses)}
-    maps, figures = _maps(mu, codes.labels, CLASS_NAMES[dataset], kl, overlays)
-    if config.is_conditional and not 0 <= view.label < len(CLASS_NAMES[dataset]):
-        raise PublishError(f"class {view.label} is not one of {dataset}'s")
+    maps, figures = _maps(mu, codes.labels, data.class_names, kl, overlays)
+    if config.is_conditional and not 0 <= view.label < data.classes:
+        raise PublishError(f"class {view.label} is not one of {data.name}'s")
     if not 0 <= view.plane < len(maps):
         raise PublishError(f"plane {view.plane} is not one of the page's {len(maps)}")
     files = {"model": {"base64": base64.b64encode(decoder).decode()}} | figures
     return {
-        "title": _text(view.title, "title") or f"{config.label} on {DATASET_LABELS[dataset]}",
+        "title": _text(view.title, "title") or f"{config.label} on {data.title}",
         "note": _text(view.note, "note"),
         "model": config.label,
         "numbers": [
             ["model", config.label],
-            ["dataset", DATASET_LABELS[dataset]],
+            ["dataset", data.title],
             ["latent dimensions", str(config.latent_dim)],
             ["test images", f"{len(mu):,}"],
             *key_numbers(info.metrics),
         ],
         "latent_dim": int(config.latent_dim),
-        "classes": list(CLASS_NAMES[dataset]) if config.is_conditional else None,
+        "classes": list(data.class_names) if config.is_conditional else None,
         "label": int(view.label) if config.is_conditional else None,
         "kl": None if kl is None else [round(float(v), 4) for v in kl],
         "maps": maps,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.core import caches
-from explorer.core.catalog import DATASET_LABELS
+from explorer.core.catalog import dataset_label
 from explorer.maps import map_figures, points
 from explorer.training import families
 from explorer.training import train_live as training
@@ -94,7 +94,7 @@ def member_view(family, dataset: str, value: float, members: dict, running: set)
         return
     if name is None:
         st.info(
-            f"{family.symbol} = {value:g} is not trained yet on {DATASET_LABELS[dataset]}: press "
+            f"{family.symbol} = {value:g} is not trained yet on {dataset_label(dataset)}: press "
             "the button above."
         )
         return

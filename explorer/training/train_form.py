@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.core import sidebar
-from explorer.core.catalog import DATASET_LABELS
+from explorer.core.catalog import dataset_label, dataset_names
 from explorer.training import train_live as training
 
 BACKGROUND, STEPS = "In the background", "Step by step"
@@ -36,16 +36,20 @@ def kind_picker() -> str:
     return kind
 
 
+def _index(choices, chosen) -> int:
+    return list(choices).index(chosen) if chosen in choices else 0
+
+
 def train_form(kind: str, mode: str) -> tuple[training.TrainForm, bool]:
     """The form's values and whether its button was pressed."""
     with st.form("train_form"):
         c1, c2, c3 = st.columns(3)
         dataset = c1.selectbox(
             "Dataset",
-            list(DATASET_LABELS),
-            format_func=DATASET_LABELS.get,
+            list(dataset_names()),
+            format_func=dataset_label,
             key="train_dataset",
-            index=list(DATASET_LABELS).index(sidebar.current_dataset()),
+            index=_index(dataset_names(), sidebar.current_dataset()),
         )
         architecture = c1.radio(
             "Architecture",

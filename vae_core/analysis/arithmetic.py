@@ -7,7 +7,7 @@ a : b :: c : ? answers c + (b - a). In two dimensions classes are regions, not d
 so a shift that carries one 3 into the 8s can carry another into the 5s; the shipped
 classifier (:mod:`vae_core.analysis.classifier`) measures how often the decoded answer is the class
 that was meant. Everything here is numpy; ``decode`` is any function from codes [N, d] to
-images [N, 28, 28] in [0, 1].
+images in [0, 1] (any layout, N first).
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-NUM_CLASSES = 10
 
-
-def class_means(codes: np.ndarray, labels: np.ndarray, classes: int = NUM_CLASSES) -> np.ndarray:
-    """Mean code of every class: [classes, d]. ValueError when a class has no code."""
+def class_means(codes: np.ndarray, labels: np.ndarray, classes: int | None = None) -> np.ndarray:
+    """Mean code of every class (0 .. classes - 1; by default up to the largest label):
+    [classes, d]. ValueError when a class has no code."""
     codes, labels = np.asarray(codes, np.float64), np.asarray(labels)
+    if classes is None:
+        classes = int(labels.max()) + 1 if len(labels) else 0
     means = []
     for c in range(classes):
         members = codes[labels == c]
@@ -91,22 +92,20 @@ def check_attributes(
     looks
     like. The diagonal (no move) is how often the judge recognises a plain reconstruction."""
     codes, labels = np.asarray(codes, np.float32), np.asarray(labels)
-    means = class_means(codes, labels)
+    classes = judge.classes
+    means = class_means(codes, labels, classes)
     rng = np.random.default_rng(seed)
-    success = np.zeros((NUM_CLASSES, NUM_CLASSES))
-    for source in range(NUM_CLASSES):
+    success = np.zeros((classes, classes))
+    for source in range(classes):
         members = np.flatnonzero(labels == source)
         chosen = codes[
             rng.choice(members, size=min(per_pair, len(members)), replace=False)
         ]  # [n, d]
         moved = np.concatenate(
-            [
-                shift(chosen, attribute_vector(means, source, t), strength)
-                for t in range(NUM_CLASSES)
-            ]
+            [shift(chosen, attribute_vector(means, source, t), strength) for t in range(classes)]
         )
-        verdicts = judge.predict(decode(moved)).reshape(NUM_CLASSES, len(chosen))  # [target, n]
-        success[source] = (verdicts == np.arange(NUM_CLASSES)[:, None]).mean(axis=1)
+        verdicts = judge.predict(decode(moved)).reshape(classes, len(chosen))  # [target, n]
+        success[source] = (verdicts == np.arange(classes)[:, None]).mean(axis=1)
     return ArithmeticCheck(
         success, min(per_pair, int(np.bincount(labels).min())), strength, judge.test_accuracy
     )

@@ -2,8 +2,9 @@
 
 Latent arithmetic ("turn this 3 into an 8") is only as good as the image it decodes to;
 a classifier trained on the training split says which class that image looks like, so the
-explorer can measure how often the arithmetic lands where it was meant to. The network is a
-784-512-10 MLP (about 98 % test accuracy on MNIST, 89 % on Fashion-MNIST); it ships as
+explorer can measure how often the arithmetic lands where it was meant to. The network is an
+MLP from the pixels through 512 units to the classes (about 98 % test accuracy on MNIST, 89 %
+on Fashion-MNIST); it ships as
 float16 safetensors with a JSON of its test accuracy under ``checkpoints/classifiers/`` and
 is rebuilt by ``python -m vae_core classifier``. Inference is plain numpy: no torch needed.
 """
@@ -34,17 +35,20 @@ class Classifier:
     """An MLP's weights as float32 numpy arrays."""
 
     dataset: str
-    weights: dict[
-        str, np.ndarray
-    ]  # hidden.weight [512, 784], hidden.bias, out.weight [10, 512], out.bias
+    # hidden.weight [512, pixels], hidden.bias, out.weight [classes, 512], out.bias
+    weights: dict[str, np.ndarray]
     test_accuracy: float
 
+    @property
+    def classes(self) -> int:
+        return int(self.weights["out.bias"].shape[0])
+
     def probabilities(self, images: np.ndarray) -> np.ndarray:
-        """images float [N, 28, 28] (or [N, 1, 28, 28]) in [0, 1] -> class probabilities [N, 10]."""
-        x = np.asarray(images, np.float32).reshape(len(images), -1)  # [N, 784]
+        """images float in [0, 1], any layout of N images -> class probabilities [N, classes]."""
+        x = np.asarray(images, np.float32).reshape(len(images), -1)  # [N, pixels]
         # [N, 512]
         hidden = np.maximum(x @ self.weights["hidden.weight"].T + self.weights["hidden.bias"], 0.0)
-        logits = hidden @ self.weights["out.weight"].T + self.weights["out.bias"]  # [N, 10]
+        logits = hidden @ self.weights["out.weight"].T + self.weights["out.bias"]  # [N, classes]
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         return exp / exp.sum(axis=1, keepdims=True)
@@ -66,18 +70,22 @@ def train_classifier(
     import torch
     from torch import nn
 
+    from vae_core.data.catalog import get
     from vae_core.data.datasets import load_arrays
 
+    data = get(dataset)
+    if not data.labelled:
+        raise ClassifierError(f"{dataset} has no classes to learn")
     if threads:
         torch.set_num_threads(threads)
     torch.manual_seed(seed)
     images, labels = load_arrays(dataset, "train")
-    x = torch.from_numpy(images.reshape(len(images), -1).astype(np.float32) / 255.0)  # [60000, 784]
+    x = torch.from_numpy(images.reshape(len(images), -1).astype(np.float32) / 255.0)  # [N, pixels]
     y = torch.from_numpy(labels.astype(np.int64))
     network = nn.Sequential()
-    network.add_module("hidden", nn.Linear(784, HIDDEN))
+    network.add_module("hidden", nn.Linear(data.pixels, HIDDEN))
     network.add_module("relu", nn.ReLU())
-    network.add_module("out", nn.Linear(HIDDEN, 10))
+    network.add_module("out", nn.Linear(HIDDEN, data.classes))
     optimiser = torch.optim.Adam(network.parameters(), lr=1e-3)
     generator = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
@@ -112,7 +120,8 @@ def save_classifier(classifier: Classifier, root: Path | None = None) -> Path:
             {
                 "dataset": classifier.dataset,
                 "test_accuracy": classifier.test_accuracy,
-                "network": f"784-{HIDDEN}-10 MLP",
+                "network": f"{classifier.weights['hidden.weight'].shape[1]}-{HIDDEN}-"
+                f"{classifier.classes} MLP",
             },
             indent=2,
         )
@@ -146,11 +155,17 @@ def load_classifier(dataset: str, root: Path | None = None) -> Classifier:
             f"no usable classifier for {dataset} in {folder} ({error}); "
             "python -m vae_core classifier rebuilds it"
         ) from None
+    from vae_core.data.catalog import DatasetError, get
+
+    try:
+        data = get(dataset)
+    except DatasetError as error:
+        raise ClassifierError(str(error)) from None
     shapes = {
-        "hidden.weight": (HIDDEN, 784),
+        "hidden.weight": (HIDDEN, data.pixels),
         "hidden.bias": (HIDDEN,),
-        "out.weight": (10, HIDDEN),
-        "out.bias": (10,),
+        "out.weight": (data.classes, HIDDEN),
+        "out.bias": (data.classes,),
     }
     if {k: v.shape for k, v in weights.items()} != shapes or not all(
         np.isfinite(v).all() for v in weights.values()

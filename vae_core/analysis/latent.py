@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from vae_core.analysis.geometry import grid_points, interpolate, nearest_codes
-from vae_core.data.datasets import NUM_CLASSES, ImageDataset
-from vae_core.data.images import tile
+from vae_core.data.datasets import ImageDataset
+from vae_core.data.images import display_layout, tile
 from vae_core.models.networks import LatentModel
 from vae_core.store.codes import EncodedSplit
 from vae_core.store.encoding import as_tensor, device_of, encode_images
@@ -26,14 +26,15 @@ def _labels_for(model: LatentModel, label, count: int) -> torch.Tensor | None:
     if not model.config.is_conditional:
         return None
     if label is None:
-        raise ValueError("a conditional VAE decodes a chosen class: pass label=<0..9>")
+        raise ValueError("a conditional VAE decodes a chosen class: pass label=<a class index>")
     labels = torch.as_tensor(label, dtype=torch.int64).reshape(-1)
     return labels.expand(count) if labels.numel() == 1 else labels
 
 
 @torch.no_grad()
 def decode(model: LatentModel, z, label=None) -> np.ndarray:
-    """Decode codes z [B, d] (or one code [d]) -> images [B, 28, 28] (or [28, 28]) in [0, 1].
+    """Decode codes z [B, d] (or one code [d]) -> images in [0, 1] in the display layout:
+    [B, H, W] (grey) or [B, H, W, 3] (colour), or one such image for one code.
 
     Non-finite coordinates are refused with ValueError, so a NaN from a URL or a
     click never reaches the network. ``label`` (a class or one per code) is
@@ -51,7 +52,8 @@ def decode(model: LatentModel, z, label=None) -> np.ndarray:
     if not np.isfinite(z_array).all():
         raise ValueError("latent coordinates must be finite numbers")
     y = _labels_for(model, label, z_array.shape[0])
-    images = model.decode(as_tensor(z_array).to(device_of(model)), y).float().cpu().numpy()[:, 0]
+    decoded = model.decode(as_tensor(z_array).to(device_of(model)), y).float().cpu().numpy()
+    images = display_layout(decoded)
     return images[0] if single else images
 
 
@@ -65,8 +67,8 @@ class GridDecode:
 
     xs: np.ndarray  # float32 [n] cell-centre x coordinates, increasing
     ys: np.ndarray  # float32 [n] cell-centre y coordinates, increasing
-    images: np.ndarray  # float32 [n, n, 28, 28]; images[r, c] decodes (xs[c], ys[n - 1 - r])
-    mosaic: np.ndarray  # uint8 [n * 28, n * 28]
+    images: np.ndarray  # float32 [n, n, H, W(, 3)]; images[r, c] decodes (xs[c], ys[n - 1 - r])
+    mosaic: np.ndarray  # uint8 [n * H, n * W(, 3)]
     extent: tuple[float, float, float, float]  # x_min, x_max, y_min, y_max of the whole mosaic
 
 
@@ -92,19 +94,23 @@ def decode_grid(
     z[:, 0], z[:, 1] = grid_x.ravel(), grid_y.ravel()
     images = decode(model, z, label)
     return GridDecode(
-        xs, ys, images.reshape(n, n, 28, 28), tile(images, n, n), tuple(float(v) for v in extent)
+        xs,
+        ys,
+        images.reshape(n, n, *images.shape[1:]),
+        tile(images, n, n),
+        tuple(float(v) for v in extent),
     )
 
 
 @dataclass(frozen=True)
 class Interpolation:
     path: np.ndarray  # float32 [steps, d] latent codes
-    frames: np.ndarray  # float32 [steps, 28, 28] decoded images
+    frames: np.ndarray  # float32 [steps, H, W(, 3)] decoded images
     alphas: np.ndarray  # float32 [steps] position along the path in [0, 1]
 
     @property
     def strip(self) -> np.ndarray:
-        """All frames side by side: uint8 [28, steps * 28]."""
+        """All frames side by side: uint8 [H, steps * W(, 3)]."""
         return tile(self.frames, 1, len(self.frames))
 
 
@@ -125,11 +131,12 @@ def interpolate_codes(
 def interpolate_images(
     model: LatentModel, image0, image1, steps: int = 10, method: str = "linear", labels=(None, None)
 ) -> Interpolation:
-    """Encode two images [28, 28] (posterior means), interpolate between the codes, decode.
+    """Encode two images ([H, W] or [H, W, 3], posterior means), interpolate between the codes,
+    decode.
 
     A conditional VAE encodes each image with its own label and decodes with the first.
     """
-    images = np.stack([np.asarray(image0, np.float32), np.asarray(image1, np.float32)])[:, None]
+    images = np.stack([np.asarray(image0, np.float32), np.asarray(image1, np.float32)])
     encode_labels = None if labels[0] is None else np.asarray(labels, np.int64)
     mu, _ = encode_images(model, images, encode_labels)
     return interpolate_codes(model, mu[0], mu[1], steps, method, labels[0])
@@ -138,7 +145,7 @@ def interpolate_images(
 def sample_prior(
     model: LatentModel, n: int, seed: int = 0, label=None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """n codes from N(0, I) and their decoded images: (z [n, d], images [n, 28, 28])."""
+    """n codes from N(0, I) and their decoded images: (z [n, d], images [n, H, W(, 3)])."""
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((n, model.config.latent_dim)).astype(np.float32)
     return z, decode(model, z, label)
@@ -202,33 +209,34 @@ class LatentDensity:
 def nearest_images(
     encoded: EncodedSplit, dataset: ImageDataset, z, k: int = 8
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The k real images whose codes are nearest to z: (images [k, 28, 28], labels [k], indices [k],
-    distances [k])."""
+    """The k real images whose codes are nearest to z: (images uint8 [k, H, W(, 3)], labels [k],
+    indices [k], distances [k])."""
     index, distances = nearest_codes(encoded.mu, z, k)
-    return dataset.images[index, 0].numpy(), encoded.labels[index], index, distances
+    return display_layout(dataset.pixels[index].numpy()), encoded.labels[index], index, distances
 
 
 def decode_all_classes(model: LatentModel, z) -> np.ndarray:
-    """A conditional VAE's decoding of one code z [d] as every class: [10, 28, 28]."""
+    """A conditional VAE's decoding of one code z [d] as every class: [classes, H, W(, 3)]."""
     if not model.config.is_conditional:
         raise ValueError("only a conditional VAE decodes a chosen class")
     z = np.asarray(z, np.float32).ravel()
-    return decode(model, np.repeat(z[None], NUM_CLASSES, axis=0), np.arange(NUM_CLASSES))
+    return decode(model, np.repeat(z[None], model.classes, axis=0), np.arange(model.classes))
 
 
-def class_style_grid(model: LatentModel, styles, classes=range(NUM_CLASSES)) -> np.ndarray:
-    """Rows = classes, columns = style codes [S, d]: the same z drawn as each class.
-    Returns images [len(classes), S, 28, 28]."""
+def class_style_grid(model: LatentModel, styles, classes=None) -> np.ndarray:
+    """Rows = classes (all by default), columns = style codes [S, d]: the same z drawn as each
+    class. Returns images [len(classes), S, H, W(, 3)]."""
     styles = np.atleast_2d(np.asarray(styles, np.float32))
-    classes = list(classes)
+    classes = list(range(model.classes) if classes is None else classes)
     z = np.tile(styles, (len(classes), 1))
     labels = np.repeat(np.asarray(classes, np.int64), len(styles))
-    return decode(model, z, labels).reshape(len(classes), len(styles), 28, 28)
+    images = decode(model, z, labels)
+    return images.reshape(len(classes), len(styles), *images.shape[1:])
 
 
 def traverse(model: LatentModel, base_z, dim: int, values, label=None) -> np.ndarray:
     """Vary latent dimension ``dim`` over ``values`` with the other coordinates fixed at base_z.
-    Returns images [len(values), 28, 28]."""
+    Returns images [len(values), H, W(, 3)]."""
     base = np.asarray(base_z, np.float32).ravel()
     if not 0 <= dim < base.shape[0]:
         raise ValueError(f"dimension {dim} is outside 0..{base.shape[0] - 1}")
@@ -241,7 +249,7 @@ def traverse(model: LatentModel, base_z, dim: int, values, label=None) -> np.nda
 def traversal_grid(
     model: LatentModel, base_z=None, span: float = 3.0, steps: int = 9, label=None
 ) -> np.ndarray:
-    """Every dimension traversed from -span to +span: images [d, steps, 28, 28]."""
+    """Every dimension traversed from -span to +span: images [d, steps, H, W(, 3)]."""
     d = model.config.latent_dim
     base = np.zeros(d, np.float32) if base_z is None else np.asarray(base_z, np.float32)
     values = np.linspace(-span, span, steps)

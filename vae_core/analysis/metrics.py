@@ -21,7 +21,7 @@ from vae_core.models.losses import (
     reconstruction_per_image,
     standard_normal_log_density,
 )
-from vae_core.models.networks import LatentModel
+from vae_core.models.networks import LatentModel, as_floats
 from vae_core.store.codes import EncodedSplit
 from vae_core.store.encoding import encode_dataset
 from vae_core.training.trainer import evaluate_terms
@@ -43,7 +43,7 @@ def reconstruction_error(
     """
     mse_total, bce_total = 0.0, 0.0
     for start in range(0, images.shape[0], batch_size):
-        x = images[start : start + batch_size]
+        x = as_floats(images[start : start + batch_size])
         y = labels[start : start + batch_size] if model.config.is_conditional else None
         mu, _ = model.encode(x, y)
         logits = model.decode_logits(mu, y)
@@ -75,7 +75,7 @@ def iwae_nll(
     total = 0.0
     generator = torch.Generator().manual_seed(seed)
     for start in range(0, images.shape[0], batch_size):
-        x = images[start : start + batch_size]
+        x = as_floats(images[start : start + batch_size])
         y = labels[start : start + batch_size] if config.is_conditional else None
         b = x.shape[0]
         mu, logvar = model.encode(x, y)
@@ -255,10 +255,10 @@ def evaluate(
     """
     train, test = _splits(model, dataset)
     model.eval()
-    terms = evaluate_terms(model, test.images, test.labels, seed=seed)
-    terms.update(reconstruction_error(model, test.images, test.labels))
+    terms = evaluate_terms(model, test.pixels, test.labels, seed=seed)
+    terms.update(reconstruction_error(model, test.pixels, test.labels))
     if model.config.has_elbo and iwae_k > 0:
-        terms["iwae_nll"] = iwae_nll(model, test.images, test.labels, k=iwae_k, seed=seed)
+        terms["iwae_nll"] = iwae_nll(model, test.pixels, test.labels, k=iwae_k, seed=seed)
         terms["iwae_k"] = iwae_k
     return {
         "dataset": test.name,

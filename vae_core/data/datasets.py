@@ -1,179 +1,114 @@
-"""MNIST and Fashion-MNIST as whole in-memory arrays.
+"""A dataset's splits as in-memory arrays (numpy for display, torch for training).
 
-The repository ships both datasets as gzip IDX files under ``data/`` (torchvision's raw
-layout). :func:`load_arrays` reads a split straight from them with numpy (no torch: the
-app's first view needs none); :func:`load_dataset` hands the same split to training as
-float tensors. Any other root goes through torchvision, which can download into it.
+:func:`load_split` reads a split through its :class:`~vae_core.data.catalog.Dataset`
+(numpy only: the app's first view needs no torch); :func:`load_dataset` hands the same
+split to training as a uint8 tensor [N, C, H, W], turned into floats a batch at a time
+(:meth:`ImageDataset.floats`), so a 64 x 64 set holds a quarter of the memory floats would.
+MNIST and Fashion-MNIST can also be read from another root through torchvision, which can
+download into it.
 """
 
 from __future__ import annotations
 
-import gzip
 import logging
 import os
 import threading
-import zlib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vae_core.data.paths import shipped_data_dir
+from vae_core.data.catalog import DatasetError, Split, check_split, get
 
 if TYPE_CHECKING:
     import torch
 
 logger = logging.getLogger(__name__)
 
-DATASETS = ("mnist", "fashion-mnist")
-IMAGE_SHAPE = (1, 28, 28)  # (C, H, W) of every supported dataset
-NUM_CLASSES = 10  # both supported datasets have ten classes
-
-SPLITS = ("train", "test")
-RAW_FILES = {
-    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
-}
-CLASS_NAMES = {
-    "mnist": tuple(str(digit) for digit in range(10)),
-    "fashion-mnist": (
-        "T-shirt/top",
-        "Trouser",
-        "Pullover",
-        "Dress",
-        "Coat",
-        "Sandal",
-        "Shirt",
-        "Sneaker",
-        "Bag",
-        "Ankle boot",
-    ),
-}
-_FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
-_SPLIT_SIZES = {"train": 60_000, "test": 10_000}
+__all__ = [
+    "DatasetError",
+    "ImageDataset",
+    "binarized",
+    "load_arrays",
+    "load_dataset",
+    "load_split",
+    "split_size",
+]
 
 
 def split_size(name: str, split: str) -> int:
     """How many images a dataset's split holds."""
-    if name not in DATASETS or split not in SPLITS:
-        raise ValueError(f"no split {split!r} of a dataset {name!r}")
-    return _SPLIT_SIZES[split]
+    return get(name).split_size(split)
 
 
-class DatasetError(RuntimeError):
-    """A dataset could not be read; the message says which file and what to do."""
+_splits: dict[tuple[str, str, str], Split] = {}
+_splits_lock = threading.Lock()
+
+
+def load_split(name: str, split: str = "test") -> Split:
+    """A split's arrays (read-only, memoised per process): see
+    :class:`~vae_core.data.catalog.Split`."""
+    dataset, split = get(name), check_split(split)
+    key = (dataset.name, split, f"{id(dataset.reader)}:{dataset.location()}")
+    with _splits_lock:
+        if key not in _splits:
+            found = dataset.reader(split)
+            for array in (found.images, found.labels, found.factors):
+                if array is not None:
+                    array.flags.writeable = False
+            _splits[key] = found
+        return _splits[key]
+
+
+def load_arrays(name: str, split: str = "test") -> tuple[np.ndarray, np.ndarray]:
+    """A split's images (uint8 [N, H, W], or [N, H, W, 3] in colour) and labels (int64 [N])."""
+    found = load_split(name, split)
+    return found.images, found.labels
 
 
 @dataclass(frozen=True)
 class ImageDataset:
-    """One split held in memory."""
+    """One split held in memory for training and evaluation."""
 
-    name: str  # mnist | fashion-mnist
+    name: str
     split: str  # train | test
-    images: torch.Tensor  # float32 [N, 1, 28, 28] in [0, 1]
-    labels: torch.Tensor  # int64 [N]
+    pixels: torch.Tensor  # uint8 [N, C, H, W]
+    labels: torch.Tensor  # int64 [N] (-1 for an unlabelled set)
     class_names: tuple[str, ...]
 
     def __len__(self) -> int:
         return self.labels.shape[0]
 
-
-def normalize_name(name: str) -> str:
-    """Accept common spellings ('MNIST', 'fashion_mnist', 'FashionMNIST')."""
-    key = str(name).strip().lower().replace("_", "-")
-    if key == "fashionmnist":
-        key = "fashion-mnist"
-    if key not in DATASETS:
-        raise DatasetError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
-    return key
-
-
-def _read_idx(path: Path, dimensions: int) -> np.ndarray:
-    """One gzip IDX file (LeCun's format: magic 0x00 0x00 0x08 <ndim>, big-endian sizes, bytes)."""
-    if not path.is_file():
-        raise DatasetError(
-            f"{path} is missing: restore the repository's data/ folder (git checkout -- data) "
-            "or pass root=<folder> with download=True to fetch the dataset"
-        )
-    try:
-        with gzip.open(path, "rb") as handle:
-            data = handle.read()
-    except (OSError, EOFError, zlib.error) as error:
-        raise DatasetError(
-            f"{path} is corrupt ({error}): restore it with git checkout -- {path.parent}"
-        ) from error
-    if len(data) < 4 + 4 * dimensions or data[:3] != b"\x00\x00\x08" or data[3] != dimensions:
-        raise DatasetError(
-            f"{path} is unreadable: not an IDX file of unsigned bytes with {dimensions} dimensions"
-        )
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dimensions))
-    body = np.frombuffer(data, np.uint8, offset=4 + 4 * dimensions)
-    if body.size != int(np.prod(shape)):
-        raise DatasetError(
-            f"{path} is unreadable: it holds {body.size} bytes where its header promises {shape}"
-        )
-    return body.reshape(shape)
-
-
-_arrays: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
-_arrays_lock = threading.Lock()
-
-
-def load_arrays(name: str, split: str = "test") -> tuple[np.ndarray, np.ndarray]:
-    """A shipped split as numpy: images uint8 [N, 28, 28] and labels int64 [N] (read-only,
-    memoised)."""
-    name, split = normalize_name(name), _check_split(split)
-    key = (name, split, str(shipped_data_dir()))
-    with _arrays_lock:
-        if key not in _arrays:
-            raw = shipped_data_dir() / _FOLDERS[name] / "raw"
-            image_file, label_file = RAW_FILES[split]
-            images, labels = (
-                _read_idx(raw / f"{image_file}.gz", 3),
-                _read_idx(raw / f"{label_file}.gz", 1),
-            )
-            if images.shape != (_SPLIT_SIZES[split], 28, 28) or labels.shape != (
-                _SPLIT_SIZES[split],
-            ):
-                raise DatasetError(
-                    f"{name} {split}: expected {_SPLIT_SIZES[split]} images of 28x28 and as many "
-                    "labels, "
-                    f"found {images.shape} and {labels.shape}"
-                )
-            if labels.max() >= len(CLASS_NAMES[name]):
-                raise DatasetError(
-                    f"{raw / label_file}.gz: labels beyond the {len(CLASS_NAMES[name])} classes"
-                )
-            _arrays[key] = (images, labels.astype(np.int64))
-        return _arrays[key]
-
-
-def _check_split(split: str) -> str:
-    if split not in SPLITS:
-        raise DatasetError(f"unknown split {split!r}: choose one of {', '.join(SPLITS)}")
-    return split
+    def floats(self, index=slice(None)) -> torch.Tensor:
+        """The images ``index`` selects as float32 [n, C, H, W] in [0, 1]."""
+        return self.pixels[index].float().div_(255.0)
 
 
 def _torchvision_split(
     name: str, split: str, root: Path, download: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A split from another root, through torchvision (which downloads into it when asked)."""
+    """MNIST or Fashion-MNIST from another root, through torchvision (which downloads into it
+    when asked)."""
     from torchvision import datasets
 
-    cls = datasets.MNIST if name == "mnist" else datasets.FashionMNIST
+    classes = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}
+    if name not in classes:
+        raise DatasetError(f"{name} cannot be read from another root: only the shipped copy")
+    cls = classes[name]
+    folder = root / cls.__name__ / "raw"
     try:
         dataset = cls(root=str(root), train=(split == "train"), download=download)
     except RuntimeError as error:  # torchvision: "Dataset not found. You can use download=True ..."
         raise DatasetError(
-            f"{name} {split} split not found under {root / _FOLDERS[name] / 'raw'}; "
-            "without network access use the shipped copy (root=None), or run once online with "
-            "download=True"
+            f"{name} {split} split not found under {folder}; without network access use the "
+            "shipped copy (root=None), or run once online with download=True"
         ) from error
     except Exception as error:  # a truncated IDX file surfaces as a ValueError or an assertion
         raise DatasetError(
-            f"{name} {split} files under {root / _FOLDERS[name] / 'raw'} are unreadable ({error}); "
-            "delete that folder so it is rebuilt"
+            f"{name} {split} files under {folder} are unreadable ({error}); delete that folder so "
+            "it is rebuilt"
         ) from error
     return dataset.data.numpy(), dataset.targets.numpy().astype(np.int64)
 
@@ -185,34 +120,45 @@ _cache_lock = threading.Lock()
 def load_dataset(
     name: str, split: str = "train", root: str | os.PathLike | None = None, download: bool = False
 ) -> ImageDataset:
-    """Load a whole split as float tensors.
+    """Load a whole split as tensors (memoised per process: a second call is free).
 
-    ``root=None`` reads the copy shipped in ``data/``. Any other root is handed to
-    torchvision, which downloads into it when ``download=True``. Results are memoised
-    per process: a second call is free.
+    ``root=None`` reads the dataset's own copy. For MNIST and Fashion-MNIST any other root is
+    handed to torchvision, which downloads into it when ``download=True``.
     """
     import torch
 
-    name, split = normalize_name(name), _check_split(split)
-    cache_key = (name, split, str(root) if root is not None else f"shipped:{shipped_data_dir()}")
+    dataset, split = get(name), check_split(split)
+    where = str(root) if root is not None else f"own:{id(dataset.reader)}:{dataset.location()}"
+    cache_key = (dataset.name, split, where)
     with _cache_lock:
         if cache_key in _cache:
             return _cache[cache_key]
         images, labels = (
-            load_arrays(name, split)
+            load_arrays(dataset.name, split)
             if root is None
-            else _torchvision_split(name, split, Path(root), download)
+            else _torchvision_split(dataset.name, split, Path(root), download)
         )
-        if images.shape[1:] != (28, 28) or images.shape[0] != labels.shape[0]:
-            raise DatasetError(f"{name} {split}: unexpected shapes {images.shape} / {labels.shape}")
-        # [N, 1, 28, 28]
-        tensor = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1).contiguous()
-        dataset = ImageDataset(
-            name, split, tensor, torch.from_numpy(labels.copy()), CLASS_NAMES[name]
-        )
-        _cache[cache_key] = dataset
-        logger.info("loaded %s %s: %d images", name, split, len(dataset))
-        return dataset
+        c, h, w = dataset.shape
+        if images.shape[1:3] != (h, w) or images.shape[0] != labels.shape[0]:
+            raise DatasetError(
+                f"{dataset.name} {split}: unexpected shapes {images.shape} / {labels.shape}"
+            )
+        # [N, H, W] -> [N, 1, H, W]; [N, H, W, C] -> [N, C, H, W]
+        pixels = images[:, None] if images.ndim == 3 else images.transpose(0, 3, 1, 2)
+        with warnings.catch_warnings():
+            # The tensor shares the split's read-only memory (no second copy): nothing writes
+            # into a dataset's pixels, batches are new tensors.
+            warnings.filterwarnings("ignore", "The given NumPy array is not writable")
+            found = ImageDataset(
+                dataset.name,
+                split,
+                torch.from_numpy(np.ascontiguousarray(pixels)),
+                torch.from_numpy(labels.copy()),
+                dataset.class_names,
+            )
+        _cache[cache_key] = found
+        logger.info("loaded %s %s: %d images", dataset.name, split, len(found))
+        return found
 
 
 _binarized: dict[tuple, ImageDataset] = {}
@@ -227,10 +173,11 @@ def binarized(dataset: ImageDataset, seed: int = 0) -> ImageDataset:
     with _cache_lock:
         if key not in _binarized:
             generator = torch.Generator().manual_seed(seed)
+            drawn = torch.bernoulli(dataset.floats(), generator=generator)
             _binarized[key] = ImageDataset(
                 dataset.name,
                 dataset.split,
-                torch.bernoulli(dataset.images, generator=generator),
+                drawn.to(torch.uint8).mul_(255),
                 dataset.labels,
                 dataset.class_names,
             )

@@ -1,6 +1,8 @@
 """Images for display: uint8 conversion, tiling, crisp enlargement, PNG/GIF bytes, data URIs.
 
-Inputs are numpy arrays, greyscale [H, W] in [0, 1] (float) or uint8; nothing here needs torch.
+Inputs are numpy arrays in the display layout: grey [H, W] or colour [H, W, 3], floats in
+[0, 1] or uint8 (a model's [C, H, W] becomes that layout through :func:`display_layout`);
+nothing here needs torch.
 """
 
 from __future__ import annotations
@@ -22,15 +24,37 @@ def to_uint8(image) -> np.ndarray:
     return np.clip(np.rint(array * 255.0), 0, 255).astype(np.uint8)
 
 
-def tile(images: np.ndarray, rows: int, cols: int, pad: int = 0) -> np.ndarray:
-    """Arrange images [rows*cols, H, W] (row-major) into one uint8 mosaic [rows*(H+pad)-pad,
-    cols*(W+pad)-pad]
-    on a white background."""
+def display_layout(images: np.ndarray) -> np.ndarray:
+    """Model layout [..., C, H, W] -> display layout: [..., H, W] for one channel, [..., H, W, C]
+    otherwise."""
     images = np.asarray(images)
-    count, height, width = images.shape
+    if images.shape[-3] == 1:
+        return images[..., 0, :, :]
+    return np.moveaxis(images, -3, -1)
+
+
+def model_layout(images: np.ndarray, channels: int) -> np.ndarray:
+    """Display layout ([N, H, W] or [N, H, W, C]) -> model layout [N, C, H, W]."""
+    images = np.asarray(images)
+    if channels == 1:
+        return images[:, None] if images.ndim == 3 else images[:, None, :, :, 0]
+    if images.ndim != 4:
+        raise ValueError(f"colour images need [N, H, W, {channels}]; got {list(images.shape)}")
+    return np.moveaxis(images, -1, 1)
+
+
+def tile(images: np.ndarray, rows: int, cols: int, pad: int = 0) -> np.ndarray:
+    """Arrange images [rows*cols, H, W(, 3)] (row-major) into one uint8 mosaic
+    [rows*(H+pad)-pad, cols*(W+pad)-pad(, 3)] on a white background."""
+    images = np.asarray(images)
+    count, height, width = images.shape[:3]
     if count != rows * cols:
         raise ValueError(f"{count} images do not fill a {rows}x{cols} grid")
-    mosaic = np.full((rows * (height + pad) - pad, cols * (width + pad) - pad), 255, dtype=np.uint8)
+    mosaic = np.full(
+        (rows * (height + pad) - pad, cols * (width + pad) - pad, *images.shape[3:]),
+        255,
+        dtype=np.uint8,
+    )
     pixels = to_uint8(images)
     for index in range(count):
         r, c = divmod(index, cols)
@@ -40,24 +64,29 @@ def tile(images: np.ndarray, rows: int, cols: int, pad: int = 0) -> np.ndarray:
 
 
 def upscale(image: np.ndarray, size: int = 224) -> np.ndarray:
-    """An image in [0, 1] ([H, W]) or uint8 as a uint8 array enlarged with nearest
-    neighbours (its longer side near ``size``), so pixels stay crisp on a projector."""
+    """An image in [0, 1] ([H, W] or [H, W, 3]) or uint8 as a uint8 array enlarged with
+    nearest neighbours (its longer side near ``size``), so pixels stay crisp on a projector."""
     array = to_uint8(image)
     height, width = array.shape[:2]
     scale = max(1, round(size / max(height, width)))
-    return np.kron(array, np.ones((scale, scale), np.uint8)) if array.ndim == 2 else array
+    return array.repeat(scale, axis=0).repeat(scale, axis=1)
+
+
+def _pil(image: np.ndarray) -> Image.Image:
+    array = to_uint8(image)
+    return Image.fromarray(array, mode="RGB" if array.ndim == 3 else "L")
 
 
 def png_bytes(image: np.ndarray) -> bytes:
-    """PNG encoding of a greyscale image ([H, W] float in [0, 1] or uint8)."""
+    """PNG encoding of an image ([H, W] or [H, W, 3], floats in [0, 1] or uint8)."""
     buffer = io.BytesIO()
-    Image.fromarray(to_uint8(image), mode="L").save(buffer, format="PNG")
+    _pil(image).save(buffer, format="PNG")
     return buffer.getvalue()
 
 
 def gif_bytes(frames: np.ndarray, size: int = 112, frame_ms: int = 120) -> bytes:
-    """Animated GIF of frames [T, H, W] in [0, 1], played forwards then backwards."""
-    images = [Image.fromarray(upscale(frame, size), mode="L") for frame in frames]
+    """Animated GIF of frames [T, H, W(, 3)] in [0, 1], played forwards then backwards."""
+    images = [_pil(upscale(frame, size)) for frame in frames]
     sequence = images + images[-2:0:-1]
     buffer = io.BytesIO()
     sequence[0].save(
@@ -67,13 +96,19 @@ def gif_bytes(frames: np.ndarray, size: int = 112, frame_ms: int = 120) -> bytes
 
 
 def png_data_uri(image: np.ndarray) -> str:
-    """A greyscale image as a ``data:image/png;base64,...`` URI (for figures and web pages)."""
+    """An image as a ``data:image/png;base64,...`` URI (for figures and web pages)."""
     return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode("ascii")
 
 
-def text_thumbnail(image: np.ndarray) -> str:
-    """A 28x28 image as 14 lines of 14 shade characters (for hover labels, which
-    cannot show pictures): each character is the mean of a 2x2 block."""
-    blocks = np.asarray(image, np.float32).reshape(14, 2, 14, 2).mean(axis=(1, 3))
+def text_thumbnail(image: np.ndarray, columns: int = 14) -> str:
+    """An image as lines of shade characters (for hover labels, which cannot show pictures):
+    ``columns`` characters a line, each the mean brightness of the block of pixels under it."""
+    array = np.asarray(image)
+    grey = array.astype(np.float32) / (255.0 if array.dtype == np.uint8 else 1.0)
+    if grey.ndim == 3:
+        grey = grey.mean(axis=2)
+    step = max(1, grey.shape[0] // columns)
+    rows, cols = grey.shape[0] // step, grey.shape[1] // step
+    blocks = grey[: rows * step, : cols * step].reshape(rows, step, cols, step).mean(axis=(1, 3))
     levels = np.clip((blocks * len(_SHADES)).astype(int), 0, len(_SHADES) - 1)
     return "<br>".join("".join(row) for row in _SHADES[levels])

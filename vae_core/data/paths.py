@@ -2,7 +2,8 @@
 
 Environment variables override every location:
 
-- ``VAE_EXPLORER_DATA``: folder holding ``MNIST/raw`` and ``FashionMNIST/raw`` (.gz files)
+- ``VAE_EXPLORER_DATA``: the datasets a user imports (``python -m vae_core data add``)
+- ``VAE_EXPLORER_SHIPPED_DATA``: folder holding ``MNIST/raw`` and ``FashionMNIST/raw`` (.gz)
 - ``VAE_EXPLORER_CHECKPOINTS``: folder of the shipped, read-mostly checkpoints
 - ``VAE_EXPLORER_CACHE``: user cache (decompressed data, run-time checkpoints, projections)
 - ``VAE_EXPLORER_STUDY``: the seed study's raw results (``python -m vae_core study``)
@@ -23,7 +24,12 @@ def _from_env(variable: str, default: Path) -> Path:
 
 def shipped_data_dir() -> Path:
     """The repository's ``data/`` folder (gzip IDX files in torchvision's layout)."""
-    return _from_env("VAE_EXPLORER_DATA", PROJECT_ROOT / "data")
+    return _from_env("VAE_EXPLORER_SHIPPED_DATA", PROJECT_ROOT / "data")
+
+
+def user_data_dir() -> Path:
+    """Where imported datasets live: one folder each (a folder of the user cache by default)."""
+    return _from_env("VAE_EXPLORER_DATA", cache_dir() / "datasets")
 
 
 def shipped_checkpoints_dir() -> Path:

@@ -1,7 +1,7 @@
 """Families of models that differ in one weight: β for the VAE, λ for the MMD-VAE.
 
 The β / λ page slides along a family. Members use a smaller network than the other
-shipped models (784-256-128-2) and a short schedule, so that the MNIST families ship
+shipped models (hidden widths 256 and 128) and a short schedule, so that the MNIST families ship
 with the repository and a class can fill another dataset's family in a few minutes;
 each member is trained on demand through the store (and so only once per server).
 """

@@ -61,7 +61,8 @@ class ShippedModel:
 # with Adam and a cosine learning-rate decay. The MMD-VAE's lambda, kernel and
 # bandwidth come from the sweep in docs/RESULTS.md (python -m vae_core sweep).
 _MLP = (512, 256)
-# The wider latent spaces of the course material: a 784-400-20 VAE, and the same network as a
+# The wider latent spaces of the course material: a VAE through 400 units to 20 dimensions, and
+# the same network as a
 # β-VAE with β = 10 (the β-VAE exercise's setting), whose KL term switches most dimensions off.
 _WIDE = {"hidden_sizes": (400,), "latent_dim": 20}
 
@@ -303,7 +304,7 @@ def _sweep_row(result, dataset: str) -> dict:
     )
     latent = latent_metrics(reference, validation)
     images = load_dataset(dataset, "train")
-    terms = evaluate_terms(result.model, images.images[held], images.labels[held])
+    terms = evaluate_terms(result.model, images.pixels[held], images.labels[held])
     return {
         "kernel": model_config.mmd_kernel,
         "lambda": model_config.mmd_weight,

@@ -17,7 +17,8 @@ import numpy as np
 
 from vae_core.analysis.geometry import square_extent
 from vae_core.analysis.latent import decode_grid, interpolate_codes, sample_prior
-from vae_core.data.datasets import CLASS_NAMES, load_dataset
+from vae_core.data.catalog import get as get_dataset
+from vae_core.data.datasets import load_dataset
 from vae_core.data.images import tile
 from vae_core.data.paths import PROJECT_ROOT
 from vae_core.experiments.pretrain import (
@@ -35,7 +36,7 @@ from vae_core.experiments.pretrain import (
     sweep_choice,
 )
 from vae_core.experiments.study import OLDER_HOLES, load_results, metric_title, paired, summary
-from vae_core.experiments.study_report import DATASET_TITLES, interval, spread, study_section
+from vae_core.experiments.study_report import interval, spread, study_section
 from vae_core.store.encoding import encode_dataset
 from vae_core.viz import CLASS_COLOURS
 
@@ -161,7 +162,7 @@ def findings(dataset: str, by_role: dict[str, dict], study: dict | None = None) 
             f"{comparison['verdict']} "
             f"(difference {interval(comparison, digits)}, {comparison['pairs']} seeds)"
         )
-    head = f"On {DATASET_TITLES[dataset]}, the MMD-VAE against the ELBO VAE, "
+    head = f"On {get_dataset(dataset).title}, the MMD-VAE against the ELBO VAE, "
     if study is None or not any(r["dataset"] == dataset for r in study.get("runs", [])):
         head += (
             "one seed each (which cannot tell a difference from seed noise; "
@@ -217,7 +218,7 @@ def _scatter(ax, codes, labels, names, title, extent):
 def latent_figure(dataset: str, models: dict, path: Path, shared_axes: bool = True) -> None:
     """Test-set latent means per model, side by side; the same axes for all when ``shared_axes``."""
     plt = _plt()
-    names = CLASS_NAMES[dataset]
+    names = get_dataset(dataset).class_names
     codes = {role: encode_dataset(model, dataset, "test") for role, model in models.items()}
     common = square_extent(*[c.mu for c in codes.values()])
     fig, axes = plt.subplots(1, len(models), figsize=(5.2 * len(models), 5.2))
@@ -370,7 +371,7 @@ def draw_figures(dataset: str, entries: list[ShippedModel], figures: Path) -> li
     interpolation_figure(dataset, two_d, path("interpolations"))
     prior_samples_figure(two_d, path("prior-samples"))
     curves_figure(entries, path("training-curves"))
-    title = DATASET_TITLES[dataset]
+    title = get_dataset(dataset).title
     return [
         line
         for stem, caption in FIGURES.items()
@@ -384,7 +385,7 @@ def sweep_section(dataset: str, entries: list[ShippedModel], out: Path) -> list[
     mmd = next((e.model_config for e in entries if e.role == MMD_ROLE), None)
     if mmd is None:
         return []
-    title = DATASET_TITLES[dataset]
+    title = get_dataset(dataset).title
     sweep_path = out / f"sweep-{dataset}.json"
     if not sweep_path.is_file():
         return [
@@ -447,7 +448,7 @@ def generate(out: Path = DOCS, on_message=print) -> Path:
             continue
         on_message(f"{dataset}: {len(entries)} checkpoints")
         metrics = {e.role: json.loads((e.path / "metrics.json").read_text()) for e in entries}
-        sections += [f"## {DATASET_TITLES[dataset]}", "", metrics_table(entries), ""]
+        sections += [f"## {get_dataset(dataset).title}", "", metrics_table(entries), ""]
         text = findings(dataset, metrics, study)
         if text:
             sections += [text, ""]

@@ -7,7 +7,8 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from vae_core.experiments.pretrain import AE_ROLE, MMD_ROLE, VAE_ROLE
+from vae_core.data.catalog import get as get_dataset
+from vae_core.experiments.pretrain import AE_ROLE, CATALOG, MMD_ROLE, VAE_ROLE
 from vae_core.experiments.study import (
     BINARIZED,
     LITERATURE,
@@ -33,7 +34,7 @@ DAVIDSON_HIDDEN_SIZES = (
     256,
     128,
 )
-DATASET_TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+STUDY_DATASETS = ("mnist", "fashion-mnist")  # the datasets the seed study retrains on
 # (first, second): the report's paired comparisons
 PAIRS = (
     (MMD_ROLE, VAE_ROLE),
@@ -116,7 +117,7 @@ def comparison_count(results: dict) -> int:
     """How many paired comparisons the report makes: the family Holm's correction runs over."""
     return sum(
         paired(results, dataset, first, second, title) is not None
-        for dataset in DATASET_TITLES
+        for dataset in STUDY_DATASETS
         for first, second in PAIRS
         for title in METRICS
     )
@@ -150,6 +151,17 @@ def comparison_rows(
     return rows
 
 
+def _study_vae():
+    """The shipped MNIST VAE's catalogue entry, the network the likelihood rows describe."""
+    return next(e for e in CATALOG if e.dataset == "mnist" and e.role == VAE_ROLE)
+
+
+def _widths(config) -> str:
+    """The widths of an MLP on MNIST, input first: '784-512-256-2'."""
+    pixels = get_dataset("mnist").pixels
+    return "-".join(str(w) for w in (pixels, *config.hidden_sizes, config.latent_dim))
+
+
 def likelihood_table(results: dict) -> str:
     """Our 2-D ELBO VAE on dynamically binarized MNIST beside the published 2-D VAEs."""
     mean, std, n = summary(results, "mnist", BINARIZED, "IWAE NLL (nats)")
@@ -157,7 +169,8 @@ def likelihood_table(results: dict) -> str:
     lines = [
         "| model | −log p(x), nats (IWAE estimate) | runs | source |",
         "|---|---|---|---|",
-        f"| 2-D Gaussian VAE, 784-512-256-2 MLP (ours, IWAE K = {k}) | {spread(mean, std, 2)} | "
+        f"| 2-D Gaussian VAE, {_widths(_study_vae().model_config)} MLP (ours, IWAE K = {k}) | "
+        f"{spread(mean, std, 2)} | "
         f"{n} seeds | this study |",
     ]
     lines += [
@@ -223,19 +236,16 @@ def _bounds(comparison: dict) -> str:
 
 def setting_differences(results: dict) -> str:
     """What differs between our binarized ELBO VAE and Davidson et al.'s N-VAE, in words."""
-    from vae_core.experiments.pretrain import CATALOG
     from vae_core.models.networks import build_model
 
-    entry = next(e for e in CATALOG if e.dataset == "mnist" and e.role == VAE_ROLE)
+    entry = _study_vae()
     ours = entry.model_config
     theirs = dataclasses.replace(ours, hidden_sizes=DAVIDSON_HIDDEN_SIZES)
 
     def count(config) -> float:
         return sum(p.numel() for p in build_model(config).parameters()) / 1e6
 
-    def widths(config) -> str:
-        return "-".join(str(w) for w in (784, *config.hidden_sizes, config.latent_dim))
-
+    widths = _widths
     _, _, n = summary(results, "mnist", BINARIZED, "IWAE NLL (nats)")
     runs = LITERATURE["log_likelihood"][0][3]
     return (
@@ -351,7 +361,7 @@ def study_section(results: dict) -> list[str]:
         if not any(r["dataset"] == dataset for r in results.get("runs", [])):
             continue
         lines += [
-            f"### {DATASET_TITLES[dataset]}",
+            f"### {get_dataset(dataset).title}",
             "",
             spread_table(results, dataset),
             "",

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from vae_core.data.datasets import DATASETS
+from vae_core.data.catalog import DEFAULT_DATASET, DatasetError, normalize_name
 from vae_core.models.kinds import VAE, ModelKind, all_settings, kind_of, objectives
 
 FORMAT_VERSION = 1  # bump when the checkpoint layout or the meaning of a field changes
@@ -148,7 +148,8 @@ class ModelConfig:
 class TrainConfig:
     """How to train: data, optimisation and reproducibility."""
 
-    dataset: str = "mnist"  # mnist | fashion-mnist
+    # a dataset's name (vae_core.data.catalog: mnist, fashion-mnist, shapes, imported ones)
+    dataset: str = DEFAULT_DATASET
     epochs: int = 30  # passes over the training split
     batch_size: int = 128  # images per gradient step
     learning_rate: float = 1e-3  # Adam step size
@@ -165,7 +166,10 @@ class TrainConfig:
     binarize: bool = False
 
     def __post_init__(self) -> None:
-        _check_choice("dataset", self.dataset, DATASETS)
+        try:
+            object.__setattr__(self, "dataset", normalize_name(self.dataset))
+        except DatasetError as error:
+            raise ValueError(str(error)) from None
         _check_choice("precision", self.precision, PRECISIONS)
         _check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         for name in ("epochs", "batch_size"):

@@ -59,7 +59,7 @@ def reconstruction_per_image(
     gaussian_std: float = 0.1,
     log_std: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Reconstruction loss per image: logits, x [B, 1, 28, 28] -> [B].
+    """Reconstruction loss per image: logits, x [B, C, H, W] -> [B].
 
     - ``bernoulli``: -log p(x|z) with p = sigmoid(logits), via BCE on logits, which
       is stable for large |logits| (log-sum-exp form); x may be continuous in [0, 1].

@@ -3,7 +3,8 @@
 Layout of one checkpoint ``<root>/<dataset>-<model>-<d>d-<key>/``::
 
     model.safetensors   weights (float32, or float16 when saved compactly)
-    config.json         {"format_version", "key", "model": {...}, "train": {...}, "storage_dtype"}
+    config.json         {"format_version", "key", "model": {...}, "train": {...}, "storage_dtype",
+                         "data": {"name", "shape", "classes", "checksum"}}
     metrics.json        evaluation results and training facts
     history.json        per-epoch loss terms, train and test
 
@@ -71,10 +72,45 @@ class CheckpointInfo:
     model_config: ModelConfig
     train_config: TrainConfig
     metrics: dict[str, Any]
+    data: dict[str, Any] | None = None  # the dataset it was trained on, as saved (None: older)
 
     @property
     def name(self) -> str:
         return self.path.name
+
+
+def data_record(train_config: TrainConfig, model: LatentModel) -> dict[str, Any]:
+    """What a checkpoint records of its dataset: name, image shape, classes and checksum."""
+    from vae_core.data.catalog import get
+
+    return {
+        "name": train_config.dataset,
+        "shape": list(model.image_shape),
+        "classes": model.classes,
+        "checksum": get(train_config.dataset).checksum,
+    }
+
+
+def check_data(info: CheckpointInfo):
+    """The dataset a checkpoint was trained on, as registered here; CheckpointError when it
+    is missing or is not the same set of images (another import under the same name)."""
+    from vae_core.data.catalog import DatasetError, get
+
+    try:
+        dataset = get(info.train_config.dataset)
+    except DatasetError as error:
+        raise CheckpointError(f"{info.path}: {error}") from None
+    recorded = info.data or {}
+    shape = tuple(recorded.get("shape", dataset.shape))
+    checksum = recorded.get("checksum", dataset.checksum)
+    if shape != dataset.shape or (checksum and dataset.checksum and checksum != dataset.checksum):
+        raise CheckpointError(
+            f"{info.path} was trained on another dataset called {dataset.name!r} (images "
+            f"{'x'.join(map(str, shape))}, checksum {str(checksum)[:12]}); the one here holds "
+            f"{'x'.join(map(str, dataset.shape))} images with checksum {dataset.checksum[:12]}: "
+            "import the same images again, or train a new model on these"
+        )
+    return dataset
 
 
 def checkpoint_name(model_config: ModelConfig, train_config: TrainConfig) -> str:
@@ -168,6 +204,7 @@ def save_model(
         "model": config_to_dict(model.config),
         "train": config_to_dict(train_config),
         "storage_dtype": "float16" if half else "float32",
+        "data": data_record(train_config, model),
     }
     try:
         root_path.mkdir(parents=True, exist_ok=True)
@@ -270,8 +307,14 @@ def read_checkpoint_info(path: str | os.PathLike) -> CheckpointInfo:
         raise CheckpointError(f"{folder}: config does not match its key (edited by hand?)")
     metrics_path = folder / METRICS_FILE
     metrics = _read_json(metrics_path, "metrics") if metrics_path.exists() else {}
+    data = header.get("data")
     return CheckpointInfo(
-        folder, key, model_config, train_config, metrics if isinstance(metrics, dict) else {}
+        folder,
+        key,
+        model_config,
+        train_config,
+        metrics if isinstance(metrics, dict) else {},
+        data if isinstance(data, dict) else None,
     )
 
 
@@ -296,7 +339,7 @@ def load_model(path: str | os.PathLike, device="cpu") -> LatentModel:
 
     from vae_core.models.networks import build_model
 
-    model = build_model(info.model_config)
+    model = build_model(info.model_config, check_data(info))
     expected = model.state_dict()
     missing = sorted(set(expected) - set(state))
     extra = sorted(set(state) - set(expected))

@@ -12,7 +12,8 @@ import numpy as np
 import torch
 
 from vae_core.data.datasets import ImageDataset, load_dataset
-from vae_core.models.networks import LatentModel
+from vae_core.data.images import model_layout
+from vae_core.models.networks import LatentModel, as_floats
 from vae_core.store.codes import EncodedSplit
 
 ENCODE_BATCH = 2000  # images per encoder pass
@@ -27,6 +28,18 @@ def as_tensor(array) -> torch.Tensor:
     return torch.as_tensor(np.asarray(array, dtype=np.float32))
 
 
+def model_input(images, channels: int) -> torch.Tensor:
+    """Images as a tensor [N, C, H, W] (uint8 kept, other numbers as float32): tensors are taken
+    as they are, arrays in the display layout are moved into the model's."""
+    if isinstance(images, torch.Tensor):
+        return images if images.dtype == torch.uint8 else images.float()
+    array = np.asarray(images)
+    if array.ndim == 3 or (array.ndim == 4 and array.shape[1] != channels):
+        array = model_layout(array, channels)
+    array = np.ascontiguousarray(array)
+    return torch.from_numpy(array if array.dtype == np.uint8 else array.astype(np.float32))
+
+
 def device_of(model: LatentModel) -> torch.device:
     return next(model.parameters()).device
 
@@ -35,16 +48,15 @@ def device_of(model: LatentModel) -> torch.device:
 def encode_images(
     model: LatentModel, images, labels=None, batch_size: int = ENCODE_BATCH
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Encode images [N, 1, 28, 28] (tensor or array) -> (mu [N, d], logvar [N, d] or None)."""
+    """Encode images -> (mu [N, d], logvar [N, d] or None). Images are a tensor [N, C, H, W] or
+    an array in the display layout ([N, H, W], [N, H, W, C]); uint8 or floats in [0, 1]."""
     model.eval()
-    images = torch.as_tensor(images, dtype=torch.float32)
-    if images.ndim == 3:
-        images = images.unsqueeze(1)
+    images = model_input(images, model.image_shape[0])
     labels_t = None if labels is None else torch.as_tensor(labels, dtype=torch.int64)
     device = device_of(model)
     mus, logvars = [], []
     for start in range(0, images.shape[0], batch_size):
-        x = images[start : start + batch_size].to(device)
+        x = as_floats(images[start : start + batch_size].to(device))
         y = (
             None
             if labels_t is None or not model.config.is_conditional
@@ -77,7 +89,7 @@ def encode_dataset(
             if cache_key in _encode_cache:
                 _encode_cache.move_to_end(cache_key)
                 return _encode_cache[cache_key]
-    mu, logvar = encode_images(model, data.images, data.labels)
+    mu, logvar = encode_images(model, data.pixels, data.labels)
     encoded = EncodedSplit(mu, logvar, data.labels.numpy(), data.name, data.split)
     if cache_key is not None:
         with _encode_lock:

@@ -20,15 +20,15 @@ Operations (each a JSON object with ``op``):
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from vae_core.data.datasets import IMAGE_SHAPE, NUM_CLASSES
+from vae_core.data.catalog import Dataset
 from vae_core.models.config import ModelConfig
+from vae_core.models.layout import conv_side, decoder_widths
 
 BROWSER_FORMAT = 1  # bump when the program's meaning changes
 WEIGHTS_FILE = "model.safetensors"
@@ -48,74 +48,53 @@ def _linears(prefix: str, widths: list[int], final_relu: bool) -> list[dict]:
     ]
 
 
-def _conv_feature_shape(channels: tuple[int, ...]) -> int:
-    size = IMAGE_SHAPE[1]
-    for _ in channels:
-        size = (size - 3) // 2 + 1
-    return channels[-1] * size * size
-
-
-def decoder_program(config: ModelConfig) -> list[dict]:
-    """z [d] (plus the class for a conditional VAE) -> the mean image [784] in [0, 1]."""
+def decoder_program(config: ModelConfig, data: Dataset) -> list[dict]:
+    """z [d] (plus the class for a conditional VAE) -> the mean image in [0, 1], flattened in
+    the model's order (channel, row, column) for ``data``'s image shape."""
     d, hidden = config.latent_dim, list(config.hidden_sizes)
-    n_cond = NUM_CLASSES if config.is_conditional else 0
-    ops: list[dict] = [{"op": "concat_label", "classes": NUM_CLASSES}] if n_cond else []
+    n_cond = data.classes if config.is_conditional else 0
+    ops: list[dict] = [{"op": "concat_label", "classes": n_cond}] if n_cond else []
     if config.architecture == "mlp":
-        ops += _linears(
-            "decoder_body",
-            [d + n_cond, *reversed(hidden), math.prod(IMAGE_SHAPE)],
-            final_relu=False,
-        )
-    else:
-        ops += _linears("decoder_body", [d + n_cond, *reversed(hidden)], final_relu=True)
-        base = config.conv_channels[-1] // 2 or 1
-        widths = list(reversed(config.conv_channels))[:2]
-        widths += [widths[-1]] * (2 - len(widths))
-        ops += [
-            {
-                "op": "linear",
-                "weight": "decoder_out.dense.0.weight",
-                "bias": "decoder_out.dense.0.bias",
-                "relu": True,
-            },
-            {"op": "reshape", "shape": [base, 7, 7]},
-        ]
-        for index in range(2):
-            ops.append(
-                {
-                    "op": "conv_transpose2d",
-                    "weight": f"decoder_out.net.{2 * index}.weight",
-                    "bias": f"decoder_out.net.{2 * index}.bias",
-                    "stride": 2,
-                    "padding": 1,
-                    "output_padding": 1,
-                    "relu": True,
-                }
+        return (
+            ops
+            + _linears(
+                "decoder_body", [d + n_cond, *reversed(hidden), data.pixels], final_relu=False
             )
+            + [{"op": "sigmoid"}]
+        )
+    ops += _linears("decoder_body", [d + n_cond, *reversed(hidden)], final_relu=True)
+    base, start, widths = decoder_widths(data.side, config.conv_channels)
+    dense = {"weight": "decoder_out.dense.0.weight", "bias": "decoder_out.dense.0.bias"}
+    ops += [
+        {"op": "linear", **dense, "relu": True},
+        {"op": "reshape", "shape": [base, start, start]},
+    ]
+    for index in range(len(widths) + 1):
+        last = index == len(widths)
         ops.append(
             {
                 "op": "conv_transpose2d",
-                "weight": "decoder_out.net.4.weight",
-                "bias": "decoder_out.net.4.bias",
-                "stride": 1,
+                "weight": f"decoder_out.net.{2 * index}.weight",
+                "bias": f"decoder_out.net.{2 * index}.bias",
+                "stride": 1 if last else 2,
                 "padding": 1,
-                "output_padding": 0,
-                "relu": False,
+                "output_padding": 0 if last else 1,
+                "relu": not last,
             }
         )
-        ops.append({"op": "flatten"})
-    return ops + [{"op": "sigmoid"}]
+    return ops + [{"op": "flatten"}, {"op": "sigmoid"}]
 
 
-def encoder_program(config: ModelConfig) -> list[dict]:
-    """An image [784] in [0, 1] (plus the class for a conditional VAE) -> the encoder's
-    statistics: [mu, logvar] (2d values) for a stochastic encoder, the code (d) otherwise."""
+def encoder_program(config: ModelConfig, data: Dataset) -> list[dict]:
+    """An image of ``data``'s shape in [0, 1], flattened (plus the class for a conditional VAE)
+    -> the encoder's statistics: [mu, logvar] (2d values) for a stochastic encoder, the code
+    (d) otherwise."""
     stats = 2 * config.latent_dim if config.has_stochastic_encoder else config.latent_dim
     ops: list[dict] = []
     if config.architecture == "mlp":
-        features = math.prod(IMAGE_SHAPE)
+        features = data.pixels
     else:
-        ops.append({"op": "reshape", "shape": list(IMAGE_SHAPE)})
+        ops.append({"op": "reshape", "shape": list(data.shape)})
         for index in range(len(config.conv_channels)):
             ops.append(
                 {
@@ -128,10 +107,11 @@ def encoder_program(config: ModelConfig) -> list[dict]:
                 }
             )
         ops.append({"op": "flatten"})
-        features = _conv_feature_shape(config.conv_channels)
-    n_cond = NUM_CLASSES if config.is_conditional else 0
+        side = conv_side(data.side, len(config.conv_channels))
+        features = config.conv_channels[-1] * side * side
+    n_cond = data.classes if config.is_conditional else 0
     if n_cond:
-        ops.append({"op": "concat_label", "classes": NUM_CLASSES})
+        ops.append({"op": "concat_label", "classes": n_cond})
     return ops + _linears(
         "encoder_head", [features + n_cond, *config.hidden_sizes, stats], final_relu=False
     )
@@ -141,40 +121,40 @@ def program_tensors(program: list[dict]) -> list[str]:
     return [op[key] for op in program for key in ("weight", "bias") if key in op]
 
 
-def browser_spec(config: ModelConfig) -> dict[str, Any]:
-    """Everything a browser needs besides the weights."""
+def browser_spec(config: ModelConfig, data: Dataset) -> dict[str, Any]:
+    """Everything a browser needs besides the weights, for a model of ``data``'s images."""
     return {
         "format": BROWSER_FORMAT,
         "latent_dim": config.latent_dim,
         "conditional": config.is_conditional,
-        "classes": NUM_CLASSES,
+        "classes": data.classes,
         "stochastic": config.has_stochastic_encoder,
         "logvar_range": [
             -30.0,
             20.0,
         ],  # the encoder's clamp (vae_core.models.networks.LatentModel.encode)
-        "image_shape": list(IMAGE_SHAPE),
-        "decoder": decoder_program(config),
-        "encoder": encoder_program(config),
+        "image_shape": list(data.shape),
+        "decoder": decoder_program(config, data),
+        "encoder": encoder_program(config, data),
     }
 
 
 def export_weights(
-    state: dict[str, np.ndarray], config: ModelConfig, parts=("decoder", "encoder")
+    state: dict[str, np.ndarray], config: ModelConfig, data: Dataset, parts=("decoder", "encoder")
 ) -> bytes:
     """The tensors of the programs named in ``parts`` as float16 safetensors bytes, the spec
     in the file's metadata (a browser loads the decoder first, the encoder when it needs
     one). KeyError when ``state`` lacks a tensor."""
     from safetensors.numpy import save
 
-    spec = browser_spec(config) | {"parts": list(parts)}
+    spec = browser_spec(config, data) | {"parts": list(parts)}
     names = [name for part in parts for name in program_tensors(spec[part])]
     tensors = {name: np.ascontiguousarray(np.asarray(state[name], np.float16)) for name in names}
     return save(tensors, metadata={"spec": json.dumps(spec, separators=(",", ":"))})
 
 
-# The shipped classifiers (vae_core.analysis.classifier): 784 -> 512 (ReLU) -> 10 logits; the
-# browser adds the softmax.
+# The shipped classifiers (vae_core.analysis.classifier): pixels -> 512 (ReLU) -> class logits;
+# the browser adds the softmax.
 CLASSIFIER_PROGRAM = [
     {"op": "linear", "weight": "hidden.weight", "bias": "hidden.bias", "relu": True},
     {"op": "linear", "weight": "out.weight", "bias": "out.bias", "relu": False},
@@ -188,7 +168,7 @@ def export_classifier(weights: dict[str, np.ndarray]) -> bytes:
 
     spec = {
         "format": BROWSER_FORMAT,
-        "classes": NUM_CLASSES,
+        "classes": int(np.asarray(weights["out.bias"]).shape[0]),
         "classifier": CLASSIFIER_PROGRAM,
         "parts": ["classifier"],
     }

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vae_core.data.images import display_layout
 from vae_core.models.config import ModelConfig, TrainConfig
 from vae_core.store.replay import REPLAY_SIZE
 
@@ -63,8 +64,8 @@ class EpochSnapshot:
     record: object  # vae_core.training.trainer.EpochRecord
     # float32 [SNAPSHOT_SUBSET, latent_dim]: encoder means of the fixed test subset
     codes: np.ndarray
-    originals: np.ndarray  # float32 [SNAPSHOT_RECONSTRUCTIONS, 28, 28]
-    reconstructions: np.ndarray  # float32 [SNAPSHOT_RECONSTRUCTIONS, 28, 28]: decoded encoder means
+    originals: np.ndarray  # float32 [SNAPSHOT_RECONSTRUCTIONS, H, W(, 3)]
+    reconstructions: np.ndarray  # float32, the same shape: decoded encoder means
 
 
 class EpochProbe:
@@ -76,7 +77,7 @@ class EpochProbe:
         from vae_core.data.datasets import load_dataset
 
         test = load_dataset(dataset, "test")
-        self.images, self.labels = test.images[:size], test.labels[:size]
+        self.images, self.labels = test.floats(slice(0, size)), test.labels[:size]
         self.shown = shown
 
     def codes(self, model) -> np.ndarray:
@@ -84,8 +85,8 @@ class EpochProbe:
         return self._encode(model, 0)[0]
 
     def _encode(self, model, shown: int) -> tuple[np.ndarray, np.ndarray]:
-        """(codes [size, d], reconstructions of the first ``shown`` [shown, 28, 28]), in eval
-        mode."""
+        """(codes [size, d], reconstructions of the first ``shown`` [shown, H, W(, 3)]), in
+        eval mode."""
         import torch
 
         was_training = model.training
@@ -94,19 +95,14 @@ class EpochProbe:
         y = self.labels.to(device) if model.config.is_conditional else None
         with torch.no_grad():
             mu, _ = model.encode(self.images.to(device), y)  # [size, latent_dim]
-            # [shown, 1, 28, 28]
-            recon = model.decode(mu[:shown], None if y is None else y[:shown]) if shown else None
+            # [shown, C, H, W]
+            recon = model.decode(mu[:shown], None if y is None else y[:shown])
         model.train(was_training)
-        pictures = (
-            np.zeros((0, 28, 28), np.float32)
-            if recon is None
-            else recon.float().cpu().numpy()[:, 0]
-        )
-        return mu.float().cpu().numpy(), pictures
+        return mu.float().cpu().numpy(), display_layout(recon.float().cpu().numpy())
 
     def __call__(self, record, model) -> EpochSnapshot:
         codes, reconstructions = self._encode(model, self.shown)
-        originals = self.images[: self.shown, 0].numpy().astype(np.float32)
+        originals = display_layout(self.images[: self.shown].numpy())
         return EpochSnapshot(
             record=record, codes=codes, originals=originals, reconstructions=reconstructions
         )

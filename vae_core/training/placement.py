@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from vae_core.models.registry import Registry
+from vae_core.data.registry import Registry
 from vae_core.training.executors import Executor, ExecutorUnavailable, LocalExecutor
 
 logger = logging.getLogger(__name__)

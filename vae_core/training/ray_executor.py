@@ -398,7 +398,7 @@ def _result(model_config: ModelConfig, train_config: TrainConfig, payload: dict)
     from vae_core.models.networks import build_model
     from vae_core.training.trainer import EpochRecord, TrainingDiverged, TrainResult
 
-    model = build_model(model_config)
+    model = build_model(model_config, train_config.dataset)
     if payload["weights"] is not None:
         model.load_state_dict(load(payload["weights"]))
     model.eval()

@@ -13,17 +13,17 @@ from dataclasses import dataclass, field
 
 import torch
 
-from vae_core.data.datasets import IMAGE_SHAPE, ImageDataset, binarized, load_dataset
+from vae_core.data.catalog import get as get_dataset
+from vae_core.data.datasets import ImageDataset, binarized, load_dataset
 from vae_core.models.config import ModelConfig, TrainConfig
 from vae_core.models.losses import model_loss
-from vae_core.models.networks import LatentModel, ModelOutput, build_model
+from vae_core.models.networks import LatentModel, ModelOutput, as_floats, build_model
 
 logger = logging.getLogger(__name__)
-IMAGE_PIXELS = math.prod(IMAGE_SHAPE)
 TEST_BINARIZATION_SEED = 0  # every binarized model is scored on the same binarized test images
 
 EVAL_BATCH = 1000  # images per forward pass when scoring the test split
-# A 28x28 image costs a few hundred nats at initialisation; a loss this large means
+# A small image costs a few hundred nats at initialisation; a loss this large means
 # the weights have blown up even if the arithmetic has not yet reached inf/NaN.
 LOSS_CEILING = 1e7
 
@@ -104,9 +104,10 @@ def make_optimizer(model: torch.nn.Module, learning_rate: float) -> torch.optim.
 
 
 def _subset(dataset: ImageDataset, limit: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first ``limit`` images (all for 0) as uint8 pixels, and their labels."""
     if limit and limit < len(dataset):
-        return dataset.images[:limit], dataset.labels[:limit]
-    return dataset.images, dataset.labels
+        return dataset.pixels[:limit], dataset.labels[:limit]
+    return dataset.pixels, dataset.labels
 
 
 @torch.no_grad()
@@ -117,7 +118,8 @@ def evaluate_terms(
     batch_size: int = EVAL_BATCH,
     seed: int = 0,
 ) -> dict[str, float]:
-    """Mean loss terms over a whole image set (images [N, 1, 28, 28], labels [N]).
+    """Mean loss terms over a whole image set (images [N, C, H, W]: uint8, or floats in [0, 1];
+    labels [N]).
 
     Sampling noise comes from a private seeded stream, so the same weights always
     score the same and the global random state is left untouched.
@@ -130,7 +132,7 @@ def evaluate_terms(
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(seed)
         for start in range(0, images.shape[0], batch_size):
-            x = images[start : start + batch_size].to(device)
+            x = as_floats(images[start : start + batch_size].to(device))
             y = (
                 labels[start : start + batch_size].to(device)
                 if model.config.is_conditional
@@ -181,11 +183,13 @@ def memory_needed(model_config: ModelConfig, train_config: TrainConfig) -> int:
     (forward and backward), and the training images held in memory."""
     from vae_core.models.networks import parameter_count
 
-    widths = sum(model_config.hidden_sizes) * 2 + 2 * IMAGE_PIXELS
+    data = get_dataset(train_config.dataset)
+    widths = sum(model_config.hidden_sizes) * 2 + 2 * data.pixels
     if model_config.architecture == "conv":
-        widths += 2 * sum(model_config.conv_channels) * 14 * 14
-    images = (train_config.train_subset or 60_000) * IMAGE_PIXELS * 4
-    return 16 * parameter_count(model_config) + 3 * 4 * train_config.batch_size * widths + images
+        widths += 2 * sum(model_config.conv_channels) * (data.side // 2) ** 2
+    count = min(train_config.train_subset or data.split_size("train"), data.split_size("train"))
+    weights = parameter_count(model_config, data)
+    return 16 * weights + 3 * 4 * train_config.batch_size * widths + count * data.pixels
 
 
 def check_fits(model_config: ModelConfig, train_config: TrainConfig) -> None:
@@ -194,8 +198,9 @@ def check_fits(model_config: ModelConfig, train_config: TrainConfig) -> None:
 
     available, needed = available_memory(), memory_needed(model_config, train_config)
     if available is not None and needed > 0.8 * available:
+        weights = parameter_count(model_config, train_config.dataset)
         raise ValueError(
-            f"this network has {parameter_count(model_config):,} weights: training it needs about "
+            f"this network has {weights:,} weights: training it needs about "
             f"{needed / 2**30:,.1f} GB "
             f"of memory and this machine has {available / 2**30:.1f} GB available; choose smaller "
             "hidden widths"
@@ -244,7 +249,7 @@ class Trainer:
         n_train = self.train_images.shape[0]
         _check_batch_size(model_config, train_config, n_train)
         torch.manual_seed(train_config.seed)
-        self.model = build_model(model_config).to(self.device)
+        self.model = build_model(model_config, train_config.dataset).to(self.device)
         self.optimizer = make_optimizer(self.model, train_config.learning_rate)
         self.shuffle = torch.Generator().manual_seed(train_config.seed)
         # A final batch of one image is dropped: the MMD needs two codes to compare.
@@ -303,7 +308,7 @@ class Trainer:
         the batch's loss terms as detached scalars. The model must be in training mode.
         Raises :class:`TrainingDiverged` (``result=None``) when the loss is not finite or absurd."""
         config, model = self.train_config, self.model
-        x = self.train_images[idx]
+        x = as_floats(self.train_images[idx])
         if config.binarize:
             x = torch.bernoulli(x, generator=self.binarizer)
         y = self.train_labels[idx] if self.model_config.is_conditional else None

@@ -11,7 +11,7 @@ import importlib
 import pkgutil
 
 from vae_core.analysis.projection_methods.base import ProjectionMethod
-from vae_core.models.registry import Registry
+from vae_core.data.registry import Registry
 
 __all__ = ["METHODS", "ProjectionMethod", "get_method", "register", "unregister"]
 

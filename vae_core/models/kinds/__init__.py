@@ -12,8 +12,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from vae_core.data.registry import Registry
 from vae_core.models.kinds.base import COMMON_TERMS, Diagram, LossTerm, ModelKind, Setting
-from vae_core.models.registry import Registry
 
 __all__ = [
     "KINDS",
