@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from explorer.canvas import latent_canvas_component
+from vae_core.data.dataset import MAX_SIDE
 
 # |coordinate| accepted from the browser (the prior puts almost nothing beyond 5)
 POINT_LIMIT = 50.0
 MAX_ROWS = 10_000  # test images a selection may name
 MAX_EVENT_CHARS = 80_000  # a larger message from the browser is refused unread (10,000 rows fit)
-DRAWING_PIXELS = 28 * 28
+MAX_DRAWING_PIXELS = MAX_SIDE * MAX_SIDE  # a drawing is a square grey frame of the model's side
 
 
 class CanvasInputError(ValueError):
@@ -45,6 +46,7 @@ class MapView:
     plane: dict | None = None
     # [[u, v]] * 3: the codes a plane through three codes passes through (draggable)
     anchors: list | None = None
+    image_shape: tuple[int, ...] | None = None  # (C, H, W) of the model's images
 
     def args(self) -> dict:
         return {
@@ -57,6 +59,7 @@ class MapView:
             "mosaic": self.mosaic,
             "plane": self.plane,
             "anchors": self.anchors or [],
+            "image_shape": None if self.image_shape is None else list(self.image_shape),
         }
 
 
@@ -68,7 +71,7 @@ class CanvasEvent:
     id: str  # unique per event (a page load's session and a counter)
     point: tuple[float, float] | None = None  # pin
     ends: tuple[tuple[float, float], tuple[float, float]] | None = None  # ends: A and B
-    pixels: bytes | None = None  # drawing: 784 uint8, row-major, ink white on black
+    pixels: bytes | None = None  # drawing: side x side uint8, row-major, ink white on black
     rows: tuple[int, ...] = ()  # select: test-image rows
     map_index: int = 0
     reason: str = ""  # fallback: why the browser could not run the model
@@ -89,16 +92,15 @@ def _point(value, what: str) -> tuple[float, float]:
 
 
 def _pixels(value) -> bytes:
-    if not isinstance(value, str) or len(value) > 4 * DRAWING_PIXELS:
-        raise CanvasInputError("a drawing must be a 28x28 image")
+    if not isinstance(value, str) or len(value) > 4 * MAX_DRAWING_PIXELS:
+        raise CanvasInputError("a drawing must be a square grey image")
     try:
         data = base64.b64decode(value, validate=True)
     except ValueError:
-        raise CanvasInputError("a drawing must be a 28x28 image") from None
-    if len(data) != DRAWING_PIXELS:
-        raise CanvasInputError(
-            f"a drawing must be 28x28 = {DRAWING_PIXELS} pixels; got {len(data)}"
-        )
+        raise CanvasInputError("a drawing must be a square grey image") from None
+    side = math.isqrt(len(data))
+    if not data or side * side != len(data):
+        raise CanvasInputError(f"a drawing must be a square grey image; got {len(data)} pixels")
     return data
 
 

@@ -96,6 +96,7 @@ class BrowserModel:
     encoder_url: str | None  # the encoder (what the drawing pad needs), fetched only then
     size: int  # bytes of the decoder
     reason: str | None = None
+    image_shape: tuple[int, int, int] | None = None  # (C, H, W) of the model's images
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -125,11 +126,13 @@ def _browser_model(name: str, stamp: tuple) -> BrowserModel:
             len(decoder),
             f"its decoder's {size} of weights are more than a browser should "
             f"load (limit {BROWSER_LIMIT_MB:g} MB)",
+            data.shape,
         )
     return BrowserModel(
         publish(decoder, "models", ".safetensors"),
         publish(encoder, "models", ".safetensors"),
         len(decoder),
+        image_shape=data.shape,
     )
 
 

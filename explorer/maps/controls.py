@@ -9,6 +9,7 @@ from explorer.core import session
 from explorer.core.catalog import ModelEntry
 from explorer.maps import lens as lenses
 from explorer.maps import placing, points
+from vae_core.data.catalog import get as get_dataset
 
 LENS_HELP = (
     "The decoded map coloured by what a classifier sees in each place: its class, its "
@@ -37,9 +38,21 @@ def control_row(container, entry: ModelEntry, names) -> tuple[bool, dict | None]
         session.move_point(None, None)
         st.session_state["map_samples"] = None
     _sample_sheet(row, entry)
-    draw = row.toggle(
-        "Draw your own", key="map_draw", help="A drawing pad beside the map, encoded as you draw."
-    )
+    if get_dataset(entry.dataset).colour:
+        draw = row.toggle(
+            "Draw your own",
+            key="map_draw_colour",
+            disabled=True,
+            value=False,
+            help="The drawing pad draws grey ink; this model's images are in colour. Upload a "
+            "picture instead.",
+        )
+    else:
+        draw = row.toggle(
+            "Draw your own",
+            key="map_draw",
+            help="A drawing pad beside the map, encoded as you draw.",
+        )
     if not row.toggle("Classifier lens", key="map_lens", help=LENS_HELP):
         return draw, None
     lens, no_lens = lenses.lens(entry.dataset, names)

@@ -12,6 +12,7 @@ import streamlit as st
 
 from explorer.core import caches
 from vae_core.analysis.geometry import posterior_ellipse
+from vae_core.data.catalog import get as get_dataset
 from vae_core.data.images import upscale
 from vae_core.data.uploads import UploadError, prepare_image
 
@@ -22,7 +23,7 @@ __all__ = ["UploadError"]  # pages catch it; plus the functions and results belo
 class PlacedUpload:
     """A user's image prepared like the data and placed in a model's latent space."""
 
-    prepared: np.ndarray  # uint8, the 28x28 image the encoder saw, enlarged
+    prepared: np.ndarray  # uint8, the image the encoder saw, enlarged
     reconstruction: np.ndarray  # uint8, decoded from its posterior mean, enlarged
     mean: tuple[float, float]  # posterior mean in the map's two dimensions
     # (mu_x, mu_y, sigma_x, sigma_y); None for point encoders
@@ -33,27 +34,34 @@ def place_upload(name: str, data: bytes, label: int | None = None, size: int = 1
     """Prepare, encode and reconstruct an uploaded picture; UploadError says why one is refused
     (over the server's upload limit, ``server.maxUploadSize`` in MB, among other reasons)."""
     limit = int(st.get_option("server.maxUploadSize")) * 1024 * 1024
-    return place_image(name, prepare_image(data, max_bytes=limit), label, size)
+    dataset = get_dataset(caches.get_model(name).train_config.dataset)
+    return place_image(name, prepare_image(data, max_bytes=limit, dataset=dataset), label, size)
 
 
 def place_drawing(
     name: str, pixels: bytes, label: int | None = None, size: int = 112
 ) -> PlacedUpload:
-    """A drawing from the canvas (784 uint8, already prepared like the data) placed in latent
-    space."""
-    return place_image(name, np.frombuffer(pixels, np.uint8).reshape(28, 28) / 255.0, label, size)
+    """A drawing from the canvas (side x side uint8, already prepared like the data) placed in
+    latent space; UploadError when the model does not take grey images of that side."""
+    channels, side = caches.get_model(name).image_shape[:2]
+    if channels != 1 or len(pixels) != side * side:
+        raise UploadError(f"This model takes {side}x{side} images; the drawing does not fit it.")
+    return place_image(
+        name, np.frombuffer(pixels, np.uint8).reshape(side, side) / 255.0, label, size
+    )
 
 
 def place_image(
     name: str, prepared: np.ndarray, label: int | None = None, size: int = 112
 ) -> PlacedUpload:
-    """An image [28, 28] in [0, 1], white ink on black: its posterior and reconstruction."""
+    """An image in [0, 1] prepared like the model's data ([side, side] or [side, side, 3]): its
+    posterior and reconstruction."""
     from vae_core.analysis.latent import decode
     from vae_core.store.encoding import encode_images
 
     model = caches.get_model(name)
     prepared = np.asarray(prepared, np.float32)
-    mu, logvar = encode_images(model, prepared[None, None], None if label is None else [label])
+    mu, logvar = encode_images(model, prepared[None], None if label is None else [label])
     reconstruction = decode(model, mu[0], label)
     ellipse = None if logvar is None else posterior_ellipse(mu[0], np.exp(0.5 * logvar[0]))
     return PlacedUpload(

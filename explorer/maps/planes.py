@@ -123,6 +123,7 @@ def plane_view(
         mosaic_n if model.url else 0,
         plane=chosen.plane.to_dict(),
         anchors=chosen.anchor_points,
+        image_shape=model.image_shape,
     )
 
 

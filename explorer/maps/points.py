@@ -42,7 +42,14 @@ def map_view(
         name, n_points, extent=extent, mosaic_n=server_mosaic, label=class_label, **figure_options
     )
     return MapView(
-        url, extent, model.url, model.encoder_url, label, model.reason, mosaic_n if model.url else 0
+        url,
+        extent,
+        model.url,
+        model.encoder_url,
+        label,
+        model.reason,
+        mosaic_n if model.url else 0,
+        image_shape=model.image_shape,
     )
 
 

@@ -38,7 +38,7 @@ test("a drawing is prepared like an upload", () => {
   // The resampling filters differ (area average here, Lanczos in PIL), so the centre of
   // mass can round to the neighbouring pixel: allow a one-pixel shift, nothing more.
   for (const { ink, height, width, prepared } of fixtures.drawings) {
-    const ours = prepareDrawing(Float32Array.from(ink), height, width);
+    const ours = prepareDrawing(Float32Array.from(ink), height, width, 28);
     let best = Infinity;
     for (const dy of [-1, 0, 1])
       for (const dx of [-1, 0, 1]) best = Math.min(best, shiftedDifference(ours, prepared, dy, dx));
@@ -47,7 +47,7 @@ test("a drawing is prepared like an upload", () => {
     const theirMass = prepared.reduce((a, b) => a + b, 0);
     assert.ok(Math.abs(ourMass - theirMass) / theirMass < 0.05, `ink ${ourMass} vs ${theirMass}`);
   }
-  assert.equal(prepareDrawing(new Float32Array(100), 10, 10), null);
+  assert.equal(prepareDrawing(new Float32Array(100), 10, 10, 28), null);
 });
 
 test("arrow labels keep clear of each other", () => {

@@ -12,6 +12,7 @@ import numpy as np
 
 SPLITS = ("train", "test")
 DEFAULT_DATASET = "mnist"  # what a configuration trains on unless it names another
+MAX_SIDE = 64  # the largest image side the product trains on and shows
 
 
 class DatasetError(RuntimeError):
@@ -60,6 +61,9 @@ class Dataset:
     # which copy the reader reads now (a folder), so memoised splits follow a moved copy
     location: Callable[[], str] = field(default=lambda: "", repr=False)
     short: str = ""  # the label in tables and figure titles ("MNIST"); the label when empty
+    # light ink on a dark ground, centred by its mass (MNIST's recipe): uploads and drawings
+    # are prepared that way; other sets have pictures centre-cropped and resized
+    ink: bool = False
 
     @property
     def title(self) -> str:

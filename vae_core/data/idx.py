@@ -81,6 +81,7 @@ def _dataset(name, label, folder, class_names, checksum, order, source) -> Datas
         checksum=checksum,
         order=order,
         location=lambda: str(shipped_data_dir()),
+        ink=True,
     )
 
 

@@ -35,13 +35,13 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from vae_core.data.dataset import SPLITS, Dataset, DatasetError, Split, split_checksum
+from vae_core.data.dataset import MAX_SIDE, SPLITS, Dataset, DatasetError, Split, split_checksum
 from vae_core.data.paths import user_data_dir
 
 MANIFEST = "manifest.json"
 FORMAT = 1
 DEFAULT_SIZE = 32
-SIZES = range(28, 65)  # accepted sides, in pixels
+SIZES = range(28, MAX_SIDE + 1)  # accepted sides, in pixels
 MIN_SOURCE_SIDE = 8  # smaller pictures are refused rather than blown up
 MIN_IMAGES = 10  # fewer cannot be split into a training set and a held-out test share
 MAX_IMAGES = 200_000

@@ -1,9 +1,11 @@
-"""Turn an uploaded picture into a 28x28 image prepared like the training data.
+"""Turn an uploaded picture into an image prepared like a dataset's.
 
 MNIST digits are white ink on black, their ink fitted into a 20x20 box and
 centred by its centre of mass in a 28x28 frame (LeCun et al.'s preprocessing);
-an upload goes through the same steps. Anything that is not a usable image is
-refused with :class:`UploadError` and a sentence saying why.
+an upload for a set of ink pictures (``Dataset.ink``) goes through the same steps, in a
+frame of the dataset's side. For any other set it is centre-cropped and resized to the
+dataset's side, in grey or in colour, as imported pictures are. Anything that is not a
+usable image is refused with :class:`UploadError` and a sentence saying why.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import warnings
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from vae_core.data.catalog import DEFAULT_DATASET, Dataset, get
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # the largest file prepare_image reads unless told otherwise
 MAX_PIXELS = 25_000_000  # width x height beyond which an image is refused (decompression bombs)
@@ -39,13 +43,17 @@ def _to_grey(image: Image.Image) -> np.ndarray:
 
 
 def prepare_image(
-    data: bytes, invert: bool | None = None, max_bytes: int = MAX_UPLOAD_BYTES
+    data: bytes,
+    invert: bool | None = None,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    dataset: Dataset | None = None,
 ) -> np.ndarray:
-    """Decode and normalise an upload: bytes -> float32 [28, 28] in [0, 1], white ink on black.
+    """Decode and normalise an upload for ``dataset`` (MNIST by default): bytes -> float32 in
+    [0, 1], [side, side] in grey or [side, side, 3] in colour.
 
-    ``invert=None`` decides from the border: a light border means dark ink on
-    light paper, which is inverted to match the data. Files over ``max_bytes`` are refused
-    (an app passes the limit its server enforces).
+    For a set of ink pictures, ``invert=None`` decides from the border: a light border means
+    dark ink on light paper, which is inverted to match the data. Files over ``max_bytes`` are
+    refused (an app passes the limit its server enforces).
     """
     if not data:
         raise UploadError("The file is empty.")
@@ -53,8 +61,11 @@ def prepare_image(
         raise UploadError(
             f"The file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB."
         )
+    dataset = dataset or get(DEFAULT_DATASET)
     image = _open(data)
     image = ImageOps.exif_transpose(image) or image
+    if not dataset.ink:
+        return _fitted(image, dataset)
     grey = _to_grey(image)
     if grey.size == 0:
         raise UploadError("The image has no pixels.")
@@ -67,7 +78,20 @@ def prepare_image(
     if not ink.any():
         raise UploadError("The image looks blank: no strokes stand out from the background.")
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    return _centred(grey[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
+    return _centred(grey[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], dataset.side)
+
+
+def _fitted(image: Image.Image, dataset: Dataset) -> np.ndarray:
+    """The picture centre-cropped and resized to the dataset's side, grey or colour."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+    mode = "RGB" if dataset.colour else "L"
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        image = Image.fromarray(np.rint(_to_grey(image) * 255).astype(np.uint8))
+    side = dataset.side
+    fitted = ImageOps.fit(image.convert(mode), (side, side), Image.LANCZOS)
+    return np.asarray(fitted, np.float32) / 255.0
 
 
 def _open(data: bytes) -> Image.Image:
@@ -93,12 +117,11 @@ def _open(data: bytes) -> Image.Image:
         ) from None
 
 
-def _centred(crop: np.ndarray) -> np.ndarray:
-    """The ink [h, w] fitted into a 20x20 box (aspect kept) and centred by its centre of mass
-    in a 28x28 frame, as MNIST's digits were."""
-    # Fit the ink into a 20x20 box, keeping its aspect ratio.
+def _centred(crop: np.ndarray, side: int) -> np.ndarray:
+    """The ink [h, w] fitted into a box of 20/28 of the side (aspect kept) and centred by its
+    centre of mass in a side x side frame, as MNIST's digits were in 28 x 28."""
     height, width = crop.shape
-    scale = 20.0 / max(height, width)
+    scale = round(side * 20 / 28) / max(height, width)
     new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
     small = (
         np.asarray(
@@ -107,15 +130,15 @@ def _centred(crop: np.ndarray) -> np.ndarray:
         )
         / 255.0
     )
-    # Centre by the centre of mass in a 28x28 frame.
-    frame = np.zeros((28, 28), np.float32)
+    # Centre by the centre of mass in the frame.
+    frame = np.zeros((side, side), np.float32)
     mass = small.sum()
     cy, cx = (
         ((np.indices(small.shape) * small).sum(axis=(1, 2)) / mass)
         if mass > 0
         else (small.shape[0] / 2, small.shape[1] / 2)
     )
-    top = int(np.clip(round(14 - cy), 0, 28 - small.shape[0]))
-    left = int(np.clip(round(14 - cx), 0, 28 - small.shape[1]))
+    top = int(np.clip(round(side / 2 - cy), 0, side - small.shape[0]))
+    left = int(np.clip(round(side / 2 - cx), 0, side - small.shape[1]))
     frame[top : top + small.shape[0], left : left + small.shape[1]] = small
     return np.clip(frame, 0.0, 1.0)

@@ -1,7 +1,7 @@
 // Small drawing helpers of the canvas: SVG and HTML elements, numbers from plotly's typed
-// arrays, 28 x 28 images and tiles of them.
+// arrays, decoded images (grey or colour, any square side) and tiles of them.
 
-import { toBytes } from "../decoder/decoder.js";
+import { imageShape, toPixels } from "../decoder/decoder.js";
 
 export const SVG = "http://www.w3.org/2000/svg";
 export const MARGIN = { left: 44, right: 10, bottom: 48 }; // px around a map's plotting square (its top: the figure's)
@@ -30,28 +30,23 @@ export function numbers(values) {
 
 export const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
-/** 784 values in [0, 1] as a grey 28 x 28 image. */
+/** A decoded image (values in [0, 1], channel by channel) drawn at its own size: the canvas
+ * takes the image's side, its CSS keeps the size on the page. */
 export function drawImage(canvas, values) {
-  const bytes = toBytes(values);
-  const image = new ImageData(28, 28);
-  for (let i = 0; i < 784; i += 1) {
-    image.data[4 * i] = image.data[4 * i + 1] = image.data[4 * i + 2] = bytes[i];
-    image.data[4 * i + 3] = 255;
-  }
-  canvas.getContext("2d").putImageData(image, 0, 0);
+  const { side } = imageShape(values.length);
+  if (canvas.width !== side || canvas.height !== side) canvas.width = canvas.height = side;
+  canvas.getContext("2d").putImageData(toPixels(values), 0, 0);
 }
 
 export function drawTiles(canvas, images, columns) {
   const rows = Math.ceil(images.length / columns);
-  canvas.width = columns * 28;
-  canvas.height = rows * 28;
+  const side = images.length ? imageShape(images[0].length).side : 1;
+  canvas.width = columns * side;
+  canvas.height = rows * side;
   const context = canvas.getContext("2d");
   context.fillStyle = "#fff";
   context.fillRect(0, 0, canvas.width, canvas.height);
   images.forEach((values, index) => {
-    const tile = document.createElement("canvas");
-    tile.width = tile.height = 28;
-    drawImage(tile, values);
-    context.drawImage(tile, (index % columns) * 28, Math.floor(index / columns) * 28);
+    context.putImageData(toPixels(values), (index % columns) * side, Math.floor(index / columns) * side);
   });
 }

@@ -74,7 +74,9 @@ export function showPinnedImages() {
     if (!uri || !canvas || state.panels[index].network) return;
     const picture = new Image();
     picture.onload = () => {
-      canvas.getContext("2d").drawImage(picture, 0, 0, 28, 28);
+      canvas.width = picture.naturalWidth;
+      canvas.height = picture.naturalHeight;
+      canvas.getContext("2d").drawImage(picture, 0, 0);
       canvas.dataset.z = `${fmt(state.pinned[0])},${fmt(state.pinned[1])}`;
     };
     picture.src = uri;

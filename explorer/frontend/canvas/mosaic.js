@@ -47,7 +47,8 @@ export async function drawMosaic(panel) {
     const y = y1 - ((row + 0.5) * (y1 - y0)) / n;
     for (let column = 0; column < n; column += 1) {
       const values = panel.network.decode(panel.code([x0 + ((column + 0.5) * (x1 - x0)) / n, y]), state.label);
-      images.push(values.map((v) => 1 - v)); // dark ink on white keeps the coloured points readable
+      // grey: dark ink on white keeps the coloured points readable; colour stays as it is
+      images.push(panel.network.colour ? values : values.map((v) => 1 - v));
     }
     await new Promise((resolve) => setTimeout(resolve, 0)); // stay responsive while the grid fills
     if (panel.mosaicPending !== key) return; // another grid was asked for meanwhile

@@ -71,9 +71,9 @@ function placeDrawing(pad, send) {
   const pixels = pad.getContext("2d").getImageData(0, 0, 280, 280).data;
   const ink = new Float32Array(280 * 280);
   for (let i = 0; i < ink.length; i += 1) ink[i] = 1 - pixels[4 * i] / 255;
-  const prepared = prepareDrawing(ink, 280, 280);
-  if (!prepared) return;
   const network = state.panels[0].network;
+  const prepared = prepareDrawing(ink, 280, 280, state.args.maps[0].image_shape[1]);
+  if (!prepared) return;
   if (network && network.hasEncoder) {
     const { mu, logvar } = network.encode(prepared, state.label);
     const sigma = logvar ? logvar.map((v) => Math.exp(0.5 * v)) : [0, 0];

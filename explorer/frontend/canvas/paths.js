@@ -84,9 +84,12 @@ function resample(image, height, width, outH, outW) {
 
 export const INK_THRESHOLD = 0.15; // as vae_core.data.uploads: brighter pixels count as ink
 
+export const INK_BOX = 20 / 28; // MNIST's recipe: the ink fills a box of 20 pixels in 28
+
 /** A drawing (ink in [0, 1], [height x width], row-major) prepared like the data: its ink
- * fitted into a 20x20 box and centred by its centre of mass in 28x28. Null when blank. */
-export function prepareDrawing(ink, height, width) {
+ * fitted into a box of INK_BOX of the side and centred by its centre of mass in a frame of
+ * side x side (the model's image side). Null when blank. */
+export function prepareDrawing(ink, height, width, side) {
   let top = height;
   let bottom = -1;
   let left = width;
@@ -108,7 +111,7 @@ export function prepareDrawing(ink, height, width) {
   for (let y = 0; y < cropH; y += 1) {
     for (let x = 0; x < cropW; x += 1) crop[y * cropW + x] = ink[(top + y) * width + left + x];
   }
-  const scale = 20 / Math.max(cropH, cropW);
+  const scale = Math.round(side * INK_BOX) / Math.max(cropH, cropW);
   const newW = Math.max(1, roundHalfEven(cropW * scale));
   const newH = Math.max(1, roundHalfEven(cropH * scale));
   const small = resample(crop, cropH, cropW, newH, newW);
@@ -125,12 +128,12 @@ export function prepareDrawing(ink, height, width) {
   }
   cy = mass > 0 ? cy / mass : newH / 2;
   cx = mass > 0 ? cx / mass : newW / 2;
-  const offsetY = Math.min(28 - newH, Math.max(0, roundHalfEven(14 - cy)));
-  const offsetX = Math.min(28 - newW, Math.max(0, roundHalfEven(14 - cx)));
-  const frame = new Float32Array(784);
+  const offsetY = Math.min(side - newH, Math.max(0, roundHalfEven(side / 2 - cy)));
+  const offsetX = Math.min(side - newW, Math.max(0, roundHalfEven(side / 2 - cx)));
+  const frame = new Float32Array(side * side);
   for (let y = 0; y < newH; y += 1) {
     for (let x = 0; x < newW; x += 1)
-      frame[(offsetY + y) * 28 + offsetX + x] = Math.min(1, Math.max(0, small[y * newW + x]));
+      frame[(offsetY + y) * side + offsetX + x] = Math.min(1, Math.max(0, small[y * newW + x]));
   }
   return frame;
 }

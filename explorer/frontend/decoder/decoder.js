@@ -316,6 +316,7 @@ export class Network {
     this.tensors = tensors;
     this.latentDim = spec.latent_dim;
     this.conditional = spec.conditional;
+    this.colour = spec.image_shape[0] === 3;
     const parts = spec.parts || ["decoder", "encoder"];
     parts.forEach((part) => checkTensors(spec[part], tensors));
     this.hasEncoder = parts.includes("encoder");
@@ -329,7 +330,8 @@ export class Network {
     this.hasEncoder = true;
   }
 
-  /** z: the map's coordinates (more latent dimensions are held at 0) -> 784 values in [0, 1]. */
+  /** z: the map's coordinates (more latent dimensions are held at 0) -> the image's values in
+   * [0, 1], channel by channel (spec.image_shape). */
   decode(point, label = null) {
     const code = new Float32Array(this.latentDim);
     for (let i = 0; i < Math.min(point.length, this.latentDim); i += 1) code[i] = point[i];
@@ -346,7 +348,7 @@ export class Network {
     return runBatch(this.spec.decoder, this.tensors, codes, this.conditional ? (label ?? 0) : null);
   }
 
-  /** pixels: 784 values in [0, 1] -> { mu, logvar } (logvar null for a point encoder). */
+  /** pixels: the image's values in [0, 1] -> { mu, logvar } (logvar null for a point encoder). */
   encode(pixels, label = null) {
     if (!this.hasEncoder) throw new Error("this model's encoder is not loaded");
     const stats = runProgram(this.spec.encoder, this.tensors, pixels, this.conditional ? (label ?? 0) : null);
@@ -358,7 +360,7 @@ export class Network {
   }
 }
 
-/** A shipped classifier (vae_core.store.export.export_classifier): 784 pixels -> 10 class probabilities. */
+/** A shipped classifier (vae_core.store.export.export_classifier): pixels -> class probabilities. */
 export class Classifier {
   constructor(buffer) {
     const { spec, tensors } = parseModel(buffer);
@@ -386,6 +388,31 @@ function softmax(logits) {
 }
 
 /** Float image values in [0, 1] -> uint8 as Python's to_uint8 rounds them (half to even). */
+/** The shape of a decoded image from its number of values: side x side grey, or three planes of
+ * side x side in colour (a count cannot be both: 3 s^2 is never a square). */
+export function imageShape(length) {
+  const grey = Math.round(Math.sqrt(length));
+  if (grey * grey === length) return { channels: 1, side: grey };
+  const colour = Math.round(Math.sqrt(length / 3));
+  if (3 * colour * colour === length) return { channels: 3, side: colour };
+  throw new Error(`${length} values are not a square image`);
+}
+
+/** A decoded image (values in [0, 1]; colour as three planes, red, green, blue) as ImageData. */
+export function toPixels(values) {
+  const { channels, side } = imageShape(values.length);
+  const bytes = toBytes(values);
+  const area = side * side;
+  const image = new ImageData(side, side);
+  for (let i = 0; i < area; i += 1) {
+    image.data[4 * i] = bytes[i];
+    image.data[4 * i + 1] = bytes[channels === 3 ? area + i : i];
+    image.data[4 * i + 2] = bytes[channels === 3 ? 2 * area + i : i];
+    image.data[4 * i + 3] = 255;
+  }
+  return image;
+}
+
 export function toBytes(values) {
   const bytes = new Uint8ClampedArray(values.length);
   for (let i = 0; i < values.length; i += 1) {

@@ -3,7 +3,7 @@
 // slider per dimension moves the code and redraws it at display rate. Drawn by the traversal
 // component (traversal.js) and by a published page (../published/page.js).
 
-import { toBytes } from "../explorer.canvas.latent_canvas/decoder/decoder.js";
+import { imageShape, toPixels } from "../explorer.canvas.latent_canvas/decoder/decoder.js";
 import { byInformation, traversalCodes } from "../explorer.canvas.latent_canvas/planes/planes.js";
 
 function element(tag, attributes = {}, parent = null) {
@@ -17,18 +17,11 @@ function element(tag, attributes = {}, parent = null) {
 }
 
 function paint(canvas, images) {
-  canvas.width = 28 * images.length;
-  canvas.height = 28;
+  const side = images.length ? imageShape(images[0].length).side : 1;
+  canvas.width = side * images.length;
+  canvas.height = side;
   const context = canvas.getContext("2d");
-  images.forEach((values, index) => {
-    const bytes = toBytes(values);
-    const image = new ImageData(28, 28);
-    for (let i = 0; i < 784; i += 1) {
-      image.data[4 * i] = image.data[4 * i + 1] = image.data[4 * i + 2] = bytes[i];
-      image.data[4 * i + 3] = 255;
-    }
-    context.putImageData(image, 28 * index, 0);
-  });
+  images.forEach((values, index) => context.putImageData(toPixels(values), side * index, 0));
 }
 
 /** Draw the grid of ``args`` ({code, steps, reach, kl, label}) into ``root`` with ``network``;
