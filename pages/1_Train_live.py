@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer import app as shell
-from explorer.training import job_view, step_view, train_form
+from explorer.training import add_images, job_view, step_view, train_form
 
 shell.ensure_frame()
 st.title("Train live")
@@ -15,6 +15,7 @@ st.caption(
     "page's model picker; a configuration that is already stored opens at once instead of "
     "retraining."
 )
+add_images.add_images_section()
 mode = train_form.where_and_mode()
 kind = train_form.kind_picker()
 form, submitted = train_form.train_form(kind, mode)

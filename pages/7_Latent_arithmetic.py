@@ -20,6 +20,9 @@ if entry.conditional:
     )
     st.stop()
 names = caches.class_names(entry.dataset)
+if len(names) < 2:
+    st.info("Latent arithmetic moves codes between class means: this dataset has no classes.")
+    st.stop()
 judge, judge_problem = caches.classifier(entry.dataset)
 st.caption(
     "Codes are points, so they can be added. The arrow from one class's mean code to another's is "

@@ -37,7 +37,12 @@ FRESH = {
     "fresh-conv-mmd-vae-3d": ModelConfig(
         model="mmd_vae", architecture="conv", hidden_sizes=(), conv_channels=(6,), latent_dim=3
     ),
+    # 64 x 64 in colour: four upsamplings, three planes out
+    "fresh-conv-vae-colour": ModelConfig(
+        architecture="conv", hidden_sizes=(16,), conv_channels=(4, 6, 6, 8)
+    ),
 }
+FRESH_DATA = {"fresh-conv-vae-colour": "shapes-colour"}
 
 
 def write_model(folder, model, state) -> None:
@@ -58,7 +63,7 @@ def write_model(folder, model, state) -> None:
             }
         )
     encode_cases = []
-    pixels = rng.uniform(0, 1, (4, 1, 28, 28)).astype(np.float32)
+    pixels = rng.uniform(0, 1, (4, *model.image_shape)).astype(np.float32)
     for index, image in enumerate(pixels):
         label = index if conditional else None
         mu, logvar = encode_images(model, image[None], None if label is None else [label])
@@ -118,8 +123,12 @@ def fixtures(tmp_path_factory):
         write_model(root / "models" / entry.name, model, checkpoint_state(entry.path))
     for name, config in FRESH.items():
         torch.manual_seed(0)
+        dataset = FRESH_DATA.get(name, "mnist")
         model = train(
-            config, TrainConfig(epochs=1, batch_size=64, train_subset=1024, test_subset=256)
+            config,
+            TrainConfig(
+                dataset=dataset, epochs=1, batch_size=64, train_subset=1024, test_subset=256
+            ),
         ).model
         write_model(root / "models" / name, model, model_state(model))
     (root / "paths.json").write_text(json.dumps(path_fixtures()))

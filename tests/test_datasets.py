@@ -279,3 +279,58 @@ def test_the_command_line_adds_and_lists_datasets(tmp_path, capsys):
     rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
     assert rows["pets"]["shape"] == [3, 30, 30] and rows["shapes"]["factors"][0] == "shape"
     assert main(["data", "list"]) == 0 and "Shapes (known factors)" in capsys.readouterr().out
+
+
+def test_the_network_follows_the_image_size_unless_told():
+    from vae_core.models.layout import network_for
+
+    assert network_for("auto", 28) == {"architecture": "mlp"}
+    assert network_for("auto", 32) == {"architecture": "conv", "conv_channels": (32, 32, 64)}
+    assert network_for("auto", 64)["conv_channels"] == (16, 32, 32, 32)
+    assert network_for("conv", 28) == {"architecture": "conv", "conv_channels": (32, 64)}
+    assert network_for("conv", 64, (8, 8)) == {"architecture": "conv", "conv_channels": (8, 8)}
+    assert network_for("mlp", 64) == {"architecture": "mlp"}
+    # every automatic choice builds, and decodes to its dataset's shape
+    for name in ("mnist", "shapes-colour"):
+        data = catalog.get(name)
+        model = build_model(ModelConfig(**network_for("auto", data.side)), data)
+        assert model.decode(torch.zeros(1, 2)).shape == (1, *data.shape)
+
+
+def test_maps_colour_codes_by_a_factor_on_a_continuous_scale():
+    from vae_core.viz.latent_map import FactorColours, latent_map
+
+    values = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    factor = FactorColours("orientation", values, 0.0, float(values.max()), True, "rad")
+    figure = latent_map(
+        np.random.default_rng(0).normal(size=(40, 2)),
+        np.zeros(40, int),
+        ("a",),
+        (-3, 3, -3, 3),
+        click_grid=0,
+        factor=factor,
+    )
+    points, bar = figure.data
+    assert len(set(points.marker.color)) > 30 and all(
+        c.startswith("#") for c in points.marker.color
+    )
+    assert factor.colourscale[0][1] == factor.colourscale[-1][1]  # cyclic: its ends meet
+    assert bar.marker.showscale and bar.marker.colorbar.title.text == "orientation rad"
+    unlabelled = latent_map(np.zeros((3, 2)), np.full(3, -1), (), (-3, 3, -3, 3), click_grid=0)
+    assert [trace.name for trace in unlabelled.data] == ["test images"]
+
+
+def test_an_upload_is_prepared_like_its_datasets_images():
+    from vae_core.data.uploads import prepare_image
+
+    buffer = io.BytesIO()
+    picture = np.zeros((90, 120, 4), np.uint8)
+    picture[20:70, 30:100] = (250, 20, 20, 255)  # a red box; the rest transparent (white)
+    Image.fromarray(picture, "RGBA").save(buffer, "PNG")
+    colour = prepare_image(buffer.getvalue(), dataset=catalog.get("shapes-colour"))
+    assert colour.shape == (64, 64, 3) and colour[32, 32, 0] > 0.9 > 0.2 > colour[32, 32, 1]
+    assert colour[0, 0].min() > 0.9  # transparency lies on white
+    grey = prepare_image(buffer.getvalue(), dataset=catalog.get("shapes"))
+    assert grey.shape == (64, 64)
+    digit = prepare_image(buffer.getvalue())  # MNIST's recipe: ink centred in 28 x 28
+    assert digit.shape == (28, 28)

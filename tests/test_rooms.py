@@ -176,7 +176,7 @@ def test_a_quiz_collects_one_answer_per_student_until_revealed(rooms):
         rooms.answer(code, "eve", (0, 0))
     rooms.end_quiz(code, token)
     assert rooms.quiz(code) is None
-    with pytest.raises(RoomError, match="one of the ten classes"):
+    with pytest.raises(RoomError, match="one of the dataset's 10 classes"):
         rooms.start_quiz(code, token, 12)
     rooms.start_quiz(code, token, 3)
     assert rooms.answers(code) == []  # a new quiz starts with no answers

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from vae_core.data import catalog
+from vae_core.data.catalog import get as get_dataset
 from vae_core.models.config import (
     ARCHITECTURES,
     KL_ESTIMATORS,
@@ -26,6 +27,7 @@ from vae_core.models.config import (
     TrainConfig,
 )
 from vae_core.models.kinds import KINDS, VAE, Setting, all_settings, get_kind, loss_terms
+from vae_core.models.layout import AUTO, network_for
 
 PROG = "vae-explorer"
 
@@ -91,7 +93,13 @@ def _add_model_arguments(model) -> None:
         default=VAE.name,
         help="; ".join(f"{k.name}: {k.label}" for k in KINDS.values()),
     )
-    model.add_argument("--arch", choices=ARCHITECTURES, default="mlp", dest="architecture")
+    model.add_argument(
+        "--arch",
+        choices=(AUTO, *ARCHITECTURES),
+        default=AUTO,
+        dest="architecture",
+        help="auto: an MLP below 32 pixels, convolutional from 32",
+    )
     model.add_argument(
         "--hidden",
         type=_int_list,
@@ -99,7 +107,13 @@ def _add_model_arguments(model) -> None:
         dest="hidden_sizes",
         help="dense layer widths, e.g. 512,256",
     )
-    model.add_argument("--conv-channels", type=_int_list, default=(32, 64))
+    model.add_argument(
+        "--conv-channels",
+        type=_int_list,
+        default=None,
+        help="channels of the strided convolutions (default: 32,64 below 32 pixels, three layers "
+        "from 32, four from 64)",
+    )
     model.add_argument("--latent-dim", type=int, default=2)
     model.add_argument("--likelihood", choices=LIKELIHOODS, default="bernoulli")
     model.add_argument("--gaussian-std", type=float, default=0.1)
@@ -192,12 +206,17 @@ def configs_from_args(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfi
     fields = {f.name for f in dataclasses.fields(ModelConfig)}
     options = {name: value for name, value in chosen.items() if name not in fields}
     try:
+        train_config = TrainConfig(**_config_fields(TrainConfig, args))
+        side = get_dataset(train_config.dataset).side
+        network = network_for(args.architecture, side, args.conv_channels)
         model_config = ModelConfig(
             **kind.config_fields(**{k: v for k, v in chosen.items() if k in fields}),
-            **_config_fields(ModelConfig, args, skip=("model", *chosen)),
+            **_config_fields(
+                ModelConfig, args, skip=("model", "architecture", "conv_channels", *chosen)
+            ),
+            **network,
             options=tuple(options.items()),
         )
-        train_config = TrainConfig(**_config_fields(TrainConfig, args))
     except ValueError as error:
         raise UsageError(str(error)) from None
     return model_config, train_config

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from explorer.canvas import latent_canvas_component
-from vae_core.data.dataset import MAX_SIDE
+from vae_core.data.dataset import MAX_SIDE, MIN_SIDE
 
 # |coordinate| accepted from the browser (the prior puts almost nothing beyond 5)
 POINT_LIMIT = 50.0
@@ -99,8 +99,11 @@ def _pixels(value) -> bytes:
     except ValueError:
         raise CanvasInputError("a drawing must be a square grey image") from None
     side = math.isqrt(len(data))
-    if not data or side * side != len(data):
-        raise CanvasInputError(f"a drawing must be a square grey image; got {len(data)} pixels")
+    if side * side != len(data) or not MIN_SIDE <= side <= MAX_SIDE:
+        raise CanvasInputError(
+            f"a drawing must be a square grey image of {MIN_SIDE} to {MAX_SIDE} pixels a side; "
+            f"got {len(data)} pixels"
+        )
     return data
 
 

@@ -146,11 +146,14 @@ def _quiz_controls(code: str) -> None:
     state, rooms = st.session_state, shared()
     quiz = session.view().quiz
     names = caches.class_names(session.view().dataset)
+    if not names:
+        st.caption("Quizzes ask where a class lives: this dataset has no classes.")
+        return
     try:
         if quiz is None:
             target = st.selectbox(
                 "Quiz: where does this class live?",
-                range(10),
+                range(len(names)),
                 format_func=lambda i: names[i],
                 key="room_quiz_class",
             )

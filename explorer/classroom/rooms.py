@@ -36,6 +36,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 
 from explorer.core.view import QuizState, View
+from vae_core.data.catalog import DatasetError
+from vae_core.data.catalog import get as get_dataset
 
 _log = logging.getLogger(__name__)
 
@@ -57,6 +59,14 @@ StatusListener = Callable[[bool], None]  # whether the rooms' backend answers, f
 
 
 REDIS_URL = "VAE_EXPLORER_REDIS_URL"  # a Redis server shared by the replicas (redis://host:6379/0)
+
+
+def _classes(dataset: str) -> int:
+    """How many classes a room's dataset has (0 when unlabelled or unknown here)."""
+    try:
+        return get_dataset(dataset).classes
+    except DatasetError:
+        return 0
 
 
 class RoomError(ValueError):
@@ -250,9 +260,14 @@ class Rooms(ABC):
         raise RoomError("The room changed too often to apply this change; try again")
 
     def start_quiz(self, code: str, token: str, target: int) -> None:
-        if not isinstance(target, int) or isinstance(target, bool) or not 0 <= target <= 9:
-            raise RoomError("A quiz asks for one of the ten classes")
         self.check_teacher(code, token)
+        classes = _classes(self.latest(code)[1].dataset)
+        if not isinstance(target, int) or isinstance(target, bool) or not 0 <= target < classes:
+            raise RoomError(
+                f"A quiz asks for one of the dataset's {classes} classes"
+                if classes
+                else "A quiz asks where a class lives: this dataset has no classes"
+            )
         self.clear_records(code, ANSWERS)
         self.patch(code, token, {"quiz": {"target": target, "revealed": False}})
 

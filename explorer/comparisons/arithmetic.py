@@ -35,7 +35,7 @@ def judge_codes(name: str, codes: list, size: int = 112) -> list[Judged]:
 
     model = caches.get_model(name)
     codes = np.stack([pad_code(code, model.config.latent_dim) for code in codes])
-    images = decode(model, codes)  # [N, 28, 28]
+    images = decode(model, codes)  # [N, H, W(, 3)]
     judge, _ = caches.classifier(model.train_config.dataset)
     names = caches.class_names(model.train_config.dataset)
     judged = []

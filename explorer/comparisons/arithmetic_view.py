@@ -12,6 +12,7 @@ from explorer.core import session
 from explorer.core.catalog import ModelEntry
 from explorer.maps import points
 from explorer.maps.map_settings import pick_test_image
+from vae_core.data.catalog import get as get_dataset
 
 ATTRIBUTE, ANALOGY, FAILS = "Attribute vectors", "Analogies a : b :: c : ?", "Where it fails"
 
@@ -93,7 +94,7 @@ def attribute_mode(entry: ModelEntry, names, event, room) -> None:
 def _shift_choice(entry: ModelEntry, names) -> tuple[int, int, float]:
     """(from class, to class, strength); the first pair works on the shipped models."""
     c1, c2, c3 = st.columns(3)
-    first, second = (0, 6) if entry.dataset == "mnist" else (9, 5)
+    first, second = get_dataset(entry.dataset).example("shift", 2)
     classes = {"format_func": lambda i: names[i]}
     source = c1.selectbox("From class", range(len(names)), index=first, key="arith_from", **classes)
     target = c2.selectbox("To class", range(len(names)), index=second, key="arith_to", **classes)
@@ -105,7 +106,7 @@ def analogy_mode(entry: ModelEntry, names, event, room) -> None:
     """a : b :: c : ?, answered by c + (b − a)."""
     columns = st.columns(3)
     # an analogy that works on the shipped models
-    first, second = (1, 7) if entry.dataset == "mnist" else (5, 9)
+    first, second = get_dataset(entry.dataset).example("analogy", 2)
     a = pick_test_image(columns[0], entry, names, "arith_a", first)
     b = pick_test_image(columns[1], entry, names, "arith_b", second)
     c = pick_test_image(columns[2], entry, names, "arith_c", first, 1)

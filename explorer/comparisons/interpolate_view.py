@@ -8,11 +8,12 @@ import streamlit as st
 
 from explorer.canvas import component as canvas
 from explorer.comparisons import interpolation
-from explorer.core import links, session
+from explorer.core import caches, links, session
 from explorer.core.catalog import ModelEntry
 from explorer.core.view import ViewError
 from explorer.maps import points
 from explorer.maps.map_settings import pick_test_image
+from vae_core.data.catalog import get as get_dataset
 
 ENDPOINTS = {
     "images": "Two test images",
@@ -55,9 +56,13 @@ def endpoint_source(entry: ModelEntry, following: bool) -> str:
     if following:
         st.info(FOLLOWING)
         return "clicks"
+    classes = len(caches.class_names(entry.dataset))
+    choices = [k for k in ENDPOINTS if k != "means" or classes >= 2]
+    if state.get("interp_source") not in choices:
+        state["interp_source"] = choices[0]
     return st.radio(
         "Endpoints",
-        list(ENDPOINTS),
+        choices,
         format_func=ENDPOINTS.get,
         horizontal=True,
         key="interp_source",
@@ -70,8 +75,9 @@ def endpoints(entry: ModelEntry, names, source: str) -> list | None:
     """The two codes the walk joins (None until both clicks are set); the View carries them."""
     if source == "images":
         col_a, col_b = st.columns(2)
-        index_a = _pick_image(col_a, entry, names, "A", 0)
-        index_b = _pick_image(col_b, entry, names, "B", 1 if entry.dataset == "mnist" else 7)
+        class_a, class_b = get_dataset(entry.dataset).example("pair", 2)
+        index_a = _pick_image(col_a, entry, names, "A", class_a)
+        index_b = _pick_image(col_b, entry, names, "B", class_b)
         ends = points.test_codes(entry.name, [index_a, index_b])
     elif source == "means":
         col_a, col_b = st.columns(2)

@@ -20,7 +20,7 @@ class Walk:
     """A path through latent space and its decoded frames."""
 
     path: np.ndarray  # float32 [steps, d]
-    frames: np.ndarray  # float32 [steps, 28, 28] in [0, 1]
+    frames: np.ndarray  # float32 [steps, H, W(, 3)] in [0, 1]
 
     @property
     def steps(self) -> int:

@@ -160,8 +160,11 @@ def classifier(dataset: str):
 
 @st.cache_data(max_entries=24, show_spinner=False)
 def class_means(name: str) -> np.ndarray:
-    """Mean test code of every class under a model: [10, d]."""
+    """Mean test code of every class under a model: [classes, d] (for an unlabelled dataset,
+    the mean of every code: [1, d])."""
     from vae_core.analysis.arithmetic import class_means as means
 
     codes = encoded(name)
-    return means(codes.mu, codes.labels)
+    if not class_names(codes.dataset):
+        return codes.mu.mean(axis=0, keepdims=True).astype(np.float32)
+    return means(codes.mu, codes.labels, len(class_names(codes.dataset)))

@@ -21,7 +21,7 @@ def lens(dataset: str, names) -> tuple[dict | None, str | None]:
         return None, f"No classifier lens: {problem}"
     return {
         "classifier": url,
-        "colours": [class_colour(i) for i in range(10)],
+        "colours": [class_colour(i) for i in range(len(names))],
         "names": [str(n) for n in names],
         "n": LENS_GRID,
     }, None

@@ -10,8 +10,10 @@ import streamlit as st
 from explorer.core import caches
 from explorer.core.served import publish_figure
 from vae_core.analysis.geometry import Extent, square_extent
+from vae_core.data.catalog import get as get_dataset
+from vae_core.data.datasets import load_split
 from vae_core.viz import latent_map, mosaic_source
-from vae_core.viz.latent_map import MIN_MAP_SPAN
+from vae_core.viz.latent_map import MIN_MAP_SPAN, FactorColours
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
@@ -51,11 +53,13 @@ def map_figure(
     highlight=None,
     title=None,
     uncoloured: bool = False,
+    colour_by: str | None = None,
 ):
     """A latent map of a model's test codes and display options, built once for every
     session (callers must not modify it). ``extent`` defaults to the model's own square;
     ``mosaic_n`` decodes an n x n grid under it on the server (the canvas decodes its own
-    when the browser runs the model)."""
+    when the browser runs the model); ``colour_by`` names a factor of the dataset to colour
+    the codes by, on a continuous scale, instead of their class."""
     codes = caches.encoded(name)
     extent = extent or map_extent(name)
     return latent_map(
@@ -72,6 +76,27 @@ def map_figure(
         highlight=highlight,
         title=title,
         uncoloured=uncoloured,
+        factor=factor_colours(codes.dataset, colour_by, n_points) if colour_by else None,
+    )
+
+
+def factor_colours(dataset: str, name: str, count: int) -> FactorColours:
+    """The first ``count`` test images' values of the factor ``name`` (ValueError when the
+    dataset has no such factor)."""
+    data = get_dataset(dataset)
+    found = [i for i, factor in enumerate(data.factors) if factor.name == name]
+    if not found:
+        raise ValueError(f"{data.label} has no factor called {name!r}")
+    factor = data.factors[found[0]]
+    indices = load_split(dataset, "test").factors[:count, found[0]]
+    values = np.asarray(factor.values, np.float64)
+    return FactorColours(
+        factor.name,
+        values[indices],
+        float(values.min()),
+        float(values.max()),
+        factor.cyclic,
+        factor.unit,
     )
 
 

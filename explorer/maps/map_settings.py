@@ -11,6 +11,7 @@ import streamlit as st
 from explorer.core.catalog import ModelEntry
 from explorer.core.view import QuizState
 from explorer.maps.planes import Slice
+from vae_core.data.catalog import get as get_dataset
 
 FLAT_ONLY = (
     "Drawn on the first two dimensions' map: a plane through a wider space shows codes and "
@@ -29,6 +30,7 @@ class MapSettings:
     density: bool = False  # density contours of the codes
     n_points: int = 3_000  # test codes drawn
     n_ellipses: int = 0  # test images drawn with their posterior ellipses
+    colour_by: str | None = None  # a factor of the dataset colouring the codes (None: class)
 
     @property
     def mosaic_n(self) -> int:
@@ -66,6 +68,7 @@ class MapRequest:
             "density": s.density,
             "ellipses": tuple(ellipses),
             "uncoloured": self.hidden and not self.following,
+            "colour_by": s.colour_by,
         }
 
 
@@ -94,7 +97,25 @@ def display_options(entry: ModelEntry) -> MapSettings:
             help="Each test image's q(z|x) at 1σ (solid) and 2σ (dotted); needs a stochastic "
             "encoder.",
         )
-    return MapSettings(show_mosaic, grid_n, shade, circles, density, n_points, n_ellipses)
+        colour_by = _colour_picker(c3, entry)
+    return MapSettings(
+        show_mosaic, grid_n, shade, circles, density, n_points, n_ellipses, colour_by
+    )
+
+
+def _colour_picker(column, entry: ModelEntry) -> str | None:
+    """For a dataset with known factors: colour the codes by their class or by a factor."""
+    factors = [f.name for f in get_dataset(entry.dataset).factors if not f.categorical]
+    if not factors:
+        return None
+    chosen = column.selectbox(
+        "Colour the codes by",
+        ["class", *factors],
+        key="map_colour_by",
+        help="A factor the images were made from, on a continuous scale (a cyclic one for "
+        "angles and hues): where it changes smoothly across the map, the latent space holds it.",
+    )
+    return None if chosen == "class" else chosen
 
 
 def class_picker(entry: ModelEntry, names, key: str = "map_class") -> int | None:

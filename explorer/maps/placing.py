@@ -14,7 +14,7 @@ from explorer.core import caches
 from vae_core.analysis.geometry import posterior_ellipse
 from vae_core.data.catalog import get as get_dataset
 from vae_core.data.images import upscale
-from vae_core.data.uploads import UploadError, prepare_image
+from vae_core.data.uploads import MAX_UPLOAD_BYTES, UploadError, prepare_image
 
 __all__ = ["UploadError"]  # pages catch it; plus the functions and results below
 
@@ -33,7 +33,7 @@ class PlacedUpload:
 def place_upload(name: str, data: bytes, label: int | None = None, size: int = 112) -> PlacedUpload:
     """Prepare, encode and reconstruct an uploaded picture; UploadError says why one is refused
     (over the server's upload limit, ``server.maxUploadSize`` in MB, among other reasons)."""
-    limit = int(st.get_option("server.maxUploadSize")) * 1024 * 1024
+    limit = min(int(st.get_option("server.maxUploadSize")) * 1024 * 1024, MAX_UPLOAD_BYTES)
     dataset = get_dataset(caches.get_model(name).train_config.dataset)
     return place_image(name, prepare_image(data, max_bytes=limit, dataset=dataset), label, size)
 

@@ -24,6 +24,7 @@ from vae_core.analysis.planes import (
     plane_through,
     principal_plane,
 )
+from vae_core.data.catalog import get as get_dataset
 from vae_core.viz import plane_map
 
 SLICES = {
@@ -137,9 +138,10 @@ def on_plane(chosen: Slice, point) -> tuple[float, float] | None:
 def picker(entry, names, point) -> Slice:
     """The page's choice of plane for a model wider than two dimensions, and what it shows."""
     d = entry.latent_dim
+    choices = [k for k in SLICES if k != "three" or len(names) >= 3]
     kind = st.radio(
         f"Which plane of the {d}-D latent space",
-        list(SLICES),
+        choices,
         format_func=SLICES.get,
         horizontal=True,
         key="map_slice",
@@ -180,7 +182,7 @@ def anchor_at(entry, code) -> None:
 
 
 def _defaults(entry) -> tuple[int, int, int]:
-    return (0, 1, 7) if entry.dataset == "mnist" else (0, 5, 9)
+    return get_dataset(entry.dataset).example("plane", 3)
 
 
 def _three_means(entry, names) -> Slice:
@@ -190,7 +192,7 @@ def _three_means(entry, names) -> Slice:
     chosen = [
         column.selectbox(
             f"Anchor {i + 1}: mean of class",
-            range(10),
+            range(len(names)),
             index=defaults[i],
             format_func=lambda c: names[c],
             key=f"map_anchor_class_{i}",

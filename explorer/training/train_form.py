@@ -14,7 +14,7 @@ STEPS_HELP = (
     "Step by step: the model learns only when you press Step (1, 10, 100 batches or an epoch), "
     "and the map shows every test code moving. Good for showing a class how training works."
 )
-ARCHITECTURES = {"mlp": "MLP", "conv": "Convolutional"}
+ARCHITECTURES = {"auto": "From the image size", "mlp": "MLP", "conv": "Convolutional"}
 
 
 def where_and_mode() -> str:

@@ -16,9 +16,11 @@ import streamlit as st
 from explorer.core import caches
 from explorer.core.fields import setting_field
 from vae_core.analysis.geometry import Extent, square_extent
+from vae_core.data.catalog import get as get_dataset
 from vae_core.data.images import png_data_uri, upscale
 from vae_core.models.config import ModelConfig, TrainConfig
 from vae_core.models.kinds import KINDS, Setting, get_kind
+from vae_core.models.layout import network_for
 from vae_core.store.checkpoints import (
     read_name,
     resolve_checkpoint,
@@ -105,7 +107,7 @@ def configs(form: TrainForm) -> tuple[ModelConfig, TrainConfig]:
     model_config = ModelConfig(
         **kind.config_fields(**{k: v for k, v in chosen.items() if k in fields}),
         options=tuple((k, v) for k, v in chosen.items() if k not in fields),
-        architecture=form.architecture,
+        **network_for(form.architecture, get_dataset(form.dataset).side),
         hidden_sizes=parse_widths(form.hidden),
         latent_dim=int(form.latent_dim),
     )

@@ -12,7 +12,7 @@ import numpy as np
 
 SPLITS = ("train", "test")
 DEFAULT_DATASET = "mnist"  # what a configuration trains on unless it names another
-MAX_SIDE = 64  # the largest image side the product trains on and shows
+MIN_SIDE, MAX_SIDE = 28, 64  # the image sides the product trains on and shows
 
 
 class DatasetError(RuntimeError):
@@ -28,6 +28,7 @@ class Factor:
     unit: str = ""
     categorical: bool = False  # values are categories (their names are ``labels``)
     labels: tuple[str, ...] = ()  # names of categorical values
+    cyclic: bool = False  # the values wrap around (an angle, a hue)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,9 @@ class Dataset:
     # light ink on a dark ground, centred by its mass (MNIST's recipe): uploads and drawings
     # are prepared that way; other sets have pictures centre-cropped and resized
     ink: bool = False
+    # classes the pages' examples start from, where some are known to show the space well:
+    # "pair" (interpolation), "shift" (from, to), "analogy" (a, b), "plane" (three anchors)
+    examples: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -96,6 +100,14 @@ class Dataset:
     @property
     def labelled(self) -> bool:
         return bool(self.class_names)
+
+    def example(self, use: str, count: int) -> tuple[int, ...]:
+        """``count`` classes for an example (``use`` as in :attr:`examples`): the dataset's own
+        choice, or its first classes in order."""
+        chosen = self.examples.get(use, ())
+        if len(chosen) == count and all(0 <= c < self.classes for c in chosen):
+            return tuple(chosen)
+        return tuple(i % max(1, self.classes) for i in range(count))
 
     def split_size(self, split: str) -> int:
         return self.sizes[check_split(split)]

@@ -68,7 +68,7 @@ def _reader(folder: str, classes: int):
     return read
 
 
-def _dataset(name, label, folder, class_names, checksum, order, source) -> Dataset:
+def _dataset(name, label, folder, class_names, checksum, order, source, examples) -> Dataset:
     return Dataset(
         name=name,
         label=label,
@@ -82,6 +82,7 @@ def _dataset(name, label, folder, class_names, checksum, order, source) -> Datas
         order=order,
         location=lambda: str(shipped_data_dir()),
         ink=True,
+        examples=examples,
     )
 
 
@@ -93,6 +94,7 @@ MNIST = _dataset(
     "88e34558b0630bfbb303819f0f691317cd394f67d2846f8ecc573c101fe52192",
     0,
     "LeCun, Cortes and Burges's handwritten digits (data/MNIST, torchvision's raw layout)",
+    {"pair": (0, 1), "shift": (0, 6), "analogy": (1, 7), "plane": (0, 1, 7)},
 )
 FASHION_MNIST = _dataset(
     "fashion-mnist",
@@ -113,5 +115,6 @@ FASHION_MNIST = _dataset(
     "b735a0a0fc102702077df0db35ff9a9de6fd46196bef318560d7c217132d6f57",
     1,
     "Zalando's article images (data/FashionMNIST, torchvision's raw layout)",
+    {"pair": (0, 7), "shift": (9, 5), "analogy": (5, 9), "plane": (0, 5, 9)},
 )
 DATASETS = (MNIST, FASHION_MNIST)

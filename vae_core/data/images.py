@@ -11,7 +11,7 @@ import base64
 import io
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 _SHADES = np.array(list(" ░▒▓█"))
 
@@ -22,6 +22,22 @@ def to_uint8(image) -> np.ndarray:
     if array.dtype == np.uint8:
         return array
     return np.clip(np.rint(array * 255.0), 0, 255).astype(np.uint8)
+
+
+def square_picture(image: Image.Image, side: int, colour: bool) -> np.ndarray:
+    """A picture centre-cropped to a square and resized to side x side: uint8 [side, side, 3]
+    (RGB) or [side, side] (grey). Transparency lies on white; 16-bit and float pictures are
+    stretched to their own range."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        array = np.asarray(image, np.float64)
+        low, high = float(array.min()), float(array.max())
+        scaled = (array - low) / (high - low) if high > low else np.zeros_like(array)
+        image = Image.fromarray(np.rint(scaled * 255).astype(np.uint8))
+    mode = "RGB" if colour else "L"
+    return np.asarray(ImageOps.fit(image.convert(mode), (side, side), Image.LANCZOS), np.uint8)
 
 
 def display_layout(images: np.ndarray) -> np.ndarray:

@@ -35,13 +35,22 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from vae_core.data.dataset import MAX_SIDE, SPLITS, Dataset, DatasetError, Split, split_checksum
+from vae_core.data.dataset import (
+    MAX_SIDE,
+    MIN_SIDE,
+    SPLITS,
+    Dataset,
+    DatasetError,
+    Split,
+    split_checksum,
+)
+from vae_core.data.images import square_picture
 from vae_core.data.paths import user_data_dir
 
 MANIFEST = "manifest.json"
 FORMAT = 1
 DEFAULT_SIZE = 32
-SIZES = range(28, MAX_SIDE + 1)  # accepted sides, in pixels
+SIZES = range(MIN_SIDE, MAX_SIDE + 1)  # accepted sides, in pixels
 MIN_SOURCE_SIDE = 8  # smaller pictures are refused rather than blown up
 MIN_IMAGES = 10  # fewer cannot be split into a training set and a held-out test share
 MAX_IMAGES = 200_000
@@ -309,19 +318,6 @@ def _is_colour(image: Image.Image) -> bool:
     return bool(np.abs(rgb - rgb.mean(axis=2, keepdims=True)).max() > 2)
 
 
-def _square(image: Image.Image, size: int) -> np.ndarray:
-    """The image centre-cropped and resized to size x size, RGB uint8 (transparency on white)."""
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        image = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
-        array = np.asarray(image, np.float64)
-        low, high = float(array.min()), float(array.max())
-        scaled = (array - low) / (high - low) if high > low else np.zeros_like(array)
-        image = Image.fromarray(np.rint(scaled * 255).astype(np.uint8))
-    return np.asarray(ImageOps.fit(image.convert("RGB"), (size, size), Image.LANCZOS), np.uint8)
-
-
 def prepare(found: Source, size: int, colour: bool | None, progress: Progress | None):
     """Every image squared (uint8 [N, S, S] grey or [N, S, S, 3]) and whether it is in colour;
     a mix of colour and grey pictures must be settled by ``colour``."""
@@ -330,7 +326,7 @@ def prepare(found: Source, size: int, colour: bool | None, progress: Progress | 
     for index in range(len(found)):
         image = found.open(index)
         kinds.add(_is_colour(image))
-        rgb[index] = _square(image, size)
+        rgb[index] = square_picture(image, size, colour=True)
         if progress is not None:
             progress(index + 1, len(found))
     if colour is None:

@@ -45,11 +45,11 @@ def _factors(colour: bool) -> tuple[Factor, ...]:
     found = (
         Factor("shape", (0.0, 1.0, 2.0), categorical=True, labels=SHAPES),
         Factor("scale", SCALES),
-        Factor("orientation", ORIENTATIONS, unit="rad"),
+        Factor("orientation", ORIENTATIONS, unit="rad", cyclic=True),
         Factor("position x", positions),
         Factor("position y", positions),
     )
-    return (*found, Factor("hue", HUES)) if colour else found
+    return (*found, Factor("hue", HUES, cyclic=True)) if colour else found
 
 
 def _inside(shape: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:

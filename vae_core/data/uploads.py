@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from vae_core.data.catalog import DEFAULT_DATASET, Dataset, get
+from vae_core.data.images import square_picture
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # the largest file prepare_image reads unless told otherwise
 MAX_PIXELS = 25_000_000  # width x height beyond which an image is refused (decompression bombs)
@@ -83,15 +84,7 @@ def prepare_image(
 
 def _fitted(image: Image.Image, dataset: Dataset) -> np.ndarray:
     """The picture centre-cropped and resized to the dataset's side, grey or colour."""
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        image = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
-    mode = "RGB" if dataset.colour else "L"
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        image = Image.fromarray(np.rint(_to_grey(image) * 255).astype(np.uint8))
-    side = dataset.side
-    fitted = ImageOps.fit(image.convert(mode), (side, side), Image.LANCZOS)
-    return np.asarray(fitted, np.float32) / 255.0
+    return square_picture(image, dataset.side, dataset.colour).astype(np.float32) / 255.0
 
 
 def _open(data: bytes) -> Image.Image:

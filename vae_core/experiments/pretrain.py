@@ -67,6 +67,9 @@ _MLP = (512, 256)
 _WIDE = {"hidden_sizes": (400,), "latent_dim": 20}
 
 
+_DATA_OPTIONS = {"shapes": {"train_subset": 20_000}}  # the shapes models' share of the sprites
+
+
 def _train(dataset: str, epochs: int, **overrides) -> TrainConfig:
     return TrainConfig(dataset=dataset, epochs=epochs, lr_schedule="cosine", seed=0, **overrides)
 
@@ -83,8 +86,9 @@ VAE_ROLE, MMD_ROLE, AE_ROLE, CVAE_ROLE = (main_role(kind) for kind in (VAE, MMD_
 
 def _main(dataset: str, kind: ModelKind, epochs: int, **fields) -> ShippedModel:
     model_config = ModelConfig(**kind.config_fields(**fields))
+    train_config = _train(dataset, epochs, **_DATA_OPTIONS.get(dataset, {}))
     return ShippedModel(
-        dataset, main_role(kind, model_config.latent_dim), model_config, _train(dataset, epochs)
+        dataset, main_role(kind, model_config.latent_dim), model_config, train_config
     )
 
 
@@ -95,6 +99,22 @@ def _entries(dataset: str) -> list[ShippedModel]:
         _main(dataset, AE, 30, hidden_sizes=_MLP),
         _main(dataset, CVAE, 40, hidden_sizes=_MLP),
         _main(dataset, VAE, 40, hidden_sizes=_MLP, latent_dim=10),
+    ]
+
+
+# Shapes (64 x 64 sprites with known factors): a small convolutional network, light enough for
+# the browser to decode a hover within a frame, trained for a few passes over a third of the
+# training sprites (a 2-D code cannot hold five factors; more images do not change its map).
+SHAPES_NETWORK = {"architecture": "conv", "conv_channels": (16, 32, 32, 32), "hidden_sizes": (256,)}
+SHAPES_EPOCHS = 10
+
+
+def _shapes_entries() -> list[ShippedModel]:
+    return [
+        _main("shapes", VAE, SHAPES_EPOCHS, **SHAPES_NETWORK),
+        _main(
+            "shapes", MMD_VAE, SHAPES_EPOCHS, mmd_weight=300.0, mmd_kernel="rbf", **SHAPES_NETWORK
+        ),
     ]
 
 
@@ -118,6 +138,7 @@ CATALOG: tuple[ShippedModel, ...] = tuple(
     + _wide_entries("mnist")
     + _entries("fashion-mnist")
     + _family_entries("mnist")
+    + _shapes_entries()
 )
 ROLES = {entry.role: entry.title for entry in CATALOG}  # role -> title, in catalogue order
 

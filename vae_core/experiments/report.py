@@ -264,8 +264,9 @@ def manifold_figure(models: dict, path: Path) -> None:
 def interpolation_figure(dataset: str, models: dict, path: Path) -> None:
     """For each model: the path between the test codes of two images of different classes."""
     test = load_dataset(dataset, "test")
-    first_a = int(np.flatnonzero(test.labels.numpy() == 0)[0])
-    first_b = int(np.flatnonzero(test.labels.numpy() == (1 if dataset == "mnist" else 7))[0])
+    class_a, class_b = get_dataset(dataset).example("pair", 2)
+    first_a = int(np.flatnonzero(test.labels.numpy() == class_a)[0])
+    first_b = int(np.flatnonzero(test.labels.numpy() == class_b)[0])
     rows = []
     for role, model in models.items():
         encoded = encode_dataset(model, dataset, "test")

@@ -157,7 +157,7 @@ def _study_vae():
 
 
 def _widths(config) -> str:
-    """The widths of an MLP on MNIST, input first: '784-512-256-2'."""
+    """The widths of an MLP on MNIST, input (pixels) first, joined by dashes."""
     pixels = get_dataset("mnist").pixels
     return "-".join(str(w) for w in (pixels, *config.hidden_sizes, config.latent_dim))
 

@@ -29,3 +29,18 @@ def decoder_widths(side: int, channels: tuple[int, ...]) -> tuple[int, int, list
     while len(widths) < count:
         widths.append(widths[-1])
     return channels[-1] // 2 or 1, side // 2**count, widths
+
+
+AUTO = "auto"  # the architecture a network picks from its images' side
+
+
+def network_for(architecture: str, side: int, conv_channels: tuple[int, ...] | None = None) -> dict:
+    """The ModelConfig fields an architecture choice means for images of ``side`` pixels:
+    ``auto`` is an MLP below 32 pixels and convolutional from 32 (four layers from 64 pixels);
+    ``conv_channels`` (when given) overrides the channels a convolutional choice gets."""
+    if architecture == AUTO:
+        architecture = "conv" if side >= 32 else "mlp"
+    if architecture != "conv":
+        return {"architecture": architecture}
+    default = (16, 32, 32, 32) if side >= 64 else (32, 32, 64) if side >= 32 else (32, 64)
+    return {"architecture": "conv", "conv_channels": tuple(conv_channels or default)}

@@ -82,7 +82,7 @@ class JobSnapshot:
         np.ndarray
     ]  # per epoch: codes [SNAPSHOT_SUBSET, 2 or d] of the fixed test subset
     live_labels: np.ndarray
-    # float32 [2, SNAPSHOT_RECONSTRUCTIONS, 28, 28]: originals, reconstructions
+    # float32 [2, SNAPSHOT_RECONSTRUCTIONS, H, W(, 3)]: originals, reconstructions
     reconstructions: np.ndarray | None
     checkpoint_name: str | None
     message: str  # the error, or what happened on completion

@@ -9,8 +9,10 @@ Trace order is part of the contract: the click lattice, when present, is trace 0
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
+import plotly.colors as plotly_colours
 import plotly.graph_objects as go
 
 from vae_core.analysis.geometry import Extent, grid_points, holding, square_extent
@@ -187,37 +189,27 @@ def add_points(
     point_size: float = 5.0,
     uncoloured: bool = False,
     opacity: np.ndarray | None = None,
+    factor: FactorColours | None = None,
 ) -> go.Figure:
-    """Codes [N, 2] as one trace per class (the legend hides a class); each point carries
-    its row index as ``customdata``. ``thumbnails``: per-point hover text; ``highlight``:
-    row indices to emphasise while the others fade (linked selections); ``uncoloured``:
-    one grey trace that gives no class away (a quiz); ``opacity`` [N]: each point's own (codes
-    seen on a plane through a wider latent space fade with their distance from it)."""
+    """Codes [N, 2] as one trace per class (the legend hides a class), or coloured by a factor's
+    value (``factor``); each point carries its row index as ``customdata``. ``thumbnails``:
+    per-point hover text; ``highlight``: row indices to emphasise while the others fade (linked
+    selections); ``uncoloured``: one grey trace that gives no class away (a quiz); ``opacity``
+    [N]: each point's own (codes seen on a plane through a wider latent space fade with their
+    distance from it)."""
     codes, labels = np.asarray(codes, np.float32), np.asarray(labels)
-    if uncoloured:
+    if factor is not None and not uncoloured:
+        return add_factor_points(figure, codes, factor, point_size=point_size, opacity=opacity)
+    if uncoloured or not len(class_names):  # a quiz, or an unlabelled dataset
         labels, class_names = np.zeros(len(codes), np.int64), ("test images",)
     faded = None if highlight is None else _faded(len(codes), highlight)
     for label in np.unique(labels):
         rows = np.flatnonzero(labels == label)
-        name = class_name(class_names, label)
         colour = "#7F7F7F" if uncoloured else class_colour(int(label))
-        marker = {
-            "size": point_size,
-            "color": colour,
-            "opacity": POINT_OPACITY,
-            "line": {"width": 0},
-        }
+        trace = _class_trace(codes, rows, class_name(class_names, label), colour, point_size)
+        marker = trace["marker"]
         if opacity is not None:
             marker["opacity"] = np.round(np.asarray(opacity, np.float64)[rows], 3).tolist()
-        trace = {
-            "x": codes[rows, 0],
-            "y": codes[rows, 1],
-            "mode": "markers",
-            "name": name,
-            "customdata": rows,
-            "legendgroup": name,
-            "marker": marker,
-        }
         if faded is None:  # a click selects one point; the others must not fade
             trace["unselected"] = {"marker": {"opacity": POINT_OPACITY}}
             trace["selected"] = {"marker": {"opacity": 1.0, "size": point_size * 2.5}}
@@ -226,6 +218,101 @@ def add_points(
             marker["size"] = np.where(faded[rows], point_size * 0.7, point_size * 1.4).tolist()
         figure.add_trace(go.Scattergl(**trace, hovertemplate=_hover(trace, rows, thumbnails)))
     return figure
+
+
+def _class_trace(codes, rows, name: str, colour: str, point_size: float) -> dict:
+    """One class's codes as a trace's fields (its legend entry hides them)."""
+    return {
+        "x": codes[rows, 0],
+        "y": codes[rows, 1],
+        "mode": "markers",
+        "name": name,
+        "customdata": rows,
+        "legendgroup": name,
+        "marker": {
+            "size": point_size,
+            "color": colour,
+            "opacity": POINT_OPACITY,
+            "line": {"width": 0},
+        },
+    }
+
+
+@dataclass(frozen=True)
+class FactorColours:
+    """Points coloured by a known factor of variation: its name, each point's value, the
+    factor's range, and whether it wraps around (an angle, a hue)."""
+
+    name: str
+    values: np.ndarray  # [N]
+    low: float
+    high: float
+    cyclic: bool = False
+    unit: str = ""
+
+    @property
+    def colourscale(self) -> list:
+        return plotly_colours.get_colorscale("Twilight" if self.cyclic else "Viridis")
+
+
+def add_factor_points(
+    figure: go.Figure,
+    codes: np.ndarray,
+    factor: FactorColours,
+    *,
+    point_size: float = 5.0,
+    opacity: np.ndarray | None = None,
+) -> go.Figure:
+    """Codes [N, 2] in one trace, each point in the colour of its factor value on a continuous
+    scale (a cyclic one for angles), with the scale as a colour bar beside the map."""
+    values = np.asarray(factor.values, np.float64)
+    span = factor.high - factor.low or 1.0
+    where = np.clip((values - factor.low) / span, 0.0, 1.0)
+    colours = plotly_colours.sample_colorscale(factor.colourscale, where.tolist())
+    marker = {"size": point_size, "color": [_hex(c) for c in colours], "opacity": POINT_OPACITY}
+    if opacity is not None:
+        marker["opacity"] = np.round(np.asarray(opacity, np.float64), 3).tolist()
+    unit = f" {factor.unit}" if factor.unit else ""
+    figure.add_trace(
+        go.Scattergl(
+            x=codes[:, 0],
+            y=codes[:, 1],
+            mode="markers",
+            name=factor.name,
+            customdata=np.arange(len(codes)),
+            marker=marker,
+            hovertext=[f"{v:.3g}{unit}" for v in values],
+            hovertemplate=f"<b>{factor.name} = %{{hovertext}}</b>  #%{{customdata}}<br>"
+            "z = (%{x:.2f}, %{y:.2f})<extra></extra>",
+            showlegend=False,
+        )
+    )
+    figure.add_trace(  # the colour bar alone: no point of its own
+        go.Scattergl(
+            x=[None],
+            y=[None],
+            mode="markers",
+            hoverinfo="skip",
+            showlegend=False,
+            marker={
+                "color": [factor.low],
+                "cmin": factor.low,
+                "cmax": factor.high,
+                "colorscale": factor.colourscale,
+                "showscale": True,
+                "colorbar": {"title": {"text": f"{factor.name}{unit}"}, "thickness": 12},
+            },
+        )
+    )
+    return figure
+
+
+def _hex(colour: str) -> str:
+    """'rgb(r, g, b)' (what plotly's scales give) -> '#rrggbb' (what every canvas reads)."""
+    if colour.startswith("#"):
+        return colour
+    r, g, b = (round(float(v)) for v in colour[colour.index("(") + 1 : -1].split(",")[:3])
+    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def _hover(trace: dict, rows: np.ndarray, thumbnails: list[str] | None) -> str:

@@ -121,9 +121,11 @@ function drawCodes(context, traces, at, grey) {
     const opacity = trace.marker.opacity ?? 0.85;
     const each = typeof opacity === "number" ? null : numbers(opacity);
     const radius = Math.max(1.5, (trace.marker.size || 5) / 2);
-    context.fillStyle = grey ? "#9e9e9e" : trace.marker.color || "#888";
+    const colours = Array.isArray(trace.marker.color) ? trace.marker.color : null; // a factor's scale
+    context.fillStyle = grey ? "#9e9e9e" : colours ? "#888" : trace.marker.color || "#888";
     for (let i = 0; i < xs.length; i += 1) {
       const [px, py] = at([xs[i], ys[i]]);
+      if (colours && !grey) context.fillStyle = colours[i];
       context.globalAlpha = each ? each[i] : opacity;
       context.beginPath();
       context.arc(px, py, radius, 0, 2 * Math.PI);

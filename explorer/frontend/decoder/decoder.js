@@ -203,6 +203,24 @@ function conv2d(x, shape, weight, bias, stride, padding, relu) {
   return { values: y, shape: [cOut, outH, outW] };
 }
 
+const footprints = new WeakMap(); // a transposed convolution's weight -> it as a dense layer
+
+/** A transposed convolution's weight [cIn, cOut, k, k] as a dense layer [cOut·k·k, cIn] (no
+ * bias): one input pixel's channels -> its footprint in every output channel. */
+function footprintLayer(weight) {
+  if (!footprints.has(weight)) {
+    const [cIn, rest] = [weight.shape[0], weight.values.length / weight.shape[0]];
+    const values = new Float32Array(weight.values.length);
+    for (let c = 0; c < cIn; c += 1)
+      for (let r = 0; r < rest; r += 1) values[r * cIn + c] = weight.values[c * rest + r];
+    footprints.set(weight, {
+      weight: { values, shape: [rest, cIn] },
+      bias: { values: new Float32Array(rest), shape: [rest] },
+    });
+  }
+  return footprints.get(weight);
+}
+
 function convTranspose2d(x, shape, weight, bias, stride, padding, outputPadding, relu) {
   const [cIn, cOut, k] = weight.shape;
   const [, height, width] = shape;
@@ -211,6 +229,36 @@ function convTranspose2d(x, shape, weight, bias, stride, padding, outputPadding,
   const w = weight.values;
   const y = new Float32Array(cOut * outH * outW);
   for (let o = 0; o < cOut; o += 1) y.fill(bias.values[o], o * outH * outW, (o + 1) * outH * outW);
+  if (kernel) {
+    // In WebAssembly: every input pixel's footprint at once (a dense layer), then added in place.
+    const area = height * width;
+    const pixels = [];
+    for (let p = 0; p < area; p += 1) {
+      const column = new Float32Array(cIn);
+      for (let c = 0; c < cIn; c += 1) column[c] = x[c * area + p];
+      pixels.push(column);
+    }
+    const layer = footprintLayer(weight);
+    const footprint = kernel(pixels, layer.weight, layer.bias, false);
+    for (let p = 0; p < area; p += 1) {
+      const iy = Math.floor(p / width);
+      const ix = p - iy * width;
+      const f = footprint[p];
+      for (let o = 0; o < cOut; o += 1) {
+        const plane = o * outH * outW;
+        for (let ky = 0; ky < k; ky += 1) {
+          const oy = iy * stride - padding + ky;
+          if (oy < 0 || oy >= outH) continue;
+          for (let kx = 0; kx < k; kx += 1) {
+            const ox = ix * stride - padding + kx;
+            if (ox >= 0 && ox < outW) y[plane + oy * outW + ox] += f[(o * k + ky) * k + kx];
+          }
+        }
+      }
+    }
+    if (relu) for (let i = 0; i < y.length; i += 1) if (y[i] < 0) y[i] = 0;
+    return { values: y, shape: [cOut, outH, outW] };
+  }
   // Each input pixel scatters its k x k footprint into every output channel.
   for (let c = 0; c < cIn; c += 1) {
     for (let iy = 0; iy < height; iy += 1) {
