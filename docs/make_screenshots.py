@@ -2,7 +2,8 @@
 
     python -m docs.make_screenshots
 
-Writes docs/screenshots/*.png: the latent canvas with a hovered and a pinned point, a
+Writes docs/screenshots/*.png: the latent canvas with a hovered and a pinned point, the
+shapes VAE's codes coloured by a sprite's position, a
 drawing placed on the map with a sheet of samples, posterior ellipses with density
 contours, the interpolation path on the map, the latent replay of a shipped model, and
 the linked ELBO vs MMD maps with a box selection. Each waits for the state it shows.
@@ -35,6 +36,25 @@ def latent_map(page, url: str, model: str) -> None:
     frame.locator(".coords").get_by_text("hover").wait_for()
     page.wait_for_function(IDLE)
     page.screenshot(path=str(OUT / "latent-map.png"))
+
+
+def shapes_factor(page, url: str, model: str) -> None:
+    """The shipped shapes VAE's map coloured by a sprite's horizontal position."""
+    page.goto(f"{url}/Latent_map?model={model}&z=0.4,-0.8")
+    frame = canvas(page)
+    page.wait_for_function(IDLE)  # a run that ends re-renders the widgets and closes a list
+    page.get_by_text("Display options").click()
+    picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="Colour the codes by")
+    picker.locator("input").scroll_into_view_if_needed()  # a list opened mid-scroll closes
+    picker.locator("input").click()
+    picker.locator("input").press("ArrowDown")
+    page.get_by_role("option", name="position x").click()
+    frame = canvas(page)
+    frame.locator('[data-testid="latent-canvas"][data-mosaic]').wait_for(timeout=60_000)
+    page.mouse.move(*at(plot_area(frame), 0.35, 0.4))
+    frame.locator(".coords").get_by_text("hover").wait_for()
+    page.wait_for_function(IDLE)
+    page.screenshot(path=str(OUT / "shapes-position.png"))
 
 
 def drawing(page, url: str, model: str) -> None:
@@ -174,6 +194,7 @@ def main() -> None:
     ):
         page = chromium.new_page(viewport={"width": 1500, "height": 1400})
         latent_map(page, url, vae.name)
+        shapes_factor(page, url, main_entry("shapes", VAE).name)
         drawing(page, url, vae.name)
         ellipses(page, url, vae.name)
         interpolation(page, url)

@@ -74,8 +74,14 @@ def decoded_colours(page) -> dict:
     )
 
 
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+
+
 def no_error_on(page) -> None:
-    assert page.locator('[data-testid="stException"]').count() == 0
+    """Once the page's run has finished, it shows no exception."""
+    page.wait_for_function(IDLE)
+    errors = page.locator('[data-testid="stException"]')
+    assert errors.count() == 0, errors.first.inner_text()
 
 
 def test_own_colour_photos_show_in_colour_on_the_latent_map(server, page):
@@ -88,7 +94,8 @@ def test_own_colour_photos_show_in_colour_on_the_latent_map(server, page):
     shown = decoded_colours(page)
     assert shown["width"] == shown["height"] == 32 and shown["spread"] > 20, shown
     # the sidebar names the user's dataset; the pad is offered only for grey images
-    assert "my-photos" in page.locator('[data-testid="stSidebar"]').inner_text()
+    picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input').first
+    assert picker.input_value() == "my-photos"
     pad = page.get_by_role("switch", name="Draw your own")
     assert pad.is_disabled()
     no_error_on(page)
@@ -99,7 +106,9 @@ def test_every_page_opens_on_the_users_dataset(server, page, path):
     url, name = server
     page.goto(f"{url}/{path}?model={name}")
     page.get_by_role("heading", level=1).first.wait_for()
-    page.locator('[data-testid="stSidebar"]').get_by_text("my-photos").first.wait_for()
+    page.get_by_role("heading", level=1).first.wait_for()
+    picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input').first
+    assert picker.input_value() == "my-photos"
     no_error_on(page)
 
 
@@ -127,7 +136,8 @@ def test_a_zip_uploaded_on_train_live_becomes_a_dataset(server, page, tmp_path):
     # the same name again: refused with a sentence, nothing changes
     page.get_by_role("button", name="Add the images").click()
     page.get_by_text("a dataset called 'pets' exists already").wait_for()
-    page.get_by_role("combobox", name="Dataset").first.click()
+    form = page.locator('[data-testid="stForm"] [data-testid="stSelectbox"]')
+    form.filter(has_text="Dataset").first.click()
     page.get_by_role("option", name="pets").wait_for()
     no_error_on(page)
 
@@ -141,11 +151,15 @@ def test_the_shipped_shapes_models_open_with_their_factors(server, page):
     page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
     canvas_attribute_changes(page, IMAGE, "data-z", None)
     assert decoded_colours(page)["width"] == 64
+    page.wait_for_function(IDLE)  # a run that ends re-renders the widgets and closes a list
     page.get_by_text("Display options").click()
-    picker = page.get_by_role("combobox", name="Colour the codes by")
-    picker.click()
+    picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="Colour the codes by")
+    picker.locator("input").scroll_into_view_if_needed()  # a list opened mid-scroll closes
+    picker.locator("input").click()
+    picker.locator("input").press("ArrowDown")
     page.get_by_role("option", name="orientation").click()
-    page.get_by_text("orientation", exact=False).first.wait_for()
+    # the map is drawn again, coloured on a scale whose bar is titled by the factor
+    canvas(page).locator(".colorbar").get_by_text("orientation").wait_for()
     no_error_on(page)
     mmd = main_entry("shapes", MMD_VAE)
     page.goto(f"{url}/ELBO_vs_MMD?model={mmd.name}")

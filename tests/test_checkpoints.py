@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from vae_core.analysis.metrics import evaluate
+from vae_core.data.catalog import get as get_dataset
 from vae_core.data.paths import shipped_checkpoints_dir
 from vae_core.experiments.pretrain import CATALOG
 from vae_core.models.config import config_from_dict, config_to_dict
@@ -34,7 +35,7 @@ def test_every_catalogue_entry_ships_and_nothing_else():
 
 def test_shipped_checkpoints_stay_small():
     total = sum(p.stat().st_size for p in shipped_checkpoints_dir().rglob("*") if p.is_file())
-    assert total < 60 * 2**20, f"{total / 2**20:.1f} MB"
+    assert total < 100 * 2**20, f"{total / 2**20:.1f} MB"  # the budget
 
 
 @pytest.mark.parametrize("key", ENTRIES)
@@ -51,7 +52,8 @@ def test_loads_with_its_config(key):
     z = torch.zeros(1, model.config.latent_dim)
     label = torch.tensor([3]) if model.config.is_conditional else None
     image = model.decode(z, label)
-    assert image.shape == (1, 1, 28, 28) and torch.isfinite(image).all()
+    shape = get_dataset(entry.dataset).shape
+    assert image.shape == (1, *shape) and torch.isfinite(image).all()
 
 
 QUALITY_FLOORS = {

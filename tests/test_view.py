@@ -73,7 +73,8 @@ def test_a_bad_link_keeps_the_rest_and_says_what_was_wrong():
         ({"alpha": True}, "whole number"),
         ({"selection": [-1]}, "row numbers"),
         ({"selection": list(range(10_001))}, "at most"),
-        ({"quiz": {"target": 12}}, "ten classes"),
+        ({"quiz": {"target": 12}}, "one of the dataset.s classes"),
+        ({"quiz": {"target": 2000}}, "one of the dataset.s classes"),
         ({"quiz": {"target": 1, "answer": 3}}, "target class"),
         ({"arrows": [[0, 0, 1, 1]]}, "label"),
         ({"arrows": [[0, 0, 1, 1, "x"]] * 9}, "at most"),
@@ -92,3 +93,11 @@ def test_oversized_or_broken_json_is_refused_unread():
         View.from_json("{not json")
     with pytest.raises(ViewError, match="JSON"):
         View.from_json("[" * 100_000 + "]" * 100_000)
+
+
+def test_a_quiz_names_one_of_its_datasets_classes():
+    assert View(dataset="shapes", quiz=QuizState(2)).quiz.target == 2
+    with pytest.raises(ViewError, match="one of the dataset's classes"):
+        View(dataset="shapes", quiz=QuizState(5))  # a square, an ellipse and a heart only
+    with pytest.raises(ViewError, match="one of the dataset's classes"):
+        View.from_message({"dataset": "shapes", "quiz": {"target": 3}})

@@ -14,8 +14,12 @@ import json
 import math
 from dataclasses import dataclass
 
+from vae_core.data.catalog import DEFAULT_DATASET, DatasetError
+from vae_core.data.catalog import get as get_dataset
+
 POINT_LIMIT = 50.0  # |coordinate| accepted; the prior puts almost nothing beyond 5
 MAX_DIM = 64  # coordinates a point may carry (the widest shipped model has 20)
+MAX_CLASSES = 1000  # a quiz target is a class index below this (then below the dataset's)
 MAX_ROWS = 10_000  # test images a selection may name
 MAX_ARROWS = 8
 MAX_TEXT = 80  # characters of a point's origin, an arrow's label, a page or model name
@@ -34,14 +38,14 @@ Point = tuple[float, ...]
 
 @dataclass(frozen=True)
 class QuizState:
-    target: int  # the class the room looks for (0-9)
+    target: int  # the class the room looks for (an index into the dataset's classes)
     revealed: bool = False  # the colours are back on every map
 
 
 @dataclass(frozen=True)
 class View:
     page: str = ""  # the page's url path ("" is Home)
-    dataset: str = "mnist"
+    dataset: str = DEFAULT_DATASET
     model: str | None = None  # a checkpoint name from the catalog
     point: Point | None = None  # the pinned point, all of the model's coordinates
     point_source: str = ""  # where the point came from ("click", "a sample from the prior", ...)
@@ -64,6 +68,8 @@ class View:
             raise ViewError(f"an interpolation has {STEPS[0]} to {STEPS[1]} frames")
         if not 0 <= self.alpha < self.steps:
             raise ViewError("α must name one of the path's frames")
+        if self.quiz is not None and self.quiz.target >= _classes(self.dataset):
+            raise ViewError("a quiz asks for one of the dataset's classes")
 
     def replace(self, **changes) -> View:
         return dataclasses.replace(self, **changes)
@@ -232,6 +238,15 @@ def _rows(value) -> tuple[int, ...]:
     return tuple(sorted(set(value)))
 
 
+def _classes(dataset: str) -> int:
+    """How many classes a view's dataset has (0 when unlabelled; a dataset unknown here is
+    checked where it is opened)."""
+    try:
+        return get_dataset(dataset).classes
+    except DatasetError:
+        return MAX_CLASSES
+
+
 def _quiz(value) -> QuizState:
     if not isinstance(value, dict) or set(value) - {"target", "revealed"}:
         raise ViewError("a quiz is a target class and whether it is revealed")
@@ -239,10 +254,10 @@ def _quiz(value) -> QuizState:
     if (
         not isinstance(target, int)
         or isinstance(target, bool)
-        or not 0 <= target <= 9
+        or not 0 <= target < MAX_CLASSES
         or not isinstance(revealed, bool)
     ):
-        raise ViewError("a quiz asks for one of the ten classes")
+        raise ViewError("a quiz asks for one of the dataset's classes")
     return QuizState(target, revealed)
 
 

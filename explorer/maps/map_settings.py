@@ -139,16 +139,24 @@ def pick_test_image(
     from explorer.maps import points
 
     tag = key.rsplit("_", 1)[-1]
-    chosen = column.selectbox(
-        f"{tag}: class",
-        range(len(names)),
-        index=default_class,
-        format_func=lambda i: names[i],
-        key=f"{key}_class",
-    )
-    members = points.class_members(entry.dataset, chosen)
+    members: list[int] = []
+    if names:
+        chosen = column.selectbox(
+            f"{tag}: class",
+            range(len(names)),
+            index=min(default_class, len(names) - 1),
+            format_func=lambda i: names[i],
+            key=f"{key}_class",
+        )
+        members = points.class_members(entry.dataset, chosen)
+    if not members:  # an unlabelled set, or a class with no test image: any test image
+        members = list(range(points.test_count(entry.dataset)))
     last = len(members) - 1
     position = column.number_input(
-        f"{tag}: which one (0–{last})", 0, last, default_position, key=f"{key}_index"
+        f"{tag}: which one (0–{last})",
+        0,
+        last,
+        min(default_position, last),
+        key=f"{key}_index",
     )
-    return members[position]
+    return members[min(int(position), last)]

@@ -28,6 +28,7 @@ class PlacedUpload:
     mean: tuple[float, float]  # posterior mean in the map's two dimensions
     # (mu_x, mu_y, sigma_x, sigma_y); None for point encoders
     ellipse: tuple[float, float, float, float] | None
+    side: int  # the side of the image the encoder saw, in pixels
 
 
 def place_upload(name: str, data: bytes, label: int | None = None, size: int = 112) -> PlacedUpload:
@@ -69,6 +70,7 @@ def place_image(
         upscale(reconstruction, size),
         (float(mu[0, 0]), float(mu[0, 1])),
         ellipse,
+        prepared.shape[0],
     )
 
 

@@ -178,6 +178,11 @@ def test_image(dataset: str, index: int, size: int = 84) -> np.ndarray:
     return upscale(caches.test_images(dataset)[index], size)
 
 
+def test_count(dataset: str) -> int:
+    """How many test images a dataset has."""
+    return len(load_arrays(dataset, "test")[1])
+
+
 def class_members(dataset: str, label: int) -> list[int]:
     """Test-set indices of one class, in order."""
     return np.flatnonzero(load_arrays(dataset, "test")[1] == label).tolist()

@@ -63,6 +63,7 @@ def projection_inputs(dataset: str, name: str | None, count: int) -> tuple[np.nd
     """What the Projections page projects: the first ``count`` test images' pixels
     (``name`` None) or their codes under a model, with their labels."""
     images, labels = load_arrays(dataset, "test")
+    count = min(count, len(labels))  # a small imported set has fewer
     if name is None:
         return images[:count].reshape(count, -1).astype(np.float32) / 255.0, labels[:count]
     return caches.encoded(name).mu[:count], labels[:count]

@@ -16,7 +16,7 @@ def upload_section(entry: ModelEntry, label: int | None) -> None:
     """The expander: take a file, place it once per file, say why one cannot be placed."""
     state = st.session_state
     with st.expander(
-        "Your own image: upload a drawing or photo of a digit / garment", expanded=False
+        "Your own image: upload a picture and see where the model puts it", expanded=False
     ):
         # No `type` filter: Streamlit would raise on another file type before this page runs
         # (an error box for a hand-made request); the content check answers in words instead.
@@ -49,8 +49,12 @@ def _place(entry: ModelEntry, data: bytes, label: int | None) -> None:
 
 def _show_placed(placed: placing.PlacedUpload) -> None:
     u1, u2, u3 = st.columns(3)
+    side = placed.side
     u1.image(
-        placed.prepared, caption="prepared like the data (28x28)", width=112, output_format="PNG"
+        placed.prepared,
+        caption=f"prepared like the data ({side}x{side})",
+        width=112,
+        output_format="PNG",
     )
     u2.image(placed.reconstruction, caption="its reconstruction", width=112, output_format="PNG")
     if placed.ellipse is not None:

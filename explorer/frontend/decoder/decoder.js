@@ -226,57 +226,33 @@ function convTranspose2d(x, shape, weight, bias, stride, padding, outputPadding,
   const [, height, width] = shape;
   const outH = (height - 1) * stride - 2 * padding + k + outputPadding;
   const outW = (width - 1) * stride - 2 * padding + k + outputPadding;
-  const w = weight.values;
   const y = new Float32Array(cOut * outH * outW);
   for (let o = 0; o < cOut; o += 1) y.fill(bias.values[o], o * outH * outW, (o + 1) * outH * outW);
-  if (kernel) {
-    // In WebAssembly: every input pixel's footprint at once (a dense layer), then added in place.
-    const area = height * width;
-    const pixels = [];
-    for (let p = 0; p < area; p += 1) {
-      const column = new Float32Array(cIn);
-      for (let c = 0; c < cIn; c += 1) column[c] = x[c * area + p];
-      pixels.push(column);
-    }
-    const layer = footprintLayer(weight);
-    const footprint = kernel(pixels, layer.weight, layer.bias, false);
-    for (let p = 0; p < area; p += 1) {
-      const iy = Math.floor(p / width);
-      const ix = p - iy * width;
-      const f = footprint[p];
-      for (let o = 0; o < cOut; o += 1) {
-        const plane = o * outH * outW;
-        for (let ky = 0; ky < k; ky += 1) {
-          const oy = iy * stride - padding + ky;
-          if (oy < 0 || oy >= outH) continue;
-          for (let kx = 0; kx < k; kx += 1) {
-            const ox = ix * stride - padding + kx;
-            if (ox >= 0 && ox < outW) y[plane + oy * outW + ox] += f[(o * k + ky) * k + kx];
-          }
-        }
-      }
-    }
-    if (relu) for (let i = 0; i < y.length; i += 1) if (y[i] < 0) y[i] = 0;
-    return { values: y, shape: [cOut, outH, outW] };
+  // Every input pixel's footprint in every output channel (a dense layer over its channels: in
+  // WebAssembly when loaded), then added in place.
+  const area = height * width;
+  const pixels = [];
+  for (let p = 0; p < area; p += 1) {
+    const column = new Float32Array(cIn);
+    for (let c = 0; c < cIn; c += 1) column[c] = x[c * area + p];
+    pixels.push(column);
   }
-  // Each input pixel scatters its k x k footprint into every output channel.
-  for (let c = 0; c < cIn; c += 1) {
-    for (let iy = 0; iy < height; iy += 1) {
-      for (let ix = 0; ix < width; ix += 1) {
-        const value = x[(c * height + iy) * width + ix];
-        if (value === 0) continue;
-        for (let o = 0; o < cOut; o += 1) {
-          const kernel = (c * cOut + o) * k * k;
-          const plane = o * outH * outW;
-          for (let ky = 0; ky < k; ky += 1) {
-            const oy = iy * stride - padding + ky;
-            if (oy < 0 || oy >= outH) continue;
-            for (let kx = 0; kx < k; kx += 1) {
-              const ox = ix * stride - padding + kx;
-              if (ox < 0 || ox >= outW) continue;
-              y[plane + oy * outW + ox] += value * w[kernel + ky * k + kx];
-            }
-          }
+  const layer = footprintLayer(weight);
+  const footprints = kernel
+    ? kernel(pixels, layer.weight, layer.bias, false)
+    : pixels.map((column) => linear(column, layer.weight, layer.bias, false));
+  for (let p = 0; p < area; p += 1) {
+    const iy = Math.floor(p / width);
+    const ix = p - iy * width;
+    const f = footprints[p];
+    for (let o = 0; o < cOut; o += 1) {
+      const plane = o * outH * outW;
+      for (let ky = 0; ky < k; ky += 1) {
+        const oy = iy * stride - padding + ky;
+        if (oy < 0 || oy >= outH) continue;
+        for (let kx = 0; kx < k; kx += 1) {
+          const ox = ix * stride - padding + kx;
+          if (ox >= 0 && ox < outW) y[plane + oy * outW + ox] += f[(o * k + ky) * k + kx];
         }
       }
     }
