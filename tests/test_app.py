@@ -269,7 +269,7 @@ def test_projections_pca_of_pixels():
 def test_train_form_rejects_bad_widths():
     at = open_page("pages/1_Train_live.py")
     at.text_input(key="train_hidden").set_value("big, bigger")
-    at.button[0].click().run()  # the form's submit button
+    at.button(key="FormSubmitter:train_form-Train").click().run()  # the form's submit button
     assert not at.exception
     assert any("hidden layer widths" in e.value for e in at.error)
 
@@ -282,7 +282,7 @@ def train_tiny(hidden: str):
     at.text_input(key="train_hidden").set_value(hidden)
     at.slider(key="train_epochs").set_value(1)
     at.selectbox(key="train_subset").set_value("5,000 (fast demo)")
-    at.button[0].click().run()
+    at.button(key="FormSubmitter:train_form-Train").click().run()
     assert not at.exception
     job = training.job_manager().get(at.session_state["train_job"])
     return at, training.job_manager().wait(job, timeout=300)
@@ -298,7 +298,9 @@ def test_train_a_tiny_model_and_see_it_finish():
     assert snapshot.checkpoint_name in [e.name for e in caches.catalog.__wrapped__().entries]
     said = " ".join(s.value for s in at.success)
     assert snapshot.checkpoint_name not in said and "stored as “VAE (ELBO) · 2-D" in said
-    at.button[0].click().run()  # the same configuration again: opened, named as the pickers do
+    at.button(
+        key="FormSubmitter:train_form-Train"
+    ).click().run()  # the same configuration again: opened, named as the pickers do
     job = training.job_manager().get(at.session_state["train_job"])
     training.job_manager().wait(job, timeout=60)
     at.run()

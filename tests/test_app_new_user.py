@@ -30,7 +30,7 @@ def test_the_home_table_reads_well():
     shipped = table[table["origin"] == "shipped"]
     family = r"β=(?:0\.25|0\.5|2|4|8)\)|λ=(?:10|30|100|1000|3000)\)"
     # the families live on their page
-    assert len(shipped) == 12 and not shipped["model"].str.contains(family).any()
+    assert len(shipped) == 14 and not shipped["model"].str.contains(family).any()
     assert "calibrated against the prior's own samples" in "\n".join(c.value for c in at.caption)
 
 
@@ -48,7 +48,7 @@ def test_the_train_form_shows_only_what_the_model_uses():
 def test_a_network_too_large_for_memory_is_refused_before_training():
     at = open_page("pages/1_Train_live.py")
     at.text_input(key="train_hidden").set_value("100000,100000")
-    at.button[0].click().run()
+    at.button(key="FormSubmitter:train_form-Train").click().run()
     assert not at.exception
     message = next(e.value for e in at.error)
     assert "weights" in message and "GB of memory" in message and "smaller hidden widths" in message
@@ -72,7 +72,7 @@ def test_a_bad_form_clears_the_last_result_and_models_can_be_named():
         for o in at.sidebar.selectbox(key="sidebar_model_name").options
     )
     at.text_input(key="train_hidden").set_value("16, x")
-    at.button[0].click().run()
+    at.button(key="FormSubmitter:train_form-Train").click().run()
     assert any("hidden layer widths" in e.value for e in at.error)
     # the old result no longer sits under the error
     assert not any("stored as" in s.value for s in at.success)

@@ -19,7 +19,7 @@ from tests.drivers.browser import ROOT
 from vae_core.analysis.geometry import interpolate
 from vae_core.analysis.latent import decode
 from vae_core.data.catalog import get as get_dataset
-from vae_core.data.images import png_bytes, to_uint8
+from vae_core.data.images import model_layout, png_bytes, to_uint8
 from vae_core.data.uploads import prepare_image
 from vae_core.experiments.pretrain import CATALOG
 from vae_core.models.config import ModelConfig, TrainConfig
@@ -51,6 +51,7 @@ def write_model(folder, model, state) -> None:
     (folder / "model.safetensors").write_bytes(export_weights(state, model.config, data))
     rng = np.random.default_rng(0)
     d, conditional = model.config.latent_dim, model.config.is_conditional
+    channels = model.image_shape[0]
     decode_cases = []
     for index in range(12):
         z = rng.normal(0, 2, d).astype(np.float32)
@@ -59,7 +60,10 @@ def write_model(folder, model, state) -> None:
             {
                 "z": z.tolist(),
                 "label": label,
-                "image": to_uint8(decode(model, z, label)).ravel().tolist(),
+                # channel by channel, as the browser's decoder gives them
+                "image": to_uint8(model_layout(decode(model, z, label)[None], channels))
+                .ravel()
+                .tolist(),
             }
         )
     encode_cases = []
@@ -130,6 +134,10 @@ def fixtures(tmp_path_factory):
                 dataset=dataset, epochs=1, batch_size=64, train_subset=1024, test_subset=256
             ),
         ).model
+        # the browser gets float16 weights: torch decodes with the same ones
+        with torch.no_grad():
+            for tensor in model.state_dict().values():
+                tensor.copy_(tensor.half().float())
         write_model(root / "models" / name, model, model_state(model))
     (root / "paths.json").write_text(json.dumps(path_fixtures()))
     return root
@@ -151,8 +159,9 @@ def test_javascript_runs_the_models_and_paths_like_python(fixtures):
         timeout=600,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    # a test per model, plus the paths and drawing tests (5) and the canvas modules' own (7)
-    assert f"# pass {len(CATALOG) + len(FRESH) + 12}" in result.stdout
+    # a test per model, plus the paths and drawing tests (5), the canvas modules' own (7), the
+    # WebAssembly pass over every model and the image shapes (2)
+    assert f"# pass {len(CATALOG) + len(FRESH) + 14}" in result.stdout
 
 
 def test_the_room_channel_and_a_followers_view_like_python(tmp_path):
