@@ -311,11 +311,12 @@ def read_source(source: Path, scratch: Path) -> Source:
 # ---- preparing and storing ----------------------------------------------------------------
 
 
+GREY_MODES = ("L", "LA", "1", "I", "I;16", "I;16B", "I;16L", "F")
+
+
 def _is_colour(image: Image.Image) -> bool:
-    if image.mode in ("L", "LA", "1", "I", "I;16", "F"):
-        return False
-    rgb = np.asarray(image.convert("RGB"), np.int16)
-    return bool(np.abs(rgb - rgb.mean(axis=2, keepdims=True)).max() > 2)
+    """Whether a picture is stored in colour (its mode: a grey photo saved as RGB is colour)."""
+    return image.mode not in GREY_MODES
 
 
 def prepare(found: Source, size: int, colour: bool | None, progress: Progress | None):

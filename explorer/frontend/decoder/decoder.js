@@ -105,21 +105,35 @@ function denseKernel(memory, { dense, dense4 }) {
     }
     return placed.get(values);
   };
-  return (xs, weight, bias, relu) => {
+  /** rows inputs (one after another in `rows x inputs` floats, written by `fill`) through the
+   * layer: the floats of memory holding the `rows x outputs` results (read them at once). */
+  const run = (rows, fill, weight, bias, relu) => {
     const [outputs, inputs] = weight.shape;
     const w = place(weight.values);
     const b = place(bias.values);
-    const four = xs.length >= 4 && inputs % 4 === 0; // four inputs per pass (padded with zeros)
-    const count = four ? 4 * Math.ceil(xs.length / 4) : xs.length;
+    const four = rows >= 4 && inputs % 4 === 0; // four inputs per pass (padded with zeros)
+    const count = four ? 4 * Math.ceil(rows / 4) : rows;
     const x = top;
     const y = x + count * inputs;
     reserve(y + count * outputs);
     const floats = new Float32Array(memory.buffer);
-    floats.fill(0, x + xs.length * inputs, y);
-    xs.forEach((values, k) => floats.set(values, x + k * inputs));
+    floats.fill(0, x + rows * inputs, y);
+    fill(floats, x);
     (four ? dense4 : dense)(4 * w, 4 * x, 4 * b, 4 * y, outputs, inputs, count, relu ? 1 : 0);
+    return { floats, y, outputs };
+  };
+  const batch = (xs, weight, bias, relu) => {
+    const inputs = weight.shape[1];
+    const fill = (floats, x) => xs.forEach((values, k) => floats.set(values, x + k * inputs));
+    const { floats, y, outputs } = run(xs.length, fill, weight, bias, relu);
     return xs.map((_, k) => floats.slice(y + k * outputs, y + (k + 1) * outputs));
   };
+  /** The same for a matrix of `rows` inputs in one array: one array of `rows x outputs`. */
+  batch.matrix = (values, rows, weight, bias, relu) => {
+    const { floats, y, outputs } = run(rows, (f, x) => f.set(values, x), weight, bias, relu);
+    return floats.slice(y, y + rows * outputs);
+  };
+  return batch;
 }
 
 /** linear() for many inputs at once: the same numbers, four inputs per pass over each weight
@@ -229,22 +243,25 @@ function convTranspose2d(x, shape, weight, bias, stride, padding, outputPadding,
   const y = new Float32Array(cOut * outH * outW);
   for (let o = 0; o < cOut; o += 1) y.fill(bias.values[o], o * outH * outW, (o + 1) * outH * outW);
   // Every input pixel's footprint in every output channel (a dense layer over its channels: in
-  // WebAssembly when loaded), then added in place.
+  // WebAssembly when loaded, all pixels in one pass), then added in place.
   const area = height * width;
-  const pixels = [];
-  for (let p = 0; p < area; p += 1) {
-    const column = new Float32Array(cIn);
-    for (let c = 0; c < cIn; c += 1) column[c] = x[c * area + p];
-    pixels.push(column);
-  }
+  const columns = new Float32Array(area * cIn); // [pixel, channel]
+  for (let c = 0; c < cIn; c += 1) for (let p = 0; p < area; p += 1) columns[p * cIn + c] = x[c * area + p];
   const layer = footprintLayer(weight);
-  const footprints = kernel
-    ? kernel(pixels, layer.weight, layer.bias, false)
-    : pixels.map((column) => linear(column, layer.weight, layer.bias, false));
+  const size = cOut * k * k;
+  let footprints;
+  if (kernel) footprints = kernel.matrix(columns, area, layer.weight, layer.bias, false);
+  else {
+    footprints = new Float32Array(area * size);
+    for (let p = 0; p < area; p += 1) {
+      const column = columns.subarray(p * cIn, (p + 1) * cIn);
+      footprints.set(linear(column, layer.weight, layer.bias, false), p * size);
+    }
+  }
   for (let p = 0; p < area; p += 1) {
     const iy = Math.floor(p / width);
     const ix = p - iy * width;
-    const f = footprints[p];
+    const f = footprints.subarray(p * size, (p + 1) * size);
     for (let o = 0; o < cOut; o += 1) {
       const plane = o * outH * outW;
       for (let ky = 0; ky < k; ky += 1) {
