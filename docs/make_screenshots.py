@@ -15,12 +15,19 @@ import re
 import tempfile
 from pathlib import Path
 
-from tests.drivers.browser import app_server, box_select, browser, canvas, plot_area
+from tests.drivers.browser import (
+    IDLE,
+    app_server,
+    box_select,
+    browser,
+    canvas,
+    choose,
+    plot_area,
+)
 from vae_core.experiments.pretrain import main_entry
 from vae_core.models.kinds import MMD_VAE, VAE
 
 OUT = Path(__file__).resolve().parent / "screenshots"
-IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 
 
 def at(box, fx: float, fy: float) -> tuple[float, float]:
@@ -42,13 +49,8 @@ def shapes_factor(page, url: str, model: str) -> None:
     """The shipped shapes VAE's map coloured by a sprite's horizontal position."""
     page.goto(f"{url}/Latent_map?model={model}&z=0.4,-0.8")
     frame = canvas(page)
-    page.wait_for_function(IDLE)  # a run that ends re-renders the widgets and closes a list
     page.get_by_text("Display options").click()
-    picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="Colour the codes by")
-    picker.locator("input").scroll_into_view_if_needed()  # a list opened mid-scroll closes
-    picker.locator("input").click()
-    picker.locator("input").press("ArrowDown")
-    page.get_by_role("option", name="position x").click()
+    choose(page, "Colour the codes by", "position x")
     frame = canvas(page)
     frame.locator('[data-testid="latent-canvas"][data-mosaic]').wait_for(timeout=60_000)
     page.mouse.move(*at(plot_area(frame), 0.35, 0.4))

@@ -15,8 +15,9 @@ st.title("Latent map")
 entry = sidebar.require_model(sidebar.current_entry(), min_dim=2)
 names = caches.class_names(entry.dataset)
 room = quiz_view.room_part()
+colours = quiz_view.colouring(room["quiz"], names)
 st.caption(
-    f"Each dot is a test image placed at its encoder mean, {quiz_view.colouring(room['quiz'])}. "
+    f"Each dot is a test image placed at its encoder mean, {colours}. "
     "Move over the map: the image at that position is decoded as you go. Click **anywhere** to "
     "pin a point (drag the star to move it); the nearest real test images appear below."
 )

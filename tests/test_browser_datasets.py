@@ -9,11 +9,13 @@ import pytest
 from PIL import Image
 
 from tests.drivers.browser import (
+    IDLE,
     app_server,
     browser_marks,
     canvas,
     canvas_attribute_changes,
     canvas_frame,
+    choose,
     plot_area,
 )
 from vae_core.experiments.pretrain import MMD_VAE, VAE, main_entry
@@ -21,6 +23,7 @@ from vae_core.experiments.pretrain import MMD_VAE, VAE, main_entry
 pytestmark = browser_marks()
 IMAGE = '[data-testid="decoded-image"]'
 SHAPES = main_entry("shapes", VAE)
+UNLABELLED: list[str] = []  # the model of the set without classes, once the server made it
 
 
 def _photos(root):
@@ -53,6 +56,17 @@ def server(tmp_path_factory):
         result = train(config, TrainConfig(dataset="my-photos", epochs=2, batch_size=16))
         codes = encode_dataset(result.model, "my-photos", "test")
         folder = save_model(result.model, result.train_config, store, codes=codes)
+        # the same pictures in one flat folder: a set without classes
+        flat = tmp_path_factory.mktemp("flat")
+        for picture in sorted(_photos(tmp_path_factory.mktemp("loose")).rglob("*.png")):
+            picture.rename(flat / f"{picture.parent.name}-{picture.name}")
+        add_dataset("loose-photos", flat, size=28)
+        loose = train(
+            ModelConfig(hidden_sizes=(16,)),
+            TrainConfig(dataset="loose-photos", epochs=1, batch_size=16),
+        )
+        codes = encode_dataset(loose.model, "loose-photos", "test")
+        UNLABELLED.append(save_model(loose.model, loose.train_config, store, codes=codes).name)
     env = {"VAE_EXPLORER_DATA": str(data), "VAE_EXPLORER_STORE": str(store)}
     with app_server(env=env) as (url, _):
         yield url, folder.name
@@ -74,9 +88,6 @@ def decoded_colours(page) -> dict:
     )
 
 
-IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-
-
 def no_error_on(page) -> None:
     """Once the page's run has finished, it shows no exception."""
     page.wait_for_function(IDLE)
@@ -84,14 +95,18 @@ def no_error_on(page) -> None:
     assert errors.count() == 0, errors.first.inner_text()
 
 
-def test_own_colour_photos_show_in_colour_on_the_latent_map(server, page):
-    url, name = server
-    page.goto(f"{url}/Latent_map?model={name}")
-    frame = canvas(page)
-    box = plot_area(frame)
+def hover_map(page, url: str, model: str) -> dict:
+    """Open the model's Latent map, hover it, and read the image decoded beside it."""
+    page.goto(f"{url}/Latent_map?model={model}")
+    box = plot_area(canvas(page))
     page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.6)
     canvas_attribute_changes(page, IMAGE, "data-z", None)
-    shown = decoded_colours(page)
+    return decoded_colours(page)
+
+
+def test_own_colour_photos_show_in_colour_on_the_latent_map(server, page):
+    url, name = server
+    shown = hover_map(page, url, name)
     assert shown["width"] == shown["height"] == 32 and shown["spread"] > 20, shown
     # the sidebar names the user's dataset; the pad is offered only for grey images
     picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input').first
@@ -110,6 +125,20 @@ def test_every_page_opens_on_the_users_dataset(server, page, path):
     picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input').first
     assert picker.input_value() == "my-photos"
     no_error_on(page)
+
+
+def test_a_set_without_classes_says_what_it_cannot_show(server, page):
+    url, _ = server
+    (name,) = UNLABELLED
+    assert hover_map(page, url, name)["width"] == 28
+    page.get_by_text("all in one colour, as this dataset's images carry no class").wait_for()
+    no_error_on(page)
+    page.goto(f"{url}/Latent_arithmetic?model={name}")
+    page.get_by_text("this dataset has no classes").wait_for()
+    page.goto(f"{url}/Interpolate?model={name}")
+    page.get_by_role("heading", level=1).first.wait_for()
+    no_error_on(page)
+    assert page.get_by_text("Two class means").count() == 0
 
 
 def _zip_of_photos(root) -> bytes:
@@ -145,19 +174,9 @@ def test_a_zip_uploaded_on_train_live_becomes_a_dataset(server, page, tmp_path):
 @pytest.mark.skipif(not SHAPES.exists(), reason="the shipped shapes models are missing")
 def test_the_shipped_shapes_models_open_with_their_factors(server, page):
     url, _ = server
-    page.goto(f"{url}/Latent_map?model={SHAPES.name}")
-    frame = canvas(page)
-    box = plot_area(frame)
-    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
-    canvas_attribute_changes(page, IMAGE, "data-z", None)
-    assert decoded_colours(page)["width"] == 64
-    page.wait_for_function(IDLE)  # a run that ends re-renders the widgets and closes a list
+    assert hover_map(page, url, SHAPES.name)["width"] == 64
     page.get_by_text("Display options").click()
-    picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="Colour the codes by")
-    picker.locator("input").scroll_into_view_if_needed()  # a list opened mid-scroll closes
-    picker.locator("input").click()
-    picker.locator("input").press("ArrowDown")
-    page.get_by_role("option", name="orientation").click()
+    choose(page, "Colour the codes by", "orientation")
     # the map is drawn again, coloured on a scale whose bar is titled by the factor
     canvas(page).locator(".colorbar").get_by_text("orientation").wait_for()
     no_error_on(page)

@@ -24,8 +24,11 @@ def room_part() -> dict:
     }
 
 
-def colouring(quiz) -> str:
-    """How the map's dots are coloured, for its caption: no colour gives the quiz away."""
+def colouring(quiz, names) -> str:
+    """How the map's dots are coloured, for its caption: no colour gives the quiz away, and a
+    dataset without classes has none to show."""
+    if not names:
+        return "all in one colour, as this dataset's images carry no class"
     if quiz is not None and not quiz.revealed:
         return "grey while the quiz hides the classes"
     if membership.following():  # the teacher may start a quiz without this page running again

@@ -222,6 +222,31 @@ def rss_bytes(pid: int) -> int:
     return total
 
 
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+
+
+def choose(page, label: str, option: str, attempts: int = 5) -> None:
+    """Pick ``option`` in the selectbox labelled ``label``. A run that ends, or a fragment that
+    runs again, re-renders the widgets and closes an open list (as does a scroll): the list is
+    opened again until its option shows."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).locator("input")
+    choice = page.get_by_role("option", name=option)
+    for attempt in range(attempts):
+        page.wait_for_function(IDLE)
+        box.scroll_into_view_if_needed()
+        box.click()
+        box.press("ArrowDown")  # a click focuses the list's box; the arrow key opens it
+        try:
+            choice.wait_for(state="visible", timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+    choice.click()
+
+
 def wait_for_text_change(page, selector: str, previous: str | None, timeout: float = 30_000) -> str:
     """Wait until the first element matching ``selector`` shows text different from ``previous``."""
     page.wait_for_function(
