@@ -48,6 +48,22 @@ class MapView:
     anchors: list | None = None
     image_shape: tuple[int, ...] | None = None  # (C, H, W) of the model's images
 
+    @classmethod
+    def of(cls, model, figure_url: str, extent, label: str, mosaic: int, **plane) -> MapView:
+        """A map of ``model`` (a ``caches.BrowserModel``: decoded in the browser, or on the
+        server with its reason, and then with no decoded grid)."""
+        return cls(
+            figure_url,
+            extent,
+            model.url,
+            model.encoder_url,
+            label,
+            model.reason,
+            mosaic if model.url else 0,
+            image_shape=model.image_shape,
+            **plane,
+        )
+
     def args(self) -> dict:
         return {
             "figure": self.figure_url,

@@ -114,17 +114,14 @@ def plane_view(
     model = caches.browser_model(name)
     anchors_uv = tuple(tuple(point) for point in chosen.anchor_points)
     url, extent = plane_figure(name, n_points, chosen.key(), anchors_uv)
-    return MapView(
+    return MapView.of(
+        model,
         url,
         extent,
-        model.url,
-        model.encoder_url,
         label,
-        model.reason,
-        mosaic_n if model.url else 0,
+        mosaic_n,
         plane=chosen.plane.to_dict(),
         anchors=chosen.anchor_points,
-        image_shape=model.image_shape,
     )
 
 

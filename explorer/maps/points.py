@@ -41,16 +41,7 @@ def map_view(
     url = map_figures.map_figure_url(
         name, n_points, extent=extent, mosaic_n=server_mosaic, label=class_label, **figure_options
     )
-    return MapView(
-        url,
-        extent,
-        model.url,
-        model.encoder_url,
-        label,
-        model.reason,
-        mosaic_n if model.url else 0,
-        image_shape=model.image_shape,
-    )
+    return MapView.of(model, url, extent, label, mosaic_n)
 
 
 @dataclass(frozen=True)
