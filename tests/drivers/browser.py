@@ -230,6 +230,7 @@ def choose(page, label: str, option: str, attempts: int = 5) -> None:
     runs again, re-renders the widgets and closes an open list (as does a scroll): the list is
     opened again until its option shows."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
 
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).locator("input")
     choice = page.get_by_role("option", name=option)
@@ -239,12 +240,12 @@ def choose(page, label: str, option: str, attempts: int = 5) -> None:
         box.click()
         box.press("ArrowDown")  # a click focuses the list's box; the arrow key opens it
         try:
-            choice.wait_for(state="visible", timeout=3_000)
+            choice.click(timeout=3_000)  # the list may close again before the click lands
             break
         except PlaywrightTimeout:
             if attempt == attempts - 1:
                 raise
-    choice.click()
+    expect(box).to_have_value(option)
 
 
 def wait_for_text_change(page, selector: str, previous: str | None, timeout: float = 30_000) -> str:
