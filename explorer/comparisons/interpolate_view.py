@@ -83,10 +83,18 @@ def endpoints(entry: ModelEntry, names, source: str) -> list | None:
         col_a, col_b = st.columns(2)
         classes = {"format_func": lambda i: names[i]}
         first = col_a.selectbox(
-            "A: mean of class", range(len(names)), index=1, key="interp_mean_A", **classes
+            "A: mean of class",
+            range(len(names)),
+            index=min(1, len(names) - 1),
+            key="interp_mean_A",
+            **classes,
         )
         second = col_b.selectbox(
-            "B: mean of class", range(len(names)), index=7, key="interp_mean_B", **classes
+            "B: mean of class",
+            range(len(names)),
+            index=min(7, len(names) - 1),
+            key="interp_mean_B",
+            **classes,
         )
         ends = interpolation.class_mean_ends(entry.name, first, second)
     else:

@@ -15,7 +15,6 @@ import streamlit as st
 from vae_core.data.catalog import add_dataset
 from vae_core.data.imported import DEFAULT_SIZE, SIZES, ImportRefused
 
-SUFFIXES = ("zip", "npz", "npy")
 MODES = {"as they are": None, "grey": False, "colour": True}
 SIDES = tuple(side for side in (28, 32, 48, 64) if side in SIZES)
 
@@ -31,7 +30,9 @@ def add_images_section() -> None:
             "the same for a folder on this machine: `python -m vae_core data add NAME FOLDER`."
         )
         with st.form("add_images", clear_on_submit=False):
-            upload = st.file_uploader("Images", type=list(SUFFIXES), key="add_images_file")
+            # No `type` filter: Streamlit would raise on another file type before this page
+            # runs (an error box for a hand-made request); the import answers in words instead.
+            upload = st.file_uploader("Images (.zip, .npz or .npy)", key="add_images_file")
             c1, c2, c3 = st.columns(3)
             name = c1.text_input("Name", placeholder="my-photos", key="add_images_name")
             side = c2.select_slider("Side (pixels)", SIDES, value=DEFAULT_SIZE, key="add_side")
