@@ -146,7 +146,12 @@ def split_checksum(split: Split) -> str:
 
 def data_checksum(splits: dict[str, Split]) -> str:
     """One sha256 over every split's checksum, in split order."""
+    return combined_checksum({name: split_checksum(splits[name]) for name in SPLITS})
+
+
+def combined_checksum(checksums: dict[str, str]) -> str:
+    """The dataset's checksum from its splits' (what a manifest keeps)."""
     import hashlib
 
-    joined = ",".join(f"{name}:{split_checksum(splits[name])}" for name in SPLITS)
+    joined = ",".join(f"{name}:{checksums[name]}" for name in SPLITS)
     return hashlib.sha256(joined.encode()).hexdigest()

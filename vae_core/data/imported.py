@@ -18,7 +18,6 @@ refusal is an :class:`ImportRefused` with a sentence for the user.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -42,6 +41,7 @@ from vae_core.data.dataset import (
     Dataset,
     DatasetError,
     Split,
+    combined_checksum,
     split_checksum,
 )
 from vae_core.data.images import square_picture
@@ -478,7 +478,6 @@ def _dataset(path: Path) -> Dataset:
         raise DatasetError(
             f"{path} is damaged ({error}): remove its folder and import the images again"
         ) from None
-    whole = hashlib.sha256(",".join(f"{s}:{checksums[s]}" for s in SPLITS).encode()).hexdigest()
     return Dataset(
         name=name,
         label=str(manifest.get("label", name)),
@@ -487,7 +486,7 @@ def _dataset(path: Path) -> Dataset:
         sizes=sizes,
         class_names=class_names,
         source=str(manifest.get("source", "")),
-        checksum=whole,
+        checksum=combined_checksum(checksums),
         order=1000,
         builtin=False,
     )
